@@ -1,0 +1,48 @@
+package io.keelson.agent.driver;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Everything a driver needs to create a pod's sandbox (CRI's {@code PodSandboxConfig}).
+ *
+ * @param sandboxId stable id chosen by the agent (unique per pod incarnation), used in paths and as
+ *     cgroup name; safe as a file name
+ * @param podUid metadata.uid
+ * @param namespace metadata.namespace
+ * @param name metadata.name
+ * @param hostname the pod's hostname (spec.hostname or the pod name)
+ * @param network the pod network, or null for {@code hostNetwork: true} pods (share the host's)
+ * @param cpuMillis cpu limit for the whole pod (sum of container limits + RuntimeClass overhead); 0 =
+ *     unlimited. A VM sizes its vCPUs from it (at least one).
+ * @param memoryBytes memory limit for the whole pod; 0 = unlimited. A VM sizes its RAM from it (with a
+ *     driver default when 0).
+ * @param labels pod labels
+ * @param annotations pod annotations (drivers may honour keelson.io/* tuning annotations)
+ * @param volumes the pod's volumes by name, already materialised as host directories (emptyDir,
+ *     hostPath, configMap, secret); tasks refer to them through {@link TaskConfig#mounts()}
+ * @param logDir the pod's log directory (driver-side logs such as a VM console go here)
+ * @param stateDir a private directory of the agent's state dir for this sandbox; the driver may keep
+ *     files there (sockets, overlay upper dirs); the agent deletes it after destroySandbox
+ */
+public record SandboxConfig(
+    String sandboxId,
+    String podUid,
+    String namespace,
+    String name,
+    String hostname,
+    PodNetwork network,
+    long cpuMillis,
+    long memoryBytes,
+    Map<String, String> labels,
+    Map<String, String> annotations,
+    Map<String, Path> volumes,
+    Path logDir,
+    Path stateDir) {
+
+  public SandboxConfig {
+    labels = Map.copyOf(labels);
+    annotations = Map.copyOf(annotations);
+    volumes = Map.copyOf(volumes);
+  }
+}
