@@ -1,0 +1,83 @@
+package io.keelson.apiserver.resource;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** The table of every resource Keelson serves. Discovery, OpenAPI, storage and REST derive from it. */
+public final class ResourceRegistry {
+
+  private static final List<ResourceType> ALL = new ArrayList<>();
+
+  static {
+    // core/v1
+    add("", "v1", "namespaces", "Namespace", false, List.of("ns"), List.of(), Set.of("status", "finalize"), Namespace.class, true);
+    add("", "v1", "pods", "Pod", true, List.of("po"), List.of("all"),
+        Set.of("status", "binding", "eviction", "log", "exec", "portforward", "attach"), Pod.class, true);
+    add("", "v1", "nodes", "Node", false, List.of("no"), List.of(), Set.of("status"), Node.class, true);
+    add("", "v1", "services", "Service", true, List.of("svc"), List.of("all"), Set.of("status"), Service.class, true);
+    add("", "v1", "endpoints", "Endpoints", true, List.of("ep"), List.of(), Set.of(), Endpoints.class, false);
+    add("", "v1", "configmaps", "ConfigMap", true, List.of("cm"), List.of(), Set.of(), ConfigMap.class, false);
+    add("", "v1", "secrets", "Secret", true, List.of(), List.of(), Set.of(), Secret.class, false);
+    add("", "v1", "events", "Event", true, List.of("ev"), List.of(), Set.of(), Event.class, false);
+    add("", "v1", "serviceaccounts", "ServiceAccount", true, List.of("sa"), List.of(), Set.of(), ServiceAccount.class, false);
+    // apps/v1
+    add("apps", "v1", "deployments", "Deployment", true, List.of("deploy"), List.of("all"), Set.of("status", "scale"), Deployment.class, true);
+    add("apps", "v1", "replicasets", "ReplicaSet", true, List.of("rs"), List.of("all"), Set.of("status", "scale"), ReplicaSet.class, true);
+    add("apps", "v1", "daemonsets", "DaemonSet", true, List.of("ds"), List.of("all"), Set.of("status"), DaemonSet.class, true);
+    // others
+    add("coordination.k8s.io", "v1", "leases", "Lease", true, List.of(), List.of(), Set.of(), Lease.class, true);
+    add("node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", false, List.of(), List.of(), Set.of(), RuntimeClass.class, false);
+    add("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, List.of("pc"), List.of(), Set.of(), PriorityClass.class, false);
+    add("events.k8s.io", "v1", "events", "Event", true, List.of("ev"), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.events.v1.Event.class, false);
+  }
+
+  private static void add(String group, String version, String resource, String kind, boolean namespaced,
+      List<String> shortNames, List<String> categories, Set<String> subresources, Class<?> model, boolean hasSpec) {
+    ALL.add(new ResourceType(group, version, resource, kind, namespaced, shortNames, categories, subresources, model, hasSpec));
+  }
+
+  private ResourceRegistry() {}
+
+  /** Every served resource, in discovery order. */
+  public static List<ResourceType> all() {
+    return Collections.unmodifiableList(ALL);
+  }
+
+  /** Served group/versions in discovery order: "v1" first, then "apps/v1", ... */
+  public static Map<String, List<ResourceType>> byGroupVersion() {
+    Map<String, List<ResourceType>> m = new LinkedHashMap<>();
+    for (ResourceType t : ALL) m.computeIfAbsent(t.apiVersion(), k -> new ArrayList<>()).add(t);
+    return m;
+  }
+
+  public static Optional<ResourceType> find(String group, String version, String resource) {
+    return ALL.stream()
+        .filter(t -> t.group().equals(group) && t.version().equals(version) && t.resource().equals(resource))
+        .findFirst();
+  }
+
+  public static Optional<ResourceType> byKind(String apiVersion, String kind) {
+    return ALL.stream().filter(t -> t.apiVersion().equals(apiVersion) && t.kind().equals(kind)).findFirst();
+  }
+}

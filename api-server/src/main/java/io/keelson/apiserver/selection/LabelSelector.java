@@ -1,0 +1,130 @@
+package io.keelson.apiserver.selection;
+
+import io.keelson.apiserver.status.StatusException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The label selector grammar of the Kubernetes API ({@code a=b, c!=d, e in (f,g), h notin (i), j, !k}),
+ * parsed once per request and evaluated against {@code metadata.labels}.
+ */
+public final class LabelSelector implements Predicate<ObjectNode> {
+
+  enum Op { EQ, NEQ, IN, NOTIN, EXISTS, NOT_EXISTS }
+
+  record Requirement(String key, Op op, Set<String> values) {
+    boolean matches(JsonNode labels) {
+      JsonNode v = labels.get(key);
+      boolean has = v != null && !v.isNull();
+      String val = has ? v.asString() : null;
+      return switch (op) {
+        case EQ, IN -> has && values.contains(val);
+        case NEQ, NOTIN -> !has || !values.contains(val);
+        case EXISTS -> has;
+        case NOT_EXISTS -> !has;
+      };
+    }
+  }
+
+  public static final LabelSelector EVERYTHING = new LabelSelector(List.of());
+
+  private final List<Requirement> requirements;
+
+  private LabelSelector(List<Requirement> requirements) {
+    this.requirements = requirements;
+  }
+
+  public boolean isEverything() {
+    return requirements.isEmpty();
+  }
+
+  @Override
+  public boolean test(ObjectNode obj) {
+    if (requirements.isEmpty()) return true;
+    JsonNode labels = obj.path("metadata").path("labels");
+    for (Requirement r : requirements) if (!r.matches(labels)) return false;
+    return true;
+  }
+
+  /** Parse a selector string; null or blank selects everything. 400 BadRequest on bad syntax. */
+  public static LabelSelector parse(String s) {
+    if (s == null || s.isBlank()) return EVERYTHING;
+    List<Requirement> reqs = new ArrayList<>();
+    for (String part : splitTopLevel(s)) {
+      String p = part.trim();
+      if (p.isEmpty()) throw bad(s, "empty requirement");
+      reqs.add(parseRequirement(s, p));
+    }
+    return new LabelSelector(reqs);
+  }
+
+  private static Requirement parseRequirement(String whole, String p) {
+    if (p.startsWith("!")) return new Requirement(key(whole, p.substring(1).trim()), Op.NOT_EXISTS, Set.of());
+    int sp = indexOfWord(p, " notin ");
+    if (sp > 0) return new Requirement(key(whole, p.substring(0, sp).trim()), Op.NOTIN, set(whole, p.substring(sp + 7)));
+    sp = indexOfWord(p, " in ");
+    if (sp > 0) return new Requirement(key(whole, p.substring(0, sp).trim()), Op.IN, set(whole, p.substring(sp + 4)));
+    int i = p.indexOf("!=");
+    if (i > 0) return new Requirement(key(whole, p.substring(0, i).trim()), Op.NEQ, Set.of(value(whole, p.substring(i + 2).trim())));
+    i = p.indexOf("==");
+    if (i > 0) return new Requirement(key(whole, p.substring(0, i).trim()), Op.EQ, Set.of(value(whole, p.substring(i + 2).trim())));
+    i = p.indexOf('=');
+    if (i > 0) return new Requirement(key(whole, p.substring(0, i).trim()), Op.EQ, Set.of(value(whole, p.substring(i + 1).trim())));
+    return new Requirement(key(whole, p), Op.EXISTS, Set.of());
+  }
+
+  private static int indexOfWord(String p, String w) {
+    return p.indexOf(w);
+  }
+
+  private static Set<String> set(String whole, String s) {
+    String t = s.trim();
+    if (!t.startsWith("(") || !t.endsWith(")")) throw bad(whole, "expected a parenthesised value list, got " + t);
+    Set<String> out = new LinkedHashSet<>();
+    for (String v : t.substring(1, t.length() - 1).split(",")) out.add(value(whole, v.trim()));
+    return out;
+  }
+
+  private static final java.util.regex.Pattern KEY =
+      java.util.regex.Pattern.compile("^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
+  private static final java.util.regex.Pattern VALUE =
+      java.util.regex.Pattern.compile("^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$");
+
+  private static String key(String whole, String k) {
+    if (!KEY.matcher(k).matches()) throw bad(whole, "invalid label key \"" + k + "\"");
+    return k;
+  }
+
+  private static String value(String whole, String v) {
+    if (!VALUE.matcher(v).matches()) throw bad(whole, "invalid label value \"" + v + "\"");
+    return v;
+  }
+
+  /** Split at commas that are not inside parentheses. */
+  private static List<String> splitTopLevel(String s) {
+    List<String> out = new ArrayList<>();
+    int depth = 0;
+    StringBuilder cur = new StringBuilder();
+    for (char c : s.toCharArray()) {
+      if (c == '(') depth++;
+      if (c == ')') depth--;
+      if (c == ',' && depth == 0) {
+        out.add(cur.toString());
+        cur.setLength(0);
+      } else {
+        cur.append(c);
+      }
+    }
+    out.add(cur.toString());
+    return out;
+  }
+
+  private static StatusException bad(String whole, String why) {
+    return StatusException.badRequest("unable to parse requirement: " + why + " in label selector \"" + whole + "\"");
+  }
+}

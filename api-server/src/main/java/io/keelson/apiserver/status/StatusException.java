@@ -1,0 +1,175 @@
+package io.keelson.apiserver.status;
+
+import io.keelson.apiserver.resource.ResourceType;
+import java.util.List;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A failed API request, carried to the client as a Kubernetes {@code Status} object. Everything that
+ * rejects a request throws one of these; nothing else should ever reach the user.
+ */
+public class StatusException extends RuntimeException {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  /** One reason why an object is invalid, as in {@code details.causes}. */
+  public record Cause(String reason, String message, String field) {
+    public static Cause invalid(String field, String message) {
+      return new Cause("FieldValueInvalid", message, field);
+    }
+
+    public static Cause required(String field) {
+      return new Cause("FieldValueRequired", "Required value", field);
+    }
+  }
+
+  private final int code;
+  private final String reason;
+  private final String detailsKind;
+  private final String detailsGroup;
+  private final String detailsName;
+  private final List<Cause> causes;
+  private final Integer retryAfterSeconds;
+
+  public StatusException(int code, String reason, String message, ResourceType type, String name, List<Cause> causes) {
+    this(code, reason, message, type == null ? null : type.resource(), type == null ? null : type.group(), name, causes, null);
+  }
+
+  public StatusException(int code, String reason, String message, String detailsKind, String detailsGroup,
+      String detailsName, List<Cause> causes, Integer retryAfterSeconds) {
+    super(message);
+    this.code = code;
+    this.reason = reason;
+    this.detailsKind = detailsKind;
+    this.detailsGroup = detailsGroup;
+    this.detailsName = detailsName;
+    this.causes = causes == null ? List.of() : causes;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  public int code() {
+    return code;
+  }
+
+  public String reason() {
+    return reason;
+  }
+
+  public List<Cause> causes() {
+    return causes;
+  }
+
+  // ---- factories, named after the Status reasons kubectl branches on ----
+
+  public static StatusException badRequest(String message) {
+    return new StatusException(400, "BadRequest", message, null, null, List.of());
+  }
+
+  public static StatusException unauthorized() {
+    return new StatusException(401, "Unauthorized", "Unauthorized", null, null, List.of());
+  }
+
+  public static StatusException forbidden(String message) {
+    return new StatusException(403, "Forbidden", message, null, null, List.of());
+  }
+
+  public static StatusException notFound(ResourceType type, String name) {
+    return new StatusException(404, "NotFound", type.qualifiedResource() + " \"" + name + "\" not found", type, name, List.of());
+  }
+
+  public static StatusException notFound(String message) {
+    return new StatusException(404, "NotFound", message, null, null, List.of());
+  }
+
+  public static StatusException methodNotAllowed(String message) {
+    return new StatusException(405, "MethodNotAllowed", message, null, null, List.of());
+  }
+
+  public static StatusException notAcceptable(String message) {
+    return new StatusException(406, "NotAcceptable", message, null, null, List.of());
+  }
+
+  public static StatusException alreadyExists(ResourceType type, String name) {
+    return new StatusException(409, "AlreadyExists", type.qualifiedResource() + " \"" + name + "\" already exists", type, name, List.of());
+  }
+
+  /** The optimistic-concurrency failure: the object changed since the client read it. */
+  public static StatusException conflict(ResourceType type, String name, String why) {
+    return new StatusException(409, "Conflict",
+        "Operation cannot be fulfilled on " + type.qualifiedResource() + " \"" + name + "\": " + why, type, name, List.of());
+  }
+
+  public static StatusException conflict(ResourceType type, String name, String message, List<Cause> causes) {
+    return new StatusException(409, "Conflict", message, type, name, causes);
+  }
+
+  public static StatusException gone(String message) {
+    return new StatusException(410, "Expired", message, null, null, List.of());
+  }
+
+  public static StatusException tooLarge(String message) {
+    return new StatusException(413, "RequestEntityTooLarge", message, null, null, List.of());
+  }
+
+  public static StatusException unsupportedMediaType(String contentType) {
+    return new StatusException(415, "UnsupportedMediaType",
+        "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml,"
+            + " application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json,"
+            + " application/apply-patch+yaml (got " + contentType + ")", null, null, List.of());
+  }
+
+  /** 422: the object is well-formed but its values are wrong; one cause per bad field. */
+  public static StatusException invalid(ResourceType type, String name, List<Cause> causes) {
+    StringBuilder msg = new StringBuilder(type.kind() + " \"" + (name == null ? "" : name) + "\" is invalid: ");
+    for (int i = 0; i < causes.size(); i++) {
+      if (i > 0) msg.append(", ");
+      Cause c = causes.get(i);
+      msg.append(c.field() == null ? "" : c.field() + ": ").append(c.message());
+    }
+    if (causes.size() > 1) msg.insert(msg.indexOf(": ") + 2, "[").append("]");
+    return new StatusException(422, "Invalid", msg.toString(), type.kind(), type.group(), name, causes, null);
+  }
+
+  public static StatusException tooManyRequests(String message, int retryAfterSeconds) {
+    return new StatusException(429, "TooManyRequests", message, null, null, null, List.of(), retryAfterSeconds);
+  }
+
+  public static StatusException internal(String message) {
+    return new StatusException(500, "InternalError", message, null, null, List.of());
+  }
+
+  public static StatusException unavailable(String message) {
+    return new StatusException(503, "ServiceUnavailable", message, null, null, List.of());
+  }
+
+  /** The {@code Status} object sent to the client. */
+  public ObjectNode toStatus() {
+    ObjectNode s = JSON.createObjectNode();
+    s.put("kind", "Status");
+    s.put("apiVersion", "v1");
+    s.putObject("metadata");
+    s.put("status", "Failure");
+    s.put("message", getMessage());
+    s.put("reason", reason);
+    if (detailsName != null || detailsKind != null || !causes.isEmpty() || retryAfterSeconds != null) {
+      ObjectNode d = s.putObject("details");
+      if (detailsName != null) d.put("name", detailsName);
+      if (detailsGroup != null && !detailsGroup.isEmpty()) d.put("group", detailsGroup);
+      if (detailsKind != null) d.put("kind", detailsKind);
+      if (!causes.isEmpty()) {
+        ArrayNode arr = d.putArray("causes");
+        for (Cause c : causes) {
+          ObjectNode cn = arr.addObject();
+          if (c.reason() != null) cn.put("reason", c.reason());
+          if (c.message() != null) cn.put("message", c.message());
+          if (c.field() != null) cn.put("field", c.field());
+        }
+      }
+      if (retryAfterSeconds != null) d.put("retryAfterSeconds", retryAfterSeconds);
+    }
+    s.put("code", code);
+    return s;
+  }
+}

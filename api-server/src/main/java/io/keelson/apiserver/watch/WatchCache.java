@@ -1,0 +1,254 @@
+package io.keelson.apiserver.watch;
+
+import io.keelson.apiserver.resource.ResourceType;
+import io.keelson.apiserver.status.StatusException;
+import io.keelson.apiserver.storage.EtcdStore;
+import io.keelson.apiserver.storage.ObjectCodec;
+import io.etcd.jetcd.Watch;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The in-memory copy of one resource type, fed by a single etcd watch. It serves client watches and
+ * {@code resourceVersion=0} lists so that many watchers never touch etcd, and keeps a window of
+ * recent events so that a watch can resume from a resourceVersion it has already seen.
+ */
+public class WatchCache implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(WatchCache.class);
+
+  private final ResourceType type;
+  private final EtcdStore store;
+  private final int windowSize;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition advanced = lock.newCondition();
+  private final ConcurrentSkipListMap<String, ObjectNode> objects = new ConcurrentSkipListMap<>();
+  private final Deque<WatchEvent> window = new ArrayDeque<>();
+  private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+  private volatile long revision; // everything up to here is reflected in objects
+  private volatile long oldestResumable; // a watch from rv >= this can be served from the window
+  private volatile boolean ready;
+  private volatile boolean closed;
+  private Watch.Watcher etcdWatch;
+
+  public WatchCache(ResourceType type, EtcdStore store, int windowSize) {
+    this.type = type;
+    this.store = store;
+    this.windowSize = windowSize;
+  }
+
+  public ResourceType type() {
+    return type;
+  }
+
+  public boolean ready() {
+    return ready;
+  }
+
+  public long revision() {
+    return revision;
+  }
+
+  public int size() {
+    return objects.size();
+  }
+
+  public int watcherCount() {
+    return watchers.size();
+  }
+
+  /** Load the current state from etcd and start following it. Retries until etcd answers. */
+  public void start() {
+    Thread.ofVirtual().name("watch-cache-" + type.resource()).start(this::relistLoop);
+  }
+
+  private void relistLoop() {
+    long backoff = 200;
+    while (!closed) {
+      try {
+        relist();
+        return;
+      } catch (Exception e) {
+        log.warn("watch cache {}: initial list failed ({}); retrying", type.qualifiedResource(), e.getMessage());
+        sleep(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+  }
+
+  private void relist() throws Exception {
+    List<EtcdStore.Entry> all = new ArrayList<>();
+    String start = null;
+    long rev = 0;
+    while (true) {
+      EtcdStore.Page p = store.list(type.keyPrefix(), start, rev, 5000);
+      rev = p.revision();
+      if (start != null && !p.entries().isEmpty()) all.addAll(p.entries().subList(1, p.entries().size()));
+      else all.addAll(p.entries());
+      if (!p.more() || p.entries().isEmpty()) break;
+      start = p.entries().get(p.entries().size() - 1).key();
+    }
+    lock.lock();
+    try {
+      Map<String, ObjectNode> old = Map.copyOf(objects);
+      objects.clear();
+      for (EtcdStore.Entry e : all) objects.put(e.key(), ObjectCodec.decode(e));
+      revision = Math.max(revision, rev);
+      oldestResumable = rev;
+      window.clear();
+      if (!old.isEmpty()) {
+        // After a relist (compaction while disconnected) watchers cannot be told exactly what changed: end them.
+        for (Watcher w : watchers) w.terminate(StatusException.gone("the watch cache was re-initialised; restart the watch"));
+      }
+      ready = true;
+      advanced.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    follow(rev + 1);
+  }
+
+  private void follow(long from) {
+    if (closed) return;
+    etcdWatch = store.watch(type.keyPrefix(), from, this::apply, this::onWatchError);
+  }
+
+  private void onWatchError(Throwable t) {
+    if (closed) return;
+    String m = String.valueOf(t.getMessage());
+    log.warn("watch cache {}: etcd watch ended ({}); resuming", type.qualifiedResource(), m);
+    Thread.ofVirtual().start(() -> {
+      sleep(500);
+      try {
+        if (etcdWatch != null) etcdWatch.close();
+      } catch (Exception ignored) {
+        // already closed
+      }
+      if (m.contains("compact")) relistLoop();
+      else follow(revision + 1);
+    });
+  }
+
+  private void apply(EtcdStore.Batch batch) {
+    lock.lock();
+    try {
+      for (EtcdStore.Change c : batch.changes()) {
+        if (c.entry().modRevision() <= revision) continue; // duplicate after a resumed watch
+        WatchEvent ev;
+        if (c.deleted()) {
+          ObjectNode prev = objects.remove(c.entry().key());
+          if (prev == null && c.prev() != null) prev = ObjectCodec.decode(c.prev());
+          if (prev == null) continue;
+          ObjectNode last = prev.deepCopy();
+          ObjectCodec.setResourceVersion(last, c.entry().modRevision());
+          ev = new WatchEvent(WatchEvent.Type.DELETED, last, prev, c.entry().modRevision());
+        } else {
+          ObjectNode obj = ObjectCodec.decode(c.entry());
+          ObjectNode prev = objects.put(c.entry().key(), obj);
+          ev = new WatchEvent(prev == null ? WatchEvent.Type.ADDED : WatchEvent.Type.MODIFIED, obj, prev, c.entry().modRevision());
+        }
+        revision = ev.revision();
+        window.addLast(ev);
+        while (window.size() > windowSize) oldestResumable = window.removeFirst().revision();
+        for (Watcher w : watchers) w.offer(ev);
+      }
+      if (batch.revision() > revision) revision = batch.revision();
+      advanced.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Wait until the cache reflects at least {@code rev} (written through another api-server, maybe). */
+  public boolean waitFor(long rev, long timeoutMillis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    lock.lock();
+    try {
+      while (!ready || revision < rev) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) return false;
+        advanced.awaitNanos(left);
+      }
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A consistent snapshot of the objects matching {@code filter}, in key order, and its revision. */
+  public Snapshot snapshot(String keyPrefix, Predicate<ObjectNode> filter) {
+    lock.lock();
+    try {
+      Collection<ObjectNode> values = keyPrefix == null ? objects.values()
+          : objects.subMap(keyPrefix, EtcdStore.prefixEnd(keyPrefix)).values();
+      List<ObjectNode> out = new ArrayList<>();
+      for (ObjectNode o : values) if (filter.test(o)) out.add(o);
+      return new Snapshot(out, revision);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public record Snapshot(List<ObjectNode> objects, long revision) {}
+
+  /**
+   * Start a watch. {@code fromRevision} 0 means "current state as ADDED events, then changes";
+   * otherwise changes after that revision (410 Expired when it is older than the window).
+   */
+  public Watcher watch(long fromRevision, Predicate<ObjectNode> filter, int queueCapacity) {
+    if (fromRevision > 0 && fromRevision > revision) waitFor(fromRevision, 5000);
+    lock.lock();
+    try {
+      Watcher w = new Watcher(filter, queueCapacity, this);
+      if (fromRevision <= 0) {
+        for (ObjectNode o : objects.values()) {
+          w.offer(new WatchEvent(WatchEvent.Type.ADDED, o, null, ObjectCodec.resourceVersion(o)));
+        }
+      } else {
+        if (fromRevision < oldestResumable) {
+          throw StatusException.gone("too old resource version: " + fromRevision + " (" + oldestResumable + ")");
+        }
+        for (WatchEvent ev : window) if (ev.revision() > fromRevision) w.offer(ev);
+      }
+      watchers.add(w);
+      return w;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void remove(Watcher w) {
+    watchers.remove(w);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    if (etcdWatch != null) etcdWatch.close();
+    for (Watcher w : watchers) w.terminate(null);
+  }
+}

@@ -1,0 +1,87 @@
+package io.keelson.apiserver.watch;
+
+import io.keelson.apiserver.status.StatusException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One client's watch on a {@link WatchCache}: a bounded queue of the events that pass its filter.
+ * A watcher that falls too far behind is ended (the client re-lists), as Kubernetes does, so that
+ * one slow client never holds the cache back.
+ */
+public final class Watcher implements AutoCloseable {
+
+  private static final WatchEvent END = new WatchEvent(WatchEvent.Type.BOOKMARK, null, null, -1);
+
+  private final Predicate<ObjectNode> filter;
+  private final LinkedBlockingQueue<WatchEvent> queue;
+  private final WatchCache cache;
+  private volatile StatusException failure;
+  private volatile boolean ended;
+
+  Watcher(Predicate<ObjectNode> filter, int capacity, WatchCache cache) {
+    this.filter = filter;
+    this.queue = new LinkedBlockingQueue<>(capacity);
+    this.cache = cache;
+  }
+
+  /** Called under the cache lock, in revision order. Translates selector transitions like Kubernetes. */
+  void offer(WatchEvent ev) {
+    if (ended) return;
+    boolean now = ev.type() != WatchEvent.Type.DELETED && filter.test(ev.object());
+    boolean before = ev.prev() != null && ev.type() != WatchEvent.Type.ADDED && filter.test(ev.prev());
+    WatchEvent out;
+    if (ev.type() == WatchEvent.Type.DELETED) {
+      if (!filter.test(ev.object())) return;
+      out = ev;
+    } else if (now && before) {
+      out = ev;
+    } else if (now) {
+      out = new WatchEvent(WatchEvent.Type.ADDED, ev.object(), ev.prev(), ev.revision());
+    } else if (before) {
+      out = new WatchEvent(WatchEvent.Type.DELETED, ev.object(), ev.prev(), ev.revision());
+    } else {
+      return;
+    }
+    if (!queue.offer(out)) {
+      terminate(StatusException.gone("watch fell too far behind; restart the watch"));
+    }
+  }
+
+  /** End the watch; {@code why} (if any) is sent to the client as an ERROR event. */
+  void terminate(StatusException why) {
+    if (ended) return;
+    failure = why;
+    ended = true;
+    cache.remove(this);
+    queue.clear();
+    queue.offer(END);
+  }
+
+  /** Next event, or null on timeout. Returns {@link #isEnd} events when the watch is over. */
+  public WatchEvent poll(long timeoutMillis) throws InterruptedException {
+    return queue.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
+  public static boolean isEnd(WatchEvent ev) {
+    return ev == END;
+  }
+
+  /** Why the watch ended, if the cache ended it. */
+  public StatusException failure() {
+    return failure;
+  }
+
+  /** The revision the cache has reached (for bookmarks). */
+  public long cacheRevision() {
+    return cache.revision();
+  }
+
+  @Override
+  public void close() {
+    ended = true;
+    cache.remove(this);
+  }
+}
