@@ -1,0 +1,363 @@
+package io.keelson.apiserver.admission;
+
+import io.keelson.apiserver.resource.ResourceType;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The server-side defaults Kubernetes fills in before validation and storage (the {@code SetDefaults_*}
+ * functions plus the defaulting admission plugins: DefaultTolerationSeconds, ServiceAccount, Priority,
+ * the Service IP allocator). Users see these in {@code kubectl get -o yaml} and {@code describe}, so
+ * they follow Kubernetes field by field. Defaults only fill what is absent; they never overwrite.
+ */
+public final class Defaulter {
+
+  /** Where Service cluster IPs come from: the kube-apiserver default {@code --service-cluster-ip-range}. */
+  public static final String SERVICE_CIDR = "10.96.0.0/12";
+
+  private static final int SERVICE_BASE = (10 << 24) | (96 << 16);
+  private static final int SERVICE_SIZE = 1 << 20;
+  private static final int NODE_PORT_MIN = 30000;
+  private static final int NODE_PORT_COUNT = 2768;
+
+  private Defaulter() {}
+
+  /** Fills the defaults of {@code obj} in place; cluster IPs are picked by hashing namespace/name. */
+  public static void applyDefaults(ResourceType type, ObjectNode obj) {
+    applyDefaults(type, obj, ip -> false);
+  }
+
+  /**
+   * Fills the defaults of {@code obj} in place.
+   *
+   * @param clusterIpInUse tells whether a Service cluster IP is taken; the allocator probes from a
+   *     hash of namespace/name to the next free address, so the result is stable for a given name
+   */
+  public static void applyDefaults(ResourceType type, ObjectNode obj, Predicate<String> clusterIpInUse) {
+    Consumer<ObjectNode> defaults = switch (type.group() + "/" + type.kind()) {
+      case "/Pod" -> Defaulter::pod;
+      case "apps/Deployment" -> Defaulter::deployment;
+      case "apps/ReplicaSet" -> Defaulter::replicaSet;
+      case "apps/DaemonSet" -> Defaulter::daemonSet;
+      case "/Service" -> o -> service(o, clusterIpInUse);
+      case "/Secret" -> Defaulter::secret;
+      case "/Namespace" -> Defaulter::namespace;
+      case "/Node" -> Defaulter::node;
+      case "/Endpoints" -> Defaulter::endpoints;
+      case "scheduling.k8s.io/PriorityClass" -> o -> put(o, "preemptionPolicy", "PreemptLowerPriority");
+      default -> o -> {};
+    };
+    defaults.accept(obj);
+  }
+
+  // ---------------------------------------------------------------- workloads
+
+  private static void pod(ObjectNode pod) {
+    ObjectNode spec = obj(pod, "spec");
+    podSpec(spec);
+    // SetDefaults_Pod (only on pods, not on templates)
+    put(spec, "enableServiceLinks", true);
+    // ServiceAccount admission
+    put(spec, "serviceAccountName", spec.has("serviceAccount") ? spec.get("serviceAccount").asString("default") : "default");
+    put(spec, "serviceAccount", spec.get("serviceAccountName").asString("default"));
+    // Priority admission: the default class has value 0 (a named class is resolved by the caller)
+    put(spec, "preemptionPolicy", "PreemptLowerPriority");
+    if (!spec.has("priorityClassName")) put(spec, "priority", 0);
+    // DefaultTolerationSeconds admission
+    ArrayNode tolerations = arr(spec, "tolerations");
+    for (String key : new String[] {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
+      if (!toleratesNoExecute(tolerations, key)) {
+        tolerations.addObject().put("key", key).put("operator", "Exists").put("effect", "NoExecute").put("tolerationSeconds", 300);
+      }
+    }
+    for (String list : new String[] {"containers", "initContainers"}) {
+      for (JsonNode c : spec.path(list)) {
+        if (c.isObject()) requestsFromLimits((ObjectNode) c);
+      }
+    }
+    ObjectNode status = obj(pod, "status");
+    put(status, "phase", "Pending");
+    put(status, "qosClass", qosClass(spec));
+  }
+
+  private static void deployment(ObjectNode d) {
+    ObjectNode spec = obj(d, "spec");
+    put(spec, "replicas", 1);
+    ObjectNode strategy = obj(spec, "strategy");
+    put(strategy, "type", "RollingUpdate");
+    if ("RollingUpdate".equals(strategy.get("type").asString(""))) {
+      ObjectNode ru = obj(strategy, "rollingUpdate");
+      put(ru, "maxUnavailable", "25%");
+      put(ru, "maxSurge", "25%");
+    }
+    put(spec, "revisionHistoryLimit", 10);
+    put(spec, "progressDeadlineSeconds", 600);
+    template(spec);
+  }
+
+  private static void replicaSet(ObjectNode rs) {
+    ObjectNode spec = obj(rs, "spec");
+    put(spec, "replicas", 1);
+    template(spec);
+  }
+
+  private static void daemonSet(ObjectNode ds) {
+    ObjectNode spec = obj(ds, "spec");
+    ObjectNode strategy = obj(spec, "updateStrategy");
+    put(strategy, "type", "RollingUpdate");
+    if ("RollingUpdate".equals(strategy.get("type").asString(""))) {
+      ObjectNode ru = obj(strategy, "rollingUpdate");
+      put(ru, "maxUnavailable", 1);
+      put(ru, "maxSurge", 0);
+    }
+    put(spec, "revisionHistoryLimit", 10);
+    template(spec);
+  }
+
+  private static void template(ObjectNode workloadSpec) {
+    JsonNode template = workloadSpec.get("template");
+    if (template != null && template.isObject()) podSpec(obj((ObjectNode) template, "spec"));
+  }
+
+  /** SetDefaults_PodSpec and everything under it: containers, probes, ports, volumes. */
+  private static void podSpec(ObjectNode spec) {
+    put(spec, "restartPolicy", "Always");
+    put(spec, "dnsPolicy", "ClusterFirst");
+    put(spec, "schedulerName", "default-scheduler");
+    put(spec, "terminationGracePeriodSeconds", 30);
+    obj(spec, "securityContext");
+    boolean hostNetwork = spec.path("hostNetwork").asBoolean(false);
+    for (String list : new String[] {"containers", "initContainers", "ephemeralContainers"}) {
+      for (JsonNode c : spec.path(list)) {
+        if (c.isObject()) container((ObjectNode) c, hostNetwork);
+      }
+    }
+    for (JsonNode v : spec.path("volumes")) {
+      if (v.isObject()) volume((ObjectNode) v);
+    }
+  }
+
+  private static void container(ObjectNode c, boolean hostNetwork) {
+    put(c, "terminationMessagePath", "/dev/termination-log");
+    put(c, "terminationMessagePolicy", "File");
+    put(c, "imagePullPolicy", pullPolicy(c.path("image").asString("")));
+    obj(c, "resources");
+    for (JsonNode p : c.path("ports")) {
+      if (!p.isObject()) continue;
+      ObjectNode port = (ObjectNode) p;
+      put(port, "protocol", "TCP");
+      if (hostNetwork && port.has("containerPort")) put(port, "hostPort", port.get("containerPort").asInt());
+    }
+    for (String probe : new String[] {"livenessProbe", "readinessProbe", "startupProbe"}) {
+      JsonNode p = c.get(probe);
+      if (p != null && p.isObject()) probe((ObjectNode) p);
+    }
+    for (JsonNode e : c.path("env")) {
+      JsonNode fieldRef = e.path("valueFrom").path("fieldRef");
+      if (fieldRef.isObject()) put((ObjectNode) fieldRef, "apiVersion", "v1");
+    }
+    JsonNode lifecycle = c.get("lifecycle");
+    if (lifecycle != null && lifecycle.isObject()) {
+      for (JsonNode h : lifecycle) if (h.isObject()) handler((ObjectNode) h);
+    }
+  }
+
+  /** IfNotPresent for a pinned tag or digest, Always for :latest or no tag (SetDefaults_Container). */
+  static String pullPolicy(String image) {
+    if (image.contains("@")) return "IfNotPresent";
+    int slash = image.lastIndexOf('/');
+    int colon = image.lastIndexOf(':');
+    if (colon <= slash) return "Always";
+    return image.substring(colon + 1).equals("latest") ? "Always" : "IfNotPresent";
+  }
+
+  private static void probe(ObjectNode p) {
+    put(p, "timeoutSeconds", 1);
+    put(p, "periodSeconds", 10);
+    put(p, "successThreshold", 1);
+    put(p, "failureThreshold", 3);
+    handler(p);
+  }
+
+  private static void handler(ObjectNode h) {
+    JsonNode http = h.get("httpGet");
+    if (http != null && http.isObject()) {
+      put((ObjectNode) http, "path", "/");
+      put((ObjectNode) http, "scheme", "HTTP");
+    }
+  }
+
+  private static void volume(ObjectNode v) {
+    for (String source : new String[] {"secret", "configMap", "downwardAPI", "projected"}) {
+      JsonNode s = v.get(source);
+      if (s != null && s.isObject()) put((ObjectNode) s, "defaultMode", 420);
+    }
+    JsonNode hostPath = v.get("hostPath");
+    if (hostPath != null && hostPath.isObject()) put((ObjectNode) hostPath, "type", "");
+    if (!v.has("secret") && !v.has("configMap") && !v.has("hostPath") && !v.has("emptyDir") && !v.has("downwardAPI")
+        && !v.has("projected") && !v.has("persistentVolumeClaim") && !v.has("nfs") && !v.has("csi") && !v.has("ephemeral")
+        && !v.has("image")) {
+      v.putObject("emptyDir");
+    }
+  }
+
+  /** SetDefaults_Pod: a container with limits but no requests requests what it is limited to. */
+  private static void requestsFromLimits(ObjectNode c) {
+    JsonNode limits = c.path("resources").path("limits");
+    if (!limits.isObject() || limits.isEmpty()) return;
+    ObjectNode requests = obj((ObjectNode) c.get("resources"), "requests");
+    for (Map.Entry<String, JsonNode> e : limits.properties()) {
+      if (!requests.has(e.getKey())) requests.set(e.getKey(), e.getValue().deepCopy());
+    }
+  }
+
+  /** The QoS class as kubectl describe shows it (cpu and memory only, like Kubernetes). */
+  static String qosClass(JsonNode spec) {
+    boolean any = false;
+    boolean guaranteed = true;
+    for (String list : new String[] {"containers", "initContainers"}) {
+      for (JsonNode c : spec.path(list)) {
+        JsonNode req = c.path("resources").path("requests");
+        JsonNode lim = c.path("resources").path("limits");
+        for (String r : new String[] {"cpu", "memory"}) {
+          if (req.has(r) || lim.has(r)) any = true;
+          if (!lim.has(r) || (req.has(r) && !req.get(r).asString("").equals(lim.get(r).asString("")))) guaranteed = false;
+        }
+      }
+    }
+    return !any ? "BestEffort" : guaranteed ? "Guaranteed" : "Burstable";
+  }
+
+  private static boolean toleratesNoExecute(ArrayNode tolerations, String key) {
+    for (JsonNode t : tolerations) {
+      String effect = t.path("effect").asString("");
+      String k = t.path("key").asString("");
+      boolean keyMatches = k.equals(key) || (k.isEmpty() && "Exists".equals(t.path("operator").asString("")));
+      if (keyMatches && (effect.isEmpty() || effect.equals("NoExecute"))) return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- services and config
+
+  private static void service(ObjectNode svc, Predicate<String> inUse) {
+    ObjectNode spec = obj(svc, "spec");
+    put(spec, "type", "ClusterIP");
+    String type = spec.get("type").asString("ClusterIP");
+    put(spec, "sessionAffinity", "None");
+    for (JsonNode p : spec.path("ports")) {
+      if (!p.isObject()) continue;
+      ObjectNode port = (ObjectNode) p;
+      put(port, "protocol", "TCP");
+      if (port.has("port") && !type.equals("ExternalName") && !port.hasNonNull("targetPort")) {
+        port.set("targetPort", port.get("port").deepCopy());
+      }
+      if ((type.equals("NodePort") || type.equals("LoadBalancer")) && !port.has("nodePort")) {
+        port.put("nodePort", NODE_PORT_MIN + Math.floorMod(key(svc).hashCode() * 31 + port.path("port").asInt(), NODE_PORT_COUNT));
+      }
+    }
+    if (type.equals("ExternalName")) return;
+    if (!spec.hasNonNull("clusterIP") || spec.get("clusterIP").asString("").isEmpty()) {
+      JsonNode first = spec.path("clusterIPs").path(0);
+      spec.put("clusterIP", first.isString() && !first.stringValue().isEmpty() ? first.stringValue() : allocateClusterIp(key(svc), inUse));
+    }
+    if (!spec.has("clusterIPs")) spec.putArray("clusterIPs").add(spec.get("clusterIP").stringValue());
+    if (!spec.has("ipFamilies")) spec.putArray("ipFamilies").add("IPv4");
+    put(spec, "ipFamilyPolicy", "SingleStack");
+    put(spec, "internalTrafficPolicy", "Cluster");
+    if (type.equals("NodePort") || type.equals("LoadBalancer")) put(spec, "externalTrafficPolicy", "Cluster");
+    if (type.equals("LoadBalancer")) put(spec, "allocateLoadBalancerNodePorts", true);
+    if ("ClientIP".equals(spec.get("sessionAffinity").asString(""))) {
+      put(obj(obj(spec, "sessionAffinityConfig"), "clientIP"), "timeoutSeconds", 10800);
+    }
+    obj(obj(svc, "status"), "loadBalancer");
+  }
+
+  /** A free address of {@link #SERVICE_CIDR}, skipping the network address and .1 (kept for "kubernetes"). */
+  static String allocateClusterIp(String key, Predicate<String> inUse) {
+    int start = Math.floorMod(key.hashCode() * 0x9E3779B1, SERVICE_SIZE - 3) + 2;
+    for (int i = 0; i < SERVICE_SIZE - 3; i++) {
+      int offset = 2 + Math.floorMod(start - 2 + i, SERVICE_SIZE - 3);
+      int ip = SERVICE_BASE + offset;
+      String s = ((ip >>> 24) & 255) + "." + ((ip >>> 16) & 255) + "." + ((ip >>> 8) & 255) + "." + (ip & 255);
+      if (!inUse.test(s)) return s;
+    }
+    throw io.keelson.apiserver.status.StatusException.internal("failed to allocate a serviceIP: range is full");
+  }
+
+  private static String key(ObjectNode o) {
+    return o.path("metadata").path("namespace").asString("") + "/" + o.path("metadata").path("name").asString("");
+  }
+
+  private static void endpoints(ObjectNode ep) {
+    for (JsonNode subset : ep.path("subsets")) {
+      for (JsonNode p : subset.path("ports")) {
+        if (p.isObject()) put((ObjectNode) p, "protocol", "TCP");
+      }
+    }
+  }
+
+  /** Secret type Opaque; stringData is write-only: folded into base64 data and dropped. */
+  private static void secret(ObjectNode s) {
+    put(s, "type", "Opaque");
+    JsonNode stringData = s.remove("stringData");
+    if (stringData != null && stringData.isObject()) {
+      ObjectNode data = obj(s, "data");
+      for (Map.Entry<String, JsonNode> e : stringData.properties()) {
+        data.put(e.getKey(), Base64.getEncoder().encodeToString(e.getValue().asString("").getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+  }
+
+  private static void namespace(ObjectNode ns) {
+    String name = ns.path("metadata").path("name").asString("");
+    if (!name.isEmpty()) put(obj(obj(ns, "metadata"), "labels"), "kubernetes.io/metadata.name", name);
+    ObjectNode spec = obj(ns, "spec");
+    if (!spec.has("finalizers")) spec.putArray("finalizers").add("kubernetes");
+    put(obj(ns, "status"), "phase", "Active");
+  }
+
+  /** SetDefaults_NodeStatus: allocatable defaults to capacity. */
+  private static void node(ObjectNode n) {
+    JsonNode status = n.get("status");
+    if (status == null || !status.isObject()) return;
+    JsonNode capacity = status.get("capacity");
+    if (capacity != null && capacity.isObject() && !status.has("allocatable")) {
+      ((ObjectNode) status).set("allocatable", capacity.deepCopy());
+    }
+  }
+
+  // ---------------------------------------------------------------- tree helpers
+
+  private static ObjectNode obj(ObjectNode parent, String field) {
+    JsonNode n = parent.get(field);
+    if (n != null && n.isObject()) return (ObjectNode) n;
+    if (n != null && !n.isNull()) return parent.objectNode(); // wrong type: leave it for the validator
+    return parent.putObject(field);
+  }
+
+  private static ArrayNode arr(ObjectNode parent, String field) {
+    JsonNode n = parent.get(field);
+    if (n != null && n.isArray()) return (ArrayNode) n;
+    if (n != null && !n.isNull()) return parent.arrayNode();
+    return parent.putArray(field);
+  }
+
+  private static void put(ObjectNode o, String field, String value) {
+    if (!o.hasNonNull(field)) o.put(field, value);
+  }
+
+  private static void put(ObjectNode o, String field, int value) {
+    if (!o.hasNonNull(field)) o.put(field, value);
+  }
+
+  private static void put(ObjectNode o, String field, boolean value) {
+    if (!o.hasNonNull(field)) o.put(field, value);
+  }
+}
