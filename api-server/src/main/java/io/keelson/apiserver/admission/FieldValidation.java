@@ -1,0 +1,102 @@
+package io.keelson.apiserver.admission;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.keelson.apiserver.resource.ResourceType;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Finds fields a kind's schema does not have ({@code fieldValidation=Strict|Warn}). The schema is the
+ * fabric8 model class of the kind: its Jackson properties, walked recursively through nested
+ * classes, lists and maps. Free-form places (maps of strings, raw extensions, {@code fieldsV1}) accept
+ * anything.
+ */
+public final class FieldValidation {
+
+  /** Properties of a model class, by JSON name; null means the class accepts any fields. */
+  private static final Map<Class<?>, Map<String, Type>> PROPERTIES = new ConcurrentHashMap<>();
+
+  private FieldValidation() {}
+
+  /**
+   * The paths of unknown fields in {@code obj}, e.g. {@code .spec.replicaz} or
+   * {@code .spec.template.spec.containers[0].imagex}, in document order.
+   */
+  public static List<String> unknownFields(ResourceType type, ObjectNode obj) {
+    List<String> out = new ArrayList<>();
+    walk(type.model(), obj, "", out);
+    return out;
+  }
+
+  private static void walk(Type schema, JsonNode value, String path, List<String> out) {
+    if (value == null || value.isNull()) return;
+    Class<?> raw = rawClass(schema);
+    if (raw == null) return;
+    if (Collection.class.isAssignableFrom(raw) || raw.isArray()) {
+      if (!value.isArray()) return; // type mismatches are the decoder's business
+      Type element = raw.isArray() ? raw.getComponentType() : typeArgument(schema, 0);
+      for (int i = 0; i < value.size(); i++) walk(element, value.get(i), path + "[" + i + "]", out);
+      return;
+    }
+    if (Map.class.isAssignableFrom(raw)) {
+      if (!value.isObject()) return;
+      Type element = typeArgument(schema, 1);
+      for (Map.Entry<String, JsonNode> e : value.properties()) walk(element, e.getValue(), path + "." + e.getKey(), out);
+      return;
+    }
+    if (!value.isObject()) return;
+    Map<String, Type> props = properties(raw);
+    if (props == null) return;
+    for (Map.Entry<String, JsonNode> e : value.properties()) {
+      String child = path + "." + e.getKey();
+      Type t = props.get(e.getKey());
+      if (t == null) out.add(child);
+      else walk(t, e.getValue(), child, out);
+    }
+  }
+
+  private static Map<String, Type> properties(Class<?> cls) {
+    return PROPERTIES.computeIfAbsent(cls, FieldValidation::introspect).isEmpty() ? null : PROPERTIES.get(cls);
+  }
+
+  /** JSON properties of a fabric8 model class; empty for leaf or free-form types. */
+  private static Map<String, Type> introspect(Class<?> cls) {
+    if (cls.isPrimitive() || cls.isEnum() || cls.isInterface() || Modifier.isAbstract(cls.getModifiers())
+        || cls.getName().startsWith("java.") || !cls.getName().startsWith("io.fabric8.")) {
+      return Map.of();
+    }
+    Map<String, Type> props = new LinkedHashMap<>();
+    for (Class<?> c = cls; c != null && c != Object.class; c = c.getSuperclass()) {
+      for (Field f : c.getDeclaredFields()) {
+        if (Modifier.isStatic(f.getModifiers()) || f.isAnnotationPresent(JsonIgnore.class)) continue;
+        JsonProperty p = f.getAnnotation(JsonProperty.class);
+        if (p == null) continue;
+        String name = p.value().isEmpty() ? f.getName() : p.value();
+        props.putIfAbsent(name, f.getGenericType());
+      }
+    }
+    return props;
+  }
+
+  private static Class<?> rawClass(Type t) {
+    if (t instanceof Class<?> c) return c;
+    if (t instanceof ParameterizedType p && p.getRawType() instanceof Class<?> c) return c;
+    return null;
+  }
+
+  private static Type typeArgument(Type t, int i) {
+    if (t instanceof ParameterizedType p && p.getActualTypeArguments().length > i) return p.getActualTypeArguments()[i];
+    return Object.class;
+  }
+}
