@@ -1,18 +1,373 @@
 package io.keelson.apiserver.patch;
 
+import io.keelson.apiserver.patch.FieldSet.Scope;
+import io.keelson.apiserver.patch.FieldSet.Values;
 import io.keelson.apiserver.resource.ResourceType;
+import io.keelson.apiserver.status.StatusException;
+import io.keelson.apiserver.status.StatusException.Cause;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
-/** Server-side apply and managedFields (work in progress). */
+/**
+ * Server-side apply ({@code application/apply-patch+yaml}) and the {@code metadata.managedFields}
+ * bookkeeping behind it. Every write records which field manager set which fields; an apply merges
+ * the manager's configuration into the live object, removes fields the manager owned but no longer
+ * applies, and refuses (409 with one cause per field) to change fields another manager owns unless
+ * forced, in which case it takes them over. Pure functions: inputs are never changed.
+ */
 public final class ServerSideApply {
+
+  public static final String APPLY = "Apply";
+  public static final String UPDATE = "Update";
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
 
   private ServerSideApply() {}
 
-  public static ObjectNode apply(ResourceType type, ObjectNode current, ObjectNode applied, String fieldManager, boolean force) {
-    throw io.keelson.apiserver.status.StatusException.methodNotAllowed("server-side apply is not implemented yet");
+  /** One {@code managedFields} entry: a manager, how it wrote, and the fields it owns. */
+  private static final class Entry {
+    final String manager;
+    final String operation;
+    String apiVersion;
+    String time;
+    final String subresource;
+    FieldSet fields;
+    final ObjectNode original;
+
+    Entry(String manager, String operation, String apiVersion, String time, String subresource, FieldSet fields,
+        ObjectNode original) {
+      this.manager = manager;
+      this.operation = operation;
+      this.apiVersion = apiVersion;
+      this.time = time;
+      this.subresource = subresource == null ? "" : subresource;
+      this.fields = fields;
+      this.original = original;
+    }
+
+    boolean is(String manager, String operation, String subresource) {
+      return this.manager.equals(manager) && this.operation.equals(operation) && this.subresource.equals(subresource);
+    }
+
+    /** How Kubernetes names a manager in conflict messages. */
+    String describe() {
+      String m = "\"" + manager + "\"";
+      return operation.equals(UPDATE) ? m + " using " + apiVersion : m;
+    }
+
+    ObjectNode toJson() {
+      ObjectNode o = NODES.objectNode();
+      o.put("manager", manager);
+      o.put("operation", operation);
+      if (apiVersion != null) o.put("apiVersion", apiVersion);
+      if (time != null) o.put("time", time);
+      o.put("fieldsType", "FieldsV1");
+      o.set("fieldsV1", fields.encode());
+      if (!subresource.isEmpty()) o.put("subresource", subresource);
+      return o;
+    }
   }
 
+  // ------------------------------------------------------------------ apply
+
+  /**
+   * Applies {@code applied} (the manager's full intended configuration) to {@code current}.
+   *
+   * @param current the live object, or null when it does not exist yet (the result is then the object to create)
+   * @return the new object, with {@code metadata.managedFields} updated
+   * @throws StatusException 409 Conflict with {@code FieldManagerConflict} causes when another manager
+   *     owns a field the configuration changes and {@code force} is false; 400 for a malformed configuration
+   */
+  public static ObjectNode apply(ResourceType type, ObjectNode current, ObjectNode applied, String fieldManager, boolean force) {
+    if (fieldManager == null || fieldManager.isEmpty()) {
+      throw StatusException.badRequest("PATCH requests of type application/apply-patch+yaml require a fieldManager query parameter");
+    }
+    if (applied == null) throw StatusException.badRequest("apply patch body is empty");
+    String kind = applied.path("kind").asString("");
+    String apiVersion = applied.path("apiVersion").asString("");
+    if (kind.isEmpty() || apiVersion.isEmpty()) {
+      throw StatusException.badRequest("invalid object type: apply configuration must set apiVersion and kind");
+    }
+    if (!kind.equals(type.kind()) || !apiVersion.equals(type.apiVersion())) {
+      throw StatusException.badRequest("the apply configuration is a " + apiVersion + ", Kind=" + kind
+          + " but the URL is for " + type.apiVersion() + ", Kind=" + type.kind());
+    }
+    if (applied.path("metadata").has("managedFields")) {
+      throw StatusException.badRequest("metadata.managedFields must be nil in an apply configuration");
+    }
+    ObjectNode config = applied.deepCopy();
+    if (type.hasSubresource("status")) config.remove("status"); // status is the status subresource's business
+
+    ObjectNode live;
+    List<Entry> entries;
+    if (current == null) {
+      live = NODES.objectNode();
+      live.put("apiVersion", apiVersion);
+      live.put("kind", kind);
+      live.putObject("metadata");
+      entries = new ArrayList<>();
+    } else {
+      live = current.deepCopy();
+      entries = readEntries(live);
+      if (entries.isEmpty()) {
+        // Objects written before any field tracking are owned by a synthetic manager, as in Kubernetes.
+        entries.add(new Entry("before-first-apply", UPDATE, type.apiVersion(), now(), "",
+            FieldSet.of(type, live, Scope.MAIN, true), null));
+      }
+    }
+
+    FieldSet appliedSet = FieldSet.of(type, config, Scope.MAIN, false);
+    Entry me = entries.stream().filter(e -> e.is(fieldManager, APPLY, "")).findFirst().orElse(null);
+
+    // Conflicts: a field another manager owns whose value this configuration changes.
+    record Conflict(Entry owner, List<String> path) {}
+    List<Conflict> conflicts = new ArrayList<>();
+    for (Entry e : entries) {
+      if (e == me || !e.subresource.isEmpty()) continue;
+      for (List<String> p : appliedSet.paths) {
+        if (!e.fields.paths.contains(p)) continue;
+        JsonNode want = FieldSet.valueAt(config, p);
+        if (want == null || (want.isObject() && !want.isEmpty())) continue;
+        if (!Values.same(FieldSet.valueAt(live, p), want)) conflicts.add(new Conflict(e, p));
+      }
+    }
+    if (!conflicts.isEmpty()) {
+      if (!force) throw conflictError(conflicts.stream().map(c -> Map.entry(c.owner(), c.path())).toList());
+      for (Conflict c : conflicts) c.owner().fields.paths.remove(c.path());
+    }
+
+    FieldSet previouslyOwned = me == null ? new FieldSet() : me.fields;
+    merge(type, live, config, new ArrayList<>());
+
+    // Fields this manager applied before but not now are removed, unless someone else owns them.
+    List<List<String>> dropped = new ArrayList<>();
+    for (List<String> p : previouslyOwned.paths) if (!appliedSet.paths.contains(p)) dropped.add(p);
+    dropped.sort(Comparator.comparingInt((List<String> p) -> p.size()).reversed());
+    for (List<String> p : dropped) {
+      boolean ownedElsewhere = entries.stream().anyMatch(e -> e != me && (e.fields.paths.contains(p) || e.fields.hasDescendant(p)));
+      if (!ownedElsewhere && !appliedSet.hasDescendant(p)) FieldSet.remove(live, p);
+    }
+
+    Entry mine = me;
+    if (mine == null) {
+      mine = new Entry(fieldManager, APPLY, apiVersion, now(), "", appliedSet, null);
+      entries.add(mine);
+    } else {
+      mine.fields = appliedSet;
+      mine.apiVersion = apiVersion;
+      mine.time = now();
+    }
+    writeEntries(live, entries);
+    return live;
+  }
+
+  /** Merges an apply configuration into the live object, list by list as the schema says. */
+  private static void merge(ResourceType type, ObjectNode target, ObjectNode config, List<String> fieldPath) {
+    for (Map.Entry<String, JsonNode> e : config.properties()) {
+      String k = e.getKey();
+      JsonNode v = e.getValue();
+      if (fieldPath.size() == 1 && fieldPath.get(0).equals("metadata") && k.equals("managedFields")) continue;
+      List<String> path = new ArrayList<>(fieldPath);
+      path.add(k);
+      JsonNode t = target.get(k);
+      if (v.isNull()) {
+        target.remove(k);
+      } else if (v.isObject() && t != null && t.isObject()) {
+        merge(type, (ObjectNode) t, (ObjectNode) v, path);
+      } else if (v.isArray() && t != null && t.isArray()) {
+        target.set(k, mergeList(type, (ArrayNode) t, (ArrayNode) v, path));
+      } else {
+        target.set(k, withoutNulls(v));
+      }
+    }
+  }
+
+  private static ArrayNode mergeList(ResourceType type, ArrayNode live, ArrayNode config, List<String> path) {
+    ListStrategy s = ListStrategy.of(type, path);
+    switch (s.kind()) {
+      case SET -> {
+        ArrayNode out = live.deepCopy();
+        for (JsonNode item : config) {
+          boolean present = false;
+          for (JsonNode l : out) present |= Values.same(l, item);
+          if (!present) out.add(item.deepCopy());
+        }
+        return out;
+      }
+      case MAP -> {
+        ArrayNode out = live.deepCopy();
+        for (int i = 0; i < config.size(); i++) {
+          JsonNode item = config.get(i);
+          String el = FieldSet.itemElement(s, item, i);
+          JsonNode match = null;
+          if (el.startsWith("k:")) {
+            JsonNode key = JSON.readTree(el.substring(2));
+            for (JsonNode l : out) {
+              if (FieldSet.matchesKey(l, key)) {
+                match = l;
+                break;
+              }
+            }
+          }
+          if (match != null && match.isObject() && item.isObject()) merge(type, (ObjectNode) match, (ObjectNode) item, path);
+          else out.add(withoutNulls(item));
+        }
+        return out;
+      }
+      default -> {
+        return (ArrayNode) withoutNulls(config);
+      }
+    }
+  }
+
+  private static JsonNode withoutNulls(JsonNode v) {
+    JsonNode copy = v.deepCopy();
+    stripNulls(copy);
+    return copy;
+  }
+
+  private static void stripNulls(JsonNode n) {
+    if (n.isObject()) {
+      ((ObjectNode) n).properties().removeIf(e -> e.getValue().isNull());
+      for (JsonNode c : n) stripNulls(c);
+    } else if (n.isArray()) {
+      for (JsonNode c : n) stripNulls(c);
+    }
+  }
+
+  private static StatusException conflictError(List<Map.Entry<Entry, List<String>>> conflicts) {
+    List<Cause> causes = new ArrayList<>();
+    for (Map.Entry<Entry, List<String>> c : conflicts) {
+      causes.add(new Cause("FieldManagerConflict", "conflict with " + c.getKey().describe(), FieldSet.toPathString(c.getValue())));
+    }
+    String message;
+    if (conflicts.size() == 1) {
+      message = "Apply failed with 1 conflict: conflict with " + conflicts.get(0).getKey().describe() + ": "
+          + FieldSet.toPathString(conflicts.get(0).getValue());
+    } else {
+      Map<String, List<String>> byManager = new LinkedHashMap<>();
+      conflicts.stream()
+          .sorted(Comparator.comparing((Map.Entry<Entry, List<String>> c) -> c.getKey().manager)
+              .thenComparing(c -> c.getKey().operation))
+          .forEach(c -> byManager.computeIfAbsent(c.getKey().describe(), k -> new ArrayList<>())
+              .add(FieldSet.toPathString(c.getValue())));
+      List<String> lines = new ArrayList<>();
+      byManager.forEach((m, paths) -> {
+        lines.add("conflicts with " + m + ":");
+        paths.forEach(p -> lines.add("- " + p));
+      });
+      message = "Apply failed with " + conflicts.size() + " conflicts: " + String.join("\n", lines);
+    }
+    return new StatusException(409, "Conflict", message, null, null, null, causes, null);
+  }
+
+  // ------------------------------------------------------------------ ordinary writes
+
+  /**
+   * Records in {@code managedFields} that {@code fieldManager} wrote {@code updated} (create, update,
+   * or a non-apply patch of the main resource). Fields it changed move to its entry, fields it removed
+   * leave every entry.
+   *
+   * @param old the object before the write, null on create
+   * @param operation normally {@code "Update"}
+   * @return a copy of {@code updated} with managedFields maintained
+   */
   public static ObjectNode recordUpdate(ResourceType type, ObjectNode old, ObjectNode updated, String fieldManager, String operation) {
-    return updated;
+    return recordUpdate(type, old, updated, fieldManager, operation, null);
+  }
+
+  /**
+   * As {@link #recordUpdate(ResourceType, ObjectNode, ObjectNode, String, String)}, for a subresource:
+   * with {@code "status"} only status fields are recorded, in an entry marked {@code subresource: status}.
+   */
+  public static ObjectNode recordUpdate(ResourceType type, ObjectNode old, ObjectNode updated, String fieldManager,
+      String operation, String subresource) {
+    ObjectNode result = updated.deepCopy();
+    String manager = fieldManager == null || fieldManager.isEmpty() ? "unknown" : fieldManager;
+    String op = operation == null || operation.isEmpty() ? UPDATE : operation;
+    String sub = "status".equals(subresource) ? "status" : "";
+    Scope scope = sub.isEmpty() ? Scope.MAIN : Scope.STATUS;
+
+    // The writer may replace managedFields itself (e.g. clear them); otherwise they carry over from old.
+    JsonNode sentMf = result.path("metadata").get("managedFields");
+    JsonNode oldMf = old == null ? null : old.path("metadata").get("managedFields");
+    boolean writerChangedThem = sentMf != null && !Objects.equals(sentMf, oldMf);
+    List<Entry> entries = writerChangedThem ? readEntries(result) : old == null ? new ArrayList<>() : readEntries(old);
+    if (writerChangedThem && sentMf.isArray() && sentMf.isEmpty()) {
+      // An empty list resets tracking, as in Kubernetes.
+      if (result.get("metadata").isObject()) ((ObjectNode) result.get("metadata")).remove("managedFields");
+      return result;
+    }
+
+    FieldSet now = FieldSet.of(type, result, scope, true);
+    FieldSet before = old == null ? new FieldSet() : FieldSet.of(type, old, scope, true);
+    FieldSet changed = new FieldSet();
+    for (List<String> p : now.paths) {
+      if (!before.paths.contains(p)) {
+        changed.paths.add(p);
+        continue;
+      }
+      JsonNode a = FieldSet.valueAt(old, p);
+      JsonNode b = FieldSet.valueAt(result, p);
+      boolean container = b != null && b.isObject() && !b.isEmpty();
+      if (!container && !Values.same(a, b)) changed.paths.add(p);
+    }
+    for (Entry e : entries) {
+      if (!e.subresource.equals(sub)) {
+        // Entries of the other scope keep their fields unless those fields disappeared.
+        e.fields.paths.removeIf(p -> before.paths.contains(p) && !now.paths.contains(p));
+        continue;
+      }
+      e.fields.paths.removeIf(p -> changed.paths.contains(p) || (before.paths.contains(p) && !now.paths.contains(p)));
+    }
+    Entry mine = entries.stream().filter(e -> e.is(manager, op, sub)).findFirst().orElse(null);
+    if (!changed.isEmpty()) {
+      if (mine == null) {
+        mine = new Entry(manager, op, type.apiVersion(), now(), sub, new FieldSet(), null);
+        entries.add(mine);
+      }
+      mine.fields.paths.addAll(changed.paths);
+      mine.apiVersion = type.apiVersion();
+      mine.time = now();
+    }
+    writeEntries(result, entries);
+    return result;
+  }
+
+  // ------------------------------------------------------------------ managedFields I/O
+
+  private static List<Entry> readEntries(JsonNode obj) {
+    List<Entry> out = new ArrayList<>();
+    for (JsonNode m : obj.path("metadata").path("managedFields")) {
+      if (!m.isObject()) continue;
+      out.add(new Entry(m.path("manager").asString(""), m.path("operation").asString(UPDATE),
+          m.has("apiVersion") ? m.get("apiVersion").asString("") : null, m.has("time") ? m.get("time").asString("") : null,
+          m.path("subresource").asString(""), FieldSet.decode(m.get("fieldsV1")), (ObjectNode) m));
+    }
+    return out;
+  }
+
+  private static void writeEntries(ObjectNode obj, List<Entry> entries) {
+    JsonNode meta = obj.get("metadata");
+    ObjectNode metadata = meta != null && meta.isObject() ? (ObjectNode) meta : obj.putObject("metadata");
+    ArrayNode arr = NODES.arrayNode();
+    for (Entry e : entries) if (!e.fields.isEmpty()) arr.add(e.toJson());
+    if (arr.isEmpty()) metadata.remove("managedFields");
+    else metadata.set("managedFields", arr);
+  }
+
+  private static String now() {
+    return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
   }
 }
