@@ -1,11 +1,87 @@
 package io.keelson.apiserver;
 
+import io.keelson.apiserver.auth.ClusterCredentials;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
+/** {@code keelson server}: the Kubernetes API on etcd, plus the gRPC NodeService for agents. */
 @SpringBootApplication
-public class ApiServerMain {
+@Command(name = "keelson server", mixinStandardHelpOptions = true,
+    description = "Run the Keelson api-server: the Kubernetes REST API over HTTPS, state in etcd, gRPC NodeService for node agents.")
+public class ApiServerMain implements Callable<Integer> {
+
+  @Option(names = "--dir", description = "Cluster directory (TLS material, kubeconfig). Default: ~/.keelson")
+  Path dir = Path.of(System.getProperty("user.home"), ".keelson");
+
+  @Option(names = "--api-port", description = "HTTPS port of the Kubernetes API (default ${DEFAULT-VALUE})")
+  int apiPort = 6443;
+
+  @Option(names = "--grpc-port", description = "gRPC NodeService port (default: api-port + 1)")
+  Integer grpcPort;
+
+  @Option(names = "--bind-address", description = "Address to listen on (default ${DEFAULT-VALUE})")
+  String bindAddress = "127.0.0.1";
+
+  @Option(names = "--etcd-servers", split = ",", description = "etcd client URLs (default http://127.0.0.1:2379)")
+  List<String> etcdServers = new ArrayList<>(List.of("http://127.0.0.1:2379"));
+
+  @Option(names = "--tls-san", split = ",", description = "Extra IPs / DNS names for the serving certificate")
+  List<String> tlsSans = new ArrayList<>();
+
+  @Option(names = "--advertise-url", description = "API URL written into DIR/kubeconfig (default https://127.0.0.1:PORT)")
+  String advertiseUrl;
+
+  @Option(names = "--watch-window", description = "Events kept per resource for resuming watches (default ${DEFAULT-VALUE})")
+  int watchWindow = 20000;
+
   public static void main(String[] args) {
-    SpringApplication.run(ApiServerMain.class, args);
+    System.exit(new CommandLine(new ApiServerMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    int grpc = grpcPort != null ? grpcPort : apiPort + 1;
+    for (int port : new int[] {apiPort, grpc}) {
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(true);
+        s.bind(new java.net.InetSocketAddress(bindAddress, port));
+      } catch (Exception e) {
+        System.err.println("keelson server: port " + port + " on " + bindAddress
+            + " is already in use; stop what uses it or pick another with --api-port/--grpc-port");
+        return 1;
+      }
+    }
+    Files.createDirectories(dir);
+    List<String> sans = new ArrayList<>(tlsSans);
+    if (!bindAddress.equals("0.0.0.0") && !bindAddress.equals("127.0.0.1")) sans.add(bindAddress);
+    String url = advertiseUrl != null ? advertiseUrl : "https://127.0.0.1:" + apiPort;
+    ClusterCredentials creds = ClusterCredentials.ensure(dir, sans, url);
+    Map<String, Object> props = new HashMap<>();
+    props.put("server.port", apiPort);
+    props.put("server.address", bindAddress);
+    props.put("server.ssl.enabled", true);
+    props.put("server.ssl.certificate", "file:" + creds.serverCert());
+    props.put("server.ssl.certificate-private-key", "file:" + creds.serverKey());
+    props.put("keelson.dir", dir.toString());
+    props.put("keelson.grpc-port", grpc);
+    props.put("keelson.bind-address", bindAddress);
+    props.put("keelson.etcd-servers", String.join(",", etcdServers));
+    props.put("keelson.watch-window", watchWindow);
+    props.put("keelson.admin-token", creds.adminToken());
+    SpringApplication app = new SpringApplication(ApiServerMain.class);
+    app.setDefaultProperties(props);
+    app.run();
+    return 0;
   }
 }

@@ -1,0 +1,51 @@
+package io.keelson.apiserver;
+
+import io.keelson.apiserver.auth.AuthenticationFilter;
+import io.keelson.apiserver.registry.ResourceService;
+import io.keelson.apiserver.storage.EtcdStore;
+import io.keelson.apiserver.watch.WatchCache;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+
+/** Wires storage, the resource service and the authentication filter. */
+@Configuration(proxyBeanMethods = false)
+public class ApiServerConfig {
+
+  @Bean(destroyMethod = "close")
+  EtcdStore etcdStore(@Value("${keelson.etcd-servers:http://127.0.0.1:2379}") String servers, MeterRegistry meters) {
+    return new EtcdStore(List.of(servers.split(",")), meters);
+  }
+
+  @Bean
+  ResourceService resourceService(EtcdStore store, @Value("${keelson.watch-window:20000}") int window, MeterRegistry meters) {
+    ResourceService svc = new ResourceService(store, window);
+    for (WatchCache c : svc.caches().values()) {
+      String r = c.type().qualifiedResource();
+      Gauge.builder("apiserver_watch_cache_objects", c, WatchCache::size).tag("resource", r)
+          .description("objects held by the watch cache").register(meters);
+      Gauge.builder("apiserver_watchers", c, WatchCache::watcherCount).tag("resource", r)
+          .description("open client watches").register(meters);
+    }
+    svc.start();
+    return svc;
+  }
+
+  @Bean
+  AuthenticationFilter authenticationFilter(@Value("${keelson.admin-token}") String token) {
+    return new AuthenticationFilter(token);
+  }
+
+  @Bean
+  FilterRegistrationBean<AuthenticationFilter> authenticationRegistration(AuthenticationFilter f) {
+    FilterRegistrationBean<AuthenticationFilter> r = new FilterRegistrationBean<>(f);
+    r.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+    r.addUrlPatterns("/*");
+    return r;
+  }
+}

@@ -1,0 +1,552 @@
+package io.keelson.apiserver.registry;
+
+import io.keelson.apiserver.resource.ResourceRegistry;
+import io.keelson.apiserver.resource.ResourceType;
+import io.keelson.apiserver.status.StatusException;
+import io.keelson.apiserver.storage.EtcdStore;
+import io.keelson.apiserver.storage.ObjectCodec;
+import io.keelson.apiserver.storage.StoreUnavailableException;
+import io.keelson.apiserver.watch.WatchCache;
+import io.keelson.apiserver.watch.Watcher;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Create, read, update, delete, list and watch of every served kind, on etcd. This is the one path
+ * by which objects change: the REST API, the gRPC NodeService and the bootstrap all write through
+ * here, so defaulting, validation, field managers, graceful deletion and finalizers apply to all.
+ *
+ * <p>Every write is a compare-and-swap on the object's mod revision; an update that raced with
+ * another writer is retried from a fresh read when the caller did not pin a resourceVersion, and
+ * rejected with 409 Conflict when it did.
+ */
+public class ResourceService {
+
+  /** Largest object etcd accepts in one request (its default --max-request-bytes). */
+  public static final int MAX_OBJECT_BYTES = 1_572_864;
+
+  private static final String NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final EtcdStore store;
+  private final Map<ResourceType, WatchCache> caches = new HashMap<>();
+
+  public ResourceService(EtcdStore store, int watchWindow) {
+    this.store = store;
+    for (ResourceType t : ResourceRegistry.all()) caches.put(t, new WatchCache(t, store, watchWindow));
+  }
+
+  public void start() {
+    caches.values().forEach(WatchCache::start);
+  }
+
+  public boolean ready() {
+    return caches.values().stream().allMatch(WatchCache::ready);
+  }
+
+  public WatchCache cache(ResourceType type) {
+    return caches.get(type);
+  }
+
+  public Map<ResourceType, WatchCache> caches() {
+    return caches;
+  }
+
+  public EtcdStore store() {
+    return store;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The current object (a quorum read from etcd); 404 when absent. */
+  public ObjectNode get(ResourceType type, String namespace, String name) {
+    EtcdStore.Entry e = call(() -> store.get(type.key(namespace, name)));
+    if (e == null) throw StatusException.notFound(type, name);
+    return ObjectCodec.decode(e);
+  }
+
+  /** The object from the watch cache (may lag etcd slightly); null when absent. */
+  public ObjectNode cached(ResourceType type, String namespace, String name) {
+    WatchCache.Snapshot s = caches.get(type).snapshot(type.key(namespace, name), o -> name.equals(o.path("metadata").path("name").asString()));
+    return s.objects().isEmpty() ? null : s.objects().get(0);
+  }
+
+  /** A list result: items, the resourceVersion they are consistent with, the next page's token. */
+  public record ListResult(List<ObjectNode> items, long resourceVersion, String continueToken, Long remaining) {}
+
+  public ListResult list(ResourceType type, String namespace, ListOptions opts) {
+    Predicate<ObjectNode> filter = opts::matches;
+    String prefix = namespace == null || !type.namespaced() ? type.keyPrefix() : type.keyPrefix() + namespace + "/";
+    boolean paged = opts.limit() > 0 || (opts.continueToken() != null && !opts.continueToken().isEmpty());
+    String rv = opts.resourceVersion() == null ? "" : opts.resourceVersion();
+    if (!paged || rv.equals("0")) {
+      WatchCache cache = caches.get(type);
+      long want = rv.isEmpty() ? call(store::currentRevision) : parseRv(rv);
+      if (!cache.waitFor(want, 10_000)) throw StatusException.unavailable("the watch cache of " + type.qualifiedResource() + " is not ready yet; retry");
+      WatchCache.Snapshot s = cache.snapshot(prefix, filter);
+      return new ListResult(s.objects(), s.revision(), null, null);
+    }
+    // Paged consistent list straight from etcd: each page is read at the revision of the first one.
+    long atRev = 0;
+    String startKey = prefix;
+    if (opts.continueToken() != null && !opts.continueToken().isEmpty()) {
+      Continue c = Continue.decode(opts.continueToken());
+      if (!c.prefix.equals(prefix)) throw StatusException.badRequest("continue token does not belong to this list");
+      atRev = c.revision;
+      startKey = c.nextKey;
+    }
+    List<ObjectNode> items = new ArrayList<>();
+    long limit = opts.limit() > 0 ? opts.limit() : 500;
+    String next = startKey;
+    boolean more = true;
+    long rev = atRev;
+    while (items.size() < limit && more) {
+      EtcdStore.Page page;
+      try {
+        final String from = next;
+        final long r = rev;
+        page = call(() -> store.list(prefix, from, r, Math.max(limit - items.size() + 1, 2)));
+      } catch (CompactedRuntime e) {
+        throw StatusException.gone("The provided continue parameter is too old to display a consistent list result. "
+            + "You can start a new list without the continue parameter.");
+      }
+      rev = page.revision();
+      more = page.more();
+      for (EtcdStore.Entry e : page.entries()) {
+        if (items.size() >= limit) {
+          more = true;
+          next = e.key();
+          break;
+        }
+        next = e.key() + "\0"; // the smallest key after e
+        ObjectNode o = ObjectCodec.decode(e);
+        if (filter.test(o)) items.add(o);
+      }
+      if (page.entries().isEmpty()) more = false;
+    }
+    String token = more ? new Continue(prefix, rev, next).encode() : null;
+    return new ListResult(items, rev, token, null);
+  }
+
+  /** Start a watch served by the cache (see {@link WatchCache#watch}). */
+  public Watcher watch(ResourceType type, String namespace, ListOptions opts) {
+    String rv = opts.resourceVersion() == null ? "" : opts.resourceVersion();
+    long from = rv.isEmpty() ? 0 : parseRv(rv);
+    Predicate<ObjectNode> ns = namespace == null || !type.namespaced() ? o -> true
+        : o -> namespace.equals(o.path("metadata").path("namespace").asString());
+    WatchCache cache = caches.get(type);
+    if (!cache.waitFor(0, 10_000)) throw StatusException.unavailable("the watch cache of " + type.qualifiedResource() + " is not ready yet; retry");
+    return cache.watch(from, o -> ns.test(o) && opts.matches(o), 10_000);
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  public ObjectNode create(ResourceType type, String requestNamespace, ObjectNode obj, WriteOptions opts) {
+    ObjectNode o = obj.deepCopy();
+    String namespace = requestNamespace;
+    ObjectNode md = metadata(o);
+    if (type.namespaced()) {
+      String bodyNs = text(md, "namespace");
+      if (namespace == null) namespace = bodyNs == null ? "default" : bodyNs;
+      if (bodyNs != null && !bodyNs.isEmpty() && !bodyNs.equals(namespace)) {
+        throw StatusException.badRequest("the namespace of the provided object (" + bodyNs
+            + ") does not match the namespace sent on the request (" + namespace + ")");
+      }
+      md.put("namespace", namespace);
+      requireNamespaceOpen(namespace);
+    } else {
+      md.remove("namespace");
+    }
+    if (md.hasNonNull("resourceVersion") && !md.get("resourceVersion").asString().isEmpty()) {
+      throw StatusException.badRequest("resourceVersion should not be set on objects to be created");
+    }
+    boolean generated = false;
+    if (text(md, "name") == null || text(md, "name").isEmpty()) {
+      String gen = text(md, "generateName");
+      if (gen == null || gen.isEmpty()) {
+        throw StatusException.invalid(type, "", List.of(new StatusException.Cause("FieldValueRequired",
+            "name or generateName is required", "metadata.name")));
+      }
+      md.put("name", gen + randomSuffix());
+      generated = true;
+    }
+    md.put("uid", UUID.randomUUID().toString());
+    md.put("creationTimestamp", now());
+    md.remove("deletionTimestamp");
+    md.remove("deletionGracePeriodSeconds");
+    md.put("generation", 1);
+    Strategy.prepareForCreate(type, o);
+    Strategy.applyDefaults(type, o);
+    Admission.admitCreate(this, type, o);
+    Strategy.validate(type, o, null);
+    o = Strategy.recordManager(type, null, o, opts.managerOr("unknown"), "Update");
+    byte[] bytes = encodeChecked(type, o);
+    if (opts.dryRun()) return o;
+    for (int attempt = 0; ; attempt++) {
+      String name = text(metadata(o), "name");
+      try {
+        final byte[] b = bytes;
+        final String key = type.key(namespace, name);
+        long rev = callGuarded(() -> store.create(key, b));
+        ObjectCodec.setResourceVersion(o, rev);
+        return o;
+      } catch (StoreConflict c) {
+        if (generated && attempt < 5) {
+          metadata(o).put("name", text(metadata(o), "generateName") + randomSuffix());
+          bytes = encodeChecked(type, o);
+          continue;
+        }
+        throw StatusException.alreadyExists(type, name);
+      }
+    }
+  }
+
+  /**
+   * Replace the object (PUT). With {@code metadata.resourceVersion} set, the write only succeeds
+   * against that version (409 otherwise); without it, it applies to the latest version.
+   */
+  public ObjectNode update(ResourceType type, String namespace, String name, ObjectNode obj, WriteOptions opts) {
+    ObjectNode md = metadata(obj);
+    String bodyName = text(md, "name");
+    if (bodyName != null && !bodyName.isEmpty() && !bodyName.equals(name)) {
+      throw StatusException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");
+    }
+    String bodyNs = text(md, "namespace");
+    if (type.namespaced() && bodyNs != null && !bodyNs.isEmpty() && !bodyNs.equals(namespace)) {
+      throw StatusException.badRequest("the namespace of the provided object (" + bodyNs
+          + ") does not match the namespace sent on the request (" + namespace + ")");
+    }
+    String pinned = text(md, "resourceVersion");
+    long expected = pinned == null || pinned.isEmpty() ? 0 : parseRv(pinned);
+    return write(type, namespace, name, opts, expected, current -> obj.deepCopy());
+  }
+
+  /**
+   * Read-modify-write with retries: {@code change} gets a private copy of the current object and
+   * returns the desired one. Used by PATCH and by internal writers (NodeService, binding, ...).
+   */
+  public ObjectNode mutate(ResourceType type, String namespace, String name, WriteOptions opts, UnaryOperator<ObjectNode> change) {
+    return write(type, namespace, name, opts, 0, change);
+  }
+
+  private ObjectNode write(ResourceType type, String namespace, String name, WriteOptions opts, long expected,
+      UnaryOperator<ObjectNode> change) {
+    String key = type.key(namespace, name);
+    for (int attempt = 0; ; attempt++) {
+      EtcdStore.Entry e = call(() -> store.get(key));
+      if (e == null) throw StatusException.notFound(type, name);
+      ObjectNode current = ObjectCodec.decode(e);
+      if (expected != 0 && expected != e.modRevision()) {
+        throw StatusException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
+      }
+      ObjectNode desired = change.apply(current.deepCopy());
+      ObjectNode next = prepareUpdate(type, current, desired, opts);
+      if (next.equals(current)) return current; // nothing to write: keep the resourceVersion
+      if (opts.dryRun()) return next;
+      if (finalizable(type, next)) {
+        try {
+          long rev = callGuarded(() -> store.guardedDelete(key, e.modRevision()));
+          ObjectCodec.setResourceVersion(next, rev);
+          return next;
+        } catch (StoreConflict c) {
+          if (expected != 0) throw conflictOf(type, name);
+          continue;
+        }
+      }
+      byte[] bytes = encodeChecked(type, next);
+      try {
+        long rev = callGuarded(() -> store.guardedPut(key, bytes, e.modRevision()));
+        ObjectCodec.setResourceVersion(next, rev);
+        return next;
+      } catch (StoreConflict c) {
+        if (expected != 0) throw conflictOf(type, name);
+        if (attempt > 50) throw conflictOf(type, name);
+      }
+    }
+  }
+
+  private static StatusException conflictOf(ResourceType type, String name) {
+    return StatusException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
+  }
+
+  /** The object to store for an update: system fields kept, status/spec split by subresource, generation bumped. */
+  private ObjectNode prepareUpdate(ResourceType type, ObjectNode current, ObjectNode desired, WriteOptions opts) {
+    String sub = opts.subresource();
+    ObjectNode next;
+    if ("status".equals(sub)) {
+      next = current.deepCopy();
+      if (desired.has("status")) next.set("status", desired.get("status"));
+      else next.remove("status");
+    } else if ("binding".equals(sub)) {
+      next = desired; // binding sets spec.nodeName and the PodScheduled condition together
+    } else if ("finalize".equals(sub)) {
+      next = current.deepCopy();
+      ObjectNode spec = next.has("spec") && next.get("spec").isObject() ? (ObjectNode) next.get("spec") : next.putObject("spec");
+      JsonNode fins = desired.path("spec").path("finalizers");
+      if (fins.isArray()) spec.set("finalizers", fins);
+      else spec.remove("finalizers");
+    } else {
+      next = desired;
+      next.put("apiVersion", type.apiVersion());
+      next.put("kind", type.kind());
+      if (type.hasSubresource("status")) {
+        if (current.has("status")) next.set("status", current.get("status"));
+        else next.remove("status");
+      }
+    }
+    ObjectNode md = metadata(next);
+    ObjectNode cmd = metadata(current);
+    for (String f : new String[] {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "name", "namespace"}) {
+      if (cmd.has(f)) md.set(f, cmd.get(f));
+      else md.remove(f);
+    }
+    if (md.has("generateName") && !cmd.has("generateName")) md.remove("generateName");
+    md.remove("resourceVersion");
+    cmd = cmd.deepCopy();
+    cmd.remove("resourceVersion");
+    long gen = cmd.path("generation").asLong(1);
+    md.put("generation", gen);
+    if (cmd.has("deletionTimestamp") && md.has("finalizers")) {
+      // While deleting, finalizers may only be removed, not added (Kubernetes' rule).
+      List<String> before = strings(cmd.get("finalizers"));
+      for (String f : strings(md.get("finalizers"))) {
+        if (!before.contains(f)) {
+          throw StatusException.forbidden("no new finalizers can be added if the object is being deleted, found new finalizers [\"" + f + "\"]");
+        }
+      }
+    }
+    if (sub == null) {
+      Strategy.applyDefaults(type, next);
+      if (type.hasSpec() && !specOf(next).equals(specOf(current))) md.put("generation", gen + 1);
+    }
+    Admission.admitUpdate(this, type, next, current, sub);
+    // A binding is the one sanctioned change of a pod's spec: validate it as a fresh object.
+    Strategy.validate(type, next, "binding".equals(sub) ? null : current);
+    return Strategy.recordManager(type, current, next, opts.managerOr("unknown"), "Update");
+  }
+
+  private static ObjectNode specOf(ObjectNode o) {
+    ObjectNode c = o.deepCopy();
+    c.remove("metadata");
+    c.remove("status");
+    c.remove("apiVersion");
+    c.remove("kind");
+    return c;
+  }
+
+  /** An object marked for deletion whose finalizers are all gone may now disappear. */
+  private static boolean finalizable(ResourceType type, ObjectNode o) {
+    ObjectNode md = metadata(o);
+    if (!md.has("deletionTimestamp")) return false;
+    if (md.path("finalizers").size() > 0) return false;
+    if (type.kind().equals("Namespace") && o.path("spec").path("finalizers").size() > 0) return false;
+    if (type.kind().equals("Pod") && awaitsNode(o)) return false;
+    return true;
+  }
+
+  /** A pod on a node keeps existing after delete until the node confirms its containers are gone. */
+  private static boolean awaitsNode(ObjectNode pod) {
+    String node = pod.path("spec").path("nodeName").asString("");
+    String phase = pod.path("status").path("phase").asString("");
+    long grace = metadata(pod).path("deletionGracePeriodSeconds").asLong(0);
+    return !node.isEmpty() && grace > 0 && !phase.equals("Succeeded") && !phase.equals("Failed");
+  }
+
+  /** Result of a delete: the object as it was last seen, and whether it is gone or only marked. */
+  public record DeleteResult(ObjectNode object, boolean gone) {}
+
+  public DeleteResult delete(ResourceType type, String namespace, String name, DeleteOptions opts) {
+    String key = type.key(namespace, name);
+    for (int attempt = 0; attempt < 50; attempt++) {
+      EtcdStore.Entry e = call(() -> store.get(key));
+      if (e == null) throw StatusException.notFound(type, name);
+      ObjectNode current = ObjectCodec.decode(e);
+      ObjectNode md = metadata(current);
+      if (opts.preconditionUid() != null && !opts.preconditionUid().equals(text(md, "uid"))) {
+        throw StatusException.conflict(type, name, "Precondition failed: UID in precondition: " + opts.preconditionUid()
+            + ", UID in object meta: " + text(md, "uid"));
+      }
+      if (opts.preconditionResourceVersion() != null && !opts.preconditionResourceVersion().equals(text(md, "resourceVersion"))) {
+        throw StatusException.conflict(type, name, "Precondition failed: ResourceVersion in precondition: "
+            + opts.preconditionResourceVersion() + ", ResourceVersion in object meta: " + text(md, "resourceVersion"));
+      }
+      ObjectNode next = current.deepCopy();
+      ObjectNode nmd = metadata(next);
+      nmd.remove("resourceVersion");
+      List<String> fins = new ArrayList<>(strings(nmd.get("finalizers")));
+      String policy = opts.propagationPolicy();
+      if ("Foreground".equals(policy) && !fins.contains("foregroundDeletion")) fins.add("foregroundDeletion");
+      if ("Orphan".equals(policy) && !fins.contains("orphan")) fins.add("orphan");
+      if (!fins.isEmpty()) {
+        ArrayNode arr = nmd.putArray("finalizers");
+        fins.forEach(arr::add);
+      }
+      boolean keep = !fins.isEmpty();
+      if (!nmd.has("deletionTimestamp")) nmd.put("deletionTimestamp", now());
+      if (type.kind().equals("Pod")) {
+        long grace = opts.gracePeriodSeconds() != null ? opts.gracePeriodSeconds()
+            : next.path("spec").path("terminationGracePeriodSeconds").asLong(30);
+        long prevGrace = nmd.has("deletionGracePeriodSeconds") ? nmd.get("deletionGracePeriodSeconds").asLong() : Long.MAX_VALUE;
+        grace = Math.min(Math.max(grace, 0), prevGrace);
+        nmd.put("deletionGracePeriodSeconds", grace);
+        if (awaitsNode(next)) keep = true;
+      }
+      if (type.kind().equals("Namespace")) {
+        ObjectNode st = next.has("status") && next.get("status").isObject() ? (ObjectNode) next.get("status") : next.putObject("status");
+        st.put("phase", "Terminating");
+        if (next.path("spec").path("finalizers").size() > 0) keep = true;
+      }
+      if (opts.dryRun()) return new DeleteResult(keep ? next : current, !keep);
+      try {
+        if (keep) {
+          if (next.equals(withoutRv(current))) return new DeleteResult(current, false);
+          byte[] b = encodeChecked(type, next);
+          long rev = callGuarded(() -> store.guardedPut(key, b, e.modRevision()));
+          ObjectCodec.setResourceVersion(next, rev);
+          return new DeleteResult(next, false);
+        }
+        long rev = callGuarded(() -> store.guardedDelete(key, e.modRevision()));
+        ObjectCodec.setResourceVersion(current, rev);
+        return new DeleteResult(current, true);
+      } catch (StoreConflict c) {
+        // raced with another writer: re-read and decide again
+      }
+    }
+    throw StatusException.conflict(type, name, "too many concurrent changes while deleting; retry");
+  }
+
+  private static ObjectNode withoutRv(ObjectNode o) {
+    ObjectNode c = o.deepCopy();
+    metadata(c).remove("resourceVersion");
+    return c;
+  }
+
+  private void requireNamespaceOpen(String namespace) {
+    ResourceType nsType = ResourceRegistry.find("", "v1", "namespaces").orElseThrow();
+    ObjectNode ns = cached(nsType, null, namespace);
+    if (ns == null) {
+      EtcdStore.Entry e = call(() -> store.get(nsType.key(null, namespace)));
+      if (e == null) {
+        throw new StatusException(404, "NotFound", "namespaces \"" + namespace + "\" not found", "namespaces", "", namespace, List.of(), null);
+      }
+      ns = ObjectCodec.decode(e);
+    }
+    if (metadata(ns).has("deletionTimestamp")) {
+      throw StatusException.forbidden("unable to create new content in namespace " + namespace + " because it is being terminated");
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private byte[] encodeChecked(ResourceType type, ObjectNode o) {
+    byte[] b = ObjectCodec.encode(o);
+    if (b.length > MAX_OBJECT_BYTES) {
+      throw StatusException.tooLarge(type.kind() + " \"" + text(metadata(o), "name") + "\" is too large to store: "
+          + b.length + " bytes, the limit is " + MAX_OBJECT_BYTES + " bytes (etcd's request size); move large data out of the object");
+    }
+    return b;
+  }
+
+  public static ObjectNode metadata(ObjectNode o) {
+    JsonNode md = o.get("metadata");
+    return md instanceof ObjectNode m ? m : o.putObject("metadata");
+  }
+
+  static String text(ObjectNode o, String field) {
+    JsonNode n = o.get(field);
+    return n == null || n.isNull() ? null : n.asString();
+  }
+
+  static List<String> strings(JsonNode arr) {
+    List<String> out = new ArrayList<>();
+    if (arr != null && arr.isArray()) for (JsonNode n : arr) out.add(n.asString());
+    return out;
+  }
+
+  public static String now() {
+    return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private static String randomSuffix() {
+    StringBuilder sb = new StringBuilder(5);
+    for (int i = 0; i < 5; i++) sb.append(NAME_CHARS.charAt(RANDOM.nextInt(NAME_CHARS.length())));
+    return sb.toString();
+  }
+
+  static long parseRv(String rv) {
+    try {
+      long v = Long.parseLong(rv);
+      if (v < 0) throw new NumberFormatException();
+      return v;
+    } catch (NumberFormatException e) {
+      throw StatusException.badRequest("invalid resourceVersion \"" + rv + "\": it must be a non-negative integer");
+    }
+  }
+
+  /** Continue tokens: which list, at which revision, from which key. */
+  private record Continue(String prefix, long revision, String nextKey) {
+    String encode() {
+      String s = prefix + "\n" + revision + "\n" + nextKey;
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Continue decode(String token) {
+      try {
+        String[] p = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8).split("\n", 3);
+        return new Continue(p[0], Long.parseLong(p[1]), p[2]);
+      } catch (RuntimeException e) {
+        throw StatusException.badRequest("invalid continue token");
+      }
+    }
+  }
+
+  private interface StoreCall<T> {
+    T run() throws Exception;
+  }
+
+  private static final class StoreConflict extends Exception {}
+
+  private static final class CompactedRuntime extends RuntimeException {}
+
+  private static <T> T call(StoreCall<T> c) {
+    try {
+      return c.run();
+    } catch (StoreUnavailableException e) {
+      throw StatusException.unavailable(e.getMessage());
+    } catch (EtcdStore.CompactedException e) {
+      throw new CompactedRuntime();
+    } catch (StatusException e) {
+      throw e;
+    } catch (Exception e) {
+      throw StatusException.internal(Objects.toString(e.getMessage(), e.toString()));
+    }
+  }
+
+  private static <T> T callGuarded(StoreCall<T> c) throws StoreConflict {
+    try {
+      return c.run();
+    } catch (EtcdStore.RevisionMismatchException e) {
+      throw new StoreConflict();
+    } catch (StoreUnavailableException e) {
+      throw StatusException.unavailable(e.getMessage());
+    } catch (StatusException e) {
+      throw e;
+    } catch (Exception e) {
+      throw StatusException.internal(Objects.toString(e.getMessage(), e.toString()));
+    }
+  }
+}

@@ -1,0 +1,197 @@
+package io.keelson.apiserver.rest;
+
+import io.keelson.apiserver.registry.DeleteOptions;
+import io.keelson.apiserver.registry.ListOptions;
+import io.keelson.apiserver.registry.ResourceService;
+import io.keelson.apiserver.registry.WriteOptions;
+import io.keelson.apiserver.resource.ResourceType;
+import io.keelson.apiserver.selection.FieldSelector;
+import io.keelson.apiserver.selection.LabelSelector;
+import io.keelson.apiserver.status.StatusException;
+import io.keelson.apiserver.storage.ObjectCodec;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The generic Kubernetes REST endpoint: every verb on every resource of the registry, under
+ * {@code /api/v1/...} and {@code /apis/<group>/<version>/...}. Endpoints with their own semantics
+ * (discovery, logs, exec) are separate controllers with more specific mappings.
+ */
+@RestController
+public class ApiController {
+
+  private static final Logger log = LoggerFactory.getLogger(ApiController.class);
+
+  /** Largest request body accepted, as in Kubernetes (3 MiB). */
+  static final int MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+  private final ResourceService resources;
+  private final RequestHandler handler;
+  private final MeterRegistry meters;
+
+  public ApiController(ResourceService resources, MeterRegistry meters) {
+    this.resources = resources;
+    this.handler = new RequestHandler(resources);
+    this.meters = meters;
+  }
+
+  @RequestMapping("/api/v1/**")
+  public void core(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    serve("", "v1", after(req, "/api/v1"), req, resp);
+  }
+
+  @RequestMapping("/apis/{group}/{version}/**")
+  public void grouped(@PathVariable String group, @PathVariable String version, HttpServletRequest req,
+      HttpServletResponse resp) throws IOException {
+    serve(group, version, after(req, "/apis/" + group + "/" + version), req, resp);
+  }
+
+  private static String after(HttpServletRequest req, String prefix) {
+    String uri = req.getRequestURI();
+    String rest = uri.length() > prefix.length() ? uri.substring(prefix.length()) : "";
+    if (rest.startsWith("/")) rest = rest.substring(1);
+    if (rest.endsWith("/")) rest = rest.substring(0, rest.length() - 1);
+    return rest;
+  }
+
+  private void serve(String group, String version, String rest, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    long start = System.nanoTime();
+    String verb = req.getMethod();
+    String resource = "unknown";
+    int code = 500;
+    try {
+      ApiPath path = ApiPath.parse(group, version, rest);
+      resource = path.type().resource() + (path.subresource() == null ? "" : "/" + path.subresource());
+      verb = k8sVerb(req, path);
+      code = handler.handle(path, req, resp);
+    } catch (StatusException e) {
+      code = e.code();
+      Responses.status(resp, e);
+    } catch (RuntimeException e) {
+      log.error("unexpected error serving {} {}", req.getMethod(), req.getRequestURI(), e);
+      code = 500;
+      Responses.status(resp, StatusException.internal("an internal error occurred while serving this request; see the api-server log"));
+    } finally {
+      Timer.builder("apiserver_request_duration")
+          .description("Kubernetes API requests by verb, resource and response code")
+          .tag("verb", verb).tag("resource", resource).tag("code", Integer.toString(code))
+          .publishPercentileHistogram(false)
+          .register(meters).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private static String k8sVerb(HttpServletRequest req, ApiPath path) {
+    String m = req.getMethod();
+    boolean watch = "true".equals(req.getParameter("watch")) || "1".equals(req.getParameter("watch"));
+    return switch (m) {
+      case "GET" -> path.isCollection() ? (watch ? "WATCH" : "LIST") : "GET";
+      case "POST" -> "CREATE";
+      case "PUT" -> "UPDATE";
+      case "PATCH" -> "PATCH";
+      case "DELETE" -> path.isCollection() ? "DELETECOLLECTION" : "DELETE";
+      default -> m;
+    };
+  }
+
+  // ------------------------------------------------------------------ shared request parsing
+
+  static ListOptions listOptions(HttpServletRequest req, ResourceType type) {
+    long limit = 0;
+    String l = req.getParameter("limit");
+    if (l != null && !l.isEmpty()) {
+      try {
+        limit = Long.parseLong(l);
+      } catch (NumberFormatException e) {
+        throw StatusException.badRequest("invalid limit \"" + l + "\": it must be an integer");
+      }
+    }
+    return new ListOptions(LabelSelector.parse(req.getParameter("labelSelector")),
+        FieldSelector.parse(req.getParameter("fieldSelector"), type),
+        req.getParameter("resourceVersion") == null ? "" : req.getParameter("resourceVersion"), Math.max(limit, 0),
+        req.getParameter("continue"));
+  }
+
+  static byte[] readBody(HttpServletRequest req) throws IOException {
+    if (req.getContentLengthLong() > MAX_BODY_BYTES) throw tooLarge();
+    try (InputStream in = req.getInputStream()) {
+      byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
+      if (b.length > MAX_BODY_BYTES) throw tooLarge();
+      return b;
+    }
+  }
+
+  private static StatusException tooLarge() {
+    return StatusException.tooLarge("the request body is larger than the 3 MiB limit; split the object or move data out of it");
+  }
+
+  static List<ObjectNode> items(JsonNode list) {
+    List<ObjectNode> out = new ArrayList<>();
+    if (list instanceof ArrayNode a) for (JsonNode n : a) if (n instanceof ObjectNode o) out.add(o);
+    return out;
+  }
+
+  static DeleteOptions deleteOptions(HttpServletRequest req, JsonNode body) {
+    Long grace = null;
+    String g = req.getParameter("gracePeriodSeconds");
+    if (g != null) {
+      try {
+        grace = Long.parseLong(g);
+      } catch (NumberFormatException e) {
+        throw StatusException.badRequest("invalid gracePeriodSeconds \"" + g + "\"");
+      }
+    }
+    String policy = req.getParameter("propagationPolicy");
+    String uid = null;
+    String rv = null;
+    boolean dry = "All".equals(req.getParameter("dryRun"));
+    if (body != null && body.isObject()) {
+      if (body.hasNonNull("gracePeriodSeconds")) grace = body.get("gracePeriodSeconds").asLong();
+      if (body.hasNonNull("propagationPolicy")) policy = body.get("propagationPolicy").asString();
+      if (body.path("orphanDependents").isBoolean() && policy == null) {
+        policy = body.get("orphanDependents").asBoolean() ? "Orphan" : "Background";
+      }
+      JsonNode pre = body.path("preconditions");
+      if (pre.hasNonNull("uid")) uid = pre.get("uid").asString();
+      if (pre.hasNonNull("resourceVersion")) rv = pre.get("resourceVersion").asString();
+      for (JsonNode d : body.path("dryRun")) dry |= "All".equals(d.asString());
+    }
+    if (policy != null && !List.of("Background", "Foreground", "Orphan").contains(policy)) {
+      throw StatusException.badRequest("invalid propagationPolicy \"" + policy + "\": must be Background, Foreground or Orphan");
+    }
+    return new DeleteOptions(grace, policy, uid, rv, dry);
+  }
+
+  static WriteOptions writeOptions(HttpServletRequest req, String subresource) {
+    String dry = req.getParameter("dryRun");
+    if (dry != null && !dry.equals("All") && !dry.isEmpty()) {
+      throw StatusException.badRequest("invalid dryRun \"" + dry + "\": the only supported value is All");
+    }
+    String manager = req.getParameter("fieldManager");
+    if (manager == null || manager.isEmpty()) {
+      String ua = req.getHeader("User-Agent");
+      manager = ua == null ? "unknown" : ua.split("/")[0];
+    }
+    if (manager.length() > 128) throw StatusException.badRequest("fieldManager is longer than 128 characters");
+    return new WriteOptions("All".equals(dry), manager, subresource);
+  }
+
+  static long resourceVersionOf(ObjectNode o) {
+    return ObjectCodec.resourceVersion(o);
+  }
+}

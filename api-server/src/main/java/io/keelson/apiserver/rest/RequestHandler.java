@@ -1,0 +1,404 @@
+package io.keelson.apiserver.rest;
+
+import io.keelson.apiserver.admission.FieldValidation;
+import io.keelson.apiserver.patch.PatchApplier;
+import io.keelson.apiserver.patch.ServerSideApply;
+
+import io.keelson.apiserver.registry.DeleteOptions;
+import io.keelson.apiserver.registry.ListOptions;
+import io.keelson.apiserver.registry.ResourceService;
+import io.keelson.apiserver.registry.WriteOptions;
+import io.keelson.apiserver.resource.ResourceType;
+import io.keelson.apiserver.status.StatusException;
+import io.keelson.apiserver.storage.ObjectCodec;
+import io.keelson.apiserver.watch.WatchEvent;
+import io.keelson.apiserver.watch.Watcher;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The verbs of the generic REST API, one method each, on a parsed {@link ApiPath}. */
+final class RequestHandler {
+
+  private static final long MAX_WATCH_SECONDS = 1800;
+  private static final long BOOKMARK_EVERY_MS = 30_000;
+
+  private final ResourceService svc;
+
+  RequestHandler(ResourceService svc) {
+    this.svc = svc;
+  }
+
+  /** Serve the request; returns the HTTP code written. */
+  int handle(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String m = req.getMethod();
+    String sub = p.subresource();
+    if (p.isCollection()) {
+      if ("binding".equals(sub)) {
+        if (!m.equals("POST")) throw notAllowed(m, p);
+        return binding(p, null, req, resp);
+      }
+      return switch (m) {
+        case "GET" -> isWatch(req) ? watch(p, req, resp) : list(p, req, resp);
+        case "POST" -> create(p, req, resp);
+        case "DELETE" -> deleteCollection(p, req, resp);
+        default -> throw notAllowed(m, p);
+      };
+    }
+    if (sub == null || sub.equals("status")) {
+      return switch (m) {
+        case "GET" -> get(p, req, resp);
+        case "PUT" -> update(p, req, resp);
+        case "PATCH" -> patch(p, req, resp);
+        case "DELETE" -> {
+          if (sub != null) throw notAllowed(m, p);
+          yield delete(p, req, resp);
+        }
+        default -> throw notAllowed(m, p);
+      };
+    }
+    return switch (sub) {
+      case "scale" -> switch (m) {
+        case "GET" -> send(resp, 200, Scale.of(svc.get(p.type(), p.namespace(), p.name())));
+        case "PUT", "PATCH" -> scale(p, req, resp);
+        default -> throw notAllowed(m, p);
+      };
+      case "binding" -> {
+        if (!m.equals("POST")) throw notAllowed(m, p);
+        yield binding(p, p.name(), req, resp);
+      }
+      case "eviction" -> {
+        if (!m.equals("POST")) throw notAllowed(m, p);
+        yield eviction(p, req, resp);
+      }
+      case "finalize" -> {
+        if (!m.equals("PUT")) throw notAllowed(m, p);
+        ObjectNode body = Bodies.object(ApiController.readBody(req), req.getContentType(), p.type());
+        yield send(resp, 200, svc.update(p.type(), p.namespace(), p.name(), body, ApiController.writeOptions(req, "finalize")));
+      }
+      default -> throw StatusException.notFound("the subresource " + sub + " is served by its own endpoint");
+    };
+  }
+
+  private static StatusException notAllowed(String method, ApiPath p) {
+    return StatusException.methodNotAllowed("the server does not allow this method on the requested resource ("
+        + method + " " + p.type().resource() + (p.subresource() == null ? "" : "/" + p.subresource()) + ")");
+  }
+
+  private static boolean isWatch(HttpServletRequest req) {
+    String w = req.getParameter("watch");
+    return "true".equals(w) || "1".equals(w);
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  private int get(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    ObjectNode o = svc.get(p.type(), p.namespace(), p.name());
+    if (Tables.wantsTable(req.getHeader("Accept"))) {
+      return send(resp, 200, Tables.table(p.type(), List.of(o), o.path("metadata").path("resourceVersion").asString(),
+          null, includeObject(req)));
+    }
+    return send(resp, 200, o);
+  }
+
+  private int list(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    ListOptions opts = ApiController.listOptions(req, p.type());
+    ResourceService.ListResult r = svc.list(p.type(), p.namespace(), opts);
+    if (Tables.wantsTable(req.getHeader("Accept"))) {
+      return send(resp, 200, Tables.table(p.type(), r.items(), Long.toString(r.resourceVersion()),
+          r.continueToken(), includeObject(req)));
+    }
+    ObjectNode list = ObjectCodec.JSON.createObjectNode();
+    list.put("kind", p.type().listKind());
+    list.put("apiVersion", p.type().apiVersion());
+    ObjectNode md = list.putObject("metadata");
+    md.put("resourceVersion", Long.toString(r.resourceVersion()));
+    if (r.continueToken() != null) md.put("continue", r.continueToken());
+    ArrayNode items = list.putArray("items");
+    for (ObjectNode o : r.items()) items.add(o);
+    return send(resp, 200, list);
+  }
+
+  private static boolean includeObject(HttpServletRequest req) {
+    return "Object".equals(req.getParameter("includeObject"));
+  }
+
+  private int watch(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    ListOptions opts = ApiController.listOptions(req, p.type());
+    long timeout = MAX_WATCH_SECONDS;
+    String ts = req.getParameter("timeoutSeconds");
+    if (ts != null) {
+      try {
+        timeout = Math.min(Math.max(Long.parseLong(ts), 0), MAX_WATCH_SECONDS);
+      } catch (NumberFormatException e) {
+        throw StatusException.badRequest("invalid timeoutSeconds \"" + ts + "\"");
+      }
+    }
+    boolean table = Tables.wantsTable(req.getHeader("Accept"));
+    boolean bookmarks = "true".equals(req.getParameter("allowWatchBookmarks"));
+    Watcher w;
+    try {
+      w = svc.watch(p.type(), p.namespace(), opts);
+    } catch (StatusException e) {
+      if (e.code() != 410) throw e;
+      // Kubernetes answers a too-old watch with 200 and one ERROR event.
+      resp.setStatus(200);
+      resp.setContentType("application/json");
+      OutputStream out = resp.getOutputStream();
+      writeEvent(out, "ERROR", e.toStatus());
+      out.flush();
+      return 200;
+    }
+    try (w) {
+      resp.setStatus(200);
+      resp.setContentType("application/json");
+      resp.setHeader("Transfer-Encoding", "chunked");
+      OutputStream out = resp.getOutputStream();
+      out.flush();
+      long deadline = System.currentTimeMillis() + timeout * 1000;
+      long lastSent = System.currentTimeMillis();
+      while (true) {
+        long left = deadline - System.currentTimeMillis();
+        if (left <= 0) break;
+        WatchEvent ev = w.poll(Math.min(left, 1000));
+        if (ev == null) {
+          if (bookmarks && System.currentTimeMillis() - lastSent > BOOKMARK_EVERY_MS) {
+            ObjectNode bm = ObjectCodec.JSON.createObjectNode();
+            bm.put("kind", p.type().kind());
+            bm.put("apiVersion", p.type().apiVersion());
+            bm.putObject("metadata").put("resourceVersion", Long.toString(w.cacheRevision()));
+            writeEvent(out, "BOOKMARK", bm);
+            out.flush();
+            lastSent = System.currentTimeMillis();
+          }
+          continue;
+        }
+        if (Watcher.isEnd(ev)) {
+          if (w.failure() != null) {
+            writeEvent(out, "ERROR", w.failure().toStatus());
+            out.flush();
+          }
+          break;
+        }
+        JsonNode obj = table ? Tables.table(p.type(), List.of(ev.object()), Long.toString(ev.revision()), null,
+            includeObject(req)) : ev.object();
+        writeEvent(out, ev.type().name(), obj);
+        // Drain what is already queued before flushing: one flush per burst, not per event.
+        out.flush();
+        lastSent = System.currentTimeMillis();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      // the client went away
+    }
+    return 200;
+  }
+
+  private static void writeEvent(OutputStream out, String type, JsonNode obj) throws IOException {
+    out.write(("{\"type\":\"" + type + "\",\"object\":").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    out.write(ObjectCodec.JSON.writeValueAsBytes(obj));
+    out.write("}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  private int create(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    ObjectNode body = Bodies.object(ApiController.readBody(req), req.getContentType(), p.type());
+    validateFields(p.type(), body, req, resp);
+    ObjectNode created = svc.create(p.type(), p.namespace(), body, ApiController.writeOptions(req, null));
+    return send(resp, 201, created);
+  }
+
+  private int update(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    ObjectNode body = Bodies.object(ApiController.readBody(req), req.getContentType(), p.type());
+    validateFields(p.type(), body, req, resp);
+    ObjectNode updated = svc.update(p.type(), p.namespace(), p.name(), body, ApiController.writeOptions(req, p.subresource()));
+    return send(resp, 200, updated);
+  }
+
+  private int patch(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    byte[] body = ApiController.readBody(req);
+    String ct = Bodies.mediaType(req.getContentType());
+    WriteOptions opts = ApiController.writeOptions(req, p.subresource());
+    if (ct.equals("application/apply-patch+yaml")) return apply(p, body, req, resp, opts);
+    if (!List.of("application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json")
+        .contains(ct)) {
+      throw StatusException.unsupportedMediaType(req.getContentType());
+    }
+    if (body.length == 0) throw StatusException.badRequest("the patch is empty");
+    ObjectNode[] seen = new ObjectNode[1];
+    ObjectNode out = svc.mutate(p.type(), p.namespace(), p.name(), opts, current -> {
+      ObjectNode patched = PatchApplier.apply(ct, current, body, p.type());
+      Bodies.checkKind(patched, p.type().kind(), p.type().apiVersion());
+      seen[0] = patched;
+      return patched;
+    });
+    if (seen[0] != null) validateFields(p.type(), seen[0], req, resp);
+    return send(resp, 200, out);
+  }
+
+  /** Server-side apply: create when missing, otherwise merge with field ownership. */
+  private int apply(ApiPath p, byte[] body, HttpServletRequest req, HttpServletResponse resp, WriteOptions opts) throws IOException {
+    String manager = req.getParameter("fieldManager");
+    if (manager == null || manager.isEmpty()) {
+      throw StatusException.badRequest("PATCH with application/apply-patch+yaml requires the fieldManager parameter");
+    }
+    boolean force = "true".equals(req.getParameter("force"));
+    JsonNode n = Bodies.parse(body, "application/apply-patch+yaml");
+    if (!(n instanceof ObjectNode applied)) throw StatusException.badRequest("the applied configuration must be an object");
+    Bodies.checkKind(applied, p.type().kind(), p.type().apiVersion());
+    String bodyName = applied.path("metadata").path("name").asString("");
+    if (!bodyName.isEmpty() && !bodyName.equals(p.name())) {
+      throw StatusException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + p.name() + ")");
+    }
+    validateFields(p.type(), applied, req, resp);
+    try {
+      ObjectNode out = svc.mutate(p.type(), p.namespace(), p.name(), opts,
+          current -> ServerSideApply.apply(p.type(), current, applied, manager, force));
+      return send(resp, 200, out);
+    } catch (StatusException e) {
+      if (e.code() != 404 || p.subresource() != null) throw e;
+    }
+    ObjectNode fresh = ServerSideApply.apply(p.type(), null, applied, manager, force);
+    ResourceService.metadata(fresh).put("name", p.name());
+    ObjectNode created = svc.create(p.type(), p.namespace(), fresh, new WriteOptions(opts.dryRun(), manager, null));
+    return send(resp, 201, created);
+  }
+
+  /** fieldValidation=Strict rejects unknown fields (400); Warn (the default) reports them in Warning headers. */
+  private static void validateFields(ResourceType type, ObjectNode obj, HttpServletRequest req, HttpServletResponse resp) {
+    String mode = req.getParameter("fieldValidation");
+    if (mode == null || mode.isEmpty()) mode = "Warn";
+    if (!List.of("Strict", "Warn", "Ignore").contains(mode)) {
+      throw StatusException.badRequest("invalid fieldValidation \"" + mode + "\": must be Strict, Warn or Ignore");
+    }
+    if (mode.equals("Ignore")) return;
+    List<String> unknown = FieldValidation.unknownFields(type, obj);
+    if (unknown.isEmpty()) return;
+    if (mode.equals("Strict")) {
+      List<String> msgs = new ArrayList<>();
+      for (String u : unknown) msgs.add("unknown field \"" + (u.startsWith(".") ? u.substring(1) : u) + "\"");
+      throw StatusException.badRequest("strict decoding error: " + String.join(", ", msgs));
+    }
+    for (String u : unknown) resp.addHeader("Warning", "299 - \"unknown field \\\"" + (u.startsWith(".") ? u.substring(1) : u) + "\\\"\"");
+  }
+
+  private int delete(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    byte[] body = ApiController.readBody(req);
+    JsonNode opts = deleteBody(body, req.getContentType());
+    DeleteOptions d = ApiController.deleteOptions(req, opts);
+    ResourceService.DeleteResult r = svc.delete(p.type(), p.namespace(), p.name(), d);
+    return send(resp, r.gone() ? 200 : 202, r.object());
+  }
+
+  /** DeleteOptions arrive as JSON, or as protobuf from some typed clients: then defaults apply. */
+  private static JsonNode deleteBody(byte[] body, String contentType) {
+    if (body.length == 0) return null;
+    String mt = Bodies.mediaType(contentType);
+    if (mt.equals("application/vnd.kubernetes.protobuf")) return null;
+    return Bodies.parse(body, contentType);
+  }
+
+  private int deleteCollection(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    JsonNode body = deleteBody(ApiController.readBody(req), req.getContentType());
+    DeleteOptions d = ApiController.deleteOptions(req, body);
+    ListOptions opts = ApiController.listOptions(req, p.type());
+    ResourceService.ListResult r = svc.list(p.type(), p.namespace(),
+        new ListOptions(opts.labels(), opts.fields(), "", 0, null));
+    ObjectNode list = ObjectCodec.JSON.createObjectNode();
+    list.put("kind", p.type().listKind());
+    list.put("apiVersion", p.type().apiVersion());
+    list.putObject("metadata");
+    ArrayNode items = list.putArray("items");
+    for (ObjectNode o : r.items()) {
+      try {
+        items.add(svc.delete(p.type(), o.path("metadata").path("namespace").asString(null),
+            o.path("metadata").path("name").asString(), d).object());
+      } catch (StatusException e) {
+        if (e.code() != 404) throw e;
+      }
+    }
+    return send(resp, 200, list);
+  }
+
+  private int scale(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    byte[] body = ApiController.readBody(req);
+    String ct = Bodies.mediaType(req.getContentType());
+    WriteOptions opts = ApiController.writeOptions(req, null);
+    ObjectNode out;
+    if (req.getMethod().equals("PUT")) {
+      ObjectNode scale = Bodies.object(body, req.getContentType(), Scale.TYPE);
+      String rv = scale.path("metadata").path("resourceVersion").asString("");
+      long expected = rv.isEmpty() ? 0 : Long.parseLong(rv);
+      out = svc.mutate(p.type(), p.namespace(), p.name(), opts, current -> {
+        if (expected != 0 && expected != ObjectCodec.resourceVersion(current)) {
+          throw StatusException.conflict(p.type(), p.name(), "the object has been modified; please apply your changes to the latest version and try again");
+        }
+        return Scale.applyTo(current, scale);
+      });
+    } else {
+      if (ct.equals("application/apply-patch+yaml")) throw StatusException.unsupportedMediaType(req.getContentType());
+      out = svc.mutate(p.type(), p.namespace(), p.name(), opts, current -> {
+        ObjectNode scale = Scale.of(current);
+        ObjectNode patched = PatchApplier.apply(ct, scale, body, Scale.TYPE);
+        return Scale.applyTo(current, patched);
+      });
+    }
+    return send(resp, 200, Scale.of(out));
+  }
+
+  private int binding(ApiPath p, String podName, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    JsonNode b = Bodies.parse(ApiController.readBody(req), req.getContentType());
+    if (!(b instanceof ObjectNode binding)) throw StatusException.badRequest("the body must be a Binding object");
+    String name = podName != null ? podName : binding.path("metadata").path("name").asString("");
+    if (podName != null && binding.path("metadata").hasNonNull("name") && !podName.equals(binding.path("metadata").path("name").asString())) {
+      throw StatusException.badRequest("the name of the binding (" + binding.path("metadata").path("name").asString()
+          + ") does not match the pod name on the URL (" + podName + ")");
+    }
+    String node = binding.path("target").path("name").asString("");
+    if (name.isEmpty() || node.isEmpty()) {
+      throw StatusException.badRequest("a Binding needs metadata.name (the pod) and target.name (the node)");
+    }
+    svc.mutate(p.type(), p.namespace(), name, ApiController.writeOptions(req, "binding"), pod -> {
+      ObjectNode spec = (ObjectNode) pod.path("spec");
+      String current = spec.path("nodeName").asString("");
+      if (!current.isEmpty()) {
+        throw StatusException.conflict(p.type(), name, "pod " + name + " is already assigned to node \"" + current + "\"");
+      }
+      if (ResourceService.metadata(pod).has("deletionTimestamp")) {
+        throw StatusException.conflict(p.type(), name, "pod " + name + " is being deleted, cannot be assigned to a host");
+      }
+      spec.put("nodeName", node);
+      Conditions.set(pod, "PodScheduled", "True", null, null);
+      return pod;
+    });
+    return send(resp, 201, Responses.success(201));
+  }
+
+  private int eviction(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    byte[] body = ApiController.readBody(req);
+    JsonNode ev = body.length == 0 || Bodies.mediaType(req.getContentType()).equals("application/vnd.kubernetes.protobuf")
+        ? null : Bodies.parse(body, req.getContentType());
+    JsonNode opts = ev == null ? null : ev.path("deleteOptions");
+    DeleteOptions d = ApiController.deleteOptions(req, opts == null || opts.isMissingNode() ? null : opts);
+    svc.delete(p.type(), p.namespace(), p.name(), d);
+    return send(resp, 201, Responses.success(201));
+  }
+
+  private static int send(HttpServletResponse resp, int code, JsonNode body) throws IOException {
+    Responses.json(resp, code, body);
+    return code;
+  }
+
+  static Map<String, String> none() {
+    return Map.of();
+  }
+}

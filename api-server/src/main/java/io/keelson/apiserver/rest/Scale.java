@@ -1,0 +1,72 @@
+package io.keelson.apiserver.rest;
+
+import io.keelson.apiserver.registry.ResourceService;
+import io.keelson.apiserver.resource.ResourceType;
+import io.keelson.apiserver.status.StatusException;
+import io.keelson.apiserver.storage.ObjectCodec;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The autoscaling/v1 Scale view of a Deployment or ReplicaSet (the scale subresource). */
+final class Scale {
+
+  static final ResourceType TYPE = new ResourceType("autoscaling", "v1", "scale", "Scale", true, List.of(), List.of(),
+      Set.of(), Object.class, false);
+
+  private Scale() {}
+
+  static ObjectNode of(ObjectNode obj) {
+    ObjectNode s = ObjectCodec.JSON.createObjectNode();
+    s.put("kind", "Scale");
+    s.put("apiVersion", "autoscaling/v1");
+    ObjectNode md = s.putObject("metadata");
+    JsonNode src = obj.path("metadata");
+    for (String f : new String[] {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"}) {
+      if (src.has(f)) md.set(f, src.get(f));
+    }
+    s.putObject("spec").put("replicas", obj.path("spec").path("replicas").asInt(1));
+    ObjectNode st = s.putObject("status");
+    st.put("replicas", obj.path("status").path("replicas").asInt(0));
+    st.put("selector", selectorString(obj.path("spec").path("selector")));
+    return s;
+  }
+
+  static ObjectNode applyTo(ObjectNode obj, ObjectNode scale) {
+    JsonNode r = scale.path("spec").path("replicas");
+    if (!r.isIntegralNumber() || r.asLong() < 0 || r.asLong() > Integer.MAX_VALUE) {
+      throw StatusException.invalid(TYPE, obj.path("metadata").path("name").asString(""),
+          List.of(StatusException.Cause.invalid("spec.replicas", "Invalid value: " + r + ": must be a non-negative integer")));
+    }
+    ObjectNode spec = obj.has("spec") && obj.get("spec").isObject() ? (ObjectNode) obj.get("spec") : obj.putObject("spec");
+    spec.put("replicas", r.asInt());
+    ResourceService.metadata(obj);
+    return obj;
+  }
+
+  /** A label selector in its string form ("app=web,tier in (a,b)"), as Scale.status.selector wants. */
+  static String selectorString(JsonNode sel) {
+    StringBuilder sb = new StringBuilder();
+    for (Map.Entry<String, JsonNode> e : sel.path("matchLabels").properties()) {
+      if (!sb.isEmpty()) sb.append(',');
+      sb.append(e.getKey()).append('=').append(e.getValue().asString());
+    }
+    for (JsonNode ex : sel.path("matchExpressions")) {
+      if (!sb.isEmpty()) sb.append(',');
+      String key = ex.path("key").asString();
+      String op = ex.path("operator").asString();
+      List<String> vals = new java.util.ArrayList<>();
+      for (JsonNode v : ex.path("values")) vals.add(v.asString());
+      switch (op) {
+        case "In" -> sb.append(key).append(" in (").append(String.join(",", vals)).append(')');
+        case "NotIn" -> sb.append(key).append(" notin (").append(String.join(",", vals)).append(')');
+        case "Exists" -> sb.append(key);
+        case "DoesNotExist" -> sb.append('!').append(key);
+        default -> { }
+      }
+    }
+    return sb.toString();
+  }
+}
