@@ -1,0 +1,141 @@
+package io.keelson.agent.image;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives each container a private, writable root filesystem on top of an image's shared read-only
+ * one: an overlayfs mount (lower = the image rootfs, upper/work in the container's directory) when
+ * the kernel and file system allow it, else a full copy ({@code cp -a}). Overlay is probed once;
+ * a container created with one method is always released correctly whatever the probe says now.
+ */
+public final class RootfsMounter {
+
+  private static final Logger log = LoggerFactory.getLogger(RootfsMounter.class);
+  private final boolean overlay;
+
+  private RootfsMounter(boolean overlay) {
+    this.overlay = overlay;
+  }
+
+  /** Probes overlayfs support by mounting a tiny overlay under {@code scratch}. */
+  public static RootfsMounter probe(Path scratch) {
+    Path d = scratch.resolve("overlay-probe-" + ProcessHandle.current().pid());
+    try {
+      for (String s : List.of("lower", "upper", "work", "merged")) {
+        Files.createDirectories(d.resolve(s));
+      }
+      Files.writeString(d.resolve("lower/probe"), "ok");
+      run("mount", "-t", "overlay", "overlay", "-o", options(List.of(d.resolve("lower")), d.resolve("upper"), d.resolve("work")), d.resolve("merged").toString());
+      boolean ok = Files.exists(d.resolve("merged/probe"));
+      run("umount", d.resolve("merged").toString());
+      return new RootfsMounter(ok);
+    } catch (IOException e) {
+      log.info("overlayfs not usable under {} ({}); container root filesystems will be copies", scratch, e.getMessage());
+      return new RootfsMounter(false);
+    } finally {
+      try {
+        LayerApplier.deleteTree(d);
+      } catch (IOException ignored) {
+        // best effort
+      }
+    }
+  }
+
+  /** Always copy (for tests, or file systems where overlay misbehaves). */
+  public static RootfsMounter copying() {
+    return new RootfsMounter(false);
+  }
+
+  public boolean usesOverlay() {
+    return overlay;
+  }
+
+  /**
+   * Prepares {@code containerDir/rootfs} from {@code lowerDirs} (bottom first); idempotent: an
+   * existing mount or copy is kept (so that recovery after an agent restart does not disturb a
+   * running container).
+   *
+   * @return the root filesystem path
+   */
+  public Path mount(List<Path> lowerDirs, Path containerDir) throws IOException {
+    Path rootfs = containerDir.resolve("rootfs");
+    Files.createDirectories(rootfs);
+    if (isMountPoint(rootfs) || Files.exists(containerDir.resolve(".rootfs-copied"))) {
+      return rootfs;
+    }
+    if (overlay) {
+      Path upper = containerDir.resolve("upper");
+      Path work = containerDir.resolve("work");
+      Files.createDirectories(upper);
+      Files.createDirectories(work);
+      try {
+        run("mount", "-t", "overlay", "overlay", "-o", options(lowerDirs, upper, work), rootfs.toString());
+        return rootfs;
+      } catch (IOException e) {
+        log.warn("overlay mount for {} failed ({}); copying the image instead", containerDir, e.getMessage());
+      }
+    }
+    for (Path lower : lowerDirs) {
+      run("cp", "-a", "--reflink=auto", lower + "/.", rootfs.toString());
+    }
+    Files.writeString(containerDir.resolve(".rootfs-copied"), "");
+    return rootfs;
+  }
+
+  /** Unmounts (if mounted) and deletes the container's rootfs, upper and work dirs; idempotent. */
+  public void release(Path containerDir) throws IOException {
+    Path rootfs = containerDir.resolve("rootfs");
+    if (isMountPoint(rootfs)) {
+      try {
+        run("umount", rootfs.toString());
+      } catch (IOException e) {
+        run("umount", "-l", rootfs.toString()); // still busy (a process lingers): detach it
+      }
+    }
+    for (String d : List.of("rootfs", "upper", "work", ".rootfs-copied")) {
+      LayerApplier.deleteTree(containerDir.resolve(d));
+    }
+  }
+
+  /** True if {@code p} is a mount point in this process's mount namespace. */
+  public static boolean isMountPoint(Path p) throws IOException {
+    String target = p.toAbsolutePath().normalize().toString();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String[] f = line.split(" ");
+      if (f.length > 4 && unescape(f[4]).equals(target)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String unescape(String s) {
+    return s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+  }
+
+  private static String options(List<Path> lowerDirs, Path upper, Path work) {
+    // overlayfs wants the top-most lower dir first
+    List<Path> top = new java.util.ArrayList<>(lowerDirs);
+    java.util.Collections.reverse(top);
+    return "lowerdir=" + top.stream().map(Path::toString).collect(Collectors.joining(":")) + ",upperdir=" + upper + ",workdir=" + work;
+  }
+
+  private static void run(String... cmd) throws IOException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try {
+      String out = new String(p.getInputStream().readAllBytes()).trim();
+      if (p.waitFor() != 0) {
+        throw new IOException(String.join(" ", cmd) + ": " + out);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+}
