@@ -1,0 +1,271 @@
+package io.keelson.scheduler.client;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ClusterApi over fabric8's HTTP client (so the kubeconfig's TLS and token apply). Bindings are
+ * synchronous (the caller is a binder thread); status patches, evictions and events are
+ * asynchronous with a bound on requests in flight so they cannot starve bindings of the api-server.
+ * Events go through a bounded queue drained by one sender and are dropped (and counted) when it is
+ * full, as client-go's event broadcaster does.
+ */
+public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Fabric8ClusterApi.class);
+  private static final String JSON = "application/json";
+  private static final String MERGE_PATCH = "application/merge-patch+json";
+
+  private final HttpClient http;
+  private final String base;
+  private final KubernetesSerialization json;
+  private final String component;
+  private final String instance;
+  private final Semaphore asyncPermits = new Semaphore(8);
+  private final BlockingQueue<Event> events = new ArrayBlockingQueue<>(20_000);
+  private final AtomicLong droppedEvents = new AtomicLong();
+  private final AtomicLong eventSeq = new AtomicLong(System.nanoTime());
+  private final Map<String, Long> recentEvents =
+      new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> e) {
+          return size() > 20_000;
+        }
+      };
+  private final Thread eventSender;
+  private volatile boolean closed;
+
+  public Fabric8ClusterApi(KubernetesClient client, String component, String instance) {
+    this.http = client.getHttpClient();
+    String url = client.getMasterUrl().toString();
+    this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    this.json = client.getKubernetesSerialization();
+    this.component = component;
+    this.instance = instance;
+    this.eventSender = Thread.ofPlatform().name("event-sender").daemon().start(this::sendEvents);
+  }
+
+  private static String podPath(Pod pod) {
+    return "/api/v1/namespaces/" + pod.getMetadata().getNamespace() + "/pods/" + pod.getMetadata().getName();
+  }
+
+  @Override
+  public void bind(Pod pod, String nodeName) {
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("name", pod.getMetadata().getName());
+    meta.put("namespace", pod.getMetadata().getNamespace());
+    if (pod.getMetadata().getUid() != null) {
+      meta.put("uid", pod.getMetadata().getUid());
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("apiVersion", "v1");
+    body.put("kind", "Binding");
+    body.put("metadata", meta);
+    body.put("target", Map.of("apiVersion", "v1", "kind", "Node", "name", nodeName));
+    HttpRequest req =
+        http.newHttpRequestBuilder()
+            .uri(base + podPath(pod) + "/binding")
+            .post(JSON, json.asJson(body).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            .timeout(30, TimeUnit.SECONDS)
+            .build();
+    HttpResponse<String> resp;
+    try {
+      resp = http.sendAsync(req, String.class).get(35, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(0, "interrupted");
+    } catch (Exception e) {
+      throw new ApiException(0, "binding " + pod.getMetadata().getName() + ": " + e);
+    }
+    if (!resp.isSuccessful()) {
+      throw new ApiException(resp.code(), statusMessage(resp));
+    }
+  }
+
+  private String statusMessage(HttpResponse<String> resp) {
+    String b = resp.body();
+    try {
+      Object m = json.unmarshal(b, Map.class).get("message");
+      if (m != null) {
+        return resp.code() + " " + m;
+      }
+    } catch (Exception ignored) {
+      // not a Status body
+    }
+    return resp.code() + " " + (b == null ? "" : b.length() > 200 ? b.substring(0, 200) : b);
+  }
+
+  @Override
+  public void markUnschedulable(Pod pod, String message, String nominatedNodeName) {
+    List<Object> conditions = new ArrayList<>();
+    String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    String transition = now;
+    if (pod.getStatus() != null && pod.getStatus().getConditions() != null) {
+      for (PodCondition c : pod.getStatus().getConditions()) {
+        if ("PodScheduled".equals(c.getType())) {
+          if ("False".equals(c.getStatus()) && c.getLastTransitionTime() != null) {
+            transition = c.getLastTransitionTime(); // the condition did not change state
+          }
+        } else {
+          conditions.add(c);
+        }
+      }
+    }
+    Map<String, Object> cond = new LinkedHashMap<>();
+    cond.put("type", "PodScheduled");
+    cond.put("status", "False");
+    cond.put("lastProbeTime", null);
+    cond.put("lastTransitionTime", transition);
+    cond.put("reason", "Unschedulable");
+    cond.put("message", message);
+    conditions.add(cond);
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("conditions", conditions);
+    if (nominatedNodeName != null) {
+      status.put("nominatedNodeName", nominatedNodeName);
+    }
+    sendAsync("PATCH", podPath(pod) + "/status", MERGE_PATCH, json.asJson(Map.of("status", status)));
+  }
+
+  @Override
+  public void evict(Pod victim, String preemptorKey, String nodeName) {
+    Long grace = victim.getSpec() == null ? null : victim.getSpec().getTerminationGracePeriodSeconds();
+    Map<String, Object> opts = new LinkedHashMap<>();
+    opts.put("apiVersion", "v1");
+    opts.put("kind", "DeleteOptions");
+    opts.put("gracePeriodSeconds", grace == null ? 30 : grace);
+    if (victim.getMetadata().getUid() != null) {
+      opts.put("preconditions", Map.of("uid", victim.getMetadata().getUid()));
+    }
+    sendAsync("DELETE", podPath(victim), JSON, json.asJson(opts));
+    event(victim, "Normal", "Preempted", "Preempting", "Preempted by pod " + preemptorKey + " on node " + nodeName);
+  }
+
+  private void sendAsync(String method, String path, String contentType, String body) {
+    try {
+      asyncPermits.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    CompletableFuture<HttpResponse<String>> f;
+    try {
+      HttpRequest req =
+          http.newHttpRequestBuilder()
+              .uri(base + path)
+              .method(method, contentType, body)
+              .timeout(30, TimeUnit.SECONDS)
+              .build();
+      f = http.sendAsync(req, String.class);
+    } catch (RuntimeException e) {
+      asyncPermits.release();
+      log.warn("{} {} failed: {}", method, path, e.toString());
+      return;
+    }
+    f.whenComplete(
+        (resp, err) -> {
+          asyncPermits.release();
+          if (err != null) {
+            log.warn("{} {} failed: {}", method, path, err.toString());
+          } else if (!resp.isSuccessful() && resp.code() != 404) {
+            log.warn("{} {} -> {}", method, path, statusMessage(resp));
+          }
+        });
+  }
+
+  @Override
+  public void event(Pod pod, String type, String reason, String action, String message) {
+    String dedupKey = pod.getMetadata().getUid() + "|" + reason + "|" + message;
+    long now = System.currentTimeMillis();
+    synchronized (recentEvents) {
+      Long last = recentEvents.get(dedupKey);
+      if (last != null && now - last < 60_000) {
+        return; // the same message for the same pod within a minute: once is enough
+      }
+      recentEvents.put(dedupKey, now);
+    }
+    String ts = Instant.ofEpochMilli(now).truncatedTo(ChronoUnit.SECONDS).toString();
+    Event e =
+        new EventBuilder()
+            .withNewMetadata()
+            .withName(pod.getMetadata().getName() + "." + Long.toHexString(eventSeq.incrementAndGet()))
+            .withNamespace(pod.getMetadata().getNamespace())
+            .endMetadata()
+            .withNewInvolvedObject()
+            .withApiVersion("v1")
+            .withKind("Pod")
+            .withNamespace(pod.getMetadata().getNamespace())
+            .withName(pod.getMetadata().getName())
+            .withUid(pod.getMetadata().getUid())
+            .withResourceVersion(pod.getMetadata().getResourceVersion())
+            .endInvolvedObject()
+            .withType(type)
+            .withReason(reason)
+            .withAction(action)
+            .withMessage(message)
+            .withNewSource()
+            .withComponent(component)
+            .endSource()
+            .withReportingComponent(component)
+            .withReportingInstance(instance)
+            .withFirstTimestamp(ts)
+            .withLastTimestamp(ts)
+            .withCount(1)
+            .build();
+    if (!events.offer(e)) {
+      long n = droppedEvents.incrementAndGet();
+      if (n % 1000 == 1) {
+        log.warn("event queue full; {} events dropped so far", n);
+      }
+    }
+  }
+
+  public long droppedEvents() {
+    return droppedEvents.get();
+  }
+
+  public int pendingEvents() {
+    return events.size();
+  }
+
+  private void sendEvents() {
+    while (!closed) {
+      Event e;
+      try {
+        e = events.poll(1, TimeUnit.SECONDS);
+      } catch (InterruptedException ie) {
+        return;
+      }
+      if (e == null) {
+        continue;
+      }
+      sendAsync("POST", "/api/v1/namespaces/" + e.getMetadata().getNamespace() + "/events", JSON, json.asJson(e));
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    eventSender.interrupt();
+  }
+}
