@@ -1,0 +1,316 @@
+package io.keelson.apiserver.openapi;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the fabric8 model classes don't carry: human descriptions, required fields and the
+ * strategic-merge metadata of list fields. fabric8 8.0.0 models have no {@code @JsonPropertyDescription},
+ * so the fields people ask {@code kubectl explain} about most get a short hand-written description
+ * (Keelson's own wording) and every other field a generated one.
+ *
+ * <p>Keys are {@code SimpleClassName.field} (class-specific) or just {@code field} (any class).
+ */
+final class FieldDocs {
+
+  /** Strategic-merge and list-type metadata of one list field. */
+  record ListMeta(String patchStrategy, String mergeKey, String listType, List<String> mapKeys) {}
+
+  private static final Map<String, String> FIELD = new HashMap<>();
+  private static final Map<String, String> TYPE = new HashMap<>();
+  private static final Map<String, ListMeta> LISTS = new HashMap<>();
+  private static final Map<String, Set<String>> REQUIRED = new HashMap<>();
+
+  private FieldDocs() {}
+
+  static {
+    // ---- fields of any type ----
+    f("apiVersion", "The versioned schema of this representation of an object, such as \"v1\" or \"apps/v1\". "
+        + "Servers convert recognized schemas to the latest internal value.");
+    f("kind", "The REST resource kind this object represents, in CamelCase, such as \"Pod\" or \"Deployment\". "
+        + "Servers infer it from the endpoint the request is sent to; it cannot be updated.");
+    f("metadata", "Standard object metadata: name, namespace, labels, annotations, owner references and the "
+        + "fields the server maintains (uid, resourceVersion, creationTimestamp, ...).");
+    f("spec", "The desired state of the object, as written by its users.");
+    f("status", "The most recently observed state of the object. Written by the system; read-only for users.");
+    f("items", "The objects in this list.");
+    f("name", "The name of this item; unique within its scope.");
+    f("namespace", "The namespace this item lives in.");
+    f("labels", "Key/value pairs used to organize and select objects (label selectors).");
+    f("annotations", "Unstructured key/value data for tools and people; not used for selection.");
+    f("selector", "A label query over the objects this one manages; must match the labels of the template.");
+    f("template", "The pod template from which new pods are created.");
+    f("replicas", "The desired number of pods. Defaults to 1 when left unset.");
+    f("minReadySeconds", "How many seconds a new pod must be ready, with no container crashing, before it counts as "
+        + "available. Defaults to 0 (available as soon as it is ready).");
+    f("conditions", "The latest available observations of the object's state.");
+    f("observedGeneration", "The metadata.generation the controller last acted on.");
+    f("type", "The type of this item.");
+    f("reason", "A brief CamelCase reason for the item's last transition or state.");
+    f("message", "A human-readable message with details about the item.");
+    f("data", "The data held by this object, as key/value pairs.");
+    f("image", "The container image to run, e.g. \"keelson.local/busybox:latest\".");
+    f("command", "The entrypoint array. Not run in a shell; overrides the image's ENTRYPOINT.");
+    f("args", "Arguments to the entrypoint; overrides the image's CMD.");
+    f("env", "Environment variables to set in the container.");
+    f("ports", "The network ports exposed.");
+    f("resources", "Compute resources (cpu, memory) requested and limited for this container.");
+    f("volumeMounts", "Volumes to mount into the container's filesystem.");
+    f("nodeName", "The node this pod is bound to; set by the scheduler.");
+    f("nodeSelector", "Labels a node must have for this pod to be scheduled onto it.");
+    f("restartPolicy", "Restart policy for the containers of the pod: Always, OnFailure or Never. Defaults to Always.");
+    f("terminationGracePeriodSeconds", "How long the pod gets to shut down gracefully after being asked to stop.");
+    f("finalizers", "Conditions that must be cleared before the object is removed from storage.");
+    f("ownerReferences", "Objects this one depends on; when all owners are gone it is garbage collected.");
+    f("uid", "The unique id of this object in time and space, set by the server.");
+    f("resourceVersion", "An opaque value for optimistic concurrency and watches, set by the server.");
+    f("generation", "A sequence number of changes to the desired state, set by the server.");
+    f("creationTimestamp", "When the object was created, set by the server.");
+    f("deletionTimestamp", "When the object will be deleted; set by the server when a graceful deletion is requested.");
+    f("generateName", "A prefix the server uses to generate a unique name when name is empty.");
+    f("managedFields", "Which field managers own which fields of the object (server-side apply).");
+    f("revisionHistoryLimit", "How many old ReplicaSets to keep to allow rollback. Defaults to 10.");
+    f("paused", "Whether the deployment is paused: changes to the template are not rolled out.");
+    f("progressDeadlineSeconds", "Seconds for a deployment to make progress before it is reported as failed. "
+        + "Defaults to 600.");
+    f("strategy", "The strategy used to replace old pods with new ones.");
+    f("containers", "The containers of the pod. There must be at least one; containers cannot be added or removed "
+        + "from a running pod.");
+    f("initContainers", "Containers run to completion, one after another, before the regular containers start.");
+    f("volumes", "Volumes that containers of the pod can mount.");
+    f("containerPort", "The port number the container listens on; between 1 and 65535.");
+    f("protocol", "The protocol: TCP, UDP or SCTP. Defaults to TCP.");
+    f("port", "The port number.");
+    f("targetPort", "The number or name of the port to reach on the selected pods.");
+    f("clusterIP", "The virtual IP address of the service, assigned by the server.");
+    f("holderIdentity", "The identity of the current holder of the lease.");
+    f("handler", "The name of the low-level runtime that runs pods of this class (\"runc\" or \"vm\" in Keelson).");
+    f("value", "The value of this item.");
+    f("unschedulable", "Whether new pods may be scheduled onto the node (kubectl cordon sets it).");
+    f("podIP", "The IP address allocated to the pod.");
+    f("hostIP", "The IP address of the node the pod runs on.");
+    f("phase", "A simple, high-level summary of where the object is in its lifecycle.");
+    f("key", "The key.");
+    f("mountPath", "The path inside the container at which the volume is mounted.");
+    f("imagePullPolicy", "When to pull the image: Always, Never or IfNotPresent.");
+    f("serviceAccountName", "The service account the pod runs as.");
+    f("tolerations", "Taints this pod tolerates.");
+    f("affinity", "Scheduling constraints relative to nodes and other pods.");
+    f("priorityClassName", "The priority class of the pod; decides its scheduling priority.");
+    f("runtimeClassName", "The RuntimeClass that runs this pod (runc containers or VMs).");
+    f("hostname", "The hostname of the pod; defaults to the pod name.");
+
+    // ---- class-specific ----
+    f("DeploymentSpec.replicas", "How many pods the deployment should run. Unset means 1; 0 is allowed "
+        + "and scales the deployment down completely.");
+    f("ReplicaSetSpec.replicas", "Number of desired pods. Defaults to 1.");
+    f("DeploymentSpec.selector", "Which pods belong to this deployment, as a label query. It must match "
+        + "the labels of spec.template and cannot be changed after creation.");
+    f("DeploymentSpec.template", "The pod template the deployment's ReplicaSets create pods from. Changing "
+        + "it starts a rollout; its restartPolicy must be Always.");
+    f("DeploymentStatus.replicas", "Total number of non-terminating pods targeted by this deployment.");
+    f("DeploymentStatus.readyReplicas", "Number of pods targeted by this deployment with a Ready condition.");
+    f("DeploymentStatus.availableReplicas", "Number of pods targeted by this deployment that have been ready for at "
+        + "least minReadySeconds.");
+    f("DeploymentStatus.updatedReplicas", "Number of pods targeted by this deployment that have the desired template.");
+    f("ObjectMeta.name", "The object's name, unique per kind within its namespace (or cluster-wide "
+        + "for cluster-scoped kinds). Required on create unless generateName is set; immutable.");
+    f("ObjectMeta.namespace", "The namespace the object belongs to; empty for cluster-scoped objects. "
+        + "Must be a DNS-1123 label. Cannot be updated.");
+    f("Container.name", "Name of the container, a DNS-1123 label unique within the pod. Cannot be updated.");
+    f("EnvVar.name", "Name of the environment variable.");
+    f("EnvVar.value", "The value of the variable; $(VAR_NAME) references to earlier variables are expanded.");
+    f("ConfigMap.data", "Configuration data as UTF-8 strings.");
+    f("Secret.data", "Secret data, each value base64-encoded.");
+    f("Secret.stringData", "Write-only convenience: plain-text values merged into data on write.");
+    f("Secret.type", "Used to facilitate programmatic handling of secret data, e.g. \"Opaque\".");
+    f("ServiceSpec.type", "How the service is exposed: ClusterIP (default), NodePort, LoadBalancer or ExternalName.");
+    f("ServiceSpec.selector", "Route service traffic to pods with labels matching this selector.");
+    f("PriorityClass.value", "The priority of pods with this class; higher runs first and may preempt lower.");
+    f("PriorityClass.globalDefault", "Whether this class is the default for pods that name none.");
+    f("RuntimeClass.handler", "The name of the low-level runtime that runs pods of this class (\"runc\" or \"vm\" in "
+        + "Keelson). Immutable.");
+    f("ContainerPort.name", "An IANA_SVC_NAME for the port, unique within the pod; services can refer to it.");
+    f("ServicePort.port", "The port the service exposes.");
+    f("NodeSpec.unschedulable", "When true, the scheduler places no new pods on this node (what kubectl "
+        + "cordon sets); pods already there keep running.");
+
+    // ---- type descriptions ----
+    t("Deployment", "A Deployment keeps a set of identical pods running through ReplicaSets and "
+        + "rolls out changes to their template gradually.");
+    t("DeploymentSpec", "The desired behaviour of a Deployment.");
+    t("DeploymentStatus", "The most recently observed status of a Deployment.");
+    t("ReplicaSet", "ReplicaSet keeps a given number of pod replicas running at any time.");
+    t("DaemonSet", "DaemonSet runs a copy of a pod on each (selected) node.");
+    t("Pod", "Pod is a collection of containers that run together on a node.");
+    t("PodSpec", "The desired behaviour of a pod.");
+    t("Container", "A single application container to run within a pod.");
+    t("Node", "Node is a worker in Keelson: a node agent that runs pods.");
+    t("Namespace", "Namespace provides a scope for names.");
+    t("Service", "Service is a named abstraction of a software service: a port proxied to the pods its selector "
+        + "matches.");
+    t("Endpoints", "Endpoints is the set of addresses that implement a service.");
+    t("ConfigMap", "ConfigMap holds configuration data for pods to consume.");
+    t("Secret", "Secret holds secret data of a certain type.");
+    t("Event", "Event is a report of an event somewhere in the cluster.");
+    t("ServiceAccount", "ServiceAccount binds together a name for pods to run as and its credentials.");
+    t("Lease", "Lease defines a lease concept, used for leader election and node heartbeats.");
+    t("RuntimeClass", "RuntimeClass selects the container runtime (runc or VM) that runs a pod.");
+    t("PriorityClass", "PriorityClass maps a priority class name to the integer priority of pods.");
+    t("ObjectMeta", "Metadata that all persisted resources must have.");
+    t("ListMeta", "Metadata that synthetic resources must have, including lists.");
+    t("Quantity", "A fixed-point number with a suffix, such as \"100m\", \"1Gi\" or \"2\", serialized as a string.");
+    t("IntOrString", "A value that is either an integer or a string.");
+    t("Time", "A timestamp in RFC 3339 form, serialized as a string, e.g. \"2026-01-02T15:04:05Z\".");
+    t("MicroTime", "A timestamp with microsecond precision in RFC 3339 form, serialized as a string.");
+    t("Patch", "The body of a PATCH request: a JSON patch, merge patch, strategic merge patch or apply configuration.");
+    t("LabelSelector", "A label query over a set of objects. An empty selector matches everything; a null one "
+        + "matches nothing.");
+
+    // ---- strategic merge metadata (the patchStrategy/patchMergeKey tags of the Kubernetes types) ----
+    mapList("PodSpec.containers", "name");
+    mapList("PodSpec.initContainers", "name");
+    mapList("PodSpec.ephemeralContainers", "name");
+    mapList("PodSpec.imagePullSecrets", "name");
+    mapList("PodSpec.hostAliases", "ip");
+    mapList("PodSpec.schedulingGates", "name");
+    LISTS.put("PodSpec.volumes", new ListMeta("merge,retainKeys", "name", "map", List.of("name")));
+    LISTS.put("PodSpec.resourceClaims", new ListMeta("merge,retainKeys", "name", "map", List.of("name")));
+    LISTS.put("PodSpec.topologySpreadConstraints",
+        new ListMeta("merge", "topologyKey", "map", List.of("topologyKey", "whenUnsatisfiable")));
+    for (String c : List.of("Container", "EphemeralContainer")) {
+      LISTS.put(c + ".ports", new ListMeta("merge", "containerPort", "map", List.of("containerPort", "protocol")));
+      mapList(c + ".env", "name");
+      LISTS.put(c + ".volumeMounts", new ListMeta("merge", "mountPath", "atomic", null));
+      LISTS.put(c + ".volumeDevices", new ListMeta("merge", "devicePath", "atomic", null));
+      LISTS.put(c + ".resizePolicy", new ListMeta(null, null, "atomic", null));
+      LISTS.put(c + ".envFrom", new ListMeta(null, null, "atomic", null));
+    }
+    LISTS.put("ServiceSpec.ports", new ListMeta("merge", "port", "map", List.of("port", "protocol")));
+    LISTS.put("ObjectMeta.finalizers", new ListMeta("merge", null, "set", null));
+    LISTS.put("ObjectMeta.ownerReferences", new ListMeta("merge", "uid", "map", List.of("uid")));
+    LISTS.put("PodStatus.podIPs", new ListMeta("merge", "ip", "map", List.of("ip")));
+    LISTS.put("PodStatus.hostIPs", new ListMeta("merge", "ip", "atomic", null));
+    LISTS.put("NodeSpec.podCIDRs", new ListMeta("merge", null, "set", null));
+    LISTS.put("NodeStatus.addresses", new ListMeta("merge", "type", "atomic", null));
+    for (String s : List.of("PodStatus", "NodeStatus", "DeploymentStatus", "ReplicaSetStatus", "DaemonSetStatus",
+        "NamespaceStatus", "ServiceStatus")) {
+      mapList(s + ".conditions", "type");
+    }
+    LISTS.put("DeploymentSpec.strategy", new ListMeta("retainKeys", null, null, null));
+    LISTS.put("EndpointSubset.addresses", new ListMeta(null, null, "atomic", null));
+    LISTS.put("Endpoints.subsets", new ListMeta(null, null, "atomic", null));
+
+    // ---- required fields ----
+    r("Container", "name");
+    r("EphemeralContainer", "name");
+    r("PodSpec", "containers");
+    r("DeploymentSpec", "selector", "template");
+    r("ReplicaSetSpec", "selector");
+    r("DaemonSetSpec", "selector", "template");
+    r("ContainerPort", "containerPort");
+    r("ServicePort", "port");
+    r("EnvVar", "name");
+    r("Volume", "name");
+    r("VolumeMount", "name", "mountPath");
+    r("OwnerReference", "apiVersion", "kind", "name", "uid");
+    r("LabelSelectorRequirement", "key", "operator");
+    r("NodeSelectorRequirement", "key", "operator");
+    r("PriorityClass", "value");
+    r("RuntimeClass", "handler");
+    r("Binding", "target");
+    r("NodeAddress", "type", "address");
+    r("NodeCondition", "type", "status");
+    r("PodCondition", "type", "status");
+    r("DeploymentCondition", "type", "status");
+    r("ReplicaSetCondition", "type", "status");
+    r("KeyToPath", "key", "path");
+    r("HTTPGetAction", "port");
+    r("TCPSocketAction", "port");
+    r("Taint", "key", "effect");
+    r("HostAlias", "ip");
+    r("ContainerStatus", "name", "ready", "restartCount", "image", "imageID");
+    r("Event", "metadata", "involvedObject");
+  }
+
+  private static void f(String key, String description) {
+    FIELD.put(key, description);
+  }
+
+  private static void t(String simpleName, String description) {
+    TYPE.put(simpleName, description);
+  }
+
+  private static void mapList(String key, String mergeKey) {
+    LISTS.put(key, new ListMeta("merge", mergeKey, "map", List.of(mergeKey)));
+  }
+
+  private static void r(String simpleName, String... fields) {
+    REQUIRED.put(simpleName, Set.of(fields));
+  }
+
+  /** A description for a field; never null. */
+  static String field(Class<?> owner, String field, Class<?> fieldType) {
+    String d = FIELD.get(owner.getSimpleName() + "." + field);
+    if (d == null) d = FIELD.get(field);
+    if (d != null) return d;
+    String what = words(field);
+    String of = words(owner.getSimpleName());
+    if (fieldType == Boolean.class || fieldType == boolean.class) {
+      return "Whether " + what + " applies to this " + of + ".";
+    }
+    return capitalize(what) + " of this " + of + ".";
+  }
+
+  /** A description for a type; never null. */
+  static String type(Class<?> c, String kubernetesName) {
+    String d = TYPE.get(c.getSimpleName());
+    if (d != null) return d;
+    return capitalize(words(c.getSimpleName())) + " (" + kubernetesName.substring(0, kubernetesName.lastIndexOf('.'))
+        .replace("io.k8s.api.", "").replace("io.k8s.apimachinery.pkg.apis.", "") + ").";
+  }
+
+  static String typeByName(String simpleName) {
+    return TYPE.get(simpleName);
+  }
+
+  static ListMeta list(Class<?> owner, String field) {
+    return LISTS.get(owner.getSimpleName() + "." + field);
+  }
+
+  static Set<String> required(Class<?> c) {
+    return REQUIRED.getOrDefault(c.getSimpleName(), Set.of());
+  }
+
+  /** "minReadySeconds" → "min ready seconds"; "podIPs" → "pod IPs". */
+  static String words(String camel) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < camel.length(); i++) {
+      char ch = camel.charAt(i);
+      boolean upper = Character.isUpperCase(ch);
+      boolean prevLower = i > 0 && !Character.isUpperCase(camel.charAt(i - 1));
+      boolean nextLower = i + 1 < camel.length() && Character.isLowerCase(camel.charAt(i + 1));
+      boolean prevUpper = i > 0 && Character.isUpperCase(camel.charAt(i - 1));
+      // "IPs", "CIDRs": a trailing plural s stays with its acronym.
+      boolean pluralS = nextLower && camel.charAt(i + 1) == 's'
+          && (i + 2 == camel.length() || Character.isUpperCase(camel.charAt(i + 2)));
+      if (upper && i > 0 && (prevLower || (prevUpper && nextLower && !pluralS))) sb.append(' ');
+      sb.append(ch);
+    }
+    // Lower-case ordinary words, keep acronyms (IP, CIDR, TTL) as they are.
+    StringBuilder out = new StringBuilder();
+    for (String w : sb.toString().split(" ")) {
+      if (!out.isEmpty()) out.append(' ');
+      boolean acronym = w.length() > 1 && Character.isUpperCase(w.charAt(1));
+      out.append(acronym ? w : w.toLowerCase(Locale.ROOT));
+    }
+    return out.toString();
+  }
+
+  private static String capitalize(String s) {
+    return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+  }
+}

@@ -1,0 +1,75 @@
+package io.keelson.apiserver.openapi;
+
+import io.keelson.apiserver.status.StatusException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Serves {@code /openapi/v3} (index and per-group/version documents) and answers {@code /openapi/v2}
+ * with 404: kubectl would otherwise try the protobuf-only v2 document and fail. Documents are served
+ * gzipped when the client accepts it (they are hundreds of KiB), and are immutable per hash.
+ */
+@RestController
+public class OpenApiController {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  @GetMapping("/openapi/v3")
+  public ResponseEntity<byte[]> index(@RequestHeader(value = HttpHeaders.ACCEPT_ENCODING, required = false) String enc) {
+    return serve(OpenApiDocuments.get().index(), enc, false);
+  }
+
+  @GetMapping("/openapi/v3/api/{version}")
+  public ResponseEntity<byte[]> core(@PathVariable String version,
+      @RequestParam(value = "hash", required = false) String hash,
+      @RequestHeader(value = HttpHeaders.ACCEPT_ENCODING, required = false) String enc) {
+    return serve(OpenApiDocuments.get().document("api/" + version), hash, enc);
+  }
+
+  @GetMapping("/openapi/v3/apis/{group}/{version}")
+  public ResponseEntity<byte[]> group(@PathVariable String group, @PathVariable String version,
+      @RequestParam(value = "hash", required = false) String hash,
+      @RequestHeader(value = HttpHeaders.ACCEPT_ENCODING, required = false) String enc) {
+    return serve(OpenApiDocuments.get().document("apis/" + group + "/" + version), hash, enc);
+  }
+
+  @GetMapping({"/openapi/v2", "/swagger.json"})
+  public ResponseEntity<byte[]> v2() {
+    return notFound();
+  }
+
+  private static ResponseEntity<byte[]> serve(Optional<OpenApiDocuments.Document> doc, String hash, String enc) {
+    if (doc.isEmpty()) return notFound();
+    // With the current hash the document can be cached forever; a stale hash is answered with the current one.
+    boolean immutable = hash != null && hash.equals(doc.get().hash());
+    return serve(doc.get(), enc, immutable);
+  }
+
+  private static ResponseEntity<byte[]> serve(OpenApiDocuments.Document doc, String enc, boolean immutable) {
+    boolean gzip = enc != null && enc.toLowerCase(java.util.Locale.ROOT).contains("gzip");
+    ResponseEntity.BodyBuilder b = ResponseEntity.ok()
+        .header(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON_VALUE)
+        .header(HttpHeaders.ETAG, "\"" + doc.hash() + "\"")
+        .header(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING)
+        .header(HttpHeaders.CACHE_CONTROL, immutable ? "public, immutable" : "no-cache, private");
+    if (gzip) {
+      return b.header(HttpHeaders.CONTENT_ENCODING, "gzip").body(doc.gzip());
+    }
+    return b.body(doc.json());
+  }
+
+  private static ResponseEntity<byte[]> notFound() {
+    StatusException e = StatusException.notFound("the server could not find the requested resource");
+    return ResponseEntity.status(404).header(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON_VALUE)
+        .body(JSON.writeValueAsString(e.toStatus()).getBytes(StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,454 @@
+package io.keelson.apiserver.printing;
+
+import io.keelson.apiserver.discovery.MediaRanges;
+import io.keelson.apiserver.resource.ResourceType;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.TreeSet;
+import java.util.function.BiFunction;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Server-side printing: turns objects into the {@code meta.k8s.io/v1 Table} that {@code kubectl get}
+ * asks for, with the columns kubectl users know for every served kind (priority 1 columns appear
+ * only with {@code -o wide}). Also builds {@code PartialObjectMetadata(List)} responses.
+ *
+ * <p>Called by the generic REST controller for lists, single GETs and watch events.
+ */
+public final class TablePrinter {
+
+  /** What each row's {@code object} holds ({@code ?includeObject=None|Metadata|Object}). */
+  public enum IncludeObject {
+    NONE, METADATA, OBJECT;
+
+    /** Parses the includeObject query parameter; Metadata when absent or unknown. */
+    public static IncludeObject parse(String value) {
+      if (value == null) return METADATA;
+      return switch (value) {
+        case "None" -> NONE;
+        case "Object" -> OBJECT;
+        default -> METADATA;
+      };
+    }
+  }
+
+  /** One column: header, type (string/integer/date), format, description, priority and its cell. */
+  record Column(String name, String type, String format, String description, int priority,
+      BiFunction<JsonNode, Instant, Object> cell) {}
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final String NONE = "<none>";
+  private static final Map<String, List<Column>> COLUMNS = new HashMap<>();
+
+  private TablePrinter() {}
+
+  // ---- public entry points ----
+
+  /**
+   * A Table of {@code objects}.
+   *
+   * @param includeObject true: each row carries the full object; false: its PartialObjectMetadata
+   *     (the default kubectl uses)
+   */
+  public static ObjectNode table(ResourceType type, List<ObjectNode> objects, String resourceVersion,
+      String continueToken, boolean includeObject) {
+    return table(type, objects, resourceVersion, continueToken,
+        includeObject ? IncludeObject.OBJECT : IncludeObject.METADATA, Instant.now());
+  }
+
+  public static ObjectNode table(ResourceType type, List<ObjectNode> objects, String resourceVersion,
+      String continueToken, IncludeObject include) {
+    return table(type, objects, resourceVersion, continueToken, include, Instant.now());
+  }
+
+  static ObjectNode table(ResourceType type, List<ObjectNode> objects, String resourceVersion,
+      String continueToken, IncludeObject include, Instant now) {
+    List<Column> columns = columns(type);
+    ObjectNode t = NODES.objectNode();
+    t.put("kind", "Table");
+    t.put("apiVersion", "meta.k8s.io/v1");
+    ObjectNode meta = t.putObject("metadata");
+    if (resourceVersion != null && !resourceVersion.isEmpty()) meta.put("resourceVersion", resourceVersion);
+    if (continueToken != null && !continueToken.isEmpty()) meta.put("continue", continueToken);
+    ArrayNode defs = t.putArray("columnDefinitions");
+    for (Column c : columns) {
+      ObjectNode d = defs.addObject();
+      d.put("name", c.name());
+      d.put("type", c.type());
+      d.put("format", c.format());
+      d.put("description", c.description());
+      d.put("priority", c.priority());
+    }
+    ArrayNode rows = t.putArray("rows");
+    for (ObjectNode o : objects) {
+      ObjectNode row = rows.addObject();
+      ArrayNode cells = row.putArray("cells");
+      for (Column c : columns) {
+        Object v;
+        try {
+          v = c.cell().apply(o, now);
+        } catch (RuntimeException e) {
+          v = "<error>"; // a malformed stored object must not break `kubectl get` of the whole list
+        }
+        if (v instanceof Number n) cells.add(n.longValue());
+        else if (v instanceof Boolean b) cells.add(b);
+        else cells.add(v == null ? "" : v.toString());
+      }
+      switch (include) {
+        case OBJECT -> row.set("object", o);
+        case METADATA -> row.set("object", partialObjectMetadata(o));
+        case NONE -> { }
+      }
+    }
+    return t;
+  }
+
+  /**
+   * Whether the Accept header asks for a Table ({@code application/json;as=Table;v=v1;g=meta.k8s.io},
+   * v1beta1 too) before any plain representation.
+   */
+  public static boolean wantsTable(String acceptHeader) {
+    return wants(acceptHeader, "Table");
+  }
+
+  /** Whether the Accept header asks for {@code as=PartialObjectMetadata} or {@code PartialObjectMetadataList}. */
+  public static boolean wantsPartialObjectMetadata(String acceptHeader) {
+    return wants(acceptHeader, "PartialObjectMetadata") || wants(acceptHeader, "PartialObjectMetadataList");
+  }
+
+  private static boolean wants(String accept, String as) {
+    for (MediaRanges.Range r : MediaRanges.parse(accept)) {
+      if (as.equals(r.param("as")) && "meta.k8s.io".equals(r.param("g"))
+          && ("v1".equals(r.param("v")) || "v1beta1".equals(r.param("v")))
+          && (r.type().equals("application/json") || r.type().equals("application/yaml")
+          || r.type().equals("application/vnd.kubernetes.protobuf"))) {
+        return true;
+      }
+      if (r.param("as") == null && (r.isJsonCompatible() || r.type().equals("application/yaml"))) return false;
+    }
+    return false;
+  }
+
+  /** {@code {kind: PartialObjectMetadata, apiVersion: meta.k8s.io/v1, metadata}} of an object. */
+  public static ObjectNode partialObjectMetadata(JsonNode object) {
+    ObjectNode p = NODES.objectNode();
+    p.put("kind", "PartialObjectMetadata");
+    p.put("apiVersion", "meta.k8s.io/v1");
+    JsonNode m = object.get("metadata");
+    p.set("metadata", m != null && m.isObject() ? m.deepCopy() : NODES.objectNode());
+    return p;
+  }
+
+  /** A {@code PartialObjectMetadataList} (for {@code as=PartialObjectMetadataList} accepts). */
+  public static ObjectNode partialObjectMetadataList(List<ObjectNode> objects, String resourceVersion,
+      String continueToken) {
+    ObjectNode l = NODES.objectNode();
+    l.put("kind", "PartialObjectMetadataList");
+    l.put("apiVersion", "meta.k8s.io/v1");
+    ObjectNode meta = l.putObject("metadata");
+    if (resourceVersion != null && !resourceVersion.isEmpty()) meta.put("resourceVersion", resourceVersion);
+    if (continueToken != null && !continueToken.isEmpty()) meta.put("continue", continueToken);
+    ArrayNode items = l.putArray("items");
+    for (ObjectNode o : objects) items.add(partialObjectMetadata(o));
+    return l;
+  }
+
+  /** The columns of a kind; kinds without printers get NAME and AGE. */
+  static List<Column> columns(ResourceType type) {
+    List<Column> c = COLUMNS.get(type.group() + "/" + type.kind());
+    return c != null ? c : List.of(name(), age());
+  }
+
+  // ---- column sets ----
+
+  static {
+    put("", "Pod", name(),
+        str("Ready", "The number of ready containers out of all containers.", 0,
+            (o, now) -> PodCells.of(o, now).ready()),
+        str("Status", "The aggregate status of the containers in this pod.", 0,
+            (o, now) -> PodCells.of(o, now).status()),
+        str("Restarts", "The number of times the containers in this pod have been restarted and when the last "
+            + "container in this pod has restarted.", 0, (o, now) -> PodCells.of(o, now).restarts()),
+        age(),
+        str("IP", "IP address allocated to the pod.", 1, (o, now) -> Fields.strOr(o, "status.podIP", NONE)),
+        str("Node", "Name of the node the pod is assigned to.", 1, (o, now) -> Fields.strOr(o, "spec.nodeName", NONE)),
+        str("Nominated Node", "Node on which the pod is nominated to run after preemption.", 1,
+            (o, now) -> Fields.strOr(o, "status.nominatedNodeName", NONE)),
+        str("Readiness Gates", "Readiness gates that have passed.", 1, (o, now) -> PodCells.readinessGates(o)));
+
+    put("", "Node", name(),
+        str("Status", "The status of the node.", 0, (o, now) -> nodeStatus(o)),
+        str("Roles", "The roles of the node.", 0, (o, now) -> nodeRoles(o)),
+        age(),
+        str("Version", "Kubelet version reported by the node.", 0, (o, now) -> Fields.str(o, "status.nodeInfo.kubeletVersion")),
+        str("Internal-IP", "The node's internal IP address.", 1, (o, now) -> nodeAddress(o, "InternalIP")),
+        str("External-IP", "The node's external IP address.", 1, (o, now) -> nodeAddress(o, "ExternalIP")),
+        str("OS-Image", "The operating system image of the node.", 1,
+            (o, now) -> Fields.strOr(o, "status.nodeInfo.osImage", "<unknown>")),
+        str("Kernel-Version", "The kernel version of the node.", 1,
+            (o, now) -> Fields.strOr(o, "status.nodeInfo.kernelVersion", "<unknown>")),
+        str("Container-Runtime", "The container runtime and its version on the node.", 1,
+            (o, now) -> Fields.strOr(o, "status.nodeInfo.containerRuntimeVersion", "<unknown>")));
+
+    put("apps", "Deployment", name(),
+        str("Ready", "Number of ready replicas out of desired replicas.", 0,
+            (o, now) -> Fields.num(o, "status.readyReplicas") + "/" + replicas(o)),
+        num("Up-to-date", "Total number of non-terminated pods with the desired template.", 0,
+            (o, now) -> Fields.num(o, "status.updatedReplicas")),
+        num("Available", "Total number of available pods (ready for at least minReadySeconds).", 0,
+            (o, now) -> Fields.num(o, "status.availableReplicas")),
+        age(), containers(), images(), selector());
+
+    put("apps", "ReplicaSet", name(),
+        num("Desired", "Number of desired pods.", 0, (o, now) -> replicas(o)),
+        num("Current", "Number of pods currently running.", 0, (o, now) -> Fields.num(o, "status.replicas")),
+        num("Ready", "Number of ready pods.", 0, (o, now) -> Fields.num(o, "status.readyReplicas")),
+        age(), containers(), images(), selector());
+
+    put("apps", "DaemonSet", name(),
+        num("Desired", "The number of nodes that should be running the daemon pod.", 0,
+            (o, now) -> Fields.num(o, "status.desiredNumberScheduled")),
+        num("Current", "The number of nodes running at least one daemon pod.", 0,
+            (o, now) -> Fields.num(o, "status.currentNumberScheduled")),
+        num("Ready", "The number of nodes with the daemon pod running and ready.", 0,
+            (o, now) -> Fields.num(o, "status.numberReady")),
+        num("Up-to-date", "The number of nodes running the updated daemon pod.", 0,
+            (o, now) -> Fields.num(o, "status.updatedNumberScheduled")),
+        num("Available", "The number of nodes with the daemon pod available.", 0,
+            (o, now) -> Fields.num(o, "status.numberAvailable")),
+        str("Node Selector", "The node selector of the daemon pods.", 0,
+            (o, now) -> labels(Fields.map(o, "spec.template.spec.nodeSelector"))),
+        age(), containers(), images(), selector());
+
+    put("", "Service", name(),
+        str("Type", "The type of the service.", 0, (o, now) -> Fields.strOr(o, "spec.type", "ClusterIP")),
+        str("Cluster-IP", "The virtual IP of the service.", 0, (o, now) -> Fields.strOr(o, "spec.clusterIP", NONE)),
+        str("External-IP", "The external IPs of the service.", 0, (o, now) -> serviceExternalIp(o)),
+        str("Port(s)", "The ports the service exposes.", 0, (o, now) -> servicePorts(o)),
+        age(),
+        str("Selector", "The label selector of the service.", 1, (o, now) -> labels(Fields.map(o, "spec.selector"))));
+
+    put("", "Endpoints", name(),
+        str("Endpoints", "The addresses and ports of the endpoints.", 0, (o, now) -> endpoints(o)),
+        age());
+
+    put("", "ConfigMap", name(),
+        num("Data", "The number of entries.", 0,
+            (o, now) -> Fields.size(o, "data") + Fields.size(o, "binaryData")),
+        age());
+
+    put("", "Secret", name(),
+        str("Type", "The type of the secret.", 0, (o, now) -> Fields.strOr(o, "type", "Opaque")),
+        num("Data", "The number of entries.", 0, (o, now) -> Fields.size(o, "data")),
+        age());
+
+    put("", "Namespace", name(),
+        str("Status", "The status of the namespace.", 0, (o, now) -> Fields.strOr(o, "status.phase", "Active")),
+        age());
+
+    put("", "ServiceAccount", name(),
+        num("Secrets", "The number of secrets of the service account.", 0, (o, now) -> Fields.size(o, "secrets")),
+        age());
+
+    put("coordination.k8s.io", "Lease", name(),
+        str("Holder", "The holder of the lease.", 0, (o, now) -> Fields.str(o, "spec.holderIdentity")),
+        age());
+
+    put("node.k8s.io", "RuntimeClass", name(),
+        str("Handler", "The runtime that runs pods of this class.", 0, (o, now) -> Fields.str(o, "handler")),
+        age());
+
+    put("scheduling.k8s.io", "PriorityClass", name(),
+        num("Value", "The priority value of pods in this class.", 0, (o, now) -> Fields.num(o, "value")),
+        new Column("Global-Default", "boolean", "", "Whether this is the default priority class.", 0,
+            (o, now) -> Fields.bool(o, "globalDefault")),
+        age(),
+        str("PreemptionPolicy", "Whether pods of this class may preempt lower-priority pods.", 0,
+            (o, now) -> Fields.strOr(o, "preemptionPolicy", "PreemptLowerPriority")));
+
+    List<Column> events = List.of(
+        str("Last Seen", "When the event was last seen (and how often).", 0, (o, now) -> EventCells.lastSeen(o, now)),
+        str("Type", "Normal or Warning.", 0, (o, now) -> Fields.str(o, "type")),
+        str("Reason", "Why the event happened.", 0, (o, now) -> Fields.str(o, "reason")),
+        str("Object", "The object the event is about.", 0, (o, now) -> EventCells.object(o)),
+        str("Subobject", "The part of the object the event is about.", 1, (o, now) -> EventCells.subobject(o)),
+        str("Source", "The component that reported the event.", 1, (o, now) -> EventCells.source(o)),
+        str("Message", "A human-readable description of the event.", 0, (o, now) -> EventCells.message(o)),
+        str("First Seen", "When the event was first seen.", 1, (o, now) -> EventCells.firstSeen(o, now)),
+        num("Count", "How often the event was seen.", 1, (o, now) -> EventCells.count(o)),
+        new Column("Name", "string", "name", "The name of the event.", 1,
+            (o, now) -> Fields.str(o, "metadata.name")));
+    COLUMNS.put("/Event", events);
+    COLUMNS.put("events.k8s.io/Event", events);
+  }
+
+  private static void put(String group, String kind, Column... columns) {
+    COLUMNS.put(group + "/" + kind, List.of(columns));
+  }
+
+  private static Column name() {
+    return new Column("Name", "string", "name", "Name must be unique within a namespace.", 0,
+        (o, now) -> Fields.str(o, "metadata.name"));
+  }
+
+  private static Column age() {
+    return str("Age", "Time since the object was created.", 0,
+        (o, now) -> Ages.since(Fields.str(o, "metadata.creationTimestamp"), now));
+  }
+
+  private static Column str(String name, String description, int priority, BiFunction<JsonNode, Instant, Object> f) {
+    return new Column(name, "string", "", description, priority, f);
+  }
+
+  private static Column num(String name, String description, int priority, BiFunction<JsonNode, Instant, Object> f) {
+    return new Column(name, "integer", "", description, priority, f);
+  }
+
+  private static Column containers() {
+    return str("Containers", "Names of each container in the template.", 1, (o, now) -> joinContainers(o, "name"));
+  }
+
+  private static Column images() {
+    return str("Images", "Images referenced by each container in the template.", 1,
+        (o, now) -> joinContainers(o, "image"));
+  }
+
+  private static Column selector() {
+    return str("Selector", "Label selector of the pods managed.", 1, (o, now) -> labelSelector(Fields.at(o, "spec.selector")));
+  }
+
+  // ---- cell computations ----
+
+  private static long replicas(JsonNode o) {
+    JsonNode r = Fields.at(o, "spec.replicas");
+    return r.isNumber() ? r.longValue() : 1; // the API default
+  }
+
+  private static String joinContainers(JsonNode o, String field) {
+    StringJoiner j = new StringJoiner(",");
+    for (JsonNode c : Fields.list(o, "spec.template.spec.containers")) j.add(Fields.str(c, field));
+    return j.toString();
+  }
+
+  static String nodeStatus(JsonNode node) {
+    List<String> parts = new ArrayList<>();
+    for (JsonNode c : Fields.list(node, "status.conditions")) {
+      if (!Fields.str(c, "type").equals("Ready")) continue;
+      String s = Fields.str(c, "status");
+      parts.add(s.equals("True") ? "Ready" : s.equals("False") ? "NotReady" : "Unknown");
+    }
+    if (parts.isEmpty()) parts.add("Unknown");
+    if (Fields.bool(node, "spec.unschedulable")) parts.add("SchedulingDisabled");
+    return String.join(",", parts);
+  }
+
+  static String nodeRoles(JsonNode node) {
+    TreeSet<String> roles = new TreeSet<>();
+    Fields.map(node, "metadata.labels").forEach((k, v) -> {
+      if (k.startsWith("node-role.kubernetes.io/")) {
+        String role = k.substring("node-role.kubernetes.io/".length());
+        if (!role.isEmpty()) roles.add(role);
+      } else if (k.equals("kubernetes.io/role") && !v.isEmpty()) {
+        roles.add(v);
+      }
+    });
+    return roles.isEmpty() ? NONE : String.join(",", roles);
+  }
+
+  private static String nodeAddress(JsonNode node, String type) {
+    for (JsonNode a : Fields.list(node, "status.addresses")) {
+      if (Fields.str(a, "type").equals(type)) return Fields.str(a, "address");
+    }
+    return NONE;
+  }
+
+  private static String serviceExternalIp(JsonNode svc) {
+    String type = Fields.strOr(svc, "spec.type", "ClusterIP");
+    List<String> external = new ArrayList<>();
+    Fields.list(svc, "spec.externalIPs").forEach(n -> external.add(n.asString()));
+    switch (type) {
+      case "ExternalName":
+        return Fields.strOr(svc, "spec.externalName", NONE);
+      case "LoadBalancer": {
+        List<String> ips = new ArrayList<>();
+        for (JsonNode ing : Fields.list(svc, "status.loadBalancer.ingress")) {
+          String ip = Fields.str(ing, "ip");
+          ips.add(ip.isEmpty() ? Fields.str(ing, "hostname") : ip);
+        }
+        ips.addAll(external);
+        return ips.isEmpty() ? "<pending>" : String.join(",", ips);
+      }
+      default:
+        return external.isEmpty() ? NONE : String.join(",", external);
+    }
+  }
+
+  private static String servicePorts(JsonNode svc) {
+    StringJoiner j = new StringJoiner(",");
+    for (JsonNode p : Fields.list(svc, "spec.ports")) {
+      String proto = Fields.strOr(p, "protocol", "TCP");
+      long nodePort = Fields.num(p, "nodePort");
+      j.add(Fields.num(p, "port") + (nodePort > 0 ? ":" + nodePort : "") + "/" + proto);
+    }
+    String s = j.toString();
+    return s.isEmpty() ? NONE : s;
+  }
+
+  /** "10.0.0.1:80,10.0.0.2:80 + 3 more..." like kubectl (at most three shown). */
+  private static String endpoints(JsonNode ep) {
+    List<String> all = new ArrayList<>();
+    for (JsonNode subset : Fields.list(ep, "subsets")) {
+      List<JsonNode> ports = Fields.list(subset, "ports");
+      for (JsonNode addr : Fields.list(subset, "addresses")) {
+        String ip = Fields.str(addr, "ip");
+        if (ports.isEmpty()) {
+          all.add(ip);
+        } else {
+          for (JsonNode p : ports) all.add(ip + ":" + Fields.num(p, "port"));
+        }
+      }
+    }
+    if (all.isEmpty()) return NONE;
+    String shown = String.join(",", all.subList(0, Math.min(3, all.size())));
+    return all.size() > 3 ? shown + " + " + (all.size() - 3) + " more..." : shown;
+  }
+
+  static String labels(Map<String, String> m) {
+    if (m.isEmpty()) return NONE;
+    StringJoiner j = new StringJoiner(",");
+    m.forEach((k, v) -> j.add(k + "=" + v));
+    return j.toString();
+  }
+
+  /** A metav1.LabelSelector in selector syntax ("app=web,tier in (a,b),!canary"), sorted by key. */
+  static String labelSelector(JsonNode sel) {
+    if (!sel.isObject()) return NONE;
+    java.util.TreeMap<String, List<String>> byKey = new java.util.TreeMap<>();
+    Fields.map(sel, "matchLabels").forEach((k, v) -> byKey.computeIfAbsent(k, x -> new ArrayList<>()).add(k + "=" + v));
+    for (JsonNode req : Fields.list(sel, "matchExpressions")) {
+      String key = Fields.str(req, "key");
+      TreeSet<String> values = new TreeSet<>();
+      Fields.list(req, "values").forEach(v -> values.add(v.asString()));
+      String op = Fields.str(req, "operator");
+      String s = switch (op) {
+        case "In" -> key + " in (" + String.join(",", values) + ")";
+        case "NotIn" -> key + " notin (" + String.join(",", values) + ")";
+        case "Exists" -> key;
+        case "DoesNotExist" -> "!" + key;
+        default -> key + " " + op.toLowerCase(Locale.ROOT) + " (" + String.join(",", values) + ")";
+      };
+      byKey.computeIfAbsent(key, x -> new ArrayList<>()).add(s);
+    }
+    List<String> parts = new ArrayList<>();
+    byKey.values().forEach(parts::addAll);
+    return parts.isEmpty() ? NONE : String.join(",", parts);
+  }
+}

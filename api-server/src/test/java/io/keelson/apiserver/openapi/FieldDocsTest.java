@@ -1,0 +1,27 @@
+package io.keelson.apiserver.openapi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** Generated descriptions read like English. */
+class FieldDocsTest {
+
+  @Test
+  void camelCaseBecomesWords() {
+    assertThat(FieldDocs.words("minReadySeconds")).isEqualTo("min ready seconds");
+    assertThat(FieldDocs.words("podIPs")).isEqualTo("pod IPs");
+    assertThat(FieldDocs.words("hostIP")).isEqualTo("host IP");
+    assertThat(FieldDocs.words("DeploymentSpec")).isEqualTo("deployment spec");
+    assertThat(FieldDocs.words("podCIDRs")).isEqualTo("pod CIDRs");
+    assertThat(FieldDocs.words("HTTPGetAction")).isEqualTo("HTTP get action");
+  }
+
+  @Test
+  void fallbackDescriptionsNameTheOwner() {
+    assertThat(FieldDocs.field(io.fabric8.kubernetes.api.model.PodStatus.class, "qosClass", String.class))
+        .isEqualTo("Qos class of this pod status.");
+    assertThat(FieldDocs.field(io.fabric8.kubernetes.api.model.Container.class, "tty", Boolean.class))
+        .startsWith("Whether tty");
+  }
+}
