@@ -1,9 +1,151 @@
 package io.keelson.controller;
 
-/** Entry point (placeholder until the module lands). */
-public final class ControllerManagerMain {
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code keelson controller-manager}: runs the workload, GC, node and namespace controllers. */
+@Command(
+    name = "keelson-controller-manager",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs Keelson's controllers (deployment, replicaset, daemonset, garbage collector, node"
+          + " lifecycle, namespace, pod GC) against an api-server, leader-elected through a Lease."
+    })
+public final class ControllerManagerMain implements Callable<Integer> {
+
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "PATH",
+      description = "kubeconfig of the api-server (default: $KUBECONFIG, then ~/.keelson/kubeconfig)")
+  File kubeconfig;
+
+  @Option(
+      names = "--leader-elect",
+      arity = "0..1",
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "take the Lease kube-system/keelson-controller-manager before acting (default: ${DEFAULT-VALUE})")
+  boolean leaderElect;
+
+  @Option(
+      names = "--leader-elect-lease-duration",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "how long a leader's Lease is valid without renewal (default: ${DEFAULT-VALUE})")
+  Duration leaseDuration;
+
+  @Option(
+      names = "--node-monitor-grace-period",
+      defaultValue = "40s",
+      converter = DurationConverter.class,
+      description = "a node whose Lease is this old is marked Ready=Unknown and tainted unreachable (default: ${DEFAULT-VALUE})")
+  Duration nodeMonitorGracePeriod;
+
+  @Option(
+      names = "--default-not-ready-toleration-seconds",
+      defaultValue = "300",
+      description = "how long pods without their own toleration stay on a not-ready node (default: ${DEFAULT-VALUE})")
+  long notReadyTolerationSeconds;
+
+  @Option(
+      names = "--default-unreachable-toleration-seconds",
+      defaultValue = "300",
+      description = "how long pods without their own toleration stay on an unreachable node (default: ${DEFAULT-VALUE})")
+  long unreachableTolerationSeconds;
+
+  @Option(
+      names = "--terminated-pod-gc-threshold",
+      defaultValue = "12500",
+      description = "terminated pods kept before the oldest are deleted (default: ${DEFAULT-VALUE})")
+  int terminatedPodGcThreshold;
+
+  @Option(
+      names = "--controllers",
+      split = ",",
+      defaultValue = "*",
+      description =
+          "controllers to run: * or a list of ${COMPLETION-CANDIDATES}; -name disables one (default: ${DEFAULT-VALUE})",
+      completionCandidates = ControllerManager.Names.class)
+  List<String> controllers;
+
+  @Option(
+      names = "--workers",
+      defaultValue = "5",
+      description = "workers per controller (default: ${DEFAULT-VALUE})")
+  int workers;
+
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "10257",
+      description = "serve Prometheus metrics on http://127.0.0.1:PORT/metrics; 0 disables (default: ${DEFAULT-VALUE})")
+  int metricsPort;
+
+  @Override
+  public Integer call() throws Exception {
+    Path config = resolveKubeconfig();
+    if (config == null) {
+      System.err.println("keelson-controller-manager: no kubeconfig (give --kubeconfig, set KUBECONFIG, or run ./keelson up)");
+      return 1;
+    }
+    var options =
+        new ControllerManager.Options(
+            ControllerManager.Names.select(controllers),
+            Math.max(1, workers),
+            nodeMonitorGracePeriod,
+            Duration.ofSeconds(notReadyTolerationSeconds),
+            Duration.ofSeconds(unreachableTolerationSeconds),
+            terminatedPodGcThreshold);
+    try (var manager = ControllerManager.fromKubeconfig(config, options)) {
+      manager.serveMetrics(metricsPort);
+      if (leaderElect) manager.runLeaderElected(leaseDuration);
+      else manager.runUntilStopped();
+    }
+    return 0;
+  }
+
+  private Path resolveKubeconfig() {
+    if (kubeconfig != null) return kubeconfig.toPath();
+    String env = System.getenv("KUBECONFIG");
+    if (env != null && !env.isBlank()) return Path.of(env.split(File.pathSeparator)[0]);
+    Path home = Path.of(System.getProperty("user.home"), ".keelson", "kubeconfig");
+    return Files.exists(home) ? home : null;
+  }
+
+  /** Accepts Go-style durations as Kubernetes flags do: 40s, 5m, 1h, 500ms, or plain seconds. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String v) {
+      v = v.trim();
+      if (v.endsWith("ms")) return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      if (v.endsWith("s")) return Duration.ofMillis((long) (Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
+      if (v.endsWith("m")) return Duration.ofSeconds((long) (Double.parseDouble(v.substring(0, v.length() - 1)) * 60));
+      if (v.endsWith("h")) return Duration.ofSeconds((long) (Double.parseDouble(v.substring(0, v.length() - 1)) * 3600));
+      return Duration.ofSeconds(Long.parseLong(v));
+    }
+  }
+
   public static void main(String[] args) {
-    System.err.println("not implemented yet");
-    System.exit(1);
+    int code;
+    try {
+      code =
+          new CommandLine(new ControllerManagerMain())
+              .setExecutionExceptionHandler(
+                  (ex, cmd, parsed) -> {
+                    System.err.println("keelson-controller-manager: " + ex);
+                    return 1;
+                  })
+              .execute(args);
+    } catch (RuntimeException e) {
+      System.err.println("keelson-controller-manager: " + e.getMessage());
+      code = 1;
+    }
+    System.exit(code);
   }
 }

@@ -1,0 +1,317 @@
+package io.keelson.controller;
+
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.keelson.controller.daemonset.DaemonSetController;
+import io.keelson.controller.deployment.DeploymentController;
+import io.keelson.controller.events.EventRecorder;
+import io.keelson.controller.gc.GarbageCollector;
+import io.keelson.controller.namespace.NamespaceController;
+import io.keelson.controller.nodelifecycle.NodeLifecycleController;
+import io.keelson.controller.podgc.PodGarbageCollector;
+import io.keelson.controller.replicaset.ReplicaSetController;
+import io.keelson.controller.runtime.Controller;
+import io.keelson.controller.runtime.Informers;
+import io.keelson.controller.runtime.ManagedController;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the selected controllers on shared informers and runs them, either straight away or
+ * while holding the leader Lease {@code kube-system/keelson-controller-manager}. Losing the
+ * Lease stops every controller and informer; the process then campaigns again with fresh caches.
+ */
+public final class ControllerManager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ControllerManager.class);
+  public static final String LEASE_NAMESPACE = "kube-system";
+  public static final String LEASE_NAME = "keelson-controller-manager";
+
+  /** Settings the controllers take from flags. */
+  public record Options(
+      Set<String> controllers,
+      int workers,
+      Duration nodeMonitorGracePeriod,
+      Duration defaultNotReadyToleration,
+      Duration defaultUnreachableToleration,
+      int terminatedPodGcThreshold) {
+    public static Options defaults() {
+      return new Options(
+          Names.select(List.of("*")), 5, Duration.ofSeconds(40), Duration.ofSeconds(300), Duration.ofSeconds(300), 12500);
+    }
+  }
+
+  /** Controller names for --controllers. */
+  public static final class Names implements Iterable<String> {
+    public static final List<String> ALL =
+        List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc");
+
+    @Override
+    public Iterator<String> iterator() {
+      return ALL.iterator();
+    }
+
+    /** Resolves "*", names and "-name" exclusions like kube-controller-manager's --controllers. */
+    public static Set<String> select(List<String> spec) {
+      Set<String> out = new LinkedHashSet<>();
+      boolean star = spec.isEmpty() || spec.contains("*");
+      if (star) out.addAll(ALL);
+      for (String s : spec) {
+        s = s.trim();
+        if (s.isEmpty() || s.equals("*")) continue;
+        if (s.startsWith("-")) {
+          out.remove(s.substring(1));
+        } else if (ALL.contains(s)) {
+          out.add(s);
+        } else {
+          throw new IllegalArgumentException("unknown controller '" + s + "' (known: " + String.join(",", ALL) + ")");
+        }
+      }
+      return out;
+    }
+  }
+
+  private final KubernetesClient client;
+  private final Options options;
+  private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final String identity;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private HttpServer metricsServer;
+  private Running running;
+
+  /** One generation of informers and controllers (rebuilt after a lost Lease). */
+  private record Running(Informers informers, EventRecorder events, List<ManagedController> parts) {}
+
+  public ControllerManager(KubernetesClient client, Options options) {
+    this.client = client;
+    this.options = options;
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = "localhost";
+    }
+    this.identity = host + "_" + UUID.randomUUID();
+    // On SIGTERM: stop, release the Lease (so a standby takes over at once), then let the JVM go.
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stopped.countDown();
+                  try {
+                    closed.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                }));
+  }
+
+  public static ControllerManager fromKubeconfig(Path kubeconfig, Options options) throws IOException {
+    if (!Files.isReadable(kubeconfig)) throw new IOException("cannot read kubeconfig " + kubeconfig);
+    Config config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+    config.setRequestRetryBackoffLimit(1);
+    config.setConnectionTimeout(10_000);
+    config.setRequestTimeout(30_000);
+    // Informers and hundreds of concurrent pod creates share one client.
+    config.setMaxConcurrentRequests(256);
+    config.setMaxConcurrentRequestsPerHost(128);
+    return new ControllerManager(new KubernetesClientBuilder().withConfig(config).build(), options);
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  public PrometheusMeterRegistry metrics() {
+    return metrics;
+  }
+
+  public String identity() {
+    return identity;
+  }
+
+  /** Serves /metrics (Prometheus text) and /healthz; a busy port only costs the endpoint. */
+  public void serveMetrics(int port) {
+    if (port <= 0) return;
+    try {
+      metricsServer = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+    } catch (IOException e) {
+      log.warn("metrics endpoint not served: port {} unavailable ({})", port, e.getMessage());
+      return;
+    }
+    metricsServer.createContext(
+        "/metrics",
+        ex -> {
+          byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    metricsServer.createContext(
+        "/healthz",
+        ex -> {
+          byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    metricsServer.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    metricsServer.start();
+    log.info("metrics on http://127.0.0.1:{}/metrics", port);
+  }
+
+  /** Starts every selected controller now (no leader election) and returns. */
+  public synchronized void start() throws Exception {
+    if (running != null) return;
+    Informers informers = new Informers(client);
+    EventRecorder events = new EventRecorder(client, "keelson-controller-manager");
+    List<ManagedController> parts = new ArrayList<>();
+    Set<String> on = options.controllers();
+    int w = options.workers();
+    if (on.contains("replicaset")) parts.add(new ReplicaSetController(informers, events, metrics, w));
+    if (on.contains("deployment")) parts.add(new DeploymentController(informers, events, metrics, w));
+    if (on.contains("daemonset")) parts.add(new DaemonSetController(informers, events, metrics, w));
+    if (on.contains("garbagecollector")) parts.add(new GarbageCollector(informers, metrics, w));
+    if (on.contains("nodelifecycle")) {
+      parts.add(
+          new NodeLifecycleController(
+              informers,
+              events,
+              metrics,
+              options.nodeMonitorGracePeriod(),
+              options.defaultNotReadyToleration(),
+              options.defaultUnreachableToleration()));
+    }
+    if (on.contains("namespace")) parts.add(new NamespaceController(informers, metrics, w));
+    if (on.contains("podgc")) parts.add(new PodGarbageCollector(informers, metrics, options.terminatedPodGcThreshold()));
+    informers.startAndSync(Duration.ofMinutes(2));
+    for (ManagedController p : parts) p.start();
+    for (ManagedController p : parts) p.controllers().forEach(Controller::start);
+    running = new Running(informers, events, parts);
+    log.info("controllers running: {}", String.join(",", on));
+  }
+
+  /** Stops every controller and informer (idempotent). */
+  public synchronized void stopControllers() {
+    if (running == null) return;
+    for (ManagedController p : running.parts()) {
+      p.stop();
+      p.controllers().forEach(Controller::stop);
+    }
+    running.informers().stop();
+    running.events().close();
+    running = null;
+    log.info("controllers stopped");
+  }
+
+  /** All controllers currently running (for tests and the benchmark). */
+  public synchronized List<Controller> controllers() {
+    if (running == null) return List.of();
+    List<Controller> out = new ArrayList<>();
+    running.parts().forEach(p -> out.addAll(p.controllers()));
+    return out;
+  }
+
+  public void runUntilStopped() throws Exception {
+    start();
+    stopped.await();
+  }
+
+  /**
+   * Campaigns for the Lease and runs the controllers while holding it. Renewal every
+   * leaseDuration/5; a kill -9'd leader is replaced once its Lease expires (leaseDuration + a
+   * retry period), and a stopped one releases its Lease so the successor takes over at once.
+   */
+  public void runLeaderElected(Duration leaseDuration) throws Exception {
+    Duration renewDeadline = leaseDuration.multipliedBy(2).dividedBy(3);
+    Duration retry = leaseDuration.dividedBy(5);
+    Thread campaign =
+        Thread.ofPlatform()
+            .daemon()
+            .name("campaign")
+            .start(
+                () -> {
+                  while (stopped.getCount() > 0) {
+                    var config =
+                        new LeaderElectionConfigBuilder()
+                            .withName(LEASE_NAME)
+                            .withLock(new LeaseLock(LEASE_NAMESPACE, LEASE_NAME, identity))
+                            .withLeaseDuration(leaseDuration)
+                            .withRenewDeadline(renewDeadline)
+                            .withRetryPeriod(retry)
+                            .withReleaseOnCancel(true)
+                            .withLeaderCallbacks(
+                                new LeaderCallbacks(
+                                    () -> {
+                                      log.info("became leader as {}", identity);
+                                      try {
+                                        start();
+                                      } catch (Exception e) {
+                                        log.error("could not start controllers: {}", e.toString());
+                                        stopped.countDown();
+                                      }
+                                    },
+                                    () -> {
+                                      log.warn("lost leadership; stopping controllers");
+                                      stopControllers();
+                                    },
+                                    leader -> log.info("leader is now {}", leader)))
+                            .build();
+                    var elector = client.leaderElector().withConfig(config).build();
+                    var future = elector.start();
+                    currentElection = future;
+                    try {
+                      future.get();
+                    } catch (Exception e) {
+                      log.debug("election ended: {}", e.toString());
+                    }
+                    stopControllers();
+                  }
+                });
+    stopped.await();
+    var f = currentElection;
+    if (f != null) f.cancel(true);
+    stopControllers();
+    campaign.join(3000);
+  }
+
+  private volatile java.util.concurrent.CompletableFuture<?> currentElection;
+
+  public void stop() {
+    stopped.countDown();
+  }
+
+  @Override
+  public void close() {
+    stopControllers();
+    if (metricsServer != null) metricsServer.stop(0);
+    client.close();
+    closed.countDown();
+  }
+}

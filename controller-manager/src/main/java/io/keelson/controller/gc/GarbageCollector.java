@@ -1,0 +1,292 @@
+package io.keelson.controller.gc;
+
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.keelson.controller.runtime.Controller;
+import io.keelson.controller.runtime.Informers;
+import io.keelson.controller.runtime.ManagedController;
+import io.keelson.controller.runtime.Reconciler;
+import io.keelson.controller.runtime.Result;
+import io.keelson.controller.runtime.ServedResources;
+import io.keelson.controller.runtime.ServedResources.Served;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Kubernetes' garbage collector: watches every served kind, keeps the {@link OwnerGraph}, and
+ * deletes objects whose owners are all gone (Background), deletes the dependents of an owner being
+ * deleted in the foreground before removing its {@code foregroundDeletion} finalizer, and strips
+ * the ownerReferences from the dependents of an owner deleted with {@code orphan} before removing
+ * that finalizer. Keys of its work queue are object uids.
+ */
+public final class GarbageCollector implements Reconciler, ManagedController {
+  private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
+  public static final String NAME = "garbagecollector";
+  public static final String FOREGROUND = "foregroundDeletion";
+  public static final String ORPHAN = "orphan";
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** Kinds that never own anything and churn constantly. */
+  private static final Set<String> IGNORED = Set.of("Event", "Binding", "TokenReview", "SubjectAccessReview",
+      "SelfSubjectAccessReview", "LocalSubjectAccessReview", "SelfSubjectRulesReview", "ComponentStatus");
+
+  private final KubernetesClient client;
+  private final ServedResources served;
+  private final OwnerGraph graph = new OwnerGraph();
+  private final Controller controller;
+
+  public GarbageCollector(Informers informers, MeterRegistry metrics, int workers) {
+    this.client = informers.client();
+    this.served = ServedResources.discover(client);
+    this.controller = new Controller(NAME, this, workers, metrics);
+    int watched = 0;
+    for (Served s : served.all()) {
+      if (!s.supports("list", "watch", "delete") || IGNORED.contains(s.context().getKind())) continue;
+      var informer = client.genericKubernetesResources(s.context()).inAnyNamespace().runnableInformer(0);
+      informer.addEventHandler(new GraphBuilder(s));
+      informers.register(informer);
+      watched++;
+    }
+    log.info("garbage collector watches {} kinds", watched);
+  }
+
+  public OwnerGraph graph() {
+    return graph;
+  }
+
+  @Override
+  public List<Controller> controllers() {
+    return List.of(controller);
+  }
+
+  /** Feeds the graph and queues the uids whose situation may have changed. */
+  private final class GraphBuilder implements ResourceEventHandler<GenericKubernetesResource> {
+    private final Served served;
+
+    GraphBuilder(Served served) {
+      this.served = served;
+    }
+
+    private OwnerGraph.Node node(HasMetadata o) {
+      var m = o.getMetadata();
+      return new OwnerGraph.Node(
+          m.getUid(),
+          served.apiVersion(),
+          served.context().getKind(),
+          m.getNamespace(),
+          m.getName(),
+          m.getOwnerReferences() == null ? List.of() : List.copyOf(m.getOwnerReferences()),
+          m.getDeletionTimestamp() != null,
+          m.getFinalizers() == null ? List.of() : List.copyOf(m.getFinalizers()),
+          m.getResourceVersion());
+    }
+
+    @Override
+    public void onAdd(GenericKubernetesResource obj) {
+      OwnerGraph.Node n = node(obj);
+      graph.upsert(n);
+      if (!n.owners().isEmpty() || (n.deleting() && (n.hasFinalizer(FOREGROUND) || n.hasFinalizer(ORPHAN)))) {
+        controller.enqueue(n.uid());
+      }
+      // An owner that (re)appears may be one its dependents were waiting on.
+      for (OwnerGraph.Node d : graph.dependentsOf(n.uid())) controller.enqueue(d.uid());
+    }
+
+    @Override
+    public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource obj) {
+      OwnerGraph.Node n = node(obj);
+      OwnerGraph.Node old = graph.upsert(n);
+      if (old != null && Objects.equals(old.resourceVersion(), n.resourceVersion())) return;
+      if (!n.owners().isEmpty() || (n.deleting() && (n.hasFinalizer(FOREGROUND) || n.hasFinalizer(ORPHAN)))) {
+        controller.enqueue(n.uid());
+      }
+      if (n.deleting() && (old == null || !old.deleting() || !old.finalizers().equals(n.finalizers()))) {
+        for (OwnerGraph.Node d : graph.dependentsOf(n.uid())) controller.enqueue(d.uid());
+      }
+      // Owners that lost this dependent (or are waiting for it to go) look again.
+      if (old != null) for (OwnerReference r : old.owners()) controller.enqueue(r.getUid());
+    }
+
+    @Override
+    public void onDelete(GenericKubernetesResource obj, boolean unknown) {
+      OwnerGraph.Node n = graph.remove(obj.getMetadata().getUid());
+      if (n == null) n = node(obj);
+      for (OwnerGraph.Node d : graph.dependentsOf(n.uid())) controller.enqueue(d.uid());
+      for (OwnerReference r : n.owners()) {
+        OwnerGraph.Node owner = graph.get(r.getUid());
+        if (owner != null && owner.deleting()) controller.enqueue(owner.uid());
+      }
+    }
+  }
+
+  @Override
+  public Result reconcile(String uid) throws Exception {
+    OwnerGraph.Node n = graph.get(uid);
+    if (n == null) return Result.noUpdate();
+    if (n.deleting() && n.hasFinalizer(ORPHAN)) {
+      orphanDependents(n);
+      return Result.noUpdate();
+    }
+    if (n.deleting() && n.hasFinalizer(FOREGROUND)) {
+      deleteDependentsFirst(n);
+      return Result.noUpdate();
+    }
+    if (n.owners().isEmpty() || n.deleting()) return Result.noUpdate();
+    attemptToDelete(n);
+    return Result.noUpdate();
+  }
+
+  private enum OwnerState { SOLID, DANGLING, WAITING_FOR_DEPENDENTS }
+
+  /** Deletes {@code n} if none of its owners exist; drops references to absent ones otherwise. */
+  private void attemptToDelete(OwnerGraph.Node n) {
+    List<OwnerReference> solid = new ArrayList<>();
+    List<OwnerReference> dangling = new ArrayList<>();
+    List<OwnerReference> waiting = new ArrayList<>();
+    for (OwnerReference r : n.owners()) {
+      switch (ownerState(n, r)) {
+        case SOLID -> solid.add(r);
+        case DANGLING -> dangling.add(r);
+        case WAITING_FOR_DEPENDENTS -> waiting.add(r);
+      }
+    }
+    if (!solid.isEmpty()) {
+      if (dangling.isEmpty() && waiting.isEmpty()) return;
+      List<OwnerReference> keep = new ArrayList<>(n.owners());
+      keep.removeAll(dangling);
+      keep.removeAll(waiting);
+      patchOwnerRefs(n, keep);
+      return;
+    }
+    // All owners are gone or going: delete. A dependent of a foreground deletion that has
+    // dependents of its own is deleted in the foreground too, so the chain unwinds bottom-up.
+    DeletionPropagation policy =
+        !waiting.isEmpty() && !graph.dependentsOf(n.uid()).isEmpty()
+            ? DeletionPropagation.FOREGROUND
+            : DeletionPropagation.BACKGROUND;
+    delete(n, policy);
+  }
+
+  private OwnerState ownerState(OwnerGraph.Node n, OwnerReference r) {
+    OwnerGraph.Node owner = graph.get(r.getUid());
+    if (owner != null) {
+      return owner.deleting() && owner.hasFinalizer(FOREGROUND) ? OwnerState.WAITING_FOR_DEPENDENTS : OwnerState.SOLID;
+    }
+    // Not in our caches: ask the api-server before deleting anything (the cache may lag).
+    Served s = served.forKind(r.getApiVersion(), r.getKind());
+    if (s == null) return OwnerState.SOLID; // an owner kind we cannot see: never delete on a guess
+    try {
+      var op = client.genericKubernetesResources(s.context());
+      GenericKubernetesResource live =
+          s.namespaced() ? op.inNamespace(n.namespace()).withName(r.getName()).get() : op.withName(r.getName()).get();
+      if (live == null || !r.getUid().equals(live.getMetadata().getUid())) return OwnerState.DANGLING;
+      if (live.getMetadata().getDeletionTimestamp() != null
+          && live.getMetadata().getFinalizers() != null
+          && live.getMetadata().getFinalizers().contains(FOREGROUND)) {
+        return OwnerState.WAITING_FOR_DEPENDENTS;
+      }
+      return OwnerState.SOLID;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) return OwnerState.DANGLING;
+      throw e;
+    }
+  }
+
+  private void deleteDependentsFirst(OwnerGraph.Node owner) {
+    for (OwnerGraph.Node d : graph.dependentsOf(owner.uid())) {
+      if (d.deleting()) continue;
+      boolean hasOwnDependents = !graph.dependentsOf(d.uid()).isEmpty();
+      // Only delete when this owner is its last live owner; otherwise just drop the reference.
+      boolean otherSolidOwner = false;
+      for (OwnerReference r : d.owners()) {
+        if (r.getUid().equals(owner.uid())) continue;
+        if (ownerState(d, r) == OwnerState.SOLID) otherSolidOwner = true;
+      }
+      if (otherSolidOwner) {
+        List<OwnerReference> keep = new ArrayList<>(d.owners());
+        keep.removeIf(r -> r.getUid().equals(owner.uid()));
+        patchOwnerRefs(d, keep);
+      } else {
+        delete(d, hasOwnDependents ? DeletionPropagation.FOREGROUND : DeletionPropagation.BACKGROUND);
+      }
+    }
+    if (graph.blockingDependentsOf(owner.uid()).isEmpty()) {
+      removeFinalizer(owner, FOREGROUND);
+    } else {
+      throw new IllegalStateException(
+          "waiting for " + graph.blockingDependentsOf(owner.uid()).size() + " dependents of " + owner.kind() + " " + owner.name());
+    }
+  }
+
+  private void orphanDependents(OwnerGraph.Node owner) {
+    for (OwnerGraph.Node d : graph.dependentsOf(owner.uid())) {
+      List<OwnerReference> keep = new ArrayList<>(d.owners());
+      keep.removeIf(r -> r.getUid().equals(owner.uid()));
+      patchOwnerRefs(d, keep);
+    }
+    removeFinalizer(owner, ORPHAN);
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  private Served servedOf(OwnerGraph.Node n) {
+    Served s = served.forKind(n.apiVersion(), n.kind());
+    if (s == null) throw new IllegalStateException("kind not served: " + n.apiVersion() + "/" + n.kind());
+    return s;
+  }
+
+  private io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> resource(OwnerGraph.Node n) {
+    Served s = servedOf(n);
+    var op = client.genericKubernetesResources(s.context());
+    return s.namespaced() ? op.inNamespace(n.namespace()).withName(n.name()) : op.withName(n.name());
+  }
+
+  private void delete(OwnerGraph.Node n, DeletionPropagation policy) {
+    log.info("deleting {} {}/{} ({}): owners gone", n.kind(), n.namespace() == null ? "" : n.namespace(), n.name(), policy);
+    try {
+      resource(n).withPropagationPolicy(policy).delete();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) throw e;
+    }
+  }
+
+  private void patchOwnerRefs(OwnerGraph.Node n, List<OwnerReference> refs) {
+    Map<String, Object> meta = new HashMap<>();
+    meta.put("uid", n.uid());
+    meta.put("ownerReferences", refs);
+    patch(n, meta);
+  }
+
+  private void removeFinalizer(OwnerGraph.Node n, String finalizer) {
+    List<String> rest = new ArrayList<>(n.finalizers());
+    rest.remove(finalizer);
+    Map<String, Object> meta = new HashMap<>();
+    meta.put("uid", n.uid());
+    meta.put("resourceVersion", n.resourceVersion());
+    meta.put("finalizers", rest);
+    log.info("removing finalizer {} from {} {}", finalizer, n.kind(), n.name());
+    patch(n, meta);
+  }
+
+  private void patch(OwnerGraph.Node n, Map<String, Object> meta) {
+    try {
+      resource(n).patch(PatchContext.of(PatchType.JSON_MERGE), JSON.writeValueAsString(Map.of("metadata", meta)));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) throw e;
+    }
+  }
+}

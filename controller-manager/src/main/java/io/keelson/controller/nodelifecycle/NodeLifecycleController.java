@@ -1,0 +1,260 @@
+package io.keelson.controller.nodelifecycle;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.TaintBuilder;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.keelson.controller.events.EventRecorder;
+import io.keelson.controller.pod.PodConditions;
+import io.keelson.controller.runtime.Controller;
+import io.keelson.controller.runtime.Informers;
+import io.keelson.controller.runtime.ManagedController;
+import io.keelson.controller.runtime.Reconciler;
+import io.keelson.controller.runtime.Result;
+import io.keelson.controller.runtime.Tolerations;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Watches node heartbeats (Leases in kube-node-lease, and the Ready condition's heartbeat) and
+ * reacts like Kubernetes' node lifecycle controller: a node silent for longer than the grace
+ * period gets Ready=Unknown and the {@code node.kubernetes.io/unreachable:NoExecute} taint, a
+ * node reporting Ready=False gets {@code not-ready:NoExecute}; pods on NoExecute-tainted nodes are
+ * evicted once their toleration runs out (the flag defaults apply to pods without one), so their
+ * owners recreate them elsewhere. When heartbeats resume the taints are removed.
+ */
+public final class NodeLifecycleController implements Reconciler, ManagedController {
+  private static final Logger log = LoggerFactory.getLogger(NodeLifecycleController.class);
+  public static final String NAME = "nodelifecycle";
+  public static final String LEASE_NAMESPACE = "kube-node-lease";
+  public static final String UNREACHABLE = "node.kubernetes.io/unreachable";
+  public static final String NOT_READY = "node.kubernetes.io/not-ready";
+  static final Duration MONITOR_PERIOD = Duration.ofSeconds(5);
+  private static final String BY_NODE = "nodeName";
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private final KubernetesClient client;
+  private final SharedIndexInformer<Node> nodes;
+  private final SharedIndexInformer<Lease> leases;
+  private final SharedIndexInformer<Pod> pods;
+  private final EventRecorder events;
+  private final Duration grace;
+  private final Duration notReadyToleration;
+  private final Duration unreachableToleration;
+  private final Controller controller;
+
+  public NodeLifecycleController(
+      Informers informers,
+      EventRecorder events,
+      MeterRegistry metrics,
+      Duration grace,
+      Duration notReadyToleration,
+      Duration unreachableToleration) {
+    this.client = informers.client();
+    this.events = events;
+    this.grace = grace;
+    this.notReadyToleration = notReadyToleration;
+    this.unreachableToleration = unreachableToleration;
+    this.nodes = informers.of(Node.class);
+    this.leases = informers.of(Lease.class);
+    this.pods = informers.of(Pod.class);
+    informers.index(Pod.class, BY_NODE, p -> p.getSpec().getNodeName() == null ? List.of() : List.of(p.getSpec().getNodeName()));
+    this.controller = new Controller(NAME, this, 2, metrics);
+    nodes.addEventHandler(Informers.handler(n -> List.of(n.getMetadata().getName()), controller::enqueue));
+    leases.addEventHandler(
+        Informers.handler(
+            l -> LEASE_NAMESPACE.equals(l.getMetadata().getNamespace()) ? List.of(l.getMetadata().getName()) : List.of(),
+            controller::enqueue));
+  }
+
+  @Override
+  public List<Controller> controllers() {
+    return List.of(controller);
+  }
+
+  /** The latest sign of life: lease renewal, Ready heartbeat, or (for a new node) its creation. */
+  Instant lastHeartbeat(Node node) {
+    Instant last = PodConditions.parseTime(node.getMetadata().getCreationTimestamp());
+    Lease lease = leases.getIndexer().getByKey(Informers.key(LEASE_NAMESPACE, node.getMetadata().getName()));
+    if (lease != null && lease.getSpec() != null) {
+      last = max(last, lease.getSpec().getRenewTime() == null ? null : lease.getSpec().getRenewTime().toInstant());
+      last = max(last, lease.getSpec().getAcquireTime() == null ? null : lease.getSpec().getAcquireTime().toInstant());
+    }
+    NodeCondition ready = ready(node);
+    if (ready != null) last = max(last, PodConditions.parseTime(ready.getLastHeartbeatTime()));
+    return last == null ? Instant.now() : last;
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    if (a == null) return b;
+    if (b == null) return a;
+    return a.isAfter(b) ? a : b;
+  }
+
+  private static NodeCondition ready(Node node) {
+    if (node.getStatus() == null || node.getStatus().getConditions() == null) return null;
+    for (NodeCondition c : node.getStatus().getConditions()) if ("Ready".equals(c.getType())) return c;
+    return null;
+  }
+
+  @Override
+  public Result reconcile(String name) throws Exception {
+    Node node = nodes.getIndexer().getByKey(name);
+    if (node == null) return Result.noUpdate();
+    Instant now = Instant.now();
+    boolean silent = lastHeartbeat(node).plus(grace).isBefore(now);
+    NodeCondition ready = ready(node);
+    String readyStatus = ready == null ? "Unknown" : ready.getStatus();
+
+    if (silent && !"Unknown".equals(readyStatus)) {
+      markUnknown(node, now);
+      readyStatus = "Unknown";
+    }
+    boolean wantUnreachable = silent;
+    boolean wantNotReady = !silent && "False".equals(readyStatus);
+    node = setTaint(node, UNREACHABLE, wantUnreachable, now);
+    node = setTaint(node, NOT_READY, wantNotReady, now);
+
+    Duration next = evictPods(node, now);
+    return Result.requeueAfter(next == null || next.compareTo(MONITOR_PERIOD) > 0 ? MONITOR_PERIOD : next);
+  }
+
+  private void markUnknown(Node node, Instant now) {
+    log.warn("node {} stopped posting status (last heartbeat {}); Ready=Unknown", node.getMetadata().getName(), lastHeartbeat(node));
+    Node copy = new NodeBuilder(node).build();
+    List<NodeCondition> conds = new ArrayList<>();
+    NodeCondition old = ready(node);
+    if (copy.getStatus().getConditions() != null) {
+      for (NodeCondition c : copy.getStatus().getConditions()) if (!"Ready".equals(c.getType())) conds.add(c);
+    }
+    conds.add(
+        new NodeConditionBuilder()
+            .withType("Ready")
+            .withStatus("Unknown")
+            .withReason("NodeStatusUnknown")
+            .withMessage("Kubelet stopped posting node status.")
+            .withLastHeartbeatTime(old == null ? null : old.getLastHeartbeatTime())
+            .withLastTransitionTime(now.truncatedTo(ChronoUnit.SECONDS).toString())
+            .build());
+    copy.getStatus().setConditions(conds);
+    try {
+      client.nodes().resource(copy).updateStatus();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) throw e;
+    }
+    events.normal(node, "NodeNotReady", "Node " + node.getMetadata().getName() + " status is now: NodeNotReady");
+  }
+
+  /** Adds or removes a NoExecute taint; returns the node as it now is. */
+  private Node setTaint(Node node, String key, boolean want, Instant now) {
+    List<Taint> taints = node.getSpec().getTaints() == null ? new ArrayList<>() : new ArrayList<>(node.getSpec().getTaints());
+    boolean has = taints.stream().anyMatch(t -> key.equals(t.getKey()) && "NoExecute".equals(t.getEffect()));
+    if (has == want) return node;
+    if (want) {
+      taints.add(new TaintBuilder().withKey(key).withEffect("NoExecute").withTimeAdded(now.truncatedTo(ChronoUnit.SECONDS).toString()).build());
+      log.info("node {}: adding taint {}:NoExecute", node.getMetadata().getName(), key);
+    } else {
+      taints.removeIf(t -> key.equals(t.getKey()) && "NoExecute".equals(t.getEffect()));
+      log.info("node {}: removing taint {}:NoExecute", node.getMetadata().getName(), key);
+    }
+    Map<String, Object> meta = new HashMap<>();
+    meta.put("resourceVersion", node.getMetadata().getResourceVersion());
+    Map<String, Object> spec = new HashMap<>();
+    spec.put("taints", taints);
+    String patch = JSON.writeValueAsString(Map.of("metadata", meta, "spec", spec));
+    return client.nodes().withName(node.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+  }
+
+  /**
+   * Deletes pods whose tolerations of the node's NoExecute taints have run out; returns how long
+   * until the next one will (null if none is pending).
+   */
+  private Duration evictPods(Node node, Instant now) {
+    List<Taint> noExecute =
+        node.getSpec().getTaints() == null
+            ? List.of()
+            : node.getSpec().getTaints().stream().filter(t -> "NoExecute".equals(t.getEffect())).toList();
+    if (noExecute.isEmpty()) return null;
+    Duration next = null;
+    for (Pod pod : pods.getIndexer().byIndex(BY_NODE, node.getMetadata().getName())) {
+      if (pod.getMetadata().getDeletionTimestamp() != null || PodConditions.isTerminated(pod)) continue;
+      Instant evictAt = evictionTime(pod, noExecute);
+      if (evictAt == null) continue;
+      if (!evictAt.isAfter(now)) {
+        evict(pod, node);
+      } else {
+        Duration d = Duration.between(now, evictAt);
+        if (next == null || d.compareTo(next) < 0) next = d;
+      }
+    }
+    return next;
+  }
+
+  /** When {@code pod} must leave a node with these taints (null = tolerates them forever). */
+  Instant evictionTime(Pod pod, List<Taint> taints) {
+    List<Toleration> tolerations = pod.getSpec().getTolerations() == null ? List.of() : pod.getSpec().getTolerations();
+    Instant earliest = null;
+    for (Taint taint : taints) {
+      Instant added = taint.getTimeAdded() == null ? Instant.now() : PodConditions.parseTime(taint.getTimeAdded());
+      if (added == null) added = Instant.now();
+      Long seconds = null;
+      boolean tolerated = false;
+      boolean forever = false;
+      for (Toleration t : tolerations) {
+        if (!Tolerations.tolerates(t, taint)) continue;
+        tolerated = true;
+        if (t.getTolerationSeconds() == null) {
+          forever = true;
+        } else {
+          seconds = seconds == null ? t.getTolerationSeconds() : Math.min(seconds, t.getTolerationSeconds());
+        }
+      }
+      Instant at;
+      if (!tolerated) {
+        // Kubernetes' DefaultTolerationSeconds admission gives every pod these two tolerations.
+        if (UNREACHABLE.equals(taint.getKey())) at = added.plus(unreachableToleration);
+        else if (NOT_READY.equals(taint.getKey())) at = added.plus(notReadyToleration);
+        else at = added;
+      } else if (seconds != null) {
+        at = added.plusSeconds(Math.max(0, seconds));
+      } else if (forever) {
+        continue;
+      } else {
+        continue;
+      }
+      if (earliest == null || at.isBefore(earliest)) earliest = at;
+    }
+    return earliest;
+  }
+
+  private void evict(Pod pod, Node node) {
+    log.info("evicting pod {}/{} from node {}", pod.getMetadata().getNamespace(), pod.getMetadata().getName(), node.getMetadata().getName());
+    events.normal(pod, "TaintManagerEviction", "Marking for deletion Pod " + pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName());
+    try {
+      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) throw e;
+    }
+  }
+
+}
