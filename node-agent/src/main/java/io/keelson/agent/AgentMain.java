@@ -1,9 +1,122 @@
 package io.keelson.agent;
 
-/** Entry point (placeholder until the module lands). */
-public final class AgentMain {
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.keelson.agent.api.ClusterCredentials;
+import io.keelson.agent.api.NodeServiceConnection;
+import io.keelson.agent.api.RestClusterObjects;
+import io.keelson.agent.driver.WorkloadDriver;
+import io.keelson.agent.driver.fake.FakeDriver;
+import io.keelson.agent.pod.FakeImages;
+import io.keelson.agent.pod.FakeNetwork;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The node agent's command line: `keelson-node-agent --kubeconfig ... --node-name ...`. */
+@Command(
+    name = "keelson-node-agent",
+    mixinStandardHelpOptions = true,
+    version = "keelson-node-agent 0.1.0",
+    description = "Runs the pods bound to this node (containers via runc, VMs via qemu) and reports them to the api-server.")
+public final class AgentMain implements Callable<Integer> {
+
+  @Option(names = "--kubeconfig", required = true, description = "kubeconfig with the api-server URL, CA and bearer token")
+  Path kubeconfig;
+
+  @Option(names = "--node-name", description = "name of the Node (default: the host name); with --hollow-nodes the prefix", defaultValue = "")
+  String nodeName;
+
+  @Option(names = "--state-dir", description = "where the agent keeps pod state, volumes and logs", defaultValue = "/var/lib/keelson/agent")
+  Path stateDir;
+
+  @Option(names = "--port", description = "AgentService port (logs, exec, port-forward, stats)", defaultValue = "10250")
+  int port;
+
+  @Option(names = "--address", description = "address to serve on and to report as the node's InternalIP", defaultValue = "127.0.0.1")
+  String address;
+
+  @Option(names = "--images-dir", description = "the node's image store (preloaded archives, layers)", defaultValue = "/var/lib/keelson/images")
+  Path imagesDir;
+
+  @Option(names = "--hollow-nodes", description = "serve M hollow nodes <node-name>-1..M on the fake driver (scale tests)", defaultValue = "0")
+  int hollowNodes;
+
+  @Option(names = "--system-reserved-cpu", description = "cpu kept for the system, e.g. 500m", defaultValue = "0")
+  String reservedCpu;
+
+  @Option(names = "--system-reserved-memory", description = "memory kept for the system, e.g. 512Mi", defaultValue = "0")
+  String reservedMemory;
+
+  @Option(names = "--fake-runtime", description = "run this node's pods on the fake driver (tests and demos without runc)")
+  boolean fakeRuntime;
+
+  @Override
+  public Integer call() throws Exception {
+    if (nodeName.isEmpty()) {
+      nodeName = hollowNodes > 0 ? "hollow" : java.net.InetAddress.getLocalHost().getHostName().toLowerCase();
+    }
+    if (!Files.isReadable(kubeconfig)) {
+      System.err.println("keelson-node-agent: cannot read kubeconfig " + kubeconfig);
+      return 1;
+    }
+    Files.createDirectories(stateDir);
+    AgentOptions options =
+        new AgentOptions(
+            kubeconfig, nodeName, stateDir, port, address, imagesDir, hollowNodes,
+            io.keelson.agent.pod.TaskConfigFactory.cpuMillis(new Quantity(reservedCpu)),
+            io.keelson.agent.pod.TaskConfigFactory.bytes(new Quantity(reservedMemory)),
+            fakeRuntime);
+    ClusterCredentials creds = ClusterCredentials.fromKubeconfig(kubeconfig);
+    NodeServiceConnection connection = NodeServiceConnection.open(creds);
+    RestClusterObjects objects = new RestClusterObjects(RestClusterObjects.client(kubeconfig), nodeName);
+    Agent.Runtime runtime = RuntimeWiring.create(options, objects);
+    Agent agent = new Agent(options, runtime, connection).start();
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      // workloads keep running: only the agent stops
+      agent.close();
+      connection.close();
+      stop.countDown();
+    }));
+    stop.await();
+    return 0;
+  }
+
   public static void main(String[] args) {
-    System.err.println("not implemented yet");
-    System.exit(1);
+    int code;
+    try {
+      code = new CommandLine(new AgentMain()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+        System.err.println("keelson-node-agent: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        e.printStackTrace();
+        return 1;
+      }).execute(args);
+    } catch (RuntimeException e) {
+      System.err.println("keelson-node-agent: " + e);
+      code = 1;
+    }
+    System.exit(code);
+  }
+
+  /** Chooses drivers, image store and network for the process (hollow, fake, or real runtimes). */
+  static final class RuntimeWiring {
+    private RuntimeWiring() {}
+
+    static Agent.Runtime create(AgentOptions options, RestClusterObjects objects) {
+      if (options.hollow() || options.fakeRuntime()) {
+        FakeDriver fake = new FakeDriver(!options.hollow());
+        Map<String, WorkloadDriver> handlers = new LinkedHashMap<>();
+        handlers.put("runc", fake);
+        handlers.put("vm", fake);
+        handlers.put("qemu", fake);
+        return new Agent.Runtime(handlers, "runc", new FakeImages(), FakeNetwork::new, objects);
+      }
+      return RealRuntimes.create(options, objects);
+    }
   }
 }

@@ -1,0 +1,238 @@
+package io.keelson.agent;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.keelson.agent.api.AssignmentWatcher;
+import io.keelson.agent.api.LeaseRenewer;
+import io.keelson.agent.api.NodeServiceConnection;
+import io.keelson.agent.api.StatusReporter;
+import io.keelson.agent.driver.Fingerprint;
+import io.keelson.agent.driver.WorkloadDriver;
+import io.keelson.agent.node.NodeFactory;
+import io.keelson.agent.node.NodeResources;
+import io.keelson.agent.pod.ClusterObjects;
+import io.keelson.agent.pod.ControlPlane;
+import io.keelson.agent.pod.DriverSelector;
+import io.keelson.agent.pod.ImageProvider;
+import io.keelson.agent.pod.NetworkProvider;
+import io.keelson.agent.pod.NodeContext;
+import io.keelson.agent.pod.PodManager;
+import io.keelson.agent.server.AgentServer;
+import io.keelson.agent.server.AgentServiceImpl;
+import io.keelson.agent.state.PodState;
+import io.keelson.agent.state.StateStore;
+import io.keelson.proto.node.v1.ConfirmPodTerminationRequest;
+import io.keelson.proto.node.v1.PodAssignment;
+import io.keelson.proto.node.v1.RegisterNodeRequest;
+import io.keelson.proto.node.v1.RegisterNodeResponse;
+import com.google.protobuf.ByteString;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One agent process: registers its node (or M hollow nodes), renews their Leases, runs a pod
+ * worker per assigned pod, reports statuses and serves AgentService. All nodes of the process share
+ * one gRPC channel to the api-server, one status stream and one assignment stream.
+ */
+public final class Agent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Agent.class);
+
+  /** How pods reach runtimes, images and the network on this host. */
+  public record Runtime(
+      Map<String, WorkloadDriver> driversByHandler,
+      String defaultHandler,
+      ImageProvider images,
+      Supplier<NetworkProvider> networkPerNode,
+      ClusterObjects objects) {}
+
+  private final AgentOptions options;
+  private final Runtime runtime;
+  private final NodeServiceConnection connection;
+  private final String agentToken;
+  private final List<String> nodeNames = new ArrayList<>();
+  private final Map<String, PodManager> managers = new LinkedHashMap<>();
+  private final ScheduledExecutorService timers =
+      Executors.newScheduledThreadPool(2, Thread.ofPlatform().name("agent-timer-", 0).daemon().factory());
+  private final StatusReporter reporter;
+  private final NodeFactory nodeFactory;
+  private final DriverSelector selector;
+  private AssignmentWatcher watcher;
+  private LeaseRenewer leases;
+  private AgentServer server;
+  private Duration backoffBase = Duration.ofSeconds(10);
+
+  public Agent(AgentOptions options, Runtime runtime, NodeServiceConnection connection) {
+    this.options = options;
+    this.runtime = runtime;
+    this.connection = connection;
+    byte[] token = new byte[24];
+    new SecureRandom().nextBytes(token);
+    this.agentToken = HexFormat.of().formatHex(token);
+    this.reporter = new StatusReporter(connection);
+    this.nodeFactory =
+        new NodeFactory(
+            NodeResources.detect(options.stateDir()),
+            options.systemReservedCpuMillis(),
+            options.systemReservedMemoryBytes());
+    this.selector = new DriverSelector(runtime.driversByHandler(), runtime.defaultHandler(), runtime.objects());
+    if (options.hollow()) {
+      for (int i = 1; i <= options.hollowNodes(); i++) {
+        nodeNames.add(options.nodeName() + "-" + i);
+      }
+    } else {
+      nodeNames.add(options.nodeName());
+    }
+  }
+
+  /** Restart back-off base (10 s in production; tests make it short). */
+  public Agent backoffBase(Duration base) {
+    this.backoffBase = base;
+    return this;
+  }
+
+  public Map<String, PodManager> managers() {
+    return managers;
+  }
+
+  public List<String> nodeNames() {
+    return nodeNames;
+  }
+
+  public String agentToken() {
+    return agentToken;
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public Agent start() throws Exception {
+    StateStore state = new StateStore(options.stateDir());
+    ControlPlane controlPlane = new ControlPlane() {
+      @Override
+      public void reportStatus(String namespace, String name, String uid, String statusJson) {
+        reporter.report(namespace, name, uid, statusJson);
+      }
+
+      @Override
+      public void forget(String uid) {
+        reporter.forget(uid);
+      }
+
+      @Override
+      public void confirmTermination(String namespace, String name, String uid) {
+        connection.blocking().withDeadlineAfter(10, TimeUnit.SECONDS).confirmPodTermination(
+            ConfirmPodTerminationRequest.newBuilder().setNamespace(namespace).setName(name).setUid(uid).build());
+      }
+    };
+    List<PodState> persisted = options.hollow() ? List.of() : state.loadAll();
+    for (String n : nodeNames) {
+      NodeContext ctx = new NodeContext(
+          n, options.address(), selector, runtime.images(), runtime.networkPerNode().get(), runtime.objects(),
+          controlPlane, options.hollow() ? new StateStore(options.stateDir().resolve("hollow").resolve(n)) : state,
+          timers, options.hollow(), backoffBase, Duration.ofMinutes(5));
+      PodManager m = new PodManager(ctx);
+      m.recover(persisted);
+      managers.put(n, m);
+    }
+    server = new AgentServer(options.address(), options.port(), agentToken, new AgentServiceImpl(managers)).start();
+    reporter.start();
+    leases = new LeaseRenewer(connection, nodeNames, this::register);
+    watcher = new AssignmentWatcher(connection, nodeNames, () -> register(nodeNames), new AssignmentWatcher.Listener() {
+      @Override
+      public void snapshotStarted() {
+        managers.values().forEach(PodManager::snapshotStarted);
+      }
+
+      @Override
+      public void pod(PodAssignment.Type type, String nodeName, io.fabric8.kubernetes.api.model.Pod pod) {
+        PodManager m = managers.get(nodeName);
+        if (m != null) {
+          m.pod(type, pod);
+        }
+      }
+
+      @Override
+      public void synced() {
+        managers.values().forEach(PodManager::synced);
+      }
+    });
+    watcher.start();
+    leases.start();
+    log.info("agent serving {} node(s) ({}), AgentService on {}:{}", nodeNames.size(),
+        nodeNames.size() == 1 ? nodeNames.get(0) : nodeNames.get(0) + ".." + nodeNames.get(nodeNames.size() - 1),
+        options.address(), server.port());
+    return this;
+  }
+
+  /** Registers (or re-registers) nodes; many at once for hollow agents, 16 in flight. */
+  private void register(List<String> names) {
+    Map<String, Fingerprint> fingerprints = new LinkedHashMap<>();
+    for (WorkloadDriver d : selector.drivers()) {
+      try {
+        fingerprints.put(d.name(), d.fingerprint());
+      } catch (RuntimeException e) {
+        fingerprints.put(d.name(), Fingerprint.unhealthy(e.toString(), Map.of()));
+      }
+    }
+    Map<String, String> extra = options.hollow() ? Map.of("keelson.io/hollow", "true") : Map.of();
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(16, names.size()), Thread.ofVirtual().factory());
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (String n : names) {
+        futures.add(pool.submit(() -> {
+          Node node = nodeFactory.build(n, options.address(), server.port(), fingerprints, extra);
+          RegisterNodeResponse resp = connection.blocking().withDeadlineAfter(30, TimeUnit.SECONDS).registerNode(
+              RegisterNodeRequest.newBuilder()
+                  .setNodeJson(ByteString.copyFromUtf8(Serialization.asJson(node)))
+                  .setAgentToken(agentToken)
+                  .build());
+          Node stored = Serialization.unmarshal(resp.getNodeJson().toStringUtf8(), Node.class);
+          String cidr = stored.getSpec() == null ? null : stored.getSpec().getPodCIDR();
+          managers.get(n).context().podCidr(cidr);
+          return null;
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    } finally {
+      pool.shutdown();
+    }
+    log.info("registered {} node(s)", names.size());
+    leases.renew(names);
+  }
+
+  @Override
+  public void close() {
+    if (watcher != null) {
+      watcher.close();
+    }
+    if (leases != null) {
+      leases.close();
+    }
+    reporter.close();
+    if (server != null) {
+      server.close();
+    }
+    timers.shutdownNow();
+  }
+}

@@ -1,0 +1,132 @@
+package io.keelson.agent.api;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.keelson.agent.pod.ClusterObjects;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads ConfigMaps, Secrets and RuntimeClasses and writes Events through the ordinary REST API with
+ * the kubeconfig's token (fabric8 client). Events are sent from a small bounded queue so a slow
+ * api-server never blocks a pod worker; when the queue is full they are dropped.
+ */
+public final class RestClusterObjects implements ClusterObjects, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RestClusterObjects.class);
+
+  private record Cached(String handler, Instant at) {}
+
+  private final KubernetesClient client;
+  private final String nodeName;
+  private final Map<String, Cached> runtimeClasses = new ConcurrentHashMap<>();
+  private final ExecutorService events =
+      new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(2000),
+          Thread.ofPlatform().name("events").daemon().factory(), new ThreadPoolExecutor.DiscardPolicy());
+
+  public RestClusterObjects(KubernetesClient client, String nodeName) {
+    this.client = client;
+    this.nodeName = nodeName;
+  }
+
+  public static KubernetesClient client(Path kubeconfig) throws IOException {
+    Config config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  @Override
+  public ConfigMap configMap(String namespace, String name) {
+    return client.configMaps().inNamespace(namespace).withName(name).get();
+  }
+
+  @Override
+  public Secret secret(String namespace, String name) {
+    return client.secrets().inNamespace(namespace).withName(name).get();
+  }
+
+  @Override
+  public String runtimeClassHandler(String name) {
+    Cached c = runtimeClasses.get(name);
+    if (c != null && c.at.isAfter(Instant.now().minusSeconds(30))) {
+      return c.handler;
+    }
+    String handler = null;
+    try {
+      RuntimeClass rc = client.resources(RuntimeClass.class).withName(name).get();
+      handler = rc == null ? null : rc.getHandler();
+    } catch (RuntimeException e) {
+      log.warn("reading RuntimeClass {} failed: {}", name, e.toString());
+      if (c != null) {
+        return c.handler;
+      }
+    }
+    runtimeClasses.put(name, new Cached(handler, Instant.now()));
+    return handler;
+  }
+
+  @Override
+  public void event(Pod pod, String fieldPath, String type, String reason, String message) {
+    String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    String ns = pod.getMetadata().getNamespace();
+    Event e =
+        new EventBuilder()
+            .withNewMetadata()
+            .withNamespace(ns)
+            .withName(pod.getMetadata().getName() + "." + Long.toHexString(System.nanoTime())
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000)))
+            .endMetadata()
+            .withNewInvolvedObject()
+            .withKind("Pod")
+            .withApiVersion("v1")
+            .withNamespace(ns)
+            .withName(pod.getMetadata().getName())
+            .withUid(pod.getMetadata().getUid())
+            .withResourceVersion(pod.getMetadata().getResourceVersion())
+            .withFieldPath(fieldPath)
+            .endInvolvedObject()
+            .withType(type)
+            .withReason(reason)
+            .withMessage(message)
+            .withCount(1)
+            .withFirstTimestamp(now)
+            .withLastTimestamp(now)
+            .withNewSource()
+            .withComponent("kubelet")
+            .withHost(nodeName)
+            .endSource()
+            .withReportingComponent("kubelet")
+            .withReportingInstance(nodeName)
+            .build();
+    events.execute(() -> {
+      try {
+        client.v1().events().inNamespace(ns).resource(e).create();
+      } catch (RuntimeException ex) {
+        log.debug("event {} dropped: {}", reason, ex.toString());
+      }
+    });
+  }
+
+  @Override
+  public void close() {
+    events.shutdown();
+    client.close();
+  }
+}

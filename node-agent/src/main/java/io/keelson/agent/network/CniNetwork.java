@@ -1,0 +1,409 @@
+package io.keelson.agent.network;
+
+import io.keelson.agent.driver.DriverException;
+import io.keelson.agent.driver.PodNetwork;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Pod networking on one node with the standard CNI plugins (Debian's containernetworking-plugins):
+ * every pod sandbox gets a named network namespace ({@code /run/netns/keelson-<sandboxId>}) with
+ * {@code lo} up and an {@code eth0} veth on the node's bridge, addressed by host-local IPAM from the
+ * node's pod CIDR. The bridge holds the CIDR's first address as the pods' gateway, so pods reach
+ * each other and the node (and the node reaches them). No masquerading: cross-node routing is
+ * someone else's job.
+ *
+ * <p>Names are unique per node, so several agents in one network namespace don't collide: the
+ * bridge is {@code kb-<hash(node)>}, the CNI network {@code keelson-<hash(node)>}, and IPAM state
+ * lives in this agent's state dir. In lab mode each agent has its own network namespace and thus
+ * its own bridge anyway.
+ *
+ * <p>{@link #setUp} and {@link #tearDown} are idempotent; the CNI result is cached in the state dir
+ * so that an agent restart finds the same IP.
+ */
+public final class CniNetwork {
+
+  public static final Path DEFAULT_CNI_BIN = Path.of("/usr/lib/cni");
+  public static final Path NETNS_DIR = Path.of("/run/netns");
+  private static final Logger log = LoggerFactory.getLogger(CniNetwork.class);
+  private static final String CNI_VERSION = "1.0.0";
+
+  private final String nodeName;
+  private final Path stateDir;
+  private final Path cniBin;
+  private final List<String> dnsServers;
+  private final List<String> dnsSearches;
+  private final String bridge;
+  private final String networkName;
+  private final JsonMapper json = JsonMapper.builder().build();
+
+  /**
+   * @param nodeName this node (names the bridge)
+   * @param stateDir where IPAM allocations and cached results live (e.g. the agent's state dir + /network)
+   * @param dnsServers nameservers put into every {@link PodNetwork}
+   */
+  public CniNetwork(String nodeName, Path stateDir, Path cniBin, List<String> dnsServers, List<String> dnsSearches) throws IOException {
+    this.nodeName = nodeName;
+    this.stateDir = stateDir.toAbsolutePath();
+    this.cniBin = cniBin;
+    this.dnsServers = List.copyOf(dnsServers);
+    this.dnsSearches = List.copyOf(dnsSearches);
+    String h = hash(nodeName).substring(0, 8);
+    this.bridge = "kb-" + h;
+    this.networkName = "keelson-" + h;
+    Files.createDirectories(this.stateDir.resolve("results"));
+    Files.createDirectories(this.stateDir.resolve("ipam"));
+  }
+
+  public CniNetwork(String nodeName, Path stateDir) throws IOException {
+    this(nodeName, stateDir, DEFAULT_CNI_BIN, List.of(), List.of());
+  }
+
+  /** Why pod networking cannot work on this host, or null when it can. */
+  public static String missing(Path cniBin) {
+    for (String plugin : List.of("bridge", "host-local", "loopback")) {
+      if (!Files.isExecutable(cniBin.resolve(plugin))) {
+        return "CNI plugin " + cniBin.resolve(plugin) + " missing (apt-get install containernetworking-plugins)";
+      }
+    }
+    if (!"root".equals(System.getProperty("user.name"))) {
+      return "pod networking needs root (network namespaces, veth pairs)";
+    }
+    if (!Files.isExecutable(Path.of("/usr/sbin/ip")) && !Files.isExecutable(Path.of("/sbin/ip")) && !Files.isExecutable(Path.of("/usr/bin/ip"))) {
+      return "no ip command (apt-get install iproute2)";
+    }
+    return null;
+  }
+
+  /** The node's pod bridge (exists once the first pod was set up). */
+  public String bridgeName() {
+    return bridge;
+  }
+
+  public String nodeName() {
+    return nodeName;
+  }
+
+  /** Where the network namespace of {@code sandboxId} is bind-mounted. */
+  public static Path netnsPath(String sandboxId) {
+    return NETNS_DIR.resolve(netnsName(sandboxId));
+  }
+
+  static String netnsName(String sandboxId) {
+    return "keelson-" + sandboxId;
+  }
+
+  /**
+   * Gives sandbox {@code sandboxId} its network namespace, loopback and eth0 with an IP from
+   * {@code podCidr}; returns the cached result if it already has one.
+   *
+   * @throws DriverException reason FailedCreatePodSandBox, with the plugin's message
+   */
+  public synchronized PodNetwork setUp(String sandboxId, String podCidr) throws DriverException {
+    checkId(sandboxId);
+    Optional<PodNetwork> existing = get(sandboxId);
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    try {
+      tearDown(sandboxId); // leftovers of a half-done attempt
+      run(null, Map.of(), "ip", "netns", "add", netnsName(sandboxId));
+      Path netns = netnsPath(sandboxId);
+      cni("loopback", "ADD", sandboxId, netns, "lo", loopbackConfig());
+      JsonNode result = cni("bridge", "ADD", sandboxId, netns, "eth0", bridgeConfig(podCidr));
+      PodNetwork net = toPodNetwork(netns, result);
+      Path cache = resultFile(sandboxId);
+      Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp");
+      ObjectNode saved = json.createObjectNode();
+      saved.put("podCidr", podCidr);
+      saved.set("result", result);
+      Files.write(tmp, json.writeValueAsBytes(saved));
+      Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      log.info("pod network for {}: {} in {}", sandboxId, net.ip(), netns);
+      return net;
+    } catch (IOException e) {
+      try {
+        tearDown(sandboxId);
+      } catch (DriverException ignored) {
+        // report the original failure
+      }
+      throw new DriverException("FailedCreatePodSandBox", "failed to set up the network of sandbox " + sandboxId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The network of {@code sandboxId} if it is set up (namespace present and result cached). */
+  public Optional<PodNetwork> get(String sandboxId) {
+    Path cache = resultFile(sandboxId);
+    Path netns = netnsPath(sandboxId);
+    if (!Files.isRegularFile(cache) || !Files.exists(netns)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(toPodNetwork(netns, json.readTree(Files.readAllBytes(cache)).path("result")));
+    } catch (IOException | RuntimeException e) {
+      log.warn("unreadable network result {}: {}", cache, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** Sandboxes that currently have a network set up by this node (for garbage collection after a restart). */
+  public List<String> sandboxes() throws IOException {
+    List<String> out = new ArrayList<>();
+    try (var files = Files.list(stateDir.resolve("results"))) {
+      for (Path f : files.toList()) {
+        String n = f.getFileName().toString();
+        if (n.endsWith(".json")) {
+          out.add(n.substring(0, n.length() - 5));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Releases the IP, removes eth0/veth and the namespace; idempotent. */
+  public synchronized void tearDown(String sandboxId) throws DriverException {
+    checkId(sandboxId);
+    Path cache = resultFile(sandboxId);
+    Path netns = netnsPath(sandboxId);
+    List<String> errors = new ArrayList<>();
+    try {
+      String podCidr = Files.isRegularFile(cache) ? json.readTree(Files.readAllBytes(cache)).path("podCidr").asString(null) : null;
+      if (podCidr != null) {
+        cni("bridge", "DEL", sandboxId, Files.exists(netns) ? netns : null, "eth0", bridgeConfig(podCidr));
+      }
+    } catch (IOException | RuntimeException e) {
+      errors.add(e.getMessage());
+    }
+    try {
+      if (Files.exists(netns)) {
+        run(null, Map.of(), "ip", "netns", "delete", netnsName(sandboxId));
+      }
+      Files.deleteIfExists(cache);
+    } catch (IOException e) {
+      errors.add(e.getMessage());
+    }
+    if (!errors.isEmpty()) {
+      throw new DriverException("KillPodSandboxError", "failed to tear down the network of sandbox " + sandboxId + ": " + String.join("; ", errors), null);
+    }
+  }
+
+  /**
+   * Creates tap device for a VM of sandbox {@code sandboxId} on the pod bridge, with an IP from
+   * {@code podCidr} reserved for it by the same IPAM; idempotent.
+   */
+  public synchronized TapDevice addTap(String sandboxId, String podCidr) throws DriverException {
+    checkId(sandboxId);
+    String name = tapName(sandboxId);
+    Path cache = stateDir.resolve("taps").resolve(sandboxId + ".json");
+    try {
+      ensureBridge(podCidr);
+      JsonNode ip;
+      if (Files.isRegularFile(cache)) {
+        ip = json.readTree(Files.readAllBytes(cache));
+      } else {
+        ip = cni("host-local", "ADD", "tap-" + sandboxId, null, name, ipamOnlyConfig(podCidr)).path("ips").path(0);
+        Files.createDirectories(cache.getParent());
+        Files.write(cache, json.writeValueAsBytes(ip));
+      }
+      String[] addr = ip.path("address").asString().split("/");
+      if (!Files.exists(Path.of("/sys/class/net", name))) {
+        run(null, Map.of(), "ip", "tuntap", "add", "dev", name, "mode", "tap");
+      }
+      run(null, Map.of(), "ip", "link", "set", name, "master", bridge, "up");
+      return new TapDevice(name, bridge, addr[0], Integer.parseInt(addr[1]), ip.path("gateway").asString(gatewayOf(podCidr)), macFor(sandboxId));
+    } catch (IOException | RuntimeException e) {
+      throw new DriverException("FailedCreatePodSandBox", "failed to create tap device for sandbox " + sandboxId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes the tap device of {@code sandboxId} and releases its IP; idempotent. */
+  public synchronized void removeTap(String sandboxId, String podCidr) throws DriverException {
+    checkId(sandboxId);
+    String name = tapName(sandboxId);
+    try {
+      if (Files.exists(Path.of("/sys/class/net", name))) {
+        run(null, Map.of(), "ip", "link", "delete", name);
+      }
+      cni("host-local", "DEL", "tap-" + sandboxId, null, name, ipamOnlyConfig(podCidr));
+      Files.deleteIfExists(stateDir.resolve("taps").resolve(sandboxId + ".json"));
+    } catch (IOException e) {
+      throw new DriverException("KillPodSandboxError", "failed to remove tap device of sandbox " + sandboxId + ": " + e.getMessage(), e);
+    }
+  }
+
+  static String tapName(String sandboxId) {
+    return "kt-" + hash(sandboxId).substring(0, 12);
+  }
+
+  /** A stable locally administered unicast MAC for a sandbox's VM NIC. */
+  static String macFor(String sandboxId) {
+    String h = hash("mac:" + sandboxId);
+    return "02:" + h.substring(0, 2) + ":" + h.substring(2, 4) + ":" + h.substring(4, 6) + ":" + h.substring(6, 8) + ":" + h.substring(8, 10);
+  }
+
+  /** Creates the bridge with its gateway address if no pod did yet (tap-only nodes). */
+  private void ensureBridge(String podCidr) throws IOException {
+    if (Files.exists(Path.of("/sys/class/net", bridge))) {
+      return;
+    }
+    run(null, Map.of(), "ip", "link", "add", bridge, "type", "bridge");
+    run(null, Map.of(), "ip", "addr", "add", gatewayOf(podCidr) + "/" + podCidr.split("/")[1], "dev", bridge);
+    run(null, Map.of(), "ip", "link", "set", bridge, "up");
+  }
+
+  /** The first host address of a CIDR, which host-local and the bridge plugin use as gateway. */
+  static String gatewayOf(String cidr) {
+    String[] p = cidr.split("/");
+    String[] o = p[0].split("\\.");
+    long v = 0;
+    for (String s : o) {
+      v = (v << 8) | Integer.parseInt(s);
+    }
+    int prefix = Integer.parseInt(p[1]);
+    long mask = prefix == 0 ? 0 : (0xffffffffL << (32 - prefix)) & 0xffffffffL;
+    long gw = (v & mask) + 1;
+    return ((gw >> 24) & 255) + "." + ((gw >> 16) & 255) + "." + ((gw >> 8) & 255) + "." + (gw & 255);
+  }
+
+  private ObjectNode baseConfig(String type) {
+    ObjectNode c = json.createObjectNode();
+    c.put("cniVersion", CNI_VERSION);
+    c.put("name", networkName);
+    c.put("type", type);
+    return c;
+  }
+
+  private ObjectNode loopbackConfig() {
+    return baseConfig("loopback");
+  }
+
+  private ObjectNode ipam(String podCidr) {
+    ObjectNode ipam = json.createObjectNode();
+    ipam.put("type", "host-local");
+    ipam.putArray("ranges").addArray().addObject().put("subnet", podCidr);
+    ipam.putArray("routes").addObject().put("dst", "0.0.0.0/0");
+    ipam.put("dataDir", stateDir.resolve("ipam").toString());
+    return ipam;
+  }
+
+  private ObjectNode bridgeConfig(String podCidr) {
+    ObjectNode c = baseConfig("bridge");
+    c.put("bridge", bridge);
+    c.put("isGateway", true);
+    c.put("ipMasq", false);
+    c.put("hairpinMode", true);
+    c.set("ipam", ipam(podCidr));
+    return c;
+  }
+
+  private ObjectNode ipamOnlyConfig(String podCidr) {
+    ObjectNode c = baseConfig("host-local");
+    c.set("ipam", ipam(podCidr));
+    return c;
+  }
+
+  private PodNetwork toPodNetwork(Path netns, JsonNode result) {
+    JsonNode ip = result.path("ips").path(0);
+    String[] addr = ip.path("address").asString("").split("/");
+    if (addr.length != 2) {
+      throw new IllegalStateException("CNI result without an IP: " + result);
+    }
+    String mac = null;
+    for (JsonNode i : result.path("interfaces")) {
+      if ("eth0".equals(i.path("name").asString("")) && i.has("sandbox")) {
+        mac = i.path("mac").asString(null);
+      }
+    }
+    return new PodNetwork(netns, "eth0", addr[0], Integer.parseInt(addr[1]), ip.path("gateway").asString(null), mac, dnsServers, dnsSearches);
+  }
+
+  /** Runs a CNI plugin; returns its result JSON (empty object for DEL). */
+  private JsonNode cni(String plugin, String command, String containerId, Path netns, String ifName, ObjectNode config) throws IOException {
+    Map<String, String> env = new HashMap<>();
+    env.put("CNI_COMMAND", command);
+    env.put("CNI_CONTAINERID", containerId);
+    // host-local never enters it, but insists on the variable
+    env.put("CNI_NETNS", netns == null ? "/proc/self/ns/net" : netns.toString());
+    env.put("CNI_IFNAME", ifName);
+    env.put("CNI_PATH", cniBin.toString());
+    String out = run(json.writeValueAsString(config), env, cniBin.resolve(plugin).toString());
+    if (out.isBlank()) {
+      return json.createObjectNode();
+    }
+    JsonNode r = json.readTree(out);
+    if (r.has("code") && r.has("msg")) {
+      throw new IOException(plugin + " " + command + ": " + r.path("msg").asString() + (r.has("details") ? " (" + r.path("details").asString() + ")" : ""));
+    }
+    return r;
+  }
+
+  private static String run(String stdin, Map<String, String> env, String... cmd) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    if (stdin != null) {
+      p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+    }
+    p.getOutputStream().close();
+    try {
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException(String.join(" ", cmd) + " timed out");
+      }
+      if (p.exitValue() != 0) {
+        // CNI plugins put a JSON error on stdout
+        String msg = out.isBlank() ? err.trim() : out.trim();
+        try {
+          JsonNode e = JsonMapper.builder().build().readTree(msg);
+          if (e.has("msg")) {
+            msg = e.path("msg").asString() + (e.has("details") ? " (" + e.path("details").asString() + ")" : "");
+          }
+        } catch (RuntimeException notJson) {
+          // keep the raw text
+        }
+        throw new IOException(cmd[0].substring(cmd[0].lastIndexOf('/') + 1) + " " + env.getOrDefault("CNI_COMMAND", String.join(" ", cmd).substring(cmd[0].length())).trim() + ": " + msg);
+      }
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  private Path resultFile(String sandboxId) {
+    return stateDir.resolve("results").resolve(sandboxId + ".json");
+  }
+
+  private static void checkId(String sandboxId) {
+    if (!sandboxId.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,200}")) {
+      throw new IllegalArgumentException("sandbox id not usable as a file name: " + sandboxId);
+    }
+  }
+
+  static String hash(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

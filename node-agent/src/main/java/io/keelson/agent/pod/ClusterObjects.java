@@ -1,0 +1,22 @@
+package io.keelson.agent.pod;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+
+/**
+ * The API objects a pod depends on, read by the agent (through the REST API in production, from
+ * memory in tests), and the events it records. Reads return null when the object does not exist.
+ */
+public interface ClusterObjects {
+
+  ConfigMap configMap(String namespace, String name);
+
+  Secret secret(String namespace, String name);
+
+  /** The handler of a RuntimeClass (node.k8s.io/v1), or null when there is no such class. */
+  String runtimeClassHandler(String name);
+
+  /** Records a Kubernetes event about the pod (best effort, asynchronous). */
+  void event(Pod pod, String fieldPath, String type, String reason, String message);
+}

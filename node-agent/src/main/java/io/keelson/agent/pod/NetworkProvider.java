@@ -1,0 +1,18 @@
+package io.keelson.agent.pod;
+
+import io.keelson.agent.driver.DriverException;
+import io.keelson.agent.driver.PodNetwork;
+
+/**
+ * The agent's view of pod networking (io.keelson.agent.network, CNI): give a pod a network
+ * namespace with an IP from the node's pod CIDR, and take it away again. Both calls are idempotent:
+ * setting up a sandbox that already has a network returns the same one (this is how the agent
+ * recovers the pod IP after a restart).
+ */
+public interface NetworkProvider {
+
+  PodNetwork setUp(String sandboxId, String podUid, String namespace, String name, String podCidr)
+      throws DriverException;
+
+  void tearDown(String sandboxId, String podUid) throws DriverException;
+}

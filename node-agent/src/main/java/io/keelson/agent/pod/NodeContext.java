@@ -1,0 +1,70 @@
+package io.keelson.agent.pod;
+
+import io.keelson.agent.state.StateStore;
+import io.keelson.agent.volume.VolumeManager;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What the pod workers of one node share: the node's identity, its drivers, image store, network,
+ * the control plane and the state directory. A hollow node skips probes, events, volumes and image
+ * pulls so that thousands of them fit in one process.
+ */
+public final class NodeContext {
+  final String nodeName;
+  final String hostIp;
+  volatile String podCidr;
+  final DriverSelector drivers;
+  final ImageProvider images;
+  final NetworkProvider network;
+  final ClusterObjects objects;
+  final ControlPlane controlPlane;
+  final StateStore state;
+  final VolumeManager volumes;
+  final TaskConfigFactory tasks;
+  final ScheduledExecutorService timers;
+  final boolean hollow;
+  final Duration backoffBase;
+  final Duration backoffMax;
+
+  public NodeContext(
+      String nodeName,
+      String hostIp,
+      DriverSelector drivers,
+      ImageProvider images,
+      NetworkProvider network,
+      ClusterObjects objects,
+      ControlPlane controlPlane,
+      StateStore state,
+      ScheduledExecutorService timers,
+      boolean hollow,
+      Duration backoffBase,
+      Duration backoffMax) {
+    this.nodeName = nodeName;
+    this.hostIp = hostIp;
+    this.drivers = drivers;
+    this.images = images;
+    this.network = network;
+    this.objects = objects;
+    this.controlPlane = controlPlane;
+    this.state = state;
+    this.volumes = new VolumeManager(objects);
+    this.tasks = new TaskConfigFactory(objects);
+    this.timers = timers;
+    this.hollow = hollow;
+    this.backoffBase = backoffBase;
+    this.backoffMax = backoffMax;
+  }
+
+  public String nodeName() {
+    return nodeName;
+  }
+
+  public void podCidr(String cidr) {
+    this.podCidr = cidr;
+  }
+
+  public DriverSelector drivers() {
+    return drivers;
+  }
+}

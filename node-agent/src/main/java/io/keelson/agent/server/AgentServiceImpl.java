@@ -1,0 +1,389 @@
+package io.keelson.agent.server;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.keelson.agent.driver.DriverException;
+import io.keelson.agent.driver.ExecSession;
+import io.keelson.agent.driver.TaskStats;
+import io.keelson.agent.logs.ContainerLogReader;
+import io.keelson.agent.pod.PodManager;
+import io.keelson.agent.pod.PodWorker;
+import io.keelson.proto.node.v1.AgentServiceGrpc;
+import io.keelson.proto.node.v1.ContainerRef;
+import io.keelson.proto.node.v1.ContainerStats;
+import io.keelson.proto.node.v1.ExecInContainerRequest;
+import io.keelson.proto.node.v1.ExecInContainerResponse;
+import io.keelson.proto.node.v1.ForwardPodPortRequest;
+import io.keelson.proto.node.v1.ForwardPodPortResponse;
+import io.keelson.proto.node.v1.ListPodStatsRequest;
+import io.keelson.proto.node.v1.ListPodStatsResponse;
+import io.keelson.proto.node.v1.NodeStats;
+import io.keelson.proto.node.v1.PodStats;
+import io.keelson.proto.node.v1.StreamContainerLogsRequest;
+import io.keelson.proto.node.v1.StreamContainerLogsResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's AgentService: logs from the containers' log files, exec and stats through the pod's
+ * driver, port-forward by connecting to the pod IP from the host. The api-server proxies kubectl
+ * to it.
+ */
+public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(AgentServiceImpl.class);
+
+  private final Map<String, PodManager> nodes;
+
+  public AgentServiceImpl(Map<String, PodManager> nodes) {
+    this.nodes = nodes;
+  }
+
+  private PodWorker find(ContainerRef ref) {
+    for (var e : nodes.entrySet()) {
+      if (!ref.getNodeName().isEmpty() && !ref.getNodeName().equals(e.getKey())) {
+        continue;
+      }
+      PodWorker w = e.getValue().find(ref.getNamespace(), ref.getPodName(), ref.getPodUid());
+      if (w != null) {
+        return w;
+      }
+    }
+    throw Status.NOT_FOUND
+        .withDescription("pod " + ref.getNamespace() + "/" + ref.getPodName() + " is not on this node")
+        .asRuntimeException();
+  }
+
+  private PodWorker.ContainerView container(ContainerRef ref) {
+    PodWorker w = find(ref);
+    PodWorker.ContainerView v = w.container(ref.getContainer());
+    if (v == null) {
+      throw Status.NOT_FOUND
+          .withDescription("container " + ref.getContainer() + " is not valid for pod " + ref.getPodName())
+          .asRuntimeException();
+    }
+    return v;
+  }
+
+  @Override
+  public void streamContainerLogs(
+      StreamContainerLogsRequest req, StreamObserver<StreamContainerLogsResponse> out) {
+    PodWorker.ContainerView v;
+    try {
+      v = container(req.getContainer());
+    } catch (RuntimeException e) {
+      out.onError(e);
+      return;
+    }
+    var file = req.getPrevious() ? v.previousLogPath() : v.logPath();
+    if (file == null) {
+      out.onError(Status.FAILED_PRECONDITION
+          .withDescription(req.getPrevious()
+              ? "previous terminated container \"" + v.name() + "\" in pod \"" + req.getContainer().getPodName() + "\" not found"
+              : "container \"" + v.name() + "\" in pod \"" + req.getContainer().getPodName() + "\" is waiting to start")
+          .asRuntimeException());
+      return;
+    }
+    var call = (ServerCallStreamObserver<StreamContainerLogsResponse>) out;
+    boolean cri = v.driver() == null || v.driver().capabilities().criLogFormat();
+    ContainerLogReader reader = new ContainerLogReader(file, cri, new ContainerLogReader.Options(
+        req.getFollow() && !req.getPrevious(), req.getTailLines(),
+        req.getSinceSeconds(), req.getTimestamps(), req.getLimitBytes()));
+    String taskId = v.taskId();
+    Thread.ofVirtual().start(() -> {
+      try {
+        reader.stream(data -> {
+          if (call.isCancelled()) {
+            return false;
+          }
+          synchronized (call) {
+            call.onNext(StreamContainerLogsResponse.newBuilder().setData(ByteString.copyFrom(data)).build());
+          }
+          return true;
+        }, () -> {
+          PodWorker.ContainerView now = container(req.getContainer());
+          return now.running() && taskId != null && taskId.equals(now.taskId()) && !call.isCancelled();
+        });
+        if (!call.isCancelled()) {
+          call.onCompleted();
+        }
+      } catch (Exception e) {
+        if (!call.isCancelled()) {
+          out.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+        }
+      }
+    });
+  }
+
+  @Override
+  public StreamObserver<ExecInContainerRequest> execInContainer(StreamObserver<ExecInContainerResponse> out) {
+    return new StreamObserver<>() {
+      private ExecSession session;
+      private boolean ended;
+
+      @Override
+      public void onNext(ExecInContainerRequest req) {
+        try {
+          switch (req.getMessageCase()) {
+            case START -> start(req.getStart());
+            case STDIN -> {
+              if (session != null) {
+                session.stdin().write(req.getStdin().toByteArray());
+                session.stdin().flush();
+              }
+            }
+            case RESIZE -> {
+              if (session != null) {
+                session.resize(req.getResize().getWidth(), req.getResize().getHeight());
+              }
+            }
+            case STDIN_EOF -> {
+              if (session != null) {
+                session.stdin().close();
+              }
+            }
+            default -> {}
+          }
+        } catch (IOException e) {
+          log.debug("exec stdin: {}", e.toString());
+        } catch (RuntimeException e) {
+          fail(e);
+        }
+      }
+
+      private void start(ExecInContainerRequest.Start start) {
+        if (session != null) {
+          return;
+        }
+        PodWorker.ContainerView v = container(start.getContainer());
+        if (!v.running()) {
+          throw Status.FAILED_PRECONDITION
+              .withDescription("container " + v.name() + " is not running").asRuntimeException();
+        }
+        try {
+          session = v.driver().execTask(v.taskId(), start.getCommandList(), start.getTty());
+        } catch (DriverException e) {
+          sendExit(126, e.getMessage());
+          return;
+        }
+        ExecSession s = session;
+        if (!start.getStdin()) {
+          try {
+            s.stdin().close();
+          } catch (IOException e) {
+            // nothing to close
+          }
+        }
+        CountDownLatch pumps = new CountDownLatch(2);
+        pump(s.stdout(), true, pumps);
+        pump(s.stderr(), false, pumps);
+        s.exit().whenComplete((code, err) -> Thread.ofVirtual().start(() -> {
+          try {
+            pumps.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          sendExit(code == null ? -1 : code, err == null ? "" : err.toString());
+          s.close();
+        }));
+      }
+
+      private void pump(InputStream in, boolean stdout, CountDownLatch done) {
+        Thread.ofVirtual().start(() -> {
+          byte[] buf = new byte[16384];
+          try (in) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+              ByteString data = ByteString.copyFrom(buf, 0, n);
+              send(stdout
+                  ? ExecInContainerResponse.newBuilder().setStdout(data).build()
+                  : ExecInContainerResponse.newBuilder().setStderr(data).build());
+            }
+          } catch (IOException e) {
+            // stream closed
+          } finally {
+            done.countDown();
+          }
+        });
+      }
+
+      private void send(ExecInContainerResponse r) {
+        synchronized (out) {
+          if (!ended) {
+            out.onNext(r);
+          }
+        }
+      }
+
+      private void sendExit(int code, String error) {
+        synchronized (out) {
+          if (ended) {
+            return;
+          }
+          out.onNext(ExecInContainerResponse.newBuilder()
+              .setExit(ExecInContainerResponse.Exit.newBuilder().setExitCode(code).setError(error == null ? "" : error))
+              .build());
+          out.onCompleted();
+          ended = true;
+        }
+      }
+
+      private void fail(RuntimeException e) {
+        synchronized (out) {
+          if (!ended) {
+            ended = true;
+            out.onError(e instanceof io.grpc.StatusRuntimeException ? e
+                : Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+          }
+        }
+        if (session != null) {
+          session.close();
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        if (session != null) {
+          session.close();
+        }
+      }
+
+      @Override
+      public void onCompleted() {
+        if (session != null) {
+          try {
+            session.stdin().close();
+          } catch (IOException e) {
+            // already closed
+          }
+        }
+      }
+    };
+  }
+
+  @Override
+  public StreamObserver<ForwardPodPortRequest> forwardPodPort(StreamObserver<ForwardPodPortResponse> out) {
+    return new StreamObserver<>() {
+      private Socket socket;
+      private OutputStream toPod;
+
+      @Override
+      public void onNext(ForwardPodPortRequest req) {
+        try {
+          if (req.hasStart()) {
+            PodWorker w = find(req.getStart().getPod());
+            socket = new Socket();
+            socket.connect(new InetSocketAddress(w.podIp(), req.getStart().getPort()), 5000);
+            toPod = socket.getOutputStream();
+            InputStream fromPod = socket.getInputStream();
+            Thread.ofVirtual().start(() -> {
+              byte[] buf = new byte[32768];
+              try {
+                int n;
+                while ((n = fromPod.read(buf)) > 0) {
+                  synchronized (out) {
+                    out.onNext(ForwardPodPortResponse.newBuilder().setData(ByteString.copyFrom(buf, 0, n)).build());
+                  }
+                }
+                synchronized (out) {
+                  out.onCompleted();
+                }
+              } catch (IOException e) {
+                synchronized (out) {
+                  out.onNext(ForwardPodPortResponse.newBuilder().setError(e.toString()).build());
+                  out.onCompleted();
+                }
+              }
+            });
+          } else if (toPod != null) {
+            toPod.write(req.getData().toByteArray());
+            toPod.flush();
+          }
+        } catch (IOException e) {
+          synchronized (out) {
+            out.onNext(ForwardPodPortResponse.newBuilder().setError(e.toString()).build());
+            out.onCompleted();
+          }
+          close();
+        } catch (RuntimeException e) {
+          out.onError(e);
+          close();
+        }
+      }
+
+      private void close() {
+        try {
+          if (socket != null) {
+            socket.close();
+          }
+        } catch (IOException e) {
+          // closing anyway
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        close();
+      }
+
+      @Override
+      public void onCompleted() {
+        try {
+          if (socket != null) {
+            socket.shutdownOutput();
+          }
+        } catch (IOException e) {
+          close();
+        }
+      }
+    };
+  }
+
+  @Override
+  public void listPodStats(ListPodStatsRequest req, StreamObserver<ListPodStatsResponse> out) {
+    ListPodStatsResponse.Builder resp = ListPodStatsResponse.newBuilder();
+    for (var e : nodes.entrySet()) {
+      if (!req.getNodeName().isEmpty() && !req.getNodeName().equals(e.getKey())) {
+        continue;
+      }
+      NodeStats.Builder node = NodeStats.newBuilder().setNodeName(e.getKey()).setTimestampMillis(System.currentTimeMillis());
+      long cpu = 0;
+      long mem = 0;
+      for (PodWorker w : e.getValue().workers()) {
+        PodStats.Builder pod = PodStats.newBuilder().setNamespace(nn(w.namespace())).setName(nn(w.name())).setUid(w.uid());
+        for (PodWorker.ContainerView v : w.containers()) {
+          if (!v.running()) {
+            continue;
+          }
+          try {
+            TaskStats s = v.driver().taskStats(v.taskId());
+            pod.addContainers(ContainerStats.newBuilder().setName(v.name())
+                .setTimestampMillis(s.timestamp().toEpochMilli())
+                .setCpuUsageNanos(s.cpuUsageNanos()).setMemoryWorkingSetBytes(s.memoryWorkingSetBytes()));
+            cpu += s.cpuUsageNanos();
+            mem += s.memoryWorkingSetBytes();
+          } catch (DriverException | RuntimeException ex) {
+            log.debug("stats of {} failed: {}", v.taskId(), ex.toString());
+          }
+        }
+        node.addPods(pod);
+      }
+      node.setCpuUsageNanos(cpu).setMemoryWorkingSetBytes(mem);
+      resp.addNodes(node);
+    }
+    out.onNext(resp.build());
+    out.onCompleted();
+  }
+
+  private static String nn(String s) {
+    return s == null ? "" : s;
+  }
+}
