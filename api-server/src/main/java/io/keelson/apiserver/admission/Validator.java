@@ -1,12 +1,833 @@
 package io.keelson.apiserver.admission;
 
 import io.keelson.apiserver.resource.ResourceType;
+import io.keelson.apiserver.status.StatusException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** Per-kind validation (work in progress: accepts everything for now). */
+/**
+ * Per-kind validation of objects before they are stored, worded like Kubernetes: every problem is one
+ * cause with the field path ({@code spec.template.spec.containers[0].image}) and the message
+ * Kubernetes gives, all reported together in one 422 Invalid. On update, also the immutability rules.
+ * Runs after {@link Defaulter}, so defaulted fields are present.
+ */
 public final class Validator {
+
+  private static final int MAX_ANNOTATIONS_BYTES = 256 * 1024;
+  private static final int MAX_CONFIG_BYTES = 1024 * 1024;
+  private static final List<String> PULL_POLICIES = List.of("Always", "IfNotPresent", "Never");
+  private static final List<String> RESTART_POLICIES = List.of("Always", "OnFailure", "Never");
+  private static final List<String> DNS_POLICIES = List.of("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None");
+  private static final List<String> PROTOCOLS = List.of("SCTP", "TCP", "UDP");
+  private static final List<String> SERVICE_TYPES = List.of("ClusterIP", "ExternalName", "LoadBalancer", "NodePort");
+  private static final List<String> TAINT_EFFECTS = List.of("NoExecute", "NoSchedule", "PreferNoSchedule");
+  private static final Set<String> STANDARD_RESOURCES = Set.of("cpu", "memory", "ephemeral-storage", "storage", "pods");
+  private static final Pattern IPV4 = Pattern.compile("^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}"
+      + "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$");
+  private static final String POD_UPDATE_FORBIDDEN = "pod updates may not change fields other than `spec.containers[*].image`,"
+      + "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),"
+      + "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
 
   private Validator() {}
 
-  public static void validate(ResourceType type, ObjectNode obj, ObjectNode old) {}
+  /**
+   * Validates {@code obj} (and, on update, the change from {@code old}).
+   *
+   * @throws StatusException 422 Invalid with one cause per problem
+   */
+  public static void validate(ResourceType type, ObjectNode obj, ObjectNode old) {
+    FieldErrors errs = new FieldErrors();
+    metadata(type, obj, old, errs);
+    switch (type.group() + "/" + type.kind()) {
+      case "/Pod" -> pod(obj, old, errs);
+      case "apps/Deployment" -> deployment(obj, old, errs);
+      case "apps/ReplicaSet" -> replicaSet(obj, old, errs);
+      case "apps/DaemonSet" -> daemonSet(obj, old, errs);
+      case "/Service" -> service(obj, old, errs);
+      case "/ConfigMap" -> configMap(obj, old, errs);
+      case "/Secret" -> secret(obj, old, errs);
+      case "/Namespace" -> namespace(obj, errs);
+      case "/Node" -> node(obj, errs);
+      case "/Endpoints" -> endpoints(obj, errs);
+      case "coordination.k8s.io/Lease" -> lease(obj, errs);
+      case "scheduling.k8s.io/PriorityClass" -> priorityClass(obj, old, errs);
+      case "node.k8s.io/RuntimeClass" -> runtimeClass(obj, old, errs);
+      default -> {}
+    }
+    if (!errs.isEmpty()) {
+      String name = text(obj.path("metadata").path("name"));
+      throw StatusException.invalid(type, name == null ? "" : name, errs.causes());
+    }
+  }
+
+  // ================================================================== metadata
+
+  private static void metadata(ResourceType type, ObjectNode obj, ObjectNode old, FieldErrors errs) {
+    JsonNode meta = obj.path("metadata");
+    String name = text(meta.path("name"));
+    String generateName = text(meta.path("generateName"));
+    if (name == null || name.isEmpty()) {
+      if (generateName == null || generateName.isEmpty()) errs.required("metadata.name", "name or generateName is required");
+    } else {
+      for (String msg : nameErrors(type, name)) errs.invalid("metadata.name", name, msg);
+    }
+    if (generateName != null && !generateName.isEmpty()) {
+      for (String msg : nameErrors(type, Names.asPrefix(generateName))) errs.invalid("metadata.generateName", generateName, msg);
+    }
+    String ns = text(meta.path("namespace"));
+    if (!type.namespaced() && ns != null && !ns.isEmpty()) errs.forbidden("metadata.namespace", "not allowed on this type");
+    if (type.namespaced() && ns != null && !ns.isEmpty()) {
+      for (String msg : Names.dns1123Label(ns)) errs.invalid("metadata.namespace", ns, msg);
+    }
+    labels(meta.path("labels"), "metadata.labels", errs);
+    annotations(meta.path("annotations"), "metadata.annotations", errs);
+    int i = 0;
+    for (JsonNode ref : meta.path("ownerReferences")) {
+      String p = "metadata.ownerReferences[" + i++ + "]";
+      if (isBlank(ref.path("apiVersion"))) errs.invalid(p + ".apiVersion", "", "version must not be empty");
+      if (isBlank(ref.path("kind"))) errs.invalid(p + ".kind", "", "kind must not be empty");
+      if (isBlank(ref.path("name"))) errs.invalid(p + ".name", "", "name must not be empty");
+      if (isBlank(ref.path("uid"))) errs.invalid(p + ".uid", "", "uid must not be empty");
+    }
+    i = 0;
+    for (JsonNode f : meta.path("finalizers")) {
+      String p = "metadata.finalizers[" + i++ + "]";
+      String v = text(f);
+      if (v == null) errs.invalid(p, f, "must be a string");
+      else for (String msg : Names.qualifiedName(v)) errs.invalid(p, v, msg);
+    }
+    if (old != null) {
+      JsonNode oldMeta = old.path("metadata");
+      for (String field : new String[] {"name", "namespace", "uid", "creationTimestamp"}) {
+        String now = text(meta.path(field));
+        String before = text(oldMeta.path(field));
+        if (before != null && !before.isEmpty() && now != null && !now.isEmpty() && !now.equals(before)) {
+          errs.invalid("metadata." + field, now, "field is immutable");
+        }
+      }
+    }
+  }
+
+  private static List<String> nameErrors(ResourceType type, String name) {
+    List<String> errs = new ArrayList<>();
+    if (name.equals(".") || name.equals("..")) errs.add("may not be '" + name + "'");
+    if (name.contains("/")) errs.add("may not contain '/'");
+    if (name.contains("%")) errs.add("may not contain '%'");
+    if (!errs.isEmpty()) return errs;
+    return switch (type.group() + "/" + type.kind()) {
+      case "/Namespace" -> Names.dns1123Label(name);
+      case "/Service" -> Names.dns1035Label(name);
+      default -> Names.dns1123Subdomain(name);
+    };
+  }
+
+  static void labels(JsonNode labels, String path, FieldErrors errs) {
+    if (labels.isMissingNode() || labels.isNull()) return;
+    if (!labels.isObject()) {
+      errs.invalid(path, labels, "must be a map of string keys to string values");
+      return;
+    }
+    for (Map.Entry<String, JsonNode> e : labels.properties()) {
+      for (String msg : Names.qualifiedName(e.getKey())) errs.invalid(path, e.getKey(), msg);
+      String v = text(e.getValue());
+      if (v == null) errs.invalid(path, e.getValue(), "label values must be strings");
+      else for (String msg : Names.labelValue(v)) errs.invalid(path, v, msg);
+    }
+  }
+
+  private static void annotations(JsonNode annotations, String path, FieldErrors errs) {
+    if (annotations.isMissingNode() || annotations.isNull()) return;
+    if (!annotations.isObject()) {
+      errs.invalid(path, annotations, "must be a map of string keys to string values");
+      return;
+    }
+    long size = 0;
+    for (Map.Entry<String, JsonNode> e : annotations.properties()) {
+      for (String msg : Names.qualifiedName(e.getKey().toLowerCase(java.util.Locale.ROOT))) errs.invalid(path, e.getKey(), msg);
+      String v = text(e.getValue());
+      if (v == null) errs.invalid(path, e.getValue(), "annotation values must be strings");
+      size += e.getKey().getBytes(StandardCharsets.UTF_8).length + (v == null ? 0 : v.getBytes(StandardCharsets.UTF_8).length);
+    }
+    if (size > MAX_ANNOTATIONS_BYTES) errs.tooLong(path, MAX_ANNOTATIONS_BYTES);
+  }
+
+  // ================================================================== pods
+
+  private static void pod(ObjectNode pod, ObjectNode old, FieldErrors errs) {
+    JsonNode spec = pod.path("spec");
+    if (!spec.isObject()) {
+      errs.required("spec");
+      return;
+    }
+    podSpec(spec, "spec", errs, RESTART_POLICIES);
+    if (old != null) podUpdate(spec, old.path("spec"), errs);
+  }
+
+  /** The fields of a running pod's spec that may change; everything else is fixed at creation. */
+  private static void podUpdate(JsonNode spec, JsonNode oldSpec, FieldErrors errs) {
+    ObjectNode a = (ObjectNode) spec.deepCopy();
+    ObjectNode b = oldSpec.isObject() ? (ObjectNode) oldSpec.deepCopy() : a.objectNode();
+    for (String list : new String[] {"containers", "initContainers"}) {
+      JsonNode ca = a.path(list);
+      JsonNode cb = b.path(list);
+      for (int i = 0; i < ca.size() && i < cb.size(); i++) {
+        if (ca.get(i).isObject() && cb.get(i).isObject() && cb.get(i).has("image")) {
+          ((ObjectNode) ca.get(i)).set("image", cb.get(i).get("image"));
+        }
+      }
+    }
+    a.remove("activeDeadlineSeconds");
+    b.remove("activeDeadlineSeconds");
+    // Binding sets nodeName once; scheduling gates may only be removed.
+    if (isBlank(b.path("nodeName"))) {
+      a.remove("nodeName");
+      b.remove("nodeName");
+    }
+    a.remove("schedulingGates");
+    b.remove("schedulingGates");
+    JsonNode ta = a.remove("tolerations");
+    JsonNode tb = b.remove("tolerations");
+    if (tb != null && tb.isArray()) {
+      for (JsonNode t : tb) {
+        boolean kept = false;
+        if (ta != null) for (JsonNode x : ta) kept |= x.equals(t);
+        if (!kept) errs.forbidden("spec.tolerations", "existing toleration can not be modified except its tolerationSeconds");
+      }
+    }
+    JsonNode ga = a.get("terminationGracePeriodSeconds");
+    JsonNode gb = b.get("terminationGracePeriodSeconds");
+    if (gb != null && gb.isNumber() && gb.asLong() < 0 && ga != null && ga.isNumber() && ga.asLong() == 1) {
+      a.remove("terminationGracePeriodSeconds");
+      b.remove("terminationGracePeriodSeconds");
+    }
+    if (!a.equals(b)) errs.forbidden("spec", POD_UPDATE_FORBIDDEN);
+  }
+
+  private static void podSpec(JsonNode spec, String path, FieldErrors errs, List<String> restartPolicies) {
+    Set<String> volumes = new HashSet<>();
+    int i = 0;
+    for (JsonNode v : spec.path("volumes")) {
+      String p = path + ".volumes[" + i++ + "]";
+      String name = text(v.path("name"));
+      if (name == null || name.isEmpty()) errs.required(p + ".name");
+      else {
+        for (String msg : Names.dns1123Label(name)) errs.invalid(p + ".name", name, msg);
+        if (!volumes.add(name)) errs.duplicate(p + ".name", name);
+      }
+      if (v.path("configMap").isObject() && isBlank(v.path("configMap").path("name"))) errs.required(p + ".configMap.name");
+      if (v.path("secret").isObject() && isBlank(v.path("secret").path("secretName"))) errs.required(p + ".secret.secretName");
+      if (v.path("hostPath").isObject() && isBlank(v.path("hostPath").path("path"))) errs.required(p + ".hostPath.path");
+    }
+    JsonNode containers = spec.path("containers");
+    if (!containers.isArray() || containers.isEmpty()) errs.required(path + ".containers");
+    Set<String> names = new HashSet<>();
+    for (String list : new String[] {"initContainers", "containers"}) {
+      i = 0;
+      for (JsonNode c : spec.path(list)) container(c, path + "." + list + "[" + i++ + "]", names, volumes, errs);
+    }
+    String restart = text(spec.path("restartPolicy"));
+    if (restart != null && !restartPolicies.contains(restart)) errs.notSupported(path + ".restartPolicy", restart, restartPolicies);
+    String dns = text(spec.path("dnsPolicy"));
+    if (dns != null && !DNS_POLICIES.contains(dns)) errs.notSupported(path + ".dnsPolicy", dns, DNS_POLICIES);
+    nonNegative(spec.path("terminationGracePeriodSeconds"), path + ".terminationGracePeriodSeconds", errs);
+    JsonNode deadline = spec.path("activeDeadlineSeconds");
+    if (!deadline.isMissingNode() && !deadline.isNull() && (!deadline.canConvertToLong() || deadline.asLong() < 1 || !deadline.isIntegralNumber())) {
+      errs.invalid(path + ".activeDeadlineSeconds", deadline, "must be between 1 and 2147483647, inclusive");
+    }
+    for (String f : new String[] {"nodeName", "serviceAccountName"}) {
+      String v = text(spec.path(f));
+      if (v != null && !v.isEmpty()) for (String msg : Names.dns1123Subdomain(v)) errs.invalid(path + "." + f, v, msg);
+    }
+    labels(spec.path("nodeSelector"), path + ".nodeSelector", errs);
+    i = 0;
+    for (JsonNode t : spec.path("tolerations")) toleration(t, path + ".tolerations[" + i++ + "]", errs);
+  }
+
+  private static void container(JsonNode c, String p, Set<String> names, Set<String> volumes, FieldErrors errs) {
+    if (!c.isObject()) {
+      errs.invalid(p, c, "must be an object");
+      return;
+    }
+    String name = text(c.path("name"));
+    if (name == null || name.isEmpty()) errs.required(p + ".name");
+    else {
+      for (String msg : Names.dns1123Label(name)) errs.invalid(p + ".name", name, msg);
+      if (!names.add(name)) errs.duplicate(p + ".name", name);
+    }
+    String image = text(c.path("image"));
+    if (image == null || image.isBlank()) errs.required(p + ".image");
+    else if (!image.equals(image.strip())) errs.invalid(p + ".image", image, "must not have leading or trailing whitespace");
+    String pull = text(c.path("imagePullPolicy"));
+    if (pull != null && !PULL_POLICIES.contains(pull)) errs.notSupported(p + ".imagePullPolicy", pull, PULL_POLICIES);
+    Set<String> portNames = new HashSet<>();
+    int i = 0;
+    for (JsonNode port : c.path("ports")) {
+      String pp = p + ".ports[" + i++ + "]";
+      String pn = text(port.path("name"));
+      if (pn != null && !pn.isEmpty()) {
+        for (String msg : Names.portName(pn)) errs.invalid(pp + ".name", pn, msg);
+        if (!portNames.add(pn)) errs.duplicate(pp + ".name", pn);
+      }
+      JsonNode cp = port.path("containerPort");
+      if (cp.isMissingNode() || cp.isNull() || (cp.isNumber() && cp.asLong() == 0)) errs.required(pp + ".containerPort");
+      else portNumber(cp, pp + ".containerPort", errs);
+      JsonNode hp = port.path("hostPort");
+      if (hp.isNumber() && hp.asLong() != 0) portNumber(hp, pp + ".hostPort", errs);
+      String proto = text(port.path("protocol"));
+      if (proto != null && !PROTOCOLS.contains(proto)) errs.notSupported(pp + ".protocol", proto, PROTOCOLS);
+    }
+    i = 0;
+    for (JsonNode env : c.path("env")) {
+      String ep = p + ".env[" + i++ + "]";
+      String en = text(env.path("name"));
+      if (en == null || en.isEmpty()) errs.required(ep + ".name");
+      else for (String msg : Names.envVarName(en)) errs.invalid(ep + ".name", en, msg);
+      if (env.has("valueFrom") && !isBlank(env.path("value"))) {
+        errs.invalid(ep + ".valueFrom", "", "may not be specified when `value` is not empty");
+      }
+    }
+    resources(c.path("resources"), p + ".resources", errs);
+    Set<String> mountPaths = new HashSet<>();
+    i = 0;
+    for (JsonNode m : c.path("volumeMounts")) {
+      String mp = p + ".volumeMounts[" + i++ + "]";
+      String vn = text(m.path("name"));
+      if (vn == null || vn.isEmpty()) errs.required(mp + ".name");
+      else if (!volumes.contains(vn)) errs.notFound(mp + ".name", vn);
+      String path = text(m.path("mountPath"));
+      if (path == null || path.isEmpty()) errs.required(mp + ".mountPath");
+      else if (!mountPaths.add(path)) errs.invalid(mp + ".mountPath", path, "must be unique");
+    }
+    for (String probe : new String[] {"livenessProbe", "readinessProbe", "startupProbe"}) {
+      JsonNode pr = c.path(probe);
+      if (!pr.isObject()) continue;
+      String pp = p + "." + probe;
+      int handlers = 0;
+      for (String h : new String[] {"exec", "httpGet", "tcpSocket", "grpc"}) if (pr.has(h)) handlers++;
+      if (handlers == 0) errs.required(pp, "must specify a handler type");
+      else if (handlers > 1) errs.forbidden(pp, "may not specify more than 1 handler type");
+      for (String f : new String[] {"initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold"}) {
+        nonNegative(pr.path(f), pp + "." + f, errs);
+      }
+      if ((probe.equals("livenessProbe") || probe.equals("startupProbe")) && pr.path("successThreshold").isNumber()
+          && pr.path("successThreshold").asInt() != 1) {
+        errs.invalid(pp + ".successThreshold", pr.path("successThreshold"), "must be 1");
+      }
+      JsonNode port = pr.path("httpGet").path("port");
+      if (port.isMissingNode()) port = pr.path("tcpSocket").path("port");
+      if (!port.isMissingNode()) intOrNamedPort(port, pp + (pr.has("httpGet") ? ".httpGet" : ".tcpSocket") + ".port", errs);
+    }
+  }
+
+  private static void resources(JsonNode res, String p, FieldErrors errs) {
+    Map<String, BigDecimal> limits = quantities(res.path("limits"), p + ".limits", errs);
+    Map<String, BigDecimal> requests = quantities(res.path("requests"), p + ".requests", errs);
+    for (Map.Entry<String, BigDecimal> r : requests.entrySet()) {
+      BigDecimal limit = limits.get(r.getKey());
+      if (limit != null && r.getValue().compareTo(limit) > 0) {
+        errs.invalid(p + ".requests[" + r.getKey() + "]", text(res.path("requests").path(r.getKey()), res.path("requests").path(r.getKey()).toString()),
+            "must be less than or equal to " + r.getKey() + " limit of " + text(res.path("limits").path(r.getKey()), limit.toPlainString()));
+      }
+    }
+  }
+
+  private static Map<String, BigDecimal> quantities(JsonNode list, String p, FieldErrors errs) {
+    Map<String, BigDecimal> out = new HashMap<>();
+    if (!list.isObject()) return out;
+    for (Map.Entry<String, JsonNode> e : list.properties()) {
+      String rp = p + "[" + e.getKey() + "]";
+      String resource = e.getKey();
+      if (!STANDARD_RESOURCES.contains(resource) && !resource.startsWith("hugepages-") && !resource.contains("/")) {
+        errs.invalid(rp, resource, "must be a standard resource type or fully qualified");
+        continue;
+      }
+      if (resource.contains("/")) for (String msg : Names.qualifiedName(resource)) errs.invalid(rp, resource, msg);
+      JsonNode v = e.getValue();
+      String raw = v.isString() ? v.stringValue() : v.isNumber() ? v.decimalValue().toPlainString() : null;
+      if (raw == null) {
+        errs.invalid(rp, v, Quantities.FORMAT_ERROR);
+        continue;
+      }
+      try {
+        BigDecimal q = Quantities.parse(raw);
+        if (q.signum() < 0) errs.invalid(rp, raw, "must be greater than or equal to 0");
+        else out.put(resource, q);
+        if (resource.equals("cpu") && q.signum() > 0 && q.compareTo(new BigDecimal("0.001")) < 0) {
+          errs.invalid(rp, raw, "must be greater than or equal to 1m");
+        }
+      } catch (IllegalArgumentException ex) {
+        errs.invalid(rp, raw, ex.getMessage());
+      }
+    }
+    return out;
+  }
+
+  private static void toleration(JsonNode t, String p, FieldErrors errs) {
+    String key = text(t.path("key"));
+    String op = text(t.path("operator"), "Equal");
+    if (key != null && !key.isEmpty()) for (String msg : Names.qualifiedName(key)) errs.invalid(p + ".key", key, msg);
+    if ((key == null || key.isEmpty()) && !op.equals("Exists")) {
+      errs.invalid(p + ".operator", op, "operator must be Exists when `key` is empty, which means \"match all values and all keys\"");
+    }
+    if (op.equals("Exists") && !isBlank(t.path("value"))) {
+      errs.invalid(p + ".operator", op, "value must be empty when `operator` is 'Exists'");
+    } else if (!op.equals("Exists") && !op.equals("Equal")) {
+      errs.notSupported(p + ".operator", op, List.of("Equal", "Exists"));
+    }
+    String effect = text(t.path("effect"));
+    if (effect != null && !effect.isEmpty() && !TAINT_EFFECTS.contains(effect)) errs.notSupported(p + ".effect", effect, TAINT_EFFECTS);
+    if (t.has("tolerationSeconds") && !t.path("tolerationSeconds").isNull() && !"NoExecute".equals(effect)) {
+      errs.invalid(p + ".effect", effect == null ? "" : effect, "effect must be 'NoExecute' when `tolerationSeconds` is set");
+    }
+  }
+
+  // ================================================================== workloads
+
+  private static void deployment(ObjectNode d, ObjectNode old, FieldErrors errs) {
+    JsonNode spec = d.path("spec");
+    nonNegative(spec.path("replicas"), "spec.replicas", errs);
+    workloadSelectorAndTemplate(spec, old, "deployment", errs);
+    JsonNode strategy = spec.path("strategy");
+    String type = text(strategy.path("type"));
+    if (type != null && !List.of("Recreate", "RollingUpdate").contains(type)) {
+      errs.notSupported("spec.strategy.type", type, List.of("Recreate", "RollingUpdate"));
+    }
+    if ("Recreate".equals(type) && strategy.has("rollingUpdate") && !strategy.get("rollingUpdate").isNull()) {
+      errs.forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'");
+    }
+    JsonNode ru = strategy.path("rollingUpdate");
+    if (ru.isObject()) {
+      intOrPercent(ru.path("maxSurge"), "spec.strategy.rollingUpdate.maxSurge", errs);
+      intOrPercent(ru.path("maxUnavailable"), "spec.strategy.rollingUpdate.maxUnavailable", errs);
+      if (isZero(ru.path("maxSurge")) && isZero(ru.path("maxUnavailable"))) {
+        errs.invalid("spec.strategy.rollingUpdate.maxUnavailable", ru.path("maxUnavailable"), "may not be 0 when `maxSurge` is 0");
+      }
+      if (percent(ru.path("maxUnavailable")) > 100) {
+        errs.invalid("spec.strategy.rollingUpdate.maxUnavailable", ru.path("maxUnavailable"), "must not be greater than 100%");
+      }
+    }
+    nonNegative(spec.path("revisionHistoryLimit"), "spec.revisionHistoryLimit", errs);
+    nonNegative(spec.path("minReadySeconds"), "spec.minReadySeconds", errs);
+    JsonNode pds = spec.path("progressDeadlineSeconds");
+    if (pds.isNumber()) {
+      nonNegative(pds, "spec.progressDeadlineSeconds", errs);
+      if (pds.asLong() <= spec.path("minReadySeconds").asLong(0)) {
+        errs.invalid("spec.progressDeadlineSeconds", pds, "must be greater than minReadySeconds");
+      }
+    }
+  }
+
+  private static void replicaSet(ObjectNode rs, ObjectNode old, FieldErrors errs) {
+    JsonNode spec = rs.path("spec");
+    nonNegative(spec.path("replicas"), "spec.replicas", errs);
+    nonNegative(spec.path("minReadySeconds"), "spec.minReadySeconds", errs);
+    workloadSelectorAndTemplate(spec, old, "replicaset", errs);
+  }
+
+  private static void daemonSet(ObjectNode ds, ObjectNode old, FieldErrors errs) {
+    JsonNode spec = ds.path("spec");
+    workloadSelectorAndTemplate(spec, old, "daemonset", errs);
+    JsonNode us = spec.path("updateStrategy");
+    String type = text(us.path("type"));
+    if (type != null && !List.of("OnDelete", "RollingUpdate").contains(type)) {
+      errs.notSupported("spec.updateStrategy.type", type, List.of("OnDelete", "RollingUpdate"));
+    }
+    JsonNode ru = us.path("rollingUpdate");
+    if (ru.isObject()) {
+      intOrPercent(ru.path("maxSurge"), "spec.updateStrategy.rollingUpdate.maxSurge", errs);
+      intOrPercent(ru.path("maxUnavailable"), "spec.updateStrategy.rollingUpdate.maxUnavailable", errs);
+      if (isZero(ru.path("maxSurge")) && isZero(ru.path("maxUnavailable"))) {
+        errs.invalid("spec.updateStrategy.rollingUpdate.maxUnavailable", ru.path("maxUnavailable"), "may not be 0 when `maxSurge` is 0");
+      }
+    }
+    nonNegative(spec.path("revisionHistoryLimit"), "spec.revisionHistoryLimit", errs);
+    nonNegative(spec.path("minReadySeconds"), "spec.minReadySeconds", errs);
+  }
+
+  /** Selector present, valid, non-empty, matching the template's labels, immutable; template valid. */
+  private static void workloadSelectorAndTemplate(JsonNode spec, ObjectNode old, String what, FieldErrors errs) {
+    JsonNode selector = spec.path("selector");
+    if (!selector.isObject()) {
+      errs.required("spec.selector");
+    } else {
+      labelSelector(selector, "spec.selector", errs);
+      if (selector.path("matchLabels").isEmpty() && selector.path("matchExpressions").isEmpty()) {
+        errs.invalid("spec.selector", selector, "empty selector is invalid for " + what);
+      }
+    }
+    JsonNode template = spec.path("template");
+    if (!template.isObject()) {
+      errs.required("spec.template");
+    } else {
+      JsonNode labels = template.path("metadata").path("labels");
+      labels(labels, "spec.template.metadata.labels", errs);
+      annotations(template.path("metadata").path("annotations"), "spec.template.metadata.annotations", errs);
+      if (selector.isObject() && !selectorMatches(selector, labels)) {
+        errs.invalid("spec.template.metadata.labels", labels.isMissingNode() ? "{}" : labels, "`selector` does not match template `labels`");
+      }
+      JsonNode podSpec = template.path("spec");
+      if (!podSpec.isObject()) errs.required("spec.template.spec");
+      else podSpec(podSpec, "spec.template.spec", errs, List.of("Always"));
+    }
+    if (old != null) {
+      JsonNode before = old.path("spec").path("selector");
+      if (!before.isMissingNode() && !Objects.equals(before, selector)) errs.invalid("spec.selector", selector, "field is immutable");
+    }
+  }
+
+  static void labelSelector(JsonNode selector, String p, FieldErrors errs) {
+    labels(selector.path("matchLabels"), p + ".matchLabels", errs);
+    int i = 0;
+    for (JsonNode req : selector.path("matchExpressions")) {
+      String rp = p + ".matchExpressions[" + i++ + "]";
+      String key = text(req.path("key"));
+      if (key == null || key.isEmpty()) errs.required(rp + ".key");
+      else for (String msg : Names.qualifiedName(key)) errs.invalid(rp + ".key", key, msg);
+      String op = text(req.path("operator"), "");
+      JsonNode values = req.path("values");
+      switch (op) {
+        case "In", "NotIn" -> {
+          if (!values.isArray() || values.isEmpty()) errs.required(rp + ".values", "must be specified when `operator` is 'In' or 'NotIn'");
+        }
+        case "Exists", "DoesNotExist" -> {
+          if (values.isArray() && !values.isEmpty()) {
+            errs.forbidden(rp + ".values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+          }
+        }
+        default -> errs.invalid(rp + ".operator", op, "not a valid selector operator");
+      }
+    }
+  }
+
+  /** Whether a LabelSelector selects the given labels. */
+  static boolean selectorMatches(JsonNode selector, JsonNode labels) {
+    for (Map.Entry<String, JsonNode> e : selector.path("matchLabels").properties()) {
+      if (!labels.path(e.getKey()).equals(e.getValue())) return false;
+    }
+    for (JsonNode req : selector.path("matchExpressions")) {
+      String key = text(req.path("key"), "");
+      JsonNode v = labels.path(key);
+      boolean has = v.isString();
+      boolean in = false;
+      for (JsonNode x : req.path("values")) in |= has && x.equals(v);
+      boolean ok = switch (text(req.path("operator"), "")) {
+        case "In" -> in;
+        case "NotIn" -> !in;
+        case "Exists" -> has;
+        case "DoesNotExist" -> !has;
+        default -> false;
+      };
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  // ================================================================== services
+
+  private static void service(ObjectNode svc, ObjectNode old, FieldErrors errs) {
+    JsonNode spec = svc.path("spec");
+    String type = text(spec.path("type"), "ClusterIP");
+    if (!SERVICE_TYPES.contains(type)) errs.notSupported("spec.type", type, SERVICE_TYPES);
+    String clusterIp = text(spec.path("clusterIP"), "");
+    boolean headless = clusterIp.equals("None");
+    JsonNode ports = spec.path("ports");
+    if (type.equals("ExternalName")) {
+      String ext = text(spec.path("externalName"), "");
+      if (ext.isEmpty()) errs.required("spec.externalName");
+      else for (String msg : Names.dns1123Subdomain(ext.endsWith(".") ? ext.substring(0, ext.length() - 1) : ext)) {
+        errs.invalid("spec.externalName", ext, msg);
+      }
+    } else if (!headless && (!ports.isArray() || ports.isEmpty())) {
+      errs.required("spec.ports");
+    }
+    Set<String> names = new HashSet<>();
+    Set<String> portKeys = new HashSet<>();
+    int i = 0;
+    for (JsonNode port : ports) {
+      String p = "spec.ports[" + i++ + "]";
+      String name = text(port.path("name"), "");
+      if (name.isEmpty()) {
+        if (ports.size() > 1) errs.required(p + ".name");
+      } else {
+        for (String msg : Names.dns1123Label(name)) errs.invalid(p + ".name", name, msg);
+        if (!names.add(name)) errs.duplicate(p + ".name", name);
+      }
+      JsonNode pn = port.path("port");
+      if (pn.isMissingNode() || pn.isNull()) errs.required(p + ".port");
+      else portNumber(pn, p + ".port", errs);
+      String proto = text(port.path("protocol"), "TCP");
+      if (!PROTOCOLS.contains(proto)) errs.notSupported(p + ".protocol", proto, PROTOCOLS);
+      if (!portKeys.add(pn.asString("") + "/" + proto)) errs.duplicate(p, port);
+      if (port.has("targetPort")) intOrNamedPort(port.get("targetPort"), p + ".targetPort", errs);
+      JsonNode np = port.path("nodePort");
+      if (np.isNumber() && np.asLong() != 0) {
+        if (type.equals("ClusterIP")) {
+          errs.forbidden(p + ".nodePort", "may not be used when `type` is 'ClusterIP'");
+        } else if (np.asLong() < 30000 || np.asLong() > 32767) {
+          errs.invalid(p + ".nodePort", np, "provided port is not in the valid range. The range of valid ports is 30000-32767");
+        }
+      }
+    }
+    if (!clusterIp.isEmpty() && !headless) {
+      if (!IPV4.matcher(clusterIp).matches()) {
+        errs.invalid("spec.clusterIPs[0]", clusterIp, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+      } else if (!inServiceRange(clusterIp)) {
+        errs.invalid("spec.clusterIPs[0]", clusterIp,
+            "failed to allocate IP " + clusterIp + ": the provided IP (" + clusterIp + ") is not in the valid range. The range of valid IPs is "
+                + Defaulter.SERVICE_CIDR);
+      }
+    }
+    labels(spec.path("selector"), "spec.selector", errs);
+    String affinity = text(spec.path("sessionAffinity"));
+    if (affinity != null && !List.of("ClientIP", "None").contains(affinity)) {
+      errs.notSupported("spec.sessionAffinity", affinity, List.of("ClientIP", "None"));
+    }
+    if (old != null) {
+      String before = text(old.path("spec").path("clusterIP"), "");
+      String oldType = text(old.path("spec").path("type"), "ClusterIP");
+      if (!before.isEmpty() && !before.equals(clusterIp) && !oldType.equals("ExternalName") && !type.equals("ExternalName")) {
+        errs.invalid("spec.clusterIPs[0]", clusterIp, "may not change once set");
+      }
+    }
+  }
+
+  private static boolean inServiceRange(String ip) {
+    String[] o = ip.split("\\.");
+    return o[0].equals("10") && Integer.parseInt(o[1]) >= 96 && Integer.parseInt(o[1]) <= 111;
+  }
+
+  private static void endpoints(ObjectNode ep, FieldErrors errs) {
+    int s = 0;
+    for (JsonNode subset : ep.path("subsets")) {
+      String sp = "subsets[" + s++ + "]";
+      int i = 0;
+      for (JsonNode a : subset.path("addresses")) {
+        String ip = text(a.path("ip"), "");
+        if (!IPV4.matcher(ip).matches() && !ip.contains(":")) {
+          errs.invalid(sp + ".addresses[" + i + "].ip", ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+        }
+        i++;
+      }
+      i = 0;
+      for (JsonNode port : subset.path("ports")) portNumber(port.path("port"), sp + ".ports[" + i++ + "].port", errs);
+    }
+  }
+
+  // ================================================================== config
+
+  private static void configMap(ObjectNode cm, ObjectNode old, FieldErrors errs) {
+    long size = dataKeys(cm, false, errs);
+    if (size > MAX_CONFIG_BYTES) {
+      errs.causes().add(new StatusException.Cause("FieldValueTooLong", "Too long: must have at most " + MAX_CONFIG_BYTES + " bytes", "[]"));
+    }
+    immutableData(cm, old, errs);
+  }
+
+  private static void secret(ObjectNode s, ObjectNode old, FieldErrors errs) {
+    long size = dataKeys(s, true, errs);
+    if (size > MAX_CONFIG_BYTES) errs.tooLong("data", MAX_CONFIG_BYTES);
+    String type = text(s.path("type"), "Opaque");
+    JsonNode data = s.path("data");
+    switch (type) {
+      case "kubernetes.io/tls" -> {
+        if (!data.has("tls.crt")) errs.required("data[tls.crt]");
+        if (!data.has("tls.key")) errs.required("data[tls.key]");
+      }
+      case "kubernetes.io/dockerconfigjson" -> {
+        if (!data.has(".dockerconfigjson")) errs.required("data[.dockerconfigjson]");
+      }
+      case "kubernetes.io/basic-auth" -> {
+        if (!data.has("username") && !data.has("password")) errs.required("data[username]");
+      }
+      case "kubernetes.io/service-account-token" -> {
+        if (isBlank(s.path("metadata").path("annotations").path("kubernetes.io/service-account.name"))) {
+          errs.required("metadata.annotations[kubernetes.io/service-account.name]");
+        }
+      }
+      default -> {}
+    }
+    if (old != null) {
+      String before = text(old.path("type"), "Opaque");
+      if (!before.equals(type)) errs.invalid("type", type, "field is immutable");
+    }
+    immutableData(s, old, errs);
+  }
+
+  /** Valid, unique keys in data/binaryData (and base64 values in a Secret); returns the total size. */
+  private static long dataKeys(ObjectNode obj, boolean base64, FieldErrors errs) {
+    long size = 0;
+    Set<String> keys = new HashSet<>();
+    for (String field : base64 ? new String[] {"data"} : new String[] {"data", "binaryData"}) {
+      JsonNode data = obj.path(field);
+      if (data.isMissingNode() || data.isNull()) continue;
+      if (!data.isObject()) {
+        errs.invalid(field, data, "must be a map of string keys to string values");
+        continue;
+      }
+      for (Map.Entry<String, JsonNode> e : data.properties()) {
+        String p = field + "[" + e.getKey() + "]";
+        for (String msg : Names.configKey(e.getKey())) errs.invalid(p, e.getKey(), msg);
+        if (!keys.add(e.getKey())) errs.invalid(p, e.getKey(), "duplicate of key present in data");
+        String v = text(e.getValue());
+        if (v == null) {
+          errs.invalid(p, e.getValue(), "must be a string");
+          continue;
+        }
+        if (base64 || field.equals("binaryData")) {
+          try {
+            size += Base64.getDecoder().decode(v).length;
+          } catch (IllegalArgumentException ex) {
+            errs.invalid(p, "<value omitted>", "illegal base64 data: " + ex.getMessage());
+          }
+        } else {
+          size += v.getBytes(StandardCharsets.UTF_8).length;
+        }
+      }
+    }
+    return size;
+  }
+
+  private static void immutableData(ObjectNode obj, ObjectNode old, FieldErrors errs) {
+    if (old == null || !old.path("immutable").asBoolean(false)) return;
+    if (!obj.path("immutable").asBoolean(false)) errs.forbidden("immutable", "field is immutable when `immutable` is set");
+    for (String field : new String[] {"data", "binaryData"}) {
+      if (!Objects.equals(emptyToMissing(obj.path(field)), emptyToMissing(old.path(field)))) {
+        errs.forbidden(field, "field is immutable when `immutable` is set");
+      }
+    }
+  }
+
+  private static JsonNode emptyToMissing(JsonNode n) {
+    return n.isNull() || (n.isObject() && n.isEmpty()) ? null : n.isMissingNode() ? null : n;
+  }
+
+  // ================================================================== cluster objects
+
+  private static void namespace(ObjectNode ns, FieldErrors errs) {
+    int i = 0;
+    for (JsonNode f : ns.path("spec").path("finalizers")) {
+      String p = "spec.finalizers[" + i++ + "]";
+      String v = text(f, "");
+      for (String msg : Names.qualifiedName(v)) errs.invalid(p, v, msg);
+    }
+  }
+
+  private static void node(ObjectNode n, FieldErrors errs) {
+    int i = 0;
+    for (JsonNode t : n.path("spec").path("taints")) {
+      String p = "spec.taints[" + i++ + "]";
+      String key = text(t.path("key"), "");
+      if (key.isEmpty()) errs.required(p + ".key");
+      else for (String msg : Names.qualifiedName(key)) errs.invalid(p + ".key", key, msg);
+      String value = text(t.path("value"), "");
+      for (String msg : Names.labelValue(value)) errs.invalid(p + ".value", value, msg);
+      String effect = text(t.path("effect"), "");
+      if (effect.isEmpty()) errs.required(p + ".effect");
+      else if (!TAINT_EFFECTS.contains(effect)) errs.notSupported(p + ".effect", effect, TAINT_EFFECTS);
+    }
+    String cidr = text(n.path("spec").path("podCIDR"), "");
+    if (!cidr.isEmpty() && !cidr.matches("^[0-9.]+/[0-9]{1,2}$") && !cidr.contains(":")) {
+      errs.invalid("spec.podCIDR", cidr, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)");
+    }
+  }
+
+  private static void lease(ObjectNode l, FieldErrors errs) {
+    JsonNode d = l.path("spec").path("leaseDurationSeconds");
+    if (d.isNumber() && d.asLong() <= 0) errs.invalid("spec.leaseDurationSeconds", d, "must be greater than 0");
+    nonNegative(l.path("spec").path("leaseTransitions"), "spec.leaseTransitions", errs);
+  }
+
+  private static void priorityClass(ObjectNode pc, ObjectNode old, FieldErrors errs) {
+    String name = text(pc.path("metadata").path("name"), "");
+    JsonNode value = pc.path("value");
+    boolean system = name.equals("system-node-critical") || name.equals("system-cluster-critical");
+    if (name.startsWith("system-") && !system) {
+      errs.invalid("metadata.name", name, "priority class names with 'system-' prefix are reserved for system use only");
+    }
+    if (value.isNumber() && value.asLong() > 1_000_000_000L && !system) {
+      errs.forbidden("value", "maximum allowed value of a user defined priority is 1000000000");
+    }
+    String pp = text(pc.path("preemptionPolicy"));
+    if (pp != null && !List.of("Never", "PreemptLowerPriority").contains(pp)) {
+      errs.notSupported("preemptionPolicy", pp, List.of("Never", "PreemptLowerPriority"));
+    }
+    if (old != null && !Objects.equals(old.path("value"), value)) errs.forbidden("value", "may not be changed in an update.");
+  }
+
+  private static void runtimeClass(ObjectNode rc, ObjectNode old, FieldErrors errs) {
+    String handler = text(rc.path("handler"), "");
+    if (handler.isEmpty()) errs.required("handler");
+    else for (String msg : Names.dns1123Label(handler)) errs.invalid("handler", handler, msg);
+    if (old != null && !Objects.equals(old.path("handler"), rc.path("handler"))) errs.invalid("handler", handler, "field is immutable");
+  }
+
+  // ================================================================== small checks
+
+  private static void nonNegative(JsonNode v, String p, FieldErrors errs) {
+    if (v.isMissingNode() || v.isNull()) return;
+    if (!v.isIntegralNumber()) errs.invalid(p, v, "must be an integer");
+    else if (v.asLong() < 0) errs.invalid(p, v, "must be greater than or equal to 0");
+  }
+
+  private static void portNumber(JsonNode v, String p, FieldErrors errs) {
+    if (!v.isIntegralNumber() || v.asLong() < 1 || v.asLong() > 65535) errs.invalid(p, v, "must be between 1 and 65535, inclusive");
+  }
+
+  private static void intOrNamedPort(JsonNode v, String p, FieldErrors errs) {
+    if (v.isNumber()) {
+      portNumber(v, p, errs);
+    } else if (v.isString()) {
+      if (v.stringValue().isEmpty()) errs.required(p);
+      else for (String msg : Names.portName(v.stringValue())) errs.invalid(p, v, msg);
+    } else {
+      errs.invalid(p, v, "must be a port number or name");
+    }
+  }
+
+  private static void intOrPercent(JsonNode v, String p, FieldErrors errs) {
+    if (v.isMissingNode() || v.isNull()) return;
+    if (v.isNumber()) {
+      nonNegative(v, p, errs);
+    } else if (v.isString()) {
+      if (!v.stringValue().matches("^[0-9]+%$")) errs.invalid(p, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')");
+    } else {
+      errs.invalid(p, v, "must be an integer or percentage (e.g '5%')");
+    }
+  }
+
+  private static boolean isZero(JsonNode v) {
+    return (v.isNumber() && v.asLong() == 0) || (v.isString() && v.stringValue().equals("0%"));
+  }
+
+  private static long percent(JsonNode v) {
+    if (v.isString() && v.stringValue().matches("^[0-9]+%$")) {
+      String digits = v.stringValue().substring(0, v.stringValue().length() - 1);
+      return digits.length() > 9 ? Long.MAX_VALUE : Long.parseLong(digits);
+    }
+    return 0;
+  }
+
+  private static boolean isBlank(JsonNode n) {
+    return !n.isString() || n.stringValue().isEmpty();
+  }
+
+  private static String text(JsonNode n) {
+    return n != null && n.isString() ? n.stringValue() : null;
+  }
+
+  private static String text(JsonNode n, String fallback) {
+    String s = text(n);
+    return s == null ? fallback : s;
+  }
 }

@@ -1,0 +1,348 @@
+package io.keelson.apiserver.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import io.keelson.apiserver.resource.ResourceRegistry;
+import io.keelson.apiserver.resource.ResourceType;
+import io.keelson.apiserver.status.StatusException;
+import io.keelson.apiserver.status.StatusException.Cause;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+class ValidatorTest {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  static ObjectNode json(String s) {
+    return (ObjectNode) JSON.readTree(s.replace('\'', '"'));
+  }
+
+  static ResourceType type(String kind) {
+    return ResourceRegistry.all().stream().filter(t -> t.kind().equals(kind)).findFirst().orElseThrow();
+  }
+
+  static final String SUBDOMAIN_MSG = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.',"
+      + " and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is"
+      + " '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+  /** A valid object of each kind, defaulted as the server would store it; cases below break one thing. */
+  static ObjectNode valid(String kind) {
+    ObjectNode o = switch (kind) {
+      case "Pod" -> json("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'web','namespace':'default','labels':{'app':'web'}},"
+          + "'spec':{'containers':[{'name':'web','image':'nginx:1.25','ports':[{'name':'http','containerPort':80}],"
+          + "'resources':{'requests':{'cpu':'100m','memory':'64Mi'},'limits':{'cpu':'1','memory':'1Gi'}},"
+          + "'env':[{'name':'MODE','value':'prod'}],'volumeMounts':[{'name':'data','mountPath':'/data'}],"
+          + "'readinessProbe':{'httpGet':{'port':'http'}}}],'volumes':[{'name':'data','emptyDir':{}}]}}");
+      case "Deployment" -> json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','namespace':'default'},"
+          + "'spec':{'replicas':2,'selector':{'matchLabels':{'app':'web'}},'template':{'metadata':{'labels':{'app':'web','tier':'fe'}},"
+          + "'spec':{'containers':[{'name':'web','image':'nginx:1.25'}]}}}}");
+      case "ReplicaSet" -> json("{'apiVersion':'apps/v1','kind':'ReplicaSet','metadata':{'name':'web-1','namespace':'default'},"
+          + "'spec':{'replicas':1,'selector':{'matchExpressions':[{'key':'app','operator':'In','values':['web']}]},"
+          + "'template':{'metadata':{'labels':{'app':'web'}},'spec':{'containers':[{'name':'web','image':'nginx'}]}}}}");
+      case "DaemonSet" -> json("{'apiVersion':'apps/v1','kind':'DaemonSet','metadata':{'name':'agent','namespace':'default'},"
+          + "'spec':{'selector':{'matchLabels':{'app':'agent'}},'template':{'metadata':{'labels':{'app':'agent'}},"
+          + "'spec':{'containers':[{'name':'agent','image':'busybox'}]}}}}");
+      case "Service" -> json("{'apiVersion':'v1','kind':'Service','metadata':{'name':'web','namespace':'default'},"
+          + "'spec':{'selector':{'app':'web'},'ports':[{'name':'http','port':80,'targetPort':'http'},{'name':'https','port':443}]}}");
+      case "ConfigMap" -> json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'cfg','namespace':'default'},"
+          + "'data':{'app.properties':'a=b','KEY_2':'v'},'binaryData':{'blob':'AAEC'}}");
+      case "Secret" -> json("{'apiVersion':'v1','kind':'Secret','metadata':{'name':'s','namespace':'default'},'type':'Opaque',"
+          + "'data':{'password':'aHVudGVyMg=='}}");
+      case "Namespace" -> json("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'team-a'}}");
+      case "Node" -> json("{'apiVersion':'v1','kind':'Node','metadata':{'name':'node-1.example'},"
+          + "'spec':{'taints':[{'key':'dedicated','value':'gpu','effect':'NoSchedule'}]}}");
+      case "Lease" -> json("{'apiVersion':'coordination.k8s.io/v1','kind':'Lease','metadata':{'name':'node-1','namespace':'kube-node-lease'},"
+          + "'spec':{'holderIdentity':'node-1','leaseDurationSeconds':40}}");
+      case "PriorityClass" -> json("{'apiVersion':'scheduling.k8s.io/v1','kind':'PriorityClass','metadata':{'name':'high'},'value':1000}");
+      case "RuntimeClass" -> json("{'apiVersion':'node.k8s.io/v1','kind':'RuntimeClass','metadata':{'name':'vm'},'handler':'vm'}");
+      default -> throw new IllegalArgumentException(kind);
+    };
+    Defaulter.applyDefaults(type(kind), o);
+    return o;
+  }
+
+  @ParameterizedTest
+  @MethodSource("kinds")
+  void validObjectsPass(String kind) {
+    assertThatCode(() -> Validator.validate(type(kind), valid(kind), null)).doesNotThrowAnyException();
+    assertThatCode(() -> Validator.validate(type(kind), valid(kind), valid(kind))).doesNotThrowAnyException();
+  }
+
+  static Stream<String> kinds() {
+    return Stream.of("Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ConfigMap", "Secret", "Namespace", "Node",
+        "Lease", "PriorityClass", "RuntimeClass");
+  }
+
+  /** kind, JSON pointer to change, new value (null removes), expected field, reason, message start. */
+  static Stream<Arguments> invalidObjects() {
+    return Stream.of(
+        Arguments.of("Deployment", "/metadata/name", "'Bad_Name'", "metadata.name", "FieldValueInvalid",
+            "Invalid value: \"Bad_Name\": " + SUBDOMAIN_MSG),
+        Arguments.of("Pod", "/metadata/name", null, "metadata.name", "FieldValueRequired", "Required value: name or generateName is required"),
+        Arguments.of("Pod", "/metadata/name", "'" + "a".repeat(254) + "'", "metadata.name", "FieldValueInvalid", "Invalid value: \"aaaa"),
+        Arguments.of("Pod", "/metadata/generateName", "'Web-'", "metadata.generateName", "FieldValueInvalid", "Invalid value: \"Web-\": a lowercase RFC 1123 subdomain"),
+        Arguments.of("Namespace", "/metadata/name", "'team.a'", "metadata.name", "FieldValueInvalid",
+            "Invalid value: \"team.a\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must"
+                + " start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is"
+                + " '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"),
+        Arguments.of("Service", "/metadata/name", "'1web'", "metadata.name", "FieldValueInvalid",
+            "Invalid value: \"1web\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an"
+                + " alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for"
+                + " validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"),
+        Arguments.of("ConfigMap", "/metadata/name", "'a/b'", "metadata.name", "FieldValueInvalid", "Invalid value: \"a/b\": may not contain '/'"),
+        Arguments.of("Node", "/metadata/namespace", "'default'", "metadata.namespace", "FieldValueForbidden", "Forbidden: not allowed on this type"),
+        Arguments.of("Pod", "/metadata/labels", "{'bad key!':'x'}", "metadata.labels", "FieldValueInvalid",
+            "Invalid value: \"bad key!\": name part must consist of alphanumeric characters"),
+        Arguments.of("Pod", "/metadata/labels", "{'app':'has space'}", "metadata.labels", "FieldValueInvalid",
+            "Invalid value: \"has space\": a valid label must be an empty string or consist of alphanumeric characters"),
+        Arguments.of("Pod", "/metadata/labels", "{'app':'" + "v".repeat(64) + "'}", "metadata.labels", "FieldValueInvalid",
+            "Invalid value: \"vvvv"),
+        Arguments.of("Pod", "/metadata/labels", "{'Example.com/app':'x'}", "metadata.labels", "FieldValueInvalid",
+            "Invalid value: \"Example.com/app\": prefix part a lowercase RFC 1123 subdomain"),
+        Arguments.of("Pod", "/metadata/annotations", "{'big':'" + "x".repeat(256 * 1024) + "'}", "metadata.annotations",
+            "FieldValueTooLong", "Too long: may not be more than 262144 bytes"),
+        Arguments.of("Pod", "/metadata/finalizers", "['a/b/c']", "metadata.finalizers[0]", "FieldValueInvalid", "Invalid value: \"a/b/c\""),
+        Arguments.of("Pod", "/spec/containers", "[]", "spec.containers", "FieldValueRequired", "Required value"),
+        Arguments.of("Pod", "/spec/containers/0/image", null, "spec.containers[0].image", "FieldValueRequired", "Required value"),
+        Arguments.of("Deployment", "/spec/template/spec/containers/0/image", "''", "spec.template.spec.containers[0].image",
+            "FieldValueRequired", "Required value"),
+        Arguments.of("Pod", "/spec/containers/1", "{'name':'web','image':'busybox'}", "spec.containers[1].name", "FieldValueDuplicate",
+            "Duplicate value: \"web\""),
+        Arguments.of("Pod", "/spec/containers/0/name", "'Web'", "spec.containers[0].name", "FieldValueInvalid",
+            "Invalid value: \"Web\": a lowercase RFC 1123 label"),
+        Arguments.of("Pod", "/spec/containers/0/ports/0/containerPort", "70000", "spec.containers[0].ports[0].containerPort",
+            "FieldValueInvalid", "Invalid value: 70000: must be between 1 and 65535, inclusive"),
+        Arguments.of("Pod", "/spec/containers/0/ports/0/containerPort", "0", "spec.containers[0].ports[0].containerPort",
+            "FieldValueRequired", "Required value"),
+        Arguments.of("Pod", "/spec/containers/0/ports/0/protocol", "'HTTP'", "spec.containers[0].ports[0].protocol",
+            "FieldValueNotSupported", "Unsupported value: \"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\""),
+        Arguments.of("Pod", "/spec/containers/0/ports/0/name", "'http_port_name_too_long'", "spec.containers[0].ports[0].name",
+            "FieldValueInvalid", "Invalid value: \"http_port_name_too_long\": must be no more than 15 characters"),
+        Arguments.of("Pod", "/spec/containers/0/imagePullPolicy", "'Sometimes'", "spec.containers[0].imagePullPolicy",
+            "FieldValueNotSupported", "Unsupported value: \"Sometimes\": supported values: \"Always\", \"IfNotPresent\", \"Never\""),
+        Arguments.of("Pod", "/spec/containers/0/resources/limits/cpu", "'1.5.2'", "spec.containers[0].resources.limits[cpu]",
+            "FieldValueInvalid", "Invalid value: \"1.5.2\": quantities must match the regular expression"),
+        Arguments.of("Pod", "/spec/containers/0/resources/limits/memory", "'1Gb'", "spec.containers[0].resources.limits[memory]",
+            "FieldValueInvalid", "Invalid value: \"1Gb\": quantities must match the regular expression"),
+        Arguments.of("Pod", "/spec/containers/0/resources/limits/memory", "'1KM'", "spec.containers[0].resources.limits[memory]",
+            "FieldValueInvalid", "Invalid value: \"1KM\": unable to parse quantity's suffix"),
+        Arguments.of("Pod", "/spec/containers/0/resources/requests/cpu", "'2'", "spec.containers[0].resources.requests[cpu]",
+            "FieldValueInvalid", "Invalid value: \"2\": must be less than or equal to cpu limit of 1"),
+        Arguments.of("Pod", "/spec/containers/0/resources/requests/memory", "'-1Mi'", "spec.containers[0].resources.requests[memory]",
+            "FieldValueInvalid", "Invalid value: \"-1Mi\": must be greater than or equal to 0"),
+        Arguments.of("Pod", "/spec/containers/0/resources/requests/gpu", "'1'", "spec.containers[0].resources.requests[gpu]",
+            "FieldValueInvalid", "Invalid value: \"gpu\": must be a standard resource type or fully qualified"),
+        Arguments.of("Pod", "/spec/containers/0/env/0/name", "'1BAD'", "spec.containers[0].env[0].name", "FieldValueInvalid",
+            "Invalid value: \"1BAD\": a valid environment variable name"),
+        Arguments.of("Pod", "/spec/containers/0/volumeMounts/0/name", "'nope'", "spec.containers[0].volumeMounts[0].name",
+            "FieldValueNotFound", "Not found: \"nope\""),
+        Arguments.of("Pod", "/spec/volumes/1", "{'name':'data','emptyDir':{}}", "spec.volumes[1].name", "FieldValueDuplicate",
+            "Duplicate value: \"data\""),
+        Arguments.of("Pod", "/spec/containers/0/readinessProbe", "{'periodSeconds':5}", "spec.containers[0].readinessProbe",
+            "FieldValueRequired", "Required value: must specify a handler type"),
+        Arguments.of("Pod", "/spec/restartPolicy", "'Sometimes'", "spec.restartPolicy", "FieldValueNotSupported",
+            "Unsupported value: \"Sometimes\": supported values: \"Always\", \"OnFailure\", \"Never\""),
+        Arguments.of("Pod", "/spec/tolerations/0", "{'key':'k','operator':'Exists','tolerationSeconds':60}", "spec.tolerations[0].effect",
+            "FieldValueInvalid", "Invalid value: \"\": effect must be 'NoExecute' when `tolerationSeconds` is set"),
+        Arguments.of("Pod", "/spec/tolerations/0", "{'key':'k','operator':'Exists','value':'v'}", "spec.tolerations[0].operator",
+            "FieldValueInvalid", "Invalid value: \"Exists\": value must be empty when `operator` is 'Exists'"),
+        Arguments.of("Pod", "/spec/nodeSelector", "{'disk':'fast ssd'}", "spec.nodeSelector", "FieldValueInvalid", "Invalid value: \"fast ssd\""),
+        Arguments.of("Deployment", "/spec/replicas", "-1", "spec.replicas", "FieldValueInvalid",
+            "Invalid value: -1: must be greater than or equal to 0"),
+        Arguments.of("Deployment", "/spec/selector", null, "spec.selector", "FieldValueRequired", "Required value"),
+        Arguments.of("Deployment", "/spec/selector", "{}", "spec.selector", "FieldValueInvalid", "Invalid value: {}: empty selector is invalid for deployment"),
+        Arguments.of("Deployment", "/spec/template/metadata/labels", "{'app':'other'}", "spec.template.metadata.labels", "FieldValueInvalid",
+            "Invalid value: {\"app\":\"other\"}: `selector` does not match template `labels`"),
+        Arguments.of("Deployment", "/spec/template/spec/restartPolicy", "'Never'", "spec.template.spec.restartPolicy",
+            "FieldValueNotSupported", "Unsupported value: \"Never\": supported values: \"Always\""),
+        Arguments.of("Deployment", "/spec/strategy", "{'type':'Recreate','rollingUpdate':{'maxSurge':1}}", "spec.strategy.rollingUpdate",
+            "FieldValueForbidden", "Forbidden: may not be specified when strategy `type` is 'Recreate'"),
+        Arguments.of("Deployment", "/spec/strategy/rollingUpdate", "{'maxSurge':0,'maxUnavailable':0}",
+            "spec.strategy.rollingUpdate.maxUnavailable", "FieldValueInvalid", "Invalid value: 0: may not be 0 when `maxSurge` is 0"),
+        Arguments.of("Deployment", "/spec/strategy/rollingUpdate/maxSurge", "'lots'", "spec.strategy.rollingUpdate.maxSurge",
+            "FieldValueInvalid", "Invalid value: \"lots\": a valid percent string"),
+        Arguments.of("Deployment", "/spec/progressDeadlineSeconds", "0", "spec.progressDeadlineSeconds", "FieldValueInvalid",
+            "Invalid value: 0: must be greater than minReadySeconds"),
+        Arguments.of("ReplicaSet", "/spec/selector/matchExpressions/0/values", "[]", "spec.selector.matchExpressions[0].values",
+            "FieldValueRequired", "Required value: must be specified when `operator` is 'In' or 'NotIn'"),
+        Arguments.of("ReplicaSet", "/spec/selector/matchExpressions/0/operator", "'Like'", "spec.selector.matchExpressions[0].operator",
+            "FieldValueInvalid", "Invalid value: \"Like\": not a valid selector operator"),
+        Arguments.of("DaemonSet", "/spec/updateStrategy/type", "'Sometimes'", "spec.updateStrategy.type", "FieldValueNotSupported",
+            "Unsupported value: \"Sometimes\": supported values: \"OnDelete\", \"RollingUpdate\""),
+        Arguments.of("Service", "/spec/ports", "[]", "spec.ports", "FieldValueRequired", "Required value"),
+        Arguments.of("Service", "/spec/ports/0/port", "0", "spec.ports[0].port", "FieldValueInvalid",
+            "Invalid value: 0: must be between 1 and 65535, inclusive"),
+        Arguments.of("Service", "/spec/ports/1/name", null, "spec.ports[1].name", "FieldValueRequired", "Required value"),
+        Arguments.of("Service", "/spec/ports/1/name", "'http'", "spec.ports[1].name", "FieldValueDuplicate", "Duplicate value: \"http\""),
+        Arguments.of("Service", "/spec/ports/1/port", "80", "spec.ports[1]", "FieldValueDuplicate", "Duplicate value: {"),
+        Arguments.of("Service", "/spec/type", "'Magic'", "spec.type", "FieldValueNotSupported", "Unsupported value: \"Magic\""),
+        Arguments.of("Service", "/spec/clusterIP", "'10.96.0.300'", "spec.clusterIPs[0]", "FieldValueInvalid",
+            "Invalid value: \"10.96.0.300\": must be a valid IP address"),
+        Arguments.of("Service", "/spec/clusterIP", "'192.168.1.1'", "spec.clusterIPs[0]", "FieldValueInvalid",
+            "Invalid value: \"192.168.1.1\": failed to allocate IP 192.168.1.1: the provided IP (192.168.1.1) is not in the valid range"),
+        Arguments.of("Service", "/spec/ports/0/targetPort", "70000", "spec.ports[0].targetPort", "FieldValueInvalid",
+            "Invalid value: 70000: must be between 1 and 65535, inclusive"),
+        Arguments.of("ConfigMap", "/data/bad key", "'x'", "data[bad key]", "FieldValueInvalid",
+            "Invalid value: \"bad key\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',"
+                + "  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"),
+        Arguments.of("ConfigMap", "/binaryData/KEY_2", "'AA=='", "binaryData[KEY_2]", "FieldValueInvalid",
+            "Invalid value: \"KEY_2\": duplicate of key present in data"),
+        Arguments.of("ConfigMap", "/data/huge", "'" + "x".repeat(1024 * 1024 + 1) + "'", "[]", "FieldValueTooLong",
+            "Too long: must have at most 1048576 bytes"),
+        Arguments.of("Secret", "/data/password", "'not base64!'", "data[password]", "FieldValueInvalid", "Invalid value: \"<value omitted>\": illegal base64 data"),
+        Arguments.of("Secret", "/type", "'kubernetes.io/tls'", "data[tls.crt]", "FieldValueRequired", "Required value"),
+        Arguments.of("Node", "/spec/taints/0/effect", "'Sometimes'", "spec.taints[0].effect", "FieldValueNotSupported",
+            "Unsupported value: \"Sometimes\": supported values: \"NoExecute\", \"NoSchedule\", \"PreferNoSchedule\""),
+        Arguments.of("Lease", "/spec/leaseDurationSeconds", "0", "spec.leaseDurationSeconds", "FieldValueInvalid",
+            "Invalid value: 0: must be greater than 0"),
+        Arguments.of("PriorityClass", "/value", "2000000000", "value", "FieldValueForbidden",
+            "Forbidden: maximum allowed value of a user defined priority is 1000000000"),
+        Arguments.of("RuntimeClass", "/handler", "''", "handler", "FieldValueRequired", "Required value"));
+  }
+
+  @ParameterizedTest(name = "{0} {1}={2} -> {3}")
+  @MethodSource("invalidObjects")
+  void invalidObject(String kind, String pointer, String value, String field, String reason, String message) {
+    ObjectNode obj = valid(kind);
+    set(obj, pointer, value);
+    StatusException e = validationError(kind, obj, null);
+    assertThat(e.code()).isEqualTo(422);
+    assertThat(e.reason()).isEqualTo("Invalid");
+    assertThat(e.causes()).as(e.getMessage()).extracting(Cause::field).contains(field);
+    Cause c = e.causes().stream().filter(x -> x.field().equals(field)).findFirst().orElseThrow();
+    if (reason != null) assertThat(c.reason()).isEqualTo(reason);
+    if (message != null) assertThat(c.message()).startsWith(message);
+    assertThat(e.getMessage()).contains(field + ": " + c.message());
+  }
+
+  static void set(ObjectNode obj, String pointer, String value) {
+    int slash = pointer.lastIndexOf('/');
+    var parent = obj.at(pointer.substring(0, slash));
+    String last = pointer.substring(slash + 1);
+    if (parent.isArray()) {
+      var arr = (tools.jackson.databind.node.ArrayNode) parent;
+      int i = Integer.parseInt(last);
+      if (value == null) arr.remove(i);
+      else if (i < arr.size()) arr.set(i, JSON.readTree(value.replace('\'', '"')));
+      else arr.add(JSON.readTree(value.replace('\'', '"')));
+    } else {
+      ObjectNode p = (ObjectNode) parent;
+      if (value == null) p.remove(last);
+      else p.set(last, JSON.readTree(value.replace('\'', '"')));
+    }
+  }
+
+  static StatusException validationError(String kind, ObjectNode obj, ObjectNode old) {
+    try {
+      Validator.validate(type(kind), obj, old);
+    } catch (StatusException e) {
+      return e;
+    }
+    throw new AssertionError("expected " + kind + " to be invalid: " + obj);
+  }
+
+  @Test
+  void allProblemsAreReportedTogether() {
+    ObjectNode d = valid("Deployment");
+    set(d, "/metadata/name", "'Bad_Name'");
+    set(d, "/spec/replicas", "-3");
+    set(d, "/spec/template/spec/containers/0/image", null);
+    StatusException e = validationError("Deployment", d, null);
+    assertThat(e.causes()).extracting(Cause::field)
+        .containsExactly("metadata.name", "spec.replicas", "spec.template.spec.containers[0].image");
+    assertThat(e.getMessage()).startsWith("Deployment \"Bad_Name\" is invalid: [metadata.name: Invalid value: \"Bad_Name\": ");
+  }
+
+  static Stream<Arguments> invalidUpdates() {
+    return Stream.of(
+        Arguments.of("Deployment", "/spec/selector/matchLabels/app", "'other'", "spec.selector", "Invalid value: {\"matchLabels\":{\"app\":\"other\"}}: field is immutable"),
+        Arguments.of("ReplicaSet", "/spec/selector/matchExpressions/0/values/0", "'x'", "spec.selector", null),
+        Arguments.of("DaemonSet", "/spec/selector/matchLabels/app", "'x'", "spec.selector", null),
+        Arguments.of("Pod", "/spec/containers/0/ports/0/containerPort", "81", "spec", "Forbidden: pod updates may not change fields other than"),
+        Arguments.of("Pod", "/spec/tolerations/0", "{'key':'other','operator':'Exists'}", "spec.tolerations", null),
+        Arguments.of("Service", "/spec/clusterIP", "'10.96.0.99'", "spec.clusterIPs[0]", "Invalid value: \"10.96.0.99\": may not change once set"),
+        Arguments.of("Secret", "/type", "'kubernetes.io/basic-auth'", "type", null),
+        Arguments.of("Pod", "/metadata/uid", "'changed'", "metadata.uid", "Invalid value: \"changed\": field is immutable"),
+        Arguments.of("ConfigMap", "/metadata/name", "'other'", "metadata.name", "Invalid value: \"other\": field is immutable"),
+        Arguments.of("PriorityClass", "/value", "5", "value", null),
+        Arguments.of("RuntimeClass", "/handler", "'runc'", "handler", null));
+  }
+
+  @ParameterizedTest(name = "{0} {1} -> {3}")
+  @MethodSource("invalidUpdates")
+  void immutableFields(String kind, String pointer, String value, String field, String message) {
+    ObjectNode old = valid(kind);
+    ((ObjectNode) old.get("metadata")).put("uid", "1234");
+    ObjectNode updated = old.deepCopy();
+    set(updated, pointer, value);
+    StatusException e = validationError(kind, updated, old);
+    assertThat(e.causes()).as(e.getMessage()).extracting(Cause::field).contains(field);
+    if (message != null) {
+      assertThat(e.causes().stream().filter(c -> c.field().equals(field)).findFirst().orElseThrow().message()).startsWith(message);
+    }
+  }
+
+  @Test
+  void allowedPodUpdates() {
+    ObjectNode old = valid("Pod");
+    ObjectNode updated = old.deepCopy();
+    set(updated, "/spec/containers/0/image", "'nginx:1.26'");
+    set(updated, "/spec/activeDeadlineSeconds", "30");
+    set(updated, "/spec/tolerations/2", "{'key':'extra','operator':'Exists'}");
+    set(updated, "/spec/nodeName", "'node-1'");
+    set(updated, "/metadata/labels/new", "'label'");
+    set(updated, "/status", "{'phase':'Running'}");
+    assertThatCode(() -> Validator.validate(type("Pod"), updated, old)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void immutableConfigMapAndSecret() {
+    ObjectNode old = valid("ConfigMap");
+    old.put("immutable", true);
+    ObjectNode changed = old.deepCopy();
+    set(changed, "/data/new", "'x'");
+    StatusException e = validationError("ConfigMap", changed, old);
+    assertThat(e.causes()).containsExactly(new Cause("FieldValueForbidden", "Forbidden: field is immutable when `immutable` is set", "data"));
+    ObjectNode unset = old.deepCopy();
+    unset.put("immutable", false);
+    assertThat(validationError("ConfigMap", unset, old).causes()).extracting(Cause::field).containsExactly("immutable");
+    ObjectNode metaOnly = old.deepCopy();
+    set(metaOnly, "/metadata/labels", "{'a':'b'}");
+    assertThatCode(() -> Validator.validate(type("ConfigMap"), metaOnly, old)).doesNotThrowAnyException();
+    ObjectNode secret = valid("Secret");
+    secret.put("immutable", true);
+    ObjectNode secretChanged = secret.deepCopy();
+    set(secretChanged, "/data/password", "'eA=='");
+    assertThat(validationError("Secret", secretChanged, secret).causes()).extracting(Cause::field).containsExactly("data");
+  }
+
+  @Test
+  void headlessAndExternalNameServices() {
+    ObjectNode headless = valid("Service");
+    set(headless, "/spec/clusterIP", "'None'");
+    set(headless, "/spec/ports", "[]");
+    assertThatCode(() -> Validator.validate(type("Service"), headless, null)).doesNotThrowAnyException();
+    ObjectNode ext = json("{'metadata':{'name':'db'},'spec':{'type':'ExternalName'}}");
+    assertThat(validationError("Service", ext, null).causes()).extracting(Cause::field).containsExactly("spec.externalName");
+  }
+
+  @Test
+  void quantities() {
+    assertThat(Quantities.parse("100m")).isEqualByComparingTo("0.1");
+    assertThat(Quantities.parse("1Gi")).isEqualByComparingTo("1073741824");
+    assertThat(Quantities.parse("1.5")).isEqualByComparingTo("1.5");
+    assertThat(Quantities.parse("1e3")).isEqualByComparingTo("1000");
+    assertThat(Quantities.parse("2k")).isEqualByComparingTo("2000");
+    assertThat(Quantities.parse("+5M")).isEqualByComparingTo("5000000");
+    for (String bad : List.of("", "abc", "1.5.2", "1Gb", "Mi", "1 Gi", "1e")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> Quantities.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+}
