@@ -1,0 +1,96 @@
+package io.keelson.agent.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.keelson.agent.driver.PodNetwork;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real network namespaces, veths and a bridge through Debian's CNI plugins (needs root). */
+class CniNetworkIT {
+
+  // a test-only range inside namespaces this test creates; the bridge is removed afterwards
+  static final String CIDR = "10.251." + (ProcessHandle.current().pid() % 200 + 20) + ".0/24";
+  @TempDir Path state;
+  CniNetwork net;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    String why = CniNetwork.missing(CniNetwork.DEFAULT_CNI_BIN);
+    if (why != null) {
+      System.out.println("SKIP CniNetworkIT: " + why);
+    }
+    assumeTrue(why == null, why);
+    net = new CniNetwork("it-node-" + ProcessHandle.current().pid(), state);
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (net != null) {
+      for (String s : net.sandboxes()) {
+        net.tearDown(s);
+      }
+      sh("ip", "link", "delete", net.bridgeName());
+    }
+  }
+
+  @Test
+  void podsReachEachOtherAndTheNode() throws Exception {
+    PodNetwork a = net.setUp("it-a", CIDR);
+    PodNetwork b = net.setUp("it-b", CIDR);
+    assertThat(a.ip()).isNotEqualTo(b.ip()).startsWith(CIDR.substring(0, CIDR.lastIndexOf('.')));
+    assertThat(a.gateway()).isEqualTo(CniNetwork.gatewayOf(CIDR));
+    assertThat(a.prefixLength()).isEqualTo(24);
+    assertThat(a.netnsPath()).exists();
+    assertThat(a.mac()).matches("([0-9a-f]{2}:){5}[0-9a-f]{2}");
+
+    assertThat(sh("ip", "netns", "exec", "keelson-it-a", "busybox", "ping", "-c", "1", "-W", "3", b.ip())).isZero();
+    assertThat(sh("ip", "netns", "exec", "keelson-it-b", "busybox", "ping", "-c", "1", "-W", "3", a.ip())).isZero();
+    assertThat(sh("busybox", "ping", "-c", "1", "-W", "3", a.ip())).as("node -> pod").isZero();
+    assertThat(sh("ip", "netns", "exec", "keelson-it-a", "busybox", "ping", "-c", "1", "-W", "3", "127.0.0.1")).as("loopback up").isZero();
+
+    // idempotent: same answer again, also from a fresh instance (agent restart)
+    assertThat(net.setUp("it-a", CIDR)).isEqualTo(a);
+    assertThat(new CniNetwork(net.nodeName(), state).get("it-a")).contains(a);
+
+    net.tearDown("it-a");
+    net.tearDown("it-a");
+    assertThat(a.netnsPath()).doesNotExist();
+    assertThat(net.get("it-a")).isEmpty();
+    // the address is free again and is handed out again
+    PodNetwork c = net.setUp("it-c", CIDR);
+    assertThat(List.of(a.ip(), CniNetwork.gatewayOf(CIDR))).doesNotContain(b.ip());
+    assertThat(c.ip()).isNotEqualTo(b.ip());
+  }
+
+  @Test
+  void tapDevicesJoinTheBridge() throws Exception {
+    net.setUp("it-pod", CIDR);
+    TapDevice tap = net.addTap("it-vm", CIDR);
+    assertThat(tap.name()).hasSizeLessThanOrEqualTo(15);
+    assertThat(Path.of("/sys/class/net", tap.name(), "master").toRealPath().getFileName().toString()).isEqualTo(net.bridgeName());
+    assertThat(tap.gateway()).isEqualTo(CniNetwork.gatewayOf(CIDR));
+    assertThat(net.addTap("it-vm", CIDR)).isEqualTo(tap);
+    net.removeTap("it-vm", CIDR);
+    net.removeTap("it-vm", CIDR);
+    assertThat(Files.exists(Path.of("/sys/class/net", tap.name()))).isFalse();
+  }
+
+  private static int sh(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    p.waitFor(30, TimeUnit.SECONDS);
+    if (p.exitValue() != 0) {
+      System.out.println(String.join(" ", cmd) + ": " + out);
+    }
+    return p.exitValue();
+  }
+}
