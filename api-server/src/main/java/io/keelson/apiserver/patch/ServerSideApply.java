@@ -159,6 +159,12 @@ public final class ServerSideApply {
       if (!ownedElsewhere && !appliedSet.hasDescendant(p)) FieldSet.remove(live, p);
     }
 
+    // Nothing to do: leave the object exactly as it was (no new resourceVersion, no new timestamp).
+    if (current != null && conflicts.isEmpty() && me != null && me.fields.paths.equals(appliedSet.paths)
+        && withoutManagedFields(live).equals(withoutManagedFields(current))
+        && Objects.equals(me.apiVersion, apiVersion)) {
+      return current.deepCopy();
+    }
     Entry mine = me;
     if (mine == null) {
       mine = new Entry(fieldManager, APPLY, apiVersion, now(), "", appliedSet, null);
@@ -170,6 +176,12 @@ public final class ServerSideApply {
     }
     writeEntries(live, entries);
     return live;
+  }
+
+  private static JsonNode withoutManagedFields(ObjectNode o) {
+    ObjectNode c = o.deepCopy();
+    if (c.get("metadata") instanceof ObjectNode m) m.remove("managedFields");
+    return c;
   }
 
   /** Merges an apply configuration into the live object, list by list as the schema says. */
@@ -310,6 +322,13 @@ public final class ServerSideApply {
       return result;
     }
 
+    // The write was a server-side apply whose result already carries this manager's Apply entry:
+    // the bookkeeping is done, attributing its changes to an Update entry as well would be wrong.
+    if (writerChangedThem) {
+      JsonNode applyNow = findEntry(sentMf, manager, APPLY, sub);
+      if (applyNow != null && !applyNow.equals(findEntry(oldMf, manager, APPLY, sub))) return result;
+    }
+
     FieldSet now = FieldSet.of(type, result, scope, true);
     FieldSet before = old == null ? new FieldSet() : FieldSet.of(type, old, scope, true);
     FieldSet changed = new FieldSet();
@@ -323,6 +342,9 @@ public final class ServerSideApply {
       boolean container = b != null && b.isObject() && !b.isEmpty();
       if (!container && !Values.same(a, b)) changed.paths.add(p);
     }
+    // Fields this manager owns through its own apply stay owned that way.
+    entries.stream().filter(e -> e.is(manager, APPLY, sub)).findFirst()
+        .ifPresent(applier -> changed.paths.removeIf(applier.fields.paths::contains));
     for (Entry e : entries) {
       if (!e.subresource.equals(sub)) {
         // Entries of the other scope keep their fields unless those fields disappeared.
@@ -346,6 +368,17 @@ public final class ServerSideApply {
   }
 
   // ------------------------------------------------------------------ managedFields I/O
+
+  private static JsonNode findEntry(JsonNode managedFields, String manager, String operation, String subresource) {
+    if (managedFields == null) return null;
+    for (JsonNode m : managedFields) {
+      if (manager.equals(m.path("manager").asString("")) && operation.equals(m.path("operation").asString(""))
+          && subresource.equals(m.path("subresource").asString(""))) {
+        return m;
+      }
+    }
+    return null;
+  }
 
   private static List<Entry> readEntries(JsonNode obj) {
     List<Entry> out = new ArrayList<>();

@@ -257,4 +257,36 @@ class ServerSideApplyTest {
         List.of("f:spec", "f:containers", "k:{\"name\":\"a\"}"));
     assertThat(set.encode()).isEqualTo(fields);
   }
+
+  /** The REST pipeline: apply, then defaulting, then recordUpdate by the same manager, as the store does. */
+  static ObjectNode store(ResourceType type, ObjectNode current, ObjectNode next, String manager) {
+    ObjectNode o = next.deepCopy();
+    io.keelson.apiserver.admission.Defaulter.applyDefaults(type, o);
+    return ServerSideApply.recordUpdate(type, current, o, manager, "Update");
+  }
+
+  @Test
+  void applyThroughTheStorePipelineKeepsOwnershipWithTheApplier() {
+    ObjectNode created = store(DEPLOYMENTS, null, ServerSideApply.apply(DEPLOYMENTS, null, deployment("nginx:1.25", ""), "kubectl", false),
+        "kubectl");
+    assertThat(created.at("/metadata/managedFields")).hasSize(1);
+    assertThat(entry(created, "kubectl", "Apply")).isNotNull();
+    assertThat(created.at("/spec/replicas").intValue()).isEqualTo(1); // defaulted, owned by nobody
+    ObjectNode scaledConfig = deployment("nginx:1.25", "");
+    ((ObjectNode) scaledConfig.get("spec")).put("replicas", 3);
+    ObjectNode scaled = store(DEPLOYMENTS, created, ServerSideApply.apply(DEPLOYMENTS, created, scaledConfig, "kubectl", false), "kubectl");
+    assertThat(scaled.at("/spec/replicas").intValue()).isEqualTo(3);
+    assertThat(scaled.at("/metadata/managedFields")).hasSize(1);
+    assertThat(entry(scaled, "kubectl", "Apply").toString()).contains("f:replicas");
+    // applying the same configuration again changes nothing at all
+    ObjectNode again = ServerSideApply.apply(DEPLOYMENTS, scaled, scaledConfig, "kubectl", false);
+    assertThat(again).isEqualTo(scaled);
+    assertThat(store(DEPLOYMENTS, scaled, again, "kubectl")).isEqualTo(scaled);
+    // a kubectl scale by another manager then conflicts with the applier's next apply
+    ObjectNode bySomeoneElse = scaled.deepCopy();
+    ((ObjectNode) bySomeoneElse.get("spec")).put("replicas", 5);
+    ObjectNode afterScale = store(DEPLOYMENTS, scaled, bySomeoneElse, "kubectl-scale");
+    StatusException e = conflict(() -> ServerSideApply.apply(DEPLOYMENTS, afterScale, scaledConfig, "kubectl", false));
+    assertThat(e.getMessage()).isEqualTo("Apply failed with 1 conflict: conflict with \"kubectl-scale\" using apps/v1: .spec.replicas");
+  }
 }
