@@ -43,7 +43,7 @@ final class StrategicMergePatch {
       String d = directive.isString() ? directive.stringValue() : String.valueOf(directive);
       switch (d) {
         case "delete":
-          return null;
+          return NODES.objectNode(); // Kubernetes leaves an empty map, it does not remove the key
         case "replace":
           ObjectNode replaced = patch.deepCopy();
           replaced.remove(PATCH);
@@ -66,8 +66,8 @@ final class StrategicMergePatch {
       }
       for (String k : patch.propertyNames()) {
         if (!k.startsWith("$") && !keep.contains(k) && !patch.get(k).isNull()) {
-          throw new StatusException(422, "Invalid", "the patch has field \"" + k + "\" at " + path(path)
-              + " that is not in $retainKeys " + retain, null, null, List.of());
+          throw StatusException.badRequest("invalid patch format of retainKeys: field \"" + k + "\" at " + path(path)
+              + " is not in $retainKeys " + retain);
         }
       }
       original.properties().removeIf(e -> !keep.contains(e.getKey()));
@@ -150,12 +150,16 @@ final class StrategicMergePatch {
         if (objects) return replaceList(type, patch, path);
         ArrayNode merged = original.deepCopy();
         for (JsonNode item : patch) if (!containsValue(merged, item)) merged.add(item.deepCopy());
-        return order == null ? merged : reorder(strategy, original, merged, (ArrayNode) order, path);
+        return reorder(strategy, original, merged, order == null ? patch : (ArrayNode) order, path);
       }
       case MAP -> {
         if (!objects) return replaceList(type, patch, path);
         ArrayNode merged = original.deepCopy();
+        ArrayNode patchItems = NODES.arrayNode();
         for (JsonNode item : patch) {
+          if (item.isObject() && "merge".equals(text(item.get(PATCH)))) {
+            throw StatusException.badRequest("merging lists cannot yet be specified in the patch (" + path(path) + ")");
+          }
           if (!item.isObject()) {
             throw StatusException.badRequest("a list item of " + path(path) + " is not an object: " + item);
           }
@@ -167,9 +171,11 @@ final class StrategicMergePatch {
           int at = indexOfKey(merged, strategy.mergeKey(), key);
           String d = text(item.get(PATCH));
           if ("delete".equals(d)) {
-            if (at >= 0) merged.remove(at);
+            while ((at = indexOfKey(merged, strategy.mergeKey(), key)) >= 0) merged.remove(at);
             continue;
           }
+          if (d != null) throw StatusException.badRequest("unknown patch type: " + d + " in list item " + item + " of " + path(path));
+          patchItems.add(item);
           if (at >= 0) {
             ObjectNode m = mergeMap(type, (ObjectNode) merged.get(at), (ObjectNode) item, path);
             if (m == null) merged.remove(at);
@@ -179,7 +185,7 @@ final class StrategicMergePatch {
             if (m != null) merged.add(m);
           }
         }
-        return order == null ? merged : reorder(strategy, original, merged, (ArrayNode) order, path);
+        return reorder(strategy, original, merged, order == null ? patchItems : (ArrayNode) order, path);
       }
       default -> {
         return replaceList(type, patch, path);
@@ -201,8 +207,10 @@ final class StrategicMergePatch {
   }
 
   /**
-   * Orders {@code merged} as {@code $setElementOrder} says; items the patch did not mention (they
-   * exist only on the server) keep their place relative to their neighbours in {@code original}.
+   * Orders a merged list as Kubernetes does: items named in {@code order} (the patch list, or
+   * {@code $setElementOrder}) come in that order; items only on the server keep their live order and
+   * are interleaved before a patch item only when both were in the live list and the server item came
+   * first there.
    */
   private static ArrayNode reorder(ListStrategy strategy, ArrayNode original, ArrayNode merged, ArrayNode order,
       List<String> path) {
@@ -215,27 +223,27 @@ final class StrategicMergePatch {
       }
       rank.putIfAbsent(canonical(k), rank.size());
     }
-    List<JsonNode> listed = new ArrayList<>();
-    List<JsonNode> others = new ArrayList<>();
+    List<JsonNode> patchItems = new ArrayList<>();
+    List<JsonNode> serverOnly = new ArrayList<>();
     for (JsonNode item : merged) {
-      if (rank.containsKey(identity(strategy, item))) listed.add(item);
-      else others.add(item);
+      if (rank.containsKey(identity(strategy, item))) patchItems.add(item);
+      else serverOnly.add(item);
     }
-    listed.sort((a, b) -> Integer.compare(rank.get(identity(strategy, a)), rank.get(identity(strategy, b))));
-    Map<String, Integer> originalIndex = new LinkedHashMap<>();
-    for (int i = 0; i < original.size(); i++) originalIndex.putIfAbsent(identity(strategy, original.get(i)), i);
+    patchItems.sort((a, b) -> Integer.compare(rank.get(identity(strategy, a)), rank.get(identity(strategy, b))));
+    Map<String, Integer> live = new LinkedHashMap<>();
+    for (int i = 0; i < original.size(); i++) live.putIfAbsent(identity(strategy, original.get(i)), i);
     ArrayNode out = NODES.arrayNode();
-    int a = 0;
-    int b = 0;
-    while (a < listed.size() || b < others.size()) {
-      if (a == listed.size()) {
-        out.add(others.get(b++));
-      } else if (b == others.size()) {
-        out.add(listed.get(a++));
+    int s = 0;
+    int p = 0;
+    while (s < serverOnly.size() || p < patchItems.size()) {
+      if (p == patchItems.size()) {
+        out.add(serverOnly.get(s++));
+      } else if (s == serverOnly.size()) {
+        out.add(patchItems.get(p++));
       } else {
-        int ia = originalIndex.getOrDefault(identity(strategy, listed.get(a)), Integer.MAX_VALUE);
-        int ib = originalIndex.getOrDefault(identity(strategy, others.get(b)), Integer.MAX_VALUE);
-        out.add(ib < ia ? others.get(b++) : listed.get(a++));
+        Integer ls = live.get(identity(strategy, serverOnly.get(s)));
+        Integer lp = live.get(identity(strategy, patchItems.get(p)));
+        out.add(ls != null && lp != null && ls < lp ? serverOnly.get(s++) : patchItems.get(p++));
       }
     }
     return out;

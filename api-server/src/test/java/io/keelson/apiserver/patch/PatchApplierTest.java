@@ -86,7 +86,7 @@ class PatchApplierTest {
         Arguments.of("container port merged by containerPort",
             "{'spec':{'template':{'spec':{'containers':[{'name':'web','ports':[{'containerPort':8080}]}]}}}}",
             "/spec/template/spec/containers/0/ports",
-            "[{'containerPort':80,'protocol':'TCP'},{'containerPort':443,'protocol':'TCP'},{'containerPort':8080}]"),
+            "[{'containerPort':8080},{'containerPort':80,'protocol':'TCP'},{'containerPort':443,'protocol':'TCP'}]"),
         Arguments.of("container port deleted by containerPort",
             "{'spec':{'template':{'spec':{'containers':[{'name':'web','ports':[{'containerPort':443,'$patch':'delete'}]}]}}}}",
             "/spec/template/spec/containers/0/ports", "[{'containerPort':80,'protocol':'TCP'}]"),
@@ -97,7 +97,9 @@ class PatchApplierTest {
             "{'spec':{'template':{'spec':{'tolerations':[{'key':'other','operator':'Exists'}]}}}}",
             "/spec/template/spec/tolerations", "[{'key':'other','operator':'Exists'}]"),
         Arguments.of("finalizers merge as a set",
-            "{'metadata':{'finalizers':['b.io/y','a.io/x']}}", "/metadata/finalizers", "['a.io/x','b.io/y']"),
+            "{'metadata':{'finalizers':['b.io/y','a.io/x']}}", "/metadata/finalizers", "['b.io/y','a.io/x']"),
+        Arguments.of("finalizer added keeps the existing one (new items go first, as in Kubernetes)",
+            "{'metadata':{'finalizers':['c.io/z']}}", "/metadata/finalizers", "['c.io/z','a.io/x']"),
         Arguments.of("$deleteFromPrimitiveList removes a finalizer",
             "{'metadata':{'$deleteFromPrimitiveList/finalizers':['a.io/x']}}", "/metadata/finalizers", "[]"),
         Arguments.of("volumeMount merged by mountPath",
@@ -111,8 +113,8 @@ class PatchApplierTest {
             "/spec/template/spec/containers", "[{'name':'only','image':'x'}]"),
         Arguments.of("$patch: replace on a map",
             "{'metadata':{'labels':{'$patch':'replace','only':'1'}}}", "/metadata/labels", "{'only':'1'}"),
-        Arguments.of("$patch: delete on a map",
-            "{'spec':{'strategy':{'$patch':'delete'}}}", "/spec/strategy", null),
+        Arguments.of("$patch: delete on a map leaves it empty, as Kubernetes does",
+            "{'spec':{'strategy':{'$patch':'delete'}}}", "/spec/strategy", "{}"),
         Arguments.of("conditions merged by type",
             "{'status':{'conditions':[{'type':'Available','status':'False','reason':'MinimumReplicasUnavailable'}]}}",
             "/status/conditions",
@@ -171,7 +173,7 @@ class PatchApplierTest {
     ObjectNode pod = json("{'metadata':{'name':'p','ownerReferences':[{'uid':'1','name':'a'},{'uid':'2','name':'b'}]}}");
     ObjectNode out = PatchApplier.apply("application/strategic-merge-patch+json", pod,
         bytes("{'metadata':{'ownerReferences':[{'uid':'2','$patch':'delete'},{'uid':'3','name':'c'}]}}"), PODS);
-    assertThat(out.at("/metadata/ownerReferences").findValuesAsString("uid")).containsExactly("1", "3");
+    assertThat(out.at("/metadata/ownerReferences").findValuesAsString("uid")).containsExactly("3", "1");
   }
 
   static Stream<Arguments> badStrategicPatches() {
@@ -182,7 +184,8 @@ class PatchApplierTest {
         Arguments.of("{'spec':{'template':{'spec':{'containers':[{'image':'x'}]}}}}", 400,
             "does not contain declared merge key: name"),
         Arguments.of("{'spec':{'$retainKeys':'type'}}", 400, "$retainKeys"),
-        Arguments.of("{'spec':{'strategy':{'$retainKeys':['type'],'rollingUpdate':{'maxSurge':1}}}}", 422, "not in $retainKeys"),
+        Arguments.of("{'spec':{'strategy':{'$retainKeys':['type'],'rollingUpdate':{'maxSurge':1}}}}", 400, "invalid patch format of retainKeys"),
+        Arguments.of("{'spec':{'template':{'spec':{'containers':[{'name':'web','$patch':'merge'}]}}}}", 400, "merging lists cannot yet be specified"),
         Arguments.of("{'spec':{'$bogus':1}}", 400, "unknown patch directive $bogus"),
         Arguments.of("", 400, "empty"));
   }
@@ -283,5 +286,28 @@ class PatchApplierTest {
           assertThat(e.code()).isEqualTo(415);
           assertThat(e.reason()).isEqualTo("UnsupportedMediaType");
         });
+  }
+
+  static Stream<Arguments> listOrder() {
+    return Stream.of(
+        // patch order wins for the items it names; server-only items stay where they were
+        Arguments.of("[{'name':'c','image':'C'},{'name':'a','image':'A'}]", null, "b,c,a"),
+        // a new item without $setElementOrder goes first: Kubernetes' mergeSortedSlice prefers patch items
+        Arguments.of("[{'name':'d','image':'D'}]", null, "d,a,b,c"),
+        Arguments.of("[{'name':'d','image':'D'}]", "[{'name':'a'},{'name':'b'},{'name':'c'},{'name':'d'}]", "a,b,c,d"),
+        Arguments.of("[{'name':'d','image':'D'}]", "[{'name':'d'},{'name':'a'},{'name':'b'},{'name':'c'}]", "d,a,b,c"),
+        Arguments.of("[{'name':'b','image':'B2'}]", "[{'name':'c'},{'name':'b'},{'name':'a'}]", "c,b,a"),
+        Arguments.of("[{'name':'b','$patch':'delete'}]", "[{'name':'a'},{'name':'c'}]", "a,c"));
+  }
+
+  @ParameterizedTest(name = "{0} {1} -> {2}")
+  @MethodSource("listOrder")
+  void listOrderFollowsKubernetes(String containers, String order, String expected) {
+    ObjectNode pod = json("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p'},'spec':{'containers':["
+        + "{'name':'a','image':'A'},{'name':'b','image':'B'},{'name':'c','image':'C'}]}}");
+    String patch = "{'spec':{" + (order == null ? "" : "'$setElementOrder/containers':" + order + ",") + "'containers':" + containers + "}}";
+    ObjectNode out = PatchApplier.apply("application/strategic-merge-patch+json", pod, bytes(patch), PODS);
+    assertThat(String.join(",", out.at("/spec/containers").valueStream().map(c -> c.get("name").stringValue()).toList()))
+        .isEqualTo(expected);
   }
 }
