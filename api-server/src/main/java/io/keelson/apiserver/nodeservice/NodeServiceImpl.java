@@ -1,0 +1,458 @@
+package io.keelson.apiserver.nodeservice;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.keelson.apiserver.registry.DeleteOptions;
+import io.keelson.apiserver.registry.ResourceService;
+import io.keelson.apiserver.registry.WriteOptions;
+import io.keelson.apiserver.resource.ResourceRegistry;
+import io.keelson.apiserver.resource.ResourceType;
+import io.keelson.apiserver.status.StatusException;
+import io.keelson.apiserver.storage.ObjectCodec;
+import io.keelson.apiserver.watch.WatchCache;
+import io.keelson.apiserver.watch.WatchEvent;
+import io.keelson.apiserver.watch.Watcher;
+import io.keelson.proto.node.v1.ConfirmPodTerminationRequest;
+import io.keelson.proto.node.v1.ConfirmPodTerminationResponse;
+import io.keelson.proto.node.v1.NodeServiceGrpc;
+import io.keelson.proto.node.v1.PodAssignment;
+import io.keelson.proto.node.v1.PodStatusUpdate;
+import io.keelson.proto.node.v1.RegisterNodeRequest;
+import io.keelson.proto.node.v1.RegisterNodeResponse;
+import io.keelson.proto.node.v1.RenewLeaseRequest;
+import io.keelson.proto.node.v1.RenewLeaseResponse;
+import io.keelson.proto.node.v1.ReportPodStatusRequest;
+import io.keelson.proto.node.v1.ReportPodStatusResponse;
+import io.keelson.proto.node.v1.UpdateNodeStatusRequest;
+import io.keelson.proto.node.v1.UpdateNodeStatusResponse;
+import io.keelson.proto.node.v1.WatchPodAssignmentsRequest;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The api-server side of the node protocol (see node.proto): Node registration with pod CIDR
+ * allocation, Leases, the per-node pod assignment stream (snapshot, SYNCED, changes — served from
+ * the watch cache, so thousands of agents never touch etcd), batched pod status writes and the end
+ * of graceful pod deletion. Every write goes through {@link ResourceService}.
+ */
+public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(NodeServiceImpl.class);
+  private static final String MANAGER = "keelson-agent";
+  private static final DateTimeFormatter MICRO_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
+
+  private final ResourceService resources;
+  private final AgentDirectory agents;
+  private final PodCidrAllocator cidrs = new PodCidrAllocator();
+  private final ResourceType nodes = type("", "v1", "nodes");
+  private final ResourceType pods = type("", "v1", "pods");
+  private final ResourceType leases = type("coordination.k8s.io", "v1", "leases");
+  private final ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
+  /** Bounds concurrent etcd writes of status batches across all agents. */
+  private final Semaphore writeSlots = new Semaphore(64);
+
+  public NodeServiceImpl(ResourceService resources, AgentDirectory agents) {
+    this.resources = resources;
+    this.agents = agents;
+  }
+
+  private static ResourceType type(String group, String version, String resource) {
+    return ResourceRegistry.find(group, version, resource).orElseThrow();
+  }
+
+  private static Status toStatus(RuntimeException e) {
+    if (e instanceof StatusException se) {
+      Status s = switch (se.code()) {
+        case 400, 422 -> Status.INVALID_ARGUMENT;
+        case 401 -> Status.UNAUTHENTICATED;
+        case 403 -> Status.PERMISSION_DENIED;
+        case 404 -> Status.NOT_FOUND;
+        case 409 -> Status.ABORTED;
+        case 410 -> Status.OUT_OF_RANGE;
+        case 429, 503 -> Status.UNAVAILABLE;
+        default -> Status.INTERNAL;
+      };
+      return s.withDescription(se.getMessage());
+    }
+    return Status.INTERNAL.withDescription(e.toString());
+  }
+
+  // ------------------------------------------------------------------------------------ nodes
+
+  @Override
+  public void registerNode(RegisterNodeRequest req, StreamObserver<RegisterNodeResponse> out) {
+    try {
+      ObjectNode node = (ObjectNode) ObjectCodec.JSON.readTree(req.getNodeJson().toStringUtf8());
+      String name = node.path("metadata").path("name").asString("");
+      if (name.isEmpty()) {
+        throw StatusException.badRequest("node has no metadata.name");
+      }
+      ObjectNode stored = register(name, node);
+      agents.register(name, req.getAgentToken());
+      out.onNext(RegisterNodeResponse.newBuilder()
+          .setNodeJson(ByteString.copyFrom(ObjectCodec.JSON.writeValueAsBytes(stored))).build());
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      log.warn("RegisterNode failed: {}", e.toString());
+      out.onError(toStatus(e).asRuntimeException());
+    }
+  }
+
+  private ObjectNode register(String name, ObjectNode node) {
+    boolean hollow = "true".equals(node.path("metadata").path("labels").path("keelson.io/hollow").asString(""));
+    ObjectNode current = resources.cached(nodes, null, name);
+    if (current == null) {
+      ObjectNode create = node.deepCopy();
+      create.put("apiVersion", "v1");
+      create.put("kind", "Node");
+      ObjectNode spec = create.has("spec") && create.get("spec").isObject() ? (ObjectNode) create.get("spec") : create.putObject("spec");
+      // hollow nodes run nothing: they need no share of the 256 real /24s
+      String cidr = hollow ? null : cidrs.allocate(usedCidrs());
+      if (cidr != null) {
+        spec.put("podCIDR", cidr);
+        spec.putArray("podCIDRs").add(cidr);
+      }
+      ObjectNode status = create.has("status") ? (ObjectNode) create.get("status").deepCopy() : null;
+      ObjectNode created;
+      try {
+        created = resources.create(nodes, null, create, WriteOptions.manager(MANAGER));
+      } catch (StatusException e) {
+        if (e.code() != 409) {
+          throw e;
+        }
+        if (cidr != null) {
+          cidrs.release(cidr);
+        }
+        return register(name, node); // raced with another registration: update instead
+      }
+      if (status != null && !created.has("status") || status != null && !created.get("status").equals(status)) {
+        created = resources.mutate(nodes, null, name, WriteOptions.manager(MANAGER).withSubresource("status"), o -> {
+          o.set("status", status);
+          return o;
+        });
+      }
+      log.info("node {} registered (podCIDR {})", name, cidr);
+      return created;
+    }
+    // re-registration: the agent owns its labels and status; users' labels, taints and spec stay
+    JsonNode labels = node.path("metadata").path("labels");
+    ObjectNode updated = resources.mutate(nodes, null, name, WriteOptions.manager(MANAGER), o -> {
+      ObjectNode md = ResourceService.metadata(o);
+      ObjectNode l = md.has("labels") && md.get("labels").isObject() ? (ObjectNode) md.get("labels") : md.putObject("labels");
+      if (labels.isObject()) {
+        labels.properties().forEach(e -> l.set(e.getKey(), e.getValue()));
+      }
+      ObjectNode spec = o.has("spec") && o.get("spec").isObject() ? (ObjectNode) o.get("spec") : o.putObject("spec");
+      if (!hollow && !spec.hasNonNull("podCIDR")) {
+        String cidr = cidrs.allocate(usedCidrs());
+        if (cidr != null) {
+          spec.put("podCIDR", cidr);
+          spec.putArray("podCIDRs").add(cidr);
+        }
+      }
+      return o;
+    });
+    if (node.has("status")) {
+      JsonNode status = node.get("status");
+      updated = resources.mutate(nodes, null, name, WriteOptions.manager(MANAGER).withSubresource("status"), o -> {
+        ObjectNode st = o.has("status") && o.get("status").isObject() ? (ObjectNode) o.get("status") : o.putObject("status");
+        status.properties().forEach(e -> st.set(e.getKey(), e.getValue()));
+        return o;
+      });
+    }
+    return updated;
+  }
+
+  private List<String> usedCidrs() {
+    List<String> used = new ArrayList<>();
+    WatchCache cache = resources.cache(nodes);
+    for (ObjectNode n : cache.snapshot(null, o -> true).objects()) {
+      String c = n.path("spec").path("podCIDR").asString("");
+      if (!c.isEmpty()) {
+        used.add(c);
+      }
+    }
+    return used;
+  }
+
+  @Override
+  public void updateNodeStatus(UpdateNodeStatusRequest req, StreamObserver<UpdateNodeStatusResponse> out) {
+    try {
+      JsonNode status = ObjectCodec.JSON.readTree(req.getStatusJson().toStringUtf8());
+      resources.mutate(nodes, null, req.getNodeName(), WriteOptions.manager(MANAGER).withSubresource("status"), o -> {
+        ObjectNode st = o.has("status") && o.get("status").isObject() ? (ObjectNode) o.get("status") : o.putObject("status");
+        status.properties().forEach(e -> st.set(e.getKey(), e.getValue()));
+        return o;
+      });
+      out.onNext(UpdateNodeStatusResponse.getDefaultInstance());
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(toStatus(e).asRuntimeException());
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ leases
+
+  @Override
+  public void renewLease(RenewLeaseRequest req, StreamObserver<RenewLeaseResponse> out) {
+    RenewLeaseResponse.Builder resp = RenewLeaseResponse.newBuilder();
+    String now = MICRO_TIME.format(Instant.now());
+    int duration = req.getLeaseDurationSeconds() > 0 ? req.getLeaseDurationSeconds() : 40;
+    List<Future<?>> work = new ArrayList<>();
+    List<String> unknown = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (String name : req.getNodeNamesList()) {
+      work.add(writers.submit(() -> {
+        try {
+          writeSlots.acquire();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        try {
+          ObjectNode node = resources.cached(nodes, null, name);
+          if (node == null) {
+            unknown.add(name);
+            return;
+          }
+          renew(name, node, now, duration);
+        } catch (RuntimeException e) {
+          log.warn("renewing lease of {} failed: {}", name, e.toString());
+        } finally {
+          writeSlots.release();
+        }
+      }));
+    }
+    for (Future<?> f : work) {
+      try {
+        f.get();
+      } catch (Exception e) {
+        // logged above
+      }
+    }
+    resp.addAllUnknownNodes(unknown);
+    out.onNext(resp.build());
+    out.onCompleted();
+  }
+
+  private void renew(String name, ObjectNode node, String now, int duration) {
+    try {
+      resources.mutate(leases, "kube-node-lease", name, WriteOptions.manager(MANAGER), o -> {
+        ObjectNode spec = o.has("spec") && o.get("spec").isObject() ? (ObjectNode) o.get("spec") : o.putObject("spec");
+        spec.put("holderIdentity", name);
+        spec.put("leaseDurationSeconds", duration);
+        spec.put("renewTime", now);
+        return o;
+      });
+    } catch (StatusException e) {
+      if (e.code() != 404) {
+        throw e;
+      }
+      ObjectNode lease = ObjectCodec.JSON.createObjectNode();
+      lease.put("apiVersion", "coordination.k8s.io/v1");
+      lease.put("kind", "Lease");
+      ObjectNode md = lease.putObject("metadata");
+      md.put("name", name);
+      md.put("namespace", "kube-node-lease");
+      ObjectNode owner = md.putArray("ownerReferences").addObject();
+      owner.put("apiVersion", "v1");
+      owner.put("kind", "Node");
+      owner.put("name", name);
+      owner.put("uid", node.path("metadata").path("uid").asString(""));
+      ObjectNode spec = lease.putObject("spec");
+      spec.put("holderIdentity", name);
+      spec.put("leaseDurationSeconds", duration);
+      spec.put("renewTime", now);
+      try {
+        resources.create(leases, "kube-node-lease", lease, WriteOptions.manager(MANAGER));
+      } catch (StatusException c) {
+        if (c.code() != 409) {
+          throw c;
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ pods
+
+  @Override
+  public void watchPodAssignments(WatchPodAssignmentsRequest req, StreamObserver<PodAssignment> out) {
+    ServerCallStreamObserver<PodAssignment> call = (ServerCallStreamObserver<PodAssignment>) out;
+    Set<String> names = new HashSet<>(req.getNodeNamesList());
+    WatchCache cache = resources.cache(pods);
+    java.util.function.Predicate<ObjectNode> mine = o -> names.contains(o.path("spec").path("nodeName").asString(""));
+    Thread.ofVirtual().name("pod-assignments").start(() -> {
+      Watcher watcher = null;
+      try {
+        if (!cache.waitFor(0, 10_000)) {
+          throw StatusException.unavailable("the pod watch cache is not ready yet");
+        }
+        WatchCache.Snapshot snap = cache.snapshot(pods.keyPrefix(), mine);
+        watcher = cache.watch(Math.max(1, snap.revision()), mine, 200_000);
+        Watcher w = watcher;
+        call.setOnCancelHandler(w::close);
+        for (ObjectNode pod : snap.objects()) {
+          send(call, PodAssignment.Type.ADDED, pod);
+        }
+        synchronized (call) {
+          call.onNext(PodAssignment.newBuilder().setType(PodAssignment.Type.SYNCED)
+              .setResourceVersion(Long.toString(snap.revision())).build());
+        }
+        while (!call.isCancelled()) {
+          WatchEvent ev = w.poll(30_000);
+          if (ev == null) {
+            continue;
+          }
+          if (Watcher.isEnd(ev)) {
+            break; // e.g. fell behind: the agent reconnects and gets a fresh snapshot
+          }
+          switch (ev.type()) {
+            case ADDED -> send(call, PodAssignment.Type.ADDED, ev.object());
+            case MODIFIED -> send(call, PodAssignment.Type.MODIFIED, ev.object());
+            case DELETED -> send(call, PodAssignment.Type.DELETED, ev.object());
+            default -> {}
+          }
+        }
+        if (!call.isCancelled()) {
+          call.onCompleted();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        if (!call.isCancelled()) {
+          call.onError(toStatus(e).asRuntimeException());
+        }
+      } finally {
+        if (watcher != null) {
+          watcher.close();
+        }
+      }
+    });
+  }
+
+  private static void send(ServerCallStreamObserver<PodAssignment> call, PodAssignment.Type type, ObjectNode pod) {
+    PodAssignment a = PodAssignment.newBuilder()
+        .setType(type)
+        .setNodeName(pod.path("spec").path("nodeName").asString(""))
+        .setPodJson(ByteString.copyFrom(ObjectCodec.JSON.writeValueAsBytes(pod)))
+        .setResourceVersion(pod.path("metadata").path("resourceVersion").asString(""))
+        .build();
+    synchronized (call) {
+      call.onNext(a);
+    }
+  }
+
+  @Override
+  public StreamObserver<ReportPodStatusRequest> reportPodStatus(StreamObserver<ReportPodStatusResponse> out) {
+    AtomicLong applied = new AtomicLong();
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(ReportPodStatusRequest batch) {
+        List<Future<?>> work = new ArrayList<>();
+        for (PodStatusUpdate u : batch.getUpdatesList()) {
+          work.add(writers.submit(() -> {
+            try {
+              writeSlots.acquire();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return;
+            }
+            try {
+              if (writeStatus(u)) {
+                applied.incrementAndGet();
+              }
+            } catch (RuntimeException e) {
+              log.warn("status of pod {}/{} not written: {}", u.getNamespace(), u.getName(), e.toString());
+            } finally {
+              writeSlots.release();
+            }
+          }));
+        }
+        // the batch is done before the next one is read, which keeps a pod's updates in order
+        for (Future<?> f : work) {
+          try {
+            f.get();
+          } catch (Exception e) {
+            // logged above
+          }
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        // the agent went away; it resends everything on its next stream
+      }
+
+      @Override
+      public void onCompleted() {
+        out.onNext(ReportPodStatusResponse.newBuilder().setApplied(applied.get()).build());
+        out.onCompleted();
+      }
+    };
+  }
+
+  private boolean writeStatus(PodStatusUpdate u) {
+    ObjectNode cached = resources.cached(pods, u.getNamespace(), u.getName());
+    if (cached == null || !u.getUid().equals(cached.path("metadata").path("uid").asString(""))) {
+      return false;
+    }
+    JsonNode status = ObjectCodec.JSON.readTree(u.getStatusJson().toStringUtf8());
+    if (status.equals(cached.get("status"))) {
+      return false;
+    }
+    try {
+      resources.mutate(pods, u.getNamespace(), u.getName(), WriteOptions.manager(MANAGER).withSubresource("status"), o -> {
+        if (!u.getUid().equals(o.path("metadata").path("uid").asString(""))) {
+          return o;
+        }
+        JsonNode st = status.deepCopy();
+        // keep what others own in status (the scheduler's nominatedNodeName, resize, ...)
+        JsonNode old = o.get("status");
+        if (st instanceof ObjectNode && old != null && old.has("nominatedNodeName") && !st.has("nominatedNodeName")) {
+          ((ObjectNode) st).set("nominatedNodeName", old.get("nominatedNodeName"));
+        }
+        o.set("status", st);
+        return o;
+      });
+      return true;
+    } catch (StatusException e) {
+      if (e.code() == 404) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void confirmPodTermination(ConfirmPodTerminationRequest req, StreamObserver<ConfirmPodTerminationResponse> out) {
+    try {
+      resources.delete(pods, req.getNamespace(), req.getName(),
+          new DeleteOptions(0L, null, req.getUid().isEmpty() ? null : req.getUid(), null, false));
+    } catch (StatusException e) {
+      if (e.code() != 404 && e.code() != 409) {
+        out.onError(toStatus(e).asRuntimeException());
+        return;
+      }
+    } catch (RuntimeException e) {
+      out.onError(toStatus(e).asRuntimeException());
+      return;
+    }
+    out.onNext(ConfirmPodTerminationResponse.getDefaultInstance());
+    out.onCompleted();
+  }
+}
