@@ -1,0 +1,599 @@
+package io.keelson.agent.driver.runc;
+
+import io.keelson.agent.driver.DriverCapabilities;
+import io.keelson.agent.driver.DriverException;
+import io.keelson.agent.driver.ExecSession;
+import io.keelson.agent.driver.ExitResult;
+import io.keelson.agent.driver.Fingerprint;
+import io.keelson.agent.driver.SandboxConfig;
+import io.keelson.agent.driver.SandboxHandle;
+import io.keelson.agent.driver.TaskConfig;
+import io.keelson.agent.driver.TaskHandle;
+import io.keelson.agent.driver.TaskStats;
+import io.keelson.agent.driver.TaskStatus;
+import io.keelson.agent.driver.WorkloadDriver;
+import io.keelson.agent.image.RootfsMounter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Runs pods as runc containers, without a shim daemon.
+ *
+ * <p>A <b>sandbox</b> is what the pod's containers share: the network namespace set up by the CNI
+ * component, an IPC namespace kept alive by a bind mount (no pause process), a tmpfs for
+ * {@code /dev/shm}, and a parent cgroup {@code /keelson/<sandboxId>}. A <b>task</b> is one runc
+ * container whose bundle lives in {@code <stateDir>/tasks/<taskId>} with an overlayfs rootfs over
+ * the image's shared rootfs.
+ *
+ * <p>Each container is started by a tiny perl monitor ({@code monitor.pl}, one per container,
+ * detached with setsid and made child subreaper): it runs {@code runc run --detach}, so the
+ * container becomes its child, writes stdout/stderr to the log in the CRI format, and leaves the
+ * exit status (with OOM kills from the memory cgroup) in {@code exit.json}. The agent is nobody's
+ * parent, so a killed agent leaves containers, logs and exit codes intact; {@link #recoverTask}
+ * picks them up again from the persisted driver state.
+ */
+public final class RuncDriver implements WorkloadDriver {
+
+  public static final String NAME = "runc";
+  public static final String RUNTIME_LABEL = "keelson.io/runtime.runc";
+  private static final Logger log = LoggerFactory.getLogger(RuncDriver.class);
+  private static final Path PERL = Path.of("/usr/bin/perl");
+
+  private final Path stateDir;
+  private final Runc runc;
+  private final Cgroups cgroups;
+  private final RootfsMounter mounter;
+  private final Path monitor;
+  private final JsonMapper json = JsonMapper.builder().build();
+  private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+  private final Map<String, Task> tasks = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService watcher;
+  private final AtomicLong ticks = new AtomicLong();
+
+  /** What the pod's containers share. */
+  record Sandbox(String id, String hostname, Path netns, Path ipc, Path shm, Path dir, String cgroupParent) {}
+
+  /** A tracked container; {@code exit} completes once monitor.pl has recorded the exit status. */
+  static final class Task {
+    final String id;
+    final String sandboxId;
+    final Path bundle;
+    final String cgroupsPath;
+    final Instant startedAt;
+    final long pid;
+    final CompletableFuture<ExitResult> exit = new CompletableFuture<>();
+
+    Task(String id, String sandboxId, Path bundle, String cgroupsPath, Instant startedAt, long pid) {
+      this.id = id;
+      this.sandboxId = sandboxId;
+      this.bundle = bundle;
+      this.cgroupsPath = cgroupsPath;
+      this.startedAt = startedAt;
+      this.pid = pid;
+    }
+
+    Path exitFile() {
+      return bundle.resolve("exit.json");
+    }
+  }
+
+  /** A driver keeping its state (bundles, runc state) under {@code stateDir}, e.g. {@code <agent-state>/runc}. */
+  public RuncDriver(Path stateDir) throws IOException {
+    this(stateDir, Path.of("/usr/sbin/runc"), Cgroups.host(), null);
+  }
+
+  public RuncDriver(Path stateDir, Path runcBinary, Cgroups cgroups, RootfsMounter mounter) throws IOException {
+    this.stateDir = stateDir.toAbsolutePath();
+    Files.createDirectories(this.stateDir.resolve("tasks"));
+    Files.createDirectories(this.stateDir.resolve("runc"));
+    this.runc = new Runc(runcBinary, this.stateDir.resolve("runc"));
+    this.cgroups = cgroups;
+    this.mounter = mounter != null ? mounter : RootfsMounter.probe(this.stateDir);
+    this.monitor = this.stateDir.resolve("monitor.pl");
+    try (InputStream in = RuncDriver.class.getResourceAsStream("monitor.pl")) {
+      byte[] script = in.readAllBytes();
+      if (!Files.exists(monitor) || !java.util.Arrays.equals(Files.readAllBytes(monitor), script)) {
+        Path tmp = monitor.resolveSibling("monitor.pl.tmp");
+        Files.write(tmp, script);
+        Files.move(tmp, monitor, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    this.watcher = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("runc-exit-watcher").unstarted(r));
+    watcher.scheduleWithFixedDelay(this::pollExits, 100, 100, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public DriverCapabilities capabilities() {
+    return new DriverCapabilities(true, true, DriverCapabilities.ISOLATION_CONTAINER, true, NAME);
+  }
+
+  @Override
+  public Fingerprint fingerprint() {
+    try {
+      String version = runc.version();
+      String missing = !Files.isExecutable(PERL) ? "no " + PERL + " (Debian's perl-base)"
+          : !"root".equals(System.getProperty("user.name")) ? "the runc driver needs root"
+          : cgroups.missing();
+      if (missing != null) {
+        return Fingerprint.unhealthy(missing, Map.of());
+      }
+      return new Fingerprint(true, "runc " + version + (cgroups.unified() ? ", cgroup v2" : ", cgroup v1/hybrid")
+          + (mounter.usesOverlay() ? ", overlayfs" : ", rootfs copies"), Map.of(RUNTIME_LABEL, "true"));
+    } catch (IOException e) {
+      return Fingerprint.unhealthy("runc not usable at " + runc.binary() + ": " + e.getMessage(), Map.of());
+    }
+  }
+
+  /** "1.1.5+ds1", for the node's containerRuntimeVersion. */
+  public String runcVersion() throws IOException {
+    return runc.version();
+  }
+
+  // ---- sandboxes
+
+  @Override
+  public SandboxHandle startSandbox(SandboxConfig config) throws DriverException {
+    Sandbox existing = sandboxes.get(config.sandboxId());
+    if (existing != null) {
+      return handle(existing);
+    }
+    try {
+      Path dir = Files.createDirectories(config.stateDir().toAbsolutePath());
+      Sandbox sb = new Sandbox(
+          config.sandboxId(),
+          config.hostname() == null || config.hostname().isEmpty() ? config.name() : config.hostname(),
+          config.network() == null ? null : config.network().netnsPath(),
+          dir.resolve("ipc"),
+          dir.resolve("shm"),
+          dir,
+          "/keelson/" + config.sandboxId());
+      ensureSandboxNamespaces(sb);
+      sandboxes.put(sb.id(), sb);
+      return handle(sb);
+    } catch (IOException e) {
+      throw new DriverException("FailedCreatePodSandBox", "failed to create sandbox " + config.sandboxId() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void recoverSandbox(SandboxHandle handle) throws DriverException {
+    if (sandboxes.containsKey(handle.id())) {
+      return;
+    }
+    JsonNode s = json.readTree(handle.driverState());
+    Sandbox sb = new Sandbox(
+        handle.id(),
+        s.path("hostname").asString(),
+        s.hasNonNull("netns") ? Path.of(s.get("netns").asString()) : null,
+        Path.of(s.path("ipc").asString()),
+        Path.of(s.path("shm").asString()),
+        Path.of(s.path("dir").asString()),
+        s.path("cgroupParent").asString());
+    if (!Files.isDirectory(sb.dir())) {
+      throw new DriverException("SandboxGone", "sandbox " + handle.id() + " is gone (" + sb.dir() + " missing)", null);
+    }
+    try {
+      ensureSandboxNamespaces(sb); // e.g. after a reboot: fresh IPC namespace and /dev/shm
+    } catch (IOException e) {
+      throw new DriverException("SandboxGone", "sandbox " + handle.id() + " cannot be recovered: " + e.getMessage(), e);
+    }
+    sandboxes.put(sb.id(), sb);
+  }
+
+  @Override
+  public void destroySandbox(String sandboxId, Duration grace) throws DriverException {
+    List<String> errors = new ArrayList<>();
+    List<Task> members = tasks.values().stream().filter(t -> t.sandboxId.equals(sandboxId)).toList();
+    // stop all containers of the pod in parallel, each with the full grace period
+    List<CompletableFuture<Void>> stops = new ArrayList<>();
+    for (Task t : members) {
+      stops.add(CompletableFuture.runAsync(() -> {
+        try {
+          stopTask(t.id, grace);
+          destroyTask(t.id, true);
+        } catch (DriverException e) {
+          synchronized (errors) {
+            errors.add(e.getMessage());
+          }
+        }
+      }, Executors.newVirtualThreadPerTaskExecutor()));
+    }
+    CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
+    Sandbox sb = sandboxes.remove(sandboxId);
+    if (sb != null) {
+      try {
+        for (Path p : List.of(sb.ipc(), sb.shm())) {
+          if (RootfsMounter.isMountPoint(p)) {
+            exec("umount", p.toString());
+          }
+          Files.deleteIfExists(p);
+        }
+      } catch (IOException e) {
+        errors.add(e.getMessage());
+      }
+      cgroups.remove(sb.cgroupParent());
+    }
+    if (!errors.isEmpty()) {
+      throw new DriverException("KillPodSandboxError", "destroying sandbox " + sandboxId + ": " + String.join("; ", errors), null);
+    }
+  }
+
+  private void ensureSandboxNamespaces(Sandbox sb) throws IOException {
+    if (!RootfsMounter.isMountPoint(sb.ipc())) {
+      if (!Files.exists(sb.ipc())) {
+        Files.createFile(sb.ipc());
+      }
+      exec("unshare", "--ipc=" + sb.ipc(), "true");
+    }
+    Files.createDirectories(sb.shm());
+    if (!RootfsMounter.isMountPoint(sb.shm())) {
+      exec("mount", "-t", "tmpfs", "-o", "nosuid,nodev,noexec,mode=1777,size=64m", "shm", sb.shm().toString());
+    }
+  }
+
+  private SandboxHandle handle(Sandbox sb) {
+    ObjectNode s = json.createObjectNode();
+    s.put("hostname", sb.hostname());
+    s.put("netns", sb.netns() == null ? null : sb.netns().toString());
+    s.put("ipc", sb.ipc().toString());
+    s.put("shm", sb.shm().toString());
+    s.put("dir", sb.dir().toString());
+    s.put("cgroupParent", sb.cgroupParent());
+    return new SandboxHandle(sb.id(), NAME, json.writeValueAsString(s));
+  }
+
+  // ---- tasks
+
+  @Override
+  public TaskHandle startTask(TaskConfig config) throws DriverException {
+    Sandbox sb = sandboxes.get(config.sandboxId());
+    if (sb == null) {
+      throw new DriverException("CreateContainerError", "sandbox " + config.sandboxId() + " is not running on this node", null);
+    }
+    Task tracked = tasks.get(config.taskId());
+    if (tracked != null) {
+      return handle(tracked);
+    }
+    Path bundle = stateDir.resolve("tasks").resolve(config.taskId());
+    String cgroupsPath = sb.cgroupParent() + "/" + config.taskId();
+    try {
+      Files.createDirectories(bundle);
+      Files.deleteIfExists(bundle.resolve("exit.json"));
+      if (config.tty() || config.stdin()) {
+        log.warn("task {}: tty/stdin for the main process are not supported by the runc driver; running without", config.taskId());
+      }
+      mounter.mount(config.image().layers(), bundle);
+      Files.write(bundle.resolve("config.json"),
+          json.writeValueAsBytes(OciSpec.build(json, config, sb.hostname(), sb.netns(), sb.ipc(), sb.shm(), cgroupsPath)));
+      Files.createDirectories(config.logPath().toAbsolutePath().getParent());
+    } catch (IOException | RuntimeException e) {
+      cleanUp(config.taskId(), bundle, cgroupsPath);
+      throw new DriverException("CreateContainerError", "preparing container " + config.containerName() + ": " + e.getMessage(), e);
+    }
+    List<String> argv = new ArrayList<>(List.of(PERL.toString(), monitor.toString(), config.taskId(), bundle.toString(),
+        runc.binary().toString(), runc.root().toString(), config.logPath().toAbsolutePath().toString(),
+        bundle.resolve("exit.json").toString(), bundle.resolve("container.pid").toString()));
+    cgroups.oomFiles(cgroupsPath).forEach(p -> argv.add(p.toString()));
+    String answer;
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      answer = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      p.waitFor(60, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      cleanUp(config.taskId(), bundle, cgroupsPath);
+      throw new DriverException("RunContainerError", "starting the container monitor: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DriverException("RunContainerError", "interrupted", e);
+    }
+    if (!answer.startsWith("ok ")) {
+      cleanUp(config.taskId(), bundle, cgroupsPath);
+      String why = answer.startsWith("err ") ? Runc.message(answer.substring(4)) : answer;
+      throw new DriverException("RunContainerError", why, null);
+    }
+    long pid = Long.parseLong(answer.substring(3).trim().split("\\s+")[0]);
+    Task task = new Task(config.taskId(), config.sandboxId(), bundle, cgroupsPath, Instant.now(), pid);
+    tasks.put(task.id, task);
+    log.info("started container {} (pid {}) in sandbox {}", task.id, pid, sb.id());
+    return handle(task);
+  }
+
+  private TaskHandle handle(Task t) {
+    ObjectNode s = json.createObjectNode();
+    s.put("bundle", t.bundle.toString());
+    s.put("cgroupsPath", t.cgroupsPath);
+    s.put("pid", t.pid);
+    return new TaskHandle(t.id, t.sandboxId, NAME, t.startedAt, json.writeValueAsString(s));
+  }
+
+  @Override
+  public void recoverTask(TaskHandle handle) throws DriverException {
+    if (tasks.containsKey(handle.id())) {
+      return;
+    }
+    JsonNode s = json.readTree(handle.driverState());
+    Task t = new Task(handle.id(), handle.sandboxId(), Path.of(s.path("bundle").asString()), s.path("cgroupsPath").asString(),
+        handle.startedAt(), s.path("pid").asLong(0));
+    if (!Files.exists(t.exitFile())) {
+      try {
+        if (runc.state(t.id).isEmpty()) {
+          throw new DriverException("ContainerGone", "container " + t.id + " is gone", null);
+        }
+      } catch (IOException e) {
+        throw new DriverException("ContainerGone", "container " + t.id + ": " + e.getMessage(), e);
+      }
+    }
+    tasks.put(t.id, t);
+    pollExit(t, true);
+    log.info("recovered container {} ({})", t.id, t.exit.isDone() ? "exited" : "running");
+  }
+
+  @Override
+  public CompletableFuture<ExitResult> awaitTask(String taskId) {
+    Task t = tasks.get(taskId);
+    if (t == null) {
+      return CompletableFuture.failedFuture(new DriverException("ContainerGone", "unknown container " + taskId, null));
+    }
+    return t.exit.copy();
+  }
+
+  @Override
+  public void stopTask(String taskId, Duration grace) throws DriverException {
+    Task t = tasks.get(taskId);
+    if (t == null || t.exit.isDone()) {
+      return;
+    }
+    try {
+      if (!grace.isZero() && !grace.isNegative() && runc.kill(taskId, "TERM")) {
+        if (waitExit(t, grace)) {
+          return;
+        }
+      }
+      runc.kill(taskId, "KILL");
+      if (!waitExit(t, Duration.ofSeconds(10))) {
+        throw new DriverException("KillContainerError", "container " + taskId + " did not exit after SIGKILL", null);
+      }
+    } catch (IOException e) {
+      throw new DriverException("KillContainerError", e.getMessage(), e);
+    }
+  }
+
+  /** Waits for the exit status, polling the exit file itself (works even when the watcher is busy or closed). */
+  private boolean waitExit(Task t, Duration d) {
+    long deadline = System.nanoTime() + d.toNanos();
+    while (true) {
+      pollExit(t, true);
+      if (t.exit.isDone()) {
+        return true;
+      }
+      if (System.nanoTime() >= deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+  }
+
+  @Override
+  public void destroyTask(String taskId, boolean force) throws DriverException {
+    Task t = tasks.get(taskId);
+    Path bundle = t != null ? t.bundle : stateDir.resolve("tasks").resolve(taskId);
+    try {
+      Optional<Runc.State> st = runc.state(taskId);
+      if (st.isPresent() && st.get().running()) {
+        if (!force) {
+          throw new DriverException("RemoveContainerError", "container " + taskId + " is still running", null);
+        }
+        runc.kill(taskId, "KILL");
+        if (t != null) {
+          waitExit(t, Duration.ofSeconds(10));
+        }
+      }
+    } catch (IOException e) {
+      log.warn("destroy {}: {}", taskId, e.getMessage());
+    }
+    String cgroupsPath = t != null ? t.cgroupsPath : null;
+    cleanUp(taskId, bundle, cgroupsPath);
+    if (t != null) {
+      tasks.remove(taskId);
+      t.exit.complete(ExitResult.of(137, Instant.now()));
+    }
+  }
+
+  private void cleanUp(String taskId, Path bundle, String cgroupsPath) {
+    try {
+      runc.delete(taskId);
+    } catch (IOException e) {
+      log.warn("runc delete {}: {}", taskId, e.getMessage());
+    }
+    try {
+      mounter.release(bundle);
+      deleteTree(bundle);
+    } catch (IOException e) {
+      log.warn("removing bundle {}: {}", bundle, e.getMessage());
+    }
+    if (cgroupsPath != null) {
+      cgroups.remove(cgroupsPath);
+    }
+  }
+
+  @Override
+  public TaskStatus inspectTask(String taskId) throws DriverException {
+    Task t = tasks.get(taskId);
+    if (t == null) {
+      return new TaskStatus(TaskStatus.State.UNKNOWN, 0, null, null);
+    }
+    pollExit(t, true);
+    if (t.exit.isDone()) {
+      return new TaskStatus(TaskStatus.State.EXITED, t.pid, t.startedAt, t.exit.getNow(null));
+    }
+    try {
+      Optional<Runc.State> st = runc.state(taskId);
+      if (st.isEmpty()) {
+        return new TaskStatus(TaskStatus.State.UNKNOWN, t.pid, t.startedAt, null);
+      }
+      TaskStatus.State state = st.get().status().equals("created") ? TaskStatus.State.CREATED : TaskStatus.State.RUNNING;
+      return new TaskStatus(state, st.get().pid() > 0 ? st.get().pid() : t.pid, t.startedAt, null);
+    } catch (IOException e) {
+      throw new DriverException("InspectError", e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public TaskStats taskStats(String taskId) throws DriverException {
+    Task t = tasks.get(taskId);
+    if (t == null) {
+      throw new DriverException("ContainerGone", "unknown container " + taskId, null);
+    }
+    try {
+      return new TaskStats(Instant.now(), cgroups.cpuUsageNanos(t.cgroupsPath), cgroups.memoryWorkingSet(t.cgroupsPath));
+    } catch (IOException | RuntimeException e) {
+      throw new DriverException("StatsError", "stats of " + taskId + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public ExecSession execTask(String taskId, List<String> command, boolean tty) throws DriverException {
+    Task t = tasks.get(taskId);
+    if (t == null || t.exit.isDone()) {
+      throw new DriverException("ContainerNotRunning", "container " + taskId + " is not running", null);
+    }
+    if (command.isEmpty()) {
+      throw new DriverException("ExecError", "no command given", null);
+    }
+    try {
+      return RuncExecSession.start(runc, taskId, command, tty);
+    } catch (IOException e) {
+      throw new DriverException("ExecError", "exec in " + taskId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The cgroup path runc uses for a task (for tests and diagnostics). */
+  public Optional<String> cgroupsPath(String taskId) {
+    return Optional.ofNullable(tasks.get(taskId)).map(t -> t.cgroupsPath);
+  }
+
+  public Cgroups cgroups() {
+    return cgroups;
+  }
+
+  @Override
+  public void close() {
+    watcher.shutdownNow(); // containers and their monitors keep running
+  }
+
+  // ---- exit detection
+
+  private void pollExits() {
+    boolean deep = ticks.incrementAndGet() % 20 == 0; // every ~2 s also check that monitors are alive
+    for (Task t : tasks.values()) {
+      if (!t.exit.isDone()) {
+        try {
+          pollExit(t, deep);
+        } catch (RuntimeException e) {
+          log.warn("exit check of {} failed: {}", t.id, e.toString());
+        }
+      }
+    }
+  }
+
+  private void pollExit(Task t, boolean checkMonitor) {
+    if (t.exit.isDone()) {
+      return;
+    }
+    Path f = t.exitFile();
+    if (Files.exists(f)) {
+      try {
+        JsonNode e = json.readTree(Files.readAllBytes(f));
+        int code = e.path("exitCode").asInt(255);
+        Instant at = Instant.parse(e.path("finishedAt").asString(Instant.now().toString()));
+        ExitResult r = e.path("oomKilled").asBoolean(false)
+            ? new ExitResult(code, ExitResult.OOM_KILLED, at, null)
+            : ExitResult.of(code, at);
+        t.exit.complete(r);
+      } catch (IOException | RuntimeException ex) {
+        log.warn("unreadable exit file {}: {}", f, ex.toString());
+      }
+      return;
+    }
+    if (checkMonitor && !monitorAlive(t)) {
+      try {
+        Optional<Runc.State> st = runc.state(t.id);
+        if (Files.exists(f)) {
+          pollExit(t, false);
+        } else if (st.isEmpty() || !st.get().running()) {
+          t.exit.complete(new ExitResult(255, ExitResult.ERROR, Instant.now(), "exit status lost: the container monitor died"));
+        }
+      } catch (IOException e) {
+        log.warn("runc state {}: {}", t.id, e.getMessage());
+      }
+    }
+  }
+
+  private static boolean monitorAlive(Task t) {
+    try {
+      long pid = Long.parseLong(Files.readString(t.bundle.resolve("monitor.pid")).trim());
+      Optional<ProcessHandle> ph = ProcessHandle.of(pid);
+      if (ph.isEmpty() || !ph.get().isAlive()) {
+        return false;
+      }
+      String cmdline = Files.readString(Path.of("/proc", String.valueOf(pid), "cmdline"));
+      return cmdline.contains("monitor.pl") && cmdline.contains(t.id);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  private static void exec(String... cmd) throws IOException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try {
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (p.waitFor() != 0) {
+        throw new IOException(String.join(" ", cmd) + ": " + out);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+}
