@@ -63,6 +63,7 @@ public final class ServerSideApply {
     /** How Kubernetes names a manager in conflict messages. */
     String describe() {
       String m = "\"" + manager + "\"";
+      if (!subresource.isEmpty()) m += " with subresource \"" + subresource + "\"";
       return operation.equals(UPDATE) ? m + " using " + apiVersion : m;
     }
 
@@ -134,7 +135,7 @@ public final class ServerSideApply {
     record Conflict(Entry owner, List<String> path) {}
     List<Conflict> conflicts = new ArrayList<>();
     for (Entry e : entries) {
-      if (e == me || !e.subresource.isEmpty()) continue;
+      if (e == me || e.subresource.equals("status")) continue;
       for (List<String> p : appliedSet.paths) {
         if (!e.fields.paths.contains(p)) continue;
         JsonNode want = FieldSet.valueAt(config, p);
@@ -153,7 +154,8 @@ public final class ServerSideApply {
     // Fields this manager applied before but not now are removed, unless someone else owns them.
     List<List<String>> dropped = new ArrayList<>();
     for (List<String> p : previouslyOwned.paths) if (!appliedSet.paths.contains(p)) dropped.add(p);
-    dropped.sort(Comparator.comparingInt((List<String> p) -> p.size()).reversed());
+    // Shallow paths first: a dropped list item goes as a whole (its key fields are still there to find it).
+    dropped.sort(Comparator.comparingInt((List<String> p) -> p.size()));
     for (List<String> p : dropped) {
       boolean ownedElsewhere = entries.stream().anyMatch(e -> e != me && (e.fields.paths.contains(p) || e.fields.hasDescendant(p)));
       if (!ownedElsewhere && !appliedSet.hasDescendant(p)) FieldSet.remove(live, p);
@@ -300,16 +302,17 @@ public final class ServerSideApply {
   }
 
   /**
-   * As {@link #recordUpdate(ResourceType, ObjectNode, ObjectNode, String, String)}, for a subresource:
-   * with {@code "status"} only status fields are recorded, in an entry marked {@code subresource: status}.
+   * As {@link #recordUpdate(ResourceType, ObjectNode, ObjectNode, String, String)}, for a write through
+   * a subresource: the entry is marked with it ({@code subresource: status}); for {@code "status"} only
+   * status fields are recorded, for others (e.g. {@code "scale"}) the main resource's fields.
    */
   public static ObjectNode recordUpdate(ResourceType type, ObjectNode old, ObjectNode updated, String fieldManager,
       String operation, String subresource) {
     ObjectNode result = updated.deepCopy();
     String manager = fieldManager == null || fieldManager.isEmpty() ? "unknown" : fieldManager;
     String op = operation == null || operation.isEmpty() ? UPDATE : operation;
-    String sub = "status".equals(subresource) ? "status" : "";
-    Scope scope = sub.isEmpty() ? Scope.MAIN : Scope.STATUS;
+    String sub = subresource == null ? "" : subresource;
+    Scope scope = sub.equals("status") ? Scope.STATUS : Scope.MAIN;
 
     // The writer may replace managedFields itself (e.g. clear them); otherwise they carry over from old.
     JsonNode sentMf = result.path("metadata").get("managedFields");
@@ -346,7 +349,7 @@ public final class ServerSideApply {
     entries.stream().filter(e -> e.is(manager, APPLY, sub)).findFirst()
         .ifPresent(applier -> changed.paths.removeIf(applier.fields.paths::contains));
     for (Entry e : entries) {
-      if (!e.subresource.equals(sub)) {
+      if (e.subresource.equals("status") != sub.equals("status")) {
         // Entries of the other scope keep their fields unless those fields disappeared.
         e.fields.paths.removeIf(p -> before.paths.contains(p) && !now.paths.contains(p));
         continue;

@@ -289,4 +289,29 @@ class ServerSideApplyTest {
     StatusException e = conflict(() -> ServerSideApply.apply(DEPLOYMENTS, afterScale, scaledConfig, "kubectl", false));
     assertThat(e.getMessage()).isEqualTo("Apply failed with 1 conflict: conflict with \"kubectl-scale\" using apps/v1: .spec.replicas");
   }
+
+  @Test
+  void droppingAListItemRemovesTheWholeItem() {
+    ObjectNode first = ServerSideApply.apply(DEPLOYMENTS, null,
+        deployment("nginx", ",'env':[{'name':'A','value':'1'},{'name':'B','value':'2'}]"), "kubectl", false);
+    ObjectNode second = ServerSideApply.apply(DEPLOYMENTS, first, deployment("nginx", ",'env':[{'name':'A','value':'1'}]"), "kubectl", false);
+    assertThat(second.at("/spec/template/spec/containers/0/env")).isEqualTo(json("{'e':[{'name':'A','value':'1'}]}").get("e"));
+    assertThat(entry(second, "kubectl", "Apply").toString()).doesNotContain("B");
+  }
+
+  @Test
+  void scaleSubresourceOwnerIsNamedInConflicts() {
+    ObjectNode first = store(DEPLOYMENTS, null, ServerSideApply.apply(DEPLOYMENTS, null,
+        json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},'spec':{'replicas':2}}"), "kubectl", false), "kubectl");
+    ObjectNode scaled = first.deepCopy();
+    ((ObjectNode) scaled.get("spec")).put("replicas", 6);
+    ObjectNode afterScale = ServerSideApply.recordUpdate(DEPLOYMENTS, first, scaled, "kubectl-scale", "Update", "scale");
+    JsonNode e = entry(afterScale, "kubectl-scale", "Update");
+    assertThat(e.get("subresource").stringValue()).isEqualTo("scale");
+    assertThat(e.get("fieldsV1")).isEqualTo(json("{'f:spec':{'f:replicas':{}}}"));
+    StatusException c = conflict(() -> ServerSideApply.apply(DEPLOYMENTS, afterScale,
+        json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},'spec':{'replicas':3}}"), "kubectl", false));
+    assertThat(c.getMessage()).isEqualTo(
+        "Apply failed with 1 conflict: conflict with \"kubectl-scale\" with subresource \"scale\" using apps/v1: .spec.replicas");
+  }
 }
