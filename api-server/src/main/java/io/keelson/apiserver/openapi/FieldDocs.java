@@ -41,9 +41,11 @@ final class FieldDocs {
     f("namespace", "The namespace this item lives in.");
     f("labels", "Key/value pairs used to organize and select objects (label selectors).");
     f("annotations", "Unstructured key/value data for tools and people; not used for selection.");
-    f("selector", "A label query over the objects this one manages; must match the labels of the template.");
+    f("selector", "A label query selecting the objects this one applies to.");
+    f("ScaleSpec.replicas", "The desired number of replicas of the scaled object.");
+    f("ScaleStatus.replicas", "The observed number of replicas of the scaled object.");
     f("template", "The pod template from which new pods are created.");
-    f("replicas", "The desired number of pods. Defaults to 1 when left unset.");
+    f("ReplicaSetStatus.replicas", "The most recently observed number of pods of this ReplicaSet.");
     f("minReadySeconds", "How many seconds a new pod must be ready, with no container crashing, before it counts as "
         + "available. Defaults to 0 (available as soon as it is ready).");
     f("conditions", "The latest available observations of the object's state.");
@@ -90,8 +92,8 @@ final class FieldDocs {
     f("handler", "The name of the low-level runtime that runs pods of this class (\"runc\" or \"vm\" in Keelson).");
     f("value", "The value of this item.");
     f("unschedulable", "Whether new pods may be scheduled onto the node (kubectl cordon sets it).");
-    f("podIP", "The IP address allocated to the pod.");
-    f("hostIP", "The IP address of the node the pod runs on.");
+    f("PodStatus.podIP", "The IP address allocated to the pod.");
+    f("PodStatus.hostIP", "The IP address of the node the pod runs on.");
     f("phase", "A simple, high-level summary of where the object is in its lifecycle.");
     f("key", "The key.");
     f("mountPath", "The path inside the container at which the volume is mounted.");
@@ -106,7 +108,11 @@ final class FieldDocs {
     // ---- class-specific ----
     f("DeploymentSpec.replicas", "How many pods the deployment should run. Unset means 1; 0 is allowed "
         + "and scales the deployment down completely.");
-    f("ReplicaSetSpec.replicas", "Number of desired pods. Defaults to 1.");
+    f("ReplicaSetSpec.replicas", "How many pods the ReplicaSet should run. Unset means 1.");
+    f("DaemonSetSpec.selector", "Which pods belong to this daemon set, as a label query; must match the template's "
+        + "labels.");
+    f("ReplicaSetSpec.selector", "Which pods count towards this ReplicaSet's replicas, as a label query; must match "
+        + "the template's labels.");
     f("DeploymentSpec.selector", "Which pods belong to this deployment, as a label query. It must match "
         + "the labels of spec.template and cannot be changed after creation.");
     f("DeploymentSpec.template", "The pod template the deployment's ReplicaSets create pods from. Changing "
@@ -255,6 +261,9 @@ final class FieldDocs {
   /** A description for a field; never null. */
   static String field(Class<?> owner, String field, Class<?> fieldType) {
     String d = FIELD.get(owner.getSimpleName() + "." + field);
+    if (d == null && field.equals("status") && fieldType == String.class) {
+      return "The status of the condition: True, False or Unknown.";
+    }
     if (d == null) d = FIELD.get(field);
     if (d != null) return d;
     String what = words(field);
@@ -269,8 +278,10 @@ final class FieldDocs {
   static String type(Class<?> c, String kubernetesName) {
     String d = TYPE.get(c.getSimpleName());
     if (d != null) return d;
-    return capitalize(words(c.getSimpleName())) + " (" + kubernetesName.substring(0, kubernetesName.lastIndexOf('.'))
-        .replace("io.k8s.api.", "").replace("io.k8s.apimachinery.pkg.apis.", "") + ").";
+    String gv = kubernetesName.substring(0, kubernetesName.lastIndexOf('.'))
+        .replace("io.k8s.api.", "").replace("io.k8s.apimachinery.pkg.apis.", "").replace("core.", "")
+        .replace('.', '/');
+    return c.getSimpleName() + ": " + words(c.getSimpleName()) + " (part of the " + gv + " API).";
   }
 
   static String typeByName(String simpleName) {

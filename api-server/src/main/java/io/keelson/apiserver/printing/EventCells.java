@@ -49,11 +49,9 @@ final class EventCells {
     return t == null ? "<unknown>" : Ages.human(Duration.between(t, now));
   }
 
-  /** "5s", or "2m (x3 over 10m)" for repeated events. */
+  /** How long ago the event was last seen ("5s"); how often is the wide COUNT column, as in kubectl get. */
   static String lastSeen(JsonNode e, Instant now) {
-    String last = since(last(e), now);
-    long count = count(e);
-    return count > 1 ? last + " (x" + count + " over " + since(first(e), now) + ")" : last;
+    return since(last(e), now);
   }
 
   static String firstSeen(JsonNode e, Instant now) {
@@ -63,7 +61,9 @@ final class EventCells {
   /** "pod/web-1": the lower-cased kind and name of the object the event is about. */
   static String object(JsonNode e) {
     JsonNode t = target(e);
-    return Fields.str(t, "kind").toLowerCase(Locale.ROOT) + "/" + Fields.str(t, "name");
+    String kind = Fields.str(t, "kind").toLowerCase(Locale.ROOT);
+    String name = Fields.str(t, "name");
+    return name.isEmpty() ? kind : kind + "/" + name;
   }
 
   static String subobject(JsonNode e) {

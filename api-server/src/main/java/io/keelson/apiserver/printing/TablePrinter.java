@@ -275,7 +275,7 @@ public final class TablePrinter {
             (o, now) -> Fields.strOr(o, "preemptionPolicy", "PreemptLowerPriority")));
 
     List<Column> events = List.of(
-        str("Last Seen", "When the event was last seen (and how often).", 0, (o, now) -> EventCells.lastSeen(o, now)),
+        str("Last Seen", "When the event was last seen.", 0, (o, now) -> EventCells.lastSeen(o, now)),
         str("Type", "Normal or Warning.", 0, (o, now) -> Fields.str(o, "type")),
         str("Reason", "Why the event happened.", 0, (o, now) -> Fields.str(o, "reason")),
         str("Object", "The object the event is about.", 0, (o, now) -> EventCells.object(o)),

@@ -199,7 +199,7 @@ class TablePrinterTest {
         + ",'involvedObject':{'kind':'Pod','name':'web'},'source':{'component':'kubelet','host':'node-1'},"
         + "'count':3,'firstTimestamp':'" + ago(Duration.ofMinutes(10)) + "','lastTimestamp':'"
         + ago(Duration.ofMinutes(2)) + "'}";
-    assertThat(print("", "events", ev)).containsEntry("LAST SEEN", "2m (x3 over 10m)").containsEntry("TYPE", "Warning")
+    assertThat(print("", "events", ev)).containsEntry("LAST SEEN", "2m").containsEntry("COUNT", "3").containsEntry("FIRST SEEN", "10m").containsEntry("TYPE", "Warning")
         .containsEntry("REASON", "BackOff").containsEntry("OBJECT", "pod/web").containsEntry("MESSAGE", "Back-off")
         .containsEntry("SOURCE", "kubelet, node-1");
     String newEv = "{'apiVersion':'events.k8s.io/v1','kind':'Event','metadata':{'name':'x'},'type':'Normal',"
