@@ -119,6 +119,30 @@ public final class Cluster implements AutoCloseable {
     return send("GET", path, null, null, TABLE_ACCEPT);
   }
 
+  /**
+   * Lists a collection in pages of 500 as kubectl does (limit/continue), joining the pages into one
+   * answer: a list's items or a Table's rows.
+   */
+  public JsonNode list(String path, boolean table) {
+    String accept = table ? TABLE_ACCEPT : "application/json";
+    String cont = null;
+    JsonNode first = null;
+    while (true) {
+      String url = Query.of().add("limit", "500").add("continue", cont).on(path);
+      JsonNode page = send("GET", url, null, null, accept);
+      String field = page.has("rows") ? "rows" : "items";
+      if (first == null) {
+        first = page;
+      } else if (first.get(field) instanceof tools.jackson.databind.node.ArrayNode all) {
+        page.path(field).forEach(all::add);
+      }
+      cont = page.path("metadata").path("continue").asString("");
+      if (cont.isEmpty()) {
+        return first;
+      }
+    }
+  }
+
   /** GET returning null on 404. */
   public JsonNode find(String path) {
     try {
@@ -206,8 +230,14 @@ public final class Cluster implements AutoCloseable {
       throw new IllegalStateException("interrupted");
     } catch (ExecutionException e) {
       Throwable c = e.getCause() == null ? e : e.getCause();
-      throw new IllegalStateException(
-          "cannot reach the api-server at " + base + ": " + (c.getMessage() == null ? c.toString() : c.getMessage()), c);
+      String why = c.getMessage();
+      for (Throwable t = c; t != null && why == null; t = t.getCause()) {
+        why = t.getMessage();
+      }
+      if (why == null || c instanceof java.net.ConnectException) {
+        why = c instanceof java.net.ConnectException ? "connection refused" : c.toString();
+      }
+      throw new IllegalStateException("cannot reach the api-server at " + base + ": " + why, c);
     } catch (java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("the api-server at " + base + " did not answer in 120 s");
     }
@@ -224,7 +254,10 @@ public final class Cluster implements AutoCloseable {
         }
         reason = s.path("reason").asString("");
       } catch (RuntimeException e) {
-        message = message + ": " + body.strip();
+        String text = body.strip();
+        if (!text.startsWith("<")) { // not an HTML error page from the servlet container
+          message = message + ": " + (text.length() > 300 ? text.substring(0, 300) + "..." : text);
+        }
       }
     }
     return new ApiException(code, reason, message);

@@ -152,7 +152,7 @@ public final class CompareCommand extends ClusterCommand {
     try {
       boolean vmNode = false;
       boolean runcNode = false;
-      for (JsonNode n : c.get("/api/v1/nodes").path("items")) {
+      for (JsonNode n : c.list("/api/v1/nodes", false).path("items")) {
         if (node != null && !node.equals(n.path("metadata").path("name").asString())) {
           continue;
         }

@@ -88,7 +88,7 @@ public final class DeleteCommand extends ClusterCommand {
           if (selector == null && !all) {
             throw new UsageException("resource(s) were provided, but no name was specified (use -l or --all)");
           }
-          JsonNode list = c.get(Query.of().add("labelSelector", selector).on(e.getKey().collectionPath(namespace())));
+          JsonNode list = c.list(Query.of().add("labelSelector", selector).on(e.getKey().collectionPath(namespace())), false);
           for (JsonNode item : list.path("items")) {
             targets.add(new Target(e.getKey(), item.path("metadata").path("namespace").asString(namespace()),
                 item.path("metadata").path("name").asString()));

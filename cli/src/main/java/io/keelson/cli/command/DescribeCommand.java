@@ -52,7 +52,7 @@ public final class DescribeCommand extends ClusterCommand {
       ResourceKind kind = e.getKey();
       List<JsonNode> objects = new ArrayList<>();
       if (e.getValue().isEmpty()) {
-        c.get(Query.of().add("labelSelector", selector).on(kind.collectionPath(namespace())))
+        c.list(Query.of().add("labelSelector", selector).on(kind.collectionPath(namespace())), false)
             .path("items").forEach(objects::add);
       } else {
         for (String n : e.getValue()) {
@@ -78,7 +78,7 @@ public final class DescribeCommand extends ClusterCommand {
 
   private void field(String name, Object value) {
     String label = name + ":";
-    out.println(String.format("%-" + Math.max(16, label.length() + 2) + "s%s", label, value == null ? "<none>" : value));
+    out.println(String.format("%-" + Math.max(20, label.length() + 2) + "s%s", label, value == null ? "<none>" : value));
   }
 
   private void indented(int indent, String name, Object value) {
@@ -93,9 +93,16 @@ public final class DescribeCommand extends ClusterCommand {
     }
     List<String> parts = new ArrayList<>();
     for (Map.Entry<String, JsonNode> e : m.properties()) {
-      parts.add(e.getKey() + "=" + e.getValue().asString());
+      if (e.getKey().equals(ApplyCommand.LAST_APPLIED)) {
+        continue; // kubectl hides it too: it repeats the whole object
+      }
+      String v = e.getValue().asString().strip();
+      parts.add(e.getKey() + "=" + (v.length() > 120 ? v.substring(0, 117) + "..." : v));
     }
-    return String.join("\n" + " ".repeat(16), parts);
+    if (parts.isEmpty()) {
+      return "<none>";
+    }
+    return String.join("\n" + " ".repeat(20), parts);
   }
 
   private void pod(Cluster c, JsonNode p) {
@@ -148,10 +155,10 @@ public final class DescribeCommand extends ClusterCommand {
       }
       JsonNode res = ctr.path("resources");
       if (res.has("limits")) {
-        indented(4, "Limits", map(res.get("limits")).replace("\n" + " ".repeat(16), ", "));
+        indented(4, "Limits", map(res.get("limits")).replace("\n" + " ".repeat(20), ", "));
       }
       if (res.has("requests")) {
-        indented(4, "Requests", map(res.get("requests")).replace("\n" + " ".repeat(16), ", "));
+        indented(4, "Requests", map(res.get("requests")).replace("\n" + " ".repeat(20), ", "));
       }
       if (ctr.has("env")) {
         out.println("    Environment:");
@@ -237,7 +244,7 @@ public final class DescribeCommand extends ClusterCommand {
     for (Map.Entry<String, JsonNode> e : info.properties()) {
       out.println("  " + e.getKey() + ":  " + e.getValue().asString());
     }
-    JsonNode pods = c.get(Query.of().add("fieldSelector", "spec.nodeName=" + name).on("/api/v1/pods"));
+    JsonNode pods = c.list(Query.of().add("fieldSelector", "spec.nodeName=" + name).on("/api/v1/pods"), false);
     List<JsonNode> active = new ArrayList<>();
     for (JsonNode p : pods.path("items")) {
       String phase = p.path("status").path("phase").asString("");
@@ -302,7 +309,7 @@ public final class DescribeCommand extends ClusterCommand {
     field("CreationTimestamp", md.path("creationTimestamp").asString());
     field("Labels", map(md.path("labels")));
     field("Annotations", map(md.path("annotations")));
-    field("Selector", map(spec.path("selector").path("matchLabels")).replace("\n" + " ".repeat(16), ","));
+    field("Selector", map(spec.path("selector").path("matchLabels")).replace("\n" + " ".repeat(20), ","));
     field("Replicas", spec.path("replicas").asInt(1) + " desired | " + st.path("updatedReplicas").asInt(0)
         + " updated | " + st.path("replicas").asInt(0) + " total | " + st.path("availableReplicas").asInt(0)
         + " available | " + st.path("unavailableReplicas").asInt(0) + " unavailable");
@@ -316,7 +323,7 @@ public final class DescribeCommand extends ClusterCommand {
     }
     JsonNode tpl = spec.path("template");
     out.println("Pod Template:");
-    out.println("  Labels:       " + map(tpl.path("metadata").path("labels")).replace("\n" + " ".repeat(16), "\n                "));
+    out.println("  Labels:       " + map(tpl.path("metadata").path("labels")).replace("\n" + " ".repeat(20), "\n                "));
     out.println("  Runtime Class: " + tpl.path("spec").path("runtimeClassName").asString("runc (default)"));
     out.println("  Containers:");
     for (JsonNode ctr : tpl.path("spec").path("containers")) {
@@ -362,7 +369,7 @@ public final class DescribeCommand extends ClusterCommand {
     String fs = "involvedObject.name=" + md.path("name").asString() + ",involvedObject.kind=" + kind;
     JsonNode list;
     try {
-      list = c.get(Query.of().add("fieldSelector", fs).on("/api/v1/namespaces/" + ns + "/events"));
+      list = c.list(Query.of().add("fieldSelector", fs).on("/api/v1/namespaces/" + ns + "/events"), false);
     } catch (RuntimeException e) {
       out.println("Events:  <unavailable: " + e.getMessage() + ">");
       return;

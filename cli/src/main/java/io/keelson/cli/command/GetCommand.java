@@ -93,8 +93,11 @@ public final class GetCommand extends ClusterCommand {
         for (String path : paths(kind, ns, e.getValue())) {
           JsonNode answer;
           try {
-            answer = watchOnly ? null : c.getTable(path);
+            answer = watchOnly ? null : isCollection(path, e.getValue()) ? c.list(path, true) : c.getTable(path);
           } catch (io.keelson.cli.cluster.ApiException ex) {
+            if (ex.notFound() && e.getValue().isEmpty() && "all".equals(args.get(0))) {
+              continue; // a kind of "all" this server does not serve
+            }
             if (ex.notFound()) {
               System.err.println("Error from server (NotFound): " + ex.getMessage());
               errors++;
@@ -104,6 +107,10 @@ public final class GetCommand extends ClusterCommand {
           }
           if (answer == null) {
             continue;
+          }
+          if (weakTable(kind, answer)) {
+            // the server's Table lacks the familiar columns: print our own from the objects
+            answer = e.getValue().isEmpty() ? c.list(path, false) : c.get(path);
           }
           lastRv = answer.path("metadata").path("resourceVersion").asString(null);
           TableView part = toView(kind, answer, wide, allNs);
@@ -117,6 +124,9 @@ public final class GetCommand extends ClusterCommand {
           if (printedAny) {
             out.println();
           }
+          if (targets.byKind().size() > 1) {
+            prefixNames(view, kind);
+          }
           view.print(out, !noHeaders);
           printedAny = true;
         }
@@ -127,8 +137,11 @@ public final class GetCommand extends ClusterCommand {
         for (String path : paths(kind, ns, e.getValue())) {
           JsonNode answer;
           try {
-            answer = c.get(path);
+            answer = isCollection(path, e.getValue()) ? c.list(path, false) : c.get(path);
           } catch (io.keelson.cli.cluster.ApiException ex) {
+            if (ex.notFound() && e.getValue().isEmpty() && "all".equals(args.get(0))) {
+              continue; // a kind of "all" this server does not serve
+            }
             if (ex.notFound()) {
               System.err.println("Error from server (NotFound): " + ex.getMessage());
               errors++;
@@ -170,12 +183,39 @@ public final class GetCommand extends ClusterCommand {
     return errors > 0 ? 1 : 0;
   }
 
+  /** With several kinds in one get, kubectl shows names as type/name. */
+  private void prefixNames(TableView view, ResourceKind kind) {
+    int col = view.headers().indexOf("NAME");
+    if (col < 0) {
+      return;
+    }
+    for (List<String> row : view.rows()) {
+      if (col < row.size()) {
+        row.set(col, kind.qualifiedName() + "/" + row.get(col));
+      }
+    }
+  }
+
+  /** A Table with fewer columns than keelctl knows for this kind (e.g. only Name). */
+  static boolean weakTable(ResourceKind kind, JsonNode answer) {
+    if (!"Table".equals(answer.path("kind").asString(""))) {
+      return false;
+    }
+    int known = Columns.headers(kind.kind(), false).size();
+    return known > 2 && answer.path("columnDefinitions").size() < known;
+  }
+
+  private static boolean isCollection(String path, List<String> names) {
+    return names.isEmpty();
+  }
+
   private static ResourceKind kindOf(Targets t) {
     return t.byKind().keySet().iterator().next();
   }
 
   private String noneFound() {
-    return allNamespaces ? "No resources found" : "No resources found in " + namespace() + " namespace.";
+    boolean clusterScoped = args.isEmpty() ? false : !cluster().kinds().resolve(args.get(0).split("[,/]")[0]).namespaced();
+    return allNamespaces || clusterScoped ? "No resources found" : "No resources found in " + namespace() + " namespace.";
   }
 
   private List<String> paths(ResourceKind kind, String ns, List<String> names) {

@@ -94,8 +94,8 @@ public final class LogsCommand extends ClusterCommand {
     if (sel.isEmpty()) {
       throw new IllegalArgumentException("cannot find the pods of " + t + " (no selector)");
     }
-    JsonNode pods = c.get(Query.of().add("labelSelector", String.join(",", sel))
-        .on("/api/v1/namespaces/" + namespace + "/pods"));
+    JsonNode pods = c.list(Query.of().add("labelSelector", String.join(",", sel))
+        .on("/api/v1/namespaces/" + namespace + "/pods"), false);
     String fallback = null;
     for (JsonNode p : pods.path("items")) {
       String name = p.path("metadata").path("name").asString();

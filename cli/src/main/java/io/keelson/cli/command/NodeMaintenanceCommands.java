@@ -83,7 +83,7 @@ public final class NodeMaintenanceCommands {
     protected int run() throws Exception {
       Cluster c = cluster();
       setUnschedulable(c, node, true);
-      JsonNode pods = c.get(Query.of().add("fieldSelector", "spec.nodeName=" + node).on("/api/v1/pods"));
+      JsonNode pods = c.list(Query.of().add("fieldSelector", "spec.nodeName=" + node).on("/api/v1/pods"), false);
       List<JsonNode> evict = new ArrayList<>();
       List<String> problems = new ArrayList<>();
       for (JsonNode p : pods.path("items")) {

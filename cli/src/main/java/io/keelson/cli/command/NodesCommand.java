@@ -31,9 +31,9 @@ public final class NodesCommand extends ClusterCommand {
   @Override
   protected int run() {
     Cluster c = cluster();
-    JsonNode nodes = c.get(io.keelson.cli.cluster.Query.of().add("labelSelector", selector).on("/api/v1/nodes"));
+    JsonNode nodes = c.list(io.keelson.cli.cluster.Query.of().add("labelSelector", selector).on("/api/v1/nodes"), false);
     Map<String, Integer> podsPerNode = new HashMap<>();
-    for (JsonNode p : c.get("/api/v1/pods").path("items")) {
+    for (JsonNode p : c.list("/api/v1/pods", false).path("items")) {
       String n = p.path("spec").path("nodeName").asString("");
       String phase = p.path("status").path("phase").asString("");
       if (!n.isEmpty() && !phase.equals("Succeeded") && !phase.equals("Failed")) {

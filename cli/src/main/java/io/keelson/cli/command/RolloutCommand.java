@@ -271,8 +271,8 @@ public final class RolloutCommand implements Runnable {
     for (Map.Entry<String, JsonNode> e : d.path("spec").path("selector").path("matchLabels").properties()) {
       sel.add(e.getKey() + "=" + e.getValue().asString());
     }
-    JsonNode list = c.get(Query.of().add("labelSelector", String.join(",", sel))
-        .on("/apis/apps/v1/namespaces/" + ResourceKindPaths.enc(ns) + "/replicasets"));
+    JsonNode list = c.list(Query.of().add("labelSelector", String.join(",", sel))
+        .on("/apis/apps/v1/namespaces/" + ResourceKindPaths.enc(ns) + "/replicasets"), false);
     List<JsonNode> out = new ArrayList<>();
     for (JsonNode rs : list.path("items")) {
       for (JsonNode o : rs.path("metadata").path("ownerReferences")) {

@@ -31,7 +31,17 @@ public record Targets(Map<ResourceKind, List<String>> byKind) {
       return new Targets(out);
     }
     List<String> names = args.subList(1, args.size());
-    for (String t : args.get(0).split(",")) {
+    for (String n : names) {
+      if (n.contains("/")) {
+        throw new io.keelson.cli.UsageException(
+            "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'keelctl get resource/<resource_name>' instead of 'keelctl get resource resource/<resource_name>')");
+      }
+    }
+    String types = args.get(0);
+    if (types.equals("all")) {
+      types = "pods,services,daemonsets,deployments,replicasets,statefulsets,jobs,cronjobs";
+    }
+    for (String t : types.split(",")) {
       out.put(kinds.resolve(t), new ArrayList<>(names));
     }
     return new Targets(out);
