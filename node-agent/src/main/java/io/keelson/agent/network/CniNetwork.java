@@ -107,7 +107,7 @@ public final class CniNetwork {
   }
 
   static String netnsName(String sandboxId) {
-    return "keelson-" + sandboxId;
+    return sandboxId.startsWith("keelson-") ? sandboxId : "keelson-" + sandboxId;
   }
 
   /**

@@ -44,7 +44,7 @@ class CniNetworkIT {
 
   @Test
   void podsReachEachOtherAndTheNode() throws Exception {
-    PodNetwork a = net.setUp("it-a", CIDR);
+    PodNetwork a = net.setUp("keelson-it-a", CIDR);
     PodNetwork b = net.setUp("it-b", CIDR);
     assertThat(a.ip()).isNotEqualTo(b.ip()).startsWith(CIDR.substring(0, CIDR.lastIndexOf('.')));
     assertThat(a.gateway()).isEqualTo(CniNetwork.gatewayOf(CIDR));
@@ -58,13 +58,13 @@ class CniNetworkIT {
     assertThat(sh("ip", "netns", "exec", "keelson-it-a", "busybox", "ping", "-c", "1", "-W", "3", "127.0.0.1")).as("loopback up").isZero();
 
     // idempotent: same answer again, also from a fresh instance (agent restart)
-    assertThat(net.setUp("it-a", CIDR)).isEqualTo(a);
-    assertThat(new CniNetwork(net.nodeName(), state).get("it-a")).contains(a);
+    assertThat(net.setUp("keelson-it-a", CIDR)).isEqualTo(a);
+    assertThat(new CniNetwork(net.nodeName(), state).get("keelson-it-a")).contains(a);
 
-    net.tearDown("it-a");
-    net.tearDown("it-a");
+    net.tearDown("keelson-it-a");
+    net.tearDown("keelson-it-a");
     assertThat(a.netnsPath()).doesNotExist();
-    assertThat(net.get("it-a")).isEmpty();
+    assertThat(net.get("keelson-it-a")).isEmpty();
     // the address is free again and is handed out again
     PodNetwork c = net.setUp("it-c", CIDR);
     assertThat(List.of(a.ip(), CniNetwork.gatewayOf(CIDR))).doesNotContain(b.ip());

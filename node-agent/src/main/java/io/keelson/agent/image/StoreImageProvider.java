@@ -1,0 +1,35 @@
+package io.keelson.agent.image;
+
+import io.keelson.agent.driver.DriverException;
+import io.keelson.agent.pod.ImageProvider;
+import java.io.IOException;
+
+/** The agent's {@link ImageProvider} backed by the node's {@link ImageStore}. */
+public final class StoreImageProvider implements ImageProvider {
+
+  private final ImageStore store;
+
+  public StoreImageProvider(ImageStore store) {
+    this.store = store;
+  }
+
+  public ImageStore store() {
+    return store;
+  }
+
+  @Override
+  public boolean present(String ref) {
+    return store.find(ref).isPresent();
+  }
+
+  @Override
+  public ResolvedImage resolve(String ref, boolean forcePull) throws DriverException {
+    Image image = store.ensure(ref, forcePull ? PullPolicy.ALWAYS : PullPolicy.IF_NOT_PRESENT);
+    try {
+      ImageConfig c = image.config();
+      return new ResolvedImage(store.taskImage(image), c.entrypoint(), c.cmd(), c.env(), c.workingDir(), c.user());
+    } catch (IOException e) {
+      throw new ImagePullException(ImagePullException.ERR_IMAGE_PULL, "unpacking image \"" + ref + "\" failed: " + e.getMessage(), e);
+    }
+  }
+}
