@@ -1,0 +1,144 @@
+package io.keelson.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Three "hosts" on one machine (`./keelson lab up --nodes 3`): pods spread over them and reach
+ * each other by pod IP; a partitioned host goes NotReady, its pods are replaced elsewhere, and it
+ * rejoins cleanly after `heal`; `lab down` leaves no namespace behind.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LabJourneyIT {
+  private KeelsonCluster cluster;
+  private String labId;
+
+  @BeforeAll
+  void up() throws Exception {
+    String lacks = Host.lacksLab();
+    if (lacks != null) {
+      System.out.println("SKIP LabJourneyIT: " + lacks);
+    }
+    Assumptions.assumeTrue(lacks == null, lacks);
+    cluster = KeelsonCluster.start(3, true);
+    labId = Files.readAllLines(cluster.dir.resolve("lab/state")).stream()
+        .filter(l -> l.startsWith("LAB_ID=")).map(l -> l.substring(7)).findFirst().orElseThrow();
+  }
+
+  @AfterAll
+  void down() throws Exception {
+    if (cluster == null) {
+      return;
+    }
+    cluster.close();
+    KeelsonCluster.Result ns = cluster.run(Duration.ofSeconds(30), List.of("ip", "netns", "list"));
+    assertThat(ns.out()).as("lab down leaves no namespace").doesNotContain("klab-" + labId);
+    KeelsonCluster.Result links = cluster.run(Duration.ofSeconds(30), List.of("ip", "-br", "link"));
+    assertThat(links.out()).as("lab down leaves no bridge or veth").doesNotContain("klab0-" + labId)
+        .doesNotContain("kv" + labId);
+  }
+
+  private List<String> lines(String s) {
+    return Arrays.stream(s.split("\n")).map(String::strip).filter(l -> !l.isEmpty()).toList();
+  }
+
+  @Test
+  @Order(1)
+  void threeReadyHostsWithTheirOwnAddresses() {
+    await().atMost(Duration.ofSeconds(120)).until(() ->
+        lines(cluster.kubectl("get", "nodes", "--no-headers").out()).stream()
+            .filter(l -> l.matches("lab-[1-3]\\s+Ready.*")).count() == 3);
+    List<String> ips = lines(cluster.kubectlOk("get", "nodes", "-o",
+        "jsonpath={range .items[*]}{.status.addresses[?(@.type==\"InternalIP\")].address}{\"\\n\"}{end}"));
+    assertThat(ips).hasSize(3).doesNotHaveDuplicates();
+    assertThat(cluster.keelctlOk("nodes")).contains("lab-1").contains("lab-2").contains("lab-3");
+  }
+
+  @Test
+  @Order(2)
+  void podsSpreadOverHostsReachEachOtherByPodIp() {
+    String yaml = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: spread}
+        spec:
+          replicas: 3
+          selector: {matchLabels: {app: spread}}
+          template:
+            metadata: {labels: {app: spread}}
+            spec:
+              terminationGracePeriodSeconds: 2
+              affinity:
+                podAntiAffinity:
+                  requiredDuringSchedulingIgnoredDuringExecution:
+                  - {labelSelector: {matchLabels: {app: spread}}, topologyKey: kubernetes.io/hostname}
+              containers:
+              - name: web
+                image: keelson.local/busybox:latest
+                command: ["sh", "-c", "hostname > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"]
+        """;
+    assertThat(cluster.keelctlWithInput(yaml, "apply", "-f", "-").out()).contains("created");
+    String jp = "jsonpath={range .items[?(@.status.phase==\"Running\")]}{.metadata.name} {.spec.nodeName} {.status.podIP}{\"\\n\"}{end}";
+    try {
+      await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(2)).until(() ->
+          lines(cluster.kubectl("get", "pods", "-l", "app=spread", "-o", jp).out()).stream()
+              .map(l -> l.split(" ")[1]).distinct().count() == 3);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("pods did not spread over 3 hosts\n" + cluster.diagnostics(), e);
+    }
+    List<String[]> pods = lines(cluster.kubectlOk("get", "pods", "-l", "app=spread", "-o", jp)).stream()
+        .map(l -> l.split(" ")).toList();
+    String[] from = pods.get(0);
+    String[] to = pods.get(1);
+    assertThat(to.length).as("pod %s has an IP", to[0]).isEqualTo(3);
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+      KeelsonCluster.Result r = cluster.keelctl("exec", from[0], "--", "wget", "-q", "-O-", "-T", "3",
+          "http://" + to[2] + ":8080/index.html");
+      assertThat(r.out()).as("pod on %s fetches from pod on %s by pod IP\n%s", from[1], to[1], r).contains(to[0]);
+    });
+  }
+
+  @Test
+  @Order(3)
+  void partitionedHostsPodsAreReplacedAndItRejoins() {
+    String yaml = WorkloadJourneyIT.deployment("failover", 2, "runc", "exec sleep 3600");
+    cluster.keelctlWithInput(yaml, "apply", "-f", "-");
+    String jp = "jsonpath={range .items[?(@.status.phase==\"Running\")]}{.metadata.name} {.spec.nodeName}{\"\\n\"}{end}";
+    await().atMost(Duration.ofSeconds(120)).until(() ->
+        lines(cluster.kubectl("get", "pods", "-l", "app=failover", "-o", jp).out()).size() == 2);
+    String victim = lines(cluster.kubectlOk("get", "pods", "-l", "app=failover", "-o", jp)).get(0).split(" ")[1];
+
+    assertThat(cluster.keelson("lab", "partition", victim).exit()).isZero();
+    try {
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() ->
+          cluster.kubectl("get", "node", victim, "--no-headers").out().contains("NotReady"));
+      // the node lifecycle controller evicts its pods; the Deployment replaces them on healthy hosts
+      await().atMost(Duration.ofSeconds(360)).pollInterval(Duration.ofSeconds(3)).until(() ->
+          lines(cluster.kubectl("get", "pods", "-l", "app=failover", "-o", jp).out()).stream()
+              .filter(l -> !l.endsWith(" " + victim)).count() == 2);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("partitioned node " + victim + " was not handled\n" + cluster.diagnostics(), e);
+    }
+
+    assertThat(cluster.keelson("lab", "heal", victim).exit()).isZero();
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() ->
+        cluster.kubectl("get", "node", victim, "--no-headers").out().matches("(?s)" + victim + "\\s+Ready.*"));
+    // rejoined cleanly: exactly the Deployment's 2 pods, none left behind on the healed host
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() ->
+        lines(cluster.kubectl("get", "pods", "-l", "app=failover", "-o", "name").out()).size() == 2);
+  }
+}
