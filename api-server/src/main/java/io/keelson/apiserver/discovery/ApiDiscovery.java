@@ -90,8 +90,12 @@ public final class ApiDiscovery {
 
   /** Groups (excluding core) in discovery order, each with its versions in preference order. */
   public static Map<String, List<String>> groups() {
+    return groups(ResourceRegistry.all());
+  }
+
+  static Map<String, List<String>> groups(List<ResourceType> all) {
     Map<String, List<String>> groups = new LinkedHashMap<>();
-    for (ResourceType t : ResourceRegistry.all()) {
+    for (ResourceType t : all) {
       if (t.group().isEmpty()) continue;
       List<String> versions = groups.computeIfAbsent(t.group(), g -> new ArrayList<>());
       if (!versions.contains(t.version())) versions.add(t.version());
@@ -99,14 +103,14 @@ public final class ApiDiscovery {
     return groups;
   }
 
-  static List<ResourceType> resources(String group, String version) {
-    return ResourceRegistry.all().stream()
+  static List<ResourceType> resources(List<ResourceType> all, String group, String version) {
+    return all.stream()
         .filter(t -> t.group().equals(group) && t.version().equals(version))
         .toList();
   }
 
   public static boolean servesGroupVersion(String group, String version) {
-    return !resources(group, version).isEmpty();
+    return !resources(ResourceRegistry.all(), group, version).isEmpty();
   }
 
   // ---- aggregated discovery (apidiscovery.k8s.io v2 / v2beta1) ----
@@ -117,20 +121,24 @@ public final class ApiDiscovery {
    * @param apiVersion "v2" or "v2beta1": same shape, only the apiVersion differs
    */
   public static ObjectNode aggregated(boolean core, String apiVersion) {
+    return aggregated(ResourceRegistry.all(), core, apiVersion);
+  }
+
+  static ObjectNode aggregated(List<ResourceType> all, boolean core, String apiVersion) {
     ObjectNode list = NODES.objectNode();
     list.put("kind", "APIGroupDiscoveryList");
     list.put("apiVersion", "apidiscovery.k8s.io/" + apiVersion);
     list.putObject("metadata");
     ArrayNode items = list.putArray("items");
     if (core) {
-      if (servesGroupVersion("", "v1")) items.add(aggregatedGroup("", List.of("v1")));
+      if (!resources(all, "", "v1").isEmpty()) items.add(aggregatedGroup(all, "", List.of("v1")));
     } else {
-      groups().forEach((g, versions) -> items.add(aggregatedGroup(g, versions)));
+      groups(all).forEach((g, versions) -> items.add(aggregatedGroup(all, g, versions)));
     }
     return list;
   }
 
-  private static ObjectNode aggregatedGroup(String group, List<String> versions) {
+  private static ObjectNode aggregatedGroup(List<ResourceType> all, String group, List<String> versions) {
     ObjectNode g = NODES.objectNode();
     ObjectNode meta = g.putObject("metadata");
     if (!group.isEmpty()) meta.put("name", group);
@@ -139,7 +147,7 @@ public final class ApiDiscovery {
       ObjectNode vn = vs.addObject();
       vn.put("version", v);
       ArrayNode rs = vn.putArray("resources");
-      for (ResourceType t : resources(group, v)) rs.add(aggregatedResource(t));
+      for (ResourceType t : resources(all, group, v)) rs.add(aggregatedResource(t));
       vn.put("freshness", "Current");
     }
     return g;
@@ -220,7 +228,11 @@ public final class ApiDiscovery {
 
   /** {@code GET /api/v1} or {@code /apis/{group}/{version}}, empty when not served. */
   public static Optional<ObjectNode> apiResourceList(String group, String version) {
-    List<ResourceType> types = resources(group, version);
+    return apiResourceList(ResourceRegistry.all(), group, version);
+  }
+
+  static Optional<ObjectNode> apiResourceList(List<ResourceType> all, String group, String version) {
+    List<ResourceType> types = resources(all, group, version);
     if (types.isEmpty()) return Optional.empty();
     ObjectNode n = NODES.objectNode();
     n.put("kind", "APIResourceList");

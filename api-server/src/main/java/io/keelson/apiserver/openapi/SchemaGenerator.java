@@ -96,11 +96,23 @@ final class SchemaGenerator {
   }
 
   private ObjectNode classSchema(Class<?> c, String name) {
+    // Scalars with two JSON forms are written as Kubernetes' v3 documents do: oneOf without a top-level
+    // type, so that explain shows <Quantity>/<IntOrString> and validators accept both forms.
     if (c == Quantity.class) {
-      return primitive("string", null, FieldDocs.typeByName("Quantity"));
+      ObjectNode s = NODES.objectNode();
+      s.put("description", FieldDocs.typeByName("Quantity"));
+      ArrayNode oneOf = s.putArray("oneOf");
+      oneOf.addObject().put("type", "string");
+      oneOf.addObject().put("type", "number");
+      return s;
     }
     if (c == IntOrString.class) {
-      ObjectNode s = primitive("string", "int-or-string", FieldDocs.typeByName("IntOrString"));
+      ObjectNode s = NODES.objectNode();
+      s.put("description", FieldDocs.typeByName("IntOrString"));
+      s.put("format", "int-or-string");
+      ArrayNode oneOf = s.putArray("oneOf");
+      oneOf.addObject().put("type", "integer");
+      oneOf.addObject().put("type", "string");
       s.put("x-kubernetes-int-or-string", true);
       return s;
     }

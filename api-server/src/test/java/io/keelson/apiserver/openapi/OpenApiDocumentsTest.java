@@ -109,7 +109,9 @@ class OpenApiDocumentsTest {
   @Test
   void quantitiesIntOrStringAndStrategicMergeKeys() {
     JsonNode d = doc("api/v1");
-    assertThat(schema(d, "io.k8s.apimachinery.pkg.api.resource.Quantity").get("type").asString()).isEqualTo("string");
+    JsonNode quantity = schema(d, "io.k8s.apimachinery.pkg.api.resource.Quantity");
+    assertThat(quantity.get("oneOf").toString()).contains("\"string\"", "\"number\"");
+    assertThat(quantity.has("properties")).isFalse(); // not fabric8's {amount, format}
     JsonNode ios = schema(d, "io.k8s.apimachinery.pkg.util.intstr.IntOrString");
     assertThat(ios.get("x-kubernetes-int-or-string").asBoolean()).isTrue();
     JsonNode podSpec = schema(d, "io.k8s.api.core.v1.PodSpec").get("properties");
@@ -170,6 +172,22 @@ class OpenApiDocumentsTest {
         assertThat(d.get("components").get("schemas").has(ref.substring(SCHEMAS.length()))).as(gv + " " + ref).isTrue();
       }
     }
+  }
+
+  @Test
+  void optionalGroupsGetDocumentsWithTheirOperations() {
+    var docs = new OpenApiDocuments(io.keelson.apiserver.discovery.OptionalGroupsTest.withOptionalGroups());
+    JsonNode metrics = docs.tree("apis/metrics.k8s.io/v1beta1").orElseThrow();
+    assertThat(schema(metrics, "io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics")
+        .get("x-kubernetes-group-version-kind").get(0).get("kind").asString()).isEqualTo("NodeMetrics");
+    JsonNode nodes = metrics.get("paths").get("/apis/metrics.k8s.io/v1beta1/nodes");
+    assertThat(nodes.has("get")).isTrue();
+    assertThat(nodes.has("post")).isFalse();
+    JsonNode authz = docs.tree("apis/authorization.k8s.io/v1").orElseThrow();
+    JsonNode reviews = authz.get("paths").get("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews");
+    assertThat(reviews.has("post")).isTrue();
+    assertThat(reviews.has("get")).isFalse();
+    assertThat(authz.get("paths").has("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews/{name}")).isFalse();
   }
 
   private static void collectRefs(JsonNode n, List<String> out) {
