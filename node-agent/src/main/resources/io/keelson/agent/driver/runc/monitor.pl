@@ -5,24 +5,25 @@
 # subreaper), copies stdout/stderr into the CRI log format
 #   2026-01-01T00:00:00.000000000Z stdout F text
 # and, when the container exits, writes its exit status (and whether the memory cgroup OOM-killed
-# something) as JSON to the exit file. Needs only perl-base (Debian's essential perl).
+# something) as JSON to the exit file. Plain perl without modules (perl-base is essential on
+# Debian), so that hundreds of monitors cost little memory.
 #
 # usage: monitor.pl ID BUNDLE RUNC RUNC_ROOT LOG_PATH EXIT_FILE PID_FILE [OOM_FILE...]
 # Prints "ok PID" once the container runs, or "err MESSAGE", then returns (the monitor stays).
 use strict;
-use warnings;
-use POSIX qw(setsid WNOHANG strftime);
-use IO::Select;
 
 my ($id, $bundle, $runc, $root, $log_path, $exit_file, $pid_file, @oom_files) = @ARGV;
 die "usage: monitor.pl ID BUNDLE RUNC RUNC_ROOT LOG_PATH EXIT_FILE PID_FILE [OOM_FILE...]\n" unless $pid_file;
 
-my $have_hires = eval { require Time::HiRes; 1 };
+# x86_64 syscall numbers
+my ($SYS_GETTIMEOFDAY, $SYS_SETSID, $SYS_PRCTL, $PR_SET_CHILD_SUBREAPER, $WNOHANG) = (96, 112, 157, 36, 1);
+
 sub now_rfc3339 {
-  my ($s, $us);
-  if ($have_hires) { ($s, $us) = Time::HiRes::gettimeofday(); }
-  else { my $tv = pack('qq', 0, 0); syscall(96, $tv, 0); ($s, $us) = unpack('qq', $tv); }
-  return strftime('%Y-%m-%dT%H:%M:%S', gmtime($s)) . sprintf('.%06d000Z', $us);
+  my $tv = pack('qq', 0, 0);
+  syscall($SYS_GETTIMEOFDAY, $tv, 0);
+  my ($s, $us) = unpack('qq', $tv);
+  my @t = gmtime($s);
+  return sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%06d000Z', $t[5] + 1900, $t[4] + 1, $t[3], $t[2], $t[1], $t[0], $us);
 }
 
 pipe(my $status_r, my $status_w) or die "pipe: $!";
@@ -35,9 +36,9 @@ if ($daemon) {
   exit($line =~ /^ok / ? 0 : 1);
 }
 close $status_r;
-setsid();
-# PR_SET_CHILD_SUBREAPER: the container process is re-parented to us when `runc run -d` exits
-syscall(157, 36, 1, 0, 0, 0) == 0 or print STDERR "prctl(PR_SET_CHILD_SUBREAPER): $!\n";
+syscall($SYS_SETSID);
+# the container process is re-parented to us when `runc run -d` exits
+syscall($SYS_PRCTL, $PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 or print STDERR "prctl(PR_SET_CHILD_SUBREAPER): $!\n";
 open(STDIN, '<', '/dev/null');
 if (open(my $mp, '>', "$bundle/monitor.pid")) { print $mp "$$\n"; close $mp; }
 open(STDOUT, '>>', "$bundle/monitor.log");
@@ -58,26 +59,28 @@ if ($runc_pid == 0) {
 close $out_w; close $err_w;
 
 open(my $log, '>>', $log_path) or do { print $status_w "err cannot open log $log_path: $!\n"; exit 1 };
-$log->autoflush(1);
+select((select($log), $| = 1)[0]);
 
+my %open = (stdout => $out_r, stderr => $err_r);
 my %buf = (stdout => '', stderr => '');
-my %fh_name = (fileno($out_r) => 'stdout', fileno($err_r) => 'stderr');
-my $sel = IO::Select->new($out_r, $err_r);
-my ($container_pid, $status, $reported) = (0, undef, 0);
-my $runc_status;
-
+my ($container_pid, $status, $runc_status) = (0, undef, undef);
 # until runc has exited, output is held back: on failure it is runc's error message, not container output
 my @pending;
+
 sub emit {
   my ($stream, $text, $tag) = @_;
   my $line = now_rfc3339() . " $stream $tag $text\n";
   if (defined $runc_status && $runc_status == 0) { print $log $line; } else { push @pending, [$stream, $text, $line]; }
 }
 sub drain {
-  my ($fh) = @_;
-  my $stream = $fh_name{fileno($fh)};
-  my $n = sysread($fh, my $chunk, 65536);
-  if (!$n) { $sel->remove($fh); emit($stream, $buf{$stream}, 'F') if length $buf{$stream}; $buf{$stream} = ''; return; }
+  my ($stream) = @_;
+  my $n = sysread($open{$stream}, my $chunk, 65536);
+  if (!$n) {
+    close $open{$stream}; delete $open{$stream};
+    emit($stream, $buf{$stream}, 'F') if length $buf{$stream};
+    $buf{$stream} = '';
+    return;
+  }
   $buf{$stream} .= $chunk;
   while ((my $i = index($buf{$stream}, "\n")) >= 0) {
     emit($stream, substr($buf{$stream}, 0, $i), 'F');
@@ -85,8 +88,18 @@ sub drain {
   }
   if (length $buf{$stream} >= 16384) { emit($stream, $buf{$stream}, 'P'); $buf{$stream} = ''; }
 }
+# waits up to $timeout seconds for output and copies what is there
+sub pump {
+  my ($timeout) = @_;
+  if (!%open) { select(undef, undef, undef, $timeout); return; }
+  my $rin = '';
+  vec($rin, fileno($open{$_}), 1) = 1 for keys %open;
+  my $n = select(my $rout = $rin, undef, undef, $timeout);
+  return if $n <= 0;
+  for my $stream (keys %open) { drain($stream) if vec($rout, fileno($open{$stream}), 1); }
+}
 sub reap {
-  while ((my $p = waitpid(-1, WNOHANG)) > 0) {
+  while ((my $p = waitpid(-1, $WNOHANG)) > 0) {
     my $st = $?;
     if ($p == $runc_pid) { $runc_status = $st; }
     elsif ($container_pid && $p == $container_pid) { $status = $st; }
@@ -94,13 +107,10 @@ sub reap {
   }
 }
 
-# until runc has started the container: collect runc's own error output from stderr
-while (!defined $runc_status) {
-  for my $fh ($sel->can_read(0.2)) { drain($fh); }
-  reap();
-}
+# runc run -d takes ~0.1 s: poll finely so that the agent learns quickly that the container runs
+while (!defined $runc_status) { pump(0.005); reap(); }
 if ($runc_status != 0) {
-  for my $fh ($sel->can_read(0.2)) { drain($fh); }
+  for (1 .. 20) { last unless %open; pump(0.05); }
   my @err = map { $_->[1] } grep { $_->[0] eq 'stderr' } @pending;
   my $msg = @err ? join(' ', @err) : 'runc run failed with status ' . ($runc_status >> 8);
   print $status_w "err $msg\n";
@@ -115,11 +125,12 @@ $container_pid ||= 0;
 print $status_w "ok $container_pid\n";
 close $status_w;
 
-while ($sel->count() > 0 || !defined $status) {
-  if ($sel->count() > 0) { for my $fh ($sel->can_read(1)) { drain($fh); } }
-  else { select(undef, undef, undef, 0.2); }
+while (1) {
   reap();
-  last if !defined $status && $container_pid && !kill(0, $container_pid) && $sel->count() == 0;
+  last if defined $status && !%open;
+  last if !defined $status && !%open && $container_pid && !kill(0, $container_pid); # not our child after all
+  # output arrives or the pipes close at exit; once closed, only the reaping is left to wait for
+  pump(%open ? 1 : 0.02);
 }
 my $finished = now_rfc3339();
 my $oom = 0;
