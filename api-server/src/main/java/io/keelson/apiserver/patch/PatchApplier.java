@@ -85,11 +85,13 @@ public final class PatchApplier {
     return (ObjectNode) result;
   }
 
-  /** 422 as Kubernetes answers a JSON patch that does not fit the object. */
+  /**
+   * 422 as Kubernetes answers a JSON patch that does not fit the object; the cause carries the
+   * detail so that kubectl prints it ({@code The request is invalid: patch: ...}).
+   */
   private static StatusException invalidPatch(ObjectNode current, ResourceType type, String why) {
-    String name = current.path("metadata").path("name").asString("");
     return new StatusException(422, "Invalid", "the server rejected our request due to an error in our request: " + why,
-        type, name.isEmpty() ? null : name, List.of());
+        null, null, null, List.of(new StatusException.Cause("FieldValueInvalid", why, "patch")), null);
   }
 
   /** RFC 7386: objects merge recursively, null removes, everything else replaces. */
