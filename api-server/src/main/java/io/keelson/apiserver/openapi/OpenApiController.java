@@ -3,6 +3,8 @@ package io.keelson.apiserver.openapi;
 import io.keelson.apiserver.status.StatusException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -23,23 +25,32 @@ public class OpenApiController {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
+  /** Generates the documents in the background once the server is up, so no client waits for it. */
+  @EventListener(ApplicationReadyEvent.class)
+  public void warmUp() {
+    Thread.ofVirtual().name("openapi-warmup").start(OpenApiDocuments::get);
+  }
+
   @GetMapping("/openapi/v3")
-  public ResponseEntity<byte[]> index(@RequestHeader(value = HttpHeaders.ACCEPT_ENCODING, required = false) String enc) {
-    return serve(OpenApiDocuments.get().index(), enc, false);
+  public ResponseEntity<byte[]> index(@RequestHeader(value = HttpHeaders.ACCEPT_ENCODING, required = false) String enc,
+      @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String etag) {
+    return serve(OpenApiDocuments.get().index(), enc, etag, false);
   }
 
   @GetMapping("/openapi/v3/api/{version}")
   public ResponseEntity<byte[]> core(@PathVariable String version,
       @RequestParam(value = "hash", required = false) String hash,
-      @RequestHeader(value = HttpHeaders.ACCEPT_ENCODING, required = false) String enc) {
-    return serve(OpenApiDocuments.get().document("api/" + version), hash, enc);
+      @RequestHeader(value = HttpHeaders.ACCEPT_ENCODING, required = false) String enc,
+      @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String etag) {
+    return serve(OpenApiDocuments.get().document("api/" + version), hash, enc, etag);
   }
 
   @GetMapping("/openapi/v3/apis/{group}/{version}")
   public ResponseEntity<byte[]> group(@PathVariable String group, @PathVariable String version,
       @RequestParam(value = "hash", required = false) String hash,
-      @RequestHeader(value = HttpHeaders.ACCEPT_ENCODING, required = false) String enc) {
-    return serve(OpenApiDocuments.get().document("apis/" + group + "/" + version), hash, enc);
+      @RequestHeader(value = HttpHeaders.ACCEPT_ENCODING, required = false) String enc,
+      @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String etag) {
+    return serve(OpenApiDocuments.get().document("apis/" + group + "/" + version), hash, enc, etag);
   }
 
   @GetMapping({"/openapi/v2", "/swagger.json"})
@@ -47,20 +58,28 @@ public class OpenApiController {
     return notFound();
   }
 
-  private static ResponseEntity<byte[]> serve(Optional<OpenApiDocuments.Document> doc, String hash, String enc) {
+  private static ResponseEntity<byte[]> serve(Optional<OpenApiDocuments.Document> doc, String hash, String enc,
+      String etag) {
     if (doc.isEmpty()) return notFound();
     // With the current hash the document can be cached forever; a stale hash is answered with the current one.
     boolean immutable = hash != null && hash.equals(doc.get().hash());
-    return serve(doc.get(), enc, immutable);
+    return serve(doc.get(), enc, etag, immutable);
   }
 
-  private static ResponseEntity<byte[]> serve(OpenApiDocuments.Document doc, String enc, boolean immutable) {
+  private static ResponseEntity<byte[]> serve(OpenApiDocuments.Document doc, String enc, String ifNoneMatch,
+      boolean immutable) {
+    String etag = "\"" + doc.hash() + "\"";
+    String cacheControl = immutable ? "public, immutable" : "no-cache, private";
+    if (etag.equals(ifNoneMatch)) {
+      return ResponseEntity.status(304).header(HttpHeaders.ETAG, etag).header(HttpHeaders.CACHE_CONTROL, cacheControl)
+          .build();
+    }
     boolean gzip = enc != null && enc.toLowerCase(java.util.Locale.ROOT).contains("gzip");
     ResponseEntity.BodyBuilder b = ResponseEntity.ok()
         .header(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON_VALUE)
-        .header(HttpHeaders.ETAG, "\"" + doc.hash() + "\"")
+        .header(HttpHeaders.ETAG, etag)
         .header(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING)
-        .header(HttpHeaders.CACHE_CONTROL, immutable ? "public, immutable" : "no-cache, private");
+        .header(HttpHeaders.CACHE_CONTROL, cacheControl);
     if (gzip) {
       return b.header(HttpHeaders.CONTENT_ENCODING, "gzip").body(doc.gzip());
     }

@@ -49,6 +49,15 @@ class OpenApiDocumentsTest {
   }
 
   @Test
+  void conditionalGetIsNotModified() throws Exception {
+    String etag = mvc.perform(get("/openapi/v3/apis/apps/v1")).andReturn().getResponse().getHeader("ETag");
+    assertThat(etag).isNotBlank();
+    MvcResult r = mvc.perform(get("/openapi/v3/apis/apps/v1").header("If-None-Match", etag)).andReturn();
+    assertThat(r.getResponse().getStatus()).isEqualTo(304);
+    assertThat(r.getResponse().getContentAsByteArray()).isEmpty();
+  }
+
+  @Test
   void hashChangesWithTheDocument() {
     var all = io.keelson.apiserver.resource.ResourceRegistry.all();
     var fewer = all.stream().filter(t -> !t.resource().equals("daemonsets")).toList();
