@@ -24,7 +24,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Pod networking on one node with the standard CNI plugins (Debian's containernetworking-plugins):
- * every pod sandbox gets a named network namespace ({@code /run/netns/keelson-<sandboxId>}) with
+ * every pod sandbox gets a network namespace (bind-mounted at {@code <stateDir>/netns/<sandboxId>}) with
  * {@code lo} up and an {@code eth0} veth on the node's bridge, addressed by host-local IPAM from the
  * node's pod CIDR. The bridge holds the CIDR's first address as the pods' gateway, so pods reach
  * each other and the node (and the node reaches them). No masquerading: cross-node routing is
@@ -41,7 +41,6 @@ import tools.jackson.databind.node.ObjectNode;
 public final class CniNetwork {
 
   public static final Path DEFAULT_CNI_BIN = Path.of("/usr/lib/cni");
-  public static final Path NETNS_DIR = Path.of("/run/netns");
   private static final Logger log = LoggerFactory.getLogger(CniNetwork.class);
   private static final String CNI_VERSION = "1.0.0";
 
@@ -101,13 +100,13 @@ public final class CniNetwork {
     return nodeName;
   }
 
-  /** Where the network namespace of {@code sandboxId} is bind-mounted. */
-  public static Path netnsPath(String sandboxId) {
-    return NETNS_DIR.resolve(netnsName(sandboxId));
-  }
-
-  static String netnsName(String sandboxId) {
-    return sandboxId.startsWith("keelson-") ? sandboxId : "keelson-" + sandboxId;
+  /**
+   * Where the network namespace of {@code sandboxId} is bind-mounted: in this node's state dir, not
+   * /run/netns, so that pods never show up in (or leak into) {@code ip netns list} and several
+   * agents on one host never collide. Enter it with {@code nsenter --net=PATH}.
+   */
+  public Path netnsPath(String sandboxId) {
+    return stateDir.resolve("netns").resolve(sandboxId);
   }
 
   /**
@@ -124,8 +123,10 @@ public final class CniNetwork {
     }
     try {
       tearDown(sandboxId); // leftovers of a half-done attempt
-      run(null, Map.of(), "ip", "netns", "add", netnsName(sandboxId));
       Path netns = netnsPath(sandboxId);
+      Files.createDirectories(netns.getParent());
+      Files.createFile(netns);
+      run(null, Map.of(), "unshare", "--net=" + netns, "true");
       cni("loopback", "ADD", sandboxId, netns, "lo", loopbackConfig());
       JsonNode result = cni("bridge", "ADD", sandboxId, netns, "eth0", bridgeConfig(podCidr));
       PodNetwork net = toPodNetwork(netns, result);
@@ -152,7 +153,7 @@ public final class CniNetwork {
   public Optional<PodNetwork> get(String sandboxId) {
     Path cache = resultFile(sandboxId);
     Path netns = netnsPath(sandboxId);
-    if (!Files.isRegularFile(cache) || !Files.exists(netns)) {
+    if (!Files.isRegularFile(cache) || !isNamespace(netns)) {
       return Optional.empty();
     }
     try {
@@ -186,15 +187,16 @@ public final class CniNetwork {
     try {
       String podCidr = Files.isRegularFile(cache) ? json.readTree(Files.readAllBytes(cache)).path("podCidr").asString(null) : null;
       if (podCidr != null) {
-        cni("bridge", "DEL", sandboxId, Files.exists(netns) ? netns : null, "eth0", bridgeConfig(podCidr));
+        cni("bridge", "DEL", sandboxId, isNamespace(netns) ? netns : null, "eth0", bridgeConfig(podCidr));
       }
     } catch (IOException | RuntimeException e) {
       errors.add(e.getMessage());
     }
     try {
-      if (Files.exists(netns)) {
-        run(null, Map.of(), "ip", "netns", "delete", netnsName(sandboxId));
+      if (isNamespace(netns)) {
+        run(null, Map.of(), "umount", netns.toString());
       }
+      Files.deleteIfExists(netns);
       Files.deleteIfExists(cache);
     } catch (IOException e) {
       errors.add(e.getMessage());
@@ -223,7 +225,7 @@ public final class CniNetwork {
         Files.write(cache, json.writeValueAsBytes(ip));
       }
       String[] addr = ip.path("address").asString().split("/");
-      if (!Files.exists(Path.of("/sys/class/net", name))) {
+      if (!linkExists(name)) {
         run(null, Map.of(), "ip", "tuntap", "add", "dev", name, "mode", "tap");
       }
       run(null, Map.of(), "ip", "link", "set", name, "master", bridge, "up");
@@ -238,7 +240,7 @@ public final class CniNetwork {
     checkId(sandboxId);
     String name = tapName(sandboxId);
     try {
-      if (Files.exists(Path.of("/sys/class/net", name))) {
+      if (linkExists(name)) {
         run(null, Map.of(), "ip", "link", "delete", name);
       }
       cni("host-local", "DEL", "tap-" + sandboxId, null, name, ipamOnlyConfig(podCidr));
@@ -260,12 +262,47 @@ public final class CniNetwork {
 
   /** Creates the bridge with its gateway address if no pod did yet (tap-only nodes). */
   private void ensureBridge(String podCidr) throws IOException {
-    if (Files.exists(Path.of("/sys/class/net", bridge))) {
+    if (linkExists(bridge)) {
       return;
     }
     run(null, Map.of(), "ip", "link", "add", bridge, "type", "bridge");
     run(null, Map.of(), "ip", "addr", "add", gatewayOf(podCidr) + "/" + podCidr.split("/")[1], "dev", bridge);
     run(null, Map.of(), "ip", "link", "set", bridge, "up");
+  }
+
+  /**
+   * Whether a network device exists in the agent's network namespace. Asks netlink (ip link), not
+   * /sys/class/net, which shows another namespace's devices when the agent was moved into a netns
+   * with nsenter (lab mode) without remounting /sys.
+   */
+  static boolean linkExists(String name) throws IOException {
+    Process p = new ProcessBuilder("ip", "link", "show", "dev", name).redirectErrorStream(true).start();
+    try {
+      p.getInputStream().readAllBytes();
+      return p.waitFor() == 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  /** True if {@code p} is a bind-mounted namespace (not a stale empty file left by another mount namespace). */
+  static boolean isNamespace(Path p) {
+    try {
+      if (!Files.exists(p)) {
+        return false;
+      }
+      String target = p.toAbsolutePath().normalize().toString();
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        String[] f = line.split(" ");
+        if (f.length > 4 && f[4].equals(target)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The first host address of a CIDR, which host-local and the bridge plugin use as gateway. */

@@ -49,13 +49,14 @@ class CniNetworkIT {
     assertThat(a.ip()).isNotEqualTo(b.ip()).startsWith(CIDR.substring(0, CIDR.lastIndexOf('.')));
     assertThat(a.gateway()).isEqualTo(CniNetwork.gatewayOf(CIDR));
     assertThat(a.prefixLength()).isEqualTo(24);
-    assertThat(a.netnsPath()).exists();
+    assertThat(a.netnsPath()).exists().startsWith(state);
+    assertThat(new String(new ProcessBuilder("ip", "netns", "list").start().getInputStream().readAllBytes())).doesNotContain("it-a");
     assertThat(a.mac()).matches("([0-9a-f]{2}:){5}[0-9a-f]{2}");
 
-    assertThat(sh("ip", "netns", "exec", "keelson-it-a", "busybox", "ping", "-c", "1", "-W", "3", b.ip())).isZero();
-    assertThat(sh("ip", "netns", "exec", "keelson-it-b", "busybox", "ping", "-c", "1", "-W", "3", a.ip())).isZero();
+    assertThat(sh("nsenter", "--net=" + a.netnsPath(), "busybox", "ping", "-c", "1", "-W", "3", b.ip())).isZero();
+    assertThat(sh("nsenter", "--net=" + b.netnsPath(), "busybox", "ping", "-c", "1", "-W", "3", a.ip())).isZero();
     assertThat(sh("busybox", "ping", "-c", "1", "-W", "3", a.ip())).as("node -> pod").isZero();
-    assertThat(sh("ip", "netns", "exec", "keelson-it-a", "busybox", "ping", "-c", "1", "-W", "3", "127.0.0.1")).as("loopback up").isZero();
+    assertThat(sh("nsenter", "--net=" + a.netnsPath(), "busybox", "ping", "-c", "1", "-W", "3", "127.0.0.1")).as("loopback up").isZero();
 
     // idempotent: same answer again, also from a fresh instance (agent restart)
     assertThat(net.setUp("keelson-it-a", CIDR)).isEqualTo(a);
