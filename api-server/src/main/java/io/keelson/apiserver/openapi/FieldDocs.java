@@ -144,6 +144,118 @@ final class FieldDocs {
     f("NodeSpec.unschedulable", "When true, the scheduler places no new pods on this node (what kubectl "
         + "cordon sets); pods already there keep running.");
 
+    // pods
+    f("PodSpec.dnsPolicy", "How DNS is set up for the pod: ClusterFirst (default), ClusterFirstWithHostNet, Default "
+        + "or None.");
+    f("PodSpec.hostNetwork", "Run the pod in the node's network namespace instead of its own. Defaults to false.");
+    f("PodSpec.hostPID", "Share the node's process namespace. Defaults to false.");
+    f("PodSpec.hostIPC", "Share the node's IPC namespace. Defaults to false.");
+    f("PodSpec.imagePullSecrets", "Secrets holding registry credentials used to pull the pod's images.");
+    f("PodSpec.securityContext", "Pod-wide security settings (user and group ids, fsGroup, sysctls, ...).");
+    f("PodSpec.serviceAccount", "Deprecated alias of serviceAccountName.");
+    f("PodSpec.schedulerName", "The scheduler that places this pod; the default scheduler when empty.");
+    f("PodSpec.priority", "The pod's priority, filled in from its priority class; higher is more important.");
+    f("PodSpec.activeDeadlineSeconds", "How long the pod may be active (counted from its start) before it is failed.");
+    f("PodSpec.readinessGates", "Extra pod conditions that must be True for the pod to count as ready.");
+    f("PodSpec.topologySpreadConstraints", "How the pods of a group should be spread across nodes, zones or other "
+        + "topology domains.");
+    f("PodSpec.automountServiceAccountToken", "Whether a service account token is mounted into the pod.");
+    f("PodSpec.enableServiceLinks", "Whether service addresses are injected as environment variables. Defaults to "
+        + "true.");
+    f("PodSpec.subdomain", "With hostname, gives the pod the DNS name <hostname>.<subdomain>.<namespace>.svc.");
+    f("PodSpec.shareProcessNamespace", "Let the containers of the pod see each other's processes.");
+    f("PodSpec.preemptionPolicy", "Whether this pod may preempt lower-priority pods: PreemptLowerPriority or Never.");
+    f("PodSpec.overhead", "Resources the runtime needs for the pod on top of its containers (e.g. for a VM).");
+    f("PodSpec.ephemeralContainers", "Debugging containers added to a running pod (kubectl debug).");
+    f("PodSpec.hostAliases", "Extra entries for the pod's /etc/hosts.");
+    f("Container.livenessProbe", "Periodic check that the container is alive; it is restarted when the check fails.");
+    f("Container.readinessProbe", "Periodic check that the container can serve; it is removed from service endpoints "
+        + "while the check fails.");
+    f("Container.startupProbe", "Check that the container has started; the other probes wait until it succeeds.");
+    f("Container.securityContext", "Security settings of this container (user, capabilities, privileged, ...).");
+    f("Container.workingDir", "The container's working directory; the image's default when empty.");
+    f("Container.stdin", "Keep a stdin open for the container (kubectl attach). Defaults to false.");
+    f("Container.stdinOnce", "Close stdin after the first attach session ends. Defaults to false.");
+    f("Container.tty", "Allocate a terminal for the container; needs stdin. Defaults to false.");
+    f("Container.lifecycle", "Actions run right after the container starts and right before it stops.");
+    f("Container.envFrom", "Sources (config maps, secrets) whose keys all become environment variables.");
+    f("Container.terminationMessagePath", "File whose content becomes the container's termination message. Defaults "
+        + "to /dev/termination-log.");
+    f("ContainerStatus.ready", "Whether the container passes its readiness probe.");
+    f("ContainerStatus.restartCount", "How many times the container has been restarted.");
+    f("ContainerStatus.state", "What the container is doing now: waiting, running or terminated.");
+    f("ContainerStatus.lastState", "How the container's previous run ended, if it was restarted.");
+    f("ContainerStatus.started", "Whether the container has started and passed its startup probe.");
+    f("ContainerStatus.containerID", "The runtime's id of the container, as <runtime>://<id>.");
+    f("ContainerStatus.imageID", "The id of the image the container runs.");
+    f("ContainerStatus.name", "The name of the container, as in the pod spec.");
+    f("PodStatus.containerStatuses", "The state of each container of the pod, as reported by its node.");
+    f("PodStatus.initContainerStatuses", "The state of each init container of the pod.");
+    f("PodStatus.qosClass", "The pod's quality of service class from its requests and limits: Guaranteed, "
+        + "Burstable or BestEffort.");
+    f("PodStatus.startTime", "When the node acknowledged the pod, before its images were pulled.");
+    f("PodStatus.podIPs", "All IP addresses of the pod; the first equals podIP.");
+    f("PodStatus.hostIPs", "All IP addresses of the node the pod runs on.");
+    f("PodStatus.nominatedNodeName", "The node this pod may run on once the pods it preempts are gone.");
+    f("PodStatus.phase", "Where the pod is in its lifecycle: Pending, Running, Succeeded, Failed or Unknown.");
+    f("Volume.name", "The name of the volume, unique within the pod; volumeMounts refer to it.");
+    f("Volume.emptyDir", "A scratch directory that lives as long as the pod.");
+    f("Volume.hostPath", "A file or directory of the node, mounted into the pod.");
+    f("Volume.configMap", "The keys of a config map, as files.");
+    f("Volume.secret", "The keys of a secret, as files.");
+    f("Volume.persistentVolumeClaim", "A persistent volume, through a claim in the pod's namespace.");
+    f("Volume.projected", "Several sources (secrets, config maps, downward API, tokens) in one directory.");
+    f("Volume.downwardAPI", "Fields of the pod itself, as files.");
+    f("ResourceRequirements.requests", "The resources the container needs; the scheduler places pods by these. "
+        + "Defaults to the limits when only those are set.");
+    f("ResourceRequirements.limits", "The most the container may use; exceeding the memory limit kills it.");
+    f("Probe.initialDelaySeconds", "Seconds after the container starts before the first check.");
+    f("Probe.periodSeconds", "Seconds between checks. Defaults to 10.");
+    f("Probe.timeoutSeconds", "Seconds after which a check counts as failed. Defaults to 1.");
+    f("Probe.failureThreshold", "Consecutive failures after which the probe has failed. Defaults to 3.");
+    f("Probe.successThreshold", "Consecutive successes after a failure for the probe to pass again. Defaults to 1.");
+    f("Probe.httpGet", "Check with an HTTP GET; any status from 200 to 399 passes.");
+    f("Probe.tcpSocket", "Check that a TCP connection can be opened.");
+    f("Probe.exec", "Check by running a command in the container; exit code 0 passes.");
+    f("Probe.grpc", "Check with the gRPC health checking protocol.");
+    // nodes
+    f("NodeSpec.taints", "Taints keep pods off the node unless they tolerate them.");
+    f("NodeSpec.podCIDR", "The IP range pod addresses on this node are taken from.");
+    f("NodeSpec.podCIDRs", "The IP ranges pod addresses on this node are taken from.");
+    f("NodeSpec.providerID", "The id of the node in its infrastructure provider.");
+    f("NodeStatus.addresses", "The addresses the node can be reached at (InternalIP, ExternalIP, Hostname).");
+    f("NodeStatus.allocatable", "The resources available to pods: capacity minus what the system reserves.");
+    f("NodeStatus.capacity", "The node's total resources (cpu, memory, pods).");
+    f("NodeStatus.nodeInfo", "Facts about the node: versions of the agent, runtime, kernel and OS.");
+    f("NodeStatus.images", "Container images present on the node.");
+    f("NodeStatus.conditions", "Observations of the node's health, such as Ready.");
+    f("NodeStatus.runtimeHandlers", "The runtime handlers the node offers (runc, vm).");
+    // services
+    f("ServiceSpec.ports", "The ports the service exposes and where it forwards them.");
+    f("ServiceSpec.clusterIPs", "All cluster IPs of the service; the first equals clusterIP.");
+    f("ServiceSpec.externalIPs", "Extra IP addresses, not managed by Keelson, that also accept traffic for the "
+        + "service.");
+    f("ServiceSpec.externalName", "For type ExternalName: the DNS name the service is an alias of.");
+    f("ServiceSpec.sessionAffinity", "ClientIP sends each client to the same pod; None (default) spreads requests.");
+    f("ServiceSpec.externalTrafficPolicy", "Local keeps external traffic on the receiving node; Cluster (default) may "
+        + "forward it to other nodes.");
+    f("ServiceSpec.internalTrafficPolicy", "Local keeps cluster traffic on the node it came from; Cluster is the "
+        + "default.");
+    f("ServiceSpec.ipFamilies", "The IP families (IPv4, IPv6) of the service's cluster IPs.");
+    f("ServiceSpec.publishNotReadyAddresses", "List pods in the endpoints even before they are ready.");
+    f("ServicePort.nodePort", "For NodePort and LoadBalancer services: the port opened on every node.");
+    f("ServicePort.name", "The name of the port, unique within the service; required with several ports.");
+    // workloads
+    f("DeploymentStrategy.type", "How pods are replaced: RollingUpdate (default) or Recreate.");
+    f("DeploymentStrategy.rollingUpdate", "Limits of a rolling update; only with type RollingUpdate.");
+    f("RollingUpdateDeployment.maxSurge", "How many pods (a number or a percentage of replicas) may exist above the "
+        + "desired count during an update. Defaults to 25%.");
+    f("RollingUpdateDeployment.maxUnavailable", "How many pods (a number or a percentage of replicas) may be "
+        + "unavailable during an update. Defaults to 25%.");
+    f("ReplicaSetSpec.template", "The pod template new pods of this ReplicaSet are created from.");
+    f("DaemonSetSpec.template", "The pod template of the daemon pods, one per matching node.");
+    f("DaemonSetSpec.updateStrategy", "How daemon pods are replaced when the template changes.");
+
     // ---- type descriptions ----
     t("Deployment", "A Deployment keeps a set of identical pods running through ReplicaSets and "
         + "rolls out changes to their template gradually.");
@@ -269,7 +381,7 @@ final class FieldDocs {
     String what = words(field);
     String of = words(owner.getSimpleName());
     if (fieldType == Boolean.class || fieldType == boolean.class) {
-      return "Whether " + what + " applies to this " + of + ".";
+      return capitalize(what) + " setting (true or false) of this " + of + ".";
     }
     return capitalize(what) + " of this " + of + ".";
   }

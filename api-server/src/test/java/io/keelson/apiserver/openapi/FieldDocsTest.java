@@ -19,9 +19,11 @@ class FieldDocsTest {
 
   @Test
   void fallbackDescriptionsNameTheOwner() {
-    assertThat(FieldDocs.field(io.fabric8.kubernetes.api.model.PodStatus.class, "qosClass", String.class))
-        .isEqualTo("Qos class of this pod status.");
+    assertThat(FieldDocs.field(io.fabric8.kubernetes.api.model.PodSpec.class, "hostnameOverride", String.class))
+        .isEqualTo("Hostname override of this pod spec.");
     assertThat(FieldDocs.field(io.fabric8.kubernetes.api.model.Container.class, "tty", Boolean.class))
-        .startsWith("Whether tty");
+        .isEqualTo("Allocate a terminal for the container; needs stdin. Defaults to false.");
+    assertThat(FieldDocs.field(io.fabric8.kubernetes.api.model.PodSpec.class, "hostUsers", Boolean.class))
+        .isEqualTo("Host users setting (true or false) of this pod spec.");
   }
 }
