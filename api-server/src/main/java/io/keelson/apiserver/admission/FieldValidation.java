@@ -39,6 +39,47 @@ public final class FieldValidation {
     return out;
   }
 
+  /**
+   * Removes the unknown fields from {@code obj} and returns their paths: what Kubernetes does under
+   * {@code fieldValidation=Warn|Ignore}, where unknown fields are dropped by decoding, never stored.
+   */
+  public static List<String> removeUnknownFields(ResourceType type, ObjectNode obj) {
+    List<String> out = new ArrayList<>();
+    prune(type.model(), obj, "", out);
+    return out;
+  }
+
+  private static void prune(Type schema, JsonNode value, String path, List<String> out) {
+    if (value == null || value.isNull()) return;
+    Class<?> raw = rawClass(schema);
+    if (raw == null) return;
+    if (Collection.class.isAssignableFrom(raw) || raw.isArray()) {
+      if (!value.isArray()) return;
+      Type element = raw.isArray() ? raw.getComponentType() : typeArgument(schema, 0);
+      for (int i = 0; i < value.size(); i++) prune(element, value.get(i), path + "[" + i + "]", out);
+      return;
+    }
+    if (Map.class.isAssignableFrom(raw)) {
+      if (!value.isObject()) return;
+      Type element = typeArgument(schema, 1);
+      for (Map.Entry<String, JsonNode> e : value.properties()) prune(element, e.getValue(), path + "." + e.getKey(), out);
+      return;
+    }
+    if (!value.isObject()) return;
+    Map<String, Type> props = properties(raw);
+    if (props == null) return;
+    List<String> unknown = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> e : value.properties()) {
+      Type t = props.get(e.getKey());
+      if (t == null) unknown.add(e.getKey());
+      else prune(t, e.getValue(), path + "." + e.getKey(), out);
+    }
+    for (String k : unknown) {
+      out.add(path + "." + k);
+      ((ObjectNode) value).remove(k);
+    }
+  }
+
   private static void walk(Type schema, JsonNode value, String path, List<String> out) {
     if (value == null || value.isNull()) return;
     Class<?> raw = rawClass(schema);

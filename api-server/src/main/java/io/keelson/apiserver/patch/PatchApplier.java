@@ -1,9 +1,11 @@
 package io.keelson.apiserver.patch;
 
+import io.fabric8.zjsonpatch.CompatibilityFlags;
 import io.fabric8.zjsonpatch.JsonPatch;
 import io.fabric8.zjsonpatch.JsonPatchException;
 import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.status.StatusException;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -71,7 +73,8 @@ public final class PatchApplier {
     }
     JsonNode result;
     try {
-      result = JsonPatch.apply(patch, current.deepCopy());
+      // RFC 6902 strictly, as Kubernetes: removing a missing key is an error.
+      result = JsonPatch.apply(patch, current.deepCopy(), EnumSet.of(CompatibilityFlags.FORBID_REMOVE_MISSING_OBJECT));
     } catch (JsonPatchException e) {
       String where = e.getOperation() == null || e.getPath() == null ? ""
           : e.getOperation().name().toLowerCase(Locale.ROOT) + " " + e.getPath() + ": ";

@@ -53,4 +53,15 @@ class FieldValidationTest {
     ResourceType deploy = ResourceRegistry.byKind("apps/v1", "Deployment").orElseThrow();
     assertThat(FieldValidation.unknownFields(deploy, json("{'spec':{'replicas':'three','template':[]}}"))).isEmpty();
   }
+
+  @Test
+  void removeUnknownFieldsDropsThemAsDecodingWould() {
+    ResourceType deploy = ResourceRegistry.byKind("apps/v1", "Deployment").orElseThrow();
+    ObjectNode d = json("{'metadata':{'name':'d','bogus':1},'spec':{'replicaz':3,'replicas':1,'template':{'spec':{'containers':["
+        + "{'name':'a','image':'x','imagex':'y'}]}}}}");
+    assertThat(FieldValidation.removeUnknownFields(deploy, d))
+        .containsExactly(".metadata.bogus", ".spec.template.spec.containers[0].imagex", ".spec.replicaz");
+    assertThat(d).isEqualTo(json("{'metadata':{'name':'d'},'spec':{'replicas':1,'template':{'spec':{'containers':[{'name':'a','image':'x'}]}}}}"));
+    assertThat(FieldValidation.unknownFields(deploy, d)).isEmpty();
+  }
 }

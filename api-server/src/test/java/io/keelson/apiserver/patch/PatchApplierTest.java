@@ -263,6 +263,8 @@ class PatchApplierTest {
         Arguments.of("[{'op':'move','path':'/spec/x'}]", 400, "has no \"from\""),
         Arguments.of("[{'op':'test','path':'/spec/replicas','value':7}]", 422, "/spec/replicas"),
         Arguments.of("[{'op':'remove','path':'/spec/nothing/here'}]", 422, "the server rejected our request"),
+        Arguments.of("[{'op':'remove','path':'/spec/nothing'}]", 422, "the server rejected our request"),
+        Arguments.of("[{'op':'replace','path':'/spec/nothing','value':1}]", 422, "the server rejected our request"),
         Arguments.of("[{'op':'replace','path':'/spec/template/spec/containers/9/image','value':'x'}]", 422, "rejected"),
         Arguments.of("[{'op':'replace','path':'','value':[1]}]", 400, "replaced the whole object"),
         Arguments.of("[1]", 400, "is not an object"),
