@@ -247,4 +247,16 @@ class RuncDriverIT {
     assertThat(second.awaitTask(h.id()).get(5, TimeUnit.SECONDS).exitCode()).isEqualTo(137);
     assertThat(log(t)).containsOnlyOnce("started");
   }
+
+  @Test
+  void purgeScriptRemovesWhatAKilledAgentLeftBehind() throws Exception {
+    TaskHandle h = driver.startTask(task("left", TaskResources.NONE, "sleep", "3600"));
+    long pid = driver.inspectTask(h.id()).pid();
+    driver.close();
+    driver = null; // the agent is gone for good
+    String out = TestImages.run(TestImages.repoRoot().resolve("deploy/runc/purge-node.sh").toString(), "--state-dir", dir.toString(), "--node", "it-purge");
+    assertThat(out).contains("removed 1 container(s)");
+    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).isEmpty());
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(dir.toString());
+  }
 }
