@@ -108,6 +108,7 @@ public final class ServerSideApply {
       throw StatusException.badRequest("metadata.managedFields must be nil in an apply configuration");
     }
     ObjectNode config = applied.deepCopy();
+    checkListKeys(type, config, new ArrayList<>(), "", applied);
     if (type.hasSubresource("status")) config.remove("status"); // status is the status subresource's business
 
     ObjectNode live;
@@ -178,6 +179,50 @@ public final class ServerSideApply {
     }
     writeEntries(live, entries);
     return live;
+  }
+
+  /**
+   * Every item of a keyed list must carry its keys, once: otherwise the item cannot be tracked (and
+   * Kubernetes refuses the configuration the same way).
+   */
+  private static void checkListKeys(ResourceType type, JsonNode node, List<String> fieldPath, String path, ObjectNode applied) {
+    if (!node.isObject()) return;
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      List<String> names = new ArrayList<>(fieldPath);
+      names.add(e.getKey());
+      String p = path + "." + e.getKey();
+      JsonNode v = e.getValue();
+      if (v.isObject()) {
+        checkListKeys(type, v, names, p, applied);
+      } else if (v.isArray()) {
+        ListStrategy s = ListStrategy.of(type, names);
+        if (s.kind() != ListStrategy.Kind.MAP) continue;
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < v.size(); i++) {
+          JsonNode item = v.get(i);
+          if (!item.isObject()) continue;
+          for (String k : s.applyKeys()) {
+            if (!item.has(k) && !ListStrategy.KEY_DEFAULTS.containsKey(k)) {
+              throw StatusException.badRequest(typedPatchError(type, applied) + p + ": element " + i
+                  + ": associative list with keys has an element that omits key field \"" + k + "\" (and doesn't have default value)");
+            }
+          }
+          String el = FieldSet.itemElement(s, item, i);
+          if (!seen.add(el)) {
+            throw StatusException.badRequest(typedPatchError(type, applied) + p + ": duplicate entries for key "
+                + FieldSet.toPathString(List.of(el)));
+          }
+          checkListKeys(type, item, names, p + "[" + i + "]", applied);
+        }
+      }
+    }
+  }
+
+  private static String typedPatchError(ResourceType type, ObjectNode applied) {
+    String ns = applied.path("metadata").path("namespace").asString("");
+    String name = applied.path("metadata").path("name").asString("");
+    return "failed to create typed patch object (" + (ns.isEmpty() ? "" : ns + "/") + name + "; " + type.apiVersion() + ", Kind="
+        + type.kind() + "): ";
   }
 
   private static JsonNode withoutManagedFields(ObjectNode o) {

@@ -314,4 +314,21 @@ class ServerSideApplyTest {
     assertThat(c.getMessage()).isEqualTo(
         "Apply failed with 1 conflict: conflict with \"kubectl-scale\" with subresource \"scale\" using apps/v1: .spec.replicas");
   }
+
+  @Test
+  void keyedListItemsMustCarryTheirKeysOnce() {
+    ObjectNode noName = json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','namespace':'default'},"
+        + "'spec':{'template':{'spec':{'containers':[{'image':'nginx'}]}}}}");
+    assertThatThrownBy(() -> ServerSideApply.apply(DEPLOYMENTS, null, noName, "kubectl", false))
+        .isInstanceOfSatisfying(StatusException.class, e -> {
+          assertThat(e.code()).isEqualTo(400);
+          assertThat(e.getMessage()).isEqualTo("failed to create typed patch object (default/web; apps/v1, Kind=Deployment): "
+              + ".spec.template.spec.containers: element 0: associative list with keys has an element that omits key field"
+              + " \"name\" (and doesn't have default value)");
+        });
+    ObjectNode dup = json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},"
+        + "'spec':{'template':{'spec':{'containers':[{'name':'a','image':'x'},{'name':'a','image':'y'}]}}}}");
+    assertThatThrownBy(() -> ServerSideApply.apply(DEPLOYMENTS, null, dup, "kubectl", false))
+        .isInstanceOfSatisfying(StatusException.class, e -> assertThat(e.getMessage()).endsWith("duplicate entries for key [name=\"a\"]"));
+  }
 }
