@@ -680,10 +680,10 @@ static void power_off(void) {
 static void handle_frame(int type, uint32_t id, const char *p, uint32_t n) {
   struct proc *x;
   switch (type) {
-  case H_HELLO:
-    send_frame(G_HELLO_ACK, id, p, n);
+  case H_HELLO: /* the state of every task, then the ack: when the host sees it, it knows all */
     for (int i = 0; i < MAXP; i++)
       if (procs[i].used && procs[i].is_task) send_task_state(&procs[i]);
+    send_frame(G_HELLO_ACK, id, p, n);
     break;
   case H_TASK_START:
     task_start(id, p, n);

@@ -1,0 +1,1150 @@
+package io.keelson.agent.driver.qemu;
+
+import io.keelson.agent.driver.DriverCapabilities;
+import io.keelson.agent.driver.DriverException;
+import io.keelson.agent.driver.ExecSession;
+import io.keelson.agent.driver.ExitResult;
+import io.keelson.agent.driver.Fingerprint;
+import io.keelson.agent.driver.SandboxConfig;
+import io.keelson.agent.driver.SandboxHandle;
+import io.keelson.agent.driver.TaskConfig;
+import io.keelson.agent.driver.TaskHandle;
+import io.keelson.agent.driver.TaskStats;
+import io.keelson.agent.driver.TaskStatus;
+import io.keelson.agent.driver.WorkloadDriver;
+import io.keelson.agent.driver.qemu.GuestProtocol.Frame;
+import io.keelson.agent.driver.runc.Cgroups;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Runs pods as qemu virtual machines with a guest kernel of their own.
+ *
+ * <p>A <b>sandbox</b> is one VM ({@code -M microvm}, KVM when a probe boot succeeds, else TCG):
+ * Debian's cloud kernel and an initramfs whose /init is keelson-init (deploy/vm/). qemu is
+ * daemonized, runs in the cgroup {@code /keelson/vm-<sandboxId>} and, when the pod has a network,
+ * inside the pod's network namespace with a tap redirected to the pod interface ({@link
+ * VmNetwork}). The VM gets a fixed number of sparse disk slots at boot; a <b>task</b> (one
+ * container) is started by writing its image rootfs (plus the agent's bind-mounted files) as an
+ * ext4 filesystem into a free slot on the host and asking the guest to mount it and run the
+ * command. Everything after boot goes through one virtio-serial port with {@link GuestProtocol}:
+ * output is written to the task's log in the CRI format, exit codes come back as frames, exec
+ * sessions are multiplexed on the same port.
+ *
+ * <p>The VM is not the agent's child and the guest queues frames while no agent is connected, so a
+ * killed agent loses nothing: {@link #recoverSandbox} reconnects to the socket (no second VM) and
+ * {@link #recoverTask} picks up the task's stream again.
+ */
+public final class QemuDriver implements WorkloadDriver {
+
+  public static final String NAME = "qemu";
+  public static final String RUNTIME_LABEL = "keelson.io/runtime.vm";
+  public static final String ACCEL_LABEL = "keelson.io/vm.accel";
+  public static final String KERNEL_LABEL = "keelson.io/vm.kernel";
+
+  /** Containers a VM can hold at once (one disk slot each; exited ones give theirs back when destroyed). */
+  static final int SLOTS = 6;
+  /** Size of each sparse disk slot: the largest image rootfs a container can have. */
+  static final long SLOT_BYTES = 2L << 30;
+  static final long MIB = 1L << 20;
+  /** Guest RAM when the pod sets no memory limit. */
+  static final long DEFAULT_GUEST_MEMORY = 256 * MIB;
+  static final long MIN_GUEST_MEMORY = 128 * MIB;
+  /** What qemu itself needs beside guest RAM (TCG translation cache is capped at 64 MiB). */
+  static final long QEMU_OVERHEAD = 160 * MIB;
+
+  private static final Logger log = LoggerFactory.getLogger(QemuDriver.class);
+
+  /**
+   * Where things are and how to run.
+   *
+   * @param qemuBinary qemu-system-x86_64
+   * @param assets guest kernel + initramfs
+   * @param accel "auto" (probe KVM once, with a timeout), "kvm" or "tcg"
+   * @param bootTimeout how long a VM may take to boot until its init answers
+   * @param runDir short directory for the per-VM unix sockets (socket paths are limited to 107 bytes)
+   */
+  public record Options(Path qemuBinary, VmAssets assets, String accel, Duration bootTimeout, Path runDir) {
+    /** qemu from PATH, assets from $KEELSON_VM_DIR or ~/.keelson/vm (or {@code vmDir}), accel auto. */
+    public static Options defaults(Path vmDir) {
+      return new Options(findQemu(), VmAssets.locate(vmDir), "auto", Duration.ofSeconds(120),
+          Path.of(System.getProperty("java.io.tmpdir"), "keelson-vm"));
+    }
+
+    public Options withAccel(String a) {
+      return new Options(qemuBinary, assets, a, bootTimeout, runDir);
+    }
+
+    private static Path findQemu() {
+      for (String d : Optional.ofNullable(System.getenv("PATH")).orElse("/usr/bin:/bin").split(":")) {
+        Path p = Path.of(d.isEmpty() ? "." : d, "qemu-system-x86_64");
+        if (Files.isExecutable(p)) {
+          return p;
+        }
+      }
+      return Path.of("/usr/bin/qemu-system-x86_64");
+    }
+  }
+
+  private final Options options;
+  private final Cgroups cgroups = Cgroups.host();
+  private final JsonMapper json = JsonMapper.builder().build();
+  private final SecureRandom random = new SecureRandom();
+  private final Map<String, Vm> vms = new ConcurrentHashMap<>();
+  private final Map<String, Task> tasks = new ConcurrentHashMap<>();
+  private volatile AccelProbe.Result accel;
+  private volatile String qemuVersion;
+
+  public QemuDriver(Options options) {
+    this.options = options;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public DriverCapabilities capabilities() {
+    return new DriverCapabilities(true, true, DriverCapabilities.ISOLATION_VM, true, NAME);
+  }
+
+  // ---- fingerprint
+
+  @Override
+  public Fingerprint fingerprint() {
+    String why = unavailable();
+    if (why != null) {
+      return Fingerprint.unhealthy(why, Map.of());
+    }
+    AccelProbe.Result a = accel();
+    String release = options.assets().kernelRelease();
+    Map<String, String> attrs = new LinkedHashMap<>();
+    attrs.put(RUNTIME_LABEL, "true");
+    attrs.put(ACCEL_LABEL, a.accel());
+    if (release.matches("[A-Za-z0-9][-A-Za-z0-9_.]{0,61}[A-Za-z0-9]")) {
+      attrs.put(KERNEL_LABEL, release);
+    }
+    return new Fingerprint(true, "qemu " + qemuVersion + ", guest kernel " + release + ", " + a.accel() + " (" + a.why() + ")", attrs);
+  }
+
+  /** Why no VM can start on this node, or null. */
+  private String unavailable() {
+    if (!Files.isExecutable(options.qemuBinary())) {
+      return "qemu not found at " + options.qemuBinary() + " (install qemu-system-x86)";
+    }
+    String missing = options.assets().missing();
+    if (missing != null) {
+      return missing;
+    }
+    if (qemuVersion == null) {
+      try {
+        String out = run(List.of(options.qemuBinary().toString(), "--version"), Duration.ofSeconds(10));
+        qemuVersion = out.lines().findFirst().orElse("").replaceAll(".*version ([^ ]+).*", "$1");
+      } catch (IOException e) {
+        return "qemu at " + options.qemuBinary() + " does not run: " + e.getMessage();
+      }
+    }
+    return null;
+  }
+
+  /** The acceleration, probed once (and cached on disk next to the kernel, keyed by qemu and host kernel). */
+  AccelProbe.Result accel() {
+    AccelProbe.Result a = accel;
+    if (a != null) {
+      return a;
+    }
+    synchronized (this) {
+      if (accel != null) {
+        return accel;
+      }
+      if (!"auto".equals(options.accel())) {
+        accel = new AccelProbe.Result(options.accel(), "configured");
+        return accel;
+      }
+      String key = qemuVersion + "|" + hostKernel();
+      Path cache = options.assets().dir().resolve("accel.probe");
+      try {
+        List<String> lines = Files.readAllLines(cache);
+        if (lines.size() == 3 && lines.get(0).equals(key)) {
+          accel = new AccelProbe.Result(lines.get(1), lines.get(2) + ", cached");
+          return accel;
+        }
+      } catch (IOException e) {
+        // no cache yet
+      }
+      AccelProbe.Result r = AccelProbe.probe(options.qemuBinary(), options.assets(), Duration.ofSeconds(10));
+      log.info("VM acceleration: {} ({})", r.accel(), r.why());
+      try {
+        Files.writeString(cache, key + "\n" + r.accel() + "\n" + r.why() + "\n");
+      } catch (IOException e) {
+        // read-only asset dir: probe again next start
+      }
+      accel = r;
+      return r;
+    }
+  }
+
+  private static String hostKernel() {
+    try {
+      return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+    } catch (IOException e) {
+      return System.getProperty("os.version");
+    }
+  }
+
+  // ---- sandboxes
+
+  @Override
+  public SandboxHandle startSandbox(SandboxConfig config) throws DriverException {
+    String why = unavailable();
+    if (why != null) {
+      throw new DriverException("FailedCreatePodSandBox", "cannot run a VM on this node: " + why, null);
+    }
+    Vm existing = vms.get(config.sandboxId());
+    if (existing != null) {
+      return existing.handle();
+    }
+    String id = config.sandboxId();
+    AccelProbe.Result acc = accel();
+    Vm vm = new Vm(id, config.stateDir(), options.runDir().resolve(shortId(id)), "/keelson/vm-" + id);
+    vm.consoleLog = (config.logDir() != null ? config.logDir() : config.stateDir()).resolve("vm-console.log");
+    try {
+      Files.createDirectories(vm.dir);
+      Files.createDirectories(vm.run);
+      Files.createDirectories(vm.consoleLog.getParent());
+      Files.deleteIfExists(vm.ctl());
+      Files.deleteIfExists(vm.qmp());
+      Files.deleteIfExists(vm.run.resolve("qemu.pid"));
+      for (int i = 0; i < SLOTS; i++) {
+        try (RandomAccessFile f = new RandomAccessFile(vm.slot(i).toFile(), "rw")) {
+          f.setLength(SLOT_BYTES);
+        }
+      }
+      long ram = config.memoryBytes() > 0 ? Math.max(MIN_GUEST_MEMORY, config.memoryBytes() - QEMU_OVERHEAD) : DEFAULT_GUEST_MEMORY;
+      ram = ram / MIB * MIB;
+      long memLimit = Math.max(config.memoryBytes(), ram + QEMU_OVERHEAD);
+      int vcpus = (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), config.cpuMillis() / 1000));
+      List<Path> procsFiles = setUpCgroup(vm.cgroup, memLimit, config.cpuMillis() > 0 ? Math.max(config.cpuMillis(), vcpus * 1000L) : 0);
+
+      StringBuilder cmdline = new StringBuilder("console=ttyS0 quiet panic=-1 reboot=t");
+      if (acc.accel().equals("tcg")) {
+        // TCG microvm has no PIT/HPET to calibrate the TSC against; it ticks at the host's rate.
+        cmdline.append(" tsc_early_khz=").append(hostTscKhz()).append(" tsc=reliable");
+      }
+      String mac = null;
+      if (config.network() != null) {
+        mac = VmNetwork.attach(config.network());
+        cmdline.append(" keelson.ip=").append(config.network().ip()).append('/').append(config.network().prefixLength());
+        if (config.network().gateway() != null) {
+          cmdline.append(" keelson.gw=").append(config.network().gateway());
+        }
+      }
+      if (config.hostname() != null && config.hostname().matches("[A-Za-z0-9.-]{1,63}")) {
+        cmdline.append(" keelson.hostname=").append(config.hostname());
+      }
+
+      List<String> argv = new ArrayList<>(List.of("sh", "-c", "for f in $KEELSON_CGROUP_PROCS; do echo $$ > $f; done; exec \"$@\"", "sh"));
+      if (config.network() != null) {
+        argv.addAll(List.of("nsenter", "--net=" + config.network().netnsPath()));
+      }
+      argv.addAll(List.of(options.qemuBinary().toString(), "-name", "keelson-" + id,
+          "-M", "microvm", "-m", (ram / MIB) + "M", "-smp", String.valueOf(vcpus),
+          "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none",
+          "-daemonize", "-pidfile", vm.run.resolve("qemu.pid").toString(),
+          "-kernel", options.assets().kernel().toString(), "-initrd", options.assets().initramfs().toString(),
+          "-append", cmdline.toString(),
+          "-serial", "file:" + vm.consoleLog,
+          "-qmp", "unix:" + vm.qmp() + ",server=on,wait=off",
+          "-device", "virtio-serial-device",
+          "-chardev", "socket,id=ctl,path=" + vm.ctl() + ",server=on,wait=off",
+          "-device", "virtserialport,chardev=ctl,name=keelson.0"));
+      if (acc.accel().equals("kvm")) {
+        argv.addAll(List.of("-accel", "kvm", "-cpu", "host"));
+      } else {
+        argv.addAll(List.of("-accel", "tcg,tb-size=64"));
+      }
+      for (int i = 0; i < SLOTS; i++) {
+        argv.addAll(List.of("-drive", "if=none,id=slot" + i + ",format=raw,file=" + vm.slot(i),
+            "-device", "virtio-blk-device,drive=slot" + i + ",serial=slot" + i));
+      }
+      if (mac != null) {
+        argv.addAll(List.of("-netdev", "tap,id=n0,ifname=" + VmNetwork.TAP + ",script=no,downscript=no",
+            "-device", "virtio-net-device,netdev=n0,mac=" + mac));
+      }
+      Path err = vm.run.resolve("qemu.err");
+      ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(err.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      pb.environment().put("KEELSON_CGROUP_PROCS", String.join(" ", procsFiles.stream().map(Path::toString).toList()));
+      Process p = pb.start();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("qemu did not daemonize within 60s");
+      }
+      if (p.exitValue() != 0) {
+        throw new IOException("qemu failed (exit " + p.exitValue() + "): " + Files.readString(err).strip());
+      }
+      vm.pid = Long.parseLong(Files.readString(vm.run.resolve("qemu.pid")).strip());
+      vm.startedAt = Instant.now();
+      attach(vm);
+      waitReady(vm, vm.ready, options.bootTimeout());
+      log.info("sandbox {}: VM up (qemu pid {}, {}, {} vCPU, {} MiB)", id, vm.pid, acc.accel(), vcpus, ram / MIB);
+      return vm.handle();
+    } catch (IOException | DriverException e) {
+      String console = consoleTail(vm.consoleLog);
+      killQuietly(vm);
+      cleanUpVm(vm);
+      throw new DriverException("FailedCreatePodSandBox", "VM did not start: " + e.getMessage()
+          + (console.isEmpty() ? "" : " (console: " + console + ")"), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      killQuietly(vm);
+      cleanUpVm(vm);
+      throw new DriverException("FailedCreatePodSandBox", "interrupted while starting the VM", e);
+    }
+  }
+
+  @Override
+  public void recoverSandbox(SandboxHandle handle) throws DriverException {
+    if (vms.containsKey(handle.id())) {
+      return;
+    }
+    JsonNode s = json.readTree(handle.driverState());
+    Vm vm = new Vm(handle.id(), Path.of(s.path("dir").asString()), Path.of(s.path("run").asString()), s.path("cgroup").asString());
+    vm.pid = s.path("pid").asLong();
+    vm.consoleLog = Path.of(s.path("console").asString());
+    vm.startedAt = Instant.parse(s.path("startedAt").asString(Instant.now().toString()));
+    if (!isOurQemu(vm.pid, vm.id)) {
+      throw new DriverException("the VM of sandbox " + handle.id() + " (qemu pid " + vm.pid + ") is gone");
+    }
+    try {
+      attach(vm);
+      vm.channel.send(GuestProtocol.HELLO, 0, "recover".getBytes(StandardCharsets.UTF_8));
+      waitReady(vm, vm.helloAck, Duration.ofSeconds(30));
+    } catch (IOException | DriverException e) {
+      if (vm.channel != null) {
+        vm.channel.close();
+      }
+      vms.remove(vm.id);
+      throw new DriverException("RecoverError", "cannot re-attach to the VM of sandbox " + handle.id() + ": " + e.getMessage(), e);
+    }
+    log.info("sandbox {}: re-attached to VM (qemu pid {})", vm.id, vm.pid);
+  }
+
+  @Override
+  public void destroySandbox(String sandboxId, Duration grace) throws DriverException {
+    Vm vm = vms.get(sandboxId);
+    if (vm == null) {
+      // Not tracked (e.g. the pod was deleted while the agent was down): find its qemu by name.
+      long pid = findQemu(sandboxId);
+      if (pid > 0) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        waitGone(pid, Duration.ofSeconds(10));
+      }
+      cgroups.remove("/keelson/vm-" + sandboxId);
+      deleteTree(options.runDir().resolve(shortId(sandboxId)));
+      return;
+    }
+    vm.closing = true;
+    if (vm.channel != null && vm.channel.isOpen() && isOurQemu(vm.pid, vm.id)) {
+      try {
+        vm.channel.send(GuestProtocol.SHUTDOWN, 0, GuestProtocol.kv(Map.of("grace", Math.max(0, grace.toSeconds()))));
+      } catch (IOException e) {
+        // fall through to the kill
+      }
+      waitGone(vm.pid, grace.plusSeconds(10));
+    }
+    killQuietly(vm);
+    lose(vm, "the VM was stopped");
+    cleanUpVm(vm);
+  }
+
+  // ---- tasks
+
+  @Override
+  public TaskHandle startTask(TaskConfig config) throws DriverException {
+    Task existing = tasks.get(config.taskId());
+    if (existing != null) {
+      return existing.handle();
+    }
+    Vm vm = vms.get(config.sandboxId());
+    if (vm == null || vm.gone) {
+      throw new DriverException("CreateContainerError", "the VM of sandbox " + config.sandboxId() + " is not running", null);
+    }
+    Path rootfs = config.image().rootfs() != null ? config.image().rootfs()
+        : config.image().layers().size() == 1 ? config.image().layers().getFirst() : null;
+    if (rootfs == null) {
+      throw new DriverException("CreateContainerError", "image " + config.image().ref() + " has no flattened rootfs", null);
+    }
+    int slot = vm.takeSlot(config.taskId());
+    if (slot < 0) {
+      throw new DriverException("CreateContainerError", "the VM has no free disk slot (at most " + SLOTS + " containers at once)", null);
+    }
+    Task t = null;
+    try {
+      writeDisk(vm, slot, rootfs, config);
+      int stream = newStream(vm);
+      t = new Task(config.taskId(), vm, stream, slot, config.logPath());
+      t.log = new CriLogWriter(config.logPath());
+      CompletableFuture<Frame> reply = new CompletableFuture<>();
+      vm.pending.put(stream, reply);
+      vm.tasks.put(stream, t);
+      tasks.put(t.id, t);
+      Map<String, Object> req = new LinkedHashMap<>();
+      req.put("arg", config.command());
+      req.put("env", config.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+      req.put("cwd", config.workingDir() == null || config.workingDir().isEmpty() ? "/" : config.workingDir());
+      req.put("uid", config.user().uid());
+      req.put("gid", config.user().gid());
+      req.put("disk", "slot" + slot);
+      req.put("ro", config.readOnlyRootFilesystem() ? 1 : 0);
+      vm.channel.send(GuestProtocol.TASK_START, stream, GuestProtocol.kv(req));
+      Frame r = reply.get(60, TimeUnit.SECONDS);
+      if (r.type() == GuestProtocol.START_FAILED) {
+        throw new DriverException("RunContainerError", r.value("message").orElse("the guest could not start the container"), null);
+      }
+      t.guestPid = Long.parseLong(r.value("pid").orElse("0"));
+      t.startedAt = Instant.now();
+      return t.handle();
+    } catch (DriverException e) {
+      dropTask(t, vm, slot, config.taskId());
+      throw e;
+    } catch (IOException | ExecutionException | TimeoutException e) {
+      dropTask(t, vm, slot, config.taskId());
+      throw new DriverException("RunContainerError", "starting the container in the VM failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      dropTask(t, vm, slot, config.taskId());
+      throw new DriverException("RunContainerError", "interrupted", e);
+    }
+  }
+
+  private void dropTask(Task t, Vm vm, int slot, String taskId) {
+    tasks.remove(taskId);
+    if (t != null) {
+      vm.tasks.remove(t.stream);
+      vm.pending.remove(t.stream);
+      closeLog(t);
+    }
+    vm.freeSlot(slot);
+  }
+
+  @Override
+  public void recoverTask(TaskHandle handle) throws DriverException {
+    if (tasks.containsKey(handle.id())) {
+      return;
+    }
+    Vm vm = vms.get(handle.sandboxId());
+    if (vm == null) {
+      throw new DriverException("the VM of task " + handle.id() + " is not running");
+    }
+    JsonNode s = json.readTree(handle.driverState());
+    int stream = s.path("stream").asInt();
+    Frame state = vm.taskStates.get(stream);
+    if (state == null) {
+      throw new DriverException("task " + handle.id() + " is unknown to the guest");
+    }
+    Task t = new Task(handle.id(), vm, stream, s.path("slot").asInt(), Path.of(s.path("log").asString()));
+    t.startedAt = handle.startedAt();
+    t.guestPid = s.path("guestPid").asLong();
+    try {
+      t.log = new CriLogWriter(t.logPath);
+    } catch (IOException e) {
+      throw new DriverException("RecoverError", "cannot open the log " + t.logPath + ": " + e.getMessage(), e);
+    }
+    vm.claimSlot(t.slot, t.id);
+    List<Frame> queued;
+    synchronized (vm) {
+      vm.tasks.put(stream, t);
+      tasks.put(t.id, t);
+      queued = vm.orphans.remove(stream);
+    }
+    if (queued != null) {
+      queued.forEach(f -> onTaskFrame(t, f));
+    }
+    if (state.value("state").orElse("").equals("exited")) {
+      onTaskFrame(t, state);
+    }
+  }
+
+  @Override
+  public CompletableFuture<io.keelson.agent.driver.ExitResult> awaitTask(String taskId) {
+    Task t = tasks.get(taskId);
+    if (t == null) {
+      return CompletableFuture.failedFuture(new DriverException("unknown task " + taskId));
+    }
+    return t.exit.thenApply(r -> r);
+  }
+
+  @Override
+  public void stopTask(String taskId, Duration grace) throws DriverException {
+    Task t = tasks.get(taskId);
+    if (t == null || t.exit.isDone()) {
+      return;
+    }
+    try {
+      t.vm.channel.send(GuestProtocol.SIGNAL, t.stream, GuestProtocol.kv(Map.of("sig", 15)));
+      t.exit.get(Math.max(0, grace.toMillis()), TimeUnit.MILLISECONDS);
+      return;
+    } catch (TimeoutException | ExecutionException | IOException e) {
+      // not gone in time (or the channel broke): kill
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    try {
+      t.vm.channel.send(GuestProtocol.SIGNAL, t.stream, GuestProtocol.kv(Map.of("sig", 9)));
+      t.exit.get(10, TimeUnit.SECONDS);
+    } catch (TimeoutException | ExecutionException | IOException e) {
+      if (!isOurQemu(t.vm.pid, t.vm.id)) {
+        lose(t.vm, "the VM stopped");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void destroyTask(String taskId, boolean force) throws DriverException {
+    Task t = tasks.remove(taskId);
+    if (t == null) {
+      return;
+    }
+    Vm vm = t.vm;
+    vm.tasks.remove(t.stream);
+    if (vm.channel != null && vm.channel.isOpen()) {
+      try {
+        vm.channel.send(GuestProtocol.TASK_RELEASE, t.stream, new byte[0]);
+      } catch (IOException e) {
+        // the VM is going away; its disks go with it
+      }
+    }
+    t.exit.complete(new ExitResult(137, ExitResult.ERROR, Instant.now(), "destroyed"));
+    vm.freeSlot(t.slot);
+    closeLog(t);
+  }
+
+  @Override
+  public TaskStatus inspectTask(String taskId) throws DriverException {
+    Task t = tasks.get(taskId);
+    if (t == null) {
+      return new TaskStatus(TaskStatus.State.UNKNOWN, 0, null, null);
+    }
+    if (t.exit.isDone()) {
+      return new TaskStatus(TaskStatus.State.EXITED, t.vm.pid, t.startedAt, t.exit.join());
+    }
+    return new TaskStatus(t.startedAt == null ? TaskStatus.State.CREATED : TaskStatus.State.RUNNING, t.vm.pid, t.startedAt, null);
+  }
+
+  /** The VM's usage (the guest does not account per container): qemu's cgroup, else its RSS. */
+  @Override
+  public TaskStats taskStats(String taskId) throws DriverException {
+    Task t = tasks.get(taskId);
+    if (t == null) {
+      throw new DriverException("unknown task " + taskId);
+    }
+    try {
+      return new TaskStats(Instant.now(), cgroups.cpuUsageNanos(t.vm.cgroup), cgroups.memoryWorkingSet(t.vm.cgroup));
+    } catch (IOException | RuntimeException e) {
+      return new TaskStats(Instant.now(), 0, rssBytes(t.vm.pid));
+    }
+  }
+
+  @Override
+  public ExecSession execTask(String taskId, List<String> command, boolean tty) throws DriverException {
+    Task t = tasks.get(taskId);
+    if (t == null || t.exit.isDone()) {
+      throw new DriverException("container " + taskId + " is not running");
+    }
+    Vm vm = t.vm;
+    int stream = newStream(vm);
+    VmExecSession session = new VmExecSession(vm.channel, stream, () -> vm.execs.remove(stream));
+    CompletableFuture<Frame> reply = new CompletableFuture<>();
+    vm.pending.put(stream, reply);
+    vm.execs.put(stream, session);
+    Map<String, Object> req = new LinkedHashMap<>();
+    req.put("task", Integer.toUnsignedString(t.stream));
+    req.put("arg", command);
+    req.put("tty", tty ? 1 : 0);
+    req.put("cols", 80);
+    req.put("rows", 24);
+    try {
+      vm.channel.send(GuestProtocol.EXEC_START, stream, GuestProtocol.kv(req));
+      Frame r = reply.get(30, TimeUnit.SECONDS);
+      if (r.type() == GuestProtocol.START_FAILED) {
+        vm.execs.remove(stream);
+        throw new DriverException("exec failed: " + r.value("message").orElse("unknown error"));
+      }
+      return session;
+    } catch (IOException | ExecutionException | TimeoutException e) {
+      vm.execs.remove(stream);
+      vm.pending.remove(stream);
+      throw new DriverException("RunContainerError", "exec in the VM failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      vm.execs.remove(stream);
+      throw new DriverException("RunContainerError", "interrupted", e);
+    }
+  }
+
+  /** Closes the control connections; the VMs keep running (a new driver recovers them). */
+  @Override
+  public void close() {
+    for (Vm vm : vms.values()) {
+      vm.closing = true;
+      if (vm.channel != null) {
+        vm.channel.close();
+      }
+    }
+    for (Task t : tasks.values()) {
+      closeLog(t);
+    }
+    vms.clear();
+    tasks.clear();
+  }
+
+  // ---- frames from the guest
+
+  private void attach(Vm vm) throws IOException {
+    vms.put(vm.id, vm);
+    vm.channel = GuestChannel.connect(vm.ctl(), Duration.ofSeconds(30), f -> {
+      try {
+        onFrame(vm, f);
+      } catch (RuntimeException e) {
+        log.warn("sandbox {}: bad frame {}: {}", vm.id, f.type(), e.toString());
+      }
+    }, () -> onChannelClosed(vm), vm.id);
+    ProcessHandle.of(vm.pid).ifPresent(ph -> ph.onExit().thenRun(() -> {
+      if (!vm.closing) {
+        lose(vm, "the VM exited unexpectedly" + panicLine(vm));
+      }
+    }));
+  }
+
+  private void waitReady(Vm vm, CompletableFuture<Frame> answer, Duration timeout) throws DriverException {
+    try {
+      Frame r = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      r.value("kernel").ifPresent(k -> vm.kernel = k);
+    } catch (TimeoutException e) {
+      throw new DriverException("FailedCreatePodSandBox", "the guest did not answer within " + timeout.toSeconds() + "s", e);
+    } catch (ExecutionException e) {
+      throw new DriverException("FailedCreatePodSandBox", "the VM stopped while booting" + panicLine(vm), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DriverException("FailedCreatePodSandBox", "interrupted", e);
+    }
+  }
+
+  private void onFrame(Vm vm, Frame f) {
+    switch (f.type()) {
+      case GuestProtocol.READY -> vm.ready.complete(f);
+      case GuestProtocol.HELLO_ACK -> vm.helloAck.complete(f);
+      case GuestProtocol.STARTED, GuestProtocol.START_FAILED -> {
+        CompletableFuture<Frame> w = vm.pending.remove(f.stream());
+        if (w != null) {
+          w.complete(f);
+        }
+      }
+      case GuestProtocol.STDOUT, GuestProtocol.STDERR, GuestProtocol.EXIT, GuestProtocol.TASK_STATE -> {
+        if (f.type() == GuestProtocol.TASK_STATE) {
+          vm.taskStates.put(f.stream(), f);
+        }
+        VmExecSession x = vm.execs.get(f.stream());
+        if (x != null) {
+          if (f.type() == GuestProtocol.EXIT) {
+            x.onExit(Integer.parseInt(f.value("code").orElse("255")));
+          } else if (f.type() != GuestProtocol.TASK_STATE) {
+            x.onOutput(f.type() == GuestProtocol.STDERR, f.payload());
+          }
+          return;
+        }
+        Task t;
+        synchronized (vm) {
+          t = vm.tasks.get(f.stream());
+          if (t == null) {
+            // Output of a task not recovered yet (agent restart): keep it for recoverTask.
+            if (vm.orphanCount < 100_000) {
+              vm.orphans.computeIfAbsent(f.stream(), k -> new ArrayList<>()).add(f);
+              vm.orphanCount++;
+            }
+            return;
+          }
+        }
+        onTaskFrame(t, f);
+      }
+      default -> log.debug("sandbox {}: ignoring frame type {}", vm.id, f.type());
+    }
+  }
+
+  private void onTaskFrame(Task t, Frame f) {
+    try {
+      switch (f.type()) {
+        case GuestProtocol.STDOUT -> t.log.write(false, f.payload());
+        case GuestProtocol.STDERR -> t.log.write(true, f.payload());
+        case GuestProtocol.EXIT, GuestProtocol.TASK_STATE -> {
+          if (f.type() == GuestProtocol.TASK_STATE && !f.value("state").orElse("").equals("exited")) {
+            return;
+          }
+          t.log.flushPartial();
+          int code = Integer.parseInt(f.value("code").orElse("255"));
+          t.exit.complete(ExitResult.of(code, Instant.now()));
+        }
+        default -> { }
+      }
+    } catch (IOException e) {
+      log.warn("task {}: writing log {} failed: {}", t.id, t.logPath, e.toString());
+    }
+  }
+
+  private void onChannelClosed(Vm vm) {
+    if (vm.closing) {
+      return;
+    }
+    vm.ready.completeExceptionally(new IOException("control channel closed"));
+    vm.helloAck.completeExceptionally(new IOException("control channel closed"));
+    if (!isOurQemu(vm.pid, vm.id)) {
+      lose(vm, "the VM exited unexpectedly" + panicLine(vm));
+    }
+  }
+
+  /** The VM is gone: every task still running ends with 137 and the reason. */
+  private void lose(Vm vm, String message) {
+    vm.gone = true;
+    vm.ready.completeExceptionally(new IOException(message));
+    vm.helloAck.completeExceptionally(new IOException(message));
+    for (Task t : List.copyOf(vm.tasks.values())) {
+      try {
+        t.log.flushPartial();
+      } catch (IOException | RuntimeException e) {
+        // best effort
+      }
+      t.exit.complete(new ExitResult(137, ExitResult.ERROR, Instant.now(), message));
+    }
+    for (VmExecSession x : List.copyOf(vm.execs.values())) {
+      x.onLost();
+    }
+    vm.pending.values().forEach(w -> w.completeExceptionally(new IOException(message)));
+  }
+
+  // ---- helpers
+
+  /** Builds the container's root filesystem (image rootfs + the agent's files) into a disk slot. */
+  private void writeDisk(Vm vm, int slot, Path rootfs, TaskConfig config) throws IOException {
+    Path stage = vm.dir.resolve("stage-" + config.taskId());
+    deleteTree(stage);
+    try {
+      // Hard links make the staging copy cheap; every file we replace is unlinked first.
+      if (!tryRun(List.of("cp", "-al", rootfs.toString(), stage.toString()))) {
+        deleteTree(stage);
+        run(List.of("cp", "-a", rootfs.toString(), stage.toString()), Duration.ofMinutes(5));
+      }
+      for (TaskConfig.TaskMount m : config.mounts()) {
+        if (!Files.exists(m.hostPath())) {
+          continue;
+        }
+        Path target = stage.resolve(m.containerPath().replaceFirst("^/+", "")).normalize();
+        if (!target.startsWith(stage)) {
+          continue;
+        }
+        run(List.of("rm", "-rf", target.toString()), Duration.ofSeconds(30));
+        Files.createDirectories(target.getParent());
+        if (Files.isDirectory(m.hostPath())) {
+          // Volumes are copied in when the container starts (no shared filesystem in this kernel).
+          Files.createDirectories(target);
+          run(List.of("cp", "-a", m.hostPath() + "/.", target.toString()), Duration.ofMinutes(5));
+        } else {
+          run(List.of("cp", "-L", m.hostPath().toString(), target.toString()), Duration.ofSeconds(30));
+        }
+      }
+      Path img = vm.slot(slot);
+      try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+        f.setLength(0); // drop the previous container's blocks
+        f.setLength(SLOT_BYTES);
+      }
+      run(List.of("mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=1,lazy_journal_init=1", "-d", stage.toString(), img.toString()),
+          Duration.ofMinutes(5));
+    } finally {
+      deleteTree(stage);
+    }
+  }
+
+  private int newStream(Vm vm) {
+    while (true) {
+      int s = random.nextInt(1, Integer.MAX_VALUE);
+      if (!vm.tasks.containsKey(s) && !vm.execs.containsKey(s) && !vm.taskStates.containsKey(s) && !vm.pending.containsKey(s)) {
+        return s;
+      }
+    }
+  }
+
+  private List<Path> setUpCgroup(String path, long memLimit, long cpuMillis) {
+    List<Path> procs = new ArrayList<>();
+    try {
+      if (cgroups.unified()) {
+        Path d = cgroups.dir("memory", path);
+        Files.createDirectories(d);
+        writeQuietly(d.resolve("memory.max"), String.valueOf(memLimit));
+        if (cpuMillis > 0) {
+          writeQuietly(d.resolve("cpu.max"), (cpuMillis * 100) + " 100000");
+        }
+        procs.add(d.resolve("cgroup.procs"));
+      } else {
+        for (String c : List.of("memory", "cpu", "cpuacct", "pids")) {
+          Path d = cgroups.dir(c, path);
+          if (!Files.isDirectory(d.getParent().getParent()) && !Files.isDirectory(cgroups.dir(c, "/"))) {
+            continue;
+          }
+          Files.createDirectories(d);
+          procs.add(d.resolve("cgroup.procs"));
+        }
+        writeQuietly(cgroups.dir("memory", path).resolve("memory.limit_in_bytes"), String.valueOf(memLimit));
+        if (cpuMillis > 0) {
+          writeQuietly(cgroups.dir("cpu", path).resolve("cpu.cfs_period_us"), "100000");
+          writeQuietly(cgroups.dir("cpu", path).resolve("cpu.cfs_quota_us"), String.valueOf(cpuMillis * 100));
+        }
+      }
+    } catch (IOException e) {
+      log.warn("cgroup {} for qemu: {}", path, e.toString());
+    }
+    return procs;
+  }
+
+  private static void writeQuietly(Path p, String v) {
+    try {
+      Files.writeString(p, v);
+    } catch (IOException e) {
+      log.warn("writing {} to {}: {}", v, p, e.toString());
+    }
+  }
+
+  private void killQuietly(Vm vm) {
+    vm.closing = true;
+    if (vm.pid > 0 && isOurQemu(vm.pid, vm.id)) {
+      ProcessHandle.of(vm.pid).ifPresent(ProcessHandle::destroyForcibly);
+      waitGone(vm.pid, Duration.ofSeconds(10));
+    }
+    if (vm.channel != null) {
+      vm.channel.close();
+    }
+  }
+
+  private void cleanUpVm(Vm vm) {
+    vms.remove(vm.id);
+    tasks.values().removeIf(t -> {
+      if (t.vm == vm) {
+        closeLog(t);
+        return true;
+      }
+      return false;
+    });
+    cgroups.remove(vm.cgroup);
+    for (int i = 0; i < SLOTS; i++) {
+      try {
+        Files.deleteIfExists(vm.slot(i));
+      } catch (IOException e) {
+        // the agent deletes the state dir anyway
+      }
+    }
+    deleteTree(vm.run);
+  }
+
+  private static void closeLog(Task t) {
+    if (t != null && t.log != null) {
+      try {
+        t.log.close();
+      } catch (IOException e) {
+        // nothing to do
+      }
+    }
+  }
+
+  private static void waitGone(long pid, Duration timeout) {
+    Optional<ProcessHandle> ph = ProcessHandle.of(pid);
+    if (ph.isEmpty()) {
+      return;
+    }
+    try {
+      ph.get().onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // still there
+    }
+  }
+
+  /** The pid is alive and is the qemu of this sandbox (pids are reused). */
+  static boolean isOurQemu(long pid, String sandboxId) {
+    if (pid <= 0) {
+      return false;
+    }
+    try {
+      byte[] raw = Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline"));
+      return List.of(new String(raw, StandardCharsets.UTF_8).split("\0")).contains("keelson-" + sandboxId);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static long findQemu(String sandboxId) {
+    try (var s = Files.list(Path.of("/proc"))) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+")).mapToLong(Long::parseLong)
+          .filter(pid -> isOurQemu(pid, sandboxId)).findFirst().orElse(0);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  static long rssBytes(long pid) {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+        if (l.startsWith("VmRSS:")) {
+          return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // gone
+    }
+    return 0;
+  }
+
+  private static long hostTscKhz() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (l.startsWith("cpu MHz")) {
+          return Math.round(Double.parseDouble(l.substring(l.indexOf(':') + 1).strip()) * 1000);
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // fall back
+    }
+    return 2_000_000;
+  }
+
+  private static String shortId(String id) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private String panicLine(Vm vm) {
+    String tail = consoleTail(vm.consoleLog);
+    return tail.isEmpty() ? "" : ": " + tail;
+  }
+
+  /** The most telling line of the guest console: a panic if there is one, else the last line. */
+  static String consoleTail(Path console) {
+    if (console == null) {
+      return "";
+    }
+    try {
+      List<String> lines = Files.readAllLines(console, StandardCharsets.ISO_8859_1);
+      for (String l : lines) {
+        if (l.contains("Kernel panic")) {
+          return l.strip();
+        }
+      }
+      for (int i = lines.size() - 1; i >= 0; i--) {
+        if (!lines.get(i).isBlank()) {
+          return lines.get(i).strip();
+        }
+      }
+    } catch (IOException e) {
+      // no console yet
+    }
+    return "";
+  }
+
+  private static boolean tryRun(List<String> argv) {
+    try {
+      run(argv, Duration.ofMinutes(5));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static String run(List<String> argv, Duration timeout) throws IOException {
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    try {
+      byte[] out = p.getInputStream().readAllBytes();
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly();
+        throw new IOException(argv.getFirst() + " timed out");
+      }
+      String s = new String(out, StandardCharsets.UTF_8);
+      if (p.exitValue() != 0) {
+        throw new IOException(String.join(" ", argv) + " failed: " + s.strip());
+      }
+      return s;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  private static void deleteTree(Path p) {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try {
+      run(List.of("rm", "-rf", p.toString()), Duration.ofMinutes(2));
+    } catch (IOException e) {
+      log.warn("removing {}: {}", p, e.toString());
+    }
+  }
+
+  // ---- state
+
+  /** One VM: its qemu process, control channel, disk slots and the tasks in it. */
+  private final class Vm {
+    final String id;
+    final Path dir;
+    final Path run;
+    final String cgroup;
+    Path consoleLog;
+    volatile long pid;
+    Instant startedAt;
+    volatile GuestChannel channel;
+    volatile boolean closing;
+    volatile boolean gone;
+    String kernel;
+    final CompletableFuture<Frame> ready = new CompletableFuture<>();
+    /** Completes after the guest reported the state of all its tasks (recovery). */
+    final CompletableFuture<Frame> helloAck = new CompletableFuture<>();
+    final Map<Integer, Task> tasks = new ConcurrentHashMap<>();
+    final Map<Integer, VmExecSession> execs = new ConcurrentHashMap<>();
+    final Map<Integer, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
+    final Map<Integer, Frame> taskStates = new ConcurrentHashMap<>();
+    final Map<Integer, List<Frame>> orphans = new ConcurrentHashMap<>();
+    int orphanCount;
+    /** Slot owner task ids; null = free. Slots freed longest ago are reused first. */
+    private final String[] slotOwner = new String[SLOTS];
+    private final long[] slotFreedAt = new long[SLOTS];
+
+    Vm(String id, Path dir, Path run, String cgroup) {
+      this.id = id;
+      this.dir = dir;
+      this.run = run;
+      this.cgroup = cgroup;
+    }
+
+    Path ctl() {
+      return run.resolve("ctl.sock");
+    }
+
+    Path qmp() {
+      return run.resolve("qmp.sock");
+    }
+
+    Path slot(int i) {
+      return dir.resolve("slot" + i + ".img");
+    }
+
+    synchronized int takeSlot(String taskId) {
+      int best = -1;
+      for (int i = 0; i < SLOTS; i++) {
+        if (slotOwner[i] == null && (best < 0 || slotFreedAt[i] < slotFreedAt[best])) {
+          best = i;
+        }
+      }
+      if (best >= 0) {
+        slotOwner[best] = taskId;
+      }
+      return best;
+    }
+
+    synchronized void claimSlot(int i, String taskId) {
+      if (i >= 0 && i < SLOTS) {
+        slotOwner[i] = taskId;
+      }
+    }
+
+    synchronized void freeSlot(int i) {
+      if (i >= 0 && i < SLOTS) {
+        slotOwner[i] = null;
+        slotFreedAt[i] = System.nanoTime();
+      }
+    }
+
+    SandboxHandle handle() {
+      ObjectNode s = json.createObjectNode();
+      s.put("pid", pid);
+      s.put("dir", dir.toString());
+      s.put("run", run.toString());
+      s.put("cgroup", cgroup);
+      s.put("console", consoleLog.toString());
+      s.put("startedAt", startedAt == null ? Instant.now().toString() : startedAt.toString());
+      s.put("kernel", kernel);
+      return new SandboxHandle(id, NAME, s.toString());
+    }
+  }
+
+  /** One container in a VM. */
+  private final class Task {
+    final String id;
+    final Vm vm;
+    final int stream;
+    final int slot;
+    final Path logPath;
+    CriLogWriter log;
+    volatile Instant startedAt;
+    volatile long guestPid;
+    final CompletableFuture<ExitResult> exit = new CompletableFuture<>();
+
+    Task(String id, Vm vm, int stream, int slot, Path logPath) {
+      this.id = id;
+      this.vm = vm;
+      this.stream = stream;
+      this.slot = slot;
+      this.logPath = logPath;
+    }
+
+    TaskHandle handle() {
+      ObjectNode s = json.createObjectNode();
+      s.put("stream", stream);
+      s.put("slot", slot);
+      s.put("log", logPath.toString());
+      s.put("guestPid", guestPid);
+      return new TaskHandle(id, vm.id, NAME, startedAt, s.toString());
+    }
+  }
+
+  /** For tests and the benchmark: the qemu pid of a sandbox, 0 if not tracked. */
+  long qemuPid(String sandboxId) {
+    Vm vm = vms.get(sandboxId);
+    return vm == null ? 0 : vm.pid;
+  }
+
+  /** For tests: the guest kernel release the VM reported at boot. */
+  String guestKernel(String sandboxId) {
+    Vm vm = vms.get(sandboxId);
+    return vm == null ? null : vm.kernel;
+  }
+}

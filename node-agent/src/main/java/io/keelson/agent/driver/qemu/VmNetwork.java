@@ -1,0 +1,71 @@
+package io.keelson.agent.driver.qemu;
+
+import io.keelson.agent.driver.PodNetwork;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Puts a VM on the pod network the CNI component made for its pod: inside the pod's network
+ * namespace a tap device is created and tc mirred redirects every frame between the pod's
+ * interface (the veth on the node bridge) and the tap, both ways (as Kata Containers does). The
+ * guest NIC takes the interface's MAC and the pod IP, so to the bridge and to other pods the VM
+ * looks exactly like a container with that IP. qemu itself runs in the namespace to open the tap.
+ */
+final class VmNetwork {
+  private VmNetwork() {}
+
+  static final String TAP = "ktap0";
+  private static final Pattern MAC = Pattern.compile("link/ether ([0-9a-f:]{17})");
+
+  /** Creates the tap and the redirects; idempotent. Returns the MAC the guest NIC must use. */
+  static String attach(PodNetwork net) throws IOException {
+    String ns = "--net=" + net.netnsPath();
+    String ifc = net.interfaceName();
+    String mac = net.mac();
+    if (mac == null || mac.isBlank()) {
+      Matcher m = MAC.matcher(run(List.of("nsenter", ns, "ip", "-o", "link", "show", "dev", ifc), false));
+      if (!m.find()) {
+        throw new IOException("no MAC address on " + ifc + " in " + net.netnsPath());
+      }
+      mac = m.group(1);
+    }
+    String linkInfo = run(List.of("nsenter", ns, "ip", "-o", "link", "show", "dev", ifc), false);
+    Matcher mtu = Pattern.compile(" mtu (\\d+)").matcher(linkInfo);
+    run(List.of("nsenter", ns, "ip", "tuntap", "add", "dev", TAP, "mode", "tap"), true);
+    if (mtu.find()) {
+      run(List.of("nsenter", ns, "ip", "link", "set", "dev", TAP, "mtu", mtu.group(1)), false);
+    }
+    run(List.of("nsenter", ns, "ip", "link", "set", "dev", TAP, "up"), false);
+    for (String[] pair : new String[][] {{ifc, TAP}, {TAP, ifc}}) {
+      run(List.of("nsenter", ns, "tc", "qdisc", "replace", "dev", pair[0], "ingress"), false);
+      run(List.of("nsenter", ns, "tc", "filter", "del", "dev", pair[0], "ingress"), true);
+      run(List.of("nsenter", ns, "tc", "filter", "add", "dev", pair[0], "parent", "ffff:", "protocol", "all",
+          "u32", "match", "u8", "0", "0", "action", "mirred", "egress", "redirect", "dev", pair[1]), false);
+    }
+    return mac;
+  }
+
+  private static String run(List<String> argv, boolean tolerateFailure) throws IOException {
+    Process p = new ProcessBuilder(new ArrayList<>(argv)).redirectErrorStream(true).start();
+    String out;
+    try {
+      out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException(String.join(" ", argv) + ": timed out");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
+    if (p.exitValue() != 0 && !tolerateFailure) {
+      throw new IOException(String.join(" ", argv) + ": " + out.strip());
+    }
+    return out;
+  }
+}

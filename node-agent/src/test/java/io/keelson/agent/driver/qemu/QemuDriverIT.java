@@ -1,0 +1,240 @@
+package io.keelson.agent.driver.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.keelson.agent.driver.DriverException;
+import io.keelson.agent.driver.ExecSession;
+import io.keelson.agent.driver.ExitResult;
+import io.keelson.agent.driver.Fingerprint;
+import io.keelson.agent.driver.SandboxConfig;
+import io.keelson.agent.driver.SandboxHandle;
+import io.keelson.agent.driver.TaskConfig;
+import io.keelson.agent.driver.TaskConfig.TaskMount;
+import io.keelson.agent.driver.TaskConfig.TaskResources;
+import io.keelson.agent.driver.TaskConfig.TaskUser;
+import io.keelson.agent.driver.TaskHandle;
+import io.keelson.agent.driver.TaskStatus;
+import io.keelson.agent.image.ImageStore;
+import io.keelson.agent.image.PullPolicy;
+import io.keelson.agent.image.TestImages;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real VMs through qemu (TCG unless KVM works): the busybox image booted under Debian's cloud
+ * kernel with keelson-init. One VM serves the whole class (booting is the slow part under TCG);
+ * the tests run in order: logs and exit codes, exec, a fresh driver recovering the VM, stop.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class QemuDriverIT {
+
+  @TempDir static Path dir;
+  static TaskConfig.TaskImage busybox;
+  static QemuDriver driver;
+  static SandboxHandle sandbox;
+  static String sandboxId;
+  static TaskHandle sleeper;
+  static String hostKernel;
+
+  @BeforeAll
+  static void boot() throws Exception {
+    String why = !"root".equals(System.getProperty("user.name")) ? "VM tests need root (cgroups, tap)"
+        : !Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")) ? "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
+        : TestImages.missing();
+    if (why == null) {
+      why = prepareAssets();
+    }
+    if (why != null) {
+      System.out.println("SKIP QemuDriverIT: " + why);
+    }
+    assumeTrue(why == null, why);
+    Path images = dir.resolve("images");
+    TestImages.preloadBusybox(images);
+    ImageStore store = ImageStore.open(images);
+    busybox = store.taskImage(store.ensure("keelson.local/busybox:latest", PullPolicy.IF_NOT_PRESENT));
+    hostKernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+    driver = new QemuDriver(options());
+    sandboxId = "vmit-" + UUID.randomUUID().toString().substring(0, 8);
+    long t0 = System.nanoTime();
+    sandbox = driver.startSandbox(new SandboxConfig(sandboxId, "uid-" + sandboxId, "default", "vm-0", "vm-0", null,
+        1000, 256L << 20, Map.of(), Map.of(), Map.of(), dir.resolve("logs"), dir.resolve("sandboxes").resolve(sandboxId)));
+    System.out.printf("VM booted in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /** deploy/vm/prepare.sh into $KEELSON_VM_DIR or ~/.keelson/vm (idempotent; downloads the kernel once). */
+  static String prepareAssets() {
+    VmAssets assets = VmAssets.locate(null);
+    try {
+      TestImages.run("bash", TestImages.repoRoot().resolve("deploy/vm/prepare.sh").toString(), "--dest", assets.dir().toString());
+      return assets.missing();
+    } catch (IOException | InterruptedException e) {
+      return "cannot prepare the guest kernel: " + e.getMessage();
+    }
+  }
+
+  static QemuDriver.Options options() {
+    return QemuDriver.Options.defaults(null);
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    if (driver != null && sandboxId != null) {
+      driver.destroySandbox(sandboxId, Duration.ZERO);
+      driver.close();
+    }
+  }
+
+  static TaskConfig task(String name, List<TaskMount> mounts, String... command) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PATH", "/bin:/usr/bin");
+    env.put("GREETING", "hi there");
+    return new TaskConfig(sandboxId + "-" + name, sandboxId, name, busybox, List.of(command), env, "/tmp", TaskUser.ROOT,
+        mounts, false, TaskResources.NONE, false, false, dir.resolve("logs").resolve(name + ".log"));
+  }
+
+  static String log(TaskConfig t) throws IOException {
+    return Files.exists(t.logPath()) ? Files.readString(t.logPath()) : "";
+  }
+
+  @Test
+  @Order(1)
+  void fingerprintReportsTheVmRuntime() {
+    Fingerprint f = driver.fingerprint();
+    assertThat(f.healthy()).as(f.healthDescription()).isTrue();
+    assertThat(f.attributes()).containsEntry(QemuDriver.RUNTIME_LABEL, "true").containsKey(QemuDriver.ACCEL_LABEL);
+    assertThat(f.attributes().get(QemuDriver.ACCEL_LABEL)).isIn("kvm", "tcg");
+  }
+
+  @Test
+  @Order(2)
+  void outputGoesToTheCriLogAndTheExitCodeComesBack() throws Exception {
+    Path hosts = dir.resolve("hosts");
+    Files.writeString(hosts, "127.0.0.1 localhost\n10.1.2.3 vm-0\n");
+    TaskConfig t = task("echo", List.of(new TaskMount(hosts, "/etc/hosts", true)), "sh", "-c",
+        "echo hello from the VM; echo kernel $(uname -r); echo \"$GREETING in $(pwd)\"; grep vm-0 /etc/hosts; echo oops >&2; exit 3");
+    driver.startTask(t);
+    ExitResult r = driver.awaitTask(t.taskId()).get(60, TimeUnit.SECONDS);
+    assertThat(r.exitCode()).isEqualTo(3);
+    assertThat(r.reason()).isEqualTo(ExitResult.ERROR);
+    String log = log(t);
+    assertThat(log).containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z stdout F hello from the VM$");
+    assertThat(log).contains("stdout F hi there in /tmp", "stdout F 10.1.2.3 vm-0", "stderr F oops");
+    String kernel = log.lines().filter(l -> l.contains("stdout F kernel ")).findFirst().orElseThrow().replaceAll(".* kernel ", "");
+    assertThat(kernel).isEqualTo(VmAssets.locate(null).kernelRelease()).isNotEqualTo(hostKernel);
+    assertThat(driver.inspectTask(t.taskId()).state()).isEqualTo(TaskStatus.State.EXITED);
+    driver.destroyTask(t.taskId(), false);
+  }
+
+  @Test
+  @Order(3)
+  void aMissingCommandFailsTheStart() {
+    TaskConfig t = task("missing", List.of(), "no-such-command");
+    assertThatThrownBy(() -> driver.startTask(t)).isInstanceOf(DriverException.class)
+        .hasMessageContaining("executable file not found");
+  }
+
+  @Test
+  @Order(4)
+  void execShowsTheGuestKernel() throws Exception {
+    TaskConfig t = task("sleeper", List.of(), "sh", "-c", "echo started; exec sleep 1000");
+    sleeper = driver.startTask(t);
+    await().atMost(Duration.ofSeconds(30)).until(() -> log(t).contains("stdout F started"));
+    Exec v = exec(sleeper.id(), false, null, "cat", "/proc/version");
+    assertThat(v.code()).isZero();
+    assertThat(v.out()).contains(VmAssets.locate(null).kernelRelease()).doesNotContain(hostKernel);
+
+    Exec piped = exec(sleeper.id(), false, "ping\n", "sh", "-c", "cat; echo to-stderr >&2; exit 4");
+    assertThat(piped.code()).isEqualTo(4);
+    assertThat(piped.out()).isEqualTo("ping\n");
+    assertThat(piped.err()).isEqualTo("to-stderr\n");
+
+    Exec tty = exec(sleeper.id(), true, "tty; stty size; exit 5\n", "sh");
+    assertThat(tty.code()).isEqualTo(5);
+    assertThat(tty.out()).contains("/dev/pts/", "24 80");
+  }
+
+  @Test
+  @Order(5)
+  void aFreshDriverRecoversTheVmWithoutStartingAnother() throws Exception {
+    long pid = driver.qemuPid(sandboxId);
+    driver.close(); // as if the agent was killed: the VM keeps running
+    assertThat(QemuDriver.isOurQemu(pid, sandboxId)).isTrue();
+    driver = new QemuDriver(options());
+    driver.recoverSandbox(sandbox);
+    driver.recoverSandbox(sandbox); // idempotent
+    driver.recoverTask(sleeper);
+    assertThat(driver.qemuPid(sandboxId)).isEqualTo(pid);
+    assertThat(qemuCount()).isEqualTo(1);
+    assertThat(driver.inspectTask(sleeper.id()).state()).isEqualTo(TaskStatus.State.RUNNING);
+    assertThat(exec(sleeper.id(), false, null, "echo", "still here").out()).isEqualTo("still here\n");
+    assertThat(driver.taskStats(sleeper.id()).memoryWorkingSetBytes()).isPositive();
+  }
+
+  @Test
+  @Order(6)
+  void stopEndsTheTaskAndDestroyLeavesNoQemu() throws Exception {
+    CompletableFuture<ExitResult> exit = driver.awaitTask(sleeper.id());
+    driver.stopTask(sleeper.id(), Duration.ofSeconds(5));
+    assertThat(exit.get(30, TimeUnit.SECONDS).exitCode()).isEqualTo(143); // SIGTERM
+    driver.destroyTask(sleeper.id(), false);
+    long pid = driver.qemuPid(sandboxId);
+    driver.destroySandbox(sandboxId, Duration.ofSeconds(5));
+    assertThat(QemuDriver.isOurQemu(pid, sandboxId)).isFalse();
+    assertThat(qemuCount()).isZero();
+    driver.destroySandbox(sandboxId, Duration.ofSeconds(5)); // idempotent
+    sandboxId = null;
+  }
+
+  static long qemuCount() throws IOException {
+    try (var s = Files.list(Path.of("/proc"))) {
+      return s.filter(p -> p.getFileName().toString().matches("\\d+"))
+          .filter(p -> QemuDriver.isOurQemu(Long.parseLong(p.getFileName().toString()), sandboxId)).count();
+    }
+  }
+
+  record Exec(int code, String out, String err) {}
+
+  static Exec exec(String taskId, boolean tty, String stdin, String... cmd) throws Exception {
+    try (ExecSession s = driver.execTask(taskId, List.of(cmd), tty)) {
+      CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(s.stdout()));
+      CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(s.stderr()));
+      if (stdin != null) {
+        s.stdin().write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+      if (!tty) {
+        s.stdin().close();
+      }
+      int code = s.exit().get(60, TimeUnit.SECONDS);
+      return new Exec(code, new String(out.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8),
+          new String(err.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+    }
+  }
+
+  static byte[] readAll(InputStream in) {
+    try {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new RuntimeException(e);
+    }
+  }
+}
