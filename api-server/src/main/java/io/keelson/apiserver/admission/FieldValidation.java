@@ -3,6 +3,7 @@ package io.keelson.apiserver.admission;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.keelson.apiserver.resource.ResourceType;
+import io.keelson.apiserver.status.StatusException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
@@ -37,6 +38,104 @@ public final class FieldValidation {
     List<String> out = new ArrayList<>();
     walk(type.model(), obj, "", out);
     return out;
+  }
+
+  /**
+   * Rejects values of the wrong JSON type (a string where the schema has an integer, an object where
+   * it has a list, ...), as Kubernetes' decoder does before anything else looks at the object.
+   *
+   * @throws StatusException 400 BadRequest naming the first offending field
+   */
+  public static void checkTypes(ResourceType type, ObjectNode obj) {
+    String problem = typeProblem(type.model(), obj, "", type.model().getSimpleName());
+    if (problem != null) {
+      throw StatusException.badRequest(type.kind() + " in version \"" + type.version() + "\" cannot be handled as a " + type.kind()
+          + ": " + problem);
+    }
+  }
+
+  private static String typeProblem(Type schema, JsonNode value, String path, String struct) {
+    if (value == null || value.isNull()) return null;
+    Class<?> raw = rawClass(schema);
+    if (raw == null || raw == Object.class) return null;
+    String expected = null;
+    if (raw == String.class) {
+      if (!value.isString()) expected = "string";
+    } else if (raw == Integer.class || raw == int.class) {
+      if (!value.isIntegralNumber() || !value.canConvertToInt()) expected = "int32";
+    } else if (raw == Long.class || raw == long.class) {
+      if (!value.isIntegralNumber() || !value.canConvertToLong()) expected = "int64";
+    } else if (raw == Boolean.class || raw == boolean.class) {
+      if (!value.isBoolean()) expected = "bool";
+    } else if (raw == Double.class || raw == double.class || raw == Float.class || raw == float.class) {
+      if (!value.isNumber()) expected = "float64";
+    } else if (raw.getSimpleName().equals("IntOrString")) {
+      if (!value.isIntegralNumber() && !value.isString()) expected = "intstr.IntOrString";
+    } else if (raw.getSimpleName().equals("Quantity")) {
+      if (!value.isNumber() && !value.isString()) expected = "resource.Quantity";
+    } else if (java.time.temporal.Temporal.class.isAssignableFrom(raw) || raw.getSimpleName().equals("MicroTime")) {
+      if (!value.isString()) expected = "v1.MicroTime";
+      else {
+        try {
+          java.time.OffsetDateTime.parse(value.stringValue());
+        } catch (java.time.format.DateTimeParseException e) {
+          return "parsing time \"" + value.stringValue() + "\" as \"2006-01-02T15:04:05.000000Z07:00\": cannot parse it as RFC 3339"
+              + " (field " + path.substring(1) + ")";
+        }
+      }
+    } else if (Collection.class.isAssignableFrom(raw) || raw.isArray()) {
+      if (!value.isArray()) {
+        expected = "[]" + goName(raw.isArray() ? raw.getComponentType() : typeArgument(schema, 0));
+      } else {
+        Type element = raw.isArray() ? raw.getComponentType() : typeArgument(schema, 0);
+        for (int i = 0; i < value.size(); i++) {
+          String p = typeProblem(element, value.get(i), path, struct);
+          if (p != null) return p;
+        }
+      }
+    } else if (Map.class.isAssignableFrom(raw)) {
+      if (!value.isObject()) {
+        expected = "map[string]" + goName(typeArgument(schema, 1));
+      } else {
+        for (Map.Entry<String, JsonNode> e : value.properties()) {
+          String p = typeProblem(typeArgument(schema, 1), e.getValue(), path, struct);
+          if (p != null) return p;
+        }
+      }
+    } else if (properties(raw) != null) {
+      if (!value.isObject()) {
+        expected = "v1." + raw.getSimpleName();
+      } else {
+        Map<String, Type> props = properties(raw);
+        for (Map.Entry<String, JsonNode> e : value.properties()) {
+          Type t = props.get(e.getKey());
+          if (t == null) continue;
+          String p = typeProblem(t, e.getValue(), path + "." + e.getKey(), raw.getSimpleName());
+          if (p != null) return p;
+        }
+      }
+    }
+    if (expected == null) return null;
+    return "json: cannot unmarshal " + jsonType(value) + " into Go struct field " + struct + path + " of type " + expected;
+  }
+
+  private static String goName(Type t) {
+    Class<?> c = rawClass(t);
+    if (c == null || c == Object.class) return "interface {}";
+    if (c == String.class) return "string";
+    if (c == Integer.class) return "int32";
+    if (c == Long.class) return "int64";
+    if (c == Boolean.class) return "bool";
+    return "v1." + c.getSimpleName();
+  }
+
+  private static String jsonType(JsonNode v) {
+    if (v.isString()) return "string";
+    if (v.isNumber()) return "number" + (v.isIntegralNumber() ? "" : " " + v.asString());
+    if (v.isBoolean()) return "bool";
+    if (v.isArray()) return "array";
+    if (v.isObject()) return "object";
+    return v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
   }
 
   /**

@@ -64,4 +64,43 @@ class FieldValidationTest {
     assertThat(d).isEqualTo(json("{'metadata':{'name':'d'},'spec':{'replicas':1,'template':{'spec':{'containers':[{'name':'a','image':'x'}]}}}}"));
     assertThat(FieldValidation.unknownFields(deploy, d)).isEmpty();
   }
+
+  static Stream<Arguments> typeErrors() {
+    return Stream.of(
+        Arguments.of("apps/v1", "Deployment", "{'spec':{'replicas':'three'}}",
+            "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field"
+                + " DeploymentSpec.spec.replicas of type int32"),
+        Arguments.of("apps/v1", "Deployment", "{'spec':{'replicas':1.5}}", "cannot unmarshal number 1.5 into Go struct field"),
+        Arguments.of("apps/v1", "Deployment", "{'spec':{'template':{'spec':{'containers':{'name':'x'}}}}}",
+            "cannot unmarshal object into Go struct field PodSpec.spec.template.spec.containers of type []v1.Container"),
+        Arguments.of("v1", "Pod", "{'spec':{'containers':[{'name':'c','ports':[{'containerPort':'80'}]}]}}",
+            "cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"),
+        Arguments.of("v1", "Pod", "{'metadata':{'labels':{'a':1}}}", "cannot unmarshal number into Go struct field ObjectMeta.metadata.labels"),
+        Arguments.of("v1", "Pod", "{'metadata':'x'}", "cannot unmarshal string into Go struct field Pod.metadata of type v1.ObjectMeta"),
+        Arguments.of("v1", "Pod", "{'spec':{'hostNetwork':'yes'}}", "of type bool"),
+        Arguments.of("v1", "Pod", "{'spec':{'containers':[{'resources':{'limits':{'cpu':true}}}]}}", "of type resource.Quantity"),
+        Arguments.of("coordination.k8s.io/v1", "Lease", "{'spec':{'renewTime':'yesterday'}}", "parsing time \"yesterday\""),
+        Arguments.of("v1", "ConfigMap", "{'data':['a']}", "cannot unmarshal array into Go struct field ConfigMap.data of type map[string]string"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("typeErrors")
+  void wrongTypesAreBadRequests(String apiVersion, String kind, String body, String message) {
+    ResourceType type = ResourceRegistry.byKind(apiVersion, kind).orElseThrow();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> FieldValidation.checkTypes(type, json(body)))
+        .isInstanceOfSatisfying(io.keelson.apiserver.status.StatusException.class, e -> {
+          assertThat(e.code()).isEqualTo(400);
+          assertThat(e.getMessage()).contains(message);
+        });
+  }
+
+  @Test
+  void rightTypesPass() {
+    ResourceType pod = ResourceRegistry.byKind("v1", "Pod").orElseThrow();
+    FieldValidation.checkTypes(pod, json("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p','labels':{'a':'b'},'creationTimestamp':null},"
+        + "'spec':{'containers':[{'name':'c','image':'i','ports':[{'containerPort':80}],'resources':{'limits':{'cpu':1,'memory':'1Gi'}},"
+        + "'livenessProbe':{'httpGet':{'port':'http'}}}],'terminationGracePeriodSeconds':30,'hostNetwork':false}}"));
+    ResourceType lease = ResourceRegistry.byKind("coordination.k8s.io/v1", "Lease").orElseThrow();
+    FieldValidation.checkTypes(lease, json("{'spec':{'renewTime':'2024-01-01T00:00:00.000000Z','leaseDurationSeconds':40}}"));
+  }
 }
