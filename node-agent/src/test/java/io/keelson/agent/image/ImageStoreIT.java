@@ -145,4 +145,42 @@ class ImageStoreIT {
       return s.getLocalPort();
     }
   }
+
+  @Test
+  void bearerTokenAuthAndManifestListsLikeDockerHub() throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    String base = "http://" + registry.address() + "/v2/busybox/manifests/";
+    String[] digests = new String[2];
+    long[] sizes = new long[2];
+    for (int i = 0; i < 2; i++) {
+      var head = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + (i + 1)))
+          .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
+          .header("Accept", "application/vnd.oci.image.manifest.v1+json").build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+      digests[i] = head.headers().firstValue("Docker-Content-Digest").orElseThrow();
+      sizes[i] = head.headers().firstValueAsLong("Content-Length").orElseThrow();
+    }
+    String index = """
+        {"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+          {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%d,"platform":{"architecture":"arm64","os":"linux"}},
+          {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%d,"platform":{"architecture":"amd64","os":"linux"}}]}
+        """.formatted(digests[1], sizes[1], digests[0], sizes[0]);
+    var put = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "multi"))
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(index))
+        .header("Content-Type", "application/vnd.oci.image.index.v1+json").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+
+    try (TokenAuthProxy proxy = TokenAuthProxy.start(registry.address(), "alice", "s3cret")) {
+      ImageStore store = new ImageStore(images, new RegistryHosts(java.util.Map.of(proxy.address(),
+          new RegistryHosts.Settings(true, List.of(), "alice", "s3cret"))));
+      Image img = store.ensure(proxy.address() + "/busybox:multi", PullPolicy.ALWAYS);
+      assertThat(img.manifestDigest()).isEqualTo(digests[0]); // linux/amd64 picked from the index
+      assertThat(store.rootfs(img).resolve("etc/keelson-version")).hasContent("1");
+      assertThat(proxy.challenges()).isPositive();
+      assertThat(proxy.tokensIssued()).isPositive();
+
+      ImageStore anonymous = new ImageStore(images.resolve("anon"), RegistryHosts.empty());
+      assertThatThrownBy(() -> anonymous.ensure(proxy.address() + "/busybox:1", PullPolicy.ALWAYS))
+          .hasMessageContaining("unauthorized");
+    }
+  }
 }
