@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,13 +54,10 @@ public final class ClusterWatch implements PodInfo.Resolver, AutoCloseable {
     runtimeClasses.addEventHandler(classEvents(ClusterEvent.RUNTIME_CLASS_CHANGE));
     informers.add(priorityClasses);
     informers.add(runtimeClasses);
-    CompletableFuture<?> classes =
-        CompletableFuture.allOf(
-            priorityClasses.start().toCompletableFuture(), runtimeClasses.start().toCompletableFuture());
-    try {
-      classes.get(Math.min(syncTimeoutMs, 5000), TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      log.warn("PriorityClass/RuntimeClass informers not synced yet ({}); continuing", e.toString());
+    priorityClasses.start();
+    runtimeClasses.start();
+    if (!awaitSynced(List.of(priorityClasses, runtimeClasses), Math.min(syncTimeoutMs, 10_000))) {
+      log.warn("PriorityClass/RuntimeClass informers not synced yet; continuing without them for now");
     }
     SharedIndexInformer<Node> nodes = client.nodes().runnableInformer(0);
     nodes.addEventHandler(new NodeEvents());
@@ -70,9 +65,27 @@ public final class ClusterWatch implements PodInfo.Resolver, AutoCloseable {
     pods.addEventHandler(new PodEvents());
     informers.add(nodes);
     informers.add(pods);
-    CompletableFuture.allOf(nodes.start().toCompletableFuture(), pods.start().toCompletableFuture())
-        .get(syncTimeoutMs, TimeUnit.MILLISECONDS);
+    nodes.start();
+    pods.start();
+    if (!awaitSynced(List.of(nodes, pods), syncTimeoutMs)) {
+      throw new java.util.concurrent.TimeoutException("nodes/pods not listed within " + syncTimeoutMs + " ms");
+    }
     log.info("informers synced: {} nodes, {} pods known", cache.nodeCount(), cache.podCount());
+  }
+
+  /**
+   * Waits for the initial lists. Deliberately not on start()'s future: that also waits for the
+   * watch response headers, which a server may only send with the first event.
+   */
+  private static boolean awaitSynced(List<SharedIndexInformer<?>> list, long timeoutMs) throws InterruptedException {
+    long end = System.currentTimeMillis() + timeoutMs;
+    while (System.currentTimeMillis() < end) {
+      if (list.stream().allMatch(SharedIndexInformer::hasSynced)) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return false;
   }
 
   private <T> ResourceEventHandler<T> classEvents(ClusterEvent event) {
