@@ -152,7 +152,7 @@ public final class Defaulter {
       if (!p.isObject()) continue;
       ObjectNode port = (ObjectNode) p;
       put(port, "protocol", "TCP");
-      if (hostNetwork && port.has("containerPort")) put(port, "hostPort", port.get("containerPort").asInt());
+      if (hostNetwork && port.has("containerPort")) put(port, "hostPort", port.get("containerPort").asInt(0));
     }
     for (String probe : new String[] {"livenessProbe", "readinessProbe", "startupProbe"}) {
       JsonNode p = c.get(probe);
@@ -259,7 +259,7 @@ public final class Defaulter {
         port.set("targetPort", port.get("port").deepCopy());
       }
       if ((type.equals("NodePort") || type.equals("LoadBalancer")) && !port.has("nodePort")) {
-        port.put("nodePort", NODE_PORT_MIN + Math.floorMod(key(svc).hashCode() * 31 + port.path("port").asInt(), NODE_PORT_COUNT));
+        port.put("nodePort", NODE_PORT_MIN + Math.floorMod(key(svc).hashCode() * 31 + port.path("port").asInt(0), NODE_PORT_COUNT));
       }
     }
     if (type.equals("ExternalName")) return;
@@ -267,7 +267,7 @@ public final class Defaulter {
       JsonNode first = spec.path("clusterIPs").path(0);
       spec.put("clusterIP", first.isString() && !first.stringValue().isEmpty() ? first.stringValue() : allocateClusterIp(key(svc), inUse));
     }
-    if (!spec.has("clusterIPs")) spec.putArray("clusterIPs").add(spec.get("clusterIP").stringValue());
+    if (!spec.has("clusterIPs")) spec.putArray("clusterIPs").add(spec.get("clusterIP").asString(""));
     if (!spec.has("ipFamilies")) spec.putArray("ipFamilies").add("IPv4");
     put(spec, "ipFamilyPolicy", "SingleStack");
     put(spec, "internalTrafficPolicy", "Cluster");

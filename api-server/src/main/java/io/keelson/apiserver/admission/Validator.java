@@ -181,6 +181,7 @@ public final class Validator {
     for (String list : new String[] {"containers", "initContainers"}) {
       JsonNode ca = a.path(list);
       JsonNode cb = b.path(list);
+      if (!ca.isArray() || !cb.isArray()) continue;
       for (int i = 0; i < ca.size() && i < cb.size(); i++) {
         if (ca.get(i).isObject() && cb.get(i).isObject() && cb.get(i).has("image")) {
           ((ObjectNode) ca.get(i)).set("image", cb.get(i).get("image"));
