@@ -82,11 +82,15 @@ public final class Runc {
     return m.find() ? m.group(1) : r.out.trim();
   }
 
-  /** The argv of {@code runc exec} for {@code cmd} in container {@code id}. */
-  public List<String> execArgv(String id, boolean tty, List<String> cmd) {
+  /** The argv of {@code runc exec} for {@code cmd} in container {@code id}; the process's host pid goes to {@code pidFile}. */
+  public List<String> execArgv(String id, boolean tty, Path pidFile, List<String> cmd) {
     List<String> argv = new ArrayList<>(List.of(binary.toString(), "--root", root.toString(), "exec"));
     if (tty) {
       argv.add("--tty");
+    }
+    if (pidFile != null) {
+      argv.add("--pid-file");
+      argv.add(pidFile.toString());
     }
     argv.add(id);
     argv.addAll(cmd);

@@ -491,7 +491,7 @@ public final class RuncDriver implements WorkloadDriver {
       throw new DriverException("ExecError", "no command given", null);
     }
     try {
-      return RuncExecSession.start(runc, taskId, command, tty);
+      return RuncExecSession.start(runc, taskId, command, tty, t.bundle.resolve("exec-" + java.util.UUID.randomUUID() + ".pid"));
     } catch (IOException e) {
       throw new DriverException("ExecError", "exec in " + taskId + ": " + e.getMessage(), e);
     }

@@ -21,16 +21,25 @@ final class RuncExecSession implements ExecSession {
 
   private final Process process;
   private final boolean tty;
+  private final Path pidFile;
   private final CompletableFuture<Integer> exit;
 
-  private RuncExecSession(Process process, boolean tty) {
+  private RuncExecSession(Process process, boolean tty, Path pidFile) {
     this.process = process;
     this.tty = tty;
-    this.exit = process.onExit().thenApply(Process::exitValue);
+    this.pidFile = pidFile;
+    this.exit = process.onExit().thenApply(p -> {
+      deletePidFile();
+      return p.exitValue();
+    });
   }
 
-  static RuncExecSession start(Runc runc, String id, List<String> command, boolean tty) throws IOException {
-    List<String> argv = runc.execArgv(id, tty, command);
+  /**
+   * @param pidFile where runc records the exec'd process's host pid, so that {@link #close} can kill
+   *     it inside the container (killing runc alone would orphan it there)
+   */
+  static RuncExecSession start(Runc runc, String id, List<String> command, boolean tty, Path pidFile) throws IOException {
+    List<String> argv = runc.execArgv(id, tty, pidFile, command);
     ProcessBuilder pb;
     if (tty) {
       String line = argv.stream().map(RuncExecSession::shellQuote).collect(Collectors.joining(" "));
@@ -40,7 +49,7 @@ final class RuncExecSession implements ExecSession {
     } else {
       pb = new ProcessBuilder(argv);
     }
-    return new RuncExecSession(pb.start(), tty);
+    return new RuncExecSession(pb.start(), tty, pidFile);
   }
 
   @Override
@@ -109,8 +118,23 @@ final class RuncExecSession implements ExecSession {
   @Override
   public void close() {
     if (process.isAlive()) {
+      try {
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      } catch (IOException | RuntimeException e) {
+        // not started yet or already gone
+      }
       process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
+    }
+    deletePidFile();
+  }
+
+  private void deletePidFile() {
+    try {
+      Files.deleteIfExists(pidFile);
+    } catch (IOException ignored) {
+      // the bundle is going away anyway
     }
   }
 

@@ -259,4 +259,20 @@ class RuncDriverIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).isEmpty());
     assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(dir.toString());
   }
+
+  @Test
+  void execSessionsResizeAndCloseCleanly() throws Exception {
+    TaskHandle h = driver.startTask(task("shell", TaskResources.NONE, "sleep", "3600"));
+    try (ExecSession s = driver.execTask(h.id(), List.of("sh", "-c", "sleep 1; stty size"), true)) {
+      CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(s.stdout()));
+      s.resize(100, 40);
+      assertThat(s.exit().get(20, TimeUnit.SECONDS)).isZero();
+      assertThat(new String(out.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8)).contains("40 100");
+    }
+    // an abandoned session (client went away) must not leave its process in the container
+    ExecSession abandoned = driver.execTask(h.id(), List.of("sleep", "1000"), false);
+    await().atMost(Duration.ofSeconds(10)).until(() -> exec(driver, h.id(), false, null, "ps").out().contains("sleep 1000"));
+    abandoned.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !exec(driver, h.id(), false, null, "ps").out().contains("sleep 1000"));
+  }
 }
