@@ -40,6 +40,16 @@ public final class Defaulter {
    *     hash of namespace/name to the next free address, so the result is stable for a given name
    */
   public static void applyDefaults(ResourceType type, ObjectNode obj, Predicate<String> clusterIpInUse) {
+    applyDefaults(type, obj, null, clusterIpInUse);
+  }
+
+  /**
+   * Fills the defaults of {@code obj} in place, for an update from {@code old}: values the server
+   * allocated (a Service's cluster IPs and node ports) carry over when the new object leaves them out,
+   * as Kubernetes does, so {@code kubectl replace} of a manifest without them keeps them.
+   */
+  public static void applyDefaults(ResourceType type, ObjectNode obj, ObjectNode old, Predicate<String> clusterIpInUse) {
+    if (old != null && type.group().isEmpty() && type.kind().equals("Service")) keepAllocated(obj, old);
     Consumer<ObjectNode> defaults = switch (type.group() + "/" + type.kind()) {
       case "/Pod" -> Defaulter::pod;
       case "apps/Deployment" -> Defaulter::deployment;
@@ -277,6 +287,28 @@ public final class Defaulter {
       put(obj(obj(spec, "sessionAffinityConfig"), "clientIP"), "timeoutSeconds", 10800);
     }
     obj(obj(svc, "status"), "loadBalancer");
+  }
+
+  /** Kubernetes' patchAllocatedValues: an update that omits allocated values keeps the old ones. */
+  private static void keepAllocated(ObjectNode svc, ObjectNode old) {
+    JsonNode oldSpec = old.path("spec");
+    ObjectNode spec = obj(svc, "spec");
+    String type = spec.path("type").asString("ClusterIP");
+    String oldType = oldSpec.path("type").asString("ClusterIP");
+    if (type.equals("ExternalName") || oldType.equals("ExternalName")) return;
+    if (spec.path("clusterIP").asString("").isEmpty() && oldSpec.path("clusterIP").isString()) {
+      spec.set("clusterIP", oldSpec.get("clusterIP").deepCopy());
+      if (oldSpec.has("clusterIPs") && !spec.has("clusterIPs")) spec.set("clusterIPs", oldSpec.get("clusterIPs").deepCopy());
+    }
+    if (!type.equals("NodePort") && !type.equals("LoadBalancer")) return;
+    for (JsonNode p : spec.path("ports")) {
+      if (!p.isObject() || p.hasNonNull("nodePort")) continue;
+      for (JsonNode o : oldSpec.path("ports")) {
+        boolean samePort = o.path("port").equals(p.path("port"))
+            && o.path("protocol").asString("TCP").equals(p.path("protocol").asString("TCP"));
+        if (samePort && o.path("nodePort").isIntegralNumber()) ((ObjectNode) p).set("nodePort", o.get("nodePort").deepCopy());
+      }
+    }
   }
 
   /** A free address of {@link #SERVICE_CIDR}, skipping the network address and .1 (kept for "kubernetes"). */

@@ -204,4 +204,15 @@ class DefaulterTest {
     Defaulter.applyDefaults(type("v1", "ConfigMap"), cm);
     assertThat(cm).isEqualTo(json("{'metadata':{'name':'c'},'data':{'a':'b'}}"));
   }
+
+  @Test
+  void serviceUpdateKeepsAllocatedValues() {
+    ResourceType svc = type("v1", "Service");
+    ObjectNode old = defaulted("v1", "Service", "{'metadata':{'name':'np','namespace':'default'},'spec':{'type':'NodePort','ports':[{'port':80}]}}");
+    ObjectNode replacement = json("{'metadata':{'name':'np','namespace':'default'},'spec':{'type':'NodePort','ports':[{'port':80}]}}");
+    Defaulter.applyDefaults(svc, replacement, old, ip -> true); // every other IP taken: must not allocate
+    assertThat(replacement.at("/spec/clusterIP")).isEqualTo(old.at("/spec/clusterIP"));
+    assertThat(replacement.at("/spec/clusterIPs")).isEqualTo(old.at("/spec/clusterIPs"));
+    assertThat(replacement.at("/spec/ports/0/nodePort")).isEqualTo(old.at("/spec/ports/0/nodePort"));
+  }
 }
