@@ -78,6 +78,8 @@ public record ListStrategy(Kind kind, String mergeKey, List<String> applyKeys) {
       }
       return ATOMIC;
     }
+    if (name.equals("podCIDRs") && fieldPath.equals(List.of("spec", "podCIDRs"))) return SET;
+    if (name.equals("secrets") && type != null && type.kind().equals("ServiceAccount") && fieldPath.size() == 1) return map("name");
     if (name.equals("conditions") && !fieldPath.contains("status")) return ATOMIC;
     if (name.equals("addresses") && !(type != null && type.kind().equals("Node"))) return ATOMIC;
     ListStrategy s = BY_NAME.get(name);
