@@ -100,6 +100,7 @@ public final class SchedulerMain implements Callable<Integer> {
 
     Config clientConfig = Config.fromKubeconfig(null, Files.readString(kc), kc.toString());
     clientConfig.setRequestRetryBackoffLimit(3);
+    clientConfig.setOnlyHttpWatches(true); // fabric8's WebSocket watch attempt hangs against our api-server
     clientConfig.setMaxConcurrentRequests(256);
     clientConfig.setMaxConcurrentRequestsPerHost(256);
     KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig).build();
