@@ -51,6 +51,7 @@ public final class SchedulerMetrics implements AutoCloseable {
             .description("Time from a pod entering the queue to its binding succeeding")
             .tag("profile", profile)
             .publishPercentileHistogram()
+            .publishPercentiles(0.5, 0.99)
             .minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofSeconds(60))
             .register(registry);
@@ -58,6 +59,7 @@ public final class SchedulerMetrics implements AutoCloseable {
         Timer.builder("scheduler.binding.duration")
             .description("Round trip of the pods/binding call to the api-server")
             .publishPercentileHistogram()
+            .publishPercentiles(0.5, 0.99)
             .minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofSeconds(30))
             .register(registry);
@@ -81,6 +83,7 @@ public final class SchedulerMetrics implements AutoCloseable {
         .tag("result", result)
         .tag("profile", profile)
         .publishPercentileHistogram()
+        .publishPercentiles(0.5, 0.99)
         .minimumExpectedValue(Duration.ofNanos(10_000))
         .maximumExpectedValue(Duration.ofSeconds(10))
         .register(registry);

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Scheduler benchmark in the style of kube's scheduler_perf, through the REAL api-server and etcd:
+# start a cluster with hollow nodes and no scheduler, create the pods, start the scheduler, and time
+# from the first bound pod to the last. Reports pods/s, the scheduler's attempt / binding / e2e
+# latency (p50/p99 from its /metrics) and how the machine's CPU was split between the processes.
+#
+#   deploy/bench/scheduler.sh [--nodes 5000] [--pods 10000] [--api-port 24443] [--write-docs] [--keep]
+#
+# The jars are copied to a private tree first, so rebuilds in the checkout cannot break the run.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""
+while [ $# -gt 0 ]; do case $1 in
+  --nodes) NODES=$2; shift 2 ;; --pods) PODS=$2; shift 2 ;; --api-port) PORT=$2; shift 2 ;;
+  --bind-parallelism) BIND="--bind-parallelism $2"; shift 2 ;;
+  --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;;
+  -h|--help) sed -n 2,10p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
+
+JAVA=""
+for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
+  [ -n "$c" ] && [ -x "$c/bin/java" ] && JAVA=$c/bin/java && break; done
+[ -n "$JAVA" ] || { echo "no JDK >= 21 found (set JAVA_HOME)" >&2; exit 1; }
+
+DIR=$(mktemp -d /tmp/keelson-bench.XXXXXX)
+TREE=$DIR/tree
+mkdir -p "$TREE"
+cp "$ROOT/keelson" "$TREE/"; [ -d "$ROOT/deploy" ] && cp -r "$ROOT/deploy" "$TREE/"
+for m in api-server scheduler controller-manager node-agent cli; do
+  mkdir -p "$TREE/$m/target"
+  flock "/tmp/keelson-build-$m.lock" cp "$ROOT/$m/target/keelson-$m.jar" "$TREE/$m/target/" \
+    || { echo "missing $m jar: build first (mvn -B -q install -DskipTests)" >&2; exit 1; }
+done
+JAR=$TREE/scheduler/target/keelson-scheduler.jar
+bench() { "$JAVA" -Xmx1g -cp "$JAR" -Dloader.main=io.keelson.scheduler.bench.SchedulerBenchmark \
+  org.springframework.boot.loader.launch.PropertiesLauncher "$@"; }
+down() {
+  [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null || true
+  if [ "$KEEP" = 1 ]; then echo "cluster kept: $DIR (KUBECONFIG=$DIR/kubeconfig)"; return; fi
+  KEELSON_NO_BUILD=1 timeout 120 "$TREE/keelson" down --dir "$DIR/cluster" --purge >/dev/null 2>&1 || true
+}
+trap down EXIT
+
+echo "== cluster: $NODES hollow nodes, no scheduler ($DIR)"
+KEELSON_NO_BUILD=1 timeout 1200 "$TREE/keelson" up --dir "$DIR/cluster" --api-port "$PORT" --nodes 0 \
+  --hollow-nodes "$NODES" --without scheduler > "$DIR/up.log" 2>&1 || { tail -5 "$DIR/up.log"; exit 1; }
+KC=$DIR/cluster/kubeconfig
+echo "== creating $PODS pods"
+bench create --kubeconfig "$KC" --pods "$PODS"
+echo "== scheduling"
+MPORT=$((PORT + 30))
+"$JAVA" -Xmx768m -jar "$JAR" --kubeconfig "$KC" --metrics-port "$MPORT" $BIND > "$DIR/scheduler.log" 2>&1 &
+SPID=$!
+pid() { cat "$DIR/cluster/run/$1.pid" 2>/dev/null || echo 0; }
+bench measure --kubeconfig "$KC" --pods "$PODS" --metrics-url "http://127.0.0.1:$MPORT/metrics" \
+  --pid "api-server=$(pid api-server)" --pid "etcd=$(pid etcd)" --pid "scheduler=$SPID" \
+  --pid "hollow-agents=$(pid agent-hollow)" --pid "controller-manager=$(pid controller-manager)" \
+  --label "$NODES hollow nodes, $PODS pods" --out "$DIR/result.md" | tee "$DIR/measure.out"
+
+if [ "$WRITE" = 1 ]; then
+  python3 - "$ROOT/docs/benchmarks.md" "$DIR/result.md" "$NODES" "$PODS" <<'PY'
+import sys, os, datetime
+path, result, nodes, pods = sys.argv[1:5]
+row = open(result).read().strip()
+head = "## Scheduler"
+body = f"""{head}
+
+Throughput of `keelson-scheduler` binding pods through the real api-server and etcd, with hollow nodes
+(fake driver) on this 2-core machine, everything (etcd, api-server, agents, controller-manager, the
+scheduler and the measuring client) sharing the two cores. Pods request 10m CPU / 16Mi each and are
+created before the scheduler starts; the clock runs from the first bound pod to the last.
+
+Reproduce: `deploy/bench/scheduler.sh --nodes {nodes} --pods {pods} --write-docs` (build first).
+
+| run | bound | span | throughput | attempt p50 / p99 | binding RTT p50 / p99 | e2e p50 / p99 | CPU split during the run |
+|---|---|---|---|---|---|---|---|
+{row}
+
+Measured {datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M')} UTC.
+"""
+text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
+if head in text:
+    start = text.index(head)
+    nxt = text.find("\n## ", start + len(head))
+    extra = ""
+    old = text[start: nxt if nxt >= 0 else len(text)]
+    # keep earlier result rows for other sizes
+    rows = [l for l in old.splitlines() if l.startswith("| ") and not l.startswith("| run") and "hollow nodes" in l]
+    rows = [r for r in rows if not r.startswith(f"| {nodes} hollow nodes, {pods} pods")]
+    body = body.replace(row, "\n".join(rows + [row]))
+    text = text[:start] + body.rstrip() + "\n" + (text[nxt:] if nxt >= 0 else "")
+else:
+    text = text.rstrip() + "\n\n" + body
+os.makedirs(os.path.dirname(path), exist_ok=True)
+open(path, "w").write(text)
+print("updated", path)
+PY
+fi

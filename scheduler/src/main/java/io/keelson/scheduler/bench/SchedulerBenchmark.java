@@ -1,0 +1,415 @@
+package io.keelson.scheduler.bench;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.keelson.scheduler.cache.SchedulerCache;
+import io.keelson.scheduler.client.ClusterApi;
+import io.keelson.scheduler.config.SchedulerConfig;
+import io.keelson.scheduler.core.Scheduler;
+import io.keelson.scheduler.framework.PodInfo;
+import io.keelson.scheduler.metrics.SchedulerMetrics;
+import io.keelson.scheduler.plugins.DefaultPlugins;
+import io.keelson.scheduler.queue.SchedulingQueue;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * scheduler_perf-style benchmark. {@code create} fills a namespace with pending pods through the
+ * real api-server; {@code measure} watches them until all are bound and reports pods/s, the
+ * scheduler's attempt/binding latency percentiles (scraped from its /metrics) and how the CPU of
+ * the machine was split between processes (from /proc); {@code in-memory} runs the scheduling loop
+ * without an api-server to show the algorithm's own ceiling. deploy/bench/scheduler.sh drives it.
+ */
+@Command(
+    name = "scheduler-benchmark",
+    mixinStandardHelpOptions = true,
+    subcommands = {SchedulerBenchmark.Create.class, SchedulerBenchmark.Measure.class, SchedulerBenchmark.InMemory.class},
+    description = "Scheduler throughput benchmark (see deploy/bench/scheduler.sh).")
+public final class SchedulerBenchmark implements Callable<Integer> {
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new SchedulerBenchmark()).execute(args));
+  }
+
+  @Override
+  public Integer call() {
+    CommandLine.usage(this, System.out);
+    return 0;
+  }
+
+  static KubernetesClient client(Path kubeconfig) throws Exception {
+    Config c = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+    c.setMaxConcurrentRequests(512);
+    c.setMaxConcurrentRequestsPerHost(512);
+    return new KubernetesClientBuilder().withConfig(c).build();
+  }
+
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create N pending pods (no scheduler should run).")
+  static final class Create implements Callable<Integer> {
+    @Option(names = "--kubeconfig", required = true)
+    Path kubeconfig;
+
+    @Option(names = "--namespace", defaultValue = "bench")
+    String namespace;
+
+    @Option(names = "--pods", defaultValue = "10000")
+    int pods;
+
+    @Option(names = "--concurrency", defaultValue = "64")
+    int concurrency;
+
+    @Option(names = "--cpu", defaultValue = "10m")
+    String cpu;
+
+    @Option(names = "--memory", defaultValue = "16Mi")
+    String memory;
+
+    @Override
+    public Integer call() throws Exception {
+      try (KubernetesClient client = client(kubeconfig)) {
+        try {
+          client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 409) {
+            throw e;
+          }
+        }
+        HttpClient http = client.getHttpClient();
+        String base = client.getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/namespaces/" + namespace + "/pods";
+        Semaphore permits = new Semaphore(concurrency);
+        AtomicInteger failed = new AtomicInteger();
+        AtomicLong lastError = new AtomicLong();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < pods; i++) {
+          String body =
+              "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p" + i + "\",\"labels\":{\"bench\":\"sched\"}},"
+                  + "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"keelson.local/busybox:latest\","
+                  + "\"resources\":{\"requests\":{\"cpu\":\"" + cpu + "\",\"memory\":\"" + memory + "\"}}}]}}";
+          permits.acquire();
+          HttpRequest req =
+              http.newHttpRequestBuilder().uri(base).post("application/json", body.getBytes(StandardCharsets.UTF_8)).build();
+          http.sendAsync(req, String.class)
+              .whenComplete(
+                  (r, err) -> {
+                    permits.release();
+                    if (err != null || (!r.isSuccessful() && r.code() != 409)) {
+                      failed.incrementAndGet();
+                      if (System.currentTimeMillis() - lastError.get() > 2000) {
+                        lastError.set(System.currentTimeMillis());
+                        System.err.println("create failed: " + (err != null ? err : r.code() + " " + r.body()));
+                      }
+                    }
+                  });
+        }
+        permits.acquire(concurrency);
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("created %d pods in %.1f s (%.0f pods/s), %d failed%n", pods - failed.get(), s, pods / s, failed.get());
+        return failed.get() == 0 ? 0 : 1;
+      }
+    }
+  }
+
+  /** CPU seconds (user+system) a process has used so far, from /proc/PID/stat; -1 if gone. */
+  static double cpuSeconds(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // after "pid (comm) ": state=0 ... utime=11 stime=12 (fields 14/15 of the full line)
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  @Command(name = "measure", mixinStandardHelpOptions = true, description = "Watch pods until bound; report throughput and latency.")
+  static final class Measure implements Callable<Integer> {
+    @Option(names = "--kubeconfig", required = true)
+    Path kubeconfig;
+
+    @Option(names = "--namespace", defaultValue = "bench")
+    String namespace;
+
+    @Option(names = "--pods", defaultValue = "10000")
+    int pods;
+
+    @Option(names = "--timeout", defaultValue = "900", description = "seconds")
+    int timeout;
+
+    @Option(names = "--metrics-url", description = "scheduler /metrics URL to read latency percentiles from")
+    String metricsUrl;
+
+    @Option(names = "--pid", description = "name=pid of a process whose CPU use to report (repeatable)")
+    List<String> pids = new ArrayList<>();
+
+    @Option(names = "--out", description = "append the Markdown result table rows here")
+    Path out;
+
+    @Option(names = "--label", defaultValue = "run")
+    String label;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, Long> procs = new LinkedHashMap<>();
+      for (String p : pids) {
+        String[] kv = p.split("=", 2);
+        procs.put(kv[0], Long.parseLong(kv[1].trim()));
+      }
+      Map<String, Double> cpu0 = new LinkedHashMap<>();
+      Set<String> bound = ConcurrentHashMap.newKeySet();
+      AtomicLong first = new AtomicLong();
+      AtomicLong last = new AtomicLong();
+      try (KubernetesClient client = client(kubeconfig)) {
+        ResourceEventHandler<Pod> h =
+            new ResourceEventHandler<Pod>() {
+              private void seen(Pod p) {
+                if (p.getSpec().getNodeName() != null && bound.add(p.getMetadata().getName())) {
+                  long now = System.nanoTime();
+                  first.compareAndSet(0, now);
+                  last.set(now);
+                }
+              }
+
+              @Override
+              public void onAdd(Pod p) {
+                seen(p);
+              }
+
+              @Override
+              public void onUpdate(Pod o, Pod p) {
+                seen(p);
+              }
+
+              @Override
+              public void onDelete(Pod p, boolean unknown) {}
+            };
+        SharedIndexInformer<Pod> inf = client.pods().inNamespace(namespace).runnableInformer(0);
+        inf.addEventHandler(h);
+        inf.start();
+        long listStart = System.currentTimeMillis();
+        while (!inf.hasSynced() && System.currentTimeMillis() - listStart < 120_000) {
+          Thread.sleep(20);
+        }
+        int alreadyBound = bound.size();
+        if (alreadyBound > 0) {
+          System.err.println("warning: " + alreadyBound + " pods were already bound when measuring started");
+          first.set(0);
+        }
+        procs.forEach((k, v) -> cpu0.put(k, cpuSeconds(v)));
+        long wall0 = System.nanoTime();
+        long deadline = System.currentTimeMillis() + timeout * 1000L;
+        int lastPrinted = 0;
+        while (bound.size() < pods && System.currentTimeMillis() < deadline) {
+          Thread.sleep(100);
+          if (bound.size() - lastPrinted >= Math.max(1000, pods / 10)) {
+            lastPrinted = bound.size();
+            System.err.printf("  %d/%d bound%n", lastPrinted, pods);
+          }
+        }
+        double wall = (System.nanoTime() - wall0) / 1e9;
+        inf.close();
+        int n = bound.size();
+        double span = (last.get() - first.get()) / 1e9;
+        double rate = span > 0 ? (n - 1 - alreadyBound) / span : 0;
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("| %s | %d/%d | %.2f s | **%.0f pods/s** |", label, n, pods, span, rate));
+        Map<String, String> q = metricsUrl == null ? Map.of() : scrapeQuantiles(metricsUrl);
+        sb.append(String.format(" %s / %s | %s / %s | %s / %s |",
+            q.getOrDefault("attempt_0.5", "?"), q.getOrDefault("attempt_0.99", "?"),
+            q.getOrDefault("binding_0.5", "?"), q.getOrDefault("binding_0.99", "?"),
+            q.getOrDefault("e2e_0.5", "?"), q.getOrDefault("e2e_0.99", "?")));
+        double total = 0;
+        Map<String, Double> used = new LinkedHashMap<>();
+        for (var e : procs.entrySet()) {
+          double c1 = cpuSeconds(e.getValue());
+          double d = c1 < 0 || cpu0.get(e.getKey()) < 0 ? 0 : c1 - cpu0.get(e.getKey());
+          used.put(e.getKey(), d);
+          total += d;
+        }
+        StringBuilder cpuCol = new StringBuilder();
+        for (var e : used.entrySet()) {
+          if (cpuCol.length() > 0) {
+            cpuCol.append(", ");
+          }
+          cpuCol.append(String.format("%s %.1f s (%.0f%%)", e.getKey(), e.getValue(), total > 0 ? 100 * e.getValue() / total : 0));
+        }
+        sb.append(' ').append(cpuCol).append(String.format(" of %.1f CPU-s in %.1f s wall |", total, wall));
+        System.out.println(sb);
+        if (out != null) {
+          Files.writeString(out, sb + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        }
+        return n >= pods ? 0 : 1;
+      }
+    }
+
+    /** Reads the p50/p99 gauges Micrometer publishes for the scheduler's timers, in ms. */
+    static Map<String, String> scrapeQuantiles(String url) {
+      Map<String, String> out = new LinkedHashMap<>();
+      try {
+        var c = java.net.http.HttpClient.newHttpClient();
+        String body =
+            c.send(java.net.http.HttpRequest.newBuilder(URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        for (String line : body.split("\n")) {
+          String key = null;
+          if (line.startsWith("scheduler_scheduling_attempt_duration_seconds{") && line.contains("result=\"scheduled\"")) {
+            key = "attempt";
+          } else if (line.startsWith("scheduler_binding_duration_seconds{")) {
+            key = "binding";
+          } else if (line.startsWith("scheduler_e2e_scheduling_duration_seconds{")) {
+            key = "e2e";
+          }
+          if (key == null || !line.contains("quantile=\"")) {
+            continue;
+          }
+          String qv = line.substring(line.indexOf("quantile=\"") + 10);
+          qv = qv.substring(0, qv.indexOf('"'));
+          double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+          out.put(key + "_" + qv, String.format("%.2f ms", v * 1000));
+        }
+      } catch (Exception e) {
+        System.err.println("cannot scrape " + url + ": " + e);
+      }
+      return out;
+    }
+  }
+
+  @Command(name = "in-memory", mixinStandardHelpOptions = true, description = "Scheduling loop only: no api-server, bindings are no-ops.")
+  static final class InMemory implements Callable<Integer> {
+    @Option(names = "--nodes", defaultValue = "5000")
+    int nodes;
+
+    @Option(names = "--pods", defaultValue = "10000")
+    int pods;
+
+    @Option(names = "--bind-latency-ms", defaultValue = "0", description = "simulated api-server round trip per binding")
+    int bindLatencyMs;
+
+    @Override
+    public Integer call() throws Exception {
+      SchedulerCache cache = new SchedulerCache();
+      SchedulingQueue queue = new SchedulingQueue();
+      AtomicInteger boundCount = new AtomicInteger();
+      ClusterApi api =
+          new ClusterApi() {
+            @Override
+            public void bind(Pod pod, String nodeName) {
+              if (bindLatencyMs > 0) {
+                try {
+                  Thread.sleep(bindLatencyMs);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              boundCount.incrementAndGet();
+            }
+
+            @Override
+            public void markUnschedulable(Pod pod, String message, String nominatedNodeName) {}
+
+            @Override
+            public void evict(Pod victim, String preemptorKey, String nodeName) {}
+
+            @Override
+            public void event(Pod pod, String type, String reason, String action, String message) {}
+          };
+      SchedulerMetrics metrics = new SchedulerMetrics("default-scheduler");
+      Scheduler s = new Scheduler(SchedulerConfig.defaults(), DefaultPlugins.registry(), cache, queue, api, metrics, n -> null);
+      for (int i = 1; i <= nodes; i++) {
+        cache.addOrUpdateNode(hollowNode("hollow-" + i));
+      }
+      List<PodInfo> infos = new ArrayList<>(pods);
+      for (int i = 0; i < pods; i++) {
+        infos.add(PodInfo.of(pod("p" + i)));
+      }
+      long t0 = System.nanoTime();
+      for (PodInfo p : infos) {
+        queue.add(p);
+      }
+      s.start();
+      while (boundCount.get() < pods) {
+        Thread.sleep(5);
+      }
+      double secs = (System.nanoTime() - t0) / 1e9;
+      s.stop();
+      Timer t = metrics.attemptTimer(SchedulerMetrics.SCHEDULED);
+      double p50 = 0;
+      double p99 = 0;
+      for (ValueAtPercentile v : t.takeSnapshot().percentileValues()) {
+        if (v.percentile() == 0.5) {
+          p50 = v.value(TimeUnit.MICROSECONDS);
+        } else if (v.percentile() == 0.99) {
+          p99 = v.value(TimeUnit.MICROSECONDS);
+        }
+      }
+      System.out.printf(
+          "| in-memory, %d nodes, %d pods, bind RTT %d ms | %.2f s | **%.0f pods/s** | attempt p50 %.0f µs / p99 %.0f µs |%n",
+          nodes, pods, bindLatencyMs, secs, pods / secs, p50, p99);
+      return 0;
+    }
+
+    static Node hollowNode(String name) {
+      Map<String, Quantity> alloc = Map.of("cpu", new Quantity("2"), "memory", new Quantity("24Gi"), "pods", new Quantity("110"));
+      return new NodeBuilder()
+          .withNewMetadata()
+          .withName(name)
+          .withLabels(Map.of("keelson.io/hollow", "true", "kubernetes.io/hostname", name))
+          .endMetadata()
+          .withNewSpec()
+          .endSpec()
+          .withNewStatus()
+          .withAllocatable(alloc)
+          .withCapacity(alloc)
+          .endStatus()
+          .build();
+    }
+
+    static Pod pod(String name) {
+      return new PodBuilder()
+          .withNewMetadata()
+          .withName(name)
+          .withNamespace("bench")
+          .withUid(java.util.UUID.randomUUID().toString())
+          .endMetadata()
+          .withNewSpec()
+          .addNewContainer()
+          .withName("c")
+          .withImage("keelson.local/busybox:latest")
+          .withNewResources()
+          .withRequests(Map.of("cpu", new Quantity("10m"), "memory", new Quantity("16Mi")))
+          .endResources()
+          .endContainer()
+          .endSpec()
+          .build();
+    }
+  }
+}
