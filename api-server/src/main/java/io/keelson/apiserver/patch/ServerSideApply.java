@@ -390,9 +390,6 @@ public final class ServerSideApply {
       boolean container = b != null && b.isObject() && !b.isEmpty();
       if (!container && !Values.same(a, b)) changed.paths.add(p);
     }
-    // Fields this manager owns through its own apply stay owned that way.
-    entries.stream().filter(e -> e.is(manager, APPLY, sub)).findFirst()
-        .ifPresent(applier -> changed.paths.removeIf(applier.fields.paths::contains));
     for (Entry e : entries) {
       if (e.subresource.equals("status") != sub.equals("status")) {
         // Entries of the other scope keep their fields unless those fields disappeared.

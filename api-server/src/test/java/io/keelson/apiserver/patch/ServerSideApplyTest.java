@@ -331,4 +331,19 @@ class ServerSideApplyTest {
     assertThatThrownBy(() -> ServerSideApply.apply(DEPLOYMENTS, null, dup, "kubectl", false))
         .isInstanceOfSatisfying(StatusException.class, e -> assertThat(e.getMessage()).endsWith("duplicate entries for key [name=\"a\"]"));
   }
+
+  @Test
+  void anUpdateByTheApplierTakesTheFieldIntoAnUpdateEntry() {
+    // kubectl scale (manager "kubectl", an Update) after kubectl apply --server-side (manager "kubectl", an Apply):
+    // Kubernetes treats them as two managers, so the next apply conflicts.
+    ObjectNode first = store(DEPLOYMENTS, null, ServerSideApply.apply(DEPLOYMENTS, null,
+        json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},'spec':{'replicas':2}}"), "kubectl", false), "kubectl");
+    ObjectNode scaled = first.deepCopy();
+    ((ObjectNode) scaled.get("spec")).put("replicas", 5);
+    ObjectNode afterScale = ServerSideApply.recordUpdate(DEPLOYMENTS, first, scaled, "kubectl", "Update");
+    assertThat(entry(afterScale, "kubectl", "Update").get("fieldsV1")).isEqualTo(json("{'f:spec':{'f:replicas':{}}}"));
+    StatusException e = conflict(() -> ServerSideApply.apply(DEPLOYMENTS, afterScale,
+        json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},'spec':{'replicas':2}}"), "kubectl", false));
+    assertThat(e.getMessage()).isEqualTo("Apply failed with 1 conflict: conflict with \"kubectl\" using apps/v1: .spec.replicas");
+  }
 }
