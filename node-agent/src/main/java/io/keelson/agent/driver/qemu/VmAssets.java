@@ -6,7 +6,7 @@ import java.nio.file.Path;
 
 /**
  * The guest kernel and initramfs prepared by {@code deploy/vm/prepare.sh} in one directory:
- * {@code vmlinuz}, {@code initramfs.cpio} (with keelson-init as /init) and {@code kernel.release}.
+ * {@code vmlinuz} (and its uncompressed {@code vmlinux}), {@code initramfs.cpio} (with keelson-init as /init) and {@code kernel.release}.
  */
 public record VmAssets(Path dir) {
 
@@ -22,8 +22,10 @@ public record VmAssets(Path dir) {
     return new VmAssets(Path.of(System.getProperty("user.home"), ".keelson", "vm"));
   }
 
+  /** The uncompressed vmlinux (PVH boot, no in-guest decompression) when prepared, else vmlinuz. */
   public Path kernel() {
-    return dir.resolve("vmlinuz");
+    Path elf = dir.resolve("vmlinux");
+    return Files.isReadable(elf) ? elf : dir.resolve("vmlinuz");
   }
 
   public Path initramfs() {
