@@ -124,9 +124,7 @@ public final class CniNetwork {
     try {
       tearDown(sandboxId); // leftovers of a half-done attempt
       Path netns = netnsPath(sandboxId);
-      Files.createDirectories(netns.getParent());
-      Files.createFile(netns);
-      run(null, Map.of(), "unshare", "--net=" + netns, "true");
+      PersistentNamespace.create(netns, "net");
       cni("loopback", "ADD", sandboxId, netns, "lo", loopbackConfig());
       JsonNode result = cni("bridge", "ADD", sandboxId, netns, "eth0", bridgeConfig(podCidr));
       PodNetwork net = toPodNetwork(netns, result);
@@ -134,6 +132,7 @@ public final class CniNetwork {
       Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp");
       ObjectNode saved = json.createObjectNode();
       saved.put("podCidr", podCidr);
+      saved.put("netnsInode", PersistentNamespace.inode(netns).orElse(0L));
       saved.set("result", result);
       Files.write(tmp, json.writeValueAsBytes(saved));
       Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -149,15 +148,27 @@ public final class CniNetwork {
     }
   }
 
-  /** The network of {@code sandboxId} if it is set up (namespace present and result cached). */
+  /**
+   * The network of {@code sandboxId} if it is set up (namespace present and result cached). A
+   * namespace whose bind mount is missing here (agent restarted in a new mount namespace) is
+   * re-attached from a process of the pod that still lives in it.
+   */
   public Optional<PodNetwork> get(String sandboxId) {
     Path cache = resultFile(sandboxId);
     Path netns = netnsPath(sandboxId);
-    if (!Files.isRegularFile(cache) || !isNamespace(netns)) {
+    if (!Files.isRegularFile(cache)) {
       return Optional.empty();
     }
     try {
-      return Optional.of(toPodNetwork(netns, json.readTree(Files.readAllBytes(cache)).path("result")));
+      JsonNode saved = json.readTree(Files.readAllBytes(cache));
+      if (!isNamespace(netns)) {
+        long inode = saved.path("netnsInode").asLong(0);
+        if (inode == 0 || !PersistentNamespace.reattach(netns, "net", inode)) {
+          return Optional.empty();
+        }
+        log.info("re-attached network namespace of {} from a running process", sandboxId);
+      }
+      return Optional.of(toPodNetwork(netns, saved.path("result")));
     } catch (IOException | RuntimeException e) {
       log.warn("unreadable network result {}: {}", cache, e.toString());
       return Optional.empty();
@@ -193,10 +204,7 @@ public final class CniNetwork {
       errors.add(e.getMessage());
     }
     try {
-      if (isNamespace(netns)) {
-        run(null, Map.of(), "umount", netns.toString());
-      }
-      Files.deleteIfExists(netns);
+      PersistentNamespace.remove(netns);
       Files.deleteIfExists(cache);
     } catch (IOException e) {
       errors.add(e.getMessage());
@@ -286,23 +294,8 @@ public final class CniNetwork {
     }
   }
 
-  /** True if {@code p} is a bind-mounted namespace (not a stale empty file left by another mount namespace). */
   static boolean isNamespace(Path p) {
-    try {
-      if (!Files.exists(p)) {
-        return false;
-      }
-      String target = p.toAbsolutePath().normalize().toString();
-      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-        String[] f = line.split(" ");
-        if (f.length > 4 && f[4].equals(target)) {
-          return true;
-        }
-      }
-      return false;
-    } catch (IOException e) {
-      return false;
-    }
+    return PersistentNamespace.isMounted(p);
   }
 
   /** The first host address of a CIDR, which host-local and the bridge plugin use as gateway. */

@@ -94,4 +94,20 @@ class CniNetworkIT {
     }
     return p.exitValue();
   }
+
+  @Test
+  void aNamespaceLostWithTheMountNamespaceIsReattachedFromAPodProcess() throws Exception {
+    PodNetwork a = net.setUp("keelson-it-re", CIDR);
+    Process member = new ProcessBuilder("nsenter", "--net=" + a.netnsPath(), "sleep", "60").start();
+    try {
+      sh("umount", a.netnsPath().toString());
+      assertThat(CniNetwork.isNamespace(a.netnsPath())).isFalse();
+      CniNetwork restarted = new CniNetwork(net.nodeName(), state);
+      assertThat(restarted.get("keelson-it-re")).contains(a);
+      assertThat(CniNetwork.isNamespace(a.netnsPath())).isTrue();
+      assertThat(sh("nsenter", "--net=" + a.netnsPath(), "busybox", "ping", "-c", "1", "-W", "3", a.gateway())).isZero();
+    } finally {
+      member.destroyForcibly();
+    }
+  }
 }

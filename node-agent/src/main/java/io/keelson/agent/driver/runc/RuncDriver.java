@@ -13,6 +13,7 @@ import io.keelson.agent.driver.TaskStats;
 import io.keelson.agent.driver.TaskStatus;
 import io.keelson.agent.driver.WorkloadDriver;
 import io.keelson.agent.image.RootfsMounter;
+import io.keelson.agent.network.PersistentNamespace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,7 @@ import tools.jackson.databind.node.ObjectNode;
  * Runs pods as runc containers, without a shim daemon.
  *
  * <p>A <b>sandbox</b> is what the pod's containers share: the network namespace set up by the CNI
- * component, an IPC namespace kept alive by a bind mount (no pause process), a tmpfs for
+ * component, an IPC namespace kept alive by a bind mount (no pause process), a directory for
  * {@code /dev/shm}, and a parent cgroup {@code /keelson/<sandboxId>}. A <b>task</b> is one runc
  * container whose bundle lives in {@code <stateDir>/tasks/<taskId>} with an overlayfs rootfs over
  * the image's shared rootfs.
@@ -172,7 +173,7 @@ public final class RuncDriver implements WorkloadDriver {
           dir.resolve("shm"),
           dir,
           "/keelson/" + config.sandboxId());
-      ensureSandboxNamespaces(sb);
+      ensureSandboxNamespaces(sb, 0);
       sandboxes.put(sb.id(), sb);
       return handle(sb);
     } catch (IOException e) {
@@ -198,7 +199,7 @@ public final class RuncDriver implements WorkloadDriver {
       throw new DriverException("SandboxGone", "sandbox " + handle.id() + " is gone (" + sb.dir() + " missing)", null);
     }
     try {
-      ensureSandboxNamespaces(sb); // e.g. after a reboot: fresh IPC namespace and /dev/shm
+      ensureSandboxNamespaces(sb, s.path("ipcInode").asLong(0));
     } catch (IOException e) {
       throw new DriverException("SandboxGone", "sandbox " + handle.id() + " cannot be recovered: " + e.getMessage(), e);
     }
@@ -227,12 +228,8 @@ public final class RuncDriver implements WorkloadDriver {
     Sandbox sb = sandboxes.remove(sandboxId);
     if (sb != null) {
       try {
-        for (Path p : List.of(sb.ipc(), sb.shm())) {
-          if (RootfsMounter.isMountPoint(p)) {
-            exec("umount", p.toString());
-          }
-          Files.deleteIfExists(p);
-        }
+        PersistentNamespace.remove(sb.ipc());
+        deleteTree(sb.shm());
       } catch (IOException e) {
         errors.add(e.getMessage());
       }
@@ -243,16 +240,21 @@ public final class RuncDriver implements WorkloadDriver {
     }
   }
 
-  private void ensureSandboxNamespaces(Sandbox sb) throws IOException {
-    if (!RootfsMounter.isMountPoint(sb.ipc())) {
-      if (!Files.exists(sb.ipc())) {
-        Files.createFile(sb.ipc());
-      }
-      exec("unshare", "--ipc=" + sb.ipc(), "true");
-    }
+  /**
+   * Makes sure the sandbox's IPC namespace is mounted here. After an agent restart into a new mount
+   * namespace (lab mode) it is re-attached from a container of the pod that still runs ({@code
+   * ipcInode} identifies it); only if none does is a new one made. The pod's /dev/shm is a plain
+   * directory bind-mounted into each container, so it needs no host mount that could get lost.
+   */
+  private void ensureSandboxNamespaces(Sandbox sb, long ipcInode) throws IOException {
     Files.createDirectories(sb.shm());
-    if (!RootfsMounter.isMountPoint(sb.shm())) {
-      exec("mount", "-t", "tmpfs", "-o", "nosuid,nodev,noexec,mode=1777,size=64m", "shm", sb.shm().toString());
+    Files.setAttribute(sb.shm(), "unix:mode", 01777);
+    if (!PersistentNamespace.isMounted(sb.ipc())) {
+      if (ipcInode != 0 && PersistentNamespace.reattach(sb.ipc(), "ipc", ipcInode)) {
+        log.info("re-attached IPC namespace of sandbox {}", sb.id());
+      } else {
+        PersistentNamespace.create(sb.ipc(), "ipc");
+      }
     }
   }
 
@@ -264,6 +266,7 @@ public final class RuncDriver implements WorkloadDriver {
     s.put("shm", sb.shm().toString());
     s.put("dir", sb.dir().toString());
     s.put("cgroupParent", sb.cgroupParent());
+    s.put("ipcInode", PersistentNamespace.inode(sb.ipc()).orElse(0L));
     return new SandboxHandle(sb.id(), NAME, json.writeValueAsString(s));
   }
 

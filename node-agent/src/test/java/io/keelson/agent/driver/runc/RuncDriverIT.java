@@ -275,4 +275,23 @@ class RuncDriverIT {
     abandoned.close();
     await().atMost(Duration.ofSeconds(10)).until(() -> !exec(driver, h.id(), false, null, "ps").out().contains("sleep 1000"));
   }
+
+  @Test
+  void recoveryReattachesPodNamespacesLostWithTheMountNamespace() throws Exception {
+    SandboxHandle sb = driver.startSandbox(sandbox(sandboxId, "web-0"));
+    TaskHandle a = driver.startTask(task("a", TaskResources.NONE, "sleep", "3600"));
+    exec(driver, a.id(), false, null, "sh", "-c", "echo kept > /dev/shm/f");
+    String ipc = exec(driver, a.id(), false, null, "readlink", "/proc/self/ns/ipc").out();
+    driver.close();
+    // what a restart into a fresh mount namespace (ip netns exec) looks like: the bind mounts are gone
+    Path sbDir = dir.resolve("sandboxes").resolve(sandboxId);
+    TestImages.run("umount", sbDir.resolve("ipc").toString());
+
+    driver = new RuncDriver(dir.resolve("runc"));
+    driver.recoverSandbox(sb);
+    driver.recoverTask(a);
+    TaskHandle b = driver.startTask(task("b", TaskResources.NONE, "sleep", "3600"));
+    assertThat(exec(driver, b.id(), false, null, "readlink", "/proc/self/ns/ipc").out()).isEqualTo(ipc);
+    assertThat(exec(driver, b.id(), false, null, "cat", "/dev/shm/f").out()).isEqualTo("kept\n");
+  }
 }

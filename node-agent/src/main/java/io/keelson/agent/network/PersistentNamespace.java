@@ -1,0 +1,109 @@
+package io.keelson.agent.network;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A Linux namespace kept alive without a process by bind-mounting it on a file (as {@code ip netns
+ * add} does, but anywhere): pod network namespaces, pod IPC namespaces.
+ *
+ * <p>A bind mount belongs to a mount namespace. When an agent is restarted into a fresh mount
+ * namespace (e.g. {@code ip netns exec} in lab mode), the file is still there but no longer a
+ * mount; {@link #reattach} finds a process still living in the namespace (a container of the pod)
+ * by the namespace's inode and mounts its {@code /proc/PID/ns/TYPE} on the file again.
+ */
+public final class PersistentNamespace {
+
+  private PersistentNamespace() {}
+
+  /** Creates a new namespace of {@code type} ("net", "ipc", "uts") held by {@code file}. */
+  public static void create(Path file, String type) throws IOException {
+    Files.createDirectories(file.getParent());
+    if (!Files.exists(file)) {
+      Files.createFile(file);
+    }
+    run("unshare", "--" + type + "=" + file, "true");
+  }
+
+  /** True if {@code file} holds a namespace in this mount namespace. */
+  public static boolean isMounted(Path file) {
+    try {
+      if (!Files.exists(file)) {
+        return false;
+      }
+      String target = file.toAbsolutePath().normalize().toString();
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        String[] f = line.split(" ");
+        if (f.length > 4 && f[4].equals(target)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The namespace's inode (its identity, as in {@code net:[4026532177]}), if mounted. */
+  public static Optional<Long> inode(Path file) {
+    try {
+      return isMounted(file) ? Optional.of(((Number) Files.getAttribute(file, "unix:ino")).longValue()) : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Mounts namespace {@code inode} of {@code type} on {@code file} again, taken from any process
+   * still in it; false if no process is (the namespace is gone).
+   */
+  public static boolean reattach(Path file, String type, long inode) throws IOException {
+    if (isMounted(file)) {
+      return true;
+    }
+    String wanted = type + ":[" + inode + "]";
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : (Iterable<Path>) procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))::iterator) {
+        Path ns = proc.resolve("ns").resolve(type);
+        try {
+          if (Files.readSymbolicLink(ns).toString().equals(wanted)) {
+            if (!Files.exists(file)) {
+              Files.createDirectories(file.getParent());
+              Files.createFile(file);
+            }
+            run("mount", "--bind", ns.toString(), file.toString());
+            return true;
+          }
+        } catch (IOException e) {
+          // process ended or not ours to look at
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Unmounts and deletes {@code file}; idempotent. */
+  public static void remove(Path file) throws IOException {
+    if (isMounted(file)) {
+      run("umount", file.toString());
+    }
+    Files.deleteIfExists(file);
+  }
+
+  private static void run(String... cmd) throws IOException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try {
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (p.waitFor() != 0) {
+        throw new IOException(String.join(" ", cmd) + ": " + out);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+}
