@@ -152,9 +152,26 @@ final class FieldSet {
         if (!at.isEmpty()) paths.add(at);
         continue;
       }
+      if (!wellFormed(e.getKey())) continue; // written by a client: ignore what cannot be a path element
       List<String> p = append(at, e.getKey());
       if (e.getValue().isObject() && !e.getValue().isEmpty()) decode(e.getValue(), p);
       else paths.add(p);
+    }
+  }
+
+  private static boolean wellFormed(String el) {
+    if (el.length() < 2 || el.charAt(1) != ':') return false;
+    String body = el.substring(2);
+    try {
+      return switch (el.charAt(0)) {
+        case 'f' -> true;
+        case 'i' -> Integer.parseInt(body) >= 0;
+        case 'k' -> JSON.readTree(body).isObject();
+        case 'v' -> !JSON.readTree(body).isMissingNode();
+        default -> false;
+      };
+    } catch (RuntimeException e) {
+      return false;
     }
   }
 

@@ -346,4 +346,15 @@ class ServerSideApplyTest {
         json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},'spec':{'replicas':2}}"), "kubectl", false));
     assertThat(e.getMessage()).isEqualTo("Apply failed with 1 conflict: conflict with \"kubectl\" using apps/v1: .spec.replicas");
   }
+
+  @Test
+  void malformedManagedFieldsFromClientsAreIgnored() {
+    ObjectNode obj = cm("{'a':'1'}");
+    ((ObjectNode) obj.get("metadata")).set("managedFields", json("{'m':[{'manager':'x','operation':'Update','fieldsV1':"
+        + "{'f:data':{'k:{broken':{},'i:zz':{},'v:':{},'q:1':{},'f:b':{}}}}, 'junk', {'manager':'y'}]}").get("m"));
+    ObjectNode out = ServerSideApply.recordUpdate(CONFIGMAPS, null, obj, "creator", "Update");
+    assertThat(entry(out, "x", "Update").get("fieldsV1")).isEqualTo(json("{'f:data':{'f:b':{}}}"));
+    ObjectNode applied = ServerSideApply.apply(CONFIGMAPS, out, cm("{'a':'2'}"), "kubectl", true);
+    assertThat(applied.at("/data/a").stringValue()).isEqualTo("2");
+  }
 }
