@@ -27,7 +27,11 @@ public final class StoreImageProvider implements ImageProvider {
     Image image = store.ensure(ref, forcePull ? PullPolicy.ALWAYS : PullPolicy.IF_NOT_PRESENT);
     try {
       ImageConfig c = image.config();
-      return new ResolvedImage(store.taskImage(image), c.entrypoint(), c.cmd(), c.env(), c.workingDir(), c.user());
+      var taskImage = store.taskImage(image);
+      // user names mean something only inside the image: turn them into ids here
+      String user = ImageUsers.numeric(taskImage.rootfs(), c.user()).orElseThrow(() -> new ImagePullException("CreateContainerConfigError",
+          "unable to find user " + c.user() + " in image \"" + ref + "\"", null));
+      return new ResolvedImage(taskImage, c.entrypoint(), c.cmd(), c.env(), c.workingDir(), user);
     } catch (IOException e) {
       throw new ImagePullException(ImagePullException.ERR_IMAGE_PULL, "unpacking image \"" + ref + "\" failed: " + e.getMessage(), e);
     }
