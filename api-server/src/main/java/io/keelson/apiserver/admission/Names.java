@@ -19,7 +19,6 @@ final class Names {
   static final String QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
   static final String LABEL_VALUE_FMT = "(" + QUALIFIED_NAME_FMT + ")?";
   static final String CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+";
-  static final String ENV_VAR_FMT = "[-._a-zA-Z][-._a-zA-Z0-9]*";
 
   private static final Pattern DNS1123_LABEL = Pattern.compile("^" + DNS1123_LABEL_FMT + "$");
   private static final Pattern DNS1123_SUBDOMAIN = Pattern.compile("^" + DNS1123_SUBDOMAIN_FMT + "$");
@@ -27,7 +26,6 @@ final class Names {
   private static final Pattern QUALIFIED_NAME = Pattern.compile("^" + QUALIFIED_NAME_FMT + "$");
   private static final Pattern LABEL_VALUE = Pattern.compile("^" + LABEL_VALUE_FMT + "$");
   private static final Pattern CONFIG_KEY = Pattern.compile("^" + CONFIG_KEY_FMT + "$");
-  private static final Pattern ENV_VAR = Pattern.compile("^" + ENV_VAR_FMT + "$");
   private static final Pattern IANA_SVC_NAME = Pattern.compile("^[-a-z0-9]+$");
   private static final Pattern HAS_LETTER = Pattern.compile("[a-z]");
 
@@ -99,7 +97,7 @@ final class Names {
     } else if (name.length() > 63) {
       errs.add("name part " + maxLen(63));
     }
-    if (!name.isEmpty() && !QUALIFIED_NAME.matcher(name).matches()) {
+    if (!QUALIFIED_NAME.matcher(name).matches()) {
       errs.add("name part " + regexError("must consist of alphanumeric characters, '-', '_' or '.', and must start and end"
           + " with an alphanumeric character", QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc"));
     }
@@ -129,11 +127,17 @@ final class Names {
     return errs;
   }
 
+  /**
+   * Env var names as Kubernetes 1.32 accepts them (RelaxedEnvironmentVariableValidation, on by
+   * default): printable ASCII other than '='.
+   */
   static List<String> envVarName(String v) {
     List<String> errs = new ArrayList<>();
-    if (!ENV_VAR.matcher(v).matches()) {
-      errs.add(regexError("a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and"
-          + " must not start with a digit", ENV_VAR_FMT, "my.env-name", "MY_ENV.NAME", "MyEnvName1"));
+    for (char c : v.toCharArray()) {
+      if (c < ' ' || c > '~' || c == '=') {
+        errs.add("a valid environment variable name must consist only of printable ASCII characters other than '='");
+        break;
+      }
     }
     return errs;
   }
@@ -143,8 +147,8 @@ final class Names {
     List<String> errs = new ArrayList<>();
     if (v.length() > 15) errs.add(maxLen(15));
     if (!IANA_SVC_NAME.matcher(v).matches()) errs.add("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
-    if (v.contains("--")) errs.add("must not contain consecutive hyphens");
     if (!HAS_LETTER.matcher(v).find()) errs.add("must contain at least one letter (a-z)");
+    if (v.contains("--")) errs.add("must not contain consecutive hyphens");
     if (v.startsWith("-") || v.endsWith("-")) errs.add("must not begin or end with a hyphen");
     return errs;
   }
