@@ -30,6 +30,7 @@ final class Bodies {
       return switch (mt) {
         case "application/json", "application/merge-patch+json", "application/strategic-merge-patch+json",
             "application/json-patch+json", "*/*" -> ObjectCodec.JSON.readTree(body);
+        case ProtobufBodies.MEDIA_TYPE -> ProtobufBodies.decode(body);
         case "application/yaml", "application/x-yaml", "text/yaml", "application/apply-patch+yaml" -> {
           JsonNode n = YAML.readTree(body);
           yield n;

@@ -3,6 +3,8 @@ package io.keelson.apiserver.rest;
 import io.keelson.apiserver.admission.FieldValidation;
 import io.keelson.apiserver.patch.PatchApplier;
 import io.keelson.apiserver.patch.ServerSideApply;
+import io.keelson.apiserver.printing.TablePrinter;
+import io.keelson.apiserver.printing.TablePrinter.IncludeObject;
 
 import io.keelson.apiserver.registry.DeleteOptions;
 import io.keelson.apiserver.registry.ListOptions;
@@ -101,8 +103,8 @@ final class RequestHandler {
 
   private int get(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
     ObjectNode o = svc.get(p.type(), p.namespace(), p.name());
-    if (Tables.wantsTable(req.getHeader("Accept"))) {
-      return send(resp, 200, Tables.table(p.type(), List.of(o), o.path("metadata").path("resourceVersion").asString(),
+    if (TablePrinter.wantsTable(req.getHeader("Accept"))) {
+      return send(resp, 200, TablePrinter.table(p.type(), List.of(o), o.path("metadata").path("resourceVersion").asString(),
           null, includeObject(req)));
     }
     return send(resp, 200, o);
@@ -111,8 +113,8 @@ final class RequestHandler {
   private int list(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
     ListOptions opts = ApiController.listOptions(req, p.type());
     ResourceService.ListResult r = svc.list(p.type(), p.namespace(), opts);
-    if (Tables.wantsTable(req.getHeader("Accept"))) {
-      return send(resp, 200, Tables.table(p.type(), r.items(), Long.toString(r.resourceVersion()),
+    if (TablePrinter.wantsTable(req.getHeader("Accept"))) {
+      return send(resp, 200, TablePrinter.table(p.type(), r.items(), Long.toString(r.resourceVersion()),
           r.continueToken(), includeObject(req)));
     }
     ObjectNode list = ObjectCodec.JSON.createObjectNode();
@@ -126,11 +128,16 @@ final class RequestHandler {
     return send(resp, 200, list);
   }
 
-  private static boolean includeObject(HttpServletRequest req) {
-    return "Object".equals(req.getParameter("includeObject"));
+  private static IncludeObject includeObject(HttpServletRequest req) {
+    return IncludeObject.parse(req.getParameter("includeObject"));
   }
 
   private int watch(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    if ("websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
+      // Watches are served as chunked HTTP streams; clients such as fabric8 that try a WebSocket
+      // watch first fall back to HTTP on a 503 answer to the upgrade.
+      throw StatusException.unavailable("watches over WebSocket are not served; use a chunked HTTP watch");
+    }
     ListOptions opts = ApiController.listOptions(req, p.type());
     long timeout = MAX_WATCH_SECONDS;
     String ts = req.getParameter("timeoutSeconds");
@@ -141,7 +148,7 @@ final class RequestHandler {
         throw StatusException.badRequest("invalid timeoutSeconds \"" + ts + "\"");
       }
     }
-    boolean table = Tables.wantsTable(req.getHeader("Accept"));
+    boolean table = TablePrinter.wantsTable(req.getHeader("Accept"));
     boolean bookmarks = "true".equals(req.getParameter("allowWatchBookmarks"));
     Watcher w;
     try {
@@ -187,7 +194,7 @@ final class RequestHandler {
           }
           break;
         }
-        JsonNode obj = table ? Tables.table(p.type(), List.of(ev.object()), Long.toString(ev.revision()), null,
+        JsonNode obj = table ? TablePrinter.table(p.type(), List.of(ev.object()), Long.toString(ev.revision()), null,
             includeObject(req)) : ev.object();
         writeEvent(out, ev.type().name(), obj);
         // Drain what is already queued before flushing: one flush per burst, not per event.
@@ -299,11 +306,9 @@ final class RequestHandler {
     return send(resp, r.gone() ? 200 : 202, r.object());
   }
 
-  /** DeleteOptions arrive as JSON, or as protobuf from some typed clients: then defaults apply. */
+  /** DeleteOptions arrive as JSON, or as protobuf from typed clients. */
   private static JsonNode deleteBody(byte[] body, String contentType) {
     if (body.length == 0) return null;
-    String mt = Bodies.mediaType(contentType);
-    if (mt.equals("application/vnd.kubernetes.protobuf")) return null;
     return Bodies.parse(body, contentType);
   }
 
@@ -385,8 +390,7 @@ final class RequestHandler {
 
   private int eviction(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
     byte[] body = ApiController.readBody(req);
-    JsonNode ev = body.length == 0 || Bodies.mediaType(req.getContentType()).equals("application/vnd.kubernetes.protobuf")
-        ? null : Bodies.parse(body, req.getContentType());
+    JsonNode ev = body.length == 0 ? null : Bodies.parse(body, req.getContentType());
     JsonNode opts = ev == null ? null : ev.path("deleteOptions");
     DeleteOptions d = ApiController.deleteOptions(req, opts == null || opts.isMissingNode() ? null : opts);
     svc.delete(p.type(), p.namespace(), p.name(), d);
