@@ -90,6 +90,7 @@ public final class GetCommand extends ClusterCommand {
       String ns = allNs ? null : namespace();
       if (table) {
         TableView view = null;
+        boolean ownColumns = false;
         for (String path : paths(kind, ns, e.getValue())) {
           JsonNode answer;
           try {
@@ -111,6 +112,7 @@ public final class GetCommand extends ClusterCommand {
           if (weakTable(kind, answer)) {
             // the server's Table lacks the familiar columns: print our own from the objects
             answer = e.getValue().isEmpty() ? c.list(path, false) : c.get(path);
+            ownColumns = true;
           }
           lastRv = answer.path("metadata").path("resourceVersion").asString(null);
           TableView part = toView(kind, answer, wide, allNs);
@@ -131,7 +133,7 @@ public final class GetCommand extends ClusterCommand {
           printedAny = true;
         }
         if ((watch || watchOnly) && targets.byKind().size() == 1) {
-          watchTable(c, kind, ns, e.getValue(), lastRv, wide, allNs, view);
+          watchTable(c, kind, ns, e.getValue(), lastRv, wide, allNs, view, ownColumns);
         }
       } else {
         for (String path : paths(kind, ns, e.getValue())) {
@@ -313,10 +315,11 @@ public final class GetCommand extends ClusterCommand {
   }
 
   private void watchTable(Cluster c, ResourceKind kind, String ns, List<String> names, String rv, boolean wide,
-      boolean allNs, TableView initial) throws Exception {
+      boolean allNs, TableView initial, boolean ownColumns) throws Exception {
     int[] widths = initial == null ? null : initial.widths();
     boolean headerPrinted = initial != null && initial.size() > 0 && !noHeaders;
-    try (InputStream in = c.stream(watchPath(kind, ns, names, rv), Cluster.TABLE_ACCEPT);
+    String accept = ownColumns ? "application/json" : Cluster.TABLE_ACCEPT;
+    try (InputStream in = c.stream(watchPath(kind, ns, names, rv), accept);
         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
