@@ -296,6 +296,13 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     Set<String> names = new HashSet<>(req.getNodeNamesList());
     WatchCache cache = resources.cache(pods);
     java.util.function.Predicate<ObjectNode> mine = o -> names.contains(o.path("spec").path("nodeName").asString(""));
+    java.util.concurrent.atomic.AtomicReference<Watcher> current = new java.util.concurrent.atomic.AtomicReference<>();
+    call.setOnCancelHandler(() -> {
+      Watcher w = current.get();
+      if (w != null) {
+        w.close();
+      }
+    });
     Thread.ofVirtual().name("pod-assignments").start(() -> {
       Watcher watcher = null;
       try {
@@ -305,7 +312,10 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
         WatchCache.Snapshot snap = cache.snapshot(pods.keyPrefix(), mine);
         watcher = cache.watch(Math.max(1, snap.revision()), mine, 200_000);
         Watcher w = watcher;
-        call.setOnCancelHandler(w::close);
+        current.set(w);
+        if (call.isCancelled()) {
+          return;
+        }
         for (ObjectNode pod : snap.objects()) {
           send(call, PodAssignment.Type.ADDED, pod);
         }

@@ -51,8 +51,11 @@ public final class PodWorker {
   private final NodeContext ctx;
   private final String uid;
   private final Runnable onFinished;
+  /** Guards the pod's state; held while syncing (which may take long: pulls, graceful stops). */
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition signal = lock.newCondition();
+  /** Separate from {@link #lock} so that exit callbacks and probes can always wake the worker. */
+  private final ReentrantLock signalLock = new ReentrantLock();
+  private final Condition signal = signalLock.newCondition();
   private boolean dirty = true;
   private volatile Pod pod;
   private volatile boolean removed;
@@ -186,12 +189,12 @@ public final class PodWorker {
   }
 
   private void wake() {
-    lock.lock();
+    signalLock.lock();
     try {
       dirty = true;
       signal.signalAll();
     } finally {
-      lock.unlock();
+      signalLock.unlock();
     }
   }
 
@@ -206,14 +209,14 @@ public final class PodWorker {
         recover();
       }
       while (!finished) {
-        lock.lock();
+        signalLock.lock();
         try {
           while (!dirty) {
             signal.await();
           }
           dirty = false;
         } finally {
-          lock.unlock();
+          signalLock.unlock();
         }
         try {
           sync();
