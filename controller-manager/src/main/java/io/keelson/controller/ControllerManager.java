@@ -133,6 +133,9 @@ public final class ControllerManager implements AutoCloseable {
     if (!Files.isReadable(kubeconfig)) throw new IOException("cannot read kubeconfig " + kubeconfig);
     Config config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
     config.setRequestRetryBackoffLimit(1);
+    // Watch over plain HTTP streaming, as kubectl does; fabric8 otherwise tries a WebSocket
+    // upgrade first, which hangs against a server that answers the upgrade with a stream.
+    config.setOnlyHttpWatches(true);
     config.setConnectionTimeout(10_000);
     config.setRequestTimeout(30_000);
     // Informers and hundreds of concurrent pod creates share one client.
@@ -273,8 +276,11 @@ public final class ControllerManager implements AutoCloseable {
                                       try {
                                         start();
                                       } catch (Exception e) {
-                                        log.error("could not start controllers: {}", e.toString());
-                                        stopped.countDown();
+                                        // Give the Lease back and campaign again with fresh caches.
+                                        log.error("could not start controllers: {}; retrying", e.toString());
+                                        stopControllers();
+                                        var f = currentElection;
+                                        if (f != null) f.cancel(true);
                                       }
                                     },
                                     () -> {

@@ -31,12 +31,14 @@ public final class ControllerManagerMain implements Callable<Integer> {
       arity = "0..1",
       defaultValue = "true",
       fallbackValue = "true",
+      paramLabel = "BOOL",
       description = "take the Lease kube-system/keelson-controller-manager before acting (default: ${DEFAULT-VALUE})")
   boolean leaderElect;
 
   @Option(
       names = "--leader-elect-lease-duration",
       defaultValue = "10s",
+      paramLabel = "DURATION",
       converter = DurationConverter.class,
       description = "how long a leader's Lease is valid without renewal (default: ${DEFAULT-VALUE})")
   Duration leaseDuration;
@@ -44,30 +46,35 @@ public final class ControllerManagerMain implements Callable<Integer> {
   @Option(
       names = "--node-monitor-grace-period",
       defaultValue = "40s",
+      paramLabel = "DURATION",
       converter = DurationConverter.class,
       description = "a node whose Lease is this old is marked Ready=Unknown and tainted unreachable (default: ${DEFAULT-VALUE})")
   Duration nodeMonitorGracePeriod;
 
   @Option(
       names = "--default-not-ready-toleration-seconds",
+      paramLabel = "SECONDS",
       defaultValue = "300",
       description = "how long pods without their own toleration stay on a not-ready node (default: ${DEFAULT-VALUE})")
   long notReadyTolerationSeconds;
 
   @Option(
       names = "--default-unreachable-toleration-seconds",
+      paramLabel = "SECONDS",
       defaultValue = "300",
       description = "how long pods without their own toleration stay on an unreachable node (default: ${DEFAULT-VALUE})")
   long unreachableTolerationSeconds;
 
   @Option(
       names = "--terminated-pod-gc-threshold",
+      paramLabel = "N",
       defaultValue = "12500",
       description = "terminated pods kept before the oldest are deleted (default: ${DEFAULT-VALUE})")
   int terminatedPodGcThreshold;
 
   @Option(
       names = "--controllers",
+      paramLabel = "NAME",
       split = ",",
       defaultValue = "*",
       description =
@@ -77,12 +84,14 @@ public final class ControllerManagerMain implements Callable<Integer> {
 
   @Option(
       names = "--workers",
+      paramLabel = "N",
       defaultValue = "5",
       description = "workers per controller (default: ${DEFAULT-VALUE})")
   int workers;
 
   @Option(
       names = "--metrics-port",
+      paramLabel = "PORT",
       defaultValue = "10257",
       description = "serve Prometheus metrics on http://127.0.0.1:PORT/metrics; 0 disables (default: ${DEFAULT-VALUE})")
   int metricsPort;

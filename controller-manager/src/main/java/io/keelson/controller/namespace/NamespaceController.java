@@ -1,6 +1,7 @@
 package io.keelson.controller.namespace;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -62,7 +63,7 @@ public final class NamespaceController implements Reconciler, ManagedController 
       if (!s.namespaced() || !s.supports("list", "delete")) continue;
       List<GenericKubernetesResource> items;
       try {
-        items = client.genericKubernetesResources(s.context()).inNamespace(name).list().getItems();
+        items = listAll(s, name);
       } catch (KubernetesClientException e) {
         if (e.getCode() == 404 || e.getCode() == 405) continue;
         throw e;
@@ -84,6 +85,22 @@ public final class NamespaceController implements Reconciler, ManagedController 
     finalize(ns);
     log.info("namespace {} finalized", name);
     return Result.noUpdate();
+  }
+
+  /** Lists in pages, which also makes the api-server read from storage rather than its cache. */
+  private List<GenericKubernetesResource> listAll(Served s, String namespace) {
+    List<GenericKubernetesResource> out = new ArrayList<>();
+    String cont = null;
+    do {
+      var page =
+          client
+              .genericKubernetesResources(s.context())
+              .inNamespace(namespace)
+              .list(new ListOptionsBuilder().withLimit(500L).withContinue(cont).build());
+      out.addAll(page.getItems());
+      cont = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+    } while (cont != null && !cont.isEmpty());
+    return out;
   }
 
   private void finalize(Namespace ns) {

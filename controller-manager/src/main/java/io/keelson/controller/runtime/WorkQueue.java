@@ -25,6 +25,8 @@ public final class WorkQueue {
   private final Set<String> processing = new HashSet<>();
   private final Map<String, Integer> failures = new HashMap<>();
   private final DelayQueue<DelayedKey> delayed = new DelayQueue<>();
+  /** Earliest pending delayed add per key, so periodic requeues do not pile up duplicates. */
+  private final Map<String, Long> waitingUntil = new HashMap<>();
   private final Thread delayPump;
   private boolean shuttingDown;
 
@@ -53,10 +55,14 @@ public final class WorkQueue {
       add(key);
       return;
     }
+    long readyAt = System.nanoTime() + delay.toNanos();
     synchronized (this) {
       if (shuttingDown) return;
+      Long pending = waitingUntil.get(key);
+      if (pending != null && pending - readyAt <= 0) return; // an earlier add already covers it
+      waitingUntil.put(key, readyAt);
     }
-    delayed.put(new DelayedKey(key, System.nanoTime() + delay.toNanos()));
+    delayed.put(new DelayedKey(key, readyAt));
   }
 
   /** Queues {@code key} after its next backoff step (5 ms, 10 ms, 20 ms ... up to the maximum). */
@@ -113,7 +119,15 @@ public final class WorkQueue {
 
   private void pumpDelayed() {
     try {
-      while (true) add(delayed.take().key);
+      while (true) {
+        DelayedKey d = delayed.take();
+        synchronized (this) {
+          Long pending = waitingUntil.get(d.key);
+          if (pending == null || pending != d.readyAtNanos) continue; // superseded by an earlier one
+          waitingUntil.remove(d.key);
+        }
+        add(d.key);
+      }
     } catch (InterruptedException e) {
       // shutdown
     }

@@ -64,6 +64,19 @@ class WorkQueueTest {
   }
 
   @Test
+  void repeatedDelayedAddsOfOneKeyCollapseIntoTheEarliest() throws Exception {
+    WorkQueue q = new WorkQueue("t");
+    q.addAfter("n", Duration.ofMillis(300));
+    q.addAfter("n", Duration.ofMillis(100)); // earlier wins
+    q.addAfter("n", Duration.ofMillis(200)); // covered by the 100 ms one
+    assertThat(q.take()).isEqualTo("n");
+    q.done("n");
+    Thread.sleep(400);
+    assertThat(q.depth()).as("no stale duplicates arrive later").isZero();
+    q.shutdown();
+  }
+
+  @Test
   void controllerRetriesAFailingKeyWithBackoffAndCountsResults() {
     var metrics = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     List<String> calls = new CopyOnWriteArrayList<>();
