@@ -100,9 +100,11 @@ struct proc {
   uid_t uid;
   gid_t gid;
   int mounted;
+  long oom_at_start; /* the guest's oom_kill counter when the task started */
 };
 
 static struct proc procs[MAXP];
+static long oom_kills(void);
 static int port_fd = -1;
 static int host_up;
 static struct buf outq, inbuf;
@@ -531,6 +533,7 @@ static void task_start(uint32_t id, const char *p, uint32_t n) {
     return;
   }
   t->pid = pid;
+  t->oom_at_start = oom_kills();
   t->out_fd = o[0];
   t->err_fd = e[0];
   set_nonblock(o[0]);
@@ -632,12 +635,25 @@ static void exec_start(uint32_t id, const char *p, uint32_t n) {
   kv_send(&k, G_STARTED, id);
 }
 
+/* How many processes the guest kernel's OOM killer has killed so far (/proc/vmstat oom_kill). */
+static long oom_kills(void) {
+  FILE *f = fopen("/proc/vmstat", "r");
+  char line[128];
+  long n = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "oom_kill %ld", &n) == 1) break;
+  if (f) fclose(f);
+  return n;
+}
+
 static void send_exit(struct proc *p) {
   struct kv k = {0};
   int st = p->status;
   if (WIFSIGNALED(st)) {
     kv_puti(&k, "code", 128 + WTERMSIG(st));
     kv_puti(&k, "signal", WTERMSIG(st));
+    /* Killed by SIGKILL while the OOM killer struck: the VM ran out of memory. */
+    if (p->is_task && WTERMSIG(st) == SIGKILL && oom_kills() > p->oom_at_start) kv_put(&k, "oom", "1");
   } else {
     kv_puti(&k, "code", WEXITSTATUS(st));
   }

@@ -74,6 +74,8 @@ public final class QemuDriver implements WorkloadDriver {
   /** Guest RAM when the pod sets no memory limit. */
   static final long DEFAULT_GUEST_MEMORY = 256 * MIB;
   static final long MIN_GUEST_MEMORY = 128 * MIB;
+  /** The memory overhead the {@code vm} RuntimeClass declares (the scheduler counts it). */
+  static final long RUNTIME_CLASS_OVERHEAD = 64 * MIB;
   /** What qemu itself needs beside guest RAM (TCG translation cache is capped at 64 MiB). */
   static final long QEMU_OVERHEAD = 160 * MIB;
 
@@ -150,6 +152,18 @@ public final class QemuDriver implements WorkloadDriver {
       attrs.put(KERNEL_LABEL, release);
     }
     return new Fingerprint(true, "qemu " + qemuVersion + ", guest kernel " + release + ", " + a.accel() + " (" + a.why() + ")", attrs);
+  }
+
+  /**
+   * Guest RAM for a pod whose limit (containers' limits + RuntimeClass overhead) is {@code podBytes}:
+   * the limit less the {@code vm} RuntimeClass's 64 MiB overhead, at least {@link #MIN_GUEST_MEMORY};
+   * {@link #DEFAULT_GUEST_MEMORY} when the containers set no limit. The qemu cgroup allows
+   * {@link #QEMU_OVERHEAD} on top for qemu itself.
+   */
+  static long guestMemory(long podBytes) {
+    long containers = podBytes - RUNTIME_CLASS_OVERHEAD;
+    long ram = containers <= 0 ? DEFAULT_GUEST_MEMORY : Math.max(MIN_GUEST_MEMORY, containers);
+    return (ram + MIB - 1) / MIB * MIB;
   }
 
   /** Why no VM can start on this node, or null. */
@@ -231,6 +245,7 @@ public final class QemuDriver implements WorkloadDriver {
     }
     String id = config.sandboxId();
     AccelProbe.Result acc = accel();
+    long t0 = System.nanoTime();
     Vm vm = new Vm(id, config.stateDir(), options.runDir().resolve(shortId(id)), "/keelson/vm-" + id);
     vm.consoleLog = (config.logDir() != null ? config.logDir() : config.stateDir()).resolve("vm-console.log");
     try {
@@ -245,9 +260,8 @@ public final class QemuDriver implements WorkloadDriver {
           f.setLength(SLOT_BYTES);
         }
       }
-      long ram = config.memoryBytes() > 0 ? Math.max(MIN_GUEST_MEMORY, config.memoryBytes() - QEMU_OVERHEAD) : DEFAULT_GUEST_MEMORY;
-      ram = ram / MIB * MIB;
-      long memLimit = Math.max(config.memoryBytes(), ram + QEMU_OVERHEAD);
+      long ram = guestMemory(config.memoryBytes());
+      long memLimit = ram + QEMU_OVERHEAD;
       int vcpus = (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), config.cpuMillis() / 1000));
       List<Path> procsFiles = setUpCgroup(vm.cgroup, memLimit, config.cpuMillis() > 0 ? Math.max(config.cpuMillis(), vcpus * 1000L) : 0);
 
@@ -315,7 +329,8 @@ public final class QemuDriver implements WorkloadDriver {
       vm.startedAt = Instant.now();
       attach(vm);
       waitReady(vm, vm.ready, options.bootTimeout());
-      log.info("sandbox {}: VM up (qemu pid {}, {}, {} vCPU, {} MiB)", id, vm.pid, acc.accel(), vcpus, ram / MIB);
+      log.info("sandbox {}: VM up in {} ms (qemu pid {}, {}, {} vCPU, {} MiB)", id, (System.nanoTime() - t0) / 1_000_000,
+          vm.pid, acc.accel(), vcpus, ram / MIB);
       return vm.handle();
     } catch (IOException | DriverException e) {
       String console = consoleTail(vm.consoleLog);
@@ -405,11 +420,16 @@ public final class QemuDriver implements WorkloadDriver {
     }
     int slot = vm.takeSlot(config.taskId());
     if (slot < 0) {
+      slot = reclaimSlot(vm, config.taskId());
+    }
+    if (slot < 0) {
       throw new DriverException("CreateContainerError", "the VM has no free disk slot (at most " + SLOTS + " containers at once)", null);
     }
     Task t = null;
+    long t0 = System.nanoTime();
     try {
       writeDisk(vm, slot, rootfs, config);
+      long written = System.nanoTime();
       int stream = newStream(vm);
       t = new Task(config.taskId(), vm, stream, slot, config.logPath());
       t.log = new CriLogWriter(config.logPath());
@@ -432,6 +452,8 @@ public final class QemuDriver implements WorkloadDriver {
       }
       t.guestPid = Long.parseLong(r.value("pid").orElse("0"));
       t.startedAt = Instant.now();
+      log.info("task {}: started in the VM in {} ms (rootfs disk {} ms)", t.id, (System.nanoTime() - t0) / 1_000_000,
+          (written - t0) / 1_000_000);
       return t.handle();
     } catch (DriverException e) {
       dropTask(t, vm, slot, config.taskId());
@@ -446,14 +468,39 @@ public final class QemuDriver implements WorkloadDriver {
     }
   }
 
+  /**
+   * All slots hold containers: take the one of a container that has exited (the agent may keep
+   * exited attempts around for their status). Its rootfs is released in the guest first.
+   */
+  private int reclaimSlot(Vm vm, String taskId) {
+    for (Task old : List.copyOf(vm.tasks.values())) {
+      if (old.exit.isDone() && vm.reassignSlot(old.slot, old.id, taskId)) {
+        try {
+          vm.channel.send(GuestProtocol.TASK_RELEASE, old.stream, new byte[0]);
+        } catch (IOException e) {
+          // the start below fails the same way
+        }
+        return old.slot;
+      }
+    }
+    return -1;
+  }
+
   private void dropTask(Task t, Vm vm, int slot, String taskId) {
     tasks.remove(taskId);
     if (t != null) {
       vm.tasks.remove(t.stream);
       vm.pending.remove(t.stream);
       closeLog(t);
+      if (vm.channel != null && vm.channel.isOpen()) {
+        try {
+          vm.channel.send(GuestProtocol.TASK_RELEASE, t.stream, new byte[0]); // in case it half-started
+        } catch (IOException e) {
+          // nothing to release then
+        }
+      }
     }
-    vm.freeSlot(slot);
+    vm.freeSlot(slot, taskId);
   }
 
   @Override
@@ -547,7 +594,7 @@ public final class QemuDriver implements WorkloadDriver {
       }
     }
     t.exit.complete(new ExitResult(137, ExitResult.ERROR, Instant.now(), "destroyed"));
-    vm.freeSlot(t.slot);
+    vm.freeSlot(t.slot, t.id);
     closeLog(t);
   }
 
@@ -714,7 +761,9 @@ public final class QemuDriver implements WorkloadDriver {
           }
           t.log.flushPartial();
           int code = Integer.parseInt(f.value("code").orElse("255"));
-          t.exit.complete(ExitResult.of(code, Instant.now()));
+          t.exit.complete(f.value("oom").isPresent()
+              ? new ExitResult(code, ExitResult.OOM_KILLED, Instant.now(), "the VM ran out of memory (guest OOM killer)")
+              : ExitResult.of(code, Instant.now()));
         }
         default -> { }
       }
@@ -1089,8 +1138,17 @@ public final class QemuDriver implements WorkloadDriver {
       }
     }
 
-    synchronized void freeSlot(int i) {
-      if (i >= 0 && i < SLOTS) {
+    synchronized boolean reassignSlot(int i, String from, String to) {
+      if (i >= 0 && i < SLOTS && from.equals(slotOwner[i])) {
+        slotOwner[i] = to;
+        return true;
+      }
+      return false;
+    }
+
+    /** Frees slot {@code i} if {@code taskId} still owns it. */
+    synchronized void freeSlot(int i, String taskId) {
+      if (i >= 0 && i < SLOTS && taskId.equals(slotOwner[i])) {
         slotOwner[i] = null;
         slotFreedAt[i] = System.nanoTime();
       }

@@ -154,6 +154,19 @@ class QemuDriverIT {
   }
 
   @Test
+  @Order(3)
+  void runningOutOfGuestMemoryIsOomKilled() throws Exception {
+    // The VM has 192 MiB (256 MiB pod limit less the RuntimeClass overhead); the kernel leaves ~158 MiB (~117 free): a 140 MiB
+    // buffer fits the overcommit check but not into free memory once dd fills it.
+    TaskConfig t = task("hog", List.of(), "dd", "if=/dev/zero", "of=/dev/null", "bs=140M", "count=1");
+    driver.startTask(t);
+    ExitResult r = driver.awaitTask(t.taskId()).get(120, TimeUnit.SECONDS);
+    assertThat(r.exitCode()).isEqualTo(137);
+    assertThat(r.reason()).isEqualTo(ExitResult.OOM_KILLED);
+    driver.destroyTask(t.taskId(), false);
+  }
+
+  @Test
   @Order(4)
   void execShowsTheGuestKernel() throws Exception {
     TaskConfig t = task("sleeper", List.of(), "sh", "-c", "echo started; exec sleep 1000");

@@ -53,6 +53,15 @@ class QemuDriverTest {
   }
 
   @Test
+  void guestMemoryIsThePodLimitLessTheRuntimeClassOverhead() {
+    long mi = 1 << 20;
+    assertThat(QemuDriver.guestMemory(0)).isEqualTo(256 * mi); // no limits at all
+    assertThat(QemuDriver.guestMemory(64 * mi)).isEqualTo(256 * mi); // only the overhead: containers set none
+    assertThat(QemuDriver.guestMemory((512 + 64) * mi)).isEqualTo(512 * mi);
+    assertThat(QemuDriver.guestMemory((32 + 64) * mi)).isEqualTo(128 * mi); // a kernel needs some room
+  }
+
+  @Test
   void destroyingAnUnknownSandboxOrTaskIsNotAnError() throws Exception {
     QemuDriver d = new QemuDriver(QemuDriver.Options.defaults(dir));
     d.destroySandbox("never-started", Duration.ZERO);
