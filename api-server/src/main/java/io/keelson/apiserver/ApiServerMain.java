@@ -46,7 +46,13 @@ public class ApiServerMain implements Callable<Integer> {
   int watchWindow = 20000;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new ApiServerMain()).execute(args));
+    CommandLine cl = new CommandLine(new ApiServerMain());
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      System.err.println("keelson server: " + e.getMessage());
+      return 1;
+    });
+    int code = cl.execute(args);
+    if (code != 0) System.exit(code);
   }
 
   @Override

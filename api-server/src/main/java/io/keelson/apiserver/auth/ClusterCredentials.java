@@ -181,7 +181,8 @@ public final class ClusterCredentials {
   private static String pem(Object o) throws IOException {
     StringWriter sw = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
-      w.writeObject(o);
+      // PKCS#8 ("PRIVATE KEY"): what Tomcat, curl and Go clients all read
+      w.writeObject(o instanceof PrivateKey k ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k, null) : o);
     }
     return sw.toString();
   }

@@ -190,10 +190,10 @@ public class ResourceService {
     md.remove("deletionGracePeriodSeconds");
     md.put("generation", 1);
     Strategy.prepareForCreate(type, o);
-    Strategy.applyDefaults(type, o);
+    Strategy.applyDefaults(type, o, null, this::clusterIpInUse);
     Admission.admitCreate(this, type, o);
     Strategy.validate(type, o, null);
-    o = Strategy.recordManager(type, null, o, opts.managerOr("unknown"), "Update");
+    o = Strategy.recordManager(type, null, o, opts.managerOr("unknown"), null);
     byte[] bytes = encodeChecked(type, o);
     if (opts.dryRun()) return o;
     for (int attempt = 0; ; attempt++) {
@@ -255,7 +255,7 @@ public class ResourceService {
       }
       ObjectNode desired = change.apply(current.deepCopy());
       ObjectNode next = prepareUpdate(type, current, desired, opts);
-      if (next.equals(current)) return current; // nothing to write: keep the resourceVersion
+      if (next.equals(withoutRv(current))) return current; // nothing to write: keep the resourceVersion
       if (opts.dryRun()) return next;
       if (finalizable(type, next)) {
         try {
@@ -330,13 +330,13 @@ public class ResourceService {
       }
     }
     if (sub == null) {
-      Strategy.applyDefaults(type, next);
+      Strategy.applyDefaults(type, next, current, this::clusterIpInUse);
       if (type.hasSpec() && !specOf(next).equals(specOf(current))) md.put("generation", gen + 1);
     }
     Admission.admitUpdate(this, type, next, current, sub);
     // A binding is the one sanctioned change of a pod's spec: validate it as a fresh object.
     Strategy.validate(type, next, "binding".equals(sub) ? null : current);
-    return Strategy.recordManager(type, current, next, opts.managerOr("unknown"), "Update");
+    return Strategy.recordManager(type, current, next, opts.managerOr("unknown"), sub);
   }
 
   private static ObjectNode specOf(ObjectNode o) {
@@ -433,6 +433,15 @@ public class ResourceService {
     ObjectNode c = o.deepCopy();
     metadata(c).remove("resourceVersion");
     return c;
+  }
+
+  /** Whether a Service already holds this cluster IP (so that allocation picks another). */
+  private boolean clusterIpInUse(String ip) {
+    ResourceType svcType = ResourceRegistry.find("", "v1", "services").orElseThrow();
+    return !caches.get(svcType).snapshot(null, o -> {
+      for (JsonNode n : o.path("spec").path("clusterIPs")) if (ip.equals(n.asString())) return true;
+      return ip.equals(o.path("spec").path("clusterIP").asString(""));
+    }).objects().isEmpty();
   }
 
   private void requireNamespaceOpen(String namespace) {

@@ -26,16 +26,18 @@ final class Strategy {
     }
   }
 
-  static void applyDefaults(ResourceType type, ObjectNode obj) {
-    io.keelson.apiserver.admission.Defaulter.applyDefaults(type, obj);
+  static void applyDefaults(ResourceType type, ObjectNode obj, ObjectNode old, java.util.function.Predicate<String> clusterIpInUse) {
+    if (old == null) io.keelson.apiserver.admission.Defaulter.applyDefaults(type, obj, clusterIpInUse);
+    else io.keelson.apiserver.admission.Defaulter.applyDefaults(type, obj, old, clusterIpInUse);
   }
 
   static void validate(ResourceType type, ObjectNode obj, ObjectNode old) {
     io.keelson.apiserver.admission.Validator.validate(type, obj, old);
   }
 
-  static ObjectNode recordManager(ResourceType type, ObjectNode old, ObjectNode updated, String manager, String operation) {
-    return io.keelson.apiserver.patch.ServerSideApply.recordUpdate(type, old, updated, manager, operation);
+  static ObjectNode recordManager(ResourceType type, ObjectNode old, ObjectNode updated, String manager, String subresource) {
+    String sub = subresource == null || subresource.equals("binding") ? null : subresource;
+    return io.keelson.apiserver.patch.ServerSideApply.recordUpdate(type, old, updated, manager, "Update", sub);
   }
 
   /** Guaranteed when every container has requests == limits for cpu and memory; BestEffort when none has any. */

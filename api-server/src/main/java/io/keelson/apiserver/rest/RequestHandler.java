@@ -166,7 +166,6 @@ final class RequestHandler {
     try (w) {
       resp.setStatus(200);
       resp.setContentType("application/json");
-      resp.setHeader("Transfer-Encoding", "chunked");
       OutputStream out = resp.getOutputStream();
       out.flush();
       long deadline = System.currentTimeMillis() + timeout * 1000;
@@ -241,14 +240,12 @@ final class RequestHandler {
       throw StatusException.unsupportedMediaType(req.getContentType());
     }
     if (body.length == 0) throw StatusException.badRequest("the patch is empty");
-    ObjectNode[] seen = new ObjectNode[1];
     ObjectNode out = svc.mutate(p.type(), p.namespace(), p.name(), opts, current -> {
       ObjectNode patched = PatchApplier.apply(ct, current, body, p.type());
       Bodies.checkKind(patched, p.type().kind(), p.type().apiVersion());
-      seen[0] = patched;
+      validateFields(p.type(), patched, req, resp);
       return patched;
     });
-    if (seen[0] != null) validateFields(p.type(), seen[0], req, resp);
     return send(resp, 200, out);
   }
 
@@ -287,7 +284,11 @@ final class RequestHandler {
     if (!List.of("Strict", "Warn", "Ignore").contains(mode)) {
       throw StatusException.badRequest("invalid fieldValidation \"" + mode + "\": must be Strict, Warn or Ignore");
     }
-    if (mode.equals("Ignore")) return;
+    FieldValidation.checkTypes(type, obj);
+    if (mode.equals("Ignore")) {
+      FieldValidation.removeUnknownFields(type, obj);
+      return;
+    }
     List<String> unknown = FieldValidation.unknownFields(type, obj);
     if (unknown.isEmpty()) return;
     if (mode.equals("Strict")) {
@@ -295,6 +296,7 @@ final class RequestHandler {
       for (String u : unknown) msgs.add("unknown field \"" + (u.startsWith(".") ? u.substring(1) : u) + "\"");
       throw StatusException.badRequest("strict decoding error: " + String.join(", ", msgs));
     }
+    FieldValidation.removeUnknownFields(type, obj);
     for (String u : unknown) resp.addHeader("Warning", "299 - \"unknown field \\\"" + (u.startsWith(".") ? u.substring(1) : u) + "\\\"\"");
   }
 

@@ -122,7 +122,8 @@ public class StatusException extends RuntimeException {
 
   /** 422: the object is well-formed but its values are wrong; one cause per bad field. */
   public static StatusException invalid(ResourceType type, String name, List<Cause> causes) {
-    StringBuilder msg = new StringBuilder(type.kind() + " \"" + (name == null ? "" : name) + "\" is invalid: ");
+    String kind = type.group().isEmpty() ? type.kind() : type.kind() + "." + type.group();
+    StringBuilder msg = new StringBuilder(kind + " \"" + (name == null ? "" : name) + "\" is invalid: ");
     for (int i = 0; i < causes.size(); i++) {
       if (i > 0) msg.append(", ");
       Cause c = causes.get(i);

@@ -258,7 +258,7 @@ class ValidatorTest {
     StatusException e = validationError("Deployment", d, null);
     assertThat(e.causes()).extracting(Cause::field)
         .containsExactly("metadata.name", "spec.replicas", "spec.template.spec.containers[0].image");
-    assertThat(e.getMessage()).startsWith("Deployment \"Bad_Name\" is invalid: [metadata.name: Invalid value: \"Bad_Name\": ");
+    assertThat(e.getMessage()).startsWith("Deployment.apps \"Bad_Name\" is invalid: [metadata.name: Invalid value: \"Bad_Name\": ");
   }
 
   static Stream<Arguments> invalidUpdates() {
