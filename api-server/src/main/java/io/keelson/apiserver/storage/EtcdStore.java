@@ -200,6 +200,14 @@ public class EtcdStore implements AutoCloseable {
     }, onError::accept));
   }
 
+  /**
+   * Ask etcd to tell every watch the current revision now (a progress notification), so that a
+   * cache of a quiet resource learns it is up to date without waiting for a change.
+   */
+  public void requestProgress() {
+    client.getWatchClient().requestProgress();
+  }
+
   public static String prefixEnd(String prefix) {
     byte[] b = prefix.getBytes(StandardCharsets.UTF_8);
     b[b.length - 1]++;

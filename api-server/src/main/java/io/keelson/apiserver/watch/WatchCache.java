@@ -180,7 +180,9 @@ public class WatchCache implements AutoCloseable {
       while (!ready || revision < rev) {
         long left = deadline - System.nanoTime();
         if (left <= 0) return false;
-        advanced.awaitNanos(left);
+        // A quiet resource only learns the store's revision from progress notifications: ask for one.
+        if (ready) store.requestProgress();
+        advanced.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
       }
       return true;
     } catch (InterruptedException e) {
