@@ -103,7 +103,8 @@ public final class ControllerManager implements AutoCloseable {
   private Running running;
 
   /** One generation of informers and controllers (rebuilt after a lost Lease). */
-  private record Running(Informers informers, EventRecorder events, List<ManagedController> parts) {}
+  private record Running(
+      Informers informers, EventRecorder events, List<ManagedController> parts, boolean[] active) {}
 
   public ControllerManager(KubernetesClient client, Options options) {
     this.client = client;
@@ -191,6 +192,15 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Starts every selected controller now (no leader election) and returns. */
   public synchronized void start() throws Exception {
+    prepare();
+    activate();
+  }
+
+  /**
+   * Builds the controllers and fills their caches without acting: a standby replica stays
+   * prepared so that taking over the Lease costs no initial list.
+   */
+  public synchronized void prepare() throws Exception {
     if (running != null) return;
     Informers informers = new Informers(client);
     EventRecorder events = new EventRecorder(client, "keelson-controller-manager");
@@ -213,11 +223,25 @@ public final class ControllerManager implements AutoCloseable {
     }
     if (on.contains("namespace")) parts.add(new NamespaceController(informers, metrics, w));
     if (on.contains("podgc")) parts.add(new PodGarbageCollector(informers, metrics, options.terminatedPodGcThreshold()));
-    informers.startAndSync(Duration.ofMinutes(2));
-    for (ManagedController p : parts) p.start();
-    for (ManagedController p : parts) p.controllers().forEach(Controller::start);
-    running = new Running(informers, events, parts);
-    log.info("controllers running: {}", String.join(",", on));
+    try {
+      informers.startAndSync(Duration.ofMinutes(2));
+    } catch (Exception e) {
+      informers.stop();
+      events.close();
+      throw e;
+    }
+    running = new Running(informers, events, parts, new boolean[1]);
+    log.info("caches synced for: {}", String.join(",", on));
+  }
+
+  /** Starts the workers of prepared controllers (keys queued meanwhile are processed now). */
+  public synchronized void activate() {
+    if (running == null) throw new IllegalStateException("not prepared");
+    if (running.active()[0]) return;
+    running.active()[0] = true;
+    for (ManagedController p : running.parts()) p.start();
+    for (ManagedController p : running.parts()) p.controllers().forEach(Controller::start);
+    log.info("controllers running: {}", String.join(",", options.controllers()));
   }
 
   /** Stops every controller and informer (idempotent). */
@@ -261,6 +285,13 @@ public final class ControllerManager implements AutoCloseable {
             .start(
                 () -> {
                   while (stopped.getCount() > 0) {
+                    try {
+                      prepare();
+                    } catch (Exception e) {
+                      log.error("could not sync caches: {}; retrying", e.toString());
+                      sleepQuietly(retry);
+                      continue;
+                    }
                     var config =
                         new LeaderElectionConfigBuilder()
                             .withName(LEASE_NAME)
@@ -274,11 +305,10 @@ public final class ControllerManager implements AutoCloseable {
                                     () -> {
                                       log.info("became leader as {}", identity);
                                       try {
-                                        start();
-                                      } catch (Exception e) {
+                                        activate();
+                                      } catch (RuntimeException e) {
                                         // Give the Lease back and campaign again with fresh caches.
                                         log.error("could not start controllers: {}; retrying", e.toString());
-                                        stopControllers();
                                         var f = currentElection;
                                         if (f != null) f.cancel(true);
                                       }
@@ -311,6 +341,14 @@ public final class ControllerManager implements AutoCloseable {
 
   public void stop() {
     stopped.countDown();
+  }
+
+  private static void sleepQuietly(Duration d) {
+    try {
+      Thread.sleep(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override

@@ -6,6 +6,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,7 @@ public final class Controller {
   private final Counter failed;
   private final Timer duration;
   private final List<Thread> threads = new ArrayList<>();
+  private static final Map<String, AtomicReference<WorkQueue>> QUEUES = new ConcurrentHashMap<>();
 
   public Controller(String name, Reconciler reconciler, int workers, MeterRegistry metrics) {
     this(name, new WorkQueue(name), reconciler, workers, metrics);
@@ -45,7 +49,11 @@ public final class Controller {
             .tag("controller", name)
             .publishPercentileHistogram(false)
             .register(metrics);
-    Gauge.builder("keelson_controller_queue_depth", queue, WorkQueue::depth)
+    // A controller rebuilt after a lost Lease reuses its meters; the gauge follows the live queue.
+    AtomicReference<WorkQueue> current =
+        QUEUES.computeIfAbsent(System.identityHashCode(metrics) + "/" + name, k -> new AtomicReference<>());
+    current.set(queue);
+    Gauge.builder("keelson_controller_queue_depth", current, r -> r.get().depth())
         .tag("controller", name)
         .register(metrics);
   }
