@@ -74,7 +74,7 @@ public final class Keelctl implements java.util.concurrent.Callable<Integer> {
   String namespace;
 
   @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Print stack traces on errors.")
-  boolean verbose;
+  public boolean verbose;
 
   private Cluster cluster;
 

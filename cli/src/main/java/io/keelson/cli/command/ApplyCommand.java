@@ -114,6 +114,9 @@ public final class ApplyCommand extends ClusterCommand {
     }
     JsonNode previous = previousApplied(current);
     ObjectNode patch = MergePatch.threeWay(previous, obj, current);
+    if (root().verbose) {
+      System.err.println("apply: merge patch for " + path + ": " + patch);
+    }
     if (patch.isEmpty()) {
       return "unchanged";
     }
