@@ -287,7 +287,7 @@ static void mknod_dev(const char *root, const char *name, int maj, int min) {
 }
 
 /* Mounts the task's rootfs disk and the kernel filesystems a container expects inside it. */
-static int mount_task_root(struct proc *t, const char *serial, int ro, char *err, size_t errlen) {
+static int mount_task_root(struct proc *t, const char *serial, char *err, size_t errlen) {
   char dev[64], p[512];
   if (find_disk(serial, dev, sizeof dev) != 0) {
     snprintf(err, errlen, "rootfs disk %s not found in the guest", serial);
@@ -341,8 +341,73 @@ static int mount_task_root(struct proc *t, const char *serial, int ro, char *err
   symlink("/proc/self/fd/1", p);
   snprintf(p, sizeof p, "%s/dev/stderr", t->root);
   symlink("/proc/self/fd/2", p);
-  if (ro) mount(NULL, t->root, NULL, MS_REMOUNT | MS_RDONLY, NULL);
   return 0;
+}
+
+/*
+ * The pod's volumes disk (serial "volumes"), built by the host from the pod's volume directories
+ * before boot and mounted once at /run/volumes: containers of the pod bind-mount from it, so an
+ * emptyDir written by one container is seen by the others.
+ */
+static int volumes_mounted;
+
+static int mount_volumes(char *err, size_t errlen) {
+  char dev[64];
+  if (volumes_mounted) return 0;
+  if (find_disk("volumes", dev, sizeof dev) != 0) {
+    snprintf(err, errlen, "the pod's volumes disk is not attached");
+    return -1;
+  }
+  mkdirs("/run/volumes", 0755);
+  if (mount(dev, "/run/volumes", "ext4", 0, NULL) != 0) {
+    snprintf(err, errlen, "mount volumes %s: %s", dev, strerror(errno));
+    return -1;
+  }
+  volumes_mounted = 1;
+  return 0;
+}
+
+/* bind=<ro|rw>\n<path under /run/volumes>\n<container path>, in order. */
+static int bind_volumes(struct proc *t, const char *p, uint32_t n, char *err, size_t errlen) {
+  for (int i = 0;; i++) {
+    const char *b = kv_get(p, n, "bind", i);
+    if (!b) return 0;
+    char spec[1024];
+    snprintf(spec, sizeof spec, "%s", b);
+    char *src = strchr(spec, '\n');
+    char *dst = src ? strchr(src + 1, '\n') : NULL;
+    if (!src || !dst) {
+      snprintf(err, errlen, "bad bind spec");
+      return -1;
+    }
+    *src++ = 0;
+    *dst++ = 0;
+    if (mount_volumes(err, errlen) != 0) return -1;
+    char from[600], to[1200];
+    snprintf(from, sizeof from, "/run/volumes/%s", src);
+    snprintf(to, sizeof to, "%s/%s", t->root, dst[0] == '/' ? dst + 1 : dst);
+    struct stat st;
+    if (stat(from, &st) != 0) {
+      snprintf(err, errlen, "volume path %s: %s", src, strerror(errno));
+      return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      mkdirs(to, 0755);
+    } else {
+      char parent[1200];
+      snprintf(parent, sizeof parent, "%s", to);
+      char *slash = strrchr(parent, '/');
+      if (slash) *slash = 0;
+      mkdirs(parent, 0755);
+      int fd = open(to, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+      if (fd >= 0) close(fd);
+    }
+    if (mount(from, to, NULL, MS_BIND | MS_REC, NULL) != 0) {
+      snprintf(err, errlen, "bind %s to %s: %s", src, dst, strerror(errno));
+      return -1;
+    }
+    if (strcmp(spec, "ro") == 0) mount(NULL, to, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
+  }
 }
 
 static void umount_task_root(struct proc *t) {
@@ -503,12 +568,13 @@ static void task_start(uint32_t id, const char *p, uint32_t n) {
   if ((v = kv_get(p, n, "gid", 0))) t->gid = atoi(v);
   t->env = kv_list(p, n, "env", &t->nenv);
   const char *ro = kv_get(p, n, "ro", 0);
-  if (mount_task_root(t, disk, ro && strcmp(ro, "1") == 0, err, sizeof err) != 0) {
+  if (mount_task_root(t, disk, err, sizeof err) != 0 || bind_volumes(t, p, n, err, sizeof err) != 0) {
     send_error(id, "%s", err);
     umount_task_root(t);
     free_proc(t);
     return;
   }
+  if (ro && strcmp(ro, "1") == 0) mount(NULL, t->root, NULL, MS_REMOUNT | MS_RDONLY, NULL);
   int o[2], e[2];
   if (pipe2(o, O_CLOEXEC) != 0 || pipe2(e, O_CLOEXEC) != 0) {
     send_error(id, "pipe: %s", strerror(errno));

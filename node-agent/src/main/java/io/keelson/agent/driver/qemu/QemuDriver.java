@@ -260,6 +260,10 @@ public final class QemuDriver implements WorkloadDriver {
           f.setLength(SLOT_BYTES);
         }
       }
+      vm.volumes.putAll(config.volumes());
+      if (!vm.volumes.isEmpty()) {
+        writeVolumesDisk(vm);
+      }
       long ram = guestMemory(config.memoryBytes());
       long memLimit = ram + QEMU_OVERHEAD;
       int vcpus = (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), config.cpuMillis() / 1000));
@@ -309,6 +313,10 @@ public final class QemuDriver implements WorkloadDriver {
         argv.addAll(List.of("-drive", "if=none,id=slot" + i + ",format=raw,file=" + vm.slot(i),
             "-device", "virtio-blk-device,drive=slot" + i + ",serial=slot" + i));
       }
+      if (!vm.volumes.isEmpty()) {
+        argv.addAll(List.of("-drive", "if=none,id=volumes,format=raw,file=" + vm.volumesDisk(),
+            "-device", "virtio-blk-device,drive=volumes,serial=volumes"));
+      }
       if (mac != null) {
         argv.addAll(List.of("-netdev", "tap,id=n0,ifname=" + VmNetwork.TAP + ",script=no,downscript=no",
             "-device", "virtio-net-device,netdev=n0,mac=" + mac));
@@ -356,6 +364,7 @@ public final class QemuDriver implements WorkloadDriver {
     vm.pid = s.path("pid").asLong();
     vm.consoleLog = Path.of(s.path("console").asString());
     vm.startedAt = Instant.parse(s.path("startedAt").asString(Instant.now().toString()));
+    s.path("volumes").properties().forEach(e -> vm.volumes.put(e.getKey(), Path.of(e.getValue().asString())));
     if (!isOurQemu(vm.pid, vm.id)) {
       throw new DriverException("the VM of sandbox " + handle.id() + " (qemu pid " + vm.pid + ") is gone");
     }
@@ -445,6 +454,7 @@ public final class QemuDriver implements WorkloadDriver {
       req.put("gid", config.user().gid());
       req.put("disk", "slot" + slot);
       req.put("ro", config.readOnlyRootFilesystem() ? 1 : 0);
+      req.put("bind", volumeBinds(vm, config.mounts()));
       vm.channel.send(GuestProtocol.TASK_START, stream, GuestProtocol.kv(req));
       Frame r = reply.get(60, TimeUnit.SECONDS);
       if (r.type() == GuestProtocol.START_FAILED) {
@@ -815,8 +825,8 @@ public final class QemuDriver implements WorkloadDriver {
         run(List.of("cp", "-a", rootfs.toString(), stage.toString()), Duration.ofMinutes(5));
       }
       for (TaskConfig.TaskMount m : config.mounts()) {
-        if (!Files.exists(m.hostPath())) {
-          continue;
+        if (!Files.exists(m.hostPath()) || volumeOf(vm, m.hostPath()) != null) {
+          continue; // volumes are bind-mounted from the pod's volumes disk in the guest
         }
         Path target = stage.resolve(m.containerPath().replaceFirst("^/+", "")).normalize();
         if (!target.startsWith(stage)) {
@@ -839,6 +849,64 @@ public final class QemuDriver implements WorkloadDriver {
       }
       run(List.of("mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=1,lazy_journal_init=1", "-d", stage.toString(), img.toString()),
           Duration.ofMinutes(5));
+    } finally {
+      deleteTree(stage);
+    }
+  }
+
+  /** "name/sub/path" inside the volumes disk when {@code hostPath} lies in one of the pod's volumes. */
+  private static String volumeOf(Vm vm, Path hostPath) {
+    Path p = hostPath.toAbsolutePath().normalize();
+    for (Map.Entry<String, Path> v : vm.volumes.entrySet()) {
+      Path root = v.getValue().toAbsolutePath().normalize();
+      if (p.startsWith(root)) {
+        String rel = root.relativize(p).toString();
+        return rel.isEmpty() ? v.getKey() : v.getKey() + "/" + rel;
+      }
+    }
+    return null;
+  }
+
+  private static List<String> volumeBinds(Vm vm, List<TaskConfig.TaskMount> mounts) {
+    List<String> binds = new ArrayList<>();
+    for (TaskConfig.TaskMount m : mounts) {
+      String src = volumeOf(vm, m.hostPath());
+      if (src != null) {
+        binds.add((m.readOnly() ? "ro" : "rw") + "\n" + src + "\n" + m.containerPath());
+      }
+    }
+    return binds;
+  }
+
+  /**
+   * The pod's volumes as one ext4 disk, mounted once in the guest: the kernel has no shared
+   * filesystem (no 9p, no virtiofs daemon here), so volume contents are copied in at boot and
+   * shared between the pod's containers inside the VM (an emptyDir works as in a pod; later
+   * changes on the host, e.g. an updated ConfigMap, do not reach the guest).
+   */
+  private void writeVolumesDisk(Vm vm) throws IOException {
+    Path stage = vm.dir.resolve("volumes-stage");
+    deleteTree(stage);
+    try {
+      Files.createDirectories(stage);
+      for (Map.Entry<String, Path> v : vm.volumes.entrySet()) {
+        if (!v.getKey().matches("[A-Za-z0-9._-]+") || !Files.exists(v.getValue())) {
+          continue;
+        }
+        Path target = stage.resolve(v.getKey());
+        if (Files.isDirectory(v.getValue())) {
+          Files.createDirectories(target);
+          run(List.of("cp", "-a", v.getValue() + "/.", target.toString()), Duration.ofMinutes(5));
+        } else {
+          run(List.of("cp", "-a", v.getValue().toString(), target.toString()), Duration.ofMinutes(5));
+        }
+      }
+      try (RandomAccessFile f = new RandomAccessFile(vm.volumesDisk().toFile(), "rw")) {
+        f.setLength(0);
+        f.setLength(SLOT_BYTES);
+      }
+      run(List.of("mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=1,lazy_journal_init=1", "-d", stage.toString(),
+          vm.volumesDisk().toString()), Duration.ofMinutes(5));
     } finally {
       deleteTree(stage);
     }
@@ -920,6 +988,11 @@ public final class QemuDriver implements WorkloadDriver {
       } catch (IOException e) {
         // the agent deletes the state dir anyway
       }
+    }
+    try {
+      Files.deleteIfExists(vm.volumesDisk());
+    } catch (IOException e) {
+      // same
     }
     deleteTree(vm.run);
   }
@@ -1095,6 +1168,8 @@ public final class QemuDriver implements WorkloadDriver {
     final Map<Integer, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
     final Map<Integer, Frame> taskStates = new ConcurrentHashMap<>();
     final Map<Integer, List<Frame>> orphans = new ConcurrentHashMap<>();
+    /** The pod's volumes (name → host dir) as copied into the volumes disk at boot. */
+    final Map<String, Path> volumes = new ConcurrentHashMap<>();
     int orphanCount;
     /** Slot owner task ids; null = free. Slots freed longest ago are reused first. */
     private final String[] slotOwner = new String[SLOTS];
@@ -1117,6 +1192,10 @@ public final class QemuDriver implements WorkloadDriver {
 
     Path slot(int i) {
       return dir.resolve("slot" + i + ".img");
+    }
+
+    Path volumesDisk() {
+      return dir.resolve("volumes.img");
     }
 
     synchronized int takeSlot(String taskId) {
@@ -1163,6 +1242,8 @@ public final class QemuDriver implements WorkloadDriver {
       s.put("console", consoleLog.toString());
       s.put("startedAt", startedAt == null ? Instant.now().toString() : startedAt.toString());
       s.put("kernel", kernel);
+      ObjectNode v = s.putObject("volumes");
+      volumes.forEach((name, path) -> v.put(name, path.toString()));
       return new SandboxHandle(id, NAME, s.toString());
     }
   }

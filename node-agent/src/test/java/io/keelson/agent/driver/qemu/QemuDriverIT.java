@@ -75,9 +75,14 @@ class QemuDriverIT {
     hostKernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
     driver = new QemuDriver(options());
     sandboxId = "vmit-" + UUID.randomUUID().toString().substring(0, 8);
+    Files.createDirectories(dir.resolve("volumes/config"));
+    Files.writeString(dir.resolve("volumes/config/greeting.txt"), "from a configMap\n");
+    Files.createDirectories(dir.resolve("volumes/scratch"));
     long t0 = System.nanoTime();
     sandbox = driver.startSandbox(new SandboxConfig(sandboxId, "uid-" + sandboxId, "default", "vm-0", "vm-0", null,
-        1000, 256L << 20, Map.of(), Map.of(), Map.of(), dir.resolve("logs"), dir.resolve("sandboxes").resolve(sandboxId)));
+        1000, 256L << 20, Map.of(), Map.of(),
+        Map.of("config", dir.resolve("volumes/config"), "scratch", dir.resolve("volumes/scratch")),
+        dir.resolve("logs"), dir.resolve("sandboxes").resolve(sandboxId)));
     System.out.printf("VM booted in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
   }
 
@@ -151,6 +156,23 @@ class QemuDriverIT {
     TaskConfig t = task("missing", List.of(), "no-such-command");
     assertThatThrownBy(() -> driver.startTask(t)).isInstanceOf(DriverException.class)
         .hasMessageContaining("executable file not found");
+  }
+
+  @Test
+  @Order(3)
+  void volumesAreSharedBetweenTheContainersOfTheVm() throws Exception {
+    List<TaskMount> mounts = List.of(new TaskMount(dir.resolve("volumes/config"), "/etc/config", true),
+        new TaskMount(dir.resolve("volumes/scratch"), "/data", false));
+    TaskConfig writer = task("init", mounts, "sh", "-c", "cat /etc/config/greeting.txt > /data/copied; touch /etc/config/x || echo read-only");
+    driver.startTask(writer);
+    assertThat(driver.awaitTask(writer.taskId()).get(60, TimeUnit.SECONDS).exitCode()).isZero();
+    assertThat(log(writer)).contains("stdout F read-only");
+    TaskConfig reader = task("app", mounts, "cat", "/data/copied");
+    driver.startTask(reader);
+    assertThat(driver.awaitTask(reader.taskId()).get(60, TimeUnit.SECONDS).exitCode()).isZero();
+    assertThat(log(reader)).contains("stdout F from a configMap");
+    driver.destroyTask(writer.taskId(), false);
+    driver.destroyTask(reader.taskId(), false);
   }
 
   @Test
