@@ -58,7 +58,7 @@ public final class FakeDriver implements WorkloadDriver {
   private final boolean writeLogs;
   private final Clock clock;
   private volatile Function<TaskConfig, Behaviour> behaviour = c -> new Behaviour.RunForever();
-  private volatile Function<List<String>, ExecResult> exec = c -> new ExecResult(0, "");
+  private volatile Function<List<String>, ExecResult> exec = FakeDriver::pretendExec;
 
   private static final class FakeTask {
     final TaskConfig config;
@@ -86,6 +86,17 @@ public final class FakeDriver implements WorkloadDriver {
 
   public void behaviour(Function<TaskConfig, Behaviour> behaviour) {
     this.behaviour = behaviour;
+  }
+
+  /** Default exec: understands {@code echo ...} and {@code sh -c "exit N"}; anything else succeeds silently. */
+  static ExecResult pretendExec(List<String> command) {
+    if (!command.isEmpty() && command.get(0).equals("echo")) {
+      return new ExecResult(0, String.join(" ", command.subList(1, command.size())) + "\n");
+    }
+    if (command.size() == 3 && command.get(1).equals("-c") && command.get(2).matches("exit \\d+")) {
+      return new ExecResult(Integer.parseInt(command.get(2).substring(5)), "");
+    }
+    return new ExecResult(0, "");
   }
 
   public void exec(Function<List<String>, ExecResult> exec) {
