@@ -20,3 +20,25 @@ while [ $# -gt 0 ]; do
 done
 "$here/fetch-kernel.sh" --dest "$dest" "${args[@]}"
 "$here/build-initramfs.sh" --dest "$dest"
+
+# KVM or TCG: boot the guest once with -accel kvm under a timeout (a nested guest may hang forever
+# although /dev/kvm exists). The agent's qemu driver reads the answer from DIR/accel.probe (same
+# key: qemu version + host kernel) instead of probing while it registers its node.
+qemu=$(command -v qemu-system-x86_64 || true)
+if [ -n "$qemu" ]; then
+  key="$("$qemu" --version | head -1 | sed 's/.*version \([^ ]*\).*/\1/')|$(cat /proc/sys/kernel/osrelease)"
+  if [ "$(head -1 "$dest/accel.probe" 2>/dev/null)" != "$key" ]; then
+    kernel="$dest/vmlinuz"; [ -s "$dest/vmlinux" ] && kernel="$dest/vmlinux"
+    if [ ! -e /dev/kvm ]; then
+      accel=tcg; why="no /dev/kvm"
+    elif out=$(timeout -s KILL 10 "$qemu" -M microvm -accel kvm -cpu host -m 128 -nodefaults -no-user-config -no-reboot \
+        -display none -serial stdio -kernel "$kernel" -initrd "$dest/initramfs.cpio" \
+        -append "console=ttyS0 panic=-1 reboot=t keelson.probe=1" </dev/null 2>&1) && grep -q 'probe ok' <<<"$out"; then
+      accel=kvm; why="a KVM guest booted"
+    else
+      accel=tcg; why="a KVM guest did not boot within 10s (nested virtualization?)"
+    fi
+    printf '%s\n%s\n%s\n' "$key" "$accel" "$why" > "$dest/accel.probe"
+  fi
+  echo "prepare: VM acceleration $(sed -n 2p "$dest/accel.probe") ($(sed -n 3p "$dest/accel.probe"))"
+fi
