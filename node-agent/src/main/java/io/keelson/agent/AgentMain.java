@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
     description = "Runs the pods bound to this node (containers via runc, VMs via qemu) and reports them to the api-server.")
 public final class AgentMain implements Callable<Integer> {
 
-  @Option(names = "--kubeconfig", required = true, description = "kubeconfig with the api-server URL, CA and bearer token")
+  @Option(names = "--kubeconfig", description = "kubeconfig with the api-server URL, CA and bearer token")
   Path kubeconfig;
 
   @Option(names = "--node-name", description = "name of the Node (default: the host name); with --hollow-nodes the prefix", defaultValue = "")
@@ -56,8 +56,20 @@ public final class AgentMain implements Callable<Integer> {
   @Option(names = "--fake-runtime", description = "run this node's pods on the fake driver (tests and demos without runc)")
   boolean fakeRuntime;
 
+  @Option(names = "--cleanup", description = "remove every workload recorded in --state-dir (containers, VMs, pod networks) and exit")
+  boolean cleanup;
+
   @Override
   public Integer call() throws Exception {
+    if (cleanup) {
+      int n = RealRuntimes.cleanup(stateDir);
+      System.out.println("removed " + n + " pod(s) recorded in " + stateDir);
+      return 0;
+    }
+    if (kubeconfig == null) {
+      System.err.println("keelson-node-agent: --kubeconfig is required");
+      return 2;
+    }
     if (nodeName.isEmpty()) {
       nodeName = hollowNodes > 0 ? "hollow" : java.net.InetAddress.getLocalHost().getHostName().toLowerCase();
     }
@@ -93,7 +105,6 @@ public final class AgentMain implements Callable<Integer> {
     try {
       code = new CommandLine(new AgentMain()).setExecutionExceptionHandler((e, cmd, parsed) -> {
         System.err.println("keelson-node-agent: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-        e.printStackTrace();
         return 1;
       }).execute(args);
     } catch (RuntimeException e) {
@@ -107,7 +118,7 @@ public final class AgentMain implements Callable<Integer> {
   static final class RuntimeWiring {
     private RuntimeWiring() {}
 
-    static Agent.Runtime create(AgentOptions options, RestClusterObjects objects) {
+    static Agent.Runtime create(AgentOptions options, RestClusterObjects objects) throws java.io.IOException {
       if (options.hollow() || options.fakeRuntime()) {
         FakeDriver fake = new FakeDriver(!options.hollow());
         Map<String, WorkloadDriver> handlers = new LinkedHashMap<>();

@@ -1,15 +1,114 @@
 package io.keelson.agent;
 
-import io.keelson.agent.api.RestClusterObjects;
+import io.keelson.agent.driver.DriverException;
+import io.keelson.agent.driver.WorkloadDriver;
+import io.keelson.agent.driver.qemu.QemuDriver;
+import io.keelson.agent.driver.runc.RuncDriver;
+import io.keelson.agent.image.ImageStore;
+import io.keelson.agent.image.StoreImageProvider;
+import io.keelson.agent.network.CniNetwork;
+import io.keelson.agent.network.CniNetworkProvider;
+import io.keelson.agent.pod.ClusterObjects;
+import io.keelson.agent.pod.NetworkProvider;
+import io.keelson.agent.state.PodState;
+import io.keelson.agent.state.StateStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Wires the real runtimes (runc driver, qemu driver, OCI image store, CNI network) for a node.
- * Until they land this falls back to failing clearly.
+ * Wires the real runtimes of a node: the runc driver (RuntimeClass handler "runc", the default),
+ * the qemu driver (handlers "qemu" and "vm"), the OCI image store under --images-dir and CNI pod
+ * networking. A runtime that cannot work here (no qemu, no kernel) reports itself unhealthy through
+ * its fingerprint; the node still registers.
  */
 final class RealRuntimes {
+  private static final Logger log = LoggerFactory.getLogger(RealRuntimes.class);
+
   private RealRuntimes() {}
 
-  static Agent.Runtime create(AgentOptions options, RestClusterObjects objects) {
-    throw new IllegalStateException("the runc/qemu drivers are not wired yet: start with --fake-runtime");
+  static Map<String, WorkloadDriver> drivers(Path stateDir) throws IOException {
+    Map<String, WorkloadDriver> handlers = new LinkedHashMap<>();
+    RuncDriver runc = new RuncDriver(stateDir.resolve("runc"));
+    handlers.put("runc", runc);
+    QemuDriver qemu = new QemuDriver(QemuDriver.Options.defaults(null));
+    handlers.put("qemu", qemu);
+    handlers.put("vm", qemu);
+    return handlers;
+  }
+
+  static Supplier<NetworkProvider> network(String nodeName, Path stateDir) {
+    return () -> {
+      try {
+        return new CniNetworkProvider(new CniNetwork(nodeName, stateDir.resolve("network")));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    };
+  }
+
+  static Agent.Runtime create(AgentOptions options, ClusterObjects objects) throws IOException {
+    ImageStore store = ImageStore.open(options.imagesDir());
+    return new Agent.Runtime(
+        drivers(options.stateDir()), "runc", new StoreImageProvider(store),
+        network(options.nodeName(), options.stateDir()), objects);
+  }
+
+  /**
+   * Removes every workload recorded in a state dir (for {@code keelson down}): stops and destroys
+   * tasks and sandboxes, releases pod networks, deletes the pod state. Returns how many pods.
+   */
+  static int cleanup(Path stateDir) throws IOException {
+    Map<String, WorkloadDriver> drivers = drivers(stateDir);
+    StateStore state = new StateStore(stateDir);
+    int n = 0;
+    for (PodState pod : state.loadAll()) {
+      WorkloadDriver d = drivers.values().stream().filter(x -> x.name().equals(pod.driver())).findFirst().orElse(null);
+      if (d != null) {
+        for (PodState.ContainerState c : pod.containers()) {
+          if (c.task() == null) {
+            continue;
+          }
+          try {
+            d.recoverTask(c.task());
+            d.stopTask(c.task().id(), Duration.ofSeconds(2));
+          } catch (DriverException | RuntimeException e) {
+            // already gone
+          }
+          try {
+            d.destroyTask(c.task().id(), true);
+          } catch (DriverException | RuntimeException e) {
+            log.warn("destroying {}: {}", c.task().id(), e.getMessage());
+          }
+        }
+        if (pod.sandbox() != null) {
+          try {
+            d.recoverSandbox(pod.sandbox());
+          } catch (DriverException | RuntimeException e) {
+            // destroy anyway
+          }
+          try {
+            d.destroySandbox(pod.sandbox().id(), Duration.ZERO);
+          } catch (DriverException | RuntimeException e) {
+            log.warn("destroying sandbox {}: {}", pod.sandbox().id(), e.getMessage());
+          }
+        }
+      }
+      try {
+        network(pod.nodeName(), stateDir).get().tearDown(pod.uid(), pod.uid());
+      } catch (DriverException | RuntimeException e) {
+        log.warn("network teardown of {}: {}", pod.uid(), e.getMessage());
+      }
+      state.delete(pod.uid());
+      n++;
+    }
+    drivers.values().forEach(WorkloadDriver::close);
+    return n;
   }
 }

@@ -1,12 +1,14 @@
 package io.keelson.apiserver.nodeservice;
 
 import io.grpc.CallCredentials;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.keelson.proto.node.v1.AgentServiceGrpc;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
@@ -43,6 +45,7 @@ public class AgentDirectory implements AutoCloseable {
     ManagedChannel ch = channels.computeIfAbsent(host + ":" + port, t ->
         NettyChannelBuilder.forTarget(t).usePlaintext().maxInboundMessageSize(16 << 20)
             .keepAliveTime(30, TimeUnit.SECONDS).build());
+    awaitReady(ch, 5000);
     return AgentServiceGrpc.newStub(ch).withCallCredentials(new CallCredentials() {
       @Override
       public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
@@ -51,6 +54,32 @@ public class AgentDirectory implements AutoCloseable {
         applier.apply(h);
       }
     });
+  }
+
+  /**
+   * An agent that restarted leaves its channel in reconnect back-off (up to minutes), during which
+   * calls fail at once: reconnect now and give it a moment.
+   */
+  private static void awaitReady(ManagedChannel ch, long timeoutMillis) {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    ConnectivityState state = ch.getState(true);
+    if (state == ConnectivityState.TRANSIENT_FAILURE) {
+      ch.resetConnectBackoff();
+    }
+    while (state != ConnectivityState.READY && System.currentTimeMillis() < deadline) {
+      CountDownLatch changed = new CountDownLatch(1);
+      ch.notifyWhenStateChanged(state, changed::countDown);
+      try {
+        changed.await(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      state = ch.getState(true);
+      if (state == ConnectivityState.TRANSIENT_FAILURE) {
+        ch.resetConnectBackoff();
+      }
+    }
   }
 
   @Override

@@ -372,7 +372,7 @@ public final class PodWorker {
   private boolean startSandbox(Pod p) {
     try {
       driver = ctx.drivers.select(p);
-      String sandboxId = "keelson-" + uid;
+      String sandboxId = sandboxId();
       Path podDir = ctx.state.podDir(uid);
       Files.createDirectories(podDir);
       String hostname = hostname(p);
@@ -908,12 +908,17 @@ public final class PodWorker {
     }
     if (sandbox != null || podIp != null) {
       try {
-        ctx.network.tearDown("keelson-" + uid, uid);
+        ctx.network.tearDown(sandboxId(), uid);
       } catch (DriverException | RuntimeException e) {
         log.warn("network teardown of {} failed: {}", uid, e.getMessage());
       }
     }
     sandbox = null;
+  }
+
+  /** The pod uid: unique per pod incarnation, safe as a file, cgroup and netns name. */
+  private String sandboxId() {
+    return uid;
   }
 
   private void destroyQuietly(String taskId) {
