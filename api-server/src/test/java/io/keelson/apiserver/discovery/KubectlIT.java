@@ -1,0 +1,160 @@
+package io.keelson.apiserver.discovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Discovery, OpenAPI and Table printing as the real kubectl uses them, against `./keelson up` (etcd
+ * and the api-server only). Skipped when the host has no kubectl, no etcd or no built api-server jar.
+ */
+class KubectlIT {
+
+  private static Path root;
+  private static Path dir;
+  private static int port;
+
+  record Result(int code, String out) {}
+
+  @BeforeAll
+  static void up() throws Exception {
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.isExecutable(p.resolve("keelson"))) p = p.getParent();
+    root = p;
+    Assumptions.assumeTrue(root != null, "no ./keelson launcher above " + Path.of("").toAbsolutePath());
+    Assumptions.assumeTrue(Files.exists(root.resolve("api-server/target/keelson-api-server.jar")),
+        "api-server jar not built");
+    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/kubectl")), "no /usr/bin/kubectl on this host");
+    Assumptions.assumeTrue(onPath("etcd"), "no etcd on this host");
+    dir = Files.createTempDirectory("keelson-kubectl-it");
+    port = 30443 + (int) (ProcessHandle.current().pid() % 50) * 40;
+    Result r = run(600, root.resolve("keelson").toString(), "up", "--dir", dir.toString(), "--api-port", "" + port,
+        "--nodes", "0", "--without", "scheduler,controller-manager");
+    assertThat(r.code()).as(r.out()).isZero();
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (dir != null) run(120, root.resolve("keelson").toString(), "down", "--dir", dir.toString(), "--purge");
+  }
+
+  private static boolean onPath(String cmd) {
+    for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+      if (Files.isExecutable(Path.of(d, cmd))) return true;
+    }
+    return false;
+  }
+
+  private static Result run(int timeoutSec, String... cmd) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("KUBECONFIG", dir.resolve("kubeconfig").toString());
+    pb.environment().put("KEELSON_NO_BUILD", "1");
+    Process proc = pb.start();
+    byte[] out = proc.getInputStream().readAllBytes();
+    if (!proc.waitFor(timeoutSec, TimeUnit.SECONDS)) {
+      proc.destroyForcibly();
+      return new Result(-1, "timeout: " + String.join(" ", cmd));
+    }
+    return new Result(proc.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+
+  /** Runs kubectl with a private discovery cache so earlier runs on the same port cannot interfere. */
+  private static Result kubectl(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("kubectl", "--request-timeout=30s",
+        "--cache-dir=" + dir.resolve("kube-cache")));
+    cmd.addAll(List.of(args));
+    return run(90, cmd.toArray(String[]::new));
+  }
+
+  private static String ok(String... args) throws Exception {
+    Result r = kubectl(args);
+    assertThat(r.code()).as("kubectl " + String.join(" ", args) + ": " + r.out()).isZero();
+    return r.out();
+  }
+
+  private static String manifest(String name, String yaml) throws Exception {
+    Path f = dir.resolve(name);
+    Files.writeString(f, yaml);
+    return f.toString();
+  }
+
+  @Test
+  void versionAndApiResources() throws Exception {
+    assertThat(ok("version", "-o", "json")).contains("\"minor\": \"32\"");
+    String resources = ok("api-resources");
+    assertThat(resources).containsPattern("deployments\\s+deploy\\s+apps/v1\\s+true\\s+Deployment")
+        .containsPattern("pods\\s+po\\s+v1\\s+true\\s+Pod")
+        .containsPattern("runtimeclasses\\s+node.k8s.io/v1\\s+false\\s+RuntimeClass");
+    assertThat(ok("api-versions")).contains("apps/v1", "coordination.k8s.io/v1", "scheduling.k8s.io/v1");
+  }
+
+  @Test
+  void explainFindsFieldsAndDescriptions() throws Exception {
+    String out = ok("explain", "deployment.spec.replicas");
+    assertThat(out).contains("GROUP:      apps", "KIND:       Deployment", "FIELD: replicas <integer>",
+        "How many pods");
+    assertThat(ok("explain", "pods.spec.containers.resources.limits")).contains("<map[string]Quantity>");
+    assertThat(ok("explain", "service.spec.ports")).contains("targetPort\t<IntOrString>");
+  }
+
+  @Test
+  void applyValidatesStrictlyAndPrintsUnchanged() throws Exception {
+    String f = manifest("app.yaml", """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: it-apply}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: it-apply}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+              - name: web
+                image: keelson.local/busybox:latest
+                env: [{name: A, value: "1"}]
+        """);
+    assertThat(ok("apply", "-f", f)).contains("deployment.apps/web created");
+    assertThat(ok("apply", "-f", f)).contains("deployment.apps/web unchanged");
+    String bad = manifest("bad.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: bad, namespace: it-apply}
+        bogus: 1
+        """);
+    Result r = kubectl("apply", "-f", bad);
+    assertThat(r.code()).isNotZero();
+    assertThat(r.out()).contains("unknown field \"bogus\"").doesNotContain("openapi");
+
+    String wide = ok("get", "deploy", "-n", "it-apply", "-o", "wide");
+    assertThat(wide.lines().findFirst().orElseThrow())
+        .containsPattern("NAME\\s+READY\\s+UP-TO-DATE\\s+AVAILABLE\\s+AGE\\s+CONTAINERS\\s+IMAGES\\s+SELECTOR");
+    assertThat(wide).containsPattern("web\\s+0/2\\s+0\\s+0\\s+\\S+\\s+web\\s+keelson.local/busybox:latest\\s+app=web");
+  }
+
+  @Test
+  void tablesHaveKubectlColumns() throws Exception {
+    ok("create", "namespace", "it-tables");
+    ok("run", "p", "-n", "it-tables", "--image=keelson.local/busybox:latest", "--", "sleep", "100");
+    String pods = ok("get", "pods", "-n", "it-tables", "-o", "wide");
+    assertThat(pods.lines().findFirst().orElseThrow()).containsPattern(
+        "NAME\\s+READY\\s+STATUS\\s+RESTARTS\\s+AGE\\s+IP\\s+NODE\\s+NOMINATED NODE\\s+READINESS GATES");
+    assertThat(pods).containsPattern("p\\s+0/1\\s+Pending\\s+0\\s+\\d+s\\s+<none>\\s+<none>");
+    assertThat(ok("get", "ns", "it-tables")).containsPattern("it-tables\\s+Active");
+    assertThat(ok("get", "runtimeclass")).containsPattern("NAME\\s+HANDLER\\s+AGE").containsPattern("runc\\s+runc");
+    assertThat(ok("get", "pods", "-A")).containsPattern("NAMESPACE\\s+NAME\\s+READY\\s+STATUS");
+  }
+}
