@@ -52,8 +52,10 @@ public class DiscoveryController {
       HttpServletRequest request) {
     String agg = aggregatedVersion(accept);
     if (agg != null) return json(ApiDiscovery.aggregated(true, agg), agg.equals("v2") ? AGG_V2 : AGG_V2BETA1);
-    return json(ApiDiscovery.apiVersions(request.getLocalAddr() + ":" + request.getLocalPort()),
-        MediaType.APPLICATION_JSON_VALUE);
+    // The address the client used to reach us (Host header), like kube-apiserver reports it.
+    String host = request.getServerName();
+    if (host.contains(":") && !host.startsWith("[")) host = "[" + host + "]";
+    return json(ApiDiscovery.apiVersions(host + ":" + request.getServerPort()), MediaType.APPLICATION_JSON_VALUE);
   }
 
   @GetMapping("/apis")

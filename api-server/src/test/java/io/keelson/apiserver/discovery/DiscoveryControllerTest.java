@@ -106,6 +106,7 @@ class DiscoveryControllerTest {
     JsonNode api = body(call("/api", null));
     assertThat(api.get("kind").asString()).isEqualTo("APIVersions");
     assertThat(strings(api.get("versions"))).containsExactly("v1");
+    assertThat(api.get("serverAddressByClientCIDRs").get(0).get("serverAddress").asString()).isEqualTo("localhost:80");
   }
 
   @Test
