@@ -229,6 +229,7 @@ public final class Agent implements AutoCloseable {
     if (leases != null) {
       leases.close();
     }
+    managers.values().forEach(PodManager::shutdown);
     reporter.close();
     if (server != null) {
       server.close();

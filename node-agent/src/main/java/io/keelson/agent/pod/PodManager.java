@@ -96,6 +96,11 @@ public final class PodManager {
     return null;
   }
 
+  /** Agent shutdown: stop every worker, leave every workload running. */
+  public void shutdown() {
+    workers.values().forEach(PodWorker::shutdown);
+  }
+
   public Collection<PodWorker> workers() {
     return workers.values();
   }

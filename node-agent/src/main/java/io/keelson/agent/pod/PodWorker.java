@@ -200,7 +200,17 @@ public final class PodWorker {
 
   private void wakeAt(Instant when) {
     long delay = Math.max(0, Duration.between(Instant.now(), when).toMillis());
-    ctx.timers.schedule(this::wake, delay + 5, TimeUnit.MILLISECONDS);
+    try {
+      ctx.timers.schedule(this::wake, delay + 5, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the agent is shutting down
+    }
+  }
+
+  /** Stops this worker's loop and probes; the workload keeps running (agent shutdown). */
+  void shutdown() {
+    finished = true;
+    wake();
   }
 
   private void loop() {
@@ -211,12 +221,15 @@ public final class PodWorker {
       while (!finished) {
         signalLock.lock();
         try {
-          while (!dirty) {
+          while (!dirty && !finished) {
             signal.await();
           }
           dirty = false;
         } finally {
           signalLock.unlock();
+        }
+        if (finished) {
+          break;
         }
         try {
           sync();

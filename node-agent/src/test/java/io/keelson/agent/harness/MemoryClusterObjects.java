@@ -1,0 +1,45 @@
+package io.keelson.agent.harness;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.keelson.agent.pod.ClusterObjects;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** ConfigMaps, Secrets and RuntimeClasses held in memory; events recorded for assertions. */
+public final class MemoryClusterObjects implements ClusterObjects {
+  /** An event as the agent recorded it. */
+  public record RecordedEvent(String pod, String fieldPath, String type, String reason, String message) {}
+
+  public final Map<String, ConfigMap> configMaps = new ConcurrentHashMap<>();
+  public final Map<String, Secret> secrets = new ConcurrentHashMap<>();
+  public final Map<String, String> runtimeClasses = new ConcurrentHashMap<>(Map.of("runc", "runc", "vm", "qemu"));
+  public final List<RecordedEvent> events = new CopyOnWriteArrayList<>();
+
+  @Override
+  public ConfigMap configMap(String namespace, String name) {
+    return configMaps.get(namespace + "/" + name);
+  }
+
+  @Override
+  public Secret secret(String namespace, String name) {
+    return secrets.get(namespace + "/" + name);
+  }
+
+  @Override
+  public String runtimeClassHandler(String name) {
+    return runtimeClasses.get(name);
+  }
+
+  @Override
+  public void event(Pod pod, String fieldPath, String type, String reason, String message) {
+    events.add(new RecordedEvent(pod.getMetadata().getName(), fieldPath, type, reason, message));
+  }
+
+  public List<String> reasons(String pod) {
+    return events.stream().filter(e -> e.pod().equals(pod)).map(RecordedEvent::reason).toList();
+  }
+}
