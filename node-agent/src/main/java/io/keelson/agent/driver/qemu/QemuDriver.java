@@ -79,6 +79,9 @@ public final class QemuDriver implements WorkloadDriver {
   /** What qemu itself needs beside guest RAM (TCG translation cache is capped at 64 MiB). */
   static final long QEMU_OVERHEAD = 160 * MIB;
 
+  /** Output held for tasks not recovered yet (after an agent restart), per VM. */
+  static final long ORPHAN_LIMIT = 8 * MIB;
+
   private static final Logger log = LoggerFactory.getLogger(QemuDriver.class);
 
   /**
@@ -544,6 +547,9 @@ public final class QemuDriver implements WorkloadDriver {
       queued = vm.orphans.remove(stream);
     }
     if (queued != null) {
+      synchronized (vm) {
+        vm.orphanBytes -= queued.stream().mapToLong(f -> f.payload().length).sum();
+      }
       queued.forEach(f -> onTaskFrame(t, f));
     }
     if (state.value("state").orElse("").equals("exited")) {
@@ -595,6 +601,7 @@ public final class QemuDriver implements WorkloadDriver {
       return;
     }
     Vm vm = t.vm;
+    vm.released.add(t.stream);
     vm.tasks.remove(t.stream);
     if (vm.channel != null && vm.channel.isOpen()) {
       try {
@@ -745,11 +752,14 @@ public final class QemuDriver implements WorkloadDriver {
         Task t;
         synchronized (vm) {
           t = vm.tasks.get(f.stream());
+          if (t == null && vm.released.contains(f.stream())) {
+            return; // the tail of a destroyed task
+          }
           if (t == null) {
             // Output of a task not recovered yet (agent restart): keep it for recoverTask.
-            if (vm.orphanCount < 100_000) {
+            if (vm.orphanBytes + f.payload().length <= ORPHAN_LIMIT) {
               vm.orphans.computeIfAbsent(f.stream(), k -> new ArrayList<>()).add(f);
-              vm.orphanCount++;
+              vm.orphanBytes += f.payload().length;
             }
             return;
           }
@@ -1170,7 +1180,9 @@ public final class QemuDriver implements WorkloadDriver {
     final Map<Integer, List<Frame>> orphans = new ConcurrentHashMap<>();
     /** The pod's volumes (name → host dir) as copied into the volumes disk at boot. */
     final Map<String, Path> volumes = new ConcurrentHashMap<>();
-    int orphanCount;
+    long orphanBytes;
+    /** Streams of destroyed tasks: late frames for them are dropped. */
+    final java.util.Set<Integer> released = ConcurrentHashMap.newKeySet();
     /** Slot owner task ids; null = free. Slots freed longest ago are reused first. */
     private final String[] slotOwner = new String[SLOTS];
     private final long[] slotFreedAt = new long[SLOTS];
