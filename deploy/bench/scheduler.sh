@@ -48,13 +48,19 @@ echo "== creating $PODS pods"
 bench create --kubeconfig "$KC" --pods "$PODS"
 echo "== scheduling"
 MPORT=$((PORT + 30))
-"$JAVA" -Xmx768m -jar "$JAR" --kubeconfig "$KC" --metrics-port "$MPORT" $BIND > "$DIR/scheduler.log" 2>&1 &
-SPID=$!
 pid() { cat "$DIR/cluster/run/$1.pid" 2>/dev/null || echo 0; }
+# measure lists the pods first, then the scheduler starts (as in the acceptance check)
 bench measure --kubeconfig "$KC" --pods "$PODS" --metrics-url "http://127.0.0.1:$MPORT/metrics" \
-  --pid "api-server=$(pid api-server)" --pid "etcd=$(pid etcd)" --pid "scheduler=$SPID" \
+  --ready-file "$DIR/listed" --pid "scheduler=@$DIR/scheduler.pid" \
+  --pid "api-server=$(pid api-server)" --pid "etcd=$(pid etcd)" \
   --pid "hollow-agents=$(pid agent-hollow)" --pid "controller-manager=$(pid controller-manager)" \
-  --label "$NODES hollow nodes, $PODS pods" --out "$DIR/result.md" | tee "$DIR/measure.out"
+  --label "$NODES hollow nodes, $PODS pods" --out "$DIR/result.md" > "$DIR/measure.out" &
+MPID=$!
+for _ in $(seq 1 1200); do [ -f "$DIR/listed" ] && break; sleep 0.1; done
+"$JAVA" -Xmx768m -jar "$JAR" --kubeconfig "$KC" --metrics-port "$MPORT" $BIND > "$DIR/scheduler.log" 2>&1 &
+SPID=$!; echo "$SPID" > "$DIR/scheduler.pid"
+wait "$MPID" || true
+cat "$DIR/measure.out"
 
 if [ "$WRITE" = 1 ]; then
   python3 - "$ROOT/docs/benchmarks.md" "$DIR/result.md" "$NODES" "$PODS" <<'PY'

@@ -177,12 +177,15 @@ public final class SchedulerBenchmark implements Callable<Integer> {
     @Option(names = "--label", defaultValue = "run")
     String label;
 
+    @Option(names = "--ready-file", description = "created once the pods are listed (start the scheduler after it)")
+    Path readyFile;
+
     @Override
     public Integer call() throws Exception {
       Map<String, Long> procs = new LinkedHashMap<>();
       for (String p : pids) {
         String[] kv = p.split("=", 2);
-        procs.put(kv[0], Long.parseLong(kv[1].trim()));
+        procs.put(kv[0], kv[1].startsWith("@") ? 0L : Long.parseLong(kv[1].trim()));
       }
       Map<String, Double> cpu0 = new LinkedHashMap<>();
       Set<String> bound = ConcurrentHashMap.newKeySet();
@@ -224,6 +227,14 @@ public final class SchedulerBenchmark implements Callable<Integer> {
           System.err.println("warning: " + alreadyBound + " pods were already bound when measuring started");
           first.set(0);
         }
+        if (readyFile != null) {
+          Files.writeString(readyFile, "listed\n");
+          // CPU accounting starts when the scheduler (started by the caller) is known.
+          for (int i = 0; i < 600 && procs.values().stream().anyMatch(v -> v == 0); i++) {
+            Thread.sleep(100);
+            reloadPids(procs);
+          }
+        }
         procs.forEach((k, v) -> cpu0.put(k, cpuSeconds(v)));
         long wall0 = System.nanoTime();
         long deadline = System.currentTimeMillis() + timeout * 1000L;
@@ -262,7 +273,13 @@ public final class SchedulerBenchmark implements Callable<Integer> {
           }
           cpuCol.append(String.format("%s %.1f s (%.0f%%)", e.getKey(), e.getValue(), total > 0 ? 100 * e.getValue() / total : 0));
         }
-        sb.append(' ').append(cpuCol).append(String.format(" of %.1f CPU-s in %.1f s wall |", total, wall));
+        String load = "?";
+        try {
+          load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (Exception ignored) {
+          // not Linux
+        }
+        sb.append(' ').append(cpuCol).append(String.format(" of %.1f CPU-s in %.1f s wall; load average %s |", total, wall, load));
         System.out.println(sb);
         if (out != null) {
           Files.writeString(out, sb + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -271,7 +288,23 @@ public final class SchedulerBenchmark implements Callable<Integer> {
       }
     }
 
-    /** Reads the p50/p99 gauges Micrometer publishes for the scheduler's timers, in ms. */
+    private static final java.util.regex.Pattern LE = java.util.regex.Pattern.compile("[{,]le=\"([^\"]+)\"");
+
+    /** A "name=@file" pid is read from the file (e.g. a pid file written after we started). */
+    private void reloadPids(Map<String, Long> procs) {
+      for (String p : pids) {
+        String[] kv = p.split("=", 2);
+        if (kv[1].startsWith("@")) {
+          try {
+            procs.put(kv[0], Long.parseLong(Files.readString(Path.of(kv[1].substring(1))).trim()));
+          } catch (Exception ignored) {
+            // not yet written
+          }
+        }
+      }
+    }
+
+    /** p50/p99 (ms) of the scheduler's timers, interpolated from their Prometheus histogram buckets. */
     static Map<String, String> scrapeQuantiles(String url) {
       Map<String, String> out = new LinkedHashMap<>();
       try {
@@ -279,27 +312,58 @@ public final class SchedulerBenchmark implements Callable<Integer> {
         String body =
             c.send(java.net.http.HttpRequest.newBuilder(URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
                 .body();
+        Map<String, java.util.TreeMap<Double, Double>> buckets = new LinkedHashMap<>();
         for (String line : body.split("\n")) {
           String key = null;
-          if (line.startsWith("scheduler_scheduling_attempt_duration_seconds{") && line.contains("result=\"scheduled\"")) {
+          if (line.startsWith("scheduler_scheduling_attempt_duration_seconds_bucket{") && line.contains("result=\"scheduled\"")) {
             key = "attempt";
-          } else if (line.startsWith("scheduler_binding_duration_seconds{")) {
+          } else if (line.startsWith("scheduler_binding_duration_seconds_bucket{")) {
             key = "binding";
-          } else if (line.startsWith("scheduler_e2e_scheduling_duration_seconds{")) {
+          } else if (line.startsWith("scheduler_e2e_scheduling_duration_seconds_bucket{")) {
             key = "e2e";
           }
-          if (key == null || !line.contains("quantile=\"")) {
+          if (key == null) {
             continue;
           }
-          String qv = line.substring(line.indexOf("quantile=\"") + 10);
-          qv = qv.substring(0, qv.indexOf('"'));
-          double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-          out.put(key + "_" + qv, String.format("%.2f ms", v * 1000));
+          var m = LE.matcher(line);
+          if (!m.find()) {
+            continue;
+          }
+          String le = m.group(1);
+          double bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+          double count = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+          buckets.computeIfAbsent(key, k -> new java.util.TreeMap<>()).put(bound, count);
         }
+        buckets.forEach(
+            (k, b) -> {
+              out.put(k + "_0.5", quantile(b, 0.5));
+              out.put(k + "_0.99", quantile(b, 0.99));
+            });
       } catch (Exception e) {
         System.err.println("cannot scrape " + url + ": " + e);
       }
       return out;
+    }
+
+    static String quantile(java.util.TreeMap<Double, Double> cumulative, double q) {
+      double total = cumulative.lastEntry().getValue();
+      if (total == 0) {
+        return "-";
+      }
+      double rank = q * total;
+      double prevBound = 0;
+      double prevCount = 0;
+      for (var e : cumulative.entrySet()) {
+        if (e.getValue() >= rank) {
+          double upper = e.getKey().isInfinite() ? prevBound : e.getKey();
+          double inBucket = e.getValue() - prevCount;
+          double v = inBucket <= 0 ? upper : prevBound + (upper - prevBound) * (rank - prevCount) / inBucket;
+          return v < 0.01 ? String.format("%.2f ms", v * 1000) : String.format("%.0f ms", v * 1000);
+        }
+        prevBound = e.getKey();
+        prevCount = e.getValue();
+      }
+      return "-";
     }
   }
 

@@ -41,7 +41,13 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
   private final KubernetesSerialization json;
   private final String component;
   private final String instance;
+  /** Status patches and evictions in flight. */
   private final Semaphore asyncPermits = new Semaphore(8);
+  /**
+   * Events in flight: one. Every write costs the api-server the same, so during a burst events
+   * trail behind bindings (queued, not lost) instead of taking a share of the api-server from them.
+   */
+  private final Semaphore eventPermits = new Semaphore(1);
   private final BlockingQueue<Event> events = new ArrayBlockingQueue<>(20_000);
   private final AtomicLong droppedEvents = new AtomicLong();
   private final AtomicLong eventSeq = new AtomicLong(System.nanoTime());
@@ -162,8 +168,12 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
   }
 
   private void sendAsync(String method, String path, String contentType, String body) {
+    sendAsync(asyncPermits, method, path, contentType, body);
+  }
+
+  private void sendAsync(Semaphore permits, String method, String path, String contentType, String body) {
     try {
-      asyncPermits.acquire();
+      permits.acquire();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
@@ -178,13 +188,13 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
               .build();
       f = http.sendAsync(req, String.class);
     } catch (RuntimeException e) {
-      asyncPermits.release();
+      permits.release();
       log.warn("{} {} failed: {}", method, path, e.toString());
       return;
     }
     f.whenComplete(
         (resp, err) -> {
-          asyncPermits.release();
+          permits.release();
           if (err != null) {
             log.warn("{} {} failed: {}", method, path, err.toString());
           } else if (!resp.isSuccessful() && resp.code() != 404) {
@@ -259,7 +269,7 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
       if (e == null) {
         continue;
       }
-      sendAsync("POST", "/api/v1/namespaces/" + e.getMetadata().getNamespace() + "/events", JSON, json.asJson(e));
+      sendAsync(eventPermits, "POST", "/api/v1/namespaces/" + e.getMetadata().getNamespace() + "/events", JSON, json.asJson(e));
     }
   }
 
