@@ -150,6 +150,17 @@ public class ResourceService {
         : o -> namespace.equals(o.path("metadata").path("namespace").asString());
     WatchCache cache = caches.get(type);
     if (!cache.waitFor(0, 10_000)) throw StatusException.unavailable("the watch cache of " + type.qualifiedResource() + " is not ready yet; retry");
+    if (from > 0 && from < cache.revision()) {
+      // The cache window may still hold events etcd has compacted away; answer as etcd would
+      // (410 Expired), so that a client resuming from a compacted revision relists.
+      try {
+        store.list(type.keyPrefix(), null, from + 1, 1);
+      } catch (EtcdStore.CompactedException e) {
+        throw StatusException.gone("too old resource version: " + from + " (etcd has compacted it)");
+      } catch (StoreUnavailableException e) {
+        // etcd unreachable: the window can still serve the watch
+      }
+    }
     return cache.watch(from, o -> ns.test(o) && opts.matches(o), 10_000);
   }
 
@@ -319,7 +330,10 @@ public class ResourceService {
     cmd = cmd.deepCopy();
     cmd.remove("resourceVersion");
     long gen = cmd.path("generation").asLong(1);
-    md.put("generation", gen);
+    // Same node type as the stored one (an int after a JSON round trip): a LongNode would never
+    // equal it, and every no-op update would then be written with a new resourceVersion.
+    if (gen <= Integer.MAX_VALUE) md.put("generation", (int) gen);
+    else md.put("generation", gen);
     if (cmd.has("deletionTimestamp") && md.has("finalizers")) {
       // While deleting, finalizers may only be removed, not added (Kubernetes' rule).
       List<String> before = strings(cmd.get("finalizers"));

@@ -243,10 +243,25 @@ final class RequestHandler {
     ObjectNode out = svc.mutate(p.type(), p.namespace(), p.name(), opts, current -> {
       ObjectNode patched = PatchApplier.apply(ct, current, body, p.type());
       Bodies.checkKind(patched, p.type().kind(), p.type().apiVersion());
+      checkIdentity(patched, p);
       validateFields(p.type(), patched, req, resp);
       return patched;
     });
     return send(resp, 200, out);
+  }
+
+  /** A patch may not rename or move the object (Kubernetes answers 400, as for a PUT). */
+  private static void checkIdentity(ObjectNode patched, ApiPath p) {
+    JsonNode md = patched.path("metadata");
+    String name = md.path("name").asString("");
+    if (!name.equals(p.name())) {
+      throw StatusException.badRequest("the name of the object (" + name + ") does not match the name on the URL (" + p.name() + ")");
+    }
+    String ns = md.path("namespace").asString("");
+    if (p.type().namespaced() && !ns.isEmpty() && !ns.equals(p.namespace())) {
+      throw StatusException.badRequest("the namespace of the provided object (" + ns
+          + ") does not match the namespace sent on the request (" + p.namespace() + ")");
+    }
   }
 
   /** Server-side apply: create when missing, otherwise merge with field ownership. */

@@ -1,0 +1,261 @@
+package io.keelson.apiserver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Malformed and invalid requests over raw HTTPS against a real etcd + api-server. Each must get the
+ * status code Kubernetes uses, a Status body whose message names the problem, never a 5xx, and must
+ * leave etcd exactly as it was (same keys, same revisions: nothing half-written).
+ */
+class BadInputIT {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final String CM = "/api/v1/namespaces/bad/configmaps";
+  private static TestCluster c;
+  private static Client etcd;
+
+  /** One bad request and what Kubernetes answers to it. */
+  record Case(String what, String method, String path, String contentType, byte[] body, int code, String reason,
+      String messagePart, String auth) {
+    Case auth(String token) {
+      return new Case(what, method, path, contentType, body, code, reason, messagePart, token);
+    }
+  }
+
+  private static Case bad(String what, String method, String path, String contentType, String body, int code,
+      String reason, String messagePart) {
+    return new Case(what, method, path, contentType, body == null ? null : body.getBytes(StandardCharsets.UTF_8), code,
+        reason, messagePart, "admin");
+  }
+
+  private static Case json(String what, String method, String path, String body, int code, String reason, String part) {
+    return bad(what, method, path, "application/json", body, code, reason, part);
+  }
+
+  @BeforeAll
+  static void up() throws Exception {
+    c = TestCluster.start("bad-input", 1);
+    etcd = Client.builder().endpoints(c.etcdUrl()).build();
+    post("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"bad\"}}");
+    post(CM, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"keep\",\"labels\":{\"app\":\"x\"}},\"data\":{\"a\":\"1\"}}");
+    post("/apis/apps/v1/namespaces/bad/deployments", deployment("web", 1));
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (etcd != null) etcd.close();
+    if (c != null) c.close();
+  }
+
+  private static void post(String path, String body) throws Exception {
+    HttpResponse<String> r = c.send(c.request(c.api(), path).header("Content-Type", "application/json")
+        .POST(BodyPublishers.ofString(body)).build());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+  }
+
+  private static String deployment(String name, int replicas) {
+    return "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"" + name + "\"},\"spec\":{\"replicas\":"
+        + replicas + ",\"selector\":{\"matchLabels\":{\"app\":\"" + name + "\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\""
+        + name + "\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}}}";
+  }
+
+  private static String pod(String name, String containerExtra) {
+    return "{\"metadata\":{\"name\":\"" + name + "\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"" + containerExtra + "}]}}";
+  }
+
+  private static String service(int port) {
+    return "{\"metadata\":{\"name\":\"svc\"},\"spec\":{\"selector\":{\"app\":\"x\"},\"ports\":[{\"port\":" + port + "}]}}";
+  }
+
+  private static String cm(String name) {
+    return "{\"metadata\":{\"name\":\"" + name + "\"},\"data\":{\"a\":\"1\"}}";
+  }
+
+  static List<Case> cases() {
+    String big2 = "a".repeat(2 * 1024 * 1024);
+    List<Case> l = new ArrayList<>();
+    // ---- bodies that do not parse
+    l.add(json("broken JSON", "POST", CM, "{\"metadata\":{\"name\":\"x\"", 400, "BadRequest", "not valid JSON"));
+    l.add(bad("broken YAML", "POST", CM, "application/yaml", "metadata:\n  name: [x\n", 400, "BadRequest", "not valid YAML"));
+    l.add(json("a list instead of an object", "POST", CM, "[]", 400, "BadRequest", "must be a ConfigMap object"));
+    l.add(json("an empty body", "POST", CM, "", 400, "BadRequest", "empty"));
+    l.add(bad("protobuf garbage", "POST", CM, "application/vnd.kubernetes.protobuf", "garbage", 400, "BadRequest", "envelope"));
+    l.add(json("a number where data wants strings", "POST", CM, "{\"metadata\":{\"name\":\"num\"},\"data\":{\"a\":1}}", 400,
+        "BadRequest", "ConfigMap.data"));
+    // ---- wrong object for the URL
+    l.add(json("wrong kind for the URL", "POST", CM, "{\"kind\":\"Secret\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"s\"}}", 400,
+        "BadRequest", "kind of the object (Secret)"));
+    l.add(json("apiVersion mismatch", "POST", CM, "{\"kind\":\"ConfigMap\",\"apiVersion\":\"apps/v1\",\"metadata\":{\"name\":\"s\"}}",
+        400, "BadRequest", "API version in the data (apps/v1)"));
+    l.add(json("name mismatch on PUT", "PUT", CM + "/keep", "{\"metadata\":{\"name\":\"other\"},\"data\":{\"a\":\"2\"}}", 400,
+        "BadRequest", "name of the object (other) does not match the name on the URL (keep)"));
+    l.add(json("namespace mismatch", "POST", CM, "{\"metadata\":{\"name\":\"n\",\"namespace\":\"default\"}}", 400, "BadRequest",
+        "namespace of the provided object (default)"));
+    l.add(json("resourceVersion on create", "POST", CM, "{\"metadata\":{\"name\":\"rv\",\"resourceVersion\":\"5\"}}", 400,
+        "BadRequest", "resourceVersion should not be set"));
+    // ---- invalid names and labels
+    l.add(json("uppercase name", "POST", CM, cm("Upper"), 422, "Invalid", "metadata.name: Invalid value: \"Upper\""));
+    l.add(json("name over 253 characters", "POST", CM, cm("a".repeat(254)), 422, "Invalid", "no more than 253 characters"));
+    l.add(json("name ..", "POST", CM, cm(".."), 422, "Invalid", "may not be '..'"));
+    l.add(json("name with a slash", "POST", CM, cm("a/b"), 422, "Invalid", "may not contain '/'"));
+    l.add(json("name with %2F", "POST", CM, cm("a%2Fb"), 422, "Invalid", "metadata.name"));
+    l.add(json("no name", "POST", CM, "{\"metadata\":{}}", 422, "Invalid", "name or generateName is required"));
+    l.add(json("%2F in the URL", "GET", CM + "/a%2Fb", null, 404, "NotFound", "invalid path segment"));
+    l.add(json("%2E%2E in the URL", "PUT", CM + "/%2E%2E", cm(".."), 404, "NotFound", "invalid path segment"));
+    l.add(json("invalid label value", "POST", CM, "{\"metadata\":{\"name\":\"l\",\"labels\":{\"a\":\"bad value!\"}}}", 422,
+        "Invalid", "metadata.labels: Invalid value: \"bad value!\""));
+    l.add(json("invalid label key", "POST", CM, "{\"metadata\":{\"name\":\"l\",\"labels\":{\"-a\":\"b\"}}}", 422, "Invalid",
+        "metadata.labels"));
+    // ---- invalid field values
+    l.add(json("bad quantity", "POST", "/api/v1/namespaces/bad/pods",
+        pod("p", ",\"resources\":{\"limits\":{\"cpu\":\"lots\"}}"), 422, "Invalid", "resources.limits[cpu]: Invalid value: \"lots\""));
+    l.add(json("negative replicas", "POST", "/apis/apps/v1/namespaces/bad/deployments", deployment("neg", -1), 422, "Invalid",
+        "spec.replicas: Invalid value: -1"));
+    l.add(json("port 0", "POST", "/api/v1/namespaces/bad/services", service(0), 422, "Invalid", "spec.ports[0].port: Invalid value: 0"));
+    l.add(json("port 70000", "POST", "/api/v1/namespaces/bad/services", service(70000), 422, "Invalid",
+        "spec.ports[0].port: Invalid value: 70000"));
+    l.add(json("unknown field under Strict", "POST", CM + "?fieldValidation=Strict",
+        "{\"metadata\":{\"name\":\"u\"},\"bogus\":1}", 400, "BadRequest", "unknown field \"bogus\""));
+    l.add(json("invalid fieldValidation", "POST", CM + "?fieldValidation=Loose", cm("fv"), 400, "BadRequest", "fieldValidation"));
+    l.add(json("invalid dryRun", "POST", CM + "?dryRun=Maybe", cm("dry"), 400, "BadRequest", "dryRun"));
+    // ---- media types and sizes
+    l.add(bad("text/plain", "POST", CM, "text/plain", cm("t"), 415, "UnsupportedMediaType", "text/plain"));
+    l.add(bad("text/plain patch", "PATCH", CM + "/keep", "text/plain", "{}", 415, "UnsupportedMediaType", "text/plain"));
+    l.add(json("body over 3 MiB", "POST", CM, "{\"metadata\":{\"name\":\"huge\"},\"data\":{\"x\":\"" + "a".repeat(4 * 1024 * 1024)
+        + "\"}}", 413, "RequestEntityTooLarge", "3 MiB"));
+    l.add(json("ConfigMap data over 1 MiB", "POST", CM, "{\"metadata\":{\"name\":\"big\"},\"data\":{\"x\":\"" + big2 + "\"}}", 422,
+        "Invalid", "must have at most 1048576 bytes"));
+    l.add(json("object over etcd's 1.5 MiB", "POST", "/api/v1/namespaces/bad/pods", pod("bigpod", ",\"args\":[\"" + big2 + "\"]"),
+        413, "RequestEntityTooLarge", "too large to store"));
+    // ---- bad list/watch parameters
+    l.add(json("bad label selector", "GET", CM + "?labelSelector=a%20in%20(b", null, 400, "BadRequest", "label selector"));
+    l.add(json("bad label selector key", "GET", CM + "?labelSelector=Bad%20Key%3Dx", null, 400, "BadRequest", "invalid label key"));
+    l.add(json("unsupported field selector", "GET", CM + "?fieldSelector=spec.foo%3Dbar", null, 400, "BadRequest",
+        "field label not supported: spec.foo"));
+    l.add(json("field selector without a value", "GET", CM + "?fieldSelector=metadata.name", null, 400, "BadRequest",
+        "invalid field selector"));
+    l.add(json("bad resourceVersion", "GET", CM + "?resourceVersion=abc", null, 400, "BadRequest", "invalid resourceVersion \"abc\""));
+    l.add(json("bad limit", "GET", CM + "?limit=ten", null, 400, "BadRequest", "invalid limit \"ten\""));
+    l.add(json("bad continue token", "GET", CM + "?limit=1&continue=garbage", null, 400, "BadRequest", "continue"));
+    l.add(json("bad watch timeout", "GET", CM + "?watch=true&timeoutSeconds=soon", null, 400, "BadRequest", "timeoutSeconds"));
+    // ---- URLs and methods
+    l.add(json("unknown resource", "GET", "/api/v1/namespaces/bad/widgets", null, 404, "NotFound", "widgets"));
+    l.add(json("unknown group", "GET", "/apis/nope.io/v1/things", null, 404, "NotFound", ""));
+    l.add(json("PUT on a collection", "PUT", CM, cm("x"), 405, "MethodNotAllowed", "PUT configmaps"));
+    l.add(json("POST on an object", "POST", CM + "/keep", cm("keep"), 405, "MethodNotAllowed", "POST configmaps"));
+    // ---- conflicts and missing things
+    l.add(json("stale update", "PUT", CM + "/keep", "{\"metadata\":{\"name\":\"keep\",\"resourceVersion\":\"2\"},\"data\":{\"a\":\"2\"}}",
+        409, "Conflict", "the object has been modified"));
+    l.add(json("create of an existing object", "POST", CM, cm("keep"), 409, "AlreadyExists", "configmaps \"keep\" already exists"));
+    l.add(json("missing namespace", "POST", "/api/v1/namespaces/nope/configmaps", cm("x"), 404, "NotFound",
+        "namespaces \"nope\" not found"));
+    l.add(json("missing object", "GET", CM + "/ghost", null, 404, "NotFound", "configmaps \"ghost\" not found"));
+    l.add(json("update of a missing object", "PUT", CM + "/ghost", cm("ghost"), 404, "NotFound", "\"ghost\" not found"));
+    l.add(json("invalid propagationPolicy", "DELETE", CM + "/keep", "{\"propagationPolicy\":\"Sideways\"}", 400, "BadRequest",
+        "propagationPolicy"));
+    l.add(json("no credentials", "GET", CM, null, 401, "Unauthorized", "Unauthorized").auth(null));
+    l.add(json("wrong token", "POST", CM, cm("x"), 401, "Unauthorized", "Unauthorized").auth("not-the-token"));
+    // ---- patches
+    l.add(bad("JSON patch to a missing path", "PATCH", CM + "/keep", "application/json-patch+json",
+        "[{\"op\":\"replace\",\"path\":\"/data/missing/x\",\"value\":\"1\"}]", 422, "Invalid", "/data"));
+    l.add(bad("JSON patch removing a missing key", "PATCH", CM + "/keep", "application/json-patch+json",
+        "[{\"op\":\"remove\",\"path\":\"/data/zzz\"}]", 422, "Invalid", "zzz"));
+    l.add(bad("JSON patch that is not a list", "PATCH", CM + "/keep", "application/json-patch+json", "{\"op\":\"add\"}", 400,
+        "BadRequest", "must be a list of operations"));
+    l.add(bad("JSON patch with an unknown op", "PATCH", CM + "/keep", "application/json-patch+json",
+        "[{\"op\":\"frob\",\"path\":\"/data\"}]", 400, "BadRequest", "frob"));
+    l.add(bad("failing JSON patch test", "PATCH", CM + "/keep", "application/json-patch+json",
+        "[{\"op\":\"test\",\"path\":\"/data/a\",\"value\":\"9\"},{\"op\":\"replace\",\"path\":\"/data/a\",\"value\":\"3\"}]", 422,
+        "Invalid", "test /data/a"));
+    l.add(bad("strategic merge patch that is a list", "PATCH", CM + "/keep", "application/strategic-merge-patch+json", "[1,2]",
+        400, "BadRequest", "must be a JSON object"));
+    l.add(bad("strategic merge patch with a bad directive", "PATCH", CM + "/keep", "application/strategic-merge-patch+json",
+        "{\"data\":{\"$patch\":\"explode\"}}", 400, "BadRequest", "explode"));
+    l.add(bad("merge patch that renames", "PATCH", CM + "/keep", "application/merge-patch+json",
+        "{\"metadata\":{\"name\":\"other\"}}", 400, "BadRequest", "does not match the name on the URL"));
+    l.add(bad("merge patch with a wrong type", "PATCH", CM + "/keep", "application/merge-patch+json", "{\"data\":5}", 400,
+        "BadRequest", "ConfigMap.data"));
+    l.add(bad("merge patch making replicas negative", "PATCH", "/apis/apps/v1/namespaces/bad/deployments/web",
+        "application/merge-patch+json", "{\"spec\":{\"replicas\":-3}}", 422, "Invalid", "spec.replicas"));
+    l.add(bad("merge patch changing an immutable selector", "PATCH", "/apis/apps/v1/namespaces/bad/deployments/web",
+        "application/merge-patch+json", "{\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"other\"}}}}", 422, "Invalid",
+        "spec.selector"));
+    l.add(bad("apply without fieldManager", "PATCH", CM + "/keep", "application/apply-patch+yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep}\n", 400, "BadRequest", "fieldManager"));
+    l.add(bad("apply of the wrong kind", "PATCH", CM + "/keep?fieldManager=it", "application/apply-patch+yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: keep}\n", 400, "BadRequest", "kind of the object (Secret)"));
+    return l;
+  }
+
+  @TestFactory
+  Stream<DynamicTest> malformedRequests() {
+    List<Case> all = cases();
+    assertThat(all).hasSizeGreaterThanOrEqualTo(30);
+    return all.stream().map(k -> DynamicTest.dynamicTest(k.what(), () -> check(k)));
+  }
+
+  private void check(Case k) throws Exception {
+    Map<String, Long> before = etcdState();
+    String keepBefore = get(CM + "/keep");
+    HttpRequest.Builder b = c.request(c.api(), k.path());
+    HttpRequest.Builder rb = k.auth() == null ? java.net.http.HttpRequest.newBuilder(b.build().uri())
+        : b.setHeader("Authorization", "Bearer " + (k.auth().equals("admin") ? c.token() : k.auth()));
+    if (k.contentType() != null && k.body() != null) rb.header("Content-Type", k.contentType());
+    rb.method(k.method(), k.body() == null ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(k.body()));
+    HttpResponse<String> r = c.send(rb.build());
+    String desc = k.what() + ": " + k.method() + " " + k.path() + " -> " + r.statusCode() + " " + abbrev(r.body());
+    assertThat(r.statusCode()).as(desc).isLessThan(500).isEqualTo(k.code());
+    JsonNode st = JSON.readTree(r.body());
+    assertThat(st.path("kind").asString()).as(desc).isEqualTo("Status");
+    assertThat(st.path("status").asString()).as(desc).isEqualTo("Failure");
+    assertThat(st.path("reason").asString()).as(desc).isEqualTo(k.reason());
+    assertThat(st.path("code").asInt()).as(desc).isEqualTo(k.code());
+    assertThat(st.path("message").asString()).as(desc).contains(k.messagePart());
+    // nothing half-written: the same keys at the same revisions, and the object we aimed at unchanged
+    assertThat(etcdState()).as(desc + ": etcd changed").isEqualTo(before);
+    assertThat(get(CM + "/keep")).as(desc).isEqualTo(keepBefore);
+  }
+
+  private static String abbrev(String s) {
+    return s.length() > 600 ? s.substring(0, 600) + "..." : s;
+  }
+
+  private static String get(String path) throws Exception {
+    HttpResponse<String> r = c.send(c.request(c.api(), path).GET().build());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return r.body();
+  }
+
+  /** Every key under /registry with its mod revision, plus the store revision under "@revision". */
+  private static Map<String, Long> etcdState() throws Exception {
+    ByteSequence prefix = ByteSequence.from("/registry/", StandardCharsets.UTF_8);
+    GetResponse r = etcd.getKVClient().get(prefix, GetOption.builder().isPrefix(true).withKeysOnly(true).build())
+        .get(10, TimeUnit.SECONDS);
+    Map<String, Long> out = new TreeMap<>();
+    for (KeyValue kv : r.getKvs()) out.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getModRevision());
+    out.put("@revision", r.getHeader().getRevision());
+    return out;
+  }
+}
