@@ -272,12 +272,12 @@ public final class ControllerManager implements AutoCloseable {
 
   /**
    * Campaigns for the Lease and runs the controllers while holding it. Renewal every
-   * leaseDuration/5; a kill -9'd leader is replaced once its Lease expires (leaseDuration + a
+   * leaseDuration/10; a kill -9'd leader is replaced once its Lease expires (leaseDuration + a
    * retry period), and a stopped one releases its Lease so the successor takes over at once.
    */
   public void runLeaderElected(Duration leaseDuration) throws Exception {
     Duration renewDeadline = leaseDuration.multipliedBy(2).dividedBy(3);
-    Duration retry = leaseDuration.dividedBy(5);
+    Duration retry = leaseDuration.dividedBy(10); // candidates poll often: takeover soon after expiry
     Thread campaign =
         Thread.ofPlatform()
             .daemon()

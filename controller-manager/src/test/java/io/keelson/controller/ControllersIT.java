@@ -210,6 +210,16 @@ class ControllersIT {
     await("replica sets and pods deleted").atMost(Duration.ofSeconds(90)).until(() ->
         client.apps().replicaSets().inNamespace(NS).withLabel("app", "web").list().getItems().isEmpty() && livePods("web").isEmpty());
 
+    // Foreground: the Deployment stays (with the foregroundDeletion finalizer) until its
+    // ReplicaSets and their pods are gone.
+    client.apps().deployments().inNamespace(NS).resource(deployment("fg", 2, "keelson.local/busybox:1")).create();
+    await().atMost(Duration.ofSeconds(90)).until(() -> livePods("fg").size() == 2);
+    kubectl("delete", "deploy/fg", "--cascade=foreground", "--wait=false");
+    await("foreground deletion completes").atMost(Duration.ofSeconds(90)).until(() ->
+        client.apps().deployments().inNamespace(NS).withName("fg").get() == null
+            && client.apps().replicaSets().inNamespace(NS).withLabel("app", "fg").list().getItems().isEmpty()
+            && client.pods().inNamespace(NS).withLabel("app", "fg").list().getItems().isEmpty());
+
     client.apps().deployments().inNamespace(NS).resource(deployment("keep", 2, "keelson.local/busybox:1")).create();
     await().atMost(Duration.ofSeconds(90)).until(() -> livePods("keep").size() == 2);
     kubectl("delete", "deploy/keep", "--cascade=orphan");

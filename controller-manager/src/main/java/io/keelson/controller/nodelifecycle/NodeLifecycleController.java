@@ -226,7 +226,9 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
         if (t.getTolerationSeconds() == null) {
           forever = true;
         } else {
-          seconds = seconds == null ? t.getTolerationSeconds() : Math.min(seconds, t.getTolerationSeconds());
+          long s = t.getTolerationSeconds();
+          if (isAdmissionDefault(t, taint)) s = defaultFor(taint).toSeconds();
+          seconds = seconds == null ? s : Math.min(seconds, s);
         }
       }
       Instant at;
@@ -245,6 +247,23 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
       if (earliest == null || at.isBefore(earliest)) earliest = at;
     }
     return earliest;
+  }
+
+  /**
+   * The api-server's DefaultTolerationSeconds admission gives every pod a 300 s toleration of
+   * not-ready/unreachable; such an injected default yields to this controller's flags so that a
+   * lab can shorten evictions without editing pods. A pod asking for its own value keeps it.
+   */
+  static boolean isAdmissionDefault(Toleration t, Taint taint) {
+    return (UNREACHABLE.equals(taint.getKey()) || NOT_READY.equals(taint.getKey()))
+        && taint.getKey().equals(t.getKey())
+        && "Exists".equals(t.getOperator())
+        && "NoExecute".equals(t.getEffect())
+        && Long.valueOf(300).equals(t.getTolerationSeconds());
+  }
+
+  private Duration defaultFor(Taint taint) {
+    return UNREACHABLE.equals(taint.getKey()) ? unreachableToleration : notReadyToleration;
   }
 
   private void evict(Pod pod, Node node) {
