@@ -73,6 +73,7 @@ public final class Agent implements AutoCloseable {
   private LeaseRenewer leases;
   private AgentServer server;
   private Duration backoffBase = Duration.ofSeconds(10);
+  private final java.util.concurrent.atomic.AtomicBoolean leasesStarted = new java.util.concurrent.atomic.AtomicBoolean();
 
   public Agent(AgentOptions options, Runtime runtime, NodeServiceConnection connection) {
     this.options = options;
@@ -171,7 +172,6 @@ public final class Agent implements AutoCloseable {
       }
     });
     watcher.start();
-    leases.start();
     log.info("agent serving {} node(s) ({}), AgentService on {}:{}", nodeNames.size(),
         nodeNames.size() == 1 ? nodeNames.get(0) : nodeNames.get(0) + ".." + nodeNames.get(nodeNames.size() - 1),
         options.address(), server.port());
@@ -219,6 +219,9 @@ public final class Agent implements AutoCloseable {
     }
     log.info("registered {} node(s)", names.size());
     leases.renew(names);
+    if (leasesStarted.compareAndSet(false, true)) {
+      leases.start(); // periodic renewals only once the nodes exist
+    }
   }
 
   @Override

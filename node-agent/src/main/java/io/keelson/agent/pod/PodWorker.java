@@ -943,6 +943,9 @@ public final class PodWorker {
   }
 
   private void persist() {
+    if (ctx.hollow) {
+      return; // hollow pods run nothing that could survive a restart: keep the disk out of it
+    }
     List<PodState.ContainerState> cs = new ArrayList<>();
     runs.values().forEach(r -> cs.add(r.toState()));
     ctx.state.save(
