@@ -78,7 +78,7 @@ public final class CompareCommand extends ClusterCommand {
     Cluster c = cluster();
     String ns = namespace();
     String suffix = Long.toString(ThreadLocalRandom.current().nextLong(1L << 30, 1L << 35), 36);
-    Side container = new Side("container (runc)", "runc");
+    Side container = new Side("CONTAINER (runc)", "runc");
     Side vm = new Side("VM (vm)", "vm");
     container.name = "keelctl-compare-" + suffix + "-container";
     vm.name = "keelctl-compare-" + suffix + "-vm";
@@ -300,7 +300,7 @@ public final class CompareCommand extends ClusterCommand {
   private static void print(List<Side> sides) {
     List<String> headers = new ArrayList<>();
     headers.add("");
-    sides.forEach(s -> headers.add(s.label.toUpperCase(Locale.ROOT)));
+    sides.forEach(s -> headers.add(s.label));
     TableView t = new TableView(headers);
     t.row(row("pod", sides, s -> s.name));
     t.row(row("node", sides, s -> s.node == null ? "n/a" : s.node));
