@@ -343,7 +343,7 @@ public final class TablePrinter {
     for (JsonNode c : Fields.list(node, "status.conditions")) {
       if (!Fields.str(c, "type").equals("Ready")) continue;
       String s = Fields.str(c, "status");
-      parts.add(s.equals("True") ? "Ready" : s.equals("False") ? "NotReady" : "Unknown");
+      parts.add(s.equals("True") ? "Ready" : "NotReady"); // kubectl prints NotReady for False and Unknown alike
     }
     if (parts.isEmpty()) parts.add("Unknown");
     if (Fields.bool(node, "spec.unschedulable")) parts.add("SchedulingDisabled");
