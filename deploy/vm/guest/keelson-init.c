@@ -51,7 +51,7 @@ enum {
   H_HELLO = 0x01, H_TASK_START = 0x02, H_SIGNAL = 0x03, H_EXEC_START = 0x04, H_STDIN = 0x05,
   H_STDIN_EOF = 0x06, H_RESIZE = 0x07, H_TASK_RELEASE = 0x08, H_SHUTDOWN = 0x09,
   G_READY = 0x41, G_HELLO_ACK = 0x42, G_STARTED = 0x43, G_START_FAILED = 0x44, G_STDOUT = 0x45,
-  G_STDERR = 0x46, G_EXIT = 0x47, G_TASK_STATE = 0x48, G_LOG = 0x49,
+  G_STDERR = 0x46, G_EXIT = 0x47, G_TASK_STATE = 0x48, G_LOG = 0x49, G_RELEASED = 0x4A,
 };
 
 #define OUT_LIMIT (8u << 20) /* stop reading workload output while this much waits for the host */
@@ -803,12 +803,15 @@ static void handle_frame(int type, uint32_t id, const char *p, uint32_t n) {
   case H_TASK_RELEASE:
     if ((x = find(id)) && x->is_task) {
       if (!x->exited) {
+        /* SIGKILL is quick: wait for it, so that the filesystem is really unmounted below */
         signal_proc(x, SIGKILL);
-        x->done = 1; /* reaped later, nobody waits for it */
+        if (waitpid(x->pid, &x->status, 0) == x->pid) x->exited = 1;
       }
       umount_task_root(x);
-      if (x->exited) free_proc(x);
+      free_proc(x);
     }
+    /* The host rewrites the disk slot only after this. */
+    send_frame(G_RELEASED, id, NULL, 0);
     break;
   case H_SHUTDOWN: {
     const char *g = kv_get(p, n, "grace", 0);

@@ -43,6 +43,7 @@ public final class GuestProtocol {
   static final int STDERR = 0x46;
   static final int EXIT = 0x47;
   static final int TASK_STATE = 0x48;
+  static final int RELEASED = 0x4A;
 
   /** One decoded frame. */
   record Frame(int type, int stream, byte[] payload) {

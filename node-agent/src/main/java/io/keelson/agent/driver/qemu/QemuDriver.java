@@ -488,15 +488,35 @@ public final class QemuDriver implements WorkloadDriver {
   private int reclaimSlot(Vm vm, String taskId) {
     for (Task old : List.copyOf(vm.tasks.values())) {
       if (old.exit.isDone() && vm.reassignSlot(old.slot, old.id, taskId)) {
-        try {
-          vm.channel.send(GuestProtocol.TASK_RELEASE, old.stream, new byte[0]);
-        } catch (IOException e) {
-          // the start below fails the same way
-        }
+        vm.released.add(old.stream);
+        vm.tasks.remove(old.stream);
+        release(vm, old.stream);
         return old.slot;
       }
     }
     return -1;
+  }
+
+  /**
+   * Asks the guest to forget a task and unmount its rootfs, and waits for its answer: only then may
+   * the slot be rewritten (an unmount after the rewrite would write stale metadata into it).
+   */
+  private void release(Vm vm, int stream) {
+    if (vm.channel == null || !vm.channel.isOpen() || vm.gone) {
+      return;
+    }
+    CompletableFuture<Frame> ack = new CompletableFuture<>();
+    vm.releases.put(stream, ack);
+    try {
+      vm.channel.send(GuestProtocol.TASK_RELEASE, stream, new byte[0]);
+      ack.get(10, TimeUnit.SECONDS);
+    } catch (IOException | ExecutionException | TimeoutException e) {
+      log.warn("sandbox {}: releasing stream {} in the guest: {}", vm.id, stream, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      vm.releases.remove(stream);
+    }
   }
 
   private void dropTask(Task t, Vm vm, int slot, String taskId) {
@@ -505,13 +525,8 @@ public final class QemuDriver implements WorkloadDriver {
       vm.tasks.remove(t.stream);
       vm.pending.remove(t.stream);
       closeLog(t);
-      if (vm.channel != null && vm.channel.isOpen()) {
-        try {
-          vm.channel.send(GuestProtocol.TASK_RELEASE, t.stream, new byte[0]); // in case it half-started
-        } catch (IOException e) {
-          // nothing to release then
-        }
-      }
+      vm.released.add(t.stream);
+      release(vm, t.stream); // in case it half-started
     }
     vm.freeSlot(slot, taskId);
   }
@@ -603,13 +618,7 @@ public final class QemuDriver implements WorkloadDriver {
     Vm vm = t.vm;
     vm.released.add(t.stream);
     vm.tasks.remove(t.stream);
-    if (vm.channel != null && vm.channel.isOpen()) {
-      try {
-        vm.channel.send(GuestProtocol.TASK_RELEASE, t.stream, new byte[0]);
-      } catch (IOException e) {
-        // the VM is going away; its disks go with it
-      }
-    }
+    release(vm, t.stream);
     t.exit.complete(new ExitResult(137, ExitResult.ERROR, Instant.now(), "destroyed"));
     vm.freeSlot(t.slot, t.id);
     closeLog(t);
@@ -730,6 +739,12 @@ public final class QemuDriver implements WorkloadDriver {
     switch (f.type()) {
       case GuestProtocol.READY -> vm.ready.complete(f);
       case GuestProtocol.HELLO_ACK -> vm.helloAck.complete(f);
+      case GuestProtocol.RELEASED -> {
+        CompletableFuture<Frame> w = vm.releases.get(f.stream());
+        if (w != null) {
+          w.complete(f);
+        }
+      }
       case GuestProtocol.STARTED, GuestProtocol.START_FAILED -> {
         CompletableFuture<Frame> w = vm.pending.remove(f.stream());
         if (w != null) {
@@ -820,6 +835,7 @@ public final class QemuDriver implements WorkloadDriver {
       x.onLost();
     }
     vm.pending.values().forEach(w -> w.completeExceptionally(new IOException(message)));
+    vm.releases.values().forEach(w -> w.completeExceptionally(new IOException(message)));
   }
 
   // ---- helpers
@@ -1176,6 +1192,7 @@ public final class QemuDriver implements WorkloadDriver {
     final Map<Integer, Task> tasks = new ConcurrentHashMap<>();
     final Map<Integer, VmExecSession> execs = new ConcurrentHashMap<>();
     final Map<Integer, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
+    final Map<Integer, CompletableFuture<Frame>> releases = new ConcurrentHashMap<>();
     final Map<Integer, Frame> taskStates = new ConcurrentHashMap<>();
     final Map<Integer, List<Frame>> orphans = new ConcurrentHashMap<>();
     /** The pod's volumes (name → host dir) as copied into the volumes disk at boot. */

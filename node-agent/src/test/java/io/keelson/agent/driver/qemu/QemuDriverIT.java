@@ -177,6 +177,23 @@ class QemuDriverIT {
 
   @Test
   @Order(3)
+  void restartedContainersGetAFreshRootfsAndExitedOnesGiveBackTheirDisk() throws Exception {
+    // More attempts than disk slots, none destroyed (as a crash loop keeps its last attempt around).
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < QemuDriver.SLOTS + 2; i++) {
+      TaskConfig t = task("crash-" + i, List.of(), "sh", "-c", "test ! -e /marker && touch /marker && echo attempt " + "ok");
+      driver.startTask(t);
+      ids.add(t.taskId());
+      assertThat(driver.awaitTask(t.taskId()).get(60, TimeUnit.SECONDS).exitCode()).as(log(t)).isZero();
+      assertThat(log(t)).contains("stdout F attempt ok");
+    }
+    for (String id : ids) {
+      driver.destroyTask(id, false);
+    }
+  }
+
+  @Test
+  @Order(3)
   void runningOutOfGuestMemoryIsOomKilled() throws Exception {
     // The VM has 192 MiB (256 MiB pod limit less the RuntimeClass overhead); the kernel leaves ~158 MiB (~117 free): a 140 MiB
     // buffer fits the overcommit check but not into free memory once dd fills it.
