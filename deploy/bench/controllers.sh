@@ -51,7 +51,8 @@ Y
 done
 r0=$(reconciles)
 t0=$(date +%s.%N)
-kubectl apply -f "$manifest" >/dev/null
+kubectl create -f "$manifest" >/dev/null
+tc=$(date +%s.%N)
 want=$DEPLOYMENTS
 while :; do
   done_n=$(kubectl get deploy -l bench=1 -o jsonpath='{range .items[*]}{.status.availableReplicas}{"\n"}{end}' 2>/dev/null | grep -cx "$REPLICAS" || true)
@@ -64,6 +65,6 @@ t1=$(date +%s.%N)
 r1=$(reconciles)
 elapsed=$(echo "$t1 - $t0" | bc -l)
 pods=$(kubectl get pods -l 'app' --no-headers 2>/dev/null | wc -l)
-printf 'deployments=%d replicas=%d pods=%d hollow_nodes=%d all_available_after=%.1fs reconciles=%d reconciles_per_s=%.1f\n' \
-  "$DEPLOYMENTS" "$REPLICAS" "$pods" "$HOLLOW" "$elapsed" "$((r1 - r0))" "$(echo "($r1 - $r0) / $elapsed" | bc -l)"
+printf 'deployments=%d replicas=%d pods=%d hollow_nodes=%d created_after=%.1fs all_available_after=%.1fs reconciles=%d reconciles_per_s=%.1f load=%s\n' \
+  "$DEPLOYMENTS" "$REPLICAS" "$pods" "$HOLLOW" "$(echo "$tc - $t0" | bc -l)" "$elapsed" "$((r1 - r0))" "$(echo "($r1 - $r0) / $elapsed" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
 curl -sf "http://127.0.0.1:$METRICS/metrics" | grep '^keelson_controller_reconciles_total' | grep -v ' 0.0$' | sed 's/^/  /'

@@ -111,14 +111,27 @@ public final class GarbageCollector implements Reconciler, ManagedController {
       OwnerGraph.Node n = node(obj);
       OwnerGraph.Node old = graph.upsert(n);
       if (old != null && Objects.equals(old.resourceVersion(), n.resourceVersion())) return;
+      // Status churn (a pod becoming Ready) changes nothing for the collector: only a change of
+      // owners, deletion state or finalizers is worth a look.
+      boolean relevant =
+          old == null
+              || !old.owners().equals(n.owners())
+              || old.deleting() != n.deleting()
+              || !old.finalizers().equals(n.finalizers());
+      if (!relevant) return;
       if (!n.owners().isEmpty() || (n.deleting() && (n.hasFinalizer(FOREGROUND) || n.hasFinalizer(ORPHAN)))) {
         controller.enqueue(n.uid());
       }
-      if (n.deleting() && (old == null || !old.deleting() || !old.finalizers().equals(n.finalizers()))) {
+      if (n.deleting()) {
         for (OwnerGraph.Node d : graph.dependentsOf(n.uid())) controller.enqueue(d.uid());
       }
       // Owners that lost this dependent (or are waiting for it to go) look again.
-      if (old != null) for (OwnerReference r : old.owners()) controller.enqueue(r.getUid());
+      if (old != null) {
+        for (OwnerReference r : old.owners()) {
+          OwnerGraph.Node owner = graph.get(r.getUid());
+          if (owner == null || owner.deleting()) controller.enqueue(r.getUid());
+        }
+      }
     }
 
     @Override
