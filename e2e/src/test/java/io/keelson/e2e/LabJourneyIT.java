@@ -153,7 +153,8 @@ class LabJourneyIT {
     }
 
     assertThat(cluster.keelson("lab", "heal", victim).exit()).isZero();
-    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() ->
+    // (agents' gRPC reconnect backoff can take up to ~2 min after a long partition)
+    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(2)).until(() ->
         cluster.kubectl("get", "node", victim, "--no-headers").out().matches("(?s)" + victim + "\\s+Ready.*"));
     // rejoined cleanly: exactly the Deployment's 2 pods, none left behind on the healed host
     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() ->
