@@ -74,6 +74,7 @@ public final class Agent implements AutoCloseable {
   private AgentServer server;
   private Duration backoffBase = Duration.ofSeconds(10);
   private final java.util.concurrent.atomic.AtomicBoolean leasesStarted = new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile Map<String, Fingerprint> lastFingerprints = Map.of();
 
   public Agent(AgentOptions options, Runtime runtime, NodeServiceConnection connection) {
     this.options = options;
@@ -172,14 +173,17 @@ public final class Agent implements AutoCloseable {
       }
     });
     watcher.start();
+    if (!options.hollow()) {
+      timers.scheduleWithFixedDelay(
+          () -> Thread.ofVirtual().start(this::refreshNodeStatus), 60, 60, TimeUnit.SECONDS);
+    }
     log.info("agent serving {} node(s) ({}), AgentService on {}:{}", nodeNames.size(),
         nodeNames.size() == 1 ? nodeNames.get(0) : nodeNames.get(0) + ".." + nodeNames.get(nodeNames.size() - 1),
         options.address(), server.port());
     return this;
   }
 
-  /** Registers (or re-registers) nodes; many at once for hollow agents, 16 in flight. */
-  private void register(List<String> names) {
+  private Map<String, Fingerprint> fingerprints() {
     Map<String, Fingerprint> fingerprints = new LinkedHashMap<>();
     for (WorkloadDriver d : selector.drivers()) {
       try {
@@ -188,6 +192,37 @@ public final class Agent implements AutoCloseable {
         fingerprints.put(d.name(), Fingerprint.unhealthy(e.toString(), Map.of()));
       }
     }
+    return fingerprints;
+  }
+
+  /**
+   * Every minute (real nodes only): a runtime whose health or attributes changed re-registers the
+   * node (labels, Ready message); otherwise the conditions' heartbeat is refreshed.
+   */
+  private void refreshNodeStatus() {
+    try {
+      Map<String, Fingerprint> now = fingerprints();
+      if (!now.equals(lastFingerprints)) {
+        log.info("runtime fingerprints changed: registering again");
+        register(nodeNames);
+        return;
+      }
+      for (String n : nodeNames) {
+        var status = new io.fabric8.kubernetes.api.model.NodeStatus();
+        status.setConditions(NodeFactory.conditions(now));
+        connection.blocking().withDeadlineAfter(10, TimeUnit.SECONDS).updateNodeStatus(
+            io.keelson.proto.node.v1.UpdateNodeStatusRequest.newBuilder().setNodeName(n)
+                .setStatusJson(ByteString.copyFromUtf8(Serialization.asJson(status))).build());
+      }
+    } catch (RuntimeException e) {
+      log.warn("refreshing the node status failed: {}", e.toString());
+    }
+  }
+
+  /** Registers (or re-registers) nodes; many at once for hollow agents, 16 in flight. */
+  private void register(List<String> names) {
+    Map<String, Fingerprint> fingerprints = fingerprints();
+    lastFingerprints = fingerprints;
     Map<String, String> extra = options.hollow() ? Map.of("keelson.io/hollow", "true") : Map.of();
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(16, names.size()), Thread.ofVirtual().factory());
     try {
