@@ -137,6 +137,11 @@ final class KeelsonCluster implements AutoCloseable {
   }
 
   Result run(Duration timeout, List<String> cmd, String stdin) {
+    return Shell.run(timeout, cmd, stdin, Map.of("KUBECONFIG", dir.resolve("kubeconfig").toString()));
+  }
+
+  /** Runs commands from the repository root, echoing them and their output to the test log. */
+  static Result exec(Duration timeout, List<String> cmd, String stdin, Map<String, String> extraEnv) {
     System.out.println("$ " + String.join(" ", cmd));
     try {
       Path out = Files.createTempFile("e2e-out", ".txt");
@@ -144,7 +149,7 @@ final class KeelsonCluster implements AutoCloseable {
       ProcessBuilder pb = new ProcessBuilder(cmd).directory(HOME.toFile())
           .redirectOutput(out.toFile()).redirectError(err.toFile());
       Map<String, String> env = pb.environment();
-      env.put("KUBECONFIG", dir.resolve("kubeconfig").toString());
+      env.putAll(extraEnv);
       env.put("NO_COLOR", "1");
       if (stdin == null) {
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
