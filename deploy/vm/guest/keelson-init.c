@@ -99,6 +99,8 @@ struct proc {
   int nenv;
   uid_t uid;
   gid_t gid;
+  gid_t groups[32];
+  int ngroups;
   int mounted;
   long oom_at_start; /* the guest's oom_kill counter when the task started */
 };
@@ -500,7 +502,7 @@ static pid_t spawn(struct proc *t, char **argv, char **env, int tty_slave, int f
       if (chdir(t->cwd) != 0) goto fail;
     }
     what = "setgroups";
-    if (setgroups(0, NULL) != 0) goto fail;
+    if (setgroups(t->ngroups, t->groups) != 0) goto fail;
     what = "setgid";
     if (setgid(t->gid) != 0) goto fail;
     what = "setuid";
@@ -566,6 +568,7 @@ static void task_start(uint32_t id, const char *p, uint32_t n) {
   if ((v = kv_get(p, n, "cwd", 0))) snprintf(t->cwd, sizeof t->cwd, "%s", v);
   if ((v = kv_get(p, n, "uid", 0))) t->uid = atoi(v);
   if ((v = kv_get(p, n, "gid", 0))) t->gid = atoi(v);
+  for (int i = 0; i < 32 && (v = kv_get(p, n, "group", i)); i++) t->groups[t->ngroups++] = atoi(v);
   t->env = kv_list(p, n, "env", &t->nenv);
   const char *ro = kv_get(p, n, "ro", 0);
   if (mount_task_root(t, disk, err, sizeof err) != 0 || bind_volumes(t, p, n, err, sizeof err) != 0) {
@@ -634,6 +637,8 @@ static void exec_start(uint32_t id, const char *p, uint32_t n) {
   memcpy(x->cwd, t->cwd, sizeof x->cwd);
   x->uid = t->uid;
   x->gid = t->gid;
+  memcpy(x->groups, t->groups, sizeof x->groups);
+  x->ngroups = t->ngroups;
   const char *tty = kv_get(p, n, "tty", 0);
   x->tty = tty && strcmp(tty, "1") == 0;
   char **argv = kv_list(p, n, "arg", NULL);
@@ -763,8 +768,11 @@ static void handle_frame(int type, uint32_t id, const char *p, uint32_t n) {
   struct proc *x;
   switch (type) {
   case H_HELLO: /* the state of every task, then the ack: when the host sees it, it knows all */
-    for (int i = 0; i < MAXP; i++)
+    for (int i = 0; i < MAXP; i++) {
       if (procs[i].used && procs[i].is_task) send_task_state(&procs[i]);
+      /* exec sessions belonged to the previous agent connection: nobody can resume them */
+      if (procs[i].used && !procs[i].is_task) signal_proc(&procs[i], SIGKILL);
+    }
     send_frame(G_HELLO_ACK, id, p, n);
     break;
   case H_TASK_START:

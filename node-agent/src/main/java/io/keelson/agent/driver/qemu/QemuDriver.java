@@ -455,6 +455,7 @@ public final class QemuDriver implements WorkloadDriver {
       req.put("cwd", config.workingDir() == null || config.workingDir().isEmpty() ? "/" : config.workingDir());
       req.put("uid", config.user().uid());
       req.put("gid", config.user().gid());
+      req.put("group", config.user().supplementalGroups());
       req.put("disk", "slot" + slot);
       req.put("ro", config.readOnlyRootFilesystem() ? 1 : 0);
       req.put("bind", volumeBinds(vm, config.mounts()));

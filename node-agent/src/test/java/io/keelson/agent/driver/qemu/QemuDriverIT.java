@@ -152,6 +152,18 @@ class QemuDriverIT {
 
   @Test
   @Order(3)
+  void theContainerRunsAsItsUser() throws Exception {
+    TaskConfig root = task("user", List.of(), "sh", "-c", "echo ids $(id -u) $(id -g) $(id -G)");
+    TaskConfig t = new TaskConfig(root.taskId(), sandboxId, "user", busybox, root.command(), root.env(), "/tmp",
+        new TaskUser(1000, 1001, List.of(10L)), List.of(), false, TaskResources.NONE, false, false, root.logPath());
+    driver.startTask(t);
+    assertThat(driver.awaitTask(t.taskId()).get(60, TimeUnit.SECONDS).exitCode()).isZero();
+    assertThat(log(t)).containsPattern("stdout F ids 1000 1001 .*\\b10\\b");
+    driver.destroyTask(t.taskId(), false);
+  }
+
+  @Test
+  @Order(3)
   void aMissingCommandFailsTheStart() {
     TaskConfig t = task("missing", List.of(), "no-such-command");
     assertThatThrownBy(() -> driver.startTask(t)).isInstanceOf(DriverException.class)
