@@ -17,7 +17,7 @@ done
 [ -n "${JAVA_HOME:-}" ] || { echo "compare: no JDK >= 21 found (set JAVA_HOME)" >&2; exit 1; }
 "$root/deploy/vm/prepare.sh" >/dev/null
 cd "$root"
-flock /tmp/keelson-build-node-agent.lock mvn -B -q -o -pl node-agent test -Dtest=ContainerVsVmBenchmark \
+flock /tmp/keelson-build-node-agent.lock mvn -B -q -pl node-agent test -Dtest=ContainerVsVmBenchmark \
   -Dsurefire.failIfNoSpecifiedTests=false -Dkeelson.bench.runs="$runs" -DargLine="-Dkeelson.bench.runs=$runs --enable-native-access=ALL-UNNAMED" >/dev/null 2>&1 \
   || { echo "compare: benchmark failed, see node-agent/target/surefire-reports/*ContainerVsVmBenchmark*" >&2; exit 1; }
 cat node-agent/target/benchmarks/containers-vs-vms.md
