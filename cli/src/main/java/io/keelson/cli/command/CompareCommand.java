@@ -35,6 +35,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class CompareCommand extends ClusterCommand {
   static final String KERNEL_MARK = "keelson-compare-kernel:";
   static final String MEM_MARK = "keelson-compare-memtotal-kb:";
+  static final String USED_MARK = "keelson-compare-used:";
 
   @Option(names = "--image", defaultValue = "keelson.local/busybox:latest", description = "Image (needs sh, uname, awk).")
   String image;
@@ -59,6 +60,8 @@ public final class CompareCommand extends ClusterCommand {
     String kernel;
     String memInside;
     String memUsed;
+    String memUsedInside;
+    boolean usedSeen;
     String node;
     String failure;
     String state = "Pending";
@@ -69,7 +72,7 @@ public final class CompareCommand extends ClusterCommand {
     }
 
     boolean finished() {
-      return failure != null || (toRunning != null && toOutput != null && kernel != null);
+      return failure != null || (toRunning != null && toOutput != null && kernel != null && usedSeen);
     }
   }
 
@@ -132,6 +135,9 @@ public final class CompareCommand extends ClusterCommand {
       for (Side s : sides) {
         if (s.failure == null) {
           s.memUsed = memoryUsed(c, ns, s.name);
+          if (s.memUsed.startsWith("n/a") && s.memUsedInside != null) {
+            s.memUsed = s.memUsedInside; // no metrics API: what the workload itself reports
+          }
         }
       }
       print(sides);
@@ -194,8 +200,13 @@ public final class CompareCommand extends ClusterCommand {
     ArrayNode cmd = ctr.putArray("command");
     cmd.add("sh");
     cmd.add("-c");
+    // kernel; memory the workload sees; memory used as seen from inside (guest: MemTotal -
+    // MemAvailable in kB; container: its cgroup's usage in bytes, v2 or v1)
     cmd.add("echo " + KERNEL_MARK + " $(uname -r); echo " + MEM_MARK
-        + " $(awk '/MemTotal/ {print $2}' /proc/meminfo); exec sleep 3600");
+        + " $(awk '/MemTotal/ {print $2}' /proc/meminfo); echo " + USED_MARK
+        + " $(awk '/MemTotal/ {t=$2} /MemAvailable/ {a=$2} END {print t-a}' /proc/meminfo)"
+        + " $(cat /sys/fs/cgroup/memory.current 2>/dev/null || cat /sys/fs/cgroup/memory/memory.usage_in_bytes 2>/dev/null || echo -);"
+        + " exec sleep 3600");
     return pod;
   }
 
@@ -247,6 +258,11 @@ public final class CompareCommand extends ClusterCommand {
           }
           s.kernel = line.substring(k + KERNEL_MARK.length()).trim();
         }
+        int u = line.indexOf(USED_MARK);
+        if (u >= 0) {
+          s.usedSeen = true;
+          s.memUsedInside = usedInside(s, line.substring(u + USED_MARK.length()).trim().split("\\s+"));
+        }
         int m = line.indexOf(MEM_MARK);
         if (m >= 0) {
           String kb = line.substring(m + MEM_MARK.length()).trim();
@@ -258,6 +274,21 @@ public final class CompareCommand extends ClusterCommand {
         }
       }
     }
+  }
+
+  /** A container's own cgroup usage, or a guest's used memory; "n/a" when neither is readable. */
+  static String usedInside(Side s, String[] f) {
+    try {
+      if (s.runtimeClass.equals("vm") && f.length >= 1 && f[0].matches("\\d+")) {
+        return Quantities.bytes(new BigDecimal(f[0]).multiply(BigDecimal.valueOf(1024))) + " (guest)";
+      }
+      if (f.length >= 2 && f[1].matches("\\d+")) {
+        return Quantities.bytes(new BigDecimal(f[1])) + " (cgroup)";
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    return null;
   }
 
   /** Working-set memory from the metrics API (retried briefly: metrics lag a pod's start). */
