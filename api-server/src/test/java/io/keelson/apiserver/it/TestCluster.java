@@ -58,7 +58,8 @@ public final class TestCluster implements AutoCloseable {
           "--api-port", "" + port, "--grpc-port", "" + (port + 1), "--etcd-servers", etcdUrl()));
       proc = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).until(() -> {
+      // generous: a JVM start takes 10 s on an idle 2-core machine, over a minute on a busy one
+      await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(300)).until(() -> {
         if (!proc.isAlive()) throw new IllegalStateException("api-server exited: " + tail(log));
         try {
           return "ok".equals(client().send(HttpRequest.newBuilder(URI.create(url() + "/readyz"))

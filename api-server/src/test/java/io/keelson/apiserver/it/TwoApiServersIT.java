@@ -1,0 +1,135 @@
+package io.keelson.apiserver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.keelson.apiserver.it.TestCluster.ApiServer;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Two api-server processes on one etcd (same cluster directory, so the same CA and token): reads,
+ * watches and optimistic concurrency through one see the writes made through the other at once.
+ */
+class TwoApiServersIT {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final String CM = "/api/v1/namespaces/default/configmaps";
+  private static TestCluster c;
+  private static ApiServer a;
+  private static ApiServer b;
+
+  @BeforeAll
+  static void up() throws Exception {
+    c = TestCluster.start("two-apiservers", 2);
+    a = c.server(0);
+    b = c.server(1);
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (c != null) c.close();
+  }
+
+  private static HttpResponse<String> send(ApiServer s, String method, String path, String body) throws Exception {
+    var r = c.request(s, path).header("Content-Type", "application/json")
+        .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
+    return c.send(r.build());
+  }
+
+  private static JsonNode ok(HttpResponse<String> r, int code) {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(code);
+    return JSON.readTree(r.body());
+  }
+
+  private static String cm(String name, String value, String rv) {
+    return "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" + name + "\""
+        + (rv == null ? "" : ",\"resourceVersion\":\"" + rv + "\"") + "},\"data\":{\"v\":\"" + value + "\"}}";
+  }
+
+  private static String rv(JsonNode o) {
+    return o.path("metadata").path("resourceVersion").asString();
+  }
+
+  @Test
+  void writeThroughAIsReadableThroughBAtOnce() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      JsonNode created = ok(send(a, "POST", CM, cm("rw-" + i, "" + i, null)), 201);
+      JsonNode got = ok(send(b, "GET", CM + "/rw-" + i, null), 200);
+      assertThat(got.path("metadata").path("uid").asString()).isEqualTo(created.path("metadata").path("uid").asString());
+      assertThat(rv(got)).isEqualTo(rv(created));
+      // a consistent list (resourceVersion="") through B includes the write just made through A
+      JsonNode list = ok(send(b, "GET", CM + "?resourceVersion=", null), 200);
+      assertThat(Long.parseLong(rv(list))).isGreaterThanOrEqualTo(Long.parseLong(rv(created)));
+      assertThat(list.path("items").valueStream().map(o -> o.path("metadata").path("name").asString()))
+          .contains("rw-" + i);
+      // so does an update through A then a read through B
+      JsonNode updated = ok(send(a, "PUT", CM + "/rw-" + i, cm("rw-" + i, "u" + i, rv(created))), 200);
+      assertThat(ok(send(b, "GET", CM + "/rw-" + i, null), 200).path("data").path("v").asString()).isEqualTo("u" + i);
+      assertThat(rv(ok(send(b, "GET", CM + "/rw-" + i, null), 200))).isEqualTo(rv(updated));
+    }
+    ok(send(a, "DELETE", CM + "/rw-0", null), 200);
+    assertThat(send(b, "GET", CM + "/rw-0", null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void watchThroughBSeesWritesThroughA() throws Exception {
+    JsonNode list = ok(send(b, "GET", CM, null), 200);
+    List<String> lines = new CopyOnWriteArrayList<>();
+    CompletableFuture<HttpResponse<Stream<String>>> watch = c.client().sendAsync(
+        c.request(b, CM + "?watch=true&resourceVersion=" + rv(list) + "&timeoutSeconds=60").timeout(Duration.ofSeconds(90))
+            .GET().build(), HttpResponse.BodyHandlers.ofLines());
+    HttpResponse<Stream<String>> w = watch.get();
+    assertThat(w.statusCode()).isEqualTo(200);
+    Thread reader = Thread.ofVirtual().start(() -> w.body().forEach(lines::add));
+    try {
+      JsonNode created = ok(send(a, "POST", CM, cm("watched", "1", null)), 201);
+      ok(send(a, "PUT", CM + "/watched", cm("watched", "2", rv(created))), 200);
+      ok(send(a, "DELETE", CM + "/watched", null), 200);
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(lines.stream().map(l -> {
+        ObjectNode ev = (ObjectNode) JSON.readTree(l);
+        return ev.path("type").asString() + " " + ev.path("object").path("metadata").path("name").asString() + " "
+            + ev.path("object").path("data").path("v").asString();
+      })).containsSubsequence("ADDED watched 1", "MODIFIED watched 2", "DELETED watched 2"));
+    } finally {
+      w.body().close();
+      reader.interrupt();
+    }
+  }
+
+  @Test
+  void staleUpdateThroughBConflicts() throws Exception {
+    JsonNode created = ok(send(a, "POST", CM, cm("cas", "0", null)), 201);
+    JsonNode updated = ok(send(a, "PUT", CM + "/cas", cm("cas", "1", rv(created))), 200);
+    HttpResponse<String> stale = send(b, "PUT", CM + "/cas", cm("cas", "stale", rv(created)));
+    JsonNode st = ok(stale, 409);
+    assertThat(st.path("reason").asString()).isEqualTo("Conflict");
+    assertThat(st.path("message").asString()).contains("the object has been modified");
+    // with the current resourceVersion, B's update succeeds, and A sees it
+    ok(send(b, "PUT", CM + "/cas", cm("cas", "2", rv(updated))), 200);
+    assertThat(ok(send(a, "GET", CM + "/cas", null), 200).path("data").path("v").asString()).isEqualTo("2");
+    // racing updates without a resourceVersion through both servers all land (CAS retries, no lost write)
+    ok(send(a, "POST", CM, "{\"metadata\":{\"name\":\"counter\"},\"data\":{}}"), 201);
+    List<CompletableFuture<Integer>> all = new CopyOnWriteArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      ApiServer s = i % 2 == 0 ? a : b;
+      String patch = "{\"data\":{\"k" + i + "\":\"" + i + "\"}}";
+      all.add(c.client().sendAsync(c.request(s, CM + "/counter").header("Content-Type", "application/merge-patch+json")
+          .method("PATCH", BodyPublishers.ofString(patch)).build(), HttpResponse.BodyHandlers.ofString())
+          .thenApply(HttpResponse::statusCode));
+    }
+    for (CompletableFuture<Integer> f : all) assertThat(f.get()).isEqualTo(200);
+    assertThat(ok(send(b, "GET", CM + "/counter", null), 200).path("data").size()).isEqualTo(20);
+  }
+}
