@@ -40,6 +40,8 @@ down() {
 }
 trap down EXIT
 
+echo "== scheduling loop alone (no api-server): $NODES nodes, $PODS pods"
+bench in-memory --nodes "$NODES" --pods "$PODS" 2>/dev/null | grep '^|' | tee "$DIR/inmem.md"
 echo "== cluster: $NODES hollow nodes, no scheduler ($DIR)"
 KEELSON_NO_BUILD=1 timeout 1200 "$TREE/keelson" up --dir "$DIR/cluster" --api-port "$PORT" --nodes 0 \
   --hollow-nodes "$NODES" --without scheduler > "$DIR/up.log" 2>&1 || { tail -5 "$DIR/up.log"; exit 1; }
@@ -63,36 +65,56 @@ wait "$MPID" || true
 cat "$DIR/measure.out"
 
 if [ "$WRITE" = 1 ]; then
-  python3 - "$ROOT/docs/benchmarks.md" "$DIR/result.md" "$NODES" "$PODS" <<'PY'
-import sys, os, datetime
-path, result, nodes, pods = sys.argv[1:5]
+  python3 - "$ROOT/docs/benchmarks.md" "$DIR/result.md" "$DIR/inmem.md" "$NODES" "$PODS" <<'PY'
+import sys, os, re, datetime
+path, result, inmem, nodes, pods = sys.argv[1:6]
 row = open(result).read().strip()
+irow = open(inmem).read().strip() if os.path.exists(inmem) else ""
 head = "## Scheduler"
-body = f"""{head}
-
-Throughput of `keelson-scheduler` binding pods through the real api-server and etcd, with hollow nodes
-(fake driver) on this 2-core machine, everything (etcd, api-server, agents, controller-manager, the
-scheduler and the measuring client) sharing the two cores. Pods request 10m CPU / 16Mi each and are
-created before the scheduler starts; the clock runs from the first bound pod to the last.
-
-Reproduce: `deploy/bench/scheduler.sh --nodes {nodes} --pods {pods} --write-docs` (build first).
-
-| run | bound | span | throughput | attempt p50 / p99 | binding RTT p50 / p99 | e2e p50 / p99 | CPU split during the run |
-|---|---|---|---|---|---|---|---|
-{row}
-
-Measured {datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M')} UTC.
-"""
 text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
+old = ""
 if head in text:
     start = text.index(head)
     nxt = text.find("\n## ", start + len(head))
-    extra = ""
     old = text[start: nxt if nxt >= 0 else len(text)]
-    # keep earlier result rows for other sizes
-    rows = [l for l in old.splitlines() if l.startswith("| ") and not l.startswith("| run") and "hollow nodes" in l]
-    rows = [r for r in rows if not r.startswith(f"| {nodes} hollow nodes, {pods} pods")]
-    body = body.replace(row, "\n".join(rows + [row]))
+def keep(prefix_filter, new_row, key):
+    rows = [l for l in old.splitlines() if l.startswith("| ") and prefix_filter(l)]
+    rows = [r for r in rows if not r.startswith(key)]
+    return "\n".join(rows + ([new_row] if new_row else []))
+api_rows = keep(lambda l: "hollow nodes" in l, row, f"| {nodes} hollow nodes, {pods} pods")
+mem_rows = keep(lambda l: l.startswith("| in-memory"), irow, f"| in-memory, {nodes} nodes, {pods} pods")
+findings = ""
+m = re.search(r"### Findings\n(.*)", old, re.S)
+if m:
+    findings = "\n### Findings\n" + m.group(1).rstrip() + "\n"
+body = f"""{head}
+
+Throughput of `keelson-scheduler` binding pods through the real api-server and etcd, with hollow nodes
+(fake driver) on this 2-core machine: etcd, api-server, agents, controller-manager, the scheduler and
+the measuring client all share the two cores (and, while these runs were made, other engineers'
+clusters did too: see the load average column). Pods request 10m CPU / 16Mi each and are created
+before the scheduler starts; the clock runs from the first bound pod to the last, as in
+`shared/acceptance/scheduler.sh`.
+
+Reproduce (after `mvn -B -q install -DskipTests`):
+`deploy/bench/scheduler.sh --nodes 500 --pods 3000 --write-docs` and
+`deploy/bench/scheduler.sh --nodes 5000 --pods 10000 --write-docs`.
+
+### Through the api-server
+
+| run | bound | span | throughput | attempt p50 / p99 | binding RTT p50 / p99 | e2e p50 / p99 | CPU split during the run |
+|---|---|---|---|---|---|---|---|
+{api_rows}
+
+### Scheduling loop alone (no api-server, bindings are no-ops)
+
+| run | time | throughput | attempt latency |
+|---|---|---|---|
+{mem_rows}
+
+Last measured {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC.
+{findings}"""
+if head in text:
     text = text[:start] + body.rstrip() + "\n" + (text[nxt:] if nxt >= 0 else "")
 else:
     text = text.rstrip() + "\n\n" + body

@@ -12,14 +12,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Leader election through a coordination.k8s.io/v1 Lease: only the holder schedules. Timings are
- * tighter than kube's 15/10/2 s so a standby takes over within ~12 s of the leader dying; a leader
- * that stops cleanly releases the Lease so the standby takes over at its next retry (2 s).
+ * tighter than kube's 15/10/2 s so a standby takes over within ~10 s of the leader dying; a leader
+ * that stops cleanly releases the Lease so the standby takes over at its next retry (1.5 s).
  */
 public final class LeaderElection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
-  public static final Duration LEASE_DURATION = Duration.ofSeconds(10);
-  public static final Duration RENEW_DEADLINE = Duration.ofSeconds(7);
-  public static final Duration RETRY_PERIOD = Duration.ofSeconds(2);
+  public static final Duration LEASE_DURATION = Duration.ofSeconds(8);
+  public static final Duration RENEW_DEADLINE = Duration.ofSeconds(6);
+  public static final Duration RETRY_PERIOD = Duration.ofMillis(1500);
 
   private final LeaderElector elector;
   private CompletableFuture<?> running;

@@ -7,6 +7,8 @@ public final class QueuedPodInfo {
   volatile PodInfo podInfo;
   /** When the pod (re-)entered activeQ; FIFO order among equal priorities. */
   long timestamp;
+  /** Tie-breaker for equal timestamps. */
+  long seq;
   /** When the pod was first seen, for the end-to-end latency metric. */
   final long initialAttemptNanos;
   int attempts;

@@ -29,7 +29,9 @@ public final class SchedulingQueue {
   private final Condition notEmpty = lock.newCondition();
   private final PriorityQueue<QueuedPodInfo> activeQ =
       new PriorityQueue<>(
-          Comparator.<QueuedPodInfo>comparingInt(q -> -q.podInfo.priority()).thenComparingLong(q -> q.timestamp));
+          Comparator.<QueuedPodInfo>comparingInt(q -> -q.podInfo.priority())
+              .thenComparingLong(q -> q.timestamp)
+              .thenComparingLong(q -> q.seq));
   private final PriorityQueue<QueuedPodInfo> backoffQ =
       new PriorityQueue<>(Comparator.comparingLong(q -> q.backoffExpiry));
   /** key -> pod, for every pod in any of the three parts. */
@@ -39,6 +41,7 @@ public final class SchedulingQueue {
   /** Pods popped and not yet done with (key -> pod), so updates during a cycle are not lost. */
   private final HashMap<String, QueuedPodInfo> inFlight = new HashMap<>();
   private long schedulingCycle;
+  private long pushes;
   private long moveRequestCycle = -1;
   private boolean closed;
 
@@ -77,6 +80,7 @@ public final class SchedulingQueue {
 
   private void pushActive(QueuedPodInfo q) {
     String key = q.podInfo.key();
+    q.seq = ++pushes; // FIFO among pods queued within the same millisecond
     where.put(key, q);
     part.put(key, Part.ACTIVE);
     activeQ.add(q);
