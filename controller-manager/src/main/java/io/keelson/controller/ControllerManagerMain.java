@@ -147,7 +147,7 @@ public final class ControllerManagerMain implements Callable<Integer> {
           new CommandLine(new ControllerManagerMain())
               .setExecutionExceptionHandler(
                   (ex, cmd, parsed) -> {
-                    System.err.println("keelson-controller-manager: " + ex);
+                    System.err.println("keelson-controller-manager: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
                     return 1;
                   })
               .execute(args);

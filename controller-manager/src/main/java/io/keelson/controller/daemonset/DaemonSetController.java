@@ -149,7 +149,7 @@ public final class DaemonSetController implements Reconciler, ManagedController 
         } else if (run && here.size() > 1) {
           here.sort(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp() == null ? "" : p.getMetadata().getCreationTimestamp()));
           delete.addAll(here.subList(1, here.size()));
-        } else if (!run) {
+        } else if (!run && !NodePlacement.shouldContinueRunning(ds.getSpec().getTemplate().getSpec(), node)) {
           delete.addAll(here);
         }
       }

@@ -44,7 +44,20 @@ final class NodePlacement {
     return all;
   }
 
+  /** Whether a new daemon pod should be created on {@code node}. */
   static boolean shouldRun(PodSpec spec, Node node) {
+    return fits(spec, node, false);
+  }
+
+  /**
+   * Whether an existing daemon pod may stay: like {@link #shouldRun}, but only NoExecute taints
+   * count, so a node that turns unschedulable or unreachable:NoSchedule keeps its daemon.
+   */
+  static boolean shouldContinueRunning(PodSpec spec, Node node) {
+    return fits(spec, node, true);
+  }
+
+  private static boolean fits(PodSpec spec, Node node, boolean noExecuteOnly) {
     if (node.getMetadata().getDeletionTimestamp() != null) return false;
     Map<String, String> labels = node.getMetadata().getLabels() == null ? Map.of() : node.getMetadata().getLabels();
     if (spec.getNodeSelector() != null) {
@@ -60,7 +73,8 @@ final class NodePlacement {
     List<Toleration> tolerations = withDaemonTolerations(spec.getTolerations());
     if (node.getSpec() != null && node.getSpec().getTaints() != null) {
       for (Taint taint : node.getSpec().getTaints()) {
-        if (!"NoSchedule".equals(taint.getEffect()) && !"NoExecute".equals(taint.getEffect())) continue;
+        boolean counts = "NoExecute".equals(taint.getEffect()) || (!noExecuteOnly && "NoSchedule".equals(taint.getEffect()));
+        if (!counts) continue;
         if (!Tolerations.tolerated(tolerations, taint)) return false;
       }
     }

@@ -132,8 +132,12 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
     }
     boolean wantUnreachable = silent;
     boolean wantNotReady = !silent && "False".equals(readyStatus);
-    node = setTaint(node, UNREACHABLE, wantUnreachable, now);
-    node = setTaint(node, NOT_READY, wantNotReady, now);
+    // NoExecute drives eviction; NoSchedule keeps the scheduler from placing replacements there
+    // (pods tolerate the NoExecute taints for a while, so that alone would not).
+    node = setTaint(node, UNREACHABLE, "NoExecute", wantUnreachable, now);
+    node = setTaint(node, UNREACHABLE, "NoSchedule", wantUnreachable, now);
+    node = setTaint(node, NOT_READY, "NoExecute", wantNotReady, now);
+    node = setTaint(node, NOT_READY, "NoSchedule", wantNotReady, now);
 
     Duration next = evictPods(node, now);
     return Result.requeueAfter(next == null || next.compareTo(MONITOR_PERIOD) > 0 ? MONITOR_PERIOD : next);
@@ -165,17 +169,19 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
     events.normal(node, "NodeNotReady", "Node " + node.getMetadata().getName() + " status is now: NodeNotReady");
   }
 
-  /** Adds or removes a NoExecute taint; returns the node as it now is. */
-  private Node setTaint(Node node, String key, boolean want, Instant now) {
+  /** Adds or removes a taint; returns the node as it now is. */
+  private Node setTaint(Node node, String key, String effect, boolean want, Instant now) {
     List<Taint> taints = node.getSpec().getTaints() == null ? new ArrayList<>() : new ArrayList<>(node.getSpec().getTaints());
-    boolean has = taints.stream().anyMatch(t -> key.equals(t.getKey()) && "NoExecute".equals(t.getEffect()));
+    boolean has = taints.stream().anyMatch(t -> key.equals(t.getKey()) && effect.equals(t.getEffect()));
     if (has == want) return node;
     if (want) {
-      taints.add(new TaintBuilder().withKey(key).withEffect("NoExecute").withTimeAdded(now.truncatedTo(ChronoUnit.SECONDS).toString()).build());
-      log.info("node {}: adding taint {}:NoExecute", node.getMetadata().getName(), key);
+      var taint = new TaintBuilder().withKey(key).withEffect(effect);
+      if ("NoExecute".equals(effect)) taint.withTimeAdded(now.truncatedTo(ChronoUnit.SECONDS).toString());
+      taints.add(taint.build());
+      log.info("node {}: adding taint {}:{}", node.getMetadata().getName(), key, effect);
     } else {
-      taints.removeIf(t -> key.equals(t.getKey()) && "NoExecute".equals(t.getEffect()));
-      log.info("node {}: removing taint {}:NoExecute", node.getMetadata().getName(), key);
+      taints.removeIf(t -> key.equals(t.getKey()) && effect.equals(t.getEffect()));
+      log.info("node {}: removing taint {}:{}", node.getMetadata().getName(), key, effect);
     }
     Map<String, Object> meta = new HashMap<>();
     meta.put("resourceVersion", node.getMetadata().getResourceVersion());

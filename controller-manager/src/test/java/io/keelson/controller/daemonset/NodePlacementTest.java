@@ -46,5 +46,10 @@ class NodePlacementTest {
     assertThat(NodePlacement.shouldRun(plain, unreachable)).as("daemon pods tolerate unreachable").isTrue();
     assertThat(NodePlacement.shouldRun(plain, cordoned)).as("and unschedulable").isTrue();
     assertThat(NodePlacement.shouldRun(plain, preferNo)).as("PreferNoSchedule does not block").isTrue();
+    Node unreachableNoSchedule = node("node-6", Map.of(), "node.kubernetes.io/unreachable", "NoSchedule");
+    assertThat(NodePlacement.shouldRun(plain, unreachableNoSchedule)).as("no new daemon pod there").isFalse();
+    assertThat(NodePlacement.shouldContinueRunning(plain, unreachableNoSchedule)).as("but the existing one stays").isTrue();
+    Node evicting = node("node-7", Map.of(), "maintenance", "NoExecute");
+    assertThat(NodePlacement.shouldContinueRunning(plain, evicting)).isFalse();
   }
 }
