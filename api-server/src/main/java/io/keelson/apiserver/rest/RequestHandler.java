@@ -193,9 +193,12 @@ final class RequestHandler {
           }
           break;
         }
-        JsonNode obj = table ? TablePrinter.table(p.type(), List.of(ev.object()), Long.toString(ev.revision()), null,
-            includeObject(req)) : ev.object();
-        writeEvent(out, ev.type().name(), obj);
+        if (table) {
+          writeEvent(out, ev.type().name(), TablePrinter.table(p.type(), List.of(ev.object()), Long.toString(ev.revision()),
+              null, includeObject(req)));
+        } else {
+          writeEvent(out, ev.type().name(), SharedJson.of(ev.object()));
+        }
         // Drain what is already queued before flushing: one flush per burst, not per event.
         out.flush();
         lastSent = System.currentTimeMillis();
@@ -209,8 +212,12 @@ final class RequestHandler {
   }
 
   private static void writeEvent(OutputStream out, String type, JsonNode obj) throws IOException {
+    writeEvent(out, type, ObjectCodec.JSON.writeValueAsBytes(obj));
+  }
+
+  private static void writeEvent(OutputStream out, String type, byte[] objectJson) throws IOException {
     out.write(("{\"type\":\"" + type + "\",\"object\":").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    out.write(ObjectCodec.JSON.writeValueAsBytes(obj));
+    out.write(objectJson);
     out.write("}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
