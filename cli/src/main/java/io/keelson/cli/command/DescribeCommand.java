@@ -241,8 +241,16 @@ public final class DescribeCommand extends ClusterCommand {
     }
     JsonNode info = st.path("nodeInfo");
     out.println("System Info:");
-    for (Map.Entry<String, JsonNode> e : info.properties()) {
-      out.println("  " + e.getKey() + ":  " + e.getValue().asString());
+    String[][] labels = {
+      {"machineID", "Machine ID"}, {"systemUUID", "System UUID"}, {"bootID", "Boot ID"},
+      {"kernelVersion", "Kernel Version"}, {"osImage", "OS Image"}, {"operatingSystem", "Operating System"},
+      {"architecture", "Architecture"}, {"containerRuntimeVersion", "Container Runtime Version"},
+      {"kubeletVersion", "Kubelet Version"}
+    };
+    for (String[] l : labels) {
+      if (info.has(l[0])) {
+        out.println(String.format("  %-27s%s", l[1] + ":", info.get(l[0]).asString()));
+      }
     }
     JsonNode pods = c.list(Query.of().add("fieldSelector", "spec.nodeName=" + name).on("/api/v1/pods"), false);
     List<JsonNode> active = new ArrayList<>();
