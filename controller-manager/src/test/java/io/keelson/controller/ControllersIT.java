@@ -261,13 +261,50 @@ class ControllersIT {
 
   @Test
   @Order(7)
+  void podsOfASilentNodeAreEvictedAndReplacedElsewhereAndGarbageCollectedWithTheNode() {
+    // A node that never heartbeats (no agent, no Lease), with a ready pod on it that a
+    // ReplicaSet adopts by its labels.
+    client.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder()
+        .withNewMetadata().withName("ghost").withLabels(Map.of("kubernetes.io/hostname", "ghost")).endMetadata().build()).create();
+    Pod ghostPod = client.pods().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withName("ha-ghost").withLabels(Map.of("app", "ha")).endMetadata()
+        .withNewSpec().withNodeName("ghost").addNewContainer().withName("ha").withImage("keelson.local/busybox:1").withCommand("sleep", "3600").endContainer().endSpec()
+        .build()).create();
+    ghostPod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
+        .addNewCondition().withType("Ready").withStatus("True").withLastTransitionTime(java.time.Instant.now().toString()).endCondition().build());
+    client.pods().inNamespace(NS).resource(ghostPod).updateStatus();
+    client.apps().replicaSets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder()
+        .withNewMetadata().withName("ha").endMetadata()
+        .withNewSpec().withReplicas(1).withNewSelector().withMatchLabels(Map.of("app", "ha")).endSelector()
+        .withNewTemplate().withNewMetadata().withLabels(Map.of("app", "ha")).endMetadata()
+        .withNewSpec().addNewContainer().withName("ha").withImage("keelson.local/busybox:1").withCommand("sleep", "3600").endContainer().endSpec()
+        .endTemplate().endSpec().build()).create();
+    await("adopted").atMost(Duration.ofSeconds(30)).until(() -> {
+      Pod p = client.pods().inNamespace(NS).withName("ha-ghost").get();
+      return p.getMetadata().getOwnerReferences() != null && p.getMetadata().getOwnerReferences().stream().anyMatch(r -> "ha".equals(r.getName()));
+    });
+    await("ghost unreachable").atMost(Duration.ofSeconds(40)).until(() -> unreachable(client.nodes().withName("ghost").get()));
+    await("evicted and replaced on a live node").atMost(Duration.ofSeconds(60)).until(() -> {
+      Pod old = client.pods().inNamespace(NS).withName("ha-ghost").get();
+      boolean evicted = old == null || old.getMetadata().getDeletionTimestamp() != null;
+      boolean replaced = livePods("ha").stream().anyMatch(p -> p.getSpec().getNodeName() != null && p.getSpec().getNodeName().startsWith("hollow-")
+          && p.getStatus() != null && "Running".equals(p.getStatus().getPhase()));
+      return evicted && replaced;
+    });
+    client.nodes().withName("ghost").delete();
+    await("pod GC removes pods bound to a deleted node").atMost(Duration.ofSeconds(60)).until(() ->
+        client.pods().inNamespace(NS).withName("ha-ghost").get() == null);
+  }
+
+  @Test
+  @Order(8)
   void silentNodesAreTaintedAndTheirPodsEvicted() throws Exception {
     Path agentPid = dir.resolve("run/agent-hollow.pid");
     Assumptions.assumeTrue(Files.exists(agentPid), "no hollow agent pid file");
     long pid = Long.parseLong(Files.readString(agentPid).trim());
     ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     await("nodes unreachable").atMost(Duration.ofSeconds(40)).until(() ->
-        client.nodes().list().getItems().stream().allMatch(ControllersIT::unreachable));
+        client.nodes().list().getItems().stream().filter(n -> n.getMetadata().getName().startsWith("hollow-")).allMatch(ControllersIT::unreachable));
     await("pods evicted after their toleration").atMost(Duration.ofSeconds(30)).until(() ->
         client.pods().inNamespace(NS).withLabel("app", "after").list().getItems().stream()
             .filter(p -> p.getSpec().getNodeName() != null)
@@ -277,7 +314,7 @@ class ControllersIT {
   private static boolean unreachable(Node n) {
     boolean tainted = n.getSpec().getTaints() != null
         && n.getSpec().getTaints().stream().anyMatch(t -> "node.kubernetes.io/unreachable".equals(t.getKey()) && "NoExecute".equals(t.getEffect()));
-    boolean unknown = n.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "Unknown".equals(c.getStatus()));
+    boolean unknown = n.getStatus() == null || n.getStatus().getConditions() == null || n.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "Unknown".equals(c.getStatus()));
     return tainted && unknown;
   }
 

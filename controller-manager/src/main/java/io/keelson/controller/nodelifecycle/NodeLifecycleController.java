@@ -126,7 +126,7 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
     NodeCondition ready = ready(node);
     String readyStatus = ready == null ? "Unknown" : ready.getStatus();
 
-    if (silent && !"Unknown".equals(readyStatus)) {
+    if (silent && (ready == null || !"Unknown".equals(readyStatus))) {
       markUnknown(node, now);
       readyStatus = "Unknown";
     }
@@ -146,6 +146,7 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
   private void markUnknown(Node node, Instant now) {
     log.warn("node {} stopped posting status (last heartbeat {}); Ready=Unknown", node.getMetadata().getName(), lastHeartbeat(node));
     Node copy = new NodeBuilder(node).build();
+    if (copy.getStatus() == null) copy.setStatus(new io.fabric8.kubernetes.api.model.NodeStatus());
     List<NodeCondition> conds = new ArrayList<>();
     NodeCondition old = ready(node);
     if (copy.getStatus().getConditions() != null) {
@@ -156,7 +157,7 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
             .withType("Ready")
             .withStatus("Unknown")
             .withReason("NodeStatusUnknown")
-            .withMessage("Kubelet stopped posting node status.")
+            .withMessage(old == null ? "Kubelet never posted node status." : "Kubelet stopped posting node status.")
             .withLastHeartbeatTime(old == null ? null : old.getLastHeartbeatTime())
             .withLastTransitionTime(now.truncatedTo(ChronoUnit.SECONDS).toString())
             .build());
