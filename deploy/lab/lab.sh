@@ -150,6 +150,11 @@ lab_exec() {
   [ "${rest[0]:-}" = "--" ] && rest=("${rest[@]:1}")
   [ ${#rest[@]} -ge 1 ] || die "usage: lab.sh exec --dir DIR N -- CMD..."
   local ns; eval "ns=\$NODE_${n}_NS"
+  # nsenter switches only the network namespace. `ip netns exec` also remounts /sys for the
+  # namespace, which hides /sys/fs/cgroup from the agent (runc then has no cgroup controllers).
+  if command -v nsenter >/dev/null; then
+    exec nsenter --net="/run/netns/$ns" -- "${rest[@]}"
+  fi
   exec ip netns exec "$ns" "${rest[@]}"
 }
 
