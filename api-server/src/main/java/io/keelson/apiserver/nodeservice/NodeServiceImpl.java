@@ -171,12 +171,32 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     if (node.has("status")) {
       JsonNode status = node.get("status");
       updated = resources.mutate(nodes, null, name, WriteOptions.manager(MANAGER).withSubresource("status"), o -> {
-        ObjectNode st = o.has("status") && o.get("status").isObject() ? (ObjectNode) o.get("status") : o.putObject("status");
-        status.properties().forEach(e -> st.set(e.getKey(), e.getValue()));
+        mergeStatus(o, status);
         return o;
       });
     }
     return updated;
+  }
+
+  /**
+   * The agent's status fields replace the stored ones, except that a condition whose status did not
+   * change keeps its lastTransitionTime (the agent sends "now" every time).
+   */
+  private static void mergeStatus(ObjectNode node, JsonNode status) {
+    ObjectNode st = node.has("status") && node.get("status").isObject() ? (ObjectNode) node.get("status") : node.putObject("status");
+    JsonNode before = st.path("conditions");
+    status.properties().forEach(e -> st.set(e.getKey(), e.getValue().deepCopy()));
+    JsonNode after = st.path("conditions");
+    if (before.isArray() && after.isArray()) {
+      for (JsonNode c : after) {
+        for (JsonNode b : before) {
+          if (c instanceof ObjectNode co && b.path("type").equals(c.path("type")) && b.path("status").equals(c.path("status"))
+              && b.has("lastTransitionTime")) {
+            co.set("lastTransitionTime", b.get("lastTransitionTime"));
+          }
+        }
+      }
+    }
   }
 
   private List<String> usedCidrs() {
@@ -196,8 +216,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     try {
       JsonNode status = ObjectCodec.JSON.readTree(req.getStatusJson().toStringUtf8());
       resources.mutate(nodes, null, req.getNodeName(), WriteOptions.manager(MANAGER).withSubresource("status"), o -> {
-        ObjectNode st = o.has("status") && o.get("status").isObject() ? (ObjectNode) o.get("status") : o.putObject("status");
-        status.properties().forEach(e -> st.set(e.getKey(), e.getValue()));
+        mergeStatus(o, status);
         return o;
       });
       out.onNext(UpdateNodeStatusResponse.getDefaultInstance());
