@@ -37,7 +37,7 @@ public final class ControllerManagerMain implements Callable<Integer> {
 
   @Option(
       names = "--leader-elect-lease-duration",
-      defaultValue = "10s",
+      defaultValue = "8s",
       paramLabel = "DURATION",
       converter = DurationConverter.class,
       description = "how long a leader's Lease is valid without renewal (default: ${DEFAULT-VALUE})")

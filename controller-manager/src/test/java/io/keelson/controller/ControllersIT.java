@@ -312,7 +312,7 @@ class ControllersIT {
   }
 
   private static boolean unreachable(Node n) {
-    boolean tainted = n.getSpec().getTaints() != null
+    boolean tainted = n.getSpec() != null && n.getSpec().getTaints() != null
         && n.getSpec().getTaints().stream().anyMatch(t -> "node.kubernetes.io/unreachable".equals(t.getKey()) && "NoExecute".equals(t.getEffect()));
     boolean unknown = n.getStatus() == null || n.getStatus().getConditions() == null || n.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "Unknown".equals(c.getStatus()));
     return tainted && unknown;

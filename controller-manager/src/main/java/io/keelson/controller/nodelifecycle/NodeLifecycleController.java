@@ -172,7 +172,8 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
 
   /** Adds or removes a taint; returns the node as it now is. */
   private Node setTaint(Node node, String key, String effect, boolean want, Instant now) {
-    List<Taint> taints = node.getSpec().getTaints() == null ? new ArrayList<>() : new ArrayList<>(node.getSpec().getTaints());
+    List<Taint> taints =
+        node.getSpec() == null || node.getSpec().getTaints() == null ? new ArrayList<>() : new ArrayList<>(node.getSpec().getTaints());
     boolean has = taints.stream().anyMatch(t -> key.equals(t.getKey()) && effect.equals(t.getEffect()));
     if (has == want) return node;
     if (want) {
@@ -198,7 +199,7 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
    */
   private Duration evictPods(Node node, Instant now) {
     List<Taint> noExecute =
-        node.getSpec().getTaints() == null
+        node.getSpec() == null || node.getSpec().getTaints() == null
             ? List.of()
             : node.getSpec().getTaints().stream().filter(t -> "NoExecute".equals(t.getEffect())).toList();
     if (noExecute.isEmpty()) return null;
