@@ -27,7 +27,9 @@ mkdir -p "$TREE"
 cp "$ROOT/keelson" "$TREE/"; [ -d "$ROOT/deploy" ] && cp -r "$ROOT/deploy" "$TREE/"
 for m in api-server scheduler controller-manager node-agent cli; do
   mkdir -p "$TREE/$m/target"
-  flock "/tmp/keelson-build-$m.lock" cp "$ROOT/$m/target/keelson-$m.jar" "$TREE/$m/target/" \
+  # under the module's build lock (no half-written jar), unless a long build holds it: then a plain copy
+  flock -w 30 "/tmp/keelson-build-$m.lock" cp "$ROOT/$m/target/keelson-$m.jar" "$TREE/$m/target/" 2>/dev/null \
+    || cp "$ROOT/$m/target/keelson-$m.jar" "$TREE/$m/target/" \
     || { echo "missing $m jar: build first (mvn -B -q install -DskipTests)" >&2; exit 1; }
 done
 JAR=$TREE/scheduler/target/keelson-scheduler.jar
@@ -71,12 +73,21 @@ path, result, inmem, nodes, pods = sys.argv[1:6]
 row = open(result).read().strip()
 irow = open(inmem).read().strip() if os.path.exists(inmem) else ""
 head = "## Scheduler"
+begin = "<!-- BEGIN section: scheduler (owner: scheduler, deploy/bench/scheduler.sh) -->"
+end = "<!-- END section: scheduler -->"
 text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
 old = ""
-if head in text:
+if begin in text and end in text:
+    start = text.index(begin)
+    stop = text.index(end) + len(end)
+elif head in text:  # written before the section markers
     start = text.index(head)
     nxt = text.find("\n## ", start + len(head))
-    old = text[start: nxt if nxt >= 0 else len(text)]
+    stop = nxt if nxt >= 0 else len(text)
+else:
+    start = stop = None
+if start is not None:
+    old = text[start:stop]
 def keep(prefix_filter, new_row, key):
     rows = [l for l in old.splitlines() if l.startswith("| ") and prefix_filter(l)]
     rows = [r for r in rows if not r.startswith(key)]
@@ -84,7 +95,7 @@ def keep(prefix_filter, new_row, key):
 api_rows = keep(lambda l: "hollow nodes" in l, row, f"| {nodes} hollow nodes, {pods} pods")
 mem_rows = keep(lambda l: l.startswith("| in-memory"), irow, f"| in-memory, {nodes} nodes, {pods} pods")
 findings = ""
-m = re.search(r"### Findings\n(.*)", old, re.S)
+m = re.search(r"### Findings\n(.*?)(?:<!-- END section: scheduler -->|$)", old, re.S)
 if m:
     findings = "\n### Findings\n" + m.group(1).rstrip() + "\n"
 body = f"""{head}
@@ -114,10 +125,11 @@ Reproduce (after `mvn -B -q install -DskipTests`):
 
 Last measured {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC.
 {findings}"""
-if head in text:
-    text = text[:start] + body.rstrip() + "\n" + (text[nxt:] if nxt >= 0 else "")
+section = begin + "\n" + body.rstrip() + "\n" + end
+if start is not None:
+    text = text[:start] + section + text[stop:]
 else:
-    text = text.rstrip() + "\n\n" + body
+    text = text.rstrip() + "\n\n" + section + "\n"
 os.makedirs(os.path.dirname(path), exist_ok=True)
 open(path, "w").write(text)
 print("updated", path)
