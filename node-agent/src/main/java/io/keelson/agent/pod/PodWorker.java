@@ -71,6 +71,7 @@ public final class PodWorker {
   private Instant startTime;
   private boolean terminal;
   private final Map<String, ContainerRun> runs = new LinkedHashMap<>();
+  private volatile Map<String, ContainerView> views = Map.of();
   private final PodState recovered;
 
   // not persisted
@@ -158,30 +159,22 @@ public final class PodWorker {
           : p.getMetadata().getAnnotations().get("kubectl.kubernetes.io/default-container");
       wanted = def != null ? def : p.getSpec().getContainers().get(0).getName();
     }
-    lock.lock();
-    try {
-      ContainerRun r = runs.get(wanted);
-      if (r == null) {
-        return null;
-      }
-      return new ContainerView(
-          r.name, driver, r.task == null ? null : r.task.id(), r.running(), r.logPath, r.previousLogPath);
-    } finally {
-      lock.unlock();
-    }
+    return views.get(wanted);
   }
 
+  /** Lock-free: logs, exec and stats must not wait for a long sync step (image pull, graceful stop). */
   public List<ContainerView> containers() {
-    lock.lock();
-    try {
-      List<ContainerView> out = new ArrayList<>();
-      for (ContainerRun r : runs.values()) {
-        out.add(new ContainerView(r.name, driver, r.task == null ? null : r.task.id(), r.running(), r.logPath, r.previousLogPath));
-      }
-      return out;
-    } finally {
-      lock.unlock();
+    return List.copyOf(views.values());
+  }
+
+  /** Publishes the containers' current attempts for {@link #container}; called whenever they change. */
+  private void publishViews() {
+    Map<String, ContainerView> v = new LinkedHashMap<>();
+    for (ContainerRun r : runs.values()) {
+      v.put(r.name, new ContainerView(
+          r.name, driver, r.task == null ? null : r.task.id(), r.running(), r.logPath, r.previousLogPath));
     }
+    views = v;
   }
 
   public String podIp() {
@@ -927,6 +920,7 @@ public final class PodWorker {
       }
     }
     sandbox = null;
+    publishViews();
   }
 
   /** The pod uid: unique per pod incarnation, safe as a file, cgroup and netns name. */
@@ -943,6 +937,7 @@ public final class PodWorker {
   }
 
   private void persist() {
+    publishViews();
     if (ctx.hollow) {
       return; // hollow pods run nothing that could survive a restart: keep the disk out of it
     }

@@ -65,6 +65,14 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   private PodWorker.ContainerView container(ContainerRef ref) {
     PodWorker w = find(ref);
     PodWorker.ContainerView v = w.container(ref.getContainer());
+    if (v == null && w.pod() != null && !ref.getContainer().isEmpty()
+        && java.util.stream.Stream.concat(w.pod().getSpec().getContainers().stream(),
+            w.pod().getSpec().getInitContainers() == null ? java.util.stream.Stream.empty() : w.pod().getSpec().getInitContainers().stream())
+            .anyMatch(c -> c.getName().equals(ref.getContainer()))) {
+      throw Status.FAILED_PRECONDITION
+          .withDescription("container \"" + ref.getContainer() + "\" in pod \"" + ref.getPodName() + "\" is waiting to start: ContainerCreating")
+          .asRuntimeException();
+    }
     if (v == null) {
       throw Status.NOT_FOUND
           .withDescription("container " + ref.getContainer() + " is not valid for pod " + ref.getPodName())
