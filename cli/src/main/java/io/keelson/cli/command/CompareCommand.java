@@ -243,7 +243,7 @@ public final class CompareCommand extends ClusterCommand {
     if (phase.equals("Running") && s.toRunning == null) {
       s.toRunning = Duration.between(s.created, Instant.now());
     }
-    if (s.toRunning != null && s.toOutput == null || s.kernel == null && s.toRunning != null) {
+    if (s.toRunning != null && (s.toOutput == null || s.kernel == null || !s.usedSeen)) {
       String log;
       try {
         log = c.getText("/api/v1/namespaces/" + ns + "/pods/" + s.name + "/log");
