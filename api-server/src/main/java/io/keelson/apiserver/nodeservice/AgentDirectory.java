@@ -14,31 +14,87 @@ import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 
 /**
- * Where each node's agent can be reached and the secret it accepts: learned from RegisterNode
- * (the agent's token is held in memory only; after an api-server restart agents re-register on
- * reconnect). Keeps one gRPC channel per agent endpoint for the log/exec/port-forward proxies.
+ * Where each node's agent can be reached and the secret it accepts: learned from RegisterNode and
+ * kept in etcd (Secret {@code kube-node-lease/keelson-agent-<node>}) so that every api-server
+ * replica can proxy logs and exec to every agent, whichever replica the agent registered with.
+ * Keeps one gRPC channel per agent endpoint for the log/exec/port-forward proxies.
  */
 @Component
 public class AgentDirectory implements AutoCloseable {
+  private static final io.keelson.apiserver.resource.ResourceType SECRETS =
+      io.keelson.apiserver.resource.ResourceRegistry.find("", "v1", "secrets").orElseThrow();
+  private static final String NAMESPACE = "kube-node-lease";
+
+  private final io.keelson.apiserver.registry.ResourceService resources;
+
+  public AgentDirectory(io.keelson.apiserver.registry.ResourceService resources) {
+    this.resources = resources;
+  }
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final Map<String, String> tokens = new ConcurrentHashMap<>();
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-  public void register(String nodeName, String agentToken) {
+  /** Remember the agent's token; {@code durable} also stores it for the other api-server replicas. */
+  public void register(String nodeName, String agentToken, boolean durable) {
     if (agentToken != null && !agentToken.isEmpty()) {
-      tokens.put(nodeName, agentToken);
+      String before = tokens.put(nodeName, agentToken);
+      if (durable && !agentToken.equals(before)) persist(nodeName, agentToken);
     }
   }
 
   public boolean knows(String nodeName) {
-    return tokens.containsKey(nodeName);
+    return tokenOf(nodeName) != null;
+  }
+
+  private static String secretName(String nodeName) {
+    return "keelson-agent-" + nodeName;
+  }
+
+  private void persist(String nodeName, String token) {
+    String data = java.util.Base64.getEncoder().encodeToString(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      resources.mutate(SECRETS, NAMESPACE, secretName(nodeName),
+          io.keelson.apiserver.registry.WriteOptions.manager("keelson-nodeservice"), s -> {
+            s.putObject("data").put("token", data);
+            return s;
+          });
+    } catch (io.keelson.apiserver.status.StatusException e) {
+      if (e.code() != 404) throw e;
+      tools.jackson.databind.node.ObjectNode secret = io.keelson.apiserver.storage.ObjectCodec.JSON.createObjectNode();
+      secret.put("apiVersion", "v1");
+      secret.put("kind", "Secret");
+      secret.putObject("metadata").put("name", secretName(nodeName)).put("namespace", NAMESPACE);
+      secret.put("type", "Opaque");
+      secret.putObject("data").put("token", data);
+      try {
+        resources.create(SECRETS, NAMESPACE, secret, io.keelson.apiserver.registry.WriteOptions.manager("keelson-nodeservice"));
+      } catch (io.keelson.apiserver.status.StatusException race) {
+        if (race.code() != 409) throw race;
+        persist(nodeName, token);
+      }
+    }
+  }
+
+  /** The token from this replica's memory, else from the Secret another replica stored. */
+  private String tokenOf(String nodeName) {
+    String t = tokens.get(nodeName);
+    if (t != null) return t;
+    try {
+      String data = resources.get(SECRETS, NAMESPACE, secretName(nodeName)).path("data").path("token").asString("");
+      if (data.isEmpty()) return null;
+      t = new String(java.util.Base64.getDecoder().decode(data), java.nio.charset.StandardCharsets.UTF_8);
+      tokens.put(nodeName, t);
+      return t;
+    } catch (io.keelson.apiserver.status.StatusException | IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** A stub for the agent of {@code nodeName} at host:port, or null when the agent never registered here. */
   public AgentServiceGrpc.AgentServiceStub agent(String nodeName, String host, int port) {
-    String token = tokens.get(nodeName);
+    String token = tokenOf(nodeName);
     if (token == null) {
       return null;
     }

@@ -104,7 +104,9 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
         throw StatusException.badRequest("node has no metadata.name");
       }
       ObjectNode stored = register(name, node);
-      agents.register(name, req.getAgentToken());
+      // Hollow nodes run nothing to proxy to: keep their thousands of tokens out of etcd.
+      boolean hollow = "true".equals(node.path("metadata").path("labels").path("keelson.io/hollow").asString(""));
+      agents.register(name, req.getAgentToken(), !hollow);
       out.onNext(RegisterNodeResponse.newBuilder()
           .setNodeJson(ByteString.copyFrom(ObjectCodec.JSON.writeValueAsBytes(stored))).build());
       out.onCompleted();
