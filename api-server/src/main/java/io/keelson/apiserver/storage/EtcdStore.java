@@ -68,15 +68,15 @@ public class EtcdStore implements AutoCloseable {
 
   private final Client client;
   private final KV kv;
-  private final Timer.Builder latency;
   private final MeterRegistry meters;
+  // One timer per operation. (A shared Timer.Builder is not safe here: tag() mutates it, so
+  // concurrent calls could record a txn under "get".)
+  private final java.util.concurrent.ConcurrentMap<String, Timer> latency = new java.util.concurrent.ConcurrentHashMap<>();
 
   public EtcdStore(List<String> endpoints, MeterRegistry meters) {
     this.client = Client.builder().endpoints(endpoints.toArray(String[]::new)).build();
     this.kv = client.getKVClient();
     this.meters = meters;
-    this.latency = Timer.builder("keelson_etcd_request_duration").description("etcd request latency")
-        .publishPercentileHistogram();
   }
 
   private static ByteSequence bs(String s) {
@@ -98,7 +98,10 @@ public class EtcdStore implements AutoCloseable {
       Throwable c = e instanceof ExecutionException ? e.getCause() : e;
       throw new StoreUnavailableException("etcd " + op + " failed: " + c.getMessage(), c);
     } finally {
-      if (meters != null) latency.tag("operation", op).register(meters).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      if (meters != null) {
+        latency.computeIfAbsent(op, o -> Timer.builder("keelson_etcd_request_duration").description("etcd request latency")
+            .publishPercentileHistogram().tag("operation", o).register(meters)).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      }
     }
   }
 
