@@ -59,7 +59,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
 
   private final ResourceService resources;
   private final AgentDirectory agents;
-  private final PodCidrAllocator cidrs = new PodCidrAllocator();
+  private final PodCidrAllocator cidrs;
   private final ResourceType nodes = type("", "v1", "nodes");
   private final ResourceType pods = type("", "v1", "pods");
   private final ResourceType leases = type("coordination.k8s.io", "v1", "leases");
@@ -70,6 +70,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   public NodeServiceImpl(ResourceService resources, AgentDirectory agents) {
     this.resources = resources;
     this.agents = agents;
+    this.cidrs = new PodCidrAllocator(resources.store());
   }
 
   private static ResourceType type(String group, String version, String resource) {
@@ -125,7 +126,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       create.put("kind", "Node");
       ObjectNode spec = create.has("spec") && create.get("spec").isObject() ? (ObjectNode) create.get("spec") : create.putObject("spec");
       // hollow nodes run nothing: they need no share of the 256 real /24s
-      String cidr = hollow ? null : cidrs.allocate(usedCidrs());
+      String cidr = hollow ? null : cidrs.allocate(name, usedCidrs(), this::nodeExists);
       if (cidr != null) {
         spec.put("podCIDR", cidr);
         spec.putArray("podCIDRs").add(cidr);
@@ -139,7 +140,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
           throw e;
         }
         if (cidr != null) {
-          cidrs.release(cidr);
+          cidrs.release(name, cidr);
         }
         return register(name, node); // raced with another registration: update instead
       }
@@ -162,7 +163,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       }
       ObjectNode spec = o.has("spec") && o.get("spec").isObject() ? (ObjectNode) o.get("spec") : o.putObject("spec");
       if (!hollow && !spec.hasNonNull("podCIDR")) {
-        String cidr = cidrs.allocate(usedCidrs());
+        String cidr = cidrs.allocate(name, usedCidrs(), this::nodeExists);
         if (cidr != null) {
           spec.put("podCIDR", cidr);
           spec.putArray("podCIDRs").add(cidr);
@@ -199,6 +200,10 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
         }
       }
     }
+  }
+
+  private boolean nodeExists(String name) {
+    return resources.cached(nodes, null, name) != null;
   }
 
   private List<String> usedCidrs() {

@@ -1,32 +1,77 @@
 package io.keelson.apiserver.nodeservice;
 
+import io.keelson.apiserver.status.StatusException;
+import io.keelson.apiserver.storage.EtcdStore;
+import io.keelson.apiserver.storage.StoreUnavailableException;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Hands out one /24 of 10.244.0.0/16 per node (the kube-controller-manager's range allocator, done
- * at registration). Serialised in this process; what other nodes already hold is read from the
- * stored Nodes, so a restarted api-server never hands out a CIDR twice.
+ * at registration). Each /24 is claimed with a create-if-absent key in etcd
+ * ({@code /registry/keelson.io/podcidrs/<n>}, value = node name), so that several api-server
+ * replicas registering nodes at the same moment can never hand out one range twice. A claim whose
+ * node no longer exists is taken over.
  */
 public final class PodCidrAllocator {
-  private final Set<String> handedOut = new HashSet<>();
 
-  /** The lowest free /24, or null when all 256 are taken. */
-  public synchronized String allocate(Collection<String> inUse) {
-    Set<String> used = new HashSet<>(inUse);
-    used.addAll(handedOut);
-    for (int i = 0; i < 256; i++) {
-      String cidr = "10.244." + i + ".0/24";
-      if (!used.contains(cidr)) {
-        handedOut.add(cidr);
-        return cidr;
-      }
-    }
-    return null;
+  private static final String PREFIX = "/registry/keelson.io/podcidrs/";
+
+  private final EtcdStore store;
+
+  public PodCidrAllocator(EtcdStore store) {
+    this.store = store;
   }
 
-  public synchronized void release(String cidr) {
-    handedOut.remove(cidr);
+  /**
+   * The lowest free /24 for {@code node}, or null when all 256 are taken. {@code inUse} are the
+   * ranges stored Nodes hold; {@code nodeExists} tells whether a claim's owner is still a Node.
+   */
+  public String allocate(String node, Collection<String> inUse, Predicate<String> nodeExists) {
+    Set<String> used = new HashSet<>(inUse);
+    try {
+      for (int i = 0; i < 256; i++) {
+        String cidr = "10.244." + i + ".0/24";
+        if (used.contains(cidr)) continue;
+        String key = PREFIX + i;
+        byte[] me = node.getBytes(StandardCharsets.UTF_8);
+        try {
+          store.create(key, me);
+          return cidr;
+        } catch (EtcdStore.RevisionMismatchException taken) {
+          EtcdStore.Entry cur = taken.current;
+          if (cur == null) continue;
+          String owner = new String(cur.value(), StandardCharsets.UTF_8);
+          if (owner.equals(node)) return cidr;
+          if (!nodeExists.test(owner)) {
+            try {
+              store.guardedPut(key, me, cur.modRevision());
+              return cidr;
+            } catch (EtcdStore.RevisionMismatchException raced) {
+              // another replica took it over first
+            }
+          }
+        }
+      }
+      return null;
+    } catch (StoreUnavailableException e) {
+      throw StatusException.unavailable(e.getMessage());
+    }
+  }
+
+  /** Give back a range claimed for {@code node} (its registration failed). */
+  public void release(String node, String cidr) {
+    try {
+      String i = cidr.split("\\.")[2];
+      EtcdStore.Entry cur = store.get(PREFIX + i);
+      if (cur != null && new String(cur.value(), StandardCharsets.UTF_8).equals(node)) {
+        store.guardedDelete(PREFIX + i, cur.modRevision());
+      }
+    } catch (StoreUnavailableException | EtcdStore.RevisionMismatchException | RuntimeException e) {
+      // best effort: an orphaned claim is taken over once its node is gone
+    }
   }
 }

@@ -1,0 +1,87 @@
+package io.keelson.apiserver.nodeservice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keelson.apiserver.storage.EtcdStore;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Pod CIDR claims against a real etcd: two "api-server replicas" never hand out one range twice. */
+class PodCidrAllocatorIT {
+
+  static Process etcd;
+  static EtcdStore store;
+
+  @BeforeAll
+  static void startEtcd() throws Exception {
+    int client;
+    int peer;
+    try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
+      client = a.getLocalPort();
+      peer = b.getLocalPort();
+    }
+    Path data = Files.createTempDirectory("cidr-etcd");
+    etcd = new ProcessBuilder("etcd", "--data-dir", data.toString(),
+        "--listen-client-urls", "http://127.0.0.1:" + client, "--advertise-client-urls", "http://127.0.0.1:" + client,
+        "--listen-peer-urls", "http://127.0.0.1:" + peer, "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer,
+        "--initial-cluster", "default=http://127.0.0.1:" + peer, "--log-level", "error")
+        .redirectErrorStream(true).redirectOutput(data.resolve("etcd.log").toFile()).start();
+    store = new EtcdStore(List.of("http://127.0.0.1:" + client), null);
+    Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> store.currentRevision() > 0);
+  }
+
+  @AfterAll
+  static void stopEtcd() {
+    if (store != null) store.close();
+    if (etcd != null) etcd.destroyForcibly();
+  }
+
+  @Test
+  void concurrentReplicasNeverShareARange() throws Exception {
+    PodCidrAllocator a = new PodCidrAllocator(store);
+    PodCidrAllocator b = new PodCidrAllocator(store);
+    Set<String> nodes = ConcurrentHashMap.newKeySet();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<String>> got = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      PodCidrAllocator which = i % 2 == 0 ? a : b;
+      String node = "race-" + i;
+      nodes.add(node);
+      got.add(pool.submit(() -> which.allocate(node, List.of(), nodes::contains)));
+    }
+    Set<String> cidrs = ConcurrentHashMap.newKeySet();
+    for (Future<String> f : got) assertThat(cidrs.add(f.get())).as("a range handed out twice").isTrue();
+    pool.shutdown();
+    assertThat(cidrs).hasSize(40).allMatch(c -> c.matches("10\\.244\\.\\d+\\.0/24"));
+  }
+
+  @Test
+  void aNodeGetsItsOwnClaimBackAndOrphanedClaimsAreReused() {
+    PodCidrAllocator a = new PodCidrAllocator(store);
+    String first = a.allocate("again", List.of(), n -> true);
+    assertThat(a.allocate("again", List.of(), n -> true)).isEqualTo(first);
+    // the owner is gone: another node may take the range over
+    assertThat(a.allocate("newcomer", List.of(), n -> !n.equals("again"))).isEqualTo(first);
+  }
+
+  @Test
+  void rangesHeldByStoredNodesAreSkipped() {
+    PodCidrAllocator a = new PodCidrAllocator(store);
+    List<String> all = new ArrayList<>();
+    for (int i = 0; i < 256; i++) all.add("10.244." + i + ".0/24");
+    assertThat(a.allocate("nowhere", all, n -> true)).isNull();
+  }
+}
