@@ -84,7 +84,7 @@ class ControllersIT {
             ProcessHandle.current().info().command().orElse("java"), "-jar",
             root.resolve("controller-manager/target/keelson-controller-manager.jar").toString(),
             "--kubeconfig", dir.resolve("kubeconfig").toString(), "--metrics-port", "0",
-            "--node-monitor-grace-period", "8s", "--default-unreachable-toleration-seconds", "3")
+            "--node-monitor-grace-period", "20s", "--default-unreachable-toleration-seconds", "3")
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("cm-" + name + ".log").toFile())
         .start();
@@ -283,7 +283,7 @@ class ControllersIT {
       Pod p = client.pods().inNamespace(NS).withName("ha-ghost").get();
       return p.getMetadata().getOwnerReferences() != null && p.getMetadata().getOwnerReferences().stream().anyMatch(r -> "ha".equals(r.getName()));
     });
-    await("ghost unreachable").atMost(Duration.ofSeconds(40)).until(() -> unreachable(client.nodes().withName("ghost").get()));
+    await("ghost unreachable").atMost(Duration.ofSeconds(60)).until(() -> unreachable(client.nodes().withName("ghost").get()));
     await("evicted and replaced on a live node").atMost(Duration.ofSeconds(60)).until(() -> {
       Pod old = client.pods().inNamespace(NS).withName("ha-ghost").get();
       boolean evicted = old == null || old.getMetadata().getDeletionTimestamp() != null;
@@ -303,7 +303,7 @@ class ControllersIT {
     Assumptions.assumeTrue(Files.exists(agentPid), "no hollow agent pid file");
     long pid = Long.parseLong(Files.readString(agentPid).trim());
     ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    await("nodes unreachable").atMost(Duration.ofSeconds(40)).until(() ->
+    await("nodes unreachable").atMost(Duration.ofSeconds(60)).until(() ->
         client.nodes().list().getItems().stream().filter(n -> n.getMetadata().getName().startsWith("hollow-")).allMatch(ControllersIT::unreachable));
     await("pods evicted after their toleration").atMost(Duration.ofSeconds(30)).until(() ->
         client.pods().inNamespace(NS).withLabel("app", "after").list().getItems().stream()
