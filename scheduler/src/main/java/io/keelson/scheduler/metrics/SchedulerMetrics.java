@@ -53,7 +53,7 @@ public final class SchedulerMetrics implements AutoCloseable {
             .publishPercentileHistogram()
             .publishPercentiles(0.5, 0.99)
             .minimumExpectedValue(Duration.ofMillis(1))
-            .maximumExpectedValue(Duration.ofSeconds(60))
+            .maximumExpectedValue(Duration.ofMinutes(10))
             .register(registry);
     binding =
         Timer.builder("scheduler.binding.duration")
