@@ -304,7 +304,11 @@ public final class CompareCommand extends ClusterCommand {
         }
         return Quantities.bytes(total);
       } catch (ApiException e) {
-        if (e.code() == 404 && e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("metrics")) {
+        String msg = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
+        if (e.code() == 404 && msg.contains("could not find the requested resource")) {
+          return reason; // the metrics API is not served at all
+        }
+        if (e.code() == 404 && msg.contains(name)) {
           reason = "n/a (no metrics yet)";
         } else if (e.code() != 404 && e.code() != 503) {
           return "n/a (" + e.getMessage() + ")";
