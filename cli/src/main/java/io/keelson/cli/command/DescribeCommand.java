@@ -168,9 +168,9 @@ public final class DescribeCommand extends ClusterCommand {
       }
     }
     out.println("Conditions:");
-    out.println("  Type              Status");
+    out.println("  Type                        Status");
     for (JsonNode cond : st.path("conditions")) {
-      out.println(String.format("  %-18s%s", cond.path("type").asString(), cond.path("status").asString()));
+      out.println(String.format("  %-28s%s", cond.path("type").asString(), cond.path("status").asString()));
     }
     events(c, "Pod", md);
   }
