@@ -193,7 +193,13 @@ class SchedulerIT {
   @Order(6)
   void standbyReplicaTakesOverWithin15sWhenTheLeaderDies() throws Exception {
     namespace("ha");
-    String leader = cluster.kubectl("get", "lease", "-n", "kube-system", "keelson-scheduler", "-o", "jsonpath={.spec.holderIdentity}");
+    String[] holder = new String[1];
+    await("the launcher's scheduler holds the lease")
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(() -> !(holder[0] = cluster.kubectl("get", "lease", "-n", "kube-system", "keelson-scheduler",
+            "-o", "jsonpath={.spec.holderIdentity}")).isEmpty());
+    String leader = holder[0];
     cluster.startSchedulerReplica("standby");
     cluster.apply(pod("before", "ha", "10m", null));
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> !nodeOf("ha", "before").isEmpty());
