@@ -71,6 +71,7 @@ public final class SchedulerBenchmark implements Callable<Integer> {
     Config c = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
     c.setMaxConcurrentRequests(512);
     c.setMaxConcurrentRequestsPerHost(512);
+    c.setOnlyHttpWatches(true); // as SchedulerMain: no WebSocket watch attempt
     return new KubernetesClientBuilder().withConfig(c).build();
   }
 
