@@ -16,8 +16,10 @@ import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Serves {@code /openapi/v3} (index and per-group/version documents) and answers {@code /openapi/v2}
- * with 404: kubectl would otherwise try the protobuf-only v2 document and fail. Documents are served
+ * Serves {@code /openapi/v3} (index and per-group/version documents). {@code /openapi/v2} is only
+ * asked for by kubectl's client-side validation of {@code kind: List} files (the v3 field-validation
+ * check never covers v1 List): it gets an empty protobuf Swagger 2.0 document, so kubectl skips
+ * client-side checks of the items and the server validates each of them; anything else gets 404. Documents are served
  * gzipped when the client accepts it (they are hundreds of KiB), and are immutable per hash.
  */
 @RestController
@@ -53,8 +55,16 @@ public class OpenApiController {
     return serve(OpenApiDocuments.get().document("apis/" + group + "/" + version), hash, enc, etag);
   }
 
+  /** gnostic's OpenAPIv2 Document with only {@code swagger: "2.0"} (field 1), protobuf-encoded. */
+  private static final byte[] EMPTY_V2 = {0x0a, 0x03, '2', '.', '0'};
+
   @GetMapping({"/openapi/v2", "/swagger.json"})
-  public ResponseEntity<byte[]> v2() {
+  public ResponseEntity<byte[]> v2(@org.springframework.web.bind.annotation.RequestHeader(value = "Accept", required = false) String accept) {
+    if (accept != null && accept.contains("application/com.github.proto-openapi.spec.v2")) {
+      return ResponseEntity.ok()
+          .contentType(org.springframework.http.MediaType.parseMediaType("application/com.github.proto-openapi.spec.v2.v1.0+protobuf"))
+          .body(EMPTY_V2);
+    }
     return notFound();
   }
 
