@@ -106,8 +106,9 @@ class LabJourneyIT {
     String[] to = pods.get(1);
     assertThat(to.length).as("pod %s has an IP", to[0]).isEqualTo(3);
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
-      KeelsonCluster.Result r = cluster.keelctl("exec", from[0], "--", "wget", "-q", "-O-", "-T", "3",
-          "http://" + to[2] + ":8080/index.html");
+      // busybox nc, not wget: Debian's static busybox wget crashes (exit 139) on this platform
+      KeelsonCluster.Result r = cluster.keelctl("exec", from[0], "--", "sh", "-c",
+          "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 " + to[2] + " 8080");
       assertThat(r.out()).as("pod on %s fetches from pod on %s by pod IP\n%s", from[1], to[1], r).contains(to[0]);
     });
   }
