@@ -67,6 +67,8 @@ public final class StatusReporter implements AutoCloseable {
     return pending.size();
   }
 
+  private long lastOpen = System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+
   private void loop() {
     Backoff backoff = Backoff.reconnect();
     while (!closed) {
@@ -78,6 +80,17 @@ public final class StatusReporter implements AutoCloseable {
           }
         }
         Thread.sleep(COALESCE_MILLIS);
+        boolean reopen;
+        synchronized (this) {
+          reopen = broken;
+        }
+        if (reopen) {
+          // A stream that broke again soon after it was opened means the api-server is still away:
+          // back off instead of reopening (and logging) in a tight loop.
+          if (System.nanoTime() - lastOpen < java.util.concurrent.TimeUnit.SECONDS.toNanos(30)) backoff.sleep();
+          else backoff.reset();
+          lastOpen = System.nanoTime();
+        }
         synchronized (this) {
           if (broken) {
             // resend everything we think the server has: the old stream may have lost it
@@ -98,7 +111,6 @@ public final class StatusReporter implements AutoCloseable {
           continue;
         }
         send(batch);
-        backoff.reset();
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
