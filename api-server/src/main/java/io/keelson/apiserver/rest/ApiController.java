@@ -8,14 +8,12 @@ import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.selection.FieldSelector;
 import io.keelson.apiserver.selection.LabelSelector;
 import io.keelson.apiserver.status.StatusException;
-import io.keelson.apiserver.storage.ObjectCodec;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -24,8 +22,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The generic Kubernetes REST endpoint: every verb on every resource of the registry, under
@@ -146,11 +142,6 @@ public class ApiController {
     return StatusException.tooLarge("the request body is larger than the 3 MiB limit; split the object or move data out of it");
   }
 
-  static List<ObjectNode> items(JsonNode list) {
-    List<ObjectNode> out = new ArrayList<>();
-    if (list instanceof ArrayNode a) for (JsonNode n : a) if (n instanceof ObjectNode o) out.add(o);
-    return out;
-  }
 
   static DeleteOptions deleteOptions(HttpServletRequest req, JsonNode body) {
     Long grace = null;
@@ -195,9 +186,5 @@ public class ApiController {
     }
     if (manager.length() > 128) throw StatusException.badRequest("fieldManager is longer than 128 characters");
     return new WriteOptions("All".equals(dry), manager, subresource);
-  }
-
-  static long resourceVersionOf(ObjectNode o) {
-    return ObjectCodec.resourceVersion(o);
   }
 }

@@ -3,7 +3,6 @@ package io.keelson.apiserver.rest;
 import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.ObjectCodec;
-import java.nio.charset.StandardCharsets;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -87,9 +86,5 @@ final class Bodies {
     if (n.isNumber()) return "a number";
     if (n.isNull()) return "null";
     return n.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
-  }
-
-  static String utf8(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
   }
 }

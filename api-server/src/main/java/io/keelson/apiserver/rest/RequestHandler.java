@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -199,7 +198,6 @@ final class RequestHandler {
         } else {
           writeEvent(out, ev.type().name(), SharedJson.of(ev.object()));
         }
-        // Drain what is already queued before flushing: one flush per burst, not per event.
         out.flush();
         lastSent = System.currentTimeMillis();
       }
@@ -424,9 +422,5 @@ final class RequestHandler {
   private static int send(HttpServletResponse resp, int code, JsonNode body) throws IOException {
     Responses.json(resp, code, body);
     return code;
-  }
-
-  static Map<String, String> none() {
-    return Map.of();
   }
 }

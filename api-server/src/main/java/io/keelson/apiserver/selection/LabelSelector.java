@@ -65,9 +65,9 @@ public final class LabelSelector implements Predicate<ObjectNode> {
 
   private static Requirement parseRequirement(String whole, String p) {
     if (p.startsWith("!")) return new Requirement(key(whole, p.substring(1).trim()), Op.NOT_EXISTS, Set.of());
-    int sp = indexOfWord(p, " notin ");
+    int sp = p.indexOf(" notin ");
     if (sp > 0) return new Requirement(key(whole, p.substring(0, sp).trim()), Op.NOTIN, set(whole, p.substring(sp + 7)));
-    sp = indexOfWord(p, " in ");
+    sp = p.indexOf(" in ");
     if (sp > 0) return new Requirement(key(whole, p.substring(0, sp).trim()), Op.IN, set(whole, p.substring(sp + 4)));
     int i = p.indexOf("!=");
     if (i > 0) return new Requirement(key(whole, p.substring(0, i).trim()), Op.NEQ, Set.of(value(whole, p.substring(i + 2).trim())));
@@ -76,10 +76,6 @@ public final class LabelSelector implements Predicate<ObjectNode> {
     i = p.indexOf('=');
     if (i > 0) return new Requirement(key(whole, p.substring(0, i).trim()), Op.EQ, Set.of(value(whole, p.substring(i + 1).trim())));
     return new Requirement(key(whole, p), Op.EXISTS, Set.of());
-  }
-
-  private static int indexOfWord(String p, String w) {
-    return p.indexOf(w);
   }
 
   private static Set<String> set(String whole, String s) {
