@@ -8,6 +8,7 @@ import io.keelson.agent.api.NodeServiceConnection;
 import io.keelson.agent.api.StatusReporter;
 import io.keelson.agent.driver.Fingerprint;
 import io.keelson.agent.driver.WorkloadDriver;
+import io.keelson.agent.metrics.AgentMetrics;
 import io.keelson.agent.node.NodeFactory;
 import io.keelson.agent.node.NodeResources;
 import io.keelson.agent.pod.ClusterObjects;
@@ -75,6 +76,7 @@ public final class Agent implements AutoCloseable {
   private Duration backoffBase = Duration.ofSeconds(10);
   private final java.util.concurrent.atomic.AtomicBoolean leasesStarted = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile Map<String, Fingerprint> lastFingerprints = Map.of();
+  private final AgentMetrics metrics;
 
   public Agent(AgentOptions options, Runtime runtime, NodeServiceConnection connection) {
     this.options = options;
@@ -89,6 +91,8 @@ public final class Agent implements AutoCloseable {
             NodeResources.detect(options.stateDir()),
             options.systemReservedCpuMillis(),
             options.systemReservedMemoryBytes());
+    this.metrics = new AgentMetrics(
+        () -> managers.values().stream().mapToInt(m -> m.workers().size()).sum(), !options.hollow());
     this.selector = new DriverSelector(runtime.driversByHandler(), runtime.defaultHandler(), runtime.objects());
     if (options.hollow()) {
       for (int i = 1; i <= options.hollowNodes(); i++) {
@@ -111,6 +115,11 @@ public final class Agent implements AutoCloseable {
 
   public List<String> nodeNames() {
     return nodeNames;
+  }
+
+  /** Pod start latency, pod count, memory; served on --metrics-port by {@link AgentMain}. */
+  public AgentMetrics metrics() {
+    return metrics;
   }
 
   public String agentToken() {
@@ -145,7 +154,7 @@ public final class Agent implements AutoCloseable {
       NodeContext ctx = new NodeContext(
           n, options.address(), selector, runtime.images(), runtime.networkPerNode().get(), runtime.objects(),
           controlPlane, options.hollow() ? new StateStore(options.stateDir().resolve("hollow").resolve(n)) : state,
-          timers, options.hollow(), backoffBase, Duration.ofMinutes(5));
+          timers, options.hollow(), backoffBase, Duration.ofMinutes(5), metrics);
       PodManager m = new PodManager(ctx);
       m.recover(persisted);
       managers.put(n, m);
@@ -273,5 +282,6 @@ public final class Agent implements AutoCloseable {
       server.close();
     }
     timers.shutdownNow();
+    metrics.close();
   }
 }

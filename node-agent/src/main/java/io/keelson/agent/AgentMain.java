@@ -56,6 +56,9 @@ public final class AgentMain implements Callable<Integer> {
   @Option(names = "--fake-runtime", description = "run this node's pods on the fake driver (tests and demos without runc)")
   boolean fakeRuntime;
 
+  @Option(names = "--metrics-port", description = "serve Prometheus metrics (pod start latency, memory) on --address:PORT/metrics; -1 disables (default: ${DEFAULT-VALUE})", defaultValue = "-1")
+  int metricsPort;
+
   @Option(names = "--cleanup", description = "remove every workload recorded in --state-dir (containers, VMs, pod networks) and exit")
   boolean cleanup;
 
@@ -88,7 +91,17 @@ public final class AgentMain implements Callable<Integer> {
     NodeServiceConnection connection = NodeServiceConnection.open(creds);
     RestClusterObjects objects = new RestClusterObjects(RestClusterObjects.client(kubeconfig), nodeName);
     Agent.Runtime runtime = RuntimeWiring.create(options, objects);
-    Agent agent = new Agent(options, runtime, connection).start();
+    Agent agent = new Agent(options, runtime, connection);
+    if (metricsPort >= 0) {
+      try {
+        int bound = agent.metrics().serve(address, metricsPort);
+        org.slf4j.LoggerFactory.getLogger(AgentMain.class).info("metrics on http://{}:{}/metrics", address, bound);
+      } catch (java.io.IOException e) {
+        System.err.println("keelson-node-agent: cannot serve metrics on port " + metricsPort + ": " + e.getMessage());
+        return 1;
+      }
+    }
+    agent.start();
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       // workloads keep running: only the agent stops

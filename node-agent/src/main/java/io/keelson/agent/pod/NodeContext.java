@@ -26,6 +26,7 @@ public final class NodeContext {
   final boolean hollow;
   final Duration backoffBase;
   final Duration backoffMax;
+  final PodStartRecorder starts;
 
   public NodeContext(
       String nodeName,
@@ -39,7 +40,8 @@ public final class NodeContext {
       ScheduledExecutorService timers,
       boolean hollow,
       Duration backoffBase,
-      Duration backoffMax) {
+      Duration backoffMax,
+      PodStartRecorder starts) {
     this.nodeName = nodeName;
     this.hostIp = hostIp;
     this.drivers = drivers;
@@ -54,6 +56,7 @@ public final class NodeContext {
     this.hollow = hollow;
     this.backoffBase = backoffBase;
     this.backoffMax = backoffMax;
+    this.starts = starts;
   }
 
   public String nodeName() {

@@ -73,6 +73,8 @@ public final class PodWorker {
   private final Map<String, ContainerRun> runs = new LinkedHashMap<>();
   private volatile Map<String, ContainerView> views = Map.of();
   private final PodState recovered;
+  /** The first start of a newly assigned pod, timed for keelson_agent_pod_start_seconds; null once recovered. */
+  private final PodStartTrace startTrace;
 
   // not persisted
   private final Map<String, Instant> conditionSince = new HashMap<>();
@@ -91,6 +93,7 @@ public final class PodWorker {
     this.uid = uid;
     this.recovered = recovered;
     this.onFinished = onFinished;
+    this.startTrace = recovered == null ? new PodStartTrace(System.nanoTime()) : null;
     if (recovered != null) {
       namespace = recovered.namespace();
       name = recovered.name();
@@ -292,6 +295,7 @@ public final class PodWorker {
     if (startTime == null) {
       startTime = Instant.now();
     }
+    trace(PodStartTrace.QUEUED);
     lock.lock();
     try {
       observeExits();
@@ -299,6 +303,10 @@ public final class PodWorker {
         step(p);
       }
       PodStatus status = status(p);
+      if (startTrace != null && !startTrace.done() && "Running".equals(status.getPhase())) {
+        Duration took = startTrace.finish(System.nanoTime());
+        ctx.starts.podStarted(namespace, name, took, startTrace.phases());
+      }
       if (!terminal && ("Succeeded".equals(status.getPhase()) || "Failed".equals(status.getPhase()))) {
         releaseSandbox();
         terminal = true;
@@ -390,6 +398,7 @@ public final class PodWorker {
       } else {
         podIp = ctx.hostIp;
       }
+      trace(PodStartTrace.NETWORK);
       if (!ctx.hollow) {
         volumes = ctx.volumes.materialise(p, podDir);
         writeEtcFiles(podDir, hostname, network);
@@ -423,6 +432,7 @@ public final class PodWorker {
       Files.createDirectories(config.logDir());
       Files.createDirectories(config.stateDir());
       sandbox = driver.startSandbox(config);
+      trace(PodStartTrace.SANDBOX);
       sandboxError = null;
       sandboxErrorReason = null;
       persist();
@@ -535,6 +545,7 @@ public final class PodWorker {
     ImageProvider.ResolvedImage image;
     try {
       image = pull(p, c);
+      trace(PodStartTrace.IMAGE);
       r.pullNotBefore = null;
       r.pullDelay = null;
     } catch (DriverException e) {
@@ -596,6 +607,7 @@ public final class PodWorker {
     TaskHandle handle;
     try {
       handle = driver.startTask(config);
+      trace(PodStartTrace.CONTAINER);
     } catch (DriverException e) {
       // a start failure is a terminated attempt (containerd: exit 128, StartError) and backs off
       r.task = new TaskHandle(taskId, sandbox.id(), driver.name(), Instant.now(), "{}");
@@ -616,6 +628,12 @@ public final class PodWorker {
     event(p, c, "Normal", "Started", "Started container " + c.getName());
     watchExit(r, handle);
     ensureProbes(p, c, r);
+  }
+
+  private void trace(String phase) {
+    if (startTrace != null) {
+      startTrace.mark(phase);
+    }
   }
 
   private ImageProvider.ResolvedImage pull(Pod p, Container c) throws DriverException {
