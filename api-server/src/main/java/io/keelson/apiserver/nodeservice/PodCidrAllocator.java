@@ -6,6 +6,8 @@ import io.keelson.apiserver.storage.StoreUnavailableException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -14,7 +16,7 @@ import java.util.function.Predicate;
  * at registration). Each /24 is claimed with a create-if-absent key in etcd
  * ({@code /registry/keelson.io/podcidrs/<n>}, value = node name), so that several api-server
  * replicas registering nodes at the same moment can never hand out one range twice. A claim whose
- * node no longer exists is taken over.
+ * node no longer exists is taken over once no range is free.
  */
 public final class PodCidrAllocator {
 
@@ -29,37 +31,46 @@ public final class PodCidrAllocator {
   /**
    * The lowest free /24 for {@code node}, or null when all 256 are taken. {@code inUse} are the
    * ranges stored Nodes hold; {@code nodeExists} tells whether a claim's owner is still a Node.
+   *
+   * <p>Claims of other owners are taken over only when no range is free: at registration the Node
+   * is created after its range was claimed, so an owner that is not a Node yet may be registering
+   * right now (taking its claim over gave two lab hosts registering at once the same range).
    */
   public String allocate(String node, Collection<String> inUse, Predicate<String> nodeExists) {
     Set<String> used = new HashSet<>(inUse);
+    byte[] me = node.getBytes(StandardCharsets.UTF_8);
+    Map<Integer, EtcdStore.Entry> claimedByOthers = new LinkedHashMap<>();
     try {
       for (int i = 0; i < 256; i++) {
-        String cidr = "10.244." + i + ".0/24";
-        if (used.contains(cidr)) continue;
-        String key = PREFIX + i;
-        byte[] me = node.getBytes(StandardCharsets.UTF_8);
+        if (used.contains(cidr(i))) continue;
         try {
-          store.create(key, me);
-          return cidr;
+          store.create(PREFIX + i, me);
+          return cidr(i);
         } catch (EtcdStore.RevisionMismatchException taken) {
           EtcdStore.Entry cur = taken.current;
           if (cur == null) continue;
-          String owner = new String(cur.value(), StandardCharsets.UTF_8);
-          if (owner.equals(node)) return cidr;
-          if (!nodeExists.test(owner)) {
-            try {
-              store.guardedPut(key, me, cur.modRevision());
-              return cidr;
-            } catch (EtcdStore.RevisionMismatchException raced) {
-              // another replica took it over first
-            }
-          }
+          if (new String(cur.value(), StandardCharsets.UTF_8).equals(node)) return cidr(i);
+          claimedByOthers.put(i, cur);
+        }
+      }
+      for (Map.Entry<Integer, EtcdStore.Entry> claim : claimedByOthers.entrySet()) {
+        EtcdStore.Entry cur = claim.getValue();
+        if (nodeExists.test(new String(cur.value(), StandardCharsets.UTF_8))) continue;
+        try {
+          store.guardedPut(PREFIX + claim.getKey(), me, cur.modRevision());
+          return cidr(claim.getKey());
+        } catch (EtcdStore.RevisionMismatchException raced) {
+          // another replica took it over first
         }
       }
       return null;
     } catch (StoreUnavailableException e) {
       throw StatusException.unavailable(e.getMessage());
     }
+  }
+
+  private static String cidr(int i) {
+    return "10.244." + i + ".0/24";
   }
 
   /** Give back a range claimed for {@code node} (its registration failed). */

@@ -68,13 +68,46 @@ class PodCidrAllocatorIT {
     assertThat(cidrs).hasSize(40).allMatch(c -> c.matches("10\\.244\\.\\d+\\.0/24"));
   }
 
+  /**
+   * As at registration: a node's Node object exists only after its range was handed out, so a claim
+   * whose owner is not (yet) a Node may belong to a registration still in flight (3 lab hosts
+   * registering at once got 10.244.0.0/24 twice, and their pods could not reach each other).
+   */
+  @Test
+  void nodesRegisteringAtOnceNeverShareARange() throws Exception {
+    PodCidrAllocator a = new PodCidrAllocator(store);
+    PodCidrAllocator b = new PodCidrAllocator(store);
+    Set<String> nodes = ConcurrentHashMap.newKeySet();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<String>> got = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      PodCidrAllocator which = i % 2 == 0 ? a : b;
+      String node = "inflight-" + i;
+      got.add(pool.submit(() -> {
+        String cidr = which.allocate(node, List.of(), nodes::contains);
+        nodes.add(node); // the Node is created after the range was claimed
+        return cidr;
+      }));
+    }
+    Set<String> cidrs = ConcurrentHashMap.newKeySet();
+    for (Future<String> f : got) assertThat(cidrs.add(f.get())).as("a range handed out twice").isTrue();
+    pool.shutdown();
+    assertThat(cidrs).hasSize(40);
+  }
+
   @Test
   void aNodeGetsItsOwnClaimBackAndOrphanedClaimsAreReused() {
     PodCidrAllocator a = new PodCidrAllocator(store);
     String first = a.allocate("again", List.of(), n -> true);
     assertThat(a.allocate("again", List.of(), n -> true)).isEqualTo(first);
-    // the owner is gone: another node may take the range over
-    assertThat(a.allocate("newcomer", List.of(), n -> !n.equals("again"))).isEqualTo(first);
+    // the owner is not a Node: while other ranges are free its claim stays (it may be registering)
+    String other = a.allocate("newcomer", List.of(), n -> !n.equals("again"));
+    assertThat(other).isNotEqualTo(first);
+    // no range free (the others held by stored Nodes): the orphaned claim is taken over
+    List<String> allButFirst = new ArrayList<>();
+    for (int i = 0; i < 256; i++) allButFirst.add("10.244." + i + ".0/24");
+    allButFirst.remove(first);
+    assertThat(a.allocate("latecomer", allButFirst, n -> !n.equals("again"))).isEqualTo(first);
   }
 
   @Test
