@@ -4,12 +4,12 @@
 #
 #   lab.sh up --dir DIR --nodes N [--id ID]   create bridge + one netns per host; writes DIR/lab/state
 #   lab.sh routes --dir DIR [--kubeconfig K]  route every node's spec.podCIDR via that node's address
-#                                             (host and each netns); run after the nodes registered
+#                                             (host and each netns); waits for the nodes' CIDRs
 #   lab.sh exec --dir DIR N -- CMD...         run CMD inside host N's namespace
 #   lab.sh addr --dir DIR N|gateway           print host N's address (or the bridge address)
 #   lab.sh partition --dir DIR NODE           cut host NODE (lab-2 or 2) off the bridge
-#   lab.sh heal --dir DIR NODE                reconnect it
-#   lab.sh status --dir DIR                   print the state and link states
+#   lab.sh heal --dir DIR NODE                reconnect it (and re-apply the pod routes)
+#   lab.sh status --dir DIR                   print the state, link states and pod routes
 #   lab.sh down --dir DIR                     kill what runs in the namespaces, remove every namespace,
 #                                             veth, bridge, route and nft table; leaves nothing behind
 # DIR defaults to $KEELSON_DIR or ~/.keelson. Needs root (ip netns).
@@ -121,25 +121,87 @@ print_state() {
   done
 }
 
-# Read each node's pod CIDR (assigned by the api-server on registration) and route it via the node's
-# address, on the host and inside every other lab host, so pods on different hosts reach each other.
+# Read each node's pod CIDR (assigned by the api-server on registration), record it in the state
+# and route it via the node's address, on the host and inside every other lab host, so pods on
+# different hosts reach each other. Waits up to $LAB_ROUTES_WAIT s (default 60) for every lab-N
+# to have a pod CIDR; refuses two hosts with one range (their pods could not be told apart).
 lab_routes() {
   need_root; load_state
-  local i j cidr addr ns missing=0
+  local i cidr wait=${LAB_ROUTES_WAIT:-60} deadline got missing dup
+  deadline=$(( $(date +%s) + wait ))
+  while :; do
+    got=$(KUBECONFIG=$KCFG timeout 30 kubectl get nodes \
+      -o jsonpath='{range .items[*]}{.metadata.name} {.spec.podCIDR}{"\n"}{end}' 2>/dev/null || true)
+    missing=""
+    for i in $(seq 1 "$LAB_NODES"); do
+      cidr=$(awk -v n="lab-$i" '$1 == n {print $2}' <<<"$got")
+      [ -n "$cidr" ] || missing="$missing lab-$i"
+      eval "CIDR_$i=\$cidr"
+    done
+    [ -z "$missing" ] && break
+    [ "$(date +%s)" -lt "$deadline" ] || die "no spec.podCIDR after ${wait}s on:$missing (is the api-server at $KCFG up, did the agents register?)"
+    sleep 1
+  done
+  dup=$(for i in $(seq 1 "$LAB_NODES"); do eval "echo \$CIDR_$i lab-$i"; done | sort | awk '
+    $1 == prev { printf "%s and %s both have %s; ", pn, $2, $1 } { prev = $1; pn = $2 }')
+  [ -z "$dup" ] || die "${dup}pods on those hosts cannot reach each other (the api-server handed out a range twice); no routes changed"
   for i in $(seq 1 "$LAB_NODES"); do
-    eval "addr=\$NODE_${i}_ADDR"
-    cidr=$(KUBECONFIG=$KCFG timeout 30 kubectl get node "lab-$i" -o jsonpath='{.spec.podCIDR}' 2>/dev/null || true)
-    if [ -z "$cidr" ]; then say "lab-$i has no spec.podCIDR yet; no route"; missing=1; continue; fi
-    ip route replace "$cidr" via "$addr" dev "$LAB_BRIDGE"
-    echo "NODE_${i}_PODCIDR=$cidr" >> "$STATE"
+    eval "cidr=\$CIDR_$i"
+    set_state "NODE_${i}_PODCIDR" "$cidr"
+  done
+  . "$STATE"
+  apply_routes
+}
+
+# KEY=VALUE in the state file, replacing an earlier value.
+set_state() {
+  { grep -v "^$1=" "$STATE" || true; echo "$1=$2"; } > "$STATE.tmp"
+  mv "$STATE.tmp" "$STATE"
+}
+
+# Routes for the pod CIDRs recorded in the state (idempotent; `heal` re-applies them).
+apply_routes() {
+  local i j cidr addr ns cur
+  for i in $(seq 1 "$LAB_NODES"); do
+    eval "addr=\$NODE_${i}_ADDR; cidr=\${NODE_${i}_PODCIDR:-}"
+    [ -n "$cidr" ] || continue
     for j in $(seq 1 "$LAB_NODES"); do
       [ "$j" = "$i" ] && continue
       eval "ns=\$NODE_${j}_NS"
       ip -n "$ns" route replace "$cidr" via "$addr" dev eth0
     done
-    say "route $cidr via $addr (lab-$i)"
+    # On the host (host -> pod traffic only): never take over a route someone else owns, such as
+    # another cluster's pod bridge or another lab that was handed the same range.
+    cur=$(ip -4 route show exact "$cidr" 2>/dev/null || true)
+    if [ -z "$cur" ] || grep -q "dev $LAB_BRIDGE" <<<"$cur"; then
+      ip route replace "$cidr" via "$addr" dev "$LAB_BRIDGE"
+      say "route $cidr via $addr (lab-$i)"
+    else
+      say "route $cidr via $addr (lab-$i) inside the lab hosts; not on this machine, where $cidr is already routed: $cur"
+    fi
   done
-  return $missing
+}
+
+# Pod routes as they are in each host's namespace, compared with the recorded pod CIDRs.
+routes_status() {
+  local i j cidr addr ns bad=0
+  [ "$(id -u)" = 0 ] || { echo "(pod routes inside the hosts: only root can look)"; return 0; }
+  for j in $(seq 1 "$LAB_NODES"); do
+    eval "ns=\$NODE_${j}_NS"
+    local line="lab-$j pod-cidr=$(eval "echo \${NODE_${j}_PODCIDR:--}") routes:"
+    for i in $(seq 1 "$LAB_NODES"); do
+      [ "$i" = "$j" ] && continue
+      eval "addr=\$NODE_${i}_ADDR; cidr=\${NODE_${i}_PODCIDR:-}"
+      [ -n "$cidr" ] || continue
+      if ip -n "$ns" -4 route show exact "$cidr" 2>/dev/null | grep -q "via $addr "; then
+        line="$line lab-$i=ok"
+      else
+        line="$line lab-$i=MISSING"; bad=1
+      fi
+    done
+    echo "$line"
+  done
+  [ "$bad" = 0 ] || echo "some pod routes are missing; re-apply them with: ./keelson lab routes --dir $DIR (or lab.sh routes --dir $DIR)"
 }
 
 lab_exec() {
@@ -174,6 +236,7 @@ lab_link() { # partition|heal
     say "lab-$n partitioned (link $veth down)"
   else
     ip link set "$veth" up
+    apply_routes >/dev/null 2>&1 || say "lab-$n: re-applying pod routes failed"
     say "lab-$n healed (link $veth up)"
   fi
 }
@@ -187,6 +250,7 @@ lab_status() {
     local procs; procs=$(ip netns pids "$ns" 2>/dev/null | wc -l)
     echo "lab-$i link=$st processes=$procs"
   done
+  routes_status
 }
 
 # Kill every process inside a namespace: TERM, up to 10 s grace, then KILL.
@@ -214,8 +278,8 @@ lab_down() {
     kill_ns_processes "$ns"
   done
   for i in $(seq 1 "$LAB_NODES"); do
-    eval "ns=\$NODE_${i}_NS; veth=\$NODE_${i}_VETH; cidr=\${NODE_${i}_PODCIDR:-}"
-    [ -n "$cidr" ] && ip route del "$cidr" 2>/dev/null || true
+    eval "ns=\$NODE_${i}_NS; veth=\$NODE_${i}_VETH; cidr=\${NODE_${i}_PODCIDR:-}; addr=\$NODE_${i}_ADDR"
+    [ -n "$cidr" ] && ip route del "$cidr" via "$addr" dev "$LAB_BRIDGE" 2>/dev/null || true
     ip link del "$veth" 2>/dev/null || true
     ip netns del "$ns" 2>/dev/null || true
   done

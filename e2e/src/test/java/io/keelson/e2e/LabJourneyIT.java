@@ -70,7 +70,7 @@ class LabJourneyIT {
 
   @Test
   @Order(2)
-  void podsSpreadOverHostsReachEachOtherByPodIp() {
+  void podsSpreadOverHosts() {
     String yaml = """
         apiVersion: apps/v1
         kind: Deployment
@@ -103,26 +103,42 @@ class LabJourneyIT {
   }
 
   @Test
-  @Order(2)
-  @org.junit.jupiter.api.Disabled("cross-host pod traffic: 'nc' from a pod on lab-3 to a pod on lab-1 timed out in the"
-      + " 3-host lab (it worked by hand between 2 lab hosts); to be fixed in the lab routes before re-enabling")
+  @Order(3)
   void podsOnDifferentHostsReachEachOtherByPodIp() {
     String jp = "jsonpath={range .items[?(@.status.phase==\"Running\")]}{.metadata.name} {.spec.nodeName} {.status.podIP}{\"\\n\"}{end}";
     List<String[]> pods = lines(cluster.kubectlOk("get", "pods", "-l", "app=spread", "-o", jp)).stream()
         .map(l -> l.split(" ")).toList();
-    String[] from = pods.get(0);
-    String[] to = pods.get(1);
-    assertThat(to.length).as("pod %s has an IP", to[0]).isEqualTo(3);
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
-      // busybox nc, not wget: Debian's static busybox wget crashes (exit 139) on this platform
-      KeelsonCluster.Result r = cluster.keelctl("exec", from[0], "--", "sh", "-c",
-          "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 " + to[2] + " 8080");
-      assertThat(r.out()).as("pod on %s fetches from pod on %s by pod IP\n%s", from[1], to[1], r).contains(to[0]);
-    });
+    assertThat(pods).as("running spread pods").hasSize(3).allSatisfy(p -> assertThat(p).as("pod %s has an IP", p[0]).hasSize(3));
+    // one range per host: two hosts with the same pod CIDR was why cross-host traffic timed out
+    assertThat(pods.stream().map(p -> p[2]).toList()).as("pod IPs").doesNotHaveDuplicates();
+    assertThat(cluster.keelson("lab", "status").out()).as("lab status shows every pod route").doesNotContain("MISSING");
+    for (String[] from : pods) {
+      for (String[] to : pods) {
+        if (from[1].equals(to[1])) {
+          continue;
+        }
+        assertFetches(from, to);
+      }
+    }
+  }
+
+  /** {@code from} (name, node, IP) fetches {@code to}'s page by pod IP; it answers with its name. */
+  private void assertFetches(String[] from, String[] to) {
+    try {
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+        // busybox nc, not wget: Debian's static busybox wget crashes (exit 139) on this platform
+        KeelsonCluster.Result r = cluster.keelctl("exec", from[0], "--", "sh", "-c",
+            "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 " + to[2] + " 8080");
+        assertThat(r.out()).as("pod on %s fetches from pod on %s (%s) by pod IP\n%s", from[1], to[1], to[2], r).contains(to[0]);
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("pod on " + from[1] + " cannot reach " + to[2] + " on " + to[1] + "\n"
+          + cluster.keelson("lab", "status").out() + "\n" + cluster.diagnostics(), e);
+    }
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void partitionedHostsPodsAreReplacedAndItRejoins() {
     // Tolerating the unreachable/not-ready taints for 10 s (instead of the default 300 s) is how a
     // user asks for fast failover; it also keeps this journey short.
@@ -168,5 +184,8 @@ class LabJourneyIT {
     // rejoined cleanly: exactly the Deployment's 2 pods, none left behind on the healed host
     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() ->
         lines(cluster.kubectl("get", "pods", "-l", "app=failover", "-o", "name").out()).size() == 2);
+    // the healed host still has its pod routes to the others
+    assertThat(cluster.keelson("lab", "status").out()).as("lab status after heal").doesNotContain("MISSING")
+        .contains(victim + " pod-cidr=10.244.");
   }
 }
