@@ -1,5 +1,6 @@
 package io.keelson.apiserver.streaming;
 
+import io.keelson.apiserver.portforward.PortForwardWebSocketHandler;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -10,21 +11,26 @@ import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry
 import org.springframework.web.socket.server.standard.ServletServerContainerFactoryBean;
 
 /**
- * Registers the WebSocket endpoints of pods (exec). Their mapping is ordered before the generic
- * {@code /api/v1/**} controller so that the upgrade requests reach the WebSocket handler.
+ * Registers the WebSocket endpoints of pods (exec, port-forward). Their mapping is ordered before
+ * the generic {@code /api/v1/**} controller so that the upgrade requests reach the WebSocket
+ * handler.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebSocket
 public class StreamingConfig implements WebSocketConfigurer {
   private final ExecWebSocketHandler exec;
+  private final PortForwardWebSocketHandler portForward;
 
-  public StreamingConfig(ExecWebSocketHandler exec) {
+  public StreamingConfig(ExecWebSocketHandler exec, PortForwardWebSocketHandler portForward) {
     this.exec = exec;
+    this.portForward = portForward;
   }
 
   @Override
   public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
     registry.addHandler(exec, "/api/v1/namespaces/*/pods/*/exec").setAllowedOriginPatterns("*");
+    registry.addHandler(portForward, "/api/v1/namespaces/*/pods/*/portforward").setAllowedOriginPatterns("*")
+        .addInterceptors(new PortForwardWebSocketHandler.ProtocolEcho());
     if (registry instanceof ServletWebSocketHandlerRegistry servlet) {
       servlet.setOrder(Ordered.HIGHEST_PRECEDENCE);
     }
