@@ -77,7 +77,7 @@ public final class CniNetwork {
 
   /** Why pod networking cannot work on this host, or null when it can. */
   public static String missing(Path cniBin) {
-    for (String plugin : List.of("bridge", "host-local", "loopback")) {
+    for (String plugin : List.of("bridge", "host-local")) {
       if (!Files.isExecutable(cniBin.resolve(plugin))) {
         return "CNI plugin " + cniBin.resolve(plugin) + " missing (apt-get install containernetworking-plugins)";
       }
@@ -124,8 +124,8 @@ public final class CniNetwork {
     try {
       tearDown(sandboxId); // leftovers of a half-done attempt
       Path netns = netnsPath(sandboxId);
-      PersistentNamespace.create(netns, "net");
-      cni("loopback", "ADD", sandboxId, netns, "lo", loopbackConfig());
+      // lo is brought up while creating the namespace: what the CNI loopback plugin does, minus an exec
+      PersistentNamespace.create(netns, "net", "ip", "link", "set", "lo", "up");
       JsonNode result = cni("bridge", "ADD", sandboxId, netns, "eth0", bridgeConfig(podCidr));
       PodNetwork net = toPodNetwork(netns, result);
       Path cache = resultFile(sandboxId);
@@ -318,10 +318,6 @@ public final class CniNetwork {
     c.put("name", networkName);
     c.put("type", type);
     return c;
-  }
-
-  private ObjectNode loopbackConfig() {
-    return baseConfig("loopback");
   }
 
   private ObjectNode ipam(String podCidr) {

@@ -22,11 +22,23 @@ public final class PersistentNamespace {
 
   /** Creates a new namespace of {@code type} ("net", "ipc", "uts") held by {@code file}. */
   public static void create(Path file, String type) throws IOException {
+    create(file, type, "true");
+  }
+
+  /**
+   * Creates the namespace and runs {@code inside} in it once (e.g. {@code ip link set lo up} for a
+   * network namespace): one process instead of two, which matters at ~10 ms per exec on a busy node.
+   */
+  public static void create(Path file, String type, String... inside) throws IOException {
     Files.createDirectories(file.getParent());
     if (!Files.exists(file)) {
       Files.createFile(file);
     }
-    run("unshare", "--" + type + "=" + file, "true");
+    String[] cmd = new String[2 + inside.length];
+    cmd[0] = "unshare";
+    cmd[1] = "--" + type + "=" + file;
+    System.arraycopy(inside, 0, cmd, 2, inside.length);
+    run(cmd);
   }
 
   /** True if {@code file} holds a namespace in this mount namespace. */

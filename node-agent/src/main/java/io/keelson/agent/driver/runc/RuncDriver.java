@@ -284,6 +284,8 @@ public final class RuncDriver implements WorkloadDriver {
     }
     Path bundle = stateDir.resolve("tasks").resolve(config.taskId());
     String cgroupsPath = sb.cgroupParent() + "/" + config.taskId();
+    long t0 = System.nanoTime();
+    long mounted;
     try {
       Files.createDirectories(bundle);
       Files.deleteIfExists(bundle.resolve("exit.json"));
@@ -291,6 +293,7 @@ public final class RuncDriver implements WorkloadDriver {
         log.warn("task {}: tty/stdin for the main process are not supported by the runc driver; running without", config.taskId());
       }
       mounter.mount(config.image().layers(), bundle);
+      mounted = System.nanoTime();
       Files.write(bundle.resolve("config.json"),
           json.writeValueAsBytes(OciSpec.build(json, config, sb.hostname(), sb.netns(), sb.ipc(), sb.shm(), cgroupsPath)));
       Files.createDirectories(config.logPath().toAbsolutePath().getParent());
@@ -303,6 +306,7 @@ public final class RuncDriver implements WorkloadDriver {
         bundle.resolve("exit.json").toString(), bundle.resolve("container.pid").toString()));
     cgroups.oomFiles(cgroupsPath).forEach(p -> argv.add(p.toString()));
     String answer;
+    long prepared = System.nanoTime();
     try {
       Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
       answer = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -322,7 +326,10 @@ public final class RuncDriver implements WorkloadDriver {
     long pid = Long.parseLong(answer.substring(3).trim().split("\\s+")[0]);
     Task task = new Task(config.taskId(), config.sandboxId(), bundle, cgroupsPath, Instant.now(), pid);
     tasks.put(task.id, task);
-    log.info("started container {} (pid {}) in sandbox {}", task.id, pid, sb.id());
+    long ms = 1_000_000;
+    log.info("started container {} (pid {}) in sandbox {} in {} ms (rootfs {}, bundle {}, monitor + runc run {})",
+        task.id, pid, sb.id(), (System.nanoTime() - t0) / ms, (mounted - t0) / ms, (prepared - mounted) / ms,
+        (System.nanoTime() - prepared) / ms);
     return handle(task);
   }
 
