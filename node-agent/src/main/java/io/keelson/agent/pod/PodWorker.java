@@ -68,6 +68,8 @@ public final class PodWorker {
   private WorkloadDriver driver;
   private SandboxHandle sandbox;
   private String podIp;
+  // the pod's network namespace while its network is set up (port-forward dials inside it)
+  private volatile Path netns;
   private Instant startTime;
   private boolean terminal;
   private final Map<String, ContainerRun> runs = new LinkedHashMap<>();
@@ -182,6 +184,20 @@ public final class PodWorker {
 
   public String podIp() {
     return podIp;
+  }
+
+  /**
+   * The pod's network namespace, null with hostNetwork, before the network is set up and after an
+   * agent restart (then the pod IP is all there is).
+   */
+  public Path netns() {
+    return netns;
+  }
+
+  /** The driver running the pod's sandbox ("runc", "qemu", ...), null before it is chosen. */
+  public String driverName() {
+    WorkloadDriver d = driver;
+    return d == null ? null : d.name();
   }
 
   private void wake() {
@@ -395,6 +411,7 @@ public final class PodWorker {
       if (!hostNetwork) {
         network = ctx.network.setUp(sandboxId, uid, namespace, name, ctx.podCidr);
         podIp = network.ip();
+        netns = network.netnsPath();
       } else {
         podIp = ctx.hostIp;
       }
@@ -931,6 +948,7 @@ public final class PodWorker {
       }
     }
     if (sandbox != null || podIp != null) {
+      netns = null;
       try {
         ctx.network.tearDown(sandboxId(), uid);
       } catch (DriverException | RuntimeException e) {

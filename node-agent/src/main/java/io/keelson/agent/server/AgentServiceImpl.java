@@ -7,9 +7,11 @@ import io.grpc.stub.StreamObserver;
 import io.keelson.agent.driver.DriverException;
 import io.keelson.agent.driver.ExecSession;
 import io.keelson.agent.driver.TaskStats;
+import io.keelson.agent.driver.runc.RuncDriver;
 import io.keelson.agent.logs.ContainerLogReader;
 import io.keelson.agent.pod.PodManager;
 import io.keelson.agent.pod.PodWorker;
+import io.keelson.agent.portforward.PodConnection;
 import io.keelson.proto.node.v1.AgentServiceGrpc;
 import io.keelson.proto.node.v1.ContainerRef;
 import io.keelson.proto.node.v1.ContainerStats;
@@ -26,8 +28,6 @@ import io.keelson.proto.node.v1.StreamContainerLogsResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent's AgentService: logs from the containers' log files, exec and stats through the pod's
- * driver, port-forward by connecting to the pod IP from the host. The api-server proxies kubectl
- * to it.
+ * driver, port-forward through {@link PodConnection} (inside a container pod's network namespace,
+ * at a VM pod's IP). The api-server proxies kubectl to it.
  */
 public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(AgentServiceImpl.class);
@@ -280,7 +280,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   @Override
   public StreamObserver<ForwardPodPortRequest> forwardPodPort(StreamObserver<ForwardPodPortResponse> out) {
     return new StreamObserver<>() {
-      private Socket socket;
+      private PodConnection conn;
       private OutputStream toPod;
 
       @Override
@@ -288,28 +288,40 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
         try {
           if (req.hasStart()) {
             PodWorker w = find(req.getStart().getPod());
-            socket = new Socket();
-            socket.connect(new InetSocketAddress(w.podIp(), req.getStart().getPort()), 5000);
-            toPod = socket.getOutputStream();
-            InputStream fromPod = socket.getInputStream();
+            // a container shares the pod's network namespace; a VM's namespace only relays to the guest
+            boolean container = RuncDriver.NAME.equals(w.driverName());
+            conn = PodConnection.open(container ? w.netns() : null, w.podIp(), req.getStart().getPort());
+            toPod = conn.output();
+            PodConnection c = conn;
             Thread.ofVirtual().start(() -> {
               byte[] buf = new byte[32768];
-              try {
+              String failure;
+              try (InputStream fromPod = c.input()) {
                 int n;
                 while ((n = fromPod.read(buf)) > 0) {
                   synchronized (out) {
                     out.onNext(ForwardPodPortResponse.newBuilder().setData(ByteString.copyFrom(buf, 0, n)).build());
                   }
                 }
-                synchronized (out) {
-                  out.onCompleted();
-                }
+                failure = c.failure();
               } catch (IOException e) {
-                synchronized (out) {
-                  out.onNext(ForwardPodPortResponse.newBuilder().setError(e.toString()).build());
+                failure = e.getMessage();
+              } catch (RuntimeException e) {
+                // the call was cancelled while data was on its way
+                c.close();
+                return;
+              }
+              synchronized (out) {
+                try {
+                  if (failure != null) {
+                    out.onNext(ForwardPodPortResponse.newBuilder().setError(failure).build());
+                  }
                   out.onCompleted();
+                } catch (RuntimeException e) {
+                  // cancelled meanwhile
                 }
               }
+              c.close();
             });
           } else if (toPod != null) {
             toPod.write(req.getData().toByteArray());
@@ -317,7 +329,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
           }
         } catch (IOException e) {
           synchronized (out) {
-            out.onNext(ForwardPodPortResponse.newBuilder().setError(e.toString()).build());
+            out.onNext(ForwardPodPortResponse.newBuilder().setError(e.getMessage()).build());
             out.onCompleted();
           }
           close();
@@ -328,12 +340,8 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
       }
 
       private void close() {
-        try {
-          if (socket != null) {
-            socket.close();
-          }
-        } catch (IOException e) {
-          // closing anyway
+        if (conn != null) {
+          conn.close();
         }
       }
 
@@ -345,8 +353,8 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
       @Override
       public void onCompleted() {
         try {
-          if (socket != null) {
-            socket.shutdownOutput();
+          if (conn != null) {
+            conn.shutdownOutput();
           }
         } catch (IOException e) {
           close();
