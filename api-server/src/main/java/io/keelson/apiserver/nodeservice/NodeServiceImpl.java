@@ -336,7 +336,9 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
           throw StatusException.unavailable("the pod watch cache is not ready yet");
         }
         WatchCache.Snapshot snap = cache.snapshot(pods.keyPrefix(), mine);
-        watcher = cache.watch(Math.max(1, snap.revision()), mine, 200_000);
+        java.util.Set<String> index = new HashSet<>();
+        for (String n : names) index.add(WatchCache.nodeKey(n));
+        watcher = cache.watch(Math.max(1, snap.revision()), mine, 200_000, index);
         Watcher w = watcher;
         current.set(w);
         if (call.isCancelled()) {

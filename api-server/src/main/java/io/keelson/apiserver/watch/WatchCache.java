@@ -11,6 +11,8 @@ import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +39,10 @@ public class WatchCache implements AutoCloseable {
   private final Condition advanced = lock.newCondition();
   private final ConcurrentSkipListMap<String, ObjectNode> objects = new ConcurrentSkipListMap<>();
   private final Deque<WatchEvent> window = new ArrayDeque<>();
+  /** Every watcher; and, to find the ones an event concerns without testing them all, by index key. */
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+  private final List<Watcher> unindexed = new CopyOnWriteArrayList<>();
+  private final Map<String, List<Watcher>> indexed = new ConcurrentHashMap<>();
   private volatile long revision; // everything up to here is reflected in objects
   private volatile long oldestResumable; // a watch from rv >= this can be served from the window
   private volatile boolean ready;
@@ -142,7 +147,7 @@ public class WatchCache implements AutoCloseable {
     });
   }
 
-  private void apply(EtcdStore.Batch batch) {
+  void apply(EtcdStore.Batch batch) {
     lock.lock();
     try {
       for (EtcdStore.Change c : batch.changes()) {
@@ -163,12 +168,60 @@ public class WatchCache implements AutoCloseable {
         revision = ev.revision();
         window.addLast(ev);
         while (window.size() > windowSize) oldestResumable = window.removeFirst().revision();
-        for (Watcher w : watchers) w.offer(ev);
+        deliver(ev);
       }
       if (batch.revision() > revision) revision = batch.revision();
       advanced.signalAll();
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Index keys of an object: its namespace and, for pods, its node. A watcher registered under keys
+   * only sees events whose object (or previous object) has one of them — like kube-apiserver's
+   * watch-cache triggers, so that 1,000 watchers of other namespaces, or one pod watcher per node,
+   * cost nothing for an event they cannot match.
+   */
+  static void indexKeys(ObjectNode o, List<String> into) {
+    if (o == null) return;
+    String ns = o.path("metadata").path("namespace").asString("");
+    if (!ns.isEmpty()) addKey(into, namespaceKey(ns));
+    String node = o.path("spec").path("nodeName").asString("");
+    if (!node.isEmpty()) addKey(into, nodeKey(node));
+  }
+
+  private static void addKey(List<String> into, String k) {
+    if (!into.contains(k)) into.add(k);
+  }
+
+  /** The index key of watchers limited to one namespace. */
+  public static String namespaceKey(String namespace) {
+    return "ns/" + namespace;
+  }
+
+  /** The index key of watchers limited to the pods bound to one node ({@code spec.nodeName}). */
+  public static String nodeKey(String node) {
+    return "node/" + node;
+  }
+
+  /** Called under the lock. */
+  private void deliver(WatchEvent ev) {
+    for (Watcher w : unindexed) w.offer(ev);
+    if (indexed.isEmpty()) return;
+    List<String> keys = new ArrayList<>(4);
+    indexKeys(ev.object(), keys);
+    indexKeys(ev.prev(), keys);
+    if (keys.size() == 1) {
+      List<Watcher> l = indexed.get(keys.get(0));
+      if (l != null) for (Watcher w : l) w.offer(ev);
+      return;
+    }
+    // A watcher may be registered under several of these keys (several nodes): offer it once.
+    Set<Watcher> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (String k : keys) {
+      List<Watcher> l = indexed.get(k);
+      if (l != null) for (Watcher w : l) if (seen.add(w)) w.offer(ev);
     }
   }
 
@@ -193,6 +246,11 @@ public class WatchCache implements AutoCloseable {
     }
   }
 
+  /** The cached object stored under {@code key}, or null; lock-free (does not wait for a fan-out in progress). */
+  public ObjectNode get(String key) {
+    return objects.get(key);
+  }
+
   /** A consistent snapshot of the objects matching {@code filter}, in key order, and its revision. */
   public Snapshot snapshot(String keyPrefix, Predicate<ObjectNode> filter) {
     lock.lock();
@@ -214,10 +272,19 @@ public class WatchCache implements AutoCloseable {
    * otherwise changes after that revision (410 Expired when it is older than the window).
    */
   public Watcher watch(long fromRevision, Predicate<ObjectNode> filter, int queueCapacity) {
+    return watch(fromRevision, filter, queueCapacity, null);
+  }
+
+  /**
+   * A watch that can only match objects having one of {@code indexKeys} ({@link #namespaceKey},
+   * {@link #nodeKey}); null: any object. {@code filter} still decides; the keys only skip watchers
+   * that cannot match.
+   */
+  public Watcher watch(long fromRevision, Predicate<ObjectNode> filter, int queueCapacity, Set<String> indexKeys) {
     if (fromRevision > 0 && fromRevision > revision) waitFor(fromRevision, 5000);
     lock.lock();
     try {
-      Watcher w = new Watcher(filter, queueCapacity, this);
+      Watcher w = new Watcher(filter, queueCapacity, this, indexKeys == null ? null : Set.copyOf(indexKeys));
       if (fromRevision <= 0) {
         for (ObjectNode o : objects.values()) {
           w.offer(new WatchEvent(WatchEvent.Type.ADDED, o, null, ObjectCodec.resourceVersion(o)));
@@ -229,6 +296,8 @@ public class WatchCache implements AutoCloseable {
         for (WatchEvent ev : window) if (ev.revision() > fromRevision) w.offer(ev);
       }
       watchers.add(w);
+      if (w.indexKeys() == null) unindexed.add(w);
+      else for (String k : w.indexKeys()) indexed.computeIfAbsent(k, x -> new CopyOnWriteArrayList<>()).add(w);
       return w;
     } finally {
       lock.unlock();
@@ -236,7 +305,22 @@ public class WatchCache implements AutoCloseable {
   }
 
   void remove(Watcher w) {
-    watchers.remove(w);
+    lock.lock();
+    try {
+      if (!watchers.remove(w)) return;
+      if (w.indexKeys() == null) {
+        unindexed.remove(w);
+      } else {
+        for (String k : w.indexKeys()) {
+          indexed.computeIfPresent(k, (x, l) -> {
+            l.remove(w);
+            return l.isEmpty() ? null : l;
+          });
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   private static void sleep(long ms) {

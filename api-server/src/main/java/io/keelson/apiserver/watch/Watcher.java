@@ -18,11 +18,13 @@ public final class Watcher implements AutoCloseable {
   private final Predicate<ObjectNode> filter;
   private final LinkedBlockingQueue<WatchEvent> queue;
   private final WatchCache cache;
+  private final java.util.Set<String> indexKeys;
   private volatile StatusException failure;
   private volatile boolean ended;
 
-  Watcher(Predicate<ObjectNode> filter, int capacity, WatchCache cache) {
+  Watcher(Predicate<ObjectNode> filter, int capacity, WatchCache cache, java.util.Set<String> indexKeys) {
     this.filter = filter;
+    this.indexKeys = indexKeys;
     this.queue = new LinkedBlockingQueue<>(capacity);
     this.cache = cache;
   }
@@ -72,6 +74,11 @@ public final class Watcher implements AutoCloseable {
   /** Why the watch ended, if the cache ended it. */
   public StatusException failure() {
     return failure;
+  }
+
+  /** The index keys it is registered under (see {@link WatchCache#watch}); null: every event. */
+  java.util.Set<String> indexKeys() {
+    return indexKeys;
   }
 
   /** The revision the cache has reached (for bookmarks). */

@@ -1,0 +1,63 @@
+package io.keelson.apiserver.watch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keelson.apiserver.resource.ResourceRegistry;
+import io.keelson.apiserver.storage.EtcdStore;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Which watchers an event reaches: by namespace and node index, and the unindexed ones always. */
+class WatchCacheTest {
+
+  private final WatchCache cache = new WatchCache(ResourceRegistry.find("", "v1", "pods").orElseThrow(), null, 100);
+
+  private static EtcdStore.Batch put(String ns, String name, String node, long rev) {
+    String json = "{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"" + ns + "\",\"name\":\"" + name + "\"},\"spec\":{"
+        + (node == null ? "" : "\"nodeName\":\"" + node + "\"") + "}}";
+    EtcdStore.Entry e = new EtcdStore.Entry("/registry/pods/" + ns + "/" + name, json.getBytes(StandardCharsets.UTF_8), rev);
+    return new EtcdStore.Batch(List.of(new EtcdStore.Change(false, e, null)), rev);
+  }
+
+  private static List<String> drain(Watcher w) throws InterruptedException {
+    List<String> out = new ArrayList<>();
+    for (WatchEvent ev = w.poll(0); ev != null; ev = w.poll(0)) {
+      out.add(ev.type() + " " + ev.object().path("metadata").path("name").asString());
+    }
+    return out;
+  }
+
+  private static boolean onNode(ObjectNode o, String node) {
+    return node.equals(o.path("spec").path("nodeName").asString(""));
+  }
+
+  @Test
+  void eventsReachOnlyTheWatchersTheirIndexKeysName() throws Exception {
+    Watcher inA = cache.watch(0, o -> true, 100, Set.of(WatchCache.namespaceKey("a")));
+    Watcher inB = cache.watch(0, o -> true, 100, Set.of(WatchCache.namespaceKey("b")));
+    Watcher everything = cache.watch(0, o -> true, 100);
+    Watcher node1 = cache.watch(0, o -> onNode(o, "n1"), 100, Set.of(WatchCache.nodeKey("n1"), WatchCache.nodeKey("n2")));
+
+    cache.apply(put("a", "p1", null, 2));
+    cache.apply(put("a", "p1", "n1", 3)); // bound: the node's watcher sees it appear
+    cache.apply(put("b", "p2", "n3", 4));
+
+    assertThat(drain(inA)).containsExactly("ADDED p1", "MODIFIED p1");
+    assertThat(drain(inB)).containsExactly("ADDED p2");
+    assertThat(drain(everything)).containsExactly("ADDED p1", "MODIFIED p1", "ADDED p2");
+    assertThat(drain(node1)).containsExactly("ADDED p1");
+    assertThat(cache.watcherCount()).isEqualTo(4);
+
+    inA.close();
+    node1.close();
+    cache.apply(put("a", "p3", "n1", 5));
+    assertThat(drain(inA)).isEmpty();
+    assertThat(drain(node1)).isEmpty();
+    assertThat(drain(everything)).containsExactly("ADDED p3");
+    assertThat(cache.watcherCount()).isEqualTo(2);
+  }
+}
