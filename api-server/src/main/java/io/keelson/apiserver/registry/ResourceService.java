@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
@@ -81,8 +80,7 @@ public class ResourceService {
 
   /** The object from the watch cache (may lag etcd slightly); null when absent. */
   public ObjectNode cached(ResourceType type, String namespace, String name) {
-    WatchCache.Snapshot s = caches.get(type).snapshot(type.key(namespace, name), o -> name.equals(o.path("metadata").path("name").asString()));
-    return s.objects().isEmpty() ? null : s.objects().get(0);
+    return caches.get(type).get(type.key(namespace, name));
   }
 
   /** A list result: items, the resourceVersion they are consistent with, the next page's token. */
@@ -161,7 +159,8 @@ public class ResourceService {
         // etcd unreachable: the window can still serve the watch
       }
     }
-    return cache.watch(from, o -> ns.test(o) && opts.matches(o), 10_000);
+    java.util.Set<String> index = namespace == null || !type.namespaced() ? null : java.util.Set.of(WatchCache.namespaceKey(namespace));
+    return cache.watch(from, o -> ns.test(o) && opts.matches(o), 10_000, index);
   }
 
   // ---------------------------------------------------------------- writes
@@ -195,7 +194,7 @@ public class ResourceService {
       md.put("name", gen + randomSuffix());
       generated = true;
     }
-    md.put("uid", UUID.randomUUID().toString());
+    md.put("uid", java.util.UUID.randomUUID().toString());
     md.put("creationTimestamp", now());
     md.remove("deletionTimestamp");
     md.remove("deletionGracePeriodSeconds");

@@ -27,6 +27,8 @@ public final class ObjectCodec {
   }
 
   public static byte[] encode(ObjectNode o) {
+    // Copy only when there is something to strip (creates have no resourceVersion yet).
+    if (!(o.get("metadata") instanceof ObjectNode meta) || !meta.has("resourceVersion")) return JSON.writeValueAsBytes(o);
     ObjectNode copy = o.deepCopy();
     JsonNode md = copy.get("metadata");
     if (md instanceof ObjectNode m) m.remove("resourceVersion");
