@@ -2,6 +2,8 @@ package io.keelson.apiserver;
 
 import io.keelson.apiserver.auth.AuthenticationFilter;
 import io.keelson.apiserver.registry.ResourceService;
+import io.keelson.apiserver.rest.ApiController;
+import io.keelson.apiserver.rest.ApiFastPath;
 import io.keelson.apiserver.storage.EtcdStore;
 import io.keelson.apiserver.watch.WatchCache;
 import io.micrometer.core.instrument.Gauge;
@@ -46,6 +48,14 @@ public class ApiServerConfig {
     FilterRegistrationBean<AuthenticationFilter> r = new FilterRegistrationBean<>(f);
     r.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
     r.addUrlPatterns("/*");
+    return r;
+  }
+
+  @Bean
+  FilterRegistrationBean<ApiFastPath> apiFastPathRegistration(ApiController api) {
+    FilterRegistrationBean<ApiFastPath> r = new FilterRegistrationBean<>(new ApiFastPath(api));
+    r.setOrder(Ordered.HIGHEST_PRECEDENCE + 20); // right after authentication
+    r.addUrlPatterns("/api/v1/*", "/apis/*");
     return r;
   }
 }

@@ -57,6 +57,17 @@ public class ApiController {
     serve(group, version, after(req, "/apis/" + group + "/" + version), req, resp);
   }
 
+  /**
+   * Serve a plain resource request without the MVC dispatcher (see {@link ApiFastPath}); false when
+   * the path is not one this controller serves generically.
+   */
+  boolean serveDirect(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String[] p = ApiFastPath.resourcePath(req.getRequestURI());
+    if (p == null) return false;
+    serve(p[0], p[1], p[2], req, resp);
+    return true;
+  }
+
   private static String after(HttpServletRequest req, String prefix) {
     String uri = req.getRequestURI();
     String rest = uri.length() > prefix.length() ? uri.substring(prefix.length()) : "";
