@@ -4,15 +4,15 @@
 # latency. Starts etcd + the api-server alone (./keelson up --nodes 0 --without scheduler,controller-manager)
 # in a temporary DIR, runs io.keelson.apiserver.bench.ApiServerBenchmark (api-server test classes), tears down.
 #
-#   deploy/bench/apiserver.sh [--creates 10000] [--clients 16] [--watchers 1000] [--api-port 19543] [--build] [--write-docs] [--keep]
+#   deploy/bench/apiserver.sh [--creates 10000] [--clients 16] [--watchers 1000] [--warmup 30000] [--api-port 19543] [--build] [--write-docs] [--keep]
 #
 # --build builds the api-server first (under its build lock); --write-docs replaces the "## api-server"
 # section of docs/benchmarks.md with the result. The jar and test classes are copied to a private tree first.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-CREATES=10000; CLIENTS=16; WATCHERS=1000; PORT=19543; WRITE=0; KEEP=0; BUILD=0
+CREATES=10000; CLIENTS=16; WATCHERS=1000; WARMUP=30000; PORT=19543; WRITE=0; KEEP=0; BUILD=0
 while [ $# -gt 0 ]; do case $1 in
-  --creates) CREATES=$2; shift 2 ;; --clients) CLIENTS=$2; shift 2 ;; --watchers) WATCHERS=$2; shift 2 ;;
+  --creates) CREATES=$2; shift 2 ;; --clients) CLIENTS=$2; shift 2 ;; --watchers) WATCHERS=$2; shift 2 ;; --warmup) WARMUP=$2; shift 2 ;;
   --api-port) PORT=$2; shift 2 ;; --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;; --build) BUILD=1; shift ;;
   -h|--help) sed -n 2,10p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
 
@@ -46,7 +46,7 @@ LOAD=$(cut -d' ' -f1 /proc/loadavg)
 "$JAVA" -Xmx2g -cp "$TREE/api-server/target/keelson-api-server.jar" -Dloader.path="$TREE/api-server/target/test-classes" \
   -Dloader.main=io.keelson.apiserver.bench.ApiServerBenchmark org.springframework.boot.loader.launch.PropertiesLauncher \
   --api "https://127.0.0.1:$PORT" --etcd "http://127.0.0.1:$((PORT + 10))" --dir "$DIR/cluster" \
-  --creates "$CREATES" --clients "$CLIENTS" --watchers "$WATCHERS" --out "$DIR/result.md" \
+  --creates "$CREATES" --clients "$CLIENTS" --watchers "$WATCHERS" --warmup "$WARMUP" --out "$DIR/result.md" \
   --pid "api-server=$(cat "$DIR/cluster/run/api-server.pid")" --pid "etcd=$(cat "$DIR/cluster/run/etcd.pid")"
 
 if [ "$WRITE" = 1 ]; then

@@ -51,12 +51,19 @@ public final class ApiServerBenchmark {
   private final String run = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
 
   private final java.util.Map<String, Long> pids;
+  private final SSLContext tls;
+  /** Every lean connection opened, closed at the end. */
+  private final List<Http1Connection> connections = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final ThreadLocal<Http1Connection> connection = new ThreadLocal<>();
+  /** api-server CPU per create in each warm-up round, ms. */
+  private final List<String> warmupCurve = new ArrayList<>();
 
   private ApiServerBenchmark(String api, Path dir, String etcdUrl, java.util.Map<String, Long> pids) throws Exception {
     this.pids = pids;
     this.api = api;
     this.token = Files.readString(dir.resolve("tls/admin.token")).trim();
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(ssl(dir))
+    this.tls = ssl(dir);
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(tls)
         .connectTimeout(Duration.ofSeconds(120)).build();
     this.etcdUrl = etcdUrl;
   }
@@ -70,6 +77,7 @@ public final class ApiServerBenchmark {
     int clients = 16;
     int watchers = 1000;
     int events = 20;
+    int warmup = 30_000;
     java.util.Map<String, Long> pids = new java.util.LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -81,20 +89,21 @@ public final class ApiServerBenchmark {
         case "--clients" -> clients = Integer.parseInt(args[++i]);
         case "--watchers" -> watchers = Integer.parseInt(args[++i]);
         case "--events" -> events = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--pid" -> {
           String[] kv = args[++i].split("=", 2);
           pids.put(kv[0], Long.parseLong(kv[1].trim()));
         }
         case "-h", "--help" -> {
           System.out.println("ApiServerBenchmark --api https://127.0.0.1:P --etcd http://127.0.0.1:E --dir CLUSTER_DIR "
-              + "[--creates 10000] [--clients 16] [--watchers 1000] [--events 20] [--pid api-server=PID --pid etcd=PID] [--out result.md]");
+              + "[--creates 10000] [--clients 16] [--watchers 1000] [--events 20] [--warmup 30000] [--pid api-server=PID --pid etcd=PID] [--out result.md]");
           return;
         }
         default -> throw new IllegalArgumentException("unknown flag " + args[i]);
       }
     }
     if (api == null || etcd == null || dir == null) throw new IllegalArgumentException("--api, --etcd and --dir are required");
-    new ApiServerBenchmark(api, dir, etcd, pids).run(creates, clients, watchers, events, out);
+    new ApiServerBenchmark(api, dir, etcd, pids).run(creates, clients, watchers, events, warmup, out);
   }
 
   // ------------------------------------------------------------------ helpers
@@ -120,6 +129,22 @@ public final class ApiServerBenchmark {
   private HttpResponse<String> post(String path, String body) throws Exception {
     return http.send(req(path).header("Content-Type", "application/json").POST(BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  private Http1Connection open() throws java.io.IOException {
+    Http1Connection c = new Http1Connection(tls, URI.create(api), token);
+    connections.add(c);
+    return c;
+  }
+
+  /** POST over this thread's own keep-alive connection (opened on first use). */
+  private Http1Connection.Response leanPost(String path, String body) throws Exception {
+    Http1Connection c = connection.get();
+    if (c == null) {
+      c = open();
+      connection.set(c);
+    }
+    return c.post(path, body.getBytes(StandardCharsets.UTF_8));
   }
 
   private void namespace(String ns) throws Exception {
@@ -211,6 +236,12 @@ public final class ApiServerBenchmark {
     return String.join(", ", parts);
   }
 
+  /** Operations per second that the machine's cores allow at the measured CPU seconds for {@code ops} operations. */
+  private static double ceiling(java.util.Map<String, Double> cpuSeconds, long ops) {
+    double perOp = cpuSeconds.values().stream().mapToDouble(Double::doubleValue).sum() / ops;
+    return Runtime.getRuntime().availableProcessors() / perOp;
+  }
+
   private static double machineLoad() {
     try {
       return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
@@ -221,7 +252,7 @@ public final class ApiServerBenchmark {
 
   // ------------------------------------------------------------------ the run
 
-  private void run(int creates, int clients, int watchers, int events, Path out) throws Exception {
+  private void run(int creates, int clients, int watchers, int events, int warmup, Path out) throws Exception {
     StringBuilder md = new StringBuilder();
     namespace("bench-" + run);
     namespace("warmup-" + run);
@@ -232,12 +263,25 @@ public final class ApiServerBenchmark {
       Op raw = i -> kv.put(ByteSequence.from("/bench/" + run + "/raw/" + i, StandardCharsets.UTF_8), ByteSequence.from(payload))
           .get(30, TimeUnit.SECONDS);
       Op viaApi = i -> {
-        HttpResponse<String> r = post("/api/v1/namespaces/bench-" + run + "/configmaps", configMap(String.format("cm-%07d", i)));
-        if (r.statusCode() != 201) throw new IllegalStateException(r.statusCode() + " " + r.body());
+        Http1Connection.Response r = leanPost("/api/v1/namespaces/bench-" + run + "/configmaps", configMap(String.format("cm-%07d", i)));
+        if (r.code() != 201) throw new IllegalStateException(r.code() + " " + r.text());
       };
-      System.out.println("warm-up ...");
-      drive(2000, clients, i -> post("/api/v1/namespaces/warmup-" + run + "/configmaps", configMap("w-" + i)));
-      drive(2000, clients, i -> kv.put(ByteSequence.from("/bench/" + run + "/warm/" + i, StandardCharsets.UTF_8), ByteSequence.from(payload))
+      // Warm up first: the JIT needs tens of thousands of requests to compile the Tomcat, Spring,
+      // Jackson and gRPC paths (a fresh api-server spends ~4× the CPU per create, much of it in the
+      // compiler threads). The rounds are printed, so the curve is visible.
+      for (int round = 0; round < warmup / 2000; round++) {
+        int base = round * 2000;
+        var w0 = cpu();
+        drive(2000, clients, i -> {
+          Http1Connection.Response r = leanPost("/api/v1/namespaces/warmup-" + run + "/configmaps", configMap("w-" + (base + i)));
+          if (r.code() != 201) throw new IllegalStateException(r.code() + " " + r.text());
+        });
+        double perOp = (cpu().get("api-server") - w0.get("api-server")) * 1000 / 2000;
+        System.out.printf(Locale.ROOT, "warm-up %d/%d creates: api-server %.2f ms CPU per create%n", base + 2000, warmup, perOp);
+        warmupCurve.add(String.format(Locale.ROOT, "%.2f", perOp));
+      }
+      System.out.println("warm-up of the raw etcd client: " + warmup + " puts ...");
+      drive(warmup, clients, i -> kv.put(ByteSequence.from("/bench/" + run + "/warm/" + i, StandardCharsets.UTF_8), ByteSequence.from(payload))
           .get(30, TimeUnit.SECONDS));
       // Alternate halves so that neither side profits from running later (a fuller etcd, a warmer JIT).
       int half = creates / 2;
@@ -265,7 +309,7 @@ public final class ApiServerBenchmark {
       md.append(String.format(Locale.ROOT, """
           ### Creates: API vs raw etcd
 
-          %d ConfigMaps of %d bytes, %d concurrent clients (HTTP/1.1 keep-alive over TLS, one request at a time per client)
+          %d ConfigMaps of %d bytes, %d concurrent clients (HTTP/1.1 keep-alive over TLS, one request at a time per client, a minimal client: `Http1Connection`)
           vs %d raw jetcd puts of the same bytes to the same etcd (same %d concurrent callers), interleaved in one run.
 
           | path | throughput | p50 | p99 |
@@ -276,11 +320,18 @@ public final class ApiServerBenchmark {
           **API / raw throughput: %.0f%%** (goal ≥ 70%%).
 
           CPU per operation (from /proc, whole processes): raw put: %s; API create: %s.
-          Load average when the phase started: %.1f on %d cores.
+          Load average when the phase started: %.1f on %d cores. Measured after %d warm-up creates; the api-server's
+          CPU per create over the warm-up rounds of 2,000 (ms): %s.
+
+          CPU ceiling on this machine (all processes share the cores): %d cores ÷ the summed CPU per operation
+          allow at most %.0f raw puts/s and %.0f API creates/s, i.e. %.0f%% — the ratio that full use of the cores
+          would give with the CPU costs above.
 
           """, creates, payload.length, clients, creates, clients, rawS.rate(), rawS.pct(50), rawS.pct(99), apiS.rate(),
           apiS.pct(50), apiS.pct(99), 100 * apiS.rate() / rawS.rate(), perOp(zero, rawCpu, rawS.ops()),
-          perOp(zero, apiCpu, apiS.ops()), load, Runtime.getRuntime().availableProcessors()));
+          perOp(zero, apiCpu, apiS.ops()), load, Runtime.getRuntime().availableProcessors(), warmup, String.join(", ", warmupCurve),
+          Runtime.getRuntime().availableProcessors(), ceiling(rawCpu, rawS.ops()), ceiling(apiCpu, apiS.ops()),
+          100 * ceiling(apiCpu, apiS.ops()) / ceiling(rawCpu, rawS.ops())));
     }
     System.out.println("lists ...");
     md.append(lists(creates));
@@ -288,6 +339,7 @@ public final class ApiServerBenchmark {
     md.append(watchers(watchers, events));
     System.out.println(md);
     if (out != null) Files.writeString(out, md.toString());
+    for (Http1Connection c : connections) c.close();
   }
 
   private static Stats merge(Stats a, Stats b) {
@@ -352,26 +404,19 @@ public final class ApiServerBenchmark {
     String rv = b.substring(ri + 19, b.indexOf('"', ri + 19));
     long[] sent = new long[events];
     long[][] got = new long[watchers][events];
-    AtomicInteger open = new AtomicInteger();
     AtomicInteger received = new AtomicInteger();
-    List<Stream<String>> bodies = new ArrayList<>();
     long t0 = System.nanoTime();
-    List<java.util.concurrent.CompletableFuture<HttpResponse<Stream<String>>>> pending = new ArrayList<>();
+    // One lean connection and one virtual thread per watcher; TLS handshakes in batches of 50
+    // (1,000 at once time out on a busy 2-core machine).
+    CountDownLatch streaming = new CountDownLatch(watchers);
+    List<Http1Connection> watches = new ArrayList<>();
     for (int w = 0; w < watchers; w++) {
-      pending.add(http.sendAsync(req(base + "?watch=true&resourceVersion=" + rv + "&timeoutSeconds=600")
-          .timeout(Duration.ofSeconds(900)).GET().build(), HttpResponse.BodyHandlers.ofLines()));
-      // open in batches: 1,000 TLS handshakes at once time out on a busy 2-core machine
-      if (w % 50 == 49) pending.get(w).get(300, TimeUnit.SECONDS);
-    }
-    for (int w = 0; w < watchers; w++) {
-      HttpResponse<Stream<String>> resp = pending.get(w).get(300, TimeUnit.SECONDS);
-      if (resp.statusCode() != 200) throw new IllegalStateException("watch " + w + ": " + resp.statusCode());
-      bodies.add(resp.body());
+      Http1Connection c = open();
+      watches.add(c);
       final int me = w;
       Thread.ofVirtual().start(() -> {
-        open.incrementAndGet();
         try {
-          resp.body().forEach(line -> {
+          c.stream(base + "?watch=true&resourceVersion=" + rv + "&timeoutSeconds=600", line -> {
             long now = System.nanoTime();
             int i = line.indexOf("\"name\":\"ev-");
             if (i < 0) return;
@@ -385,7 +430,9 @@ public final class ApiServerBenchmark {
           // closed at the end
         }
       });
+      streaming.countDown();
     }
+    streaming.await();
     double connectSecs = (System.nanoTime() - t0) / 1e9;
     Thread.sleep(2000);
     for (int e = 0; e < events; e++) {
@@ -406,14 +453,14 @@ public final class ApiServerBenchmark {
         else lat[n++] = got[w][e] - sent[e];
       }
     }
-    for (Stream<String> s : bodies) s.close();
+    for (Http1Connection c : watches) c.close();
     long[] sorted = Arrays.copyOf(lat, n);
     Arrays.sort(sorted);
     Stats s = new Stats(n, 1, sorted);
     return String.format(Locale.ROOT, """
         ### %d concurrent watchers
 
-        %d HTTP/1.1 watches on one namespace's ConfigMaps (all open in %.1f s); %d creates, one every ~200 ms after the previous
+        %d HTTP/1.1 watches on one namespace's ConfigMaps (lean client, one connection each; all open in %.1f s); %d creates, one every ~200 ms after the previous
         one reached every watcher. Latency = from sending the create to a watcher reading the event line (includes the write).
 
         | deliveries | missing | p50 | p99 | max |
