@@ -282,6 +282,8 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     return new StreamObserver<>() {
       private PodConnection conn;
       private OutputStream toPod;
+      // a failed write to the pod; the reader ends the call (the pod side usually says why first)
+      private volatile String writeFailure;
 
       @Override
       public void onNext(ForwardPodPortRequest req) {
@@ -304,6 +306,9 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                   }
                 }
                 failure = c.failure();
+                if (failure == null) {
+                  failure = writeFailure;
+                }
               } catch (IOException e) {
                 failure = e.getMessage();
               } catch (RuntimeException e) {
@@ -324,8 +329,15 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
               c.close();
             });
           } else if (toPod != null) {
-            toPod.write(req.getData().toByteArray());
-            toPod.flush();
+            try {
+              toPod.write(req.getData().toByteArray());
+              toPod.flush();
+            } catch (IOException e) {
+              // e.g. nothing listens: the relay has exited (broken pipe) and the reader reports
+              // its reason; further bytes from kubectl are dropped
+              writeFailure = e.getMessage();
+              toPod = null;
+            }
           }
         } catch (IOException e) {
           synchronized (out) {
