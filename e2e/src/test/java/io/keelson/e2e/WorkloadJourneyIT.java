@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * A user's day with one node: `./keelson up`, a Deployment running as containers and another as
- * VMs, scale, roll out, undo, logs, exec, `keelctl compare`, delete — with kubectl and keelctl.
+ * VMs, scale, roll out, undo, logs, exec, `keelctl compare`, delete, port-forward to a web server
+ * in a container and in a VM — with kubectl and keelctl.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -169,5 +171,81 @@ class WorkloadJourneyIT {
     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() ->
         cluster.kubectl("get", "pods", "-l", "app in (web,vmweb)", "-o", "name").out().isBlank()
             && cluster.kubectl("get", "rs", "-o", "name").out().isBlank());
+  }
+
+  /** A bare pod serving "hello from NAME" (and a 4 MiB file at /big) with busybox httpd on :8080. */
+  private void startWebPod(String name, String runtimeClass, Duration timeout) {
+    String yaml = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: %s}
+        spec:
+          runtimeClassName: %s
+          terminationGracePeriodSeconds: 1
+          containers:
+          - name: web
+            image: keelson.local/busybox:latest
+            command: ["sh", "-c", "mkdir -p /www && echo hello from %s > /www/index.html && dd if=/dev/urandom of=/www/big bs=1024 count=4096 2>/dev/null && exec httpd -f -p 8080 -h /www"]
+            ports: [{containerPort: 8080}]
+            resources: {limits: {cpu: "1", memory: 256Mi}}
+            # Ready once httpd listens: kubectl (1.23+) ends a port-forward whose connection is refused
+            readinessProbe:
+              exec: {command: ["sh", "-c", "netstat -ltn | grep -q :8080"]}
+              periodSeconds: 1
+        """.formatted(name, runtimeClass, name);
+    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+    assertThat(applied.out()).as(applied.toString()).contains("pod/" + name + " created");
+    KeelsonCluster.Result ready = cluster.kubectl("wait", "--for=condition=Ready", "pod/" + name,
+        "--timeout=" + timeout.toSeconds() + "s");
+    if (!ready.ok()) {
+      throw new AssertionError("pod " + name + " never Ready\n" + ready + "\n" + cluster.diagnostics());
+    }
+  }
+
+  @Test
+  @Order(7)
+  void portForwardReachesAContainer() throws Exception {
+    startWebPod("pf-web", "runc", Duration.ofSeconds(120));
+    try (PortForward pf = PortForward.start(cluster, "pod/pf-web", 8080)) {
+      assertThat(pf.curl(cluster, "/").out()).isEqualTo("hello from pf-web\n");
+
+      // two connections at once: a 4 MiB download held slow while a second request is answered
+      CompletableFuture<KeelsonCluster.Result> slow = CompletableFuture.supplyAsync(() ->
+          pf.curl(cluster, "/big", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "--limit-rate", "2M"));
+      KeelsonCluster.Result quick = pf.curl(cluster, "/");
+      assertThat(quick.out()).isEqualTo("hello from pf-web\n");
+      assertThat(slow.get().out()).isEqualTo("200 4194304");
+      assertThat(pf.output()).contains("Handling connection for " + pf.localPort);
+
+      // nothing listens on 9999: kubectl prints the error for that connection; as with a kubelet,
+      // kubectl (1.23+) then ends that port-forward ("lost connection to pod"). Other forwards go on.
+      try (PortForward refused = PortForward.start(cluster, "pod/pf-web", 9999)) {
+        KeelsonCluster.Result r = refused.curl(cluster, "/");
+        assertThat(r.exit()).isNotZero();
+        await().atMost(Duration.ofSeconds(20)).until(() -> refused.output().contains("lost connection to pod"));
+        assertThat(refused.output())
+            .contains("error forwarding port 9999 to pod pf-web_default")
+            .contains("Connection refused");
+      }
+      assertThat(pf.alive()).isTrue();
+      assertThat(pf.curl(cluster, "/").out()).isEqualTo("hello from pf-web\n");
+    } finally {
+      cluster.kubectl("delete", "pod", "pf-web", "--wait=false");
+    }
+  }
+
+  @Test
+  @Order(8)
+  void portForwardReachesAVm() throws Exception {
+    String lacks = Host.lacksVms();
+    Assumptions.assumeTrue(lacks == null, lacks);
+    startWebPod("pf-vm", "vm", Duration.ofSeconds(240));
+    try (PortForward pf = PortForward.start(cluster, "pod/pf-vm", 8080)) {
+      assertThat(pf.curl(cluster, "/").out()).isEqualTo("hello from pf-vm\n");
+      assertThat(pf.curl(cluster, "/big", "-o", "/dev/null", "-w", "%{http_code} %{size_download}").out())
+          .isEqualTo("200 4194304");
+    } finally {
+      cluster.kubectl("delete", "pod", "pf-vm", "--wait=false");
+    }
   }
 }
