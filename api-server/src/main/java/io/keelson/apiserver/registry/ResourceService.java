@@ -257,33 +257,50 @@ public class ResourceService {
       UnaryOperator<ObjectNode> change) {
     String key = type.key(namespace, name);
     for (int attempt = 0; ; attempt++) {
-      EtcdStore.Entry e = call(() -> store.get(key));
-      if (e == null) throw StatusException.notFound(type, name);
-      ObjectNode current = ObjectCodec.decode(e);
-      if (expected != 0 && expected != e.modRevision()) {
+      // First try from the watch cache's copy, as kube-apiserver does: no etcd read, and the guarded
+      // write below fails if etcd has moved on, after which the object is read from etcd itself.
+      ObjectNode cached = attempt == 0 ? caches.get(type).get(key) : null;
+      boolean fromCache = cached != null && (expected == 0 || expected == ObjectCodec.resourceVersion(cached));
+      ObjectNode current;
+      long stored;
+      if (fromCache) {
+        current = cached.deepCopy(); // cached objects are shared with watchers: never modify them
+        stored = ObjectCodec.resourceVersion(cached);
+      } else {
+        EtcdStore.Entry e = call(() -> store.get(key));
+        if (e == null) throw StatusException.notFound(type, name);
+        current = ObjectCodec.decode(e);
+        stored = e.modRevision();
+      }
+      if (expected != 0 && expected != stored) {
         throw StatusException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
       }
       ObjectNode desired = change.apply(current.deepCopy());
       ObjectNode next = prepareUpdate(type, current, desired, opts);
-      if (next.equals(withoutRv(current))) return current; // nothing to write: keep the resourceVersion
+      if (next.equals(withoutRv(current))) {
+        // Nothing to write: keep the resourceVersion — but only once etcd confirms that the cached
+        // copy was current (a stale one could make a real change look like a no-op).
+        if (fromCache) continue;
+        return current;
+      }
       if (opts.dryRun()) return next;
       if (finalizable(type, next)) {
         try {
-          long rev = callGuarded(() -> store.guardedDelete(key, e.modRevision()));
+          long rev = callGuarded(() -> store.guardedDelete(key, stored));
           ObjectCodec.setResourceVersion(next, rev);
           return next;
         } catch (StoreConflict c) {
-          if (expected != 0) throw conflictOf(type, name);
-          continue;
+          if (expected != 0 && !fromCache) throw conflictOf(type, name);
+          continue; // from the cache: read etcd and try again (a real conflict is reported then)
         }
       }
       byte[] bytes = encodeChecked(type, next);
       try {
-        long rev = callGuarded(() -> store.guardedPut(key, bytes, e.modRevision()));
+        long rev = callGuarded(() -> store.guardedPut(key, bytes, stored));
         ObjectCodec.setResourceVersion(next, rev);
         return next;
       } catch (StoreConflict c) {
-        if (expected != 0) throw conflictOf(type, name);
+        if (expected != 0 && !fromCache) throw conflictOf(type, name);
         if (attempt > 50) throw conflictOf(type, name);
       }
     }
