@@ -49,9 +49,10 @@
 
 enum {
   H_HELLO = 0x01, H_TASK_START = 0x02, H_SIGNAL = 0x03, H_EXEC_START = 0x04, H_STDIN = 0x05,
-  H_STDIN_EOF = 0x06, H_RESIZE = 0x07, H_TASK_RELEASE = 0x08, H_SHUTDOWN = 0x09,
+  H_STDIN_EOF = 0x06, H_RESIZE = 0x07, H_TASK_RELEASE = 0x08, H_SHUTDOWN = 0x09, H_POD_CONFIG = 0x0A,
   G_READY = 0x41, G_HELLO_ACK = 0x42, G_STARTED = 0x43, G_START_FAILED = 0x44, G_STDOUT = 0x45,
   G_STDERR = 0x46, G_EXIT = 0x47, G_TASK_STATE = 0x48, G_LOG = 0x49, G_RELEASED = 0x4A,
+  G_CONFIGURED = 0x4B,
 };
 
 #define OUT_LIMIT (8u << 20) /* stop reading workload output while this much waits for the host */
@@ -359,6 +360,12 @@ static int mount_volumes(char *err, size_t errlen) {
   if (find_disk("volumes", dev, sizeof dev) != 0) {
     snprintf(err, errlen, "the pod's volumes disk is not attached");
     return -1;
+  }
+  /* A warm VM had the (then empty) disk at boot; the host wrote it when a pod took the VM. */
+  int fd = open(dev, O_RDONLY);
+  if (fd >= 0) {
+    ioctl(fd, BLKFLSBUF, 0);
+    close(fd);
   }
   mkdirs("/run/volumes", 0755);
   if (mount(dev, "/run/volumes", "ext4", 0, NULL) != 0) {
@@ -764,6 +771,8 @@ static void power_off(void) {
   _exit(0);
 }
 
+static void pod_config(const char *p, uint32_t n);
+
 static void handle_frame(int type, uint32_t id, const char *p, uint32_t n) {
   struct proc *x;
   switch (type) {
@@ -820,6 +829,9 @@ static void handle_frame(int type, uint32_t id, const char *p, uint32_t n) {
     }
     /* The host rewrites the disk slot only after this. */
     send_frame(G_RELEASED, id, NULL, 0);
+    break;
+  case H_POD_CONFIG:
+    pod_config(p, n);
     break;
   case H_SHUTDOWN: {
     const char *g = kv_get(p, n, "grace", 0);
@@ -906,46 +918,101 @@ static int if_up(int sock, const char *name) {
   return ioctl(sock, SIOCSIFFLAGS, &r);
 }
 
+/*
+ * Gives eth0 the pod's address (A.B.C.D/prefix), MAC (optional, set while eth0 is still down) and
+ * default route. Returns 0, or -1 with the reason in err.
+ */
+static int configure_eth0(const char *ip, const char *gw, const char *mac, char *err, size_t errlen) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int rc = 0;
+  char addr[64];
+  snprintf(addr, sizeof addr, "%s", ip);
+  int prefix = 24;
+  char *slash = strchr(addr, '/');
+  if (slash) {
+    *slash = 0;
+    prefix = atoi(slash + 1);
+  }
+  struct ifreq r = {0};
+  snprintf(r.ifr_name, IFNAMSIZ, "eth0");
+  for (int i = 0; i < 100 && ioctl(s, SIOCGIFFLAGS, &r) != 0; i++) usleep(20000);
+  if (mac && *mac) {
+    unsigned int b[6];
+    struct ifreq h = {0};
+    snprintf(h.ifr_name, IFNAMSIZ, "eth0");
+    if (sscanf(mac, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) == 6) {
+      h.ifr_hwaddr.sa_family = 1; /* ARPHRD_ETHER */
+      for (int i = 0; i < 6; i++) h.ifr_hwaddr.sa_data[i] = (char)b[i];
+      if (ioctl(s, SIOCSIFHWADDR, &h) != 0) klog("eth0 MAC %s: %s", mac, strerror(errno));
+    }
+  }
+  struct sockaddr_in *sin = (struct sockaddr_in *)&r.ifr_addr;
+  sin->sin_family = AF_INET;
+  if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1) {
+    snprintf(err, errlen, "bad address %s", ip);
+    close(s);
+    return -1;
+  }
+  if (ioctl(s, SIOCSIFADDR, &r) != 0) {
+    snprintf(err, errlen, "eth0 address %s: %s", addr, strerror(errno));
+    rc = -1;
+  }
+  sin->sin_addr.s_addr = prefix ? htonl(0xffffffffu << (32 - prefix)) : 0;
+  if (ioctl(s, SIOCSIFNETMASK, &r) != 0) klog("eth0 netmask: %s", strerror(errno));
+  if (if_up(s, "eth0") != 0 && rc == 0) {
+    snprintf(err, errlen, "eth0 up: %s", strerror(errno));
+    rc = -1;
+  }
+  if (gw && *gw) {
+    struct rtentry rt = {0};
+    struct sockaddr_in *g = (struct sockaddr_in *)&rt.rt_gateway;
+    g->sin_family = AF_INET;
+    inet_pton(AF_INET, gw, &g->sin_addr);
+    ((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
+    ((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
+    rt.rt_flags = RTF_UP | RTF_GATEWAY;
+    rt.rt_dev = "eth0";
+    if (ioctl(s, SIOCADDRT, &rt) != 0 && rc == 0) {
+      snprintf(err, errlen, "default route via %s: %s", gw, strerror(errno));
+      rc = -1;
+    }
+  }
+  close(s);
+  return rc;
+}
+
 /* keelson.ip=A.B.C.D/prefix keelson.gw=A.B.C.D on the command line configure eth0. */
 static void setup_network(void) {
   int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if_up(s, "lo");
+  close(s);
   const char *ip = param("keelson.ip");
   if (ip) {
-    char addr[64];
-    snprintf(addr, sizeof addr, "%s", ip);
-    int prefix = 24;
-    char *slash = strchr(addr, '/');
-    if (slash) {
-      *slash = 0;
-      prefix = atoi(slash + 1);
-    }
-    struct ifreq r = {0};
-    snprintf(r.ifr_name, IFNAMSIZ, "eth0");
-    for (int i = 0; i < 100 && ioctl(s, SIOCGIFFLAGS, &r) != 0; i++) usleep(20000);
-    struct sockaddr_in *sin = (struct sockaddr_in *)&r.ifr_addr;
-    sin->sin_family = AF_INET;
-    inet_pton(AF_INET, addr, &sin->sin_addr);
-    if (ioctl(s, SIOCSIFADDR, &r) != 0) klog("eth0 address %s: %s", addr, strerror(errno));
-    sin->sin_addr.s_addr = prefix ? htonl(0xffffffffu << (32 - prefix)) : 0;
-    if (ioctl(s, SIOCSIFNETMASK, &r) != 0) klog("eth0 netmask: %s", strerror(errno));
-    if (if_up(s, "eth0") != 0) klog("eth0 up: %s", strerror(errno));
+    char ipc[64], gwc[64] = "", err[256];
+    snprintf(ipc, sizeof ipc, "%s", ip); /* param() reuses its buffer */
     const char *gw = param("keelson.gw");
-    if (gw) {
-      struct rtentry rt = {0};
-      struct sockaddr_in *g = (struct sockaddr_in *)&rt.rt_gateway;
-      g->sin_family = AF_INET;
-      inet_pton(AF_INET, gw, &g->sin_addr);
-      ((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
-      ((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
-      rt.rt_flags = RTF_UP | RTF_GATEWAY;
-      rt.rt_dev = "eth0";
-      if (ioctl(s, SIOCADDRT, &rt) != 0) klog("default route via %s: %s", gw, strerror(errno));
-    }
+    if (gw) snprintf(gwc, sizeof gwc, "%s", gw);
+    if (configure_eth0(ipc, gwc, NULL, err, sizeof err) != 0) klog("%s", err);
   }
-  close(s);
   const char *hn = param("keelson.hostname");
   if (hn) sethostname(hn, strlen(hn));
+}
+
+/*
+ * POD_CONFIG: a warm VM (booted without a pod) is given its pod: network (ip=, gw=, mac=) and
+ * hostname=. Answered with CONFIGURED, carrying error= when something failed.
+ */
+static void pod_config(const char *p, uint32_t n) {
+  char err[256] = "";
+  const char *ip = kv_get(p, n, "ip", 0);
+  if (ip && configure_eth0(ip, kv_get(p, n, "gw", 0), kv_get(p, n, "mac", 0), err, sizeof err) != 0)
+    klog("pod config: %s", err);
+  const char *hn = kv_get(p, n, "hostname", 0);
+  if (hn && sethostname(hn, strlen(hn)) != 0 && !err[0])
+    snprintf(err, sizeof err, "hostname %s: %s", hn, strerror(errno));
+  struct kv k = {0};
+  if (err[0]) kv_put(&k, "error", err);
+  kv_send(&k, G_CONFIGURED, 0);
 }
 
 /* The virtio-serial port the host named "keelson.0". */

@@ -33,11 +33,12 @@ final class RealRuntimes {
 
   private RealRuntimes() {}
 
-  static Map<String, WorkloadDriver> drivers(Path stateDir) throws IOException {
+  /** The drivers; the qemu driver keeps {@code vmWarmPool} warm VMs with their disks under stateDir/vm-pool. */
+  static Map<String, WorkloadDriver> drivers(Path stateDir, int vmWarmPool) throws IOException {
     Map<String, WorkloadDriver> handlers = new LinkedHashMap<>();
     RuncDriver runc = new RuncDriver(stateDir.resolve("runc"));
     handlers.put("runc", runc);
-    QemuDriver qemu = new QemuDriver(QemuDriver.Options.defaults(null));
+    QemuDriver qemu = new QemuDriver(QemuDriver.Options.defaults(null).withWarmPool(stateDir.resolve("vm-pool"), vmWarmPool));
     handlers.put("qemu", qemu);
     handlers.put("vm", qemu);
     return handlers;
@@ -53,10 +54,10 @@ final class RealRuntimes {
     };
   }
 
-  static Agent.Runtime create(AgentOptions options, ClusterObjects objects) throws IOException {
+  static Agent.Runtime create(AgentOptions options, ClusterObjects objects, int vmWarmPool) throws IOException {
     ImageStore store = ImageStore.open(options.imagesDir());
     return new Agent.Runtime(
-        drivers(options.stateDir()), "runc", new StoreImageProvider(store),
+        drivers(options.stateDir(), vmWarmPool), "runc", new StoreImageProvider(store),
         network(options.nodeName(), options.stateDir()), objects);
   }
 
@@ -65,7 +66,8 @@ final class RealRuntimes {
    * tasks and sandboxes, releases pod networks, deletes the pod state. Returns how many pods.
    */
   static int cleanup(Path stateDir) throws IOException {
-    Map<String, WorkloadDriver> drivers = drivers(stateDir);
+    // No warm pool here: `keelson down` kills the idle warm VMs with every qemu under the state dir.
+    Map<String, WorkloadDriver> drivers = drivers(stateDir, 0);
     StateStore state = new StateStore(stateDir);
     int n = 0;
     for (PodState pod : state.loadAll()) {

@@ -34,6 +34,7 @@ public final class GuestProtocol {
   static final int RESIZE = 0x07;
   static final int TASK_RELEASE = 0x08;
   static final int SHUTDOWN = 0x09;
+  static final int POD_CONFIG = 0x0A;
   // guest -> host
   static final int READY = 0x41;
   static final int HELLO_ACK = 0x42;
@@ -44,6 +45,7 @@ public final class GuestProtocol {
   static final int EXIT = 0x47;
   static final int TASK_STATE = 0x48;
   static final int RELEASED = 0x4A;
+  static final int CONFIGURED = 0x4B;
 
   /** One decoded frame. */
   record Frame(int type, int stream, byte[] payload) {

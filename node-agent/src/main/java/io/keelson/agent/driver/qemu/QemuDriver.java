@@ -92,8 +92,16 @@ public final class QemuDriver implements WorkloadDriver {
    * @param accel "auto" (probe KVM once, with a timeout), "kvm" or "tcg"
    * @param bootTimeout how long a VM may take to boot until its init answers
    * @param runDir short directory for the per-VM unix sockets (socket paths are limited to 107 bytes)
+   * @param poolDir where warm VMs keep their disks (under the node's state dir, so that {@code keelson
+   *     down} finds their qemu by path); null = no warm pool
+   * @param warmPool how many idle pre-booted VMs to keep (0 = none)
    */
-  public record Options(Path qemuBinary, VmAssets assets, String accel, Duration bootTimeout, Path runDir) {
+  public record Options(Path qemuBinary, VmAssets assets, String accel, Duration bootTimeout, Path runDir,
+      Path poolDir, int warmPool) {
+    public Options(Path qemuBinary, VmAssets assets, String accel, Duration bootTimeout, Path runDir) {
+      this(qemuBinary, assets, accel, bootTimeout, runDir, null, 0);
+    }
+
     /** qemu from PATH, assets from $KEELSON_VM_DIR or ~/.keelson/vm (or {@code vmDir}), accel auto. */
     public static Options defaults(Path vmDir) {
       return new Options(findQemu(), VmAssets.locate(vmDir), "auto", Duration.ofSeconds(120),
@@ -101,7 +109,12 @@ public final class QemuDriver implements WorkloadDriver {
     }
 
     public Options withAccel(String a) {
-      return new Options(qemuBinary, assets, a, bootTimeout, runDir);
+      return new Options(qemuBinary, assets, a, bootTimeout, runDir, poolDir, warmPool);
+    }
+
+    /** Keeps {@code n} warm VMs whose disks live under {@code dir}. */
+    public Options withWarmPool(Path dir, int n) {
+      return new Options(qemuBinary, assets, accel, bootTimeout, runDir, dir, Math.max(0, n));
     }
 
     private static Path findQemu() {
@@ -147,6 +160,7 @@ public final class QemuDriver implements WorkloadDriver {
       return Fingerprint.unhealthy(why, Map.of());
     }
     AccelProbe.Result a = accel();
+    startPool();
     String release = options.assets().kernelRelease();
     Map<String, String> attrs = new LinkedHashMap<>();
     attrs.put(RUNTIME_LABEL, "true");
@@ -248,97 +262,50 @@ public final class QemuDriver implements WorkloadDriver {
     }
     String id = config.sandboxId();
     AccelProbe.Result acc = accel();
+    // A warm VM this sandbox took before an agent crash, not recorded as its sandbox: start afresh.
+    discardTakenPoolVm(id);
+    long ram = guestMemory(config.memoryBytes());
+    int vcpus = (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), config.cpuMillis() / 1000));
+    if (config.network() != null) {
+      Vm warm = takeWarm(vcpus, ram);
+      if (warm != null) {
+        try {
+          return adoptWarm(warm, config, vcpus);
+        } catch (DriverException e) {
+          log.warn("sandbox {}: the warm VM {} could not take the pod ({}); booting one", id, warm.qemuName, e.getMessage());
+          killQuietly(warm);
+          cleanUpVm(warm);
+        }
+      }
+    }
     long t0 = System.nanoTime();
     Vm vm = new Vm(id, config.stateDir(), options.runDir().resolve(shortId(id)), "/keelson/vm-" + id);
     vm.consoleLog = (config.logDir() != null ? config.logDir() : config.stateDir()).resolve("vm-console.log");
     try {
-      Files.createDirectories(vm.dir);
-      Files.createDirectories(vm.run);
-      Files.createDirectories(vm.consoleLog.getParent());
-      Files.deleteIfExists(vm.ctl());
-      Files.deleteIfExists(vm.qmp());
-      Files.deleteIfExists(vm.run.resolve("qemu.pid"));
-      for (int i = 0; i < SLOTS; i++) {
-        try (RandomAccessFile f = new RandomAccessFile(vm.slot(i).toFile(), "rw")) {
-          f.setLength(SLOT_BYTES);
-        }
-      }
+      prepareDisks(vm);
       vm.volumes.putAll(config.volumes());
       if (!vm.volumes.isEmpty()) {
         writeVolumesDisk(vm);
       }
-      long ram = guestMemory(config.memoryBytes());
       long memLimit = ram + QEMU_OVERHEAD;
-      int vcpus = (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), config.cpuMillis() / 1000));
       List<Path> procsFiles = setUpCgroup(vm.cgroup, memLimit, config.cpuMillis() > 0 ? Math.max(config.cpuMillis(), vcpus * 1000L) : 0);
 
-      // Boot-time savings that matter under TCG: no crypto self-tests, no LSM/audit setup (the VM is
-      // the isolation boundary; its containers are one pod), no PCI/keyboard probing on microvm.
-      StringBuilder cmdline = new StringBuilder("console=ttyS0 quiet panic=-1 reboot=t cryptomgr.notests audit=0"
-          + " apparmor=0 security=none nokaslr mitigations=off pci=off i8042.noaux i8042.nokbd i8042.nopnp");
-      if (acc.accel().equals("tcg")) {
-        // TCG microvm has no PIT/HPET to calibrate the TSC against; it ticks at the host's rate.
-        cmdline.append(" tsc_early_khz=").append(hostTscKhz()).append(" tsc=reliable");
-      }
+      String cmdline = "";
       String mac = null;
       if (config.network() != null) {
         mac = VmNetwork.attach(config.network());
-        cmdline.append(" keelson.ip=").append(config.network().ip()).append('/').append(config.network().prefixLength());
+        cmdline += " keelson.ip=" + config.network().ip() + "/" + config.network().prefixLength();
         if (config.network().gateway() != null) {
-          cmdline.append(" keelson.gw=").append(config.network().gateway());
+          cmdline += " keelson.gw=" + config.network().gateway();
         }
       }
       if (config.hostname() != null && config.hostname().matches("[A-Za-z0-9.-]{1,63}")) {
-        cmdline.append(" keelson.hostname=").append(config.hostname());
+        cmdline += " keelson.hostname=" + config.hostname();
       }
-
-      List<String> argv = new ArrayList<>(List.of("sh", "-c", "for f in $KEELSON_CGROUP_PROCS; do echo $$ > $f; done; exec \"$@\"", "sh"));
-      if (config.network() != null) {
-        argv.addAll(List.of("nsenter", "--net=" + config.network().netnsPath()));
-      }
-      argv.addAll(List.of(options.qemuBinary().toString(), "-name", "keelson-" + id,
-          "-M", "microvm", "-m", (ram / MIB) + "M", "-smp", String.valueOf(vcpus),
-          "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none",
-          "-daemonize", "-pidfile", vm.run.resolve("qemu.pid").toString(),
-          "-kernel", options.assets().kernel().toString(), "-initrd", options.assets().initramfs().toString(),
-          "-append", cmdline.toString(),
-          "-serial", "file:" + vm.consoleLog,
-          "-qmp", "unix:" + vm.qmp() + ",server=on,wait=off",
-          "-device", "virtio-serial-device",
-          "-chardev", "socket,id=ctl,path=" + vm.ctl() + ",server=on,wait=off",
-          "-device", "virtserialport,chardev=ctl,name=keelson.0"));
-      if (acc.accel().equals("kvm")) {
-        argv.addAll(List.of("-accel", "kvm", "-cpu", "host"));
-      } else {
-        argv.addAll(List.of("-accel", "tcg,tb-size=64"));
-      }
-      for (int i = 0; i < SLOTS; i++) {
-        argv.addAll(List.of("-drive", "if=none,id=slot" + i + ",format=raw,file=" + vm.slot(i),
-            "-device", "virtio-blk-device,drive=slot" + i + ",serial=slot" + i));
-      }
-      if (!vm.volumes.isEmpty()) {
-        argv.addAll(List.of("-drive", "if=none,id=volumes,format=raw,file=" + vm.volumesDisk(),
-            "-device", "virtio-blk-device,drive=volumes,serial=volumes"));
-      }
-      if (mac != null) {
-        argv.addAll(List.of("-netdev", "tap,id=n0,ifname=" + VmNetwork.TAP + ",script=no,downscript=no",
-            "-device", "virtio-net-device,netdev=n0,mac=" + mac));
-      }
-      Path err = vm.run.resolve("qemu.err");
-      ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(err.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-      pb.environment().put("KEELSON_CGROUP_PROCS", String.join(" ", procsFiles.stream().map(Path::toString).toList()));
-      Process p = pb.start();
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException("qemu did not daemonize within 60s");
-      }
-      if (p.exitValue() != 0) {
-        throw new IOException("qemu failed (exit " + p.exitValue() + "): " + Files.readString(err).strip());
-      }
-      vm.pid = Long.parseLong(Files.readString(vm.run.resolve("qemu.pid")).strip());
-      vm.startedAt = Instant.now();
-      attach(vm);
+      List<String> netArgs = mac == null ? List.of() : List.of("-netdev", "tap,id=n0,ifname=" + VmNetwork.TAP + ",script=no,downscript=no",
+          "-device", "virtio-net-device,netdev=n0,mac=" + mac);
+      boot(vm, ram, vcpus, cmdline, config.network() == null ? null : config.network().netnsPath().toString(), netArgs,
+          !vm.volumes.isEmpty(), procsFiles);
       waitReady(vm, vm.ready, options.bootTimeout());
       log.info("sandbox {}: VM up in {} ms (qemu pid {}, {}, {} vCPU, {} MiB)", id, (System.nanoTime() - t0) / 1_000_000,
           vm.pid, acc.accel(), vcpus, ram / MIB);
@@ -357,6 +324,83 @@ public final class QemuDriver implements WorkloadDriver {
     }
   }
 
+  /** Creates the VM's empty sparse disk slots (and its run dir). */
+  private void prepareDisks(Vm vm) throws IOException {
+    Files.createDirectories(vm.dir);
+    Files.createDirectories(vm.run);
+    Files.createDirectories(vm.consoleLog.getParent());
+    Files.deleteIfExists(vm.ctl());
+    Files.deleteIfExists(vm.qmp());
+    Files.deleteIfExists(vm.run.resolve("qemu.pid"));
+    for (int i = 0; i < SLOTS; i++) {
+      try (RandomAccessFile f = new RandomAccessFile(vm.slot(i).toFile(), "rw")) {
+        f.setLength(SLOT_BYTES);
+      }
+    }
+  }
+
+  /**
+   * Starts qemu for {@code vm} (daemonized, in the cgroup whose {@code cgroup.procs} files are given,
+   * inside {@code netns} when not null) and connects to its control port; the caller waits for READY.
+   */
+  private void boot(Vm vm, long ram, int vcpus, String cmdlineExtra, String netns, List<String> netArgs,
+      boolean volumesDisk, List<Path> procsFiles) throws IOException, InterruptedException {
+    AccelProbe.Result acc = accel();
+    // Boot-time savings that matter under TCG: no crypto self-tests, no LSM/audit setup (the VM is
+    // the isolation boundary; its containers are one pod), no PCI/keyboard probing on microvm.
+    StringBuilder cmdline = new StringBuilder("console=ttyS0 quiet panic=-1 reboot=t cryptomgr.notests audit=0"
+        + " apparmor=0 security=none nokaslr mitigations=off pci=off i8042.noaux i8042.nokbd i8042.nopnp");
+    if (acc.accel().equals("tcg")) {
+      // TCG microvm has no PIT/HPET to calibrate the TSC against; it ticks at the host's rate.
+      cmdline.append(" tsc_early_khz=").append(hostTscKhz()).append(" tsc=reliable");
+    }
+    cmdline.append(cmdlineExtra);
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", "for f in $KEELSON_CGROUP_PROCS; do echo $$ > $f; done; exec \"$@\"", "sh"));
+    if (netns != null) {
+      argv.addAll(List.of("nsenter", "--net=" + netns));
+    }
+    argv.addAll(List.of(options.qemuBinary().toString(), "-name", vm.qemuName,
+        "-M", "microvm", "-m", (ram / MIB) + "M", "-smp", String.valueOf(vcpus),
+        "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none",
+        "-daemonize", "-pidfile", vm.run.resolve("qemu.pid").toString(),
+        "-kernel", options.assets().kernel().toString(), "-initrd", options.assets().initramfs().toString(),
+        "-append", cmdline.toString(),
+        "-serial", "file:" + vm.consoleLog,
+        "-qmp", "unix:" + vm.qmp() + ",server=on,wait=off",
+        "-device", "virtio-serial-device",
+        "-chardev", "socket,id=ctl,path=" + vm.ctl() + ",server=on,wait=off",
+        "-device", "virtserialport,chardev=ctl,name=keelson.0"));
+    if (acc.accel().equals("kvm")) {
+      argv.addAll(List.of("-accel", "kvm", "-cpu", "host"));
+    } else {
+      argv.addAll(List.of("-accel", "tcg,tb-size=64"));
+    }
+    for (int i = 0; i < SLOTS; i++) {
+      argv.addAll(List.of("-drive", "if=none,id=slot" + i + ",format=raw,file=" + vm.slot(i),
+          "-device", "virtio-blk-device,drive=slot" + i + ",serial=slot" + i));
+    }
+    if (volumesDisk) {
+      argv.addAll(List.of("-drive", "if=none,id=volumes,format=raw,file=" + vm.volumesDisk(),
+          "-device", "virtio-blk-device,drive=volumes,serial=volumes"));
+    }
+    argv.addAll(netArgs);
+    Path err = vm.run.resolve("qemu.err");
+    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(err.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("KEELSON_CGROUP_PROCS", String.join(" ", procsFiles.stream().map(Path::toString).toList()));
+    Process p = pb.start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException("qemu did not daemonize within 60s");
+    }
+    if (p.exitValue() != 0) {
+      throw new IOException("qemu failed (exit " + p.exitValue() + "): " + Files.readString(err).strip());
+    }
+    vm.pid = Long.parseLong(Files.readString(vm.run.resolve("qemu.pid")).strip());
+    vm.startedAt = Instant.now();
+    attach(vm);
+  }
+
   @Override
   public void recoverSandbox(SandboxHandle handle) throws DriverException {
     if (vms.containsKey(handle.id())) {
@@ -365,13 +409,16 @@ public final class QemuDriver implements WorkloadDriver {
     JsonNode s = json.readTree(handle.driverState());
     Vm vm = new Vm(handle.id(), Path.of(s.path("dir").asString()), Path.of(s.path("run").asString()), s.path("cgroup").asString());
     vm.pid = s.path("pid").asLong();
+    vm.qemuName = s.path("name").asString("keelson-" + handle.id());
+    vm.pooled = s.path("pooled").asBoolean(false);
     vm.consoleLog = Path.of(s.path("console").asString());
     vm.startedAt = Instant.parse(s.path("startedAt").asString(Instant.now().toString()));
     s.path("volumes").properties().forEach(e -> vm.volumes.put(e.getKey(), Path.of(e.getValue().asString())));
-    if (!isOurQemu(vm.pid, vm.id)) {
+    if (!isQemuNamed(vm.pid, vm.qemuName)) {
       throw new DriverException("the VM of sandbox " + handle.id() + " (qemu pid " + vm.pid + ") is gone");
     }
     try {
+      vms.put(vm.id, vm);
       attach(vm);
       vm.channel.send(GuestProtocol.HELLO, 0, "recover".getBytes(StandardCharsets.UTF_8));
       waitReady(vm, vm.helloAck, Duration.ofSeconds(30));
@@ -390,6 +437,7 @@ public final class QemuDriver implements WorkloadDriver {
     Vm vm = vms.get(sandboxId);
     if (vm == null) {
       // Not tracked (e.g. the pod was deleted while the agent was down): find its qemu by name.
+      discardTakenPoolVm(sandboxId);
       long pid = findQemu(sandboxId);
       if (pid > 0) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
@@ -400,7 +448,7 @@ public final class QemuDriver implements WorkloadDriver {
       return;
     }
     vm.closing = true;
-    if (vm.channel != null && vm.channel.isOpen() && isOurQemu(vm.pid, vm.id)) {
+    if (vm.channel != null && vm.channel.isOpen() && isQemuNamed(vm.pid, vm.qemuName)) {
       try {
         vm.channel.send(GuestProtocol.SHUTDOWN, 0, GuestProtocol.kv(Map.of("grace", Math.max(0, grace.toSeconds()))));
       } catch (IOException e) {
@@ -602,7 +650,7 @@ public final class QemuDriver implements WorkloadDriver {
       t.vm.channel.send(GuestProtocol.SIGNAL, t.stream, GuestProtocol.kv(Map.of("sig", 9)));
       t.exit.get(10, TimeUnit.SECONDS);
     } catch (TimeoutException | ExecutionException | IOException e) {
-      if (!isOurQemu(t.vm.pid, t.vm.id)) {
+      if (!isQemuNamed(t.vm.pid, t.vm.qemuName)) {
         lose(t.vm, "the VM stopped");
       }
     } catch (InterruptedException e) {
@@ -691,6 +739,7 @@ public final class QemuDriver implements WorkloadDriver {
   /** Closes the control connections; the VMs keep running (a new driver recovers them). */
   @Override
   public void close() {
+    closePool();
     for (Vm vm : vms.values()) {
       vm.closing = true;
       if (vm.channel != null) {
@@ -704,10 +753,432 @@ public final class QemuDriver implements WorkloadDriver {
     tasks.clear();
   }
 
+  // ---- warm pool
+
+  /*
+   * The warm pool (the technique of Kata's VM templating and Firecracker warm pools): up to
+   * Options.warmPool() VMs of one shape (POOL_VCPUS, POOL_RAM: what a pod without limits gets) are
+   * booted ahead, each under <poolDir>/pool-<hex> with its disk slots, an empty volumes disk and a
+   * NIC on a tap qemu created in the host namespace (left down), its init waiting for a pod. A pod
+   * with a pod network whose VM would have that shape takes one (adoptWarm) instead of booting:
+   * the qemu process moves into the pod's cgroup, the tap into the pod's namespace (re-plumbed as a
+   * cold VM's), the volumes are written into the volumes disk and POD_CONFIG gives the guest its
+   * address, MAC and hostname; containers then start exactly as in a cold VM (rootfs into a free
+   * slot, TASK_START). microvm's virtio-mmio has no hot-plug, hence devices present from boot.
+   * Pods of other shapes, and pods without a pod network, boot cold. A taken VM is replaced in the
+   * background. Idle VMs cost CPU (~2.5 % of a core each under TCG), so the default size is small.
+   *
+   * Restarts: an idle VM left by a previous agent is re-adopted (HELLO; no tasks) or killed; a VM
+   * marked as taken (file "sandbox") belongs to that sandbox: recoverSandbox finds it through the
+   * handle, startSandbox/destroySandbox of that id kill it if the handle was never recorded.
+   */
+  static final int POOL_VCPUS = 1;
+  static final long POOL_RAM = DEFAULT_GUEST_MEMORY;
+  private static final Duration POOL_RETRY = Duration.ofSeconds(30);
+
+  private final Object poolLock = new Object();
+  private final java.util.Deque<Vm> idle = new java.util.ArrayDeque<>();
+  private int poolBooting;
+  private int poolWaiters;
+  private volatile java.util.concurrent.ExecutorService poolExec;
+  private volatile boolean poolClosed;
+
+  /** Starts the pool thread once: first re-adopt or kill what a previous agent left, then fill. */
+  private void startPool() {
+    if (options.poolDir() == null || poolExec != null || poolClosed) {
+      return;
+    }
+    synchronized (poolLock) {
+      if (poolExec != null || poolClosed) {
+        return;
+      }
+      poolExec = java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> Thread.ofPlatform().daemon().name("vm-warm-pool").unstarted(r));
+      poolExec.execute(this::reconcilePool);
+    }
+  }
+
+  private void refill() {
+    synchronized (poolLock) {
+      if (poolExec == null || poolClosed) {
+        return;
+      }
+      while (idle.size() + poolBooting < options.warmPool()) {
+        poolBooting++;
+        poolExec.execute(this::bootWarm);
+      }
+    }
+  }
+
+  /**
+   * An idle warm VM of this shape, or null. When none is idle but one is booting for the pool, waits
+   * for it rather than booting a second VM beside it on the same cores.
+   */
+  private Vm takeWarm(int vcpus, long ram) {
+    if (options.poolDir() == null || options.warmPool() <= 0 || vcpus != POOL_VCPUS || ram != POOL_RAM) {
+      return null;
+    }
+    startPool();
+    Vm taken = null;
+    long deadline = System.nanoTime() + options.bootTimeout().toNanos();
+    synchronized (poolLock) {
+      while (taken == null && !poolClosed) {
+        for (java.util.Iterator<Vm> it = idle.iterator(); it.hasNext();) {
+          Vm vm = it.next();
+          if (!vm.gone && vm.channel != null && vm.channel.isOpen()) {
+            it.remove();
+            taken = vm;
+            break;
+          }
+        }
+        long left = deadline - System.nanoTime();
+        if (taken != null || poolBooting <= poolWaiters || left <= 0) {
+          break;
+        }
+        poolWaiters++;
+        try {
+          poolLock.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        } finally {
+          poolWaiters--;
+        }
+      }
+    }
+    if (taken != null) {
+      refill();
+    }
+    return taken;
+  }
+
+  private void dropFromPool(Vm vm) {
+    boolean removed;
+    synchronized (poolLock) {
+      removed = idle.remove(vm);
+      poolLock.notifyAll();
+    }
+    if (removed) {
+      refill();
+    }
+  }
+
+  /** Boots one warm VM (on the pool thread). */
+  private void bootWarm() {
+    Vm vm = null;
+    boolean ok = false;
+    long t0 = System.nanoTime();
+    try {
+      if (poolClosed || unavailable() != null) {
+        return;
+      }
+      String hex = String.format("%08x", random.nextInt());
+      String id = "pool-" + hex;
+      vm = new Vm(id, options.poolDir().resolve(id), options.runDir().resolve(shortId(id)), "/keelson/vm-" + id);
+      vm.pooled = true;
+      vm.idle = true;
+      vm.vcpus = POOL_VCPUS;
+      vm.ram = POOL_RAM;
+      vm.hostTap = "kvp" + hex;
+      vm.consoleLog = vm.dir.resolve("console.log");
+      prepareDisks(vm);
+      try (RandomAccessFile f = new RandomAccessFile(vm.volumesDisk().toFile(), "rw")) {
+        f.setLength(SLOT_BYTES); // written when a pod with volumes takes the VM
+      }
+      Files.writeString(vm.dir.resolve("shape"), vm.vcpus + " " + vm.ram + "\n");
+      List<Path> procs = setUpCgroup(vm.cgroup, vm.ram + QEMU_OVERHEAD, 0);
+      String mac = String.format("52:54:00:%02x:%02x:%02x", random.nextInt(256), random.nextInt(256), random.nextInt(256));
+      // qemu creates the tap itself (not persistent): it disappears with qemu, never leaks on the host.
+      boot(vm, vm.ram, vm.vcpus, "", null, List.of("-netdev", "tap,id=n0,ifname=" + vm.hostTap + ",script=no,downscript=no",
+          "-device", "virtio-net-device,netdev=n0,mac=" + mac), true, procs);
+      waitReady(vm, vm.ready, options.bootTimeout());
+      synchronized (poolLock) {
+        if (!poolClosed && !vm.gone) {
+          idle.add(vm);
+          ok = true;
+        }
+      }
+      if (ok) {
+        log.info("warm VM {} ready in {} ms (qemu pid {}, {} vCPU, {} MiB)", vm.qemuName, (System.nanoTime() - t0) / 1_000_000,
+            vm.pid, vm.vcpus, vm.ram / MIB);
+      }
+    } catch (IOException | DriverException e) {
+      log.warn("warm VM did not boot: {}", e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (!ok && vm != null) {
+        killQuietly(vm);
+        cleanUpVm(vm);
+      }
+      if (!ok && !poolClosed && !Thread.currentThread().isInterrupted()) {
+        try {
+          Thread.sleep(POOL_RETRY.toMillis()); // do not boot-loop on a node where VMs fail
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      synchronized (poolLock) {
+        poolBooting--;
+        poolLock.notifyAll();
+      }
+      if (!ok) {
+        refill();
+      }
+    }
+  }
+
+  /**
+   * Gives a warm VM to a pod: owner mark, cgroup, run dir, volumes, network, POD_CONFIG. Throws
+   * (the caller kills the VM and boots cold) when any step fails.
+   */
+  private SandboxHandle adoptWarm(Vm vm, SandboxConfig config, int vcpus) throws DriverException {
+    String id = config.sandboxId();
+    long t0 = System.nanoTime();
+    try {
+      // Marked first: after a crash from here on, startSandbox/destroySandbox of this id find the VM.
+      Files.writeString(vm.dir.resolve("sandbox"), id);
+      vm.idle = false;
+      // Into the pod's cgroup (v2: writing the pid to cgroup.procs moves the whole process, all its
+      // threads). Memory charged while the VM booted idle (guest pages the kernel touched, qemu's
+      // own) stays charged where it was: it is reparented to /keelson when the pool cgroup is
+      // removed, so the pod's memory.current starts lower than a cold VM's and memory.max only
+      // bounds what the VM charges from now on.
+      String cg = "/keelson/vm-" + id;
+      List<Path> procs = setUpCgroup(cg, vm.ram + QEMU_OVERHEAD,
+          config.cpuMillis() > 0 ? Math.max(config.cpuMillis(), vcpus * 1000L) : 0);
+      for (Path f : procs) {
+        Files.writeString(f, String.valueOf(vm.pid));
+      }
+      String poolCgroup = vm.cgroup;
+      vm.cgroup = cg;
+      cgroups.remove(poolCgroup);
+      // The run dir under the sandbox's name (connected sockets are unaffected by the rename).
+      Path run = options.runDir().resolve(shortId(id));
+      deleteTree(run);
+      Files.move(vm.run, run);
+      vm.run = run;
+      vm.id = id;
+      if (config.logDir() != null) {
+        try {
+          Files.createDirectories(config.logDir());
+          Path console = config.logDir().resolve("vm-console.log");
+          Files.deleteIfExists(console);
+          Files.createLink(console, vm.consoleLog);
+        } catch (IOException | UnsupportedOperationException e) {
+          // the console stays in the warm VM's directory
+        }
+      }
+      vm.volumes.putAll(config.volumes());
+      if (!vm.volumes.isEmpty()) {
+        writeVolumesDisk(vm);
+      }
+      long net0 = System.nanoTime();
+      Map<String, Object> req = new LinkedHashMap<>();
+      if (config.network() != null) {
+        String mac = VmNetwork.adopt(config.network(), vm.hostTap);
+        req.put("ip", config.network().ip() + "/" + config.network().prefixLength());
+        if (config.network().gateway() != null) {
+          req.put("gw", config.network().gateway());
+        }
+        req.put("mac", mac);
+      }
+      if (config.hostname() != null && config.hostname().matches("[A-Za-z0-9.-]{1,63}")) {
+        req.put("hostname", config.hostname());
+      }
+      long net1 = System.nanoTime();
+      CompletableFuture<Frame> answer = new CompletableFuture<>();
+      vm.configured = answer;
+      vm.channel.send(GuestProtocol.POD_CONFIG, 0, GuestProtocol.kv(req));
+      Frame r = answer.get(30, TimeUnit.SECONDS);
+      if (r.value("error").isPresent()) {
+        throw new DriverException("FailedCreatePodSandBox", "the warm VM could not take the pod's network: " + r.value("error").get(), null);
+      }
+      vm.startedAt = Instant.now();
+      vms.put(id, vm);
+      log.info("sandbox {}: took warm VM {} in {} ms (network {} ms, guest config {} ms; qemu pid {}, {} vCPU, {} MiB)", id,
+          vm.qemuName, (System.nanoTime() - t0) / 1_000_000, (net1 - net0) / 1_000_000, (System.nanoTime() - net1) / 1_000_000,
+          vm.pid, vm.vcpus, vm.ram / MIB);
+      return vm.handle();
+    } catch (IOException | ExecutionException | TimeoutException e) {
+      throw new DriverException("FailedCreatePodSandBox", "taking a warm VM: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DriverException("FailedCreatePodSandBox", "interrupted", e);
+    }
+  }
+
+  /**
+   * Kills the warm VM marked as taken by {@code sandboxId} unless this driver tracks it (an agent
+   * that crashed between taking it and recording the sandbox; or a pod deleted while the agent
+   * was down).
+   */
+  private void discardTakenPoolVm(String sandboxId) {
+    Path poolDir = options.poolDir();
+    if (poolDir == null || !Files.isDirectory(poolDir)) {
+      return;
+    }
+    Vm tracked = vms.get(sandboxId);
+    try (var dirs = Files.list(poolDir)) {
+      for (Path d : dirs.toList()) {
+        String owner;
+        try {
+          owner = Files.readString(d.resolve("sandbox")).strip();
+        } catch (IOException e) {
+          continue;
+        }
+        if (owner.equals(sandboxId) && (tracked == null || !tracked.dir.equals(d))) {
+          String name = "keelson-" + d.getFileName();
+          log.info("sandbox {}: killing warm VM {} it took before (not recorded)", sandboxId, name);
+          killPoolLeftover(d);
+        }
+      }
+    } catch (IOException e) {
+      log.warn("listing {}: {}", poolDir, e.toString());
+    }
+  }
+
+  /** Kills the qemu of the warm VM directory {@code d} (if alive) and removes what it left. */
+  private void killPoolLeftover(Path d) {
+    String id = d.getFileName().toString();
+    long pid = findQemuNamed("keelson-" + id);
+    if (pid > 0) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      waitGone(pid, Duration.ofSeconds(10));
+    }
+    cgroups.remove("/keelson/vm-" + id);
+    deleteTree(options.runDir().resolve(shortId(id)));
+    deleteTree(d);
+  }
+
+  /** On the pool thread, once: idle VMs of a previous agent are re-adopted (up to the pool size) or killed. */
+  private void reconcilePool() {
+    Path poolDir = options.poolDir();
+    try {
+      Files.createDirectories(poolDir);
+      try (var dirs = Files.list(poolDir)) {
+        for (Path d : dirs.toList()) {
+          String id = d.getFileName().toString();
+          if (!id.startsWith("pool-")) {
+            continue;
+          }
+          long pid = findQemuNamed("keelson-" + id);
+          if (Files.exists(d.resolve("sandbox"))) {
+            if (pid == 0) {
+              deleteTree(d); // its pod's VM is gone
+            }
+            continue; // a pod's VM: recovered (or destroyed) through its sandbox
+          }
+          int size;
+          synchronized (poolLock) {
+            size = idle.size();
+          }
+          if (pid > 0 && size < options.warmPool() && readopt(d, pid)) {
+            continue;
+          }
+          log.info("warm VM keelson-{} of a previous agent: {}", id, pid > 0 ? "killed" : "cleaned up");
+          killPoolLeftover(d);
+        }
+      }
+    } catch (IOException e) {
+      log.warn("warm pool {}: {}", poolDir, e.toString());
+    }
+    refill();
+  }
+
+  private boolean readopt(Path d, long pid) {
+    String id = d.getFileName().toString();
+    Vm vm = new Vm(id, d, options.runDir().resolve(shortId(id)), "/keelson/vm-" + id);
+    vm.pooled = true;
+    vm.idle = true;
+    vm.pid = pid;
+    vm.hostTap = "kvp" + id.substring("pool-".length());
+    vm.consoleLog = d.resolve("console.log");
+    try {
+      String[] shape = Files.readString(d.resolve("shape")).strip().split(" ");
+      vm.vcpus = Integer.parseInt(shape[0]);
+      vm.ram = Long.parseLong(shape[1]);
+      if (vm.vcpus != POOL_VCPUS || vm.ram != POOL_RAM) {
+        return false;
+      }
+      attach(vm);
+      vm.channel.send(GuestProtocol.HELLO, 0, "pool".getBytes(StandardCharsets.UTF_8));
+      waitReady(vm, vm.helloAck, Duration.ofSeconds(15));
+      if (!vm.taskStates.isEmpty()) {
+        throw new IOException("it runs tasks");
+      }
+      synchronized (poolLock) {
+        idle.add(vm);
+        poolLock.notifyAll();
+      }
+      log.info("warm VM {} of a previous agent re-adopted (qemu pid {})", vm.qemuName, pid);
+      return true;
+    } catch (IOException | DriverException | RuntimeException e) {
+      log.info("warm VM {}: not re-adopted: {}", vm.qemuName, e.getMessage());
+      vm.closing = true;
+      if (vm.channel != null) {
+        vm.channel.close();
+      }
+      return false;
+    }
+  }
+
+  /** Agent shutdown: idle VMs keep running for the next agent to re-adopt; their channels close. */
+  private void closePool() {
+    List<Vm> left;
+    synchronized (poolLock) {
+      poolClosed = true;
+      left = List.copyOf(idle);
+      idle.clear();
+      poolLock.notifyAll();
+    }
+    if (poolExec != null) {
+      poolExec.shutdownNow();
+    }
+    for (Vm vm : left) {
+      vm.closing = true;
+      if (vm.channel != null) {
+        vm.channel.close();
+      }
+    }
+  }
+
+  /** For tests: kills the idle warm VMs (close() leaves them to the next agent). */
+  void killWarmPool() {
+    List<Vm> left;
+    synchronized (poolLock) {
+      poolClosed = true;
+      left = List.copyOf(idle);
+      idle.clear();
+      poolLock.notifyAll();
+    }
+    if (poolExec != null) {
+      poolExec.shutdownNow();
+      try {
+        poolExec.awaitTermination(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    for (Vm vm : left) {
+      killQuietly(vm);
+      cleanUpVm(vm);
+    }
+  }
+
+  /** For tests: how many warm VMs are idle. */
+  int idleWarmVms() {
+    synchronized (poolLock) {
+      return idle.size();
+    }
+  }
+
   // ---- frames from the guest
 
   private void attach(Vm vm) throws IOException {
-    vms.put(vm.id, vm);
+    if (!vm.idle) {
+      vms.put(vm.id, vm);
+    }
     vm.channel = GuestChannel.connect(vm.ctl(), Duration.ofSeconds(30), f -> {
       try {
         onFrame(vm, f);
@@ -740,6 +1211,12 @@ public final class QemuDriver implements WorkloadDriver {
     switch (f.type()) {
       case GuestProtocol.READY -> vm.ready.complete(f);
       case GuestProtocol.HELLO_ACK -> vm.helloAck.complete(f);
+      case GuestProtocol.CONFIGURED -> {
+        CompletableFuture<Frame> w = vm.configured;
+        if (w != null) {
+          w.complete(f);
+        }
+      }
       case GuestProtocol.RELEASED -> {
         CompletableFuture<Frame> w = vm.releases.get(f.stream());
         if (w != null) {
@@ -814,7 +1291,7 @@ public final class QemuDriver implements WorkloadDriver {
     }
     vm.ready.completeExceptionally(new IOException("control channel closed"));
     vm.helloAck.completeExceptionally(new IOException("control channel closed"));
-    if (!isOurQemu(vm.pid, vm.id)) {
+    if (!isQemuNamed(vm.pid, vm.qemuName)) {
       lose(vm, "the VM exited unexpectedly" + panicLine(vm));
     }
   }
@@ -822,6 +1299,13 @@ public final class QemuDriver implements WorkloadDriver {
   /** The VM is gone: every task still running ends with 137 and the reason. */
   private void lose(Vm vm, String message) {
     vm.gone = true;
+    if (vm.idle) {
+      log.warn("warm VM {}: {}", vm.qemuName, message);
+      dropFromPool(vm);
+    }
+    if (vm.configured != null) {
+      vm.configured.completeExceptionally(new IOException(message));
+    }
     vm.ready.completeExceptionally(new IOException(message));
     vm.helloAck.completeExceptionally(new IOException(message));
     for (Task t : List.copyOf(vm.tasks.values())) {
@@ -990,7 +1474,7 @@ public final class QemuDriver implements WorkloadDriver {
 
   private void killQuietly(Vm vm) {
     vm.closing = true;
-    if (vm.pid > 0 && isOurQemu(vm.pid, vm.id)) {
+    if (vm.pid > 0 && isQemuNamed(vm.pid, vm.qemuName)) {
       ProcessHandle.of(vm.pid).ifPresent(ProcessHandle::destroyForcibly);
       waitGone(vm.pid, Duration.ofSeconds(10));
     }
@@ -1000,6 +1484,9 @@ public final class QemuDriver implements WorkloadDriver {
   }
 
   private void cleanUpVm(Vm vm) {
+    if (vm.idle) {
+      dropFromPool(vm);
+    }
     vms.remove(vm.id);
     tasks.values().removeIf(t -> {
       if (t.vm == vm) {
@@ -1022,6 +1509,9 @@ public final class QemuDriver implements WorkloadDriver {
       // same
     }
     deleteTree(vm.run);
+    if (vm.pooled) {
+      deleteTree(vm.dir); // the warm VM's own directory (console, shape, owner)
+    }
   }
 
   private static void closeLog(Task t) {
@@ -1048,23 +1538,32 @@ public final class QemuDriver implements WorkloadDriver {
     }
   }
 
-  /** The pid is alive and is the qemu of this sandbox (pids are reused). */
+  /** The pid is alive and is the qemu of this sandbox, booted for it (pids are reused). */
   static boolean isOurQemu(long pid, String sandboxId) {
+    return isQemuNamed(pid, "keelson-" + sandboxId);
+  }
+
+  /** The pid is alive and is the qemu started with {@code -name name}. */
+  static boolean isQemuNamed(long pid, String name) {
     if (pid <= 0) {
       return false;
     }
     try {
       byte[] raw = Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline"));
-      return List.of(new String(raw, StandardCharsets.UTF_8).split("\0")).contains("keelson-" + sandboxId);
+      return List.of(new String(raw, StandardCharsets.UTF_8).split("\0")).contains(name);
     } catch (IOException e) {
       return false;
     }
   }
 
   private static long findQemu(String sandboxId) {
+    return findQemuNamed("keelson-" + sandboxId);
+  }
+
+  private static long findQemuNamed(String name) {
     try (var s = Files.list(Path.of("/proc"))) {
       return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+")).mapToLong(Long::parseLong)
-          .filter(pid -> isOurQemu(pid, sandboxId)).findFirst().orElse(0);
+          .filter(pid -> isQemuNamed(pid, name)).findFirst().orElse(0);
     } catch (IOException e) {
       return 0;
     }
@@ -1176,10 +1675,22 @@ public final class QemuDriver implements WorkloadDriver {
 
   /** One VM: its qemu process, control channel, disk slots and the tasks in it. */
   private final class Vm {
-    final String id;
+    /** The sandbox id; a warm VM's pool name until a pod takes it. */
+    volatile String id;
     final Path dir;
-    final Path run;
-    final String cgroup;
+    volatile Path run;
+    volatile String cgroup;
+    /** qemu's -name, how its process is recognised: keelson-<sandbox id>, or keelson-pool-… for a warm VM. */
+    volatile String qemuName;
+    /** Booted for the warm pool (its {@link #dir} is its own, deleted with it). */
+    volatile boolean pooled;
+    /** In the pool, not taken by a pod yet. */
+    volatile boolean idle;
+    /** A warm VM's shape and NIC (host tap) while idle. */
+    int vcpus;
+    long ram;
+    String hostTap;
+    volatile CompletableFuture<Frame> configured;
     Path consoleLog;
     volatile long pid;
     Instant startedAt;
@@ -1207,6 +1718,7 @@ public final class QemuDriver implements WorkloadDriver {
 
     Vm(String id, Path dir, Path run, String cgroup) {
       this.id = id;
+      this.qemuName = "keelson-" + id;
       this.dir = dir;
       this.run = run;
       this.cgroup = cgroup;
@@ -1269,6 +1781,8 @@ public final class QemuDriver implements WorkloadDriver {
       s.put("dir", dir.toString());
       s.put("run", run.toString());
       s.put("cgroup", cgroup);
+      s.put("name", qemuName);
+      s.put("pooled", pooled);
       s.put("console", consoleLog.toString());
       s.put("startedAt", startedAt == null ? Instant.now().toString() : startedAt.toString());
       s.put("kernel", kernel);

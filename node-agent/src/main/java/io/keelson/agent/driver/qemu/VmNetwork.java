@@ -50,6 +50,17 @@ final class VmNetwork {
     return mac;
   }
 
+  /**
+   * A warm VM booted with its NIC on {@code hostTap} (created by qemu in the host namespace, down):
+   * moves that tap into the pod's namespace as {@link #TAP} and redirects as {@link #attach}. The
+   * tap stays qemu's (the fd is unaffected by the move) and vanishes with qemu or the namespace.
+   */
+  static String adopt(PodNetwork net, String hostTap) throws IOException {
+    run(List.of("ip", "link", "set", "dev", hostTap, "netns", net.netnsPath().toString()), false);
+    run(List.of("nsenter", "--net=" + net.netnsPath(), "ip", "link", "set", "dev", hostTap, "name", TAP), false);
+    return attach(net);
+  }
+
   private static String run(List<String> argv, boolean tolerateFailure) throws IOException {
     Process p = new ProcessBuilder(new ArrayList<>(argv)).redirectErrorStream(true).start();
     String out;
