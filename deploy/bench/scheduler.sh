@@ -3,18 +3,24 @@
 # start a cluster with hollow nodes and no scheduler, create the pods, start the scheduler, and time
 # from the first bound pod to the last. Reports pods/s, the scheduler's attempt / binding / e2e
 # latency (p50/p99 from its /metrics) and how the machine's CPU was split between the processes.
+# That first ("cold") run meets freshly started JVMs, which spend several times more CPU per
+# request until the JIT has compiled their hot paths. A second ("warm") run then measures the
+# steady state: the scheduler is paused (SIGSTOP, leader election off so no lease expires), the
+# same number of pods is created in a second namespace, and the scheduler is resumed; every
+# process (api-server, etcd, agents, controller-manager, scheduler) has by then handled the
+# first run's pods. --no-warm skips it.
 #
-#   deploy/bench/scheduler.sh [--nodes 5000] [--pods 10000] [--api-port 24443] [--write-docs] [--keep]
+#   deploy/bench/scheduler.sh [--nodes 5000] [--pods 10000] [--api-port 24443] [--no-warm] [--write-docs] [--keep]
 #
 # The jars are copied to a private tree first, so rebuilds in the checkout cannot break the run.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""
+NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""; WARM=1
 while [ $# -gt 0 ]; do case $1 in
   --nodes) NODES=$2; shift 2 ;; --pods) PODS=$2; shift 2 ;; --api-port) PORT=$2; shift 2 ;;
   --bind-parallelism) BIND="--bind-parallelism $2"; shift 2 ;;
-  --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;;
-  -h|--help) sed -n 2,10p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
+  --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;; --no-warm) WARM=0; shift ;;
+  -h|--help) sed -n 2,16p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
 
 JAVA=""
 for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
@@ -36,7 +42,7 @@ JAR=$TREE/scheduler/target/keelson-scheduler.jar
 bench() { "$JAVA" -Xmx1g -cp "$JAR" -Dloader.main=io.keelson.scheduler.bench.SchedulerBenchmark \
   org.springframework.boot.loader.launch.PropertiesLauncher "$@"; }
 down() {
-  [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null || true
+  [ -n "${SPID:-}" ] && { kill -CONT "$SPID"; kill "$SPID"; } 2>/dev/null || true
   if [ "$KEEP" = 1 ]; then echo "cluster kept: $DIR (KUBECONFIG=$DIR/kubeconfig)"; return; fi
   KEELSON_NO_BUILD=1 timeout 120 "$TREE/keelson" down --dir "$DIR/cluster" --purge >/dev/null 2>&1 || true
 }
@@ -58,13 +64,40 @@ bench measure --kubeconfig "$KC" --pods "$PODS" --metrics-url "http://127.0.0.1:
   --ready-file "$DIR/listed" --pid "scheduler=@$DIR/scheduler.pid" \
   --pid "api-server=$(pid api-server)" --pid "etcd=$(pid etcd)" \
   --pid "hollow-agents=$(pid agent-hollow)" --pid "controller-manager=$(pid controller-manager)" \
-  --label "$NODES hollow nodes, $PODS pods" --out "$DIR/result.md" > "$DIR/measure.out" &
+  --label "$NODES hollow nodes, $PODS pods, cold" --out "$DIR/result.md" > "$DIR/measure.out" &
 MPID=$!
 for _ in $(seq 1 1200); do [ -f "$DIR/listed" ] && break; sleep 0.1; done
-"$JAVA" -Xmx768m -jar "$JAR" --kubeconfig "$KC" --metrics-port "$MPORT" $BIND > "$DIR/scheduler.log" 2>&1 &
+# one replica, no lease: the warm run pauses it for longer than a lease lasts
+"$JAVA" -Xmx768m -jar "$JAR" --kubeconfig "$KC" --metrics-port "$MPORT" --leader-elect=false $BIND \
+  > "$DIR/scheduler.log" 2>&1 &
 SPID=$!; echo "$SPID" > "$DIR/scheduler.pid"
 wait "$MPID" || true
 cat "$DIR/measure.out"
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+if [ "$WARM" = 1 ]; then
+  # let the agents finish reporting the first run's pods: until the api-server idles (< 20% of a core over 3 s)
+  API=$(pid api-server)
+  for _ in $(seq 1 40); do
+    a=$(cpu_ticks "$API"); sleep 3; b=$(cpu_ticks "$API")
+    [ $((b - a)) -lt 60 ] && break
+  done
+  echo "== warm run: $PODS more pods, every process warmed by the run above"
+  curl -s "http://127.0.0.1:$MPORT/metrics" > "$DIR/metrics.before"
+  kill -STOP "$SPID"
+  bench create --kubeconfig "$KC" --pods "$PODS" --namespace bench-warm
+  bench measure --kubeconfig "$KC" --namespace bench-warm --pods "$PODS" \
+    --metrics-url "http://127.0.0.1:$MPORT/metrics" --metrics-baseline "$DIR/metrics.before" \
+    --ready-file "$DIR/listed-warm" --pid "scheduler=$SPID" \
+    --pid "api-server=$API" --pid "etcd=$(pid etcd)" \
+    --pid "hollow-agents=$(pid agent-hollow)" --pid "controller-manager=$(pid controller-manager)" \
+    --label "$NODES hollow nodes, $PODS pods, warm" --out "$DIR/result.md" > "$DIR/measure-warm.out" &
+  MPID=$!
+  for _ in $(seq 1 1200); do [ -f "$DIR/listed-warm" ] && break; sleep 0.1; done
+  kill -CONT "$SPID"
+  wait "$MPID" || true
+  cat "$DIR/measure-warm.out"
+fi
 
 if [ "$WRITE" = 1 ]; then
   python3 - "$ROOT/docs/benchmarks.md" "$DIR/result.md" "$DIR/inmem.md" "$NODES" "$PODS" <<'PY'
@@ -104,8 +137,11 @@ Throughput of `keelson-scheduler` binding pods through the real api-server and e
 (fake driver) on this 2-core machine: etcd, api-server, agents, controller-manager, the scheduler and
 the measuring client all share the two cores (and, while these runs were made, other engineers'
 clusters did too: see the load average column). Pods request 10m CPU / 16Mi each and are created
-before the scheduler starts; the clock runs from the first bound pod to the last, as in
-`shared/acceptance/scheduler.sh`.
+before the scheduler starts (*cold*: every JVM freshly started) or while it is paused (*warm*: the
+same cluster right after the cold run, so api-server, etcd, agents, controller-manager and scheduler
+have all handled that many pods already; the scheduler is stopped with SIGSTOP, the pods are created
+in a second namespace, and it is resumed). The clock runs from the first bound pod to the last, as in
+`shared/acceptance/scheduler.sh`; latencies of the warm row count only its own pods.
 
 Reproduce (after `mvn -B -q install -DskipTests`):
 `deploy/bench/scheduler.sh --nodes 500 --pods 3000 --write-docs` and

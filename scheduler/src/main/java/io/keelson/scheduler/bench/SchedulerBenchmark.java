@@ -178,6 +178,9 @@ public final class SchedulerBenchmark implements Callable<Integer> {
     @Option(names = "--label", defaultValue = "run")
     String label;
 
+    @Option(names = "--metrics-baseline", description = "the scheduler's /metrics before this run: report only what came after")
+    Path metricsBaseline;
+
     @Option(names = "--ready-file", description = "created once the pods are listed (start the scheduler after it)")
     Path readyFile;
 
@@ -237,6 +240,10 @@ public final class SchedulerBenchmark implements Callable<Integer> {
           }
         }
         procs.forEach((k, v) -> cpu0.put(k, cpuSeconds(v)));
+        // a scheduler that already ran (warm run): only the histogram counts added from here on count
+        // (the caller scrapes it before pausing the scheduler: a stopped process would not answer)
+        Map<String, java.util.TreeMap<Double, Double>> buckets0 =
+            metricsBaseline != null ? parseBuckets(Files.readString(metricsBaseline)) : Map.of();
         long wall0 = System.nanoTime();
         long deadline = System.currentTimeMillis() + timeout * 1000L;
         int lastPrinted = 0;
@@ -254,7 +261,7 @@ public final class SchedulerBenchmark implements Callable<Integer> {
         double rate = span > 0 ? (n - 1 - alreadyBound) / span : 0;
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("| %s | %d/%d | %.2f s | **%.0f pods/s** |", label, n, pods, span, rate));
-        Map<String, String> q = metricsUrl == null ? Map.of() : scrapeQuantiles(metricsUrl);
+        Map<String, String> q = metricsUrl == null ? Map.of() : quantiles(scrapeBuckets(metricsUrl, false), buckets0);
         sb.append(String.format(" %s / %s | %s / %s | %s / %s |",
             q.getOrDefault("attempt_0.5", "?"), q.getOrDefault("attempt_0.99", "?"),
             q.getOrDefault("binding_0.5", "?"), q.getOrDefault("binding_0.99", "?"),
@@ -272,15 +279,23 @@ public final class SchedulerBenchmark implements Callable<Integer> {
           if (cpuCol.length() > 0) {
             cpuCol.append(", ");
           }
-          cpuCol.append(String.format("%s %.1f s (%.0f%%)", e.getKey(), e.getValue(), total > 0 ? 100 * e.getValue() / total : 0));
+          cpuCol.append(
+              String.format(
+                  "%s %.1f s (%.0f%%, %.1f ms/pod)",
+                  e.getKey(), e.getValue(), total > 0 ? 100 * e.getValue() / total : 0, 1000 * e.getValue() / Math.max(1, n - alreadyBound)));
         }
+        // what the two cores could bind if they were ours alone, at this much CPU per pod
+        int cores = Runtime.getRuntime().availableProcessors();
+        double perPod = total / Math.max(1, n - alreadyBound);
+        String ceiling =
+            String.format("; %.1f ms of CPU per bound pod: at most %.0f pods/s on %d cores", 1000 * perPod, perPod > 0 ? cores / perPod : 0, cores);
         String load = "?";
         try {
           load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         } catch (Exception ignored) {
           // not Linux
         }
-        sb.append(' ').append(cpuCol).append(String.format(" of %.1f CPU-s in %.1f s wall; load average %s |", total, wall, load));
+        sb.append(' ').append(cpuCol).append(String.format(" of %.1f CPU-s in %.1f s wall, load average %s%s |", total, wall, load, ceiling));
         System.out.println(sb);
         if (out != null) {
           Files.writeString(out, sb + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -305,45 +320,62 @@ public final class SchedulerBenchmark implements Callable<Integer> {
       }
     }
 
-    /** p50/p99 (ms) of the scheduler's timers, interpolated from their Prometheus histogram buckets. */
-    static Map<String, String> scrapeQuantiles(String url) {
+    /** p50/p99 (ms) of the scheduler's timers over the buckets counted since {@code before}. */
+    static Map<String, String> quantiles(
+        Map<String, java.util.TreeMap<Double, Double>> after, Map<String, java.util.TreeMap<Double, Double>> before) {
       Map<String, String> out = new LinkedHashMap<>();
+      after.forEach(
+          (k, b) -> {
+            var prev = before.getOrDefault(k, new java.util.TreeMap<>());
+            var d = new java.util.TreeMap<Double, Double>();
+            b.forEach((le, n) -> d.put(le, n - prev.getOrDefault(le, 0.0)));
+            out.put(k + "_0.5", quantile(d, 0.5));
+            out.put(k + "_0.99", quantile(d, 0.99));
+          });
+      return out;
+    }
+
+    /**
+     * Cumulative histogram buckets of the scheduler's attempt / binding / e2e timers from its
+     * /metrics; empty when it does not answer.
+     */
+    static Map<String, java.util.TreeMap<Double, Double>> scrapeBuckets(String url, boolean quiet) {
       try {
         var c = java.net.http.HttpClient.newHttpClient();
-        String body =
-            c.send(java.net.http.HttpRequest.newBuilder(URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
-                .body();
-        Map<String, java.util.TreeMap<Double, Double>> buckets = new LinkedHashMap<>();
-        for (String line : body.split("\n")) {
-          String key = null;
-          if (line.startsWith("scheduler_scheduling_attempt_duration_seconds_bucket{") && line.contains("result=\"scheduled\"")) {
-            key = "attempt";
-          } else if (line.startsWith("scheduler_binding_duration_seconds_bucket{")) {
-            key = "binding";
-          } else if (line.startsWith("scheduler_e2e_scheduling_duration_seconds_bucket{")) {
-            key = "e2e";
-          }
-          if (key == null) {
-            continue;
-          }
-          var m = LE.matcher(line);
-          if (!m.find()) {
-            continue;
-          }
-          String le = m.group(1);
-          double bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
-          double count = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-          buckets.computeIfAbsent(key, k -> new java.util.TreeMap<>()).put(bound, count);
-        }
-        buckets.forEach(
-            (k, b) -> {
-              out.put(k + "_0.5", quantile(b, 0.5));
-              out.put(k + "_0.99", quantile(b, 0.99));
-            });
+        var req = java.net.http.HttpRequest.newBuilder(URI.create(url)).timeout(java.time.Duration.ofSeconds(10)).build();
+        return parseBuckets(c.send(req, java.net.http.HttpResponse.BodyHandlers.ofString()).body());
       } catch (Exception e) {
-        System.err.println("cannot scrape " + url + ": " + e);
+        if (!quiet) {
+          System.err.println("cannot scrape " + url + ": " + e);
+        }
+        return new LinkedHashMap<>();
       }
-      return out;
+    }
+
+    static Map<String, java.util.TreeMap<Double, Double>> parseBuckets(String body) {
+      Map<String, java.util.TreeMap<Double, Double>> buckets = new LinkedHashMap<>();
+      for (String line : body.split("\n")) {
+        String key = null;
+        if (line.startsWith("scheduler_scheduling_attempt_duration_seconds_bucket{") && line.contains("result=\"scheduled\"")) {
+          key = "attempt";
+        } else if (line.startsWith("scheduler_binding_duration_seconds_bucket{")) {
+          key = "binding";
+        } else if (line.startsWith("scheduler_e2e_scheduling_duration_seconds_bucket{")) {
+          key = "e2e";
+        }
+        if (key == null) {
+          continue;
+        }
+        var m = LE.matcher(line);
+        if (!m.find()) {
+          continue;
+        }
+        String le = m.group(1);
+        double bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+        double count = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        buckets.computeIfAbsent(key, k -> new java.util.TreeMap<>()).put(bound, count);
+      }
+      return buckets;
     }
 
     static String quantile(java.util.TreeMap<Double, Double> cumulative, double q) {
