@@ -107,12 +107,13 @@ final class PortForwardSession {
       if (closed) {
         return;
       }
-      Pair p = pairs.computeIfAbsent(requestId, Pair::new);
+      Pair p = null;
       if (!type.equals("error") && !type.equals("data")) {
         refusal = "unknown stream type " + type;
       } else if (port <= 0 || port > 65535) {
         refusal = "invalid port " + s.headers().get("port");
-      } else if ((type.equals("error") ? p.errorStream : p.dataStream) != 0) {
+      } else if (((p = pairs.computeIfAbsent(requestId, Pair::new)).errorStream != 0 && type.equals("error"))
+          || (p.dataStream != 0 && type.equals("data"))) {
         refusal = type + " stream already assigned";
       } else {
         p.port = port;
