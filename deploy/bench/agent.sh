@@ -2,7 +2,7 @@
 # Node-agent benchmark: agent-side pod start latency vs plain `runc run` of the same bundle, and the
 # agent's memory with many pods.
 #
-#   deploy/bench/agent.sh [--pods 100] [--mem-pods 200] [--api-port 18443] [--write-docs] [--keep]
+#   [AGENT_JAR=...] deploy/bench/agent.sh [--pods 100] [--mem-pods 200] [--api-port 18443] [--write-docs] [--keep]
 #
 # Starts its own cluster in /tmp/bench-agent-XXXXXX (etcd + api-server, no scheduler: pods are bound
 # with spec.nodeName) and one real node agent (runc driver, CNI pod network) with --metrics-port.
@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do case $1 in
 [ "$MEM_PODS" -gt "$PODS" ] || { echo "agent.sh: --mem-pods must be > --pods (the warm-up pod counts too)" >&2; exit 2; }
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA=$JAVA_HOME/bin/java
-JAR=$ROOT/node-agent/target/keelson-node-agent.jar
+JAR=${AGENT_JAR:-$ROOT/node-agent/target/keelson-node-agent.jar} # AGENT_JAR: e.g. a jar built from a clean checkout
 [ -f "$JAR" ] || { echo "agent.sh: build first: flock /tmp/keelson-build-node-agent.lock mvn -B -q -pl node-agent install -DskipTests" >&2; exit 1; }
 DIR=$(mktemp -d /tmp/bench-agent-XXXXXX)
 NODE=bench-agent-$PORT          # own name: the pod bridge kb-<hash(node)> must not be another cluster's
@@ -83,9 +83,10 @@ starts() { metrics | awk '
   /^keelson_agent_pod_start_phase_seconds_sum\{/ {match($0, /phase="[a-z]+"/); p[substr($0, RSTART+7, RLENGTH-8)]=$2}
   END {printf "%d %.9f", c, s; for (k in p) printf " %s=%.9f", k, p[k]; print ""}'; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$AGENT/status"; }
-heap_mib() { # JVM heap in use after a full GC
+heap_mib() { # JVM heap in use after a full GC, and the heap the JVM holds (committed)
   "$JAVA_HOME/bin/jcmd" "$AGENT" GC.run >/dev/null 2>&1 || true
-  metrics | awk 'index($0, "jvm_memory_used_bytes{area=\"heap\"") == 1 {s += $NF} END {printf "%.1f", s/1048576}'; }
+  metrics | awk 'index($0, "jvm_memory_used_bytes{area=\"heap\"") == 1 {u += $NF}
+    index($0, "jvm_memory_committed_bytes{area=\"heap\"") == 1 {c += $NF} END {printf "%.1f/%.1f", u/1048576, c/1048576}'; }
 pod_yaml() { # name
   cat <<Y
 ---
@@ -111,7 +112,7 @@ wait_started() { # count timeout-seconds
 sleep 5 # let registration settle before the idle reading
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 RSS0=$(rss_kib); HEAP0=$(heap_mib)
-log "agent idle: RSS $((RSS0 / 1024)) MiB, heap after GC $HEAP0 MiB, load $LOAD0"
+log "agent idle: RSS $((RSS0 / 1024)) MiB, heap used/committed after GC $HEAP0 MiB, load $LOAD0"
 
 # ---- 1. start latency, one pod at a time, interleaved with plain runc runs of the same bundle
 mkdir -p "$RAW/runc"
@@ -183,7 +184,7 @@ sleep 5
 RSSN=$(rss_kib); HEAPN=$(heap_mib)
 LOAD2=$(cut -d' ' -f1 /proc/loadavg)
 running=$(runc --root "$SD/runc/runc" list -q 2>/dev/null | wc -l || true)
-log "agent with $MEM_PODS pods ($running runc containers): RSS $((RSSN / 1024)) MiB, heap after GC $HEAPN MiB"
+log "agent with $MEM_PODS pods ($running runc containers): RSS $((RSSN / 1024)) MiB, heap used/committed after GC $HEAPN MiB"
 grep -o 'pod default/burst-[0-9]* Running [0-9]* ms' "$DIR/logs/agent-$NODE.log" | awk '{print $4}' >"$DIR/burst.ms" || true
 
 # ---- summary
@@ -213,7 +214,7 @@ print(f"Warm-up before these (not in the percentiles): the first pod {warm[0]:.0
 print()
 print(f"**Agent / plain runc: {pct(total,50)/pct(run,50):.2f}× at p50, {pct(total,99)/pct(run,99):.2f}× at p99** (goal: within 2×).")
 print()
-print("Where the agent's time went (median per phase over the same pods, ms; the phases add up to the total):")
+print("Where the agent's time went (median of each phase over the same pods, ms; each pod's phases add up to its total):")
 print()
 print("| " + " | ".join(names) + " |")
 print("|" + "---|" * len(names))
@@ -224,15 +225,16 @@ print()
 if burst:
     b = [float(x) for x in open(d + "/burst.ms") if x.strip()]
     extra = f", each started p50 {pct(b,50):.0f} ms / p99 {pct(b,99):.0f} ms after its assignment" if b else ""
-    print(f"The last {burst} pods were created at once (one `kubectl create`); all {mem_pods} were Running on the agent {float(burst_s):.1f} s after the create began{extra}.")
+    print(f"The last {burst} pods were created with one `kubectl create` (which posts them one after another, ~10/s); all {mem_pods} were Running on the agent {float(burst_s):.1f} s after the create began{extra}.")
     print()
 r0, rn = int(rss0) / 1024, int(rssn) / 1024
-print("| agent process | RSS (VmRSS) | JVM heap used after a full GC |")
-print("|---|---|---|")
-print(f"| 0 pods | {r0:.0f} MiB | {float(heap0):.1f} MiB |")
-print(f"| {mem_pods} pods ({running} runc containers) | {rn:.0f} MiB | {float(heapn):.1f} MiB |")
+(h0, c0), (hn, cn) = (map(float, heap0.split("/")), map(float, heapn.split("/")))
+print("| agent process | RSS (VmRSS) | JVM heap used after a full GC | JVM heap committed |")
+print("|---|---|---|---|")
+print(f"| 0 pods | {r0:.0f} MiB | {h0:.1f} MiB | {c0:.1f} MiB |")
+print(f"| {mem_pods} pods ({running} runc containers) | {rn:.0f} MiB | {hn:.1f} MiB | {cn:.1f} MiB |")
 print()
-print(f"That is {(rn - r0) * 1024 / mem_pods:.0f} KiB of agent RSS and {(float(heapn) - float(heap0)) * 1024 / mem_pods:.0f} KiB of live heap per pod (`-Xmx512m`, as `keelson up` runs agents). The containers themselves (busybox `sleep` + its perl monitor) are not in these figures.")
+print(f"That is {(rn - r0) * 1024 / mem_pods:.0f} KiB of agent RSS and {(hn - h0) * 1024 / mem_pods:.0f} KiB of live heap per pod (`-Xmx512m`, as `keelson up` runs agents). The containers themselves (busybox `sleep` + its perl monitor) are not in these figures.")
 PY
 cat "$DIR/result.md"
 RESULT=$(mktemp /tmp/bench-agent-result.XXXXXX)
