@@ -92,7 +92,7 @@ class ControllersIT {
 
   private static int freePortBlock() throws IOException {
     for (int i = 0; i < 50; i++) {
-      int base = 20000 + (int) (Math.random() * 20000);
+      int base = 20000 + (int) (Math.random() * 12000); // below the ephemeral port range (32768+)
       try (ServerSocket a = new ServerSocket(base); ServerSocket b = new ServerSocket(base + 10)) {
         return base;
       } catch (IOException busy) {

@@ -77,7 +77,7 @@ final class KeelsonCluster implements AutoCloseable {
   /** A port P such that P..P+30 look free (api, gRPC, etcd P+10/11, agents P+20+i). */
   static int freePortBlock() {
     for (int attempt = 0; attempt < 200; attempt++) {
-      int p = ThreadLocalRandom.current().nextInt(20000, 40000) / 50 * 50;
+      int p = ThreadLocalRandom.current().nextInt(20000, 32000) / 50 * 50; // below the ephemeral port range (32768+)
       boolean free = true;
       for (int off : new int[] {0, 1, 10, 11, 19, 20, 21, 22, 23, 24}) {
         try (ServerSocket s = new ServerSocket()) {

@@ -226,7 +226,8 @@ public final class TestCluster implements AutoCloseable {
   /** {@code n} free ports in pairs (p, p+1), each pair taken from a random base so parallel runs rarely collide. */
   static int[] freePorts(int n) {
     for (int attempt = 0; attempt < 200; attempt++) {
-      int base = 20000 + ThreadLocalRandom.current().nextInt(20000);
+      // below the kernel's ephemeral range (32768+), where outgoing connections could take a port between check and bind
+      int base = 20000 + ThreadLocalRandom.current().nextInt(12000);
       boolean ok = true;
       for (int i = 0; i < n && ok; i++) ok = free(base + i);
       if (ok) {
