@@ -139,6 +139,20 @@ class LabJourneyIT {
 
   @Test
   @Order(4)
+  void kubectlTopShowsEachPodAndHost() {
+    // metrics.k8s.io computed from the agents' stats: every spread pod and every host has a usage row
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+      KeelsonCluster.Result pods = cluster.kubectl("top", "pod", "-l", "app=spread", "--no-headers");
+      assertThat(lines(pods.out())).as("kubectl top pod\n%s", pods).hasSize(3)
+          .allMatch(l -> l.matches("spread-\\S+\\s+\\d+m\\s+\\d+Mi\\s*"));
+      KeelsonCluster.Result nodes = cluster.kubectl("top", "node", "--no-headers");
+      assertThat(lines(nodes.out())).as("kubectl top node\n%s", nodes).hasSize(3)
+          .allMatch(l -> l.matches("lab-[123]\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%\\s*"));
+    });
+  }
+
+  @Test
+  @Order(5)
   void partitionedHostsPodsAreReplacedAndItRejoins() {
     // Tolerating the unreachable/not-ready taints for 10 s (instead of the default 300 s) is how a
     // user asks for fast failover; it also keeps this journey short.

@@ -46,7 +46,7 @@ public class ResourceService {
 
   public ResourceService(EtcdStore store, int watchWindow) {
     this.store = store;
-    for (ResourceType t : ResourceRegistry.all()) caches.put(t, new WatchCache(t, store, watchWindow));
+    for (ResourceType t : ResourceRegistry.all()) if (t.stored()) caches.put(t, new WatchCache(t, store, watchWindow));
   }
 
   public void start() {

@@ -50,6 +50,11 @@ public final class ResourceRegistry {
     add("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, List.of("pc"), List.of(), Set.of(), PriorityClass.class, false);
     add("events.k8s.io", "v1", "events", "Event", true, List.of("ev"), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.events.v1.Event.class, false);
+    // computed from the agents' stats on request (metrics.MetricsApi), never stored: kubectl top
+    add("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", false, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics.class, false);
+    add("metrics.k8s.io", "v1beta1", "pods", "PodMetrics", true, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetrics.class, false);
   }
 
   private static void add(String group, String version, String resource, String kind, boolean namespaced,

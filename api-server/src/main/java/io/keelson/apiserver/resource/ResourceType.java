@@ -33,6 +33,11 @@ public record ResourceType(
   public static final List<String> VERBS =
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
 
+  /** Whether objects of this type live in etcd; false for kinds computed on request (metrics.k8s.io). */
+  public boolean stored() {
+    return !group.equals("metrics.k8s.io");
+  }
+
   /** "apps/v1" or "v1". */
   public String apiVersion() {
     return group.isEmpty() ? version : group + "/" + version;

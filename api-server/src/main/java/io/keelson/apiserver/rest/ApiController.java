@@ -40,9 +40,9 @@ public class ApiController {
   private final RequestHandler handler;
   private final MeterRegistry meters;
 
-  public ApiController(ResourceService resources, MeterRegistry meters) {
+  public ApiController(ResourceService resources, MeterRegistry meters, io.keelson.apiserver.metrics.MetricsApi metrics) {
     this.resources = resources;
-    this.handler = new RequestHandler(resources);
+    this.handler = new RequestHandler(resources, metrics);
     this.meters = meters;
   }
 
@@ -123,6 +123,11 @@ public class ApiController {
   }
 
   // ------------------------------------------------------------------ shared request parsing
+
+  /** The list options of a request (labelSelector, fieldSelector, limit, ...), for endpoints outside this package. */
+  public static ListOptions listOptionsOf(HttpServletRequest req, ResourceType type) {
+    return listOptions(req, type);
+  }
 
   static ListOptions listOptions(HttpServletRequest req, ResourceType type) {
     long limit = 0;

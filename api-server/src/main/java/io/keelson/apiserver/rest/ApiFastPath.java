@@ -1,5 +1,6 @@
 package io.keelson.apiserver.rest;
 
+import io.keelson.apiserver.resource.ResourceRegistry;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -19,6 +20,13 @@ public class ApiFastPath extends HttpFilter {
 
   /** Subresources with controllers of their own. */
   private static final Set<String> STREAMING = Set.of("log", "exec", "attach", "portforward", "proxy");
+
+  /**
+   * "group/version" of every registry type: other group-versions (a feature's own controller, or an
+   * unknown group answered 404) stay with the dispatcher, so that specific mappings still win there.
+   */
+  private static final Set<String> SERVED = ResourceRegistry.all().stream()
+      .map(t -> t.group() + "/" + t.version()).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   private final ApiController api;
 
@@ -55,6 +63,7 @@ public class ApiFastPath extends HttpFilter {
     } else {
       return null;
     }
+    if (!SERVED.contains(group + "/" + version)) return null;
     int end = uri.endsWith("/") ? uri.length() - 1 : uri.length();
     if (end <= restStart) return null;
     String rest = uri.substring(restStart, end);

@@ -32,13 +32,16 @@ final class RequestHandler {
   private static final long BOOKMARK_EVERY_MS = 30_000;
 
   private final ResourceService svc;
+  private final io.keelson.apiserver.metrics.MetricsApi metrics;
 
-  RequestHandler(ResourceService svc) {
+  RequestHandler(ResourceService svc, io.keelson.apiserver.metrics.MetricsApi metrics) {
     this.svc = svc;
+    this.metrics = metrics;
   }
 
   /** Serve the request; returns the HTTP code written. */
   int handle(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    if (io.keelson.apiserver.metrics.MetricsApi.serves(p.type())) return metrics.handle(p, req, resp); // computed, not stored
     String m = req.getMethod();
     String sub = p.subresource();
     if (p.isCollection()) {

@@ -44,6 +44,18 @@ public class PodAgents {
     } else if (!hasContainer(pod, c)) {
       throw StatusException.badRequest("container " + c + " is not valid for pod " + name);
     }
+    ContainerRef ref = ContainerRef.newBuilder()
+        .setNamespace(namespace)
+        .setPodName(name)
+        .setPodUid(pod.path("metadata").path("uid").asString(""))
+        .setContainer(c)
+        .setNodeName(node)
+        .build();
+    return new Target(agentOf(node), ref, pod);
+  }
+
+  /** The agent serving {@code node}: its Node's InternalIP and kubelet endpoint port, and its token. */
+  public AgentServiceGrpc.AgentServiceStub agentOf(String node) {
     ObjectNode n = resources.cached(nodes, null, node);
     if (n == null) {
       throw StatusException.notFound(nodes, node);
@@ -63,14 +75,7 @@ public class PodAgents {
     if (stub == null) {
       throw StatusException.unavailable("the agent of node " + node + " has not connected to this api-server; retry shortly");
     }
-    ContainerRef ref = ContainerRef.newBuilder()
-        .setNamespace(namespace)
-        .setPodName(name)
-        .setPodUid(pod.path("metadata").path("uid").asString(""))
-        .setContainer(c)
-        .setNodeName(node)
-        .build();
-    return new Target(stub, ref, pod);
+    return stub;
   }
 
   private static String defaultContainer(ObjectNode pod) {

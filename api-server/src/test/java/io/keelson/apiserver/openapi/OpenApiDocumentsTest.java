@@ -80,7 +80,7 @@ class OpenApiDocumentsTest {
     MvcResult r = mvc.perform(get("/openapi/v2")).andReturn();
     assertThat(r.getResponse().getStatus()).isEqualTo(404);
     assertThat(json.readTree(r.getResponse().getContentAsByteArray()).get("kind").asString()).isEqualTo("Status");
-    assertThat(mvc.perform(get("/openapi/v3/apis/metrics.k8s.io/v1beta1")).andReturn().getResponse().getStatus())
+    assertThat(mvc.perform(get("/openapi/v3/apis/example.keelson.io/v1")).andReturn().getResponse().getStatus())
         .isEqualTo(404);
   }
 

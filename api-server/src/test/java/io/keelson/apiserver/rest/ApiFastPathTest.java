@@ -19,7 +19,7 @@ class ApiFastPathTest {
   void discoveryStreamingAndOddPathsGoToTheDispatcher() {
     for (String uri : new String[] {"/api", "/api/v1", "/api/v1/", "/apis", "/apis/apps", "/apis/apps/v1", "/apis/apps/v1/",
         "/apis//v1/x", "/api/v1/namespaces/a/pods/p/log", "/api/v1/namespaces/a/pods/p/exec",
-        "/api/v1/namespaces/a/pods/p/portforward", "/api/v1/namespaces/a/pods/p/attach", "/api/v1//x", "/version", "/openapi/v3"}) {
+        "/api/v1/namespaces/a/pods/p/portforward", "/api/v1/namespaces/a/pods/p/attach", "/api/v1//x", "/version", "/openapi/v3", "/apis/example.keelson.io/v1/things"}) {
       assertThat(ApiFastPath.resourcePath(uri)).as(uri).isNull();
     }
   }
