@@ -91,8 +91,7 @@ public final class Agent implements AutoCloseable {
             NodeResources.detect(options.stateDir()),
             options.systemReservedCpuMillis(),
             options.systemReservedMemoryBytes());
-    this.metrics = new AgentMetrics(
-        () -> managers.values().stream().mapToInt(m -> m.workers().size()).sum(), !options.hollow());
+    this.metrics = new AgentMetrics(this::podCount, !options.hollow());
     this.selector = new DriverSelector(runtime.driversByHandler(), runtime.defaultHandler(), runtime.objects());
     if (options.hollow()) {
       for (int i = 1; i <= options.hollowNodes(); i++) {
@@ -115,6 +114,12 @@ public final class Agent implements AutoCloseable {
 
   public List<String> nodeNames() {
     return nodeNames;
+  }
+
+  private int podCount() {
+    synchronized (managers) {
+      return managers.values().stream().mapToInt(m -> m.workers().size()).sum();
+    }
   }
 
   /** Pod start latency, pod count, memory; served on --metrics-port by {@link AgentMain}. */
@@ -157,7 +162,9 @@ public final class Agent implements AutoCloseable {
           timers, options.hollow(), backoffBase, Duration.ofMinutes(5), metrics);
       PodManager m = new PodManager(ctx);
       m.recover(persisted);
-      managers.put(n, m);
+      synchronized (managers) { // the metrics endpoint may already be counting pods
+        managers.put(n, m);
+      }
     }
     server = new AgentServer(options.address(), options.port(), agentToken, new AgentServiceImpl(managers)).start();
     reporter.start();
