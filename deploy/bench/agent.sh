@@ -6,13 +6,15 @@
 #
 # Starts its own cluster in /tmp/bench-agent-XXXXXX (etcd + api-server, no scheduler: pods are bound
 # with spec.nodeName) and one real node agent (runc driver, CNI pod network) with --metrics-port.
-#  1. Start latency: creates --pods busybox `sleep` pods one at a time; each pod's agent-side start
+#  1. Start latency: creates a warm-up pod (reported apart), then --pods busybox `sleep` pods one at
+#     a time; each pod's agent-side start
 #     (its assignment arriving on the WatchPodAssignments stream -> the agent's first Running status)
 #     is the increase of keelson_agent_pod_start_seconds_sum, split by phase. Interleaved with them,
 #     the same OCI bundle as the first pod's container (its config.json, a fresh overlay rootfs over
 #     the same image layers, a cgroup of its own) is started with plain `runc run -d` and removed.
-#  2. Memory: the agent's VmRSS (and JVM heap after a full GC) with 0 pods, then with --mem-pods pods
-#     (the missing ones created at once; their start latencies are printed too).
+#  2. Memory: the agent's VmRSS and JVM heap (used after a full GC, committed) with 0 pods, then with
+#     --mem-pods pods in all (the missing ones created by one kubectl create; their start latencies
+#     are printed too).
 # Then deletes the pods, tears the cluster down (`keelson down --purge`) and checks that no runc
 # container, cgroup or mount of the run is left. --write-docs replaces the "node-agent" section of
 # docs/benchmarks.md with the numbers; --keep leaves the cluster running.
@@ -22,7 +24,7 @@ PODS=100 MEM_PODS=200 PORT=18443 WRITE=0 KEEP=0
 while [ $# -gt 0 ]; do case $1 in
   --pods) PODS=$2; shift 2 ;; --mem-pods) MEM_PODS=$2; shift 2 ;; --api-port) PORT=$2; shift 2 ;;
   --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;;
-  -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; *) echo "unknown flag $1 (see --help)" >&2; exit 2 ;; esac; done
+  -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;; *) echo "unknown flag $1 (see --help)" >&2; exit 2 ;; esac; done
 [ "$(id -u)" = 0 ] || { echo "agent.sh: needs root (runc, mounts, pod networks)" >&2; exit 1; }
 [ "$MEM_PODS" -gt "$PODS" ] || { echo "agent.sh: --mem-pods must be > --pods (the warm-up pod counts too)" >&2; exit 2; }
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
