@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.keelson.scheduler.cache.SchedulerCache;
 import io.keelson.scheduler.client.Fabric8ClusterApi;
+import io.keelson.scheduler.client.LeanSerialization;
 import io.keelson.scheduler.config.SchedulerConfig;
 import io.keelson.scheduler.core.ClusterWatch;
 import io.keelson.scheduler.core.Scheduler;
@@ -103,7 +104,11 @@ public final class SchedulerMain implements Callable<Integer> {
     clientConfig.setOnlyHttpWatches(true); // fabric8's WebSocket watch attempt hangs against our api-server
     clientConfig.setMaxConcurrentRequests(256);
     clientConfig.setMaxConcurrentRequestsPerHost(256);
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig).build();
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(clientConfig)
+            .withKubernetesSerialization(LeanSerialization.create()) // no managedFields in the informers
+            .build();
 
     SchedulerMetrics metrics = new SchedulerMetrics(cfg.schedulerName());
     if (metricsPort >= 0) {
