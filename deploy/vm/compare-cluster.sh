@@ -3,7 +3,11 @@
 # (runtimeClassName vm), one pod at a time, each measured from `kubectl create` to Ready as the
 # client sees it; then all pods of both kinds together while running, for memory per pod.
 #
-#   deploy/vm/compare-cluster.sh [N] [--namespace NS]      (default N=20, NS=compare; KUBECONFIG as usual)
+#   deploy/vm/compare-cluster.sh [N] [--namespace NS] [--gap S]   (default N=20, NS=compare; KUBECONFIG as usual)
+#
+# --gap S waits S seconds before creating each pod (not measured): with the agents' VM warm pool on
+# (KEELSON_VM_WARM_POOL=1 ./keelson up) it lets the pool refill, so every VM pod finds a warm VM;
+# without it VM pods come back to back and wait for the VM the pool is still booting.
 #
 # Memory per pod = the summed RSS of the host processes in the pod's cgroups (runc: the container's
 # processes; VM: qemu, whose cgroup paths contain the pod uid), read from /proc on this machine, so run it on the node (e.g. after
@@ -11,10 +15,13 @@
 set -euo pipefail
 n=20
 ns=compare
+gap=0
+load0=$(cut -d' ' -f1 /proc/loadavg)
 while [ $# -gt 0 ]; do
   case "$1" in
     --namespace) ns="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --gap) gap="$2"; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) n="$1"; shift ;;
   esac
 done
@@ -43,6 +50,7 @@ for kind in runc vm; do
   lat[$kind]=""
   for i in $(seq 1 "$n"); do
     name="$kind-$i"
+    [ "$gap" = 0 ] || sleep "$gap"
     t0=$(now_ms)
     pod "$name" "$kind" | k create -f - >/dev/null
     k wait --for=condition=Ready "pod/$name" --timeout=300s >/dev/null
@@ -72,7 +80,8 @@ pct() { # p values... -> value at percentile p (nearest rank)
   printf '%s\n' "$@" | sort -n | awk -v p="$p" '{a[NR]=$1} END {r=int((p/100)*NR+0.999); if (r<1) r=1; print a[r]}'
 }
 accel=$(kubectl get nodes -o jsonpath='{.items[0].metadata.labels.keelson\.io/vm\.accel}')
-echo "$(nproc) CPUs, load average $(cut -d' ' -f1 /proc/loadavg), VM acceleration ${accel:-?}, $n pods of each kind, created one at a time."
+gapnote=$([ "$gap" = 0 ] || echo ", ${gap} s apart")
+echo "$(nproc) CPUs, load average $load0 at the start, $(cut -d' ' -f1 /proc/loadavg) at the end, VM acceleration ${accel:-?}, $n pods of each kind, created one at a time${gapnote}."
 echo
 echo "| | \`uname -r\` inside | start p50 | start p99 | memory per pod (p50, host RSS) |"
 echo "|---|---|---|---|---|"

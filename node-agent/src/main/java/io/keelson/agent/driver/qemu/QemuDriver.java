@@ -490,6 +490,7 @@ public final class QemuDriver implements WorkloadDriver {
     try {
       writeDisk(vm, slot, rootfs, config);
       long written = System.nanoTime();
+      awaitPodConfig(vm);
       int stream = newStream(vm);
       t = new Task(config.taskId(), vm, stream, slot, config.logPath());
       t.log = new CriLogWriter(config.logPath());
@@ -514,6 +515,7 @@ public final class QemuDriver implements WorkloadDriver {
       }
       t.guestPid = Long.parseLong(r.value("pid").orElse("0"));
       t.startedAt = Instant.now();
+      refillAfterTake(vm);
       log.info("task {}: started in the VM in {} ms (rootfs disk {} ms)", t.id, (System.nanoTime() - t0) / 1_000_000,
           (written - t0) / 1_000_000);
       return t.handle();
@@ -527,6 +529,18 @@ public final class QemuDriver implements WorkloadDriver {
       Thread.currentThread().interrupt();
       dropTask(t, vm, slot, config.taskId());
       throw new DriverException("RunContainerError", "interrupted", e);
+    }
+  }
+
+  /** A warm VM's answer to POD_CONFIG (sent when the pod took it); the guest's error fails the container. */
+  private static void awaitPodConfig(Vm vm) throws DriverException, InterruptedException, ExecutionException, TimeoutException {
+    CompletableFuture<Frame> answer = vm.configured;
+    if (answer == null) {
+      return;
+    }
+    Frame r = answer.get(30, TimeUnit.SECONDS);
+    if (r.value("error").isPresent()) {
+      throw new DriverException("RunContainerError", "the VM could not take the pod's network: " + r.value("error").get(), null);
     }
   }
 
@@ -775,6 +789,7 @@ public final class QemuDriver implements WorkloadDriver {
   static final int POOL_VCPUS = 1;
   static final long POOL_RAM = DEFAULT_GUEST_MEMORY;
   private static final Duration POOL_RETRY = Duration.ofSeconds(30);
+  private static final Duration REFILL_DELAY = Duration.ofSeconds(10);
 
   private final Object poolLock = new Object();
   private final java.util.Deque<Vm> idle = new java.util.ArrayDeque<>();
@@ -847,9 +862,21 @@ public final class QemuDriver implements WorkloadDriver {
       }
     }
     if (taken != null) {
-      refill();
+      // The replacement boots once the pod's first container runs (startTask), or after a while if
+      // none starts: a boot under TCG takes a core for seconds and would slow the very start the
+      // warm VM was taken to speed up.
+      taken.refillPending = true;
+      Vm t = taken;
+      CompletableFuture.delayedExecutor(REFILL_DELAY.toMillis(), TimeUnit.MILLISECONDS).execute(() -> refillAfterTake(t));
     }
     return taken;
+  }
+
+  private void refillAfterTake(Vm vm) {
+    if (vm.refillPending) {
+      vm.refillPending = false;
+      refill();
+    }
   }
 
   private void dropFromPool(Vm vm) {
@@ -986,25 +1013,17 @@ public final class QemuDriver implements WorkloadDriver {
       if (config.hostname() != null && config.hostname().matches("[A-Za-z0-9.-]{1,63}")) {
         req.put("hostname", config.hostname());
       }
-      long net1 = System.nanoTime();
-      CompletableFuture<Frame> answer = new CompletableFuture<>();
-      vm.configured = answer;
+      // Not awaited here: the guest handles frames in order, so POD_CONFIG is done before any
+      // TASK_START; startTask checks the answer after writing the rootfs (overlapping the two).
+      vm.configured = new CompletableFuture<>();
       vm.channel.send(GuestProtocol.POD_CONFIG, 0, GuestProtocol.kv(req));
-      Frame r = answer.get(30, TimeUnit.SECONDS);
-      if (r.value("error").isPresent()) {
-        throw new DriverException("FailedCreatePodSandBox", "the warm VM could not take the pod's network: " + r.value("error").get(), null);
-      }
       vm.startedAt = Instant.now();
       vms.put(id, vm);
-      log.info("sandbox {}: took warm VM {} in {} ms (network {} ms, guest config {} ms; qemu pid {}, {} vCPU, {} MiB)", id,
-          vm.qemuName, (System.nanoTime() - t0) / 1_000_000, (net1 - net0) / 1_000_000, (System.nanoTime() - net1) / 1_000_000,
-          vm.pid, vm.vcpus, vm.ram / MIB);
+      log.info("sandbox {}: took warm VM {} in {} ms (network {} ms; qemu pid {}, {} vCPU, {} MiB)", id,
+          vm.qemuName, (System.nanoTime() - t0) / 1_000_000, (System.nanoTime() - net0) / 1_000_000, vm.pid, vm.vcpus, vm.ram / MIB);
       return vm.handle();
-    } catch (IOException | ExecutionException | TimeoutException e) {
+    } catch (IOException e) {
       throw new DriverException("FailedCreatePodSandBox", "taking a warm VM: " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new DriverException("FailedCreatePodSandBox", "interrupted", e);
     }
   }
 
@@ -1690,7 +1709,10 @@ public final class QemuDriver implements WorkloadDriver {
     int vcpus;
     long ram;
     String hostTap;
+    /** A warm VM's answer to POD_CONFIG, null for a VM booted for its pod. */
     volatile CompletableFuture<Frame> configured;
+    /** Taken from the pool, replacement not started yet. */
+    volatile boolean refillPending;
     Path consoleLog;
     volatile long pid;
     Instant startedAt;

@@ -52,13 +52,38 @@ final class VmNetwork {
 
   /**
    * A warm VM booted with its NIC on {@code hostTap} (created by qemu in the host namespace, down):
-   * moves that tap into the pod's namespace as {@link #TAP} and redirects as {@link #attach}. The
-   * tap stays qemu's (the fd is unaffected by the move) and vanishes with qemu or the namespace.
+   * moves that tap into the pod's namespace as {@link #TAP} and redirects as {@link #attach} does,
+   * in one shell inside the namespace (a pod start is waiting: every exec counts on a busy node).
+   * The tap stays qemu's (the fd is unaffected by the move) and vanishes with qemu or the namespace.
    */
   static String adopt(PodNetwork net, String hostTap) throws IOException {
     run(List.of("ip", "link", "set", "dev", hostTap, "netns", net.netnsPath().toString()), false);
-    run(List.of("nsenter", "--net=" + net.netnsPath(), "ip", "link", "set", "dev", hostTap, "name", TAP), false);
-    return attach(net);
+    String script = """
+        set -e
+        host="$1" ifc="$2" tap="$3"
+        ip link set dev "$host" name "$tap"
+        mtu=$(ip -o link show dev "$ifc" | sed -n 's/.* mtu \\([0-9]*\\).*/\\1/p')
+        [ -z "$mtu" ] || ip link set dev "$tap" mtu "$mtu"
+        ip link set dev "$tap" up
+        for pair in "$ifc $tap" "$tap $ifc"; do
+          set -- $pair
+          tc qdisc replace dev "$1" ingress
+          tc filter del dev "$1" ingress 2>/dev/null || true
+          tc filter add dev "$1" parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect dev "$2"
+        done
+        ip -o link show dev "$ifc"
+        """;
+    String out = run(List.of("nsenter", "--net=" + net.netnsPath(), "sh", "-c", script, "sh", hostTap, net.interfaceName(), TAP),
+        false);
+    String mac = net.mac();
+    if (mac == null || mac.isBlank()) {
+      Matcher m = MAC.matcher(out);
+      if (!m.find()) {
+        throw new IOException("no MAC address on " + net.interfaceName() + " in " + net.netnsPath());
+      }
+      mac = m.group(1);
+    }
+    return mac;
   }
 
   private static String run(List<String> argv, boolean tolerateFailure) throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.keelson.agent.driver.PodNetwork;
 import io.keelson.agent.driver.SandboxConfig;
 import io.keelson.agent.driver.TaskConfig;
 import io.keelson.agent.driver.TaskConfig.TaskResources;
@@ -25,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The seed's comparison, at the driver level: the same busybox workload (print {@code uname -r},
- * then sleep) started N times as a runc container and as a qemu VM, one at a time. Start latency is
+ * then sleep) started N times as a runc container and as a qemu VM, one at a time; then as a VM on
+ * a pod network booted cold and taken from the driver's warm pool (size 1, refilled before each
+ * warm start). Start latency is
  * measured from startSandbox to the workload's first log line; memory is the host-side cost while
  * it sleeps. Not part of the normal test run (the class name does not end in Test/IT): run it with
  * {@code deploy/vm/compare.sh [runs]}, which prints the table and writes
@@ -50,29 +53,48 @@ class ContainerVsVmBenchmark {
     ImageStore store = ImageStore.open(images);
     TaskConfig.TaskImage busybox = store.taskImage(store.ensure("keelson.local/busybox:latest", PullPolicy.IF_NOT_PRESENT));
 
+    String load0 = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
     QemuDriver qemu = new QemuDriver(QemuDriver.Options.defaults(null));
+    QemuDriver pooled = new QemuDriver(QemuDriver.Options.defaults(null).withWarmPool(dir.resolve("vm-pool"), 1));
     RuncDriver runc = new RuncDriver(dir.resolve("runc"));
     String accel = qemu.fingerprint().attributes().getOrDefault(QemuDriver.ACCEL_LABEL, "?");
+    pooled.fingerprint();
     List<Sample> containers = new ArrayList<>();
     List<Sample> vms = new ArrayList<>();
-    for (int i = 0; i < runs; i++) {
-      containers.add(run(runc, busybox, "c" + i));
-      vms.add(run(qemu, busybox, "v" + i));
+    List<Sample> coldNet = new ArrayList<>();
+    List<Sample> warm = new ArrayList<>();
+    try (TestPodNetworks nets = new TestPodNetworks()) {
+      for (int i = 0; i < runs; i++) {
+        containers.add(run(runc, busybox, "c" + i, null));
+        vms.add(run(qemu, busybox, "v" + i, null));
+        coldNet.add(run(qemu, busybox, "n" + i, nets.create()));
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100)).until(() -> pooled.idleWarmVms() == 1);
+        warm.add(run(pooled, busybox, "w" + i, nets.create()));
+      }
+    } finally {
+      pooled.killWarmPool();
+      pooled.close();
+      qemu.close();
+      runc.close();
     }
-    qemu.close();
-    runc.close();
+    String load1 = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
 
     String host = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
     StringBuilder md = new StringBuilder();
-    md.append(String.format("Host: %d CPUs, load average %s; host kernel %s; VM acceleration %s; %d runs each, one at a time.%n%n",
-        Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/loadavg")).split(" ")[0], host, accel, runs));
+    md.append(String.format("Host: %d CPUs, load average %s at the start, %s at the end; host kernel %s; VM acceleration %s;"
+        + " %d runs each, one at a time.%n%n", Runtime.getRuntime().availableProcessors(), load0, load1, host, accel, runs));
     md.append("| | `uname -r` inside | start p50 | start max | host RSS (p50) | cgroup working set (p50) |\n");
     md.append("|---|---|---|---|---|---|\n");
     md.append(row("container (runc)", containers));
     md.append(row("VM (qemu " + accel + ", microvm)", vms));
+    md.append(row("VM, pod network, cold boot", coldNet));
+    md.append(row("VM, pod network, warm pool", warm));
     md.append("\nStart = startSandbox → the workload's first log line (VM: boot of the guest kernel + keelson-init,"
         + " ext4 rootfs written into a disk slot, command started). Host RSS = the container's main process"
-        + " / the qemu process; working set = the sandbox cgroup (for the VM: qemu incl. guest RAM it touched).\n");
+        + " / the qemu process; working set = the sandbox cgroup (for the VM: qemu incl. guest RAM it touched;"
+        + " a warm VM's boot-time memory stays charged to the pool's cgroup, so its working set shows less)."
+        + " Warm pool: the pod takes a VM booted ahead (qemu moved into the pod's cgroup, tap into the pod's"
+        + " netns, IP/MAC/hostname sent to the guest); the pool had refilled before each warm start.\n");
     Path out = Path.of("target/benchmarks/containers-vs-vms.md").toAbsolutePath();
     Files.createDirectories(out.getParent());
     Files.writeString(out, md.toString());
@@ -80,11 +102,11 @@ class ContainerVsVmBenchmark {
     assertThat(vms.getFirst().kernel()).isNotEqualTo(containers.getFirst().kernel());
   }
 
-  private Sample run(WorkloadDriver d, TaskConfig.TaskImage image, String name) throws Exception {
+  private Sample run(WorkloadDriver d, TaskConfig.TaskImage image, String name, PodNetwork net) throws Exception {
     String sb = "bench-" + name + "-" + UUID.randomUUID().toString().substring(0, 6);
     Path log = dir.resolve("logs").resolve(sb + ".log");
     long t0 = System.nanoTime();
-    d.startSandbox(new SandboxConfig(sb, "uid-" + sb, "default", sb, sb, null, 0, 0, Map.of(), Map.of(), Map.of(),
+    d.startSandbox(new SandboxConfig(sb, "uid-" + sb, "default", sb, sb, net, 0, 0, Map.of(), Map.of(), Map.of(),
         dir.resolve("logs"), dir.resolve("sb").resolve(sb)));
     try {
       TaskConfig t = new TaskConfig(sb + "-t", sb, "t", image, List.of("sh", "-c", "uname -r; exec sleep 600"),

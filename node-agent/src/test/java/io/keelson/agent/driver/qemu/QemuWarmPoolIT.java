@@ -8,6 +8,7 @@ import io.keelson.agent.driver.ExitResult;
 import io.keelson.agent.driver.PodNetwork;
 import io.keelson.agent.driver.SandboxConfig;
 import io.keelson.agent.driver.TaskConfig;
+import io.keelson.agent.driver.TaskConfig.TaskMount;
 import io.keelson.agent.driver.TaskConfig.TaskResources;
 import io.keelson.agent.driver.TaskConfig.TaskUser;
 import io.keelson.agent.image.ImageStore;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The qemu driver's warm pool: a pod on a pod network takes a pre-booted VM and runs its command
- * under the guest kernel with its pod IP, faster than a cold boot of the same pod shape in the same
+ * under the guest kernel with its pod IP, hostname and volume, faster than a cold boot of the same pod shape in the same
  * run; the pool refills; a new driver re-adopts the idle VM left by the previous one, and a driver
  * without a pool kills it (nothing leaks).
  */
@@ -38,8 +39,7 @@ class QemuWarmPoolIT {
   @TempDir Path dir;
   final List<QemuDriver> drivers = new ArrayList<>();
   final List<String[]> sandboxes = new ArrayList<>(); // {driver index, sandbox id}
-  final List<String> netnses = new ArrayList<>();
-  final List<String> hostIfs = new ArrayList<>();
+  final TestPodNetworks nets = new TestPodNetworks();
 
   @Test
   void aPodTakesAWarmVmFasterThanAColdBootAndThePoolNeverLeaks() throws Exception {
@@ -80,7 +80,7 @@ class QemuWarmPoolIT {
       String log = Files.readString(s.log);
       assertThat(r.exitCode()).as(s.name + ": " + log).isZero();
       assertThat(log).as(s.name).contains("kernel=" + s.driver.guestKernel(s.sandboxId), "inet " + s.podIp + "/24",
-          "hostname=" + s.name + "-pod", "PING-OK");
+          "hostname=" + s.name + "-pod", "volume of " + s.name, "PING-OK");
       assertThat(log).as(s.name + ": runs under the guest kernel").doesNotContain("kernel=" + hostKernel + "\n");
       // node -> pod IP
       assertThat(TestImages.run("/bin/busybox", "ping", "-c", "1", "-W", "10", s.podIp)).contains("1 packets received");
@@ -109,32 +109,23 @@ class QemuWarmPoolIT {
   record Start(QemuDriver driver, String name, String sandboxId, String taskId, String podIp, Path log, long millis) {}
 
   private Start startPod(QemuDriver d, TaskConfig.TaskImage image, String name) throws Exception {
+    PodNetwork net = nets.create();
+    String gw = net.gateway();
+    String podIp = net.ip();
     String suffix = UUID.randomUUID().toString().substring(0, 6);
-    int octet = 100 + (int) (Long.parseLong(suffix, 16) % 100);
-    String gw = "10.214." + octet + ".1";
-    String podIp = "10.214." + octet + ".2";
-    String netns = "kwp-" + suffix;
-    String hostIf = "kwh" + suffix;
-    netnses.add(netns);
-    TestImages.run("ip", "netns", "add", netns);
-    TestImages.run("ip", "link", "add", hostIf, "type", "veth", "peer", "name", "kwp" + suffix);
-    hostIfs.add(hostIf);
-    TestImages.run("ip", "link", "set", "kwp" + suffix, "netns", netns);
-    TestImages.run("ip", "netns", "exec", netns, "ip", "link", "set", "kwp" + suffix, "name", "eth0");
-    TestImages.run("ip", "netns", "exec", netns, "ip", "addr", "add", podIp + "/24", "dev", "eth0");
-    TestImages.run("ip", "netns", "exec", netns, "ip", "link", "set", "eth0", "up");
-    TestImages.run("ip", "addr", "add", gw + "/24", "dev", hostIf);
-    TestImages.run("ip", "link", "set", hostIf, "up");
     String sandboxId = "vmwp-" + name + "-" + suffix;
-    PodNetwork net = new PodNetwork(Path.of("/run/netns", netns), "eth0", podIp, 24, gw, null, List.of(), List.of());
     Path log = dir.resolve("logs/" + name + ".log");
+    Path config = dir.resolve("volumes/" + name + "/config");
+    Files.createDirectories(config);
+    Files.writeString(config.resolve("greeting.txt"), "volume of " + name + "\n");
     TaskConfig t = new TaskConfig(sandboxId + "-c", sandboxId, "c", image,
         List.of("sh", "-c", "echo kernel=$(uname -r); echo hostname=$(hostname); ip -o -4 addr show dev eth0; "
-            + "ping -c 1 -W 10 " + gw + " && echo PING-OK"),
-        Map.of("PATH", "/bin"), "/", TaskUser.ROOT, List.of(), false, TaskResources.NONE, false, false, log);
+            + "cat /etc/config/greeting.txt; ping -c 1 -W 10 " + gw + " && echo PING-OK"),
+        Map.of("PATH", "/bin"), "/", TaskUser.ROOT, List.of(new TaskMount(config, "/etc/config", true)), false,
+        TaskResources.NONE, false, false, log);
     long t0 = System.nanoTime();
     d.startSandbox(new SandboxConfig(sandboxId, "uid-" + sandboxId, "default", name, name + "-pod", net, 0, 0, Map.of(),
-        Map.of(), Map.of(), dir.resolve("logs/" + name), dir.resolve("sb/" + sandboxId)));
+        Map.of(), Map.of("config", config), dir.resolve("logs/" + name), dir.resolve("sb/" + sandboxId)));
     sandboxes.add(new String[] {String.valueOf(drivers.indexOf(d)), sandboxId});
     d.startTask(t);
     long millis = (System.nanoTime() - t0) / 1_000_000;
@@ -183,11 +174,6 @@ class QemuWarmPoolIT {
     for (long pid : poolQemuPids(dir)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
-    for (String ns : netnses) {
-      new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
-    }
-    for (String h : hostIfs) {
-      new ProcessBuilder("ip", "link", "del", h).start().waitFor();
-    }
+    nets.close();
   }
 }
