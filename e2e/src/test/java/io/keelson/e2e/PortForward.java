@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A {@code kubectl port-forward} running in the background, as a user leaves it running in
@@ -30,16 +31,23 @@ final class PortForward implements AutoCloseable {
 
   /** {@code kubectl port-forward TARGET LOCAL:REMOTE} on a free local port; returns once it listens. */
   static PortForward start(KeelsonCluster cluster, String target, int remotePort) throws IOException {
+    return start(cluster, target, remotePort, Map.of());
+  }
+
+  /** The same with extra environment for kubectl (e.g. to turn its WebSocket transport off). */
+  static PortForward start(KeelsonCluster cluster, String target, int remotePort, Map<String, String> env)
+      throws IOException {
     int local;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       local = s.getLocalPort();
     }
     Path log = Files.createTempFile("e2e-port-forward", ".txt");
     List<String> cmd = new ArrayList<>(List.of("kubectl", "port-forward", target, local + ":" + remotePort));
-    System.out.println("$ " + String.join(" ", cmd) + " &");
+    System.out.println("$ " + (env.isEmpty() ? "" : env + " ") + String.join(" ", cmd) + " &");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     pb.environment().put("KUBECONFIG", cluster.dir.resolve("kubeconfig").toString());
+    pb.environment().putAll(env);
     PortForward pf = new PortForward(local, pb.start(), log);
     try {
       await().atMost(Duration.ofSeconds(30)).until(() ->

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -229,6 +230,12 @@ class WorkloadJourneyIT {
       }
       assertThat(pf.alive()).isTrue();
       assertThat(pf.curl(cluster, "/").out()).isEqualTo("hello from pf-web\n");
+
+      // kubectl before 1.30 (and 1.30+ when the WebSocket upgrade is refused) upgrades to SPDY/3.1
+      try (PortForward spdy = PortForward.start(cluster, "pod/pf-web", 8080,
+          Map.of("KUBECTL_PORT_FORWARD_WEBSOCKETS", "false"))) {
+        assertThat(spdy.curl(cluster, "/").out()).isEqualTo("hello from pf-web\n");
+      }
     } finally {
       cluster.kubectl("delete", "pod", "pf-web", "--wait=false");
     }
