@@ -39,7 +39,7 @@ while IFS= read -r root; do
 done < <(find "$STATE" -maxdepth 4 -type d -path '*/runc/runc' 2>/dev/null)
 
 # 2. monitors of those containers (they end by themselves once the container is gone)
-for pid in $(pgrep -f "monitor.pl .* $STATE/" 2>/dev/null); do $DRY kill "$pid" 2>/dev/null; done
+for pid in $(pgrep -f "(monitor\.pl|keelson-monitor) .* $STATE/" 2>/dev/null); do $DRY kill "$pid" 2>/dev/null; done
 
 # 3. mounts below the state dir, deepest first
 awk -v s="$STATE/" 'index($5, s) == 1 {print $5}' /proc/self/mountinfo | sort -r | while IFS= read -r m; do
