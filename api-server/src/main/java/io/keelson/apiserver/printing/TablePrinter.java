@@ -161,6 +161,22 @@ public final class TablePrinter {
     return l;
   }
 
+  /** A PodMetrics' containers' usage summed: cpu in nanocores ("123n"), memory in kibibytes ("456Ki"). */
+  static String podMetricsSum(tools.jackson.databind.JsonNode o, String resource) {
+    long sum = 0;
+    String unit = resource.equals("cpu") ? "n" : "Ki";
+    for (tools.jackson.databind.JsonNode c : o.path("containers")) {
+      String q = c.path("usage").path(resource).asString("");
+      if (!q.endsWith(unit)) continue;
+      try {
+        sum += Long.parseLong(q.substring(0, q.length() - unit.length()));
+      } catch (NumberFormatException ignored) {
+        // not a quantity we wrote
+      }
+    }
+    return sum + unit;
+  }
+
   /** The columns of a kind; kinds without printers get NAME and AGE. */
   static List<Column> columns(ResourceType type) {
     List<Column> c = COLUMNS.get(type.group() + "/" + type.kind());
@@ -261,6 +277,16 @@ public final class TablePrinter {
     put("coordination.k8s.io", "Lease", name(),
         str("Holder", "The holder of the lease.", 0, (o, now) -> Fields.str(o, "spec.holderIdentity")),
         age());
+
+    // metrics.k8s.io: the columns metrics-server prints (usage summed over a pod's containers)
+    put("metrics.k8s.io", "NodeMetrics", name(),
+        str("CPU", "CPU usage.", 0, (o, now) -> Fields.str(o, "usage.cpu")),
+        str("Memory", "Memory usage (working set).", 0, (o, now) -> Fields.str(o, "usage.memory")),
+        str("Window", "The time window the usage was measured over.", 0, (o, now) -> Fields.str(o, "window")));
+    put("metrics.k8s.io", "PodMetrics", name(),
+        str("CPU", "CPU usage of all containers.", 0, (o, now) -> podMetricsSum(o, "cpu")),
+        str("Memory", "Memory usage (working set) of all containers.", 0, (o, now) -> podMetricsSum(o, "memory")),
+        str("Window", "The time window the usage was measured over.", 0, (o, now) -> Fields.str(o, "window")));
 
     put("node.k8s.io", "RuntimeClass", name(),
         str("Handler", "The runtime that runs pods of this class.", 0, (o, now) -> Fields.str(o, "handler")),

@@ -252,4 +252,13 @@ class TablePrinterTest {
       assertThat(TablePrinter.columns(t).size()).as(t.qualifiedResource()).isGreaterThan(2);
     }
   }
+
+  @Test
+  void podMetricsRowsSumTheirContainers() {
+    tools.jackson.databind.JsonNode pm = tools.jackson.databind.json.JsonMapper.builder().build().readTree(
+        "{\"containers\":[{\"usage\":{\"cpu\":\"250000000n\",\"memory\":\"1024Ki\"}},"
+            + "{\"usage\":{\"cpu\":\"5n\",\"memory\":\"1Ki\"}}]}");
+    assertThat(TablePrinter.podMetricsSum(pm, "cpu")).isEqualTo("250000005n");
+    assertThat(TablePrinter.podMetricsSum(pm, "memory")).isEqualTo("1025Ki");
+  }
 }
