@@ -88,7 +88,7 @@ if [ "$WARM" = 1 ]; then
   bench create --kubeconfig "$KC" --pods "$PODS" --namespace bench-warm
   bench measure --kubeconfig "$KC" --namespace bench-warm --pods "$PODS" \
     --metrics-url "http://127.0.0.1:$MPORT/metrics" --metrics-baseline "$DIR/metrics.before" \
-    --ready-file "$DIR/listed-warm" --pid "scheduler=$SPID" \
+    --ready-file "$DIR/listed-warm" --idle-seconds 10 --pid "scheduler=$SPID" \
     --pid "api-server=$API" --pid "etcd=$(pid etcd)" \
     --pid "hollow-agents=$(pid agent-hollow)" --pid "controller-manager=$(pid controller-manager)" \
     --label "$NODES hollow nodes, $PODS pods, warm" --out "$DIR/result.md" > "$DIR/measure-warm.out" &

@@ -178,6 +178,9 @@ public final class SchedulerBenchmark implements Callable<Integer> {
     @Option(names = "--label", defaultValue = "run")
     String label;
 
+    @Option(names = "--idle-seconds", defaultValue = "0", description = "first measure the CPU the processes use idle for this long")
+    int idleSeconds;
+
     @Option(names = "--metrics-baseline", description = "the scheduler's /metrics before this run: report only what came after")
     Path metricsBaseline;
 
@@ -230,6 +233,15 @@ public final class SchedulerBenchmark implements Callable<Integer> {
         if (alreadyBound > 0) {
           System.err.println("warning: " + alreadyBound + " pods were already bound when measuring started");
           first.set(0);
+        }
+        // what the cluster burns with nothing to schedule (leases, heartbeats, stragglers): measured
+        // before the run when every process is known (the warm run, scheduler paused)
+        double idleCores = -1;
+        if (idleSeconds > 0 && procs.values().stream().noneMatch(v -> v == 0)) {
+          double before = procs.values().stream().mapToDouble(SchedulerBenchmark::cpuSeconds).sum();
+          long t = System.nanoTime();
+          Thread.sleep(idleSeconds * 1000L);
+          idleCores = (procs.values().stream().mapToDouble(SchedulerBenchmark::cpuSeconds).sum() - before) / ((System.nanoTime() - t) / 1e9);
         }
         if (readyFile != null) {
           Files.writeString(readyFile, "listed\n");
@@ -289,6 +301,13 @@ public final class SchedulerBenchmark implements Callable<Integer> {
         double perPod = total / Math.max(1, n - alreadyBound);
         String ceiling =
             String.format("; %.1f ms of CPU per bound pod: at most %.0f pods/s on %d cores", 1000 * perPod, perPod > 0 ? cores / perPod : 0, cores);
+        if (idleCores >= 0) {
+          double net = Math.max(0, total - idleCores * wall) / Math.max(1, n - alreadyBound);
+          ceiling +=
+              String.format(
+                  " (idle cluster before the run: %.2f cores; without that, %.1f ms per pod, at most %.0f pods/s)",
+                  idleCores, 1000 * net, net > 0 ? cores / net : 0);
+        }
         String load = "?";
         try {
           load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
