@@ -254,6 +254,7 @@ int main(int argc, char **argv) {
   if (fd >= 0) { say(fd, "%d\n", (int)getpid()); close(fd); }
   snprintf(path, sizeof path, "%s/monitor.log", bundle);
   fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0666);
+  if (fd < 0) fd = open("/dev/null", O_WRONLY); /* never keep the agent's pipe: it waits for its end */
   if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); if (fd > 2) close(fd); }
   /* as monitor.pl: ignored (and so inherited by runc and the container) */
   signal(SIGPIPE, SIG_IGN);
