@@ -236,7 +236,7 @@ print("|---|---|---|---|")
 print(f"| 0 pods | {r0:.0f} MiB | {h0:.1f} MiB | {c0:.1f} MiB |")
 print(f"| {mem_pods} pods ({running} runc containers) | {rn:.0f} MiB | {hn:.1f} MiB | {cn:.1f} MiB |")
 print()
-print(f"That is {(rn - r0) * 1024 / mem_pods:.0f} KiB of agent RSS and {(hn - h0) * 1024 / mem_pods:.0f} KiB of live heap per pod (`-Xmx512m`, as `keelson up` runs agents). The containers themselves (busybox `sleep` + its perl monitor) are not in these figures.")
+print(f"That is {(rn - r0) * 1024 / mem_pods:.0f} KiB of agent RSS and {(hn - h0) * 1024 / mem_pods:.0f} KiB of live heap per pod (`-Xmx512m`, as `keelson up` runs agents). The containers themselves (busybox `sleep` + its monitor) are not in these figures.")
 PY
 cat "$DIR/result.md"
 RESULT=$(mktemp /tmp/bench-agent-result.XXXXXX)
