@@ -3,6 +3,7 @@ package io.keelson.apiserver.portforward;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.keelson.apiserver.spdy.SpdyFrame;
 import io.keelson.apiserver.spdy.SpdyFraming;
@@ -53,7 +54,9 @@ final class PortForwardSession {
     int dataStream;
     StreamObserver<ForwardPodPortRequest> call;
     final List<SpdyFrame.Data> early = new ArrayList<>();
-    boolean finished;
+    volatile boolean finished;
+    // signalled when the agent call can take more bytes (or ends)
+    final Object ready = new Object();
 
     Pair(String requestId) {
       this.requestId = requestId;
@@ -150,7 +153,17 @@ final class PortForwardSession {
       finish(p, e.getMessage());
       return;
     }
-    StreamObserver<ForwardPodPortRequest> call = t.stub().forwardPodPort(new StreamObserver<>() {
+    StreamObserver<ForwardPodPortRequest> call = t.stub().forwardPodPort(new ClientResponseObserver<
+        ForwardPodPortRequest, ForwardPodPortResponse>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<ForwardPodPortRequest> requests) {
+        requests.setOnReadyHandler(() -> {
+          synchronized (p.ready) {
+            p.ready.notifyAll();
+          }
+        });
+      }
+
       @Override
       public void onNext(ForwardPodPortResponse r) {
         switch (r.getMessageCase()) {
@@ -195,8 +208,9 @@ final class PortForwardSession {
 
   private void data(SpdyFrame.Data d) {
     StreamObserver<ForwardPodPortRequest> call;
+    Pair p;
     synchronized (this) {
-      Pair p = byStream.get(d.streamId());
+      p = byStream.get(d.streamId());
       if (p == null || p.finished || d.streamId() != p.dataStream) {
         // the error stream only ever carries kubectl's half-close
         return;
@@ -211,6 +225,7 @@ final class PortForwardSession {
       try {
         if (d.data().length > 0) {
           call.onNext(ForwardPodPortRequest.newBuilder().setData(ByteString.copyFrom(d.data())).build());
+          awaitReady(p, call);
         }
         if (d.fin()) {
           // the local client closed its side: close the write side of the pod's connection
@@ -218,6 +233,28 @@ final class PortForwardSession {
         }
       } catch (IllegalStateException e) {
         // the call already ended; its end closes the streams
+      }
+    }
+  }
+
+  /**
+   * Holds kubectl's bytes back while the agent call's buffer is full (a pod reading slower than
+   * kubectl sends): the WebSocket stops being read and TCP pushes back, instead of the api-server
+   * buffering without bound. Gives up waiting after a minute or when the connection ends.
+   */
+  private void awaitReady(Pair p, StreamObserver<ForwardPodPortRequest> call) {
+    if (!(call instanceof ClientCallStreamObserver<ForwardPodPortRequest> c)) {
+      return;
+    }
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+    synchronized (p.ready) {
+      while (!c.isReady() && !p.finished && !closed && System.nanoTime() < deadline) {
+        try {
+          p.ready.wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       }
     }
   }

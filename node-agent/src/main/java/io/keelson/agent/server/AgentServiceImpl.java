@@ -279,6 +279,17 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
 
   @Override
   public StreamObserver<ForwardPodPortRequest> forwardPodPort(StreamObserver<ForwardPodPortResponse> out) {
+    // the pod is read only as fast as the api-server takes the bytes (no unbounded buffering here)
+    Object ready = new Object();
+    ServerCallStreamObserver<ForwardPodPortResponse> flow =
+        out instanceof ServerCallStreamObserver<ForwardPodPortResponse> o ? o : null;
+    if (flow != null) {
+      flow.setOnReadyHandler(() -> {
+        synchronized (ready) {
+          ready.notifyAll();
+        }
+      });
+    }
     return new StreamObserver<>() {
       private PodConnection conn;
       private OutputStream toPod;
@@ -304,6 +315,11 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                   synchronized (out) {
                     out.onNext(ForwardPodPortResponse.newBuilder().setData(ByteString.copyFrom(buf, 0, n)).build());
                   }
+                  synchronized (ready) {
+                    while (flow != null && !flow.isReady() && !flow.isCancelled()) {
+                      ready.wait(100);
+                    }
+                  }
                 }
                 failure = c.failure();
                 if (failure == null) {
@@ -313,6 +329,9 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                 failure = e.getMessage();
               } catch (RuntimeException e) {
                 // the call was cancelled while data was on its way
+                c.close();
+                return;
+              } catch (InterruptedException e) {
                 c.close();
                 return;
               }
