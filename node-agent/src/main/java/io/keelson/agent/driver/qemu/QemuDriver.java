@@ -793,7 +793,9 @@ public final class QemuDriver implements WorkloadDriver {
 
   private final Object poolLock = new Object();
   private final java.util.Deque<Vm> idle = new java.util.ArrayDeque<>();
+  /** Boots queued or running (refill target); {@link #poolInFlight}: running now (what a pod may wait for). */
   private int poolBooting;
+  private int poolInFlight;
   private int poolWaiters;
   private volatile java.util.concurrent.ExecutorService poolExec;
   private volatile boolean poolClosed;
@@ -847,7 +849,7 @@ public final class QemuDriver implements WorkloadDriver {
           }
         }
         long left = deadline - System.nanoTime();
-        if (taken != null || poolBooting <= poolWaiters || left <= 0) {
+        if (taken != null || poolInFlight <= poolWaiters || left <= 0) {
           break;
         }
         poolWaiters++;
@@ -894,10 +896,15 @@ public final class QemuDriver implements WorkloadDriver {
   private void bootWarm() {
     Vm vm = null;
     boolean ok = false;
+    boolean inFlight = false;
     long t0 = System.nanoTime();
     try {
       if (poolClosed || unavailable() != null) {
         return;
+      }
+      synchronized (poolLock) {
+        poolInFlight++;
+        inFlight = true;
       }
       String hex = String.format("%08x", random.nextInt());
       String id = "pool-" + hex;
@@ -938,18 +945,19 @@ public final class QemuDriver implements WorkloadDriver {
         killQuietly(vm);
         cleanUpVm(vm);
       }
+      synchronized (poolLock) {
+        poolBooting--;
+        if (inFlight) {
+          poolInFlight--;
+        }
+        poolLock.notifyAll(); // a pod waiting for this VM takes it, or boots its own if it failed
+      }
       if (!ok && !poolClosed && !Thread.currentThread().isInterrupted()) {
         try {
           Thread.sleep(POOL_RETRY.toMillis()); // do not boot-loop on a node where VMs fail
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-      }
-      synchronized (poolLock) {
-        poolBooting--;
-        poolLock.notifyAll();
-      }
-      if (!ok) {
         refill();
       }
     }
