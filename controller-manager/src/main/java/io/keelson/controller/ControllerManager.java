@@ -142,7 +142,9 @@ public final class ControllerManager implements AutoCloseable {
     // Informers and hundreds of concurrent pod creates share one client.
     config.setMaxConcurrentRequests(256);
     config.setMaxConcurrentRequestsPerHost(128);
-    return new ControllerManager(new KubernetesClientBuilder().withConfig(config).build(), options);
+    return new ControllerManager(new KubernetesClientBuilder().withConfig(config)
+        .withKubernetesSerialization(io.keelson.controller.runtime.LeanSerialization.create()) // no managedFields in informers
+        .build(), options);
   }
 
   public KubernetesClient client() {
