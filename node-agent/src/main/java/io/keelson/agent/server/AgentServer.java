@@ -10,8 +10,9 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Serves AgentService on --address:--port. Only callers presenting the agent token (handed to the
@@ -28,6 +29,10 @@ public final class AgentServer implements AutoCloseable {
         NettyServerBuilder.forAddress(new InetSocketAddress(address, port))
             .addService(ServerInterceptors.intercept(service, tokenCheck(agentToken)))
             .maxInboundMessageSize(16 << 20)
+            // The api-server pings every 30 s during long calls (exec, logs -f, port-forward); gRPC's
+            // default floor of 5 min answered those pings with GOAWAY ENHANCE_YOUR_CALM (too_many_pings).
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
             .build();
   }
 
