@@ -1150,15 +1150,20 @@ public final class QemuDriver implements WorkloadDriver {
     }
   }
 
-  /** Agent shutdown: idle VMs keep running for the next agent to re-adopt; their channels close. */
-  private void closePool() {
-    List<Vm> left;
+  /** Closes the pool to new takes and refills; returns the idle VMs it held. */
+  private List<Vm> drainPool() {
     synchronized (poolLock) {
       poolClosed = true;
-      left = List.copyOf(idle);
+      List<Vm> left = List.copyOf(idle);
       idle.clear();
       poolLock.notifyAll();
+      return left;
     }
+  }
+
+  /** Agent shutdown: idle VMs keep running for the next agent to re-adopt; their channels close. */
+  private void closePool() {
+    List<Vm> left = drainPool();
     if (poolExec != null) {
       poolExec.shutdownNow();
     }
@@ -1172,13 +1177,7 @@ public final class QemuDriver implements WorkloadDriver {
 
   /** For tests: kills the idle warm VMs (close() leaves them to the next agent). */
   void killWarmPool() {
-    List<Vm> left;
-    synchronized (poolLock) {
-      poolClosed = true;
-      left = List.copyOf(idle);
-      idle.clear();
-      poolLock.notifyAll();
-    }
+    List<Vm> left = drainPool();
     if (poolExec != null) {
       poolExec.shutdownNow();
       try {
