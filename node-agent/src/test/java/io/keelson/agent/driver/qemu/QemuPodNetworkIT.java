@@ -33,36 +33,18 @@ class QemuPodNetworkIT {
   @TempDir Path dir;
   QemuDriver driver;
   String sandboxId;
-  String netns;
-  String hostIf;
+  final TestPodNetworks nets = new TestPodNetworks();
 
   @Test
   void theGuestHasThePodIpBothWays() throws Exception {
-    String why = !"root".equals(System.getProperty("user.name")) ? "needs root"
-        : !Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")) ? "no qemu-system-x86_64"
-        : !Files.exists(Path.of("/dev/net/tun")) ? "no /dev/net/tun"
-        : TestImages.missing();
-    if (why == null) {
-      why = QemuDriverIT.prepareAssets();
-    }
+    String why = TestPodNetworks.missing();
     if (why != null) {
       System.out.println("SKIP QemuPodNetworkIT: " + why);
     }
     assumeTrue(why == null, why);
-    String suffix = UUID.randomUUID().toString().substring(0, 6);
-    int octet = 100 + (int) (Long.parseLong(suffix, 16) % 100);
-    String gw = "10.213." + octet + ".1";
-    String podIp = "10.213." + octet + ".2";
-    netns = "kvmit-" + suffix;
-    hostIf = "kvh" + suffix;
-    TestImages.run("ip", "netns", "add", netns);
-    TestImages.run("ip", "link", "add", hostIf, "type", "veth", "peer", "name", "kvp" + suffix);
-    TestImages.run("ip", "link", "set", "kvp" + suffix, "netns", netns);
-    TestImages.run("ip", "netns", "exec", netns, "ip", "link", "set", "kvp" + suffix, "name", "eth0");
-    TestImages.run("ip", "netns", "exec", netns, "ip", "addr", "add", podIp + "/24", "dev", "eth0");
-    TestImages.run("ip", "netns", "exec", netns, "ip", "link", "set", "eth0", "up");
-    TestImages.run("ip", "addr", "add", gw + "/24", "dev", hostIf);
-    TestImages.run("ip", "link", "set", hostIf, "up");
+    PodNetwork net = nets.create();
+    String podIp = net.ip();
+    String gw = net.gateway();
 
     Path images = dir.resolve("images");
     TestImages.preloadBusybox(images);
@@ -70,8 +52,7 @@ class QemuPodNetworkIT {
     TaskConfig.TaskImage busybox = store.taskImage(store.ensure("keelson.local/busybox:latest", PullPolicy.IF_NOT_PRESENT));
 
     driver = new QemuDriver(QemuDriver.Options.defaults(null));
-    sandboxId = "vmnet-" + suffix;
-    PodNetwork net = new PodNetwork(Path.of("/run/netns", netns), "eth0", podIp, 24, gw, null, List.of(), List.of());
+    sandboxId = "vmnet-" + UUID.randomUUID().toString().substring(0, 6);
     driver.startSandbox(new SandboxConfig(sandboxId, "uid", "default", "net-0", "net-0", net, 0, 0, Map.of(), Map.of(),
         Map.of(), dir.resolve("logs"), dir.resolve("sb")));
 
@@ -96,11 +77,6 @@ class QemuPodNetworkIT {
       driver.destroySandbox(sandboxId, Duration.ZERO);
       driver.close();
     }
-    if (netns != null) {
-      new ProcessBuilder("ip", "netns", "del", netns).start().waitFor();
-    }
-    if (hostIf != null) {
-      new ProcessBuilder("ip", "link", "del", hostIf).start().waitFor();
-    }
+    nets.close();
   }
 }

@@ -43,13 +43,7 @@ class QemuWarmPoolIT {
 
   @Test
   void aPodTakesAWarmVmFasterThanAColdBootAndThePoolNeverLeaks() throws Exception {
-    String why = !"root".equals(System.getProperty("user.name")) ? "needs root"
-        : !Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")) ? "no qemu-system-x86_64"
-        : !Files.exists(Path.of("/dev/net/tun")) ? "no /dev/net/tun"
-        : TestImages.missing();
-    if (why == null) {
-      why = QemuDriverIT.prepareAssets();
-    }
+    String why = TestPodNetworks.missing();
     if (why != null) {
       System.out.println("SKIP QemuWarmPoolIT: " + why);
     }

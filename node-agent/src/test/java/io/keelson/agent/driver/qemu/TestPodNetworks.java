@@ -3,6 +3,7 @@ package io.keelson.agent.driver.qemu;
 import io.keelson.agent.driver.PodNetwork;
 import io.keelson.agent.image.TestImages;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,18 @@ final class TestPodNetworks implements AutoCloseable {
   private final List<String> netnses = new ArrayList<>();
   private final List<String> hostIfs = new ArrayList<>();
   private int next = 100 + (int) (Long.parseLong(UUID.randomUUID().toString().substring(0, 4), 16) % 50);
+
+  /**
+   * Why a VM on a pod network cannot run here (root, qemu, /dev/net/tun, the sample image, the guest
+   * kernel and init), or null when it can.
+   */
+  static String missing() {
+    String why = !"root".equals(System.getProperty("user.name")) ? "needs root"
+        : !Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")) ? "no qemu-system-x86_64"
+        : !Files.exists(Path.of("/dev/net/tun")) ? "no /dev/net/tun"
+        : TestImages.missing();
+    return why != null ? why : QemuDriverIT.prepareAssets();
+  }
 
   /** A fresh pod network; {@code gateway()} is the node side. */
   PodNetwork create() throws IOException, InterruptedException {
