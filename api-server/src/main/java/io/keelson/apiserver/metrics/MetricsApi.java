@@ -31,7 +31,6 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -71,7 +70,7 @@ public class MetricsApi {
       throw StatusException.methodNotAllowed("the metrics API only serves get and list (" + req.getMethod() + " "
           + p.type().qualifiedResource() + ")");
     }
-    ListOptions opts = io.keelson.apiserver.rest.ApiController.listOptionsOf(req, p.type());
+    ListOptions opts = io.keelson.apiserver.rest.ApiController.listOptions(req, p.type());
     List<ObjectNode> items = p.type().resource().equals("nodes") ? nodeMetrics(p.name(), opts) : podMetrics(p.namespace(), p.name(), opts);
     if (p.name() != null) {
       if (items.isEmpty()) throw StatusException.notFound(p.type(), p.namespace() == null ? p.name() : p.namespace() + "/" + p.name());
@@ -257,11 +256,7 @@ public class MetricsApi {
   }
 
   private static String endpoint(ObjectNode node) {
-    String host = "";
-    for (JsonNode a : node.path("status").path("addresses")) {
-      if ("InternalIP".equals(a.path("type").asString(""))) host = a.path("address").asString("");
-    }
-    return host + ":" + node.path("status").path("daemonEndpoints").path("kubeletEndpoint").path("Port").asInt(0);
+    return PodAgents.internalIp(node) + ":" + PodAgents.agentPort(node);
   }
 
   private static ObjectNode object(String kind, ObjectNode of, long timestampMillis, long windowMillis) {

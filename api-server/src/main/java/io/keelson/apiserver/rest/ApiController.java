@@ -124,12 +124,8 @@ public class ApiController {
 
   // ------------------------------------------------------------------ shared request parsing
 
-  /** The list options of a request (labelSelector, fieldSelector, limit, ...), for endpoints outside this package. */
-  public static ListOptions listOptionsOf(HttpServletRequest req, ResourceType type) {
-    return listOptions(req, type);
-  }
-
-  static ListOptions listOptions(HttpServletRequest req, ResourceType type) {
+  /** The list options of a request (labelSelector, fieldSelector, limit, continue, resourceVersion). */
+  public static ListOptions listOptions(HttpServletRequest req, ResourceType type) {
     long limit = 0;
     String l = req.getParameter("limit");
     if (l != null && !l.isEmpty()) {

@@ -60,14 +60,8 @@ public class PodAgents {
     if (n == null) {
       throw StatusException.notFound(nodes, node);
     }
-    String host = null;
-    for (JsonNode a : n.path("status").path("addresses")) {
-      if ("InternalIP".equals(a.path("type").asString(""))) {
-        host = a.path("address").asString(null);
-        break;
-      }
-    }
-    int port = n.path("status").path("daemonEndpoints").path("kubeletEndpoint").path("Port").asInt(0);
+    String host = internalIp(n);
+    int port = agentPort(n);
     if (host == null || port == 0) {
       throw StatusException.internal("node " + node + " reports no agent endpoint (status.addresses / daemonEndpoints)");
     }
@@ -76,6 +70,21 @@ public class PodAgents {
       throw StatusException.unavailable("the agent of node " + node + " has not connected to this api-server; retry shortly");
     }
     return stub;
+  }
+
+  /** A Node's InternalIP, or null. */
+  public static String internalIp(JsonNode node) {
+    for (JsonNode a : node.path("status").path("addresses")) {
+      if ("InternalIP".equals(a.path("type").asString(""))) {
+        return a.path("address").asString(null);
+      }
+    }
+    return null;
+  }
+
+  /** The port its agent serves AgentService on (daemonEndpoints.kubeletEndpoint), or 0. */
+  public static int agentPort(JsonNode node) {
+    return node.path("status").path("daemonEndpoints").path("kubeletEndpoint").path("Port").asInt(0);
   }
 
   private static String defaultContainer(ObjectNode pod) {
