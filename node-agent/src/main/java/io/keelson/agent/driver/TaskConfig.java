@@ -26,6 +26,7 @@ import java.util.Map;
  * @param resources limits and requests of this container
  * @param tty allocate a pseudo-terminal for the process
  * @param stdin keep the process's stdin open (for attach)
+ * @param stdinOnce close the process's stdin when the first attach session that forwards stdin ends
  * @param logPath where the driver writes the task's stdout/stderr (format per {@link
  *     DriverCapabilities#criLogFormat()}); the agent reads it for kubectl logs and keeps the previous
  *     attempt's file for --previous
@@ -44,12 +45,21 @@ public record TaskConfig(
     TaskResources resources,
     boolean tty,
     boolean stdin,
+    boolean stdinOnce,
     Path logPath) {
 
   public TaskConfig {
     command = List.copyOf(command);
     env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
     mounts = List.copyOf(mounts);
+  }
+
+  /** Without stdinOnce. */
+  public TaskConfig(String taskId, String sandboxId, String containerName, TaskImage image, List<String> command,
+      Map<String, String> env, String workingDir, TaskUser user, List<TaskMount> mounts, boolean readOnlyRootFilesystem,
+      TaskResources resources, boolean tty, boolean stdin, Path logPath) {
+    this(taskId, sandboxId, containerName, image, command, env, workingDir, user, mounts, readOnlyRootFilesystem,
+        resources, tty, stdin, false, logPath);
   }
 
   /**

@@ -64,6 +64,15 @@ public interface WorkloadDriver extends AutoCloseable {
     throw new DriverException("exec is not supported by the " + name() + " driver");
   }
 
+  /**
+   * Attach to a running task's main process (CRI Attach): its output from now on and, when the task
+   * was started with {@link TaskConfig#stdin()} and {@code stdin} is asked, its stdin. Fails when
+   * the task is not running or was started without stdin and tty.
+   */
+  default AttachSession attachTask(String taskId, boolean stdin) throws DriverException {
+    throw new DriverException("AttachNotSupported", "attach is not supported by the " + name() + " runtime", null);
+  }
+
   @Override
   default void close() {}
 }

@@ -77,6 +77,7 @@ public final class TaskConfigFactory {
         resources(c),
         Boolean.TRUE.equals(c.getTty()),
         Boolean.TRUE.equals(c.getStdin()),
+        Boolean.TRUE.equals(c.getStdinOnce()),
         logPath);
   }
 

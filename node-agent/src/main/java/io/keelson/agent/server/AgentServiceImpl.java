@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.keelson.agent.driver.AttachSession;
 import io.keelson.agent.driver.DriverException;
 import io.keelson.agent.driver.ExecSession;
 import io.keelson.agent.driver.TaskStats;
@@ -13,6 +14,8 @@ import io.keelson.agent.pod.PodManager;
 import io.keelson.agent.pod.PodWorker;
 import io.keelson.agent.portforward.PodConnection;
 import io.keelson.proto.node.v1.AgentServiceGrpc;
+import io.keelson.proto.node.v1.AttachContainerRequest;
+import io.keelson.proto.node.v1.AttachContainerResponse;
 import io.keelson.proto.node.v1.ContainerRef;
 import io.keelson.proto.node.v1.ContainerStats;
 import io.keelson.proto.node.v1.ExecInContainerRequest;
@@ -271,6 +274,135 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
             session.stdin().close();
           } catch (IOException e) {
             // already closed
+          }
+        }
+      }
+    };
+  }
+
+  @Override
+  public StreamObserver<AttachContainerRequest> attachContainer(StreamObserver<AttachContainerResponse> out) {
+    return new StreamObserver<>() {
+      private volatile AttachSession session;
+      private boolean ended;
+
+      @Override
+      public void onNext(AttachContainerRequest req) {
+        try {
+          AttachSession s = session;
+          switch (req.getMessageCase()) {
+            case START -> start(req.getStart());
+            case STDIN -> {
+              if (s != null) {
+                s.write(req.getStdin().toByteArray());
+              }
+            }
+            case RESIZE -> {
+              if (s != null) {
+                s.resize(req.getResize().getWidth(), req.getResize().getHeight());
+              }
+            }
+            case STDIN_EOF -> {
+              if (s != null) {
+                s.closeStdin();
+              }
+            }
+            default -> {}
+          }
+        } catch (IOException e) {
+          log.debug("attach stdin: {}", e.toString());
+        } catch (RuntimeException e) {
+          fail(e);
+        }
+      }
+
+      private void start(AttachContainerRequest.Start start) {
+        if (session != null) {
+          return;
+        }
+        PodWorker.ContainerView v = container(start.getContainer());
+        if (!v.running()) {
+          throw Status.FAILED_PRECONDITION
+              .withDescription("container " + v.name() + " is not running").asRuntimeException();
+        }
+        AttachSession s;
+        try {
+          s = v.driver().attachTask(v.taskId(), start.getStdin());
+        } catch (DriverException e) {
+          throw ("AttachNotSupported".equals(e.reason()) ? Status.UNIMPLEMENTED : Status.FAILED_PRECONDITION)
+              .withDescription(e.getMessage()).asRuntimeException();
+        }
+        session = s;
+        boolean stdout = start.getStdout();
+        boolean stderr = start.getStderr();
+        Thread.ofVirtual().name("attach-" + v.taskId()).start(() -> {
+          try {
+            AttachSession.Output o;
+            while ((o = s.read()) != null) {
+              ByteString data = ByteString.copyFrom(o.data());
+              if (o.stderr() && stderr) {
+                send(AttachContainerResponse.newBuilder().setStderr(data).build());
+              } else if (!o.stderr() && stdout) {
+                send(AttachContainerResponse.newBuilder().setStdout(data).build());
+              }
+            }
+            complete();
+          } catch (IOException e) {
+            fail(Status.UNAVAILABLE.withDescription("attach to " + v.name() + " broke: " + e.getMessage()).asRuntimeException());
+          } finally {
+            s.close();
+          }
+        });
+      }
+
+      private void send(AttachContainerResponse r) {
+        synchronized (out) {
+          if (!ended) {
+            out.onNext(r);
+          }
+        }
+      }
+
+      private void complete() {
+        synchronized (out) {
+          if (!ended) {
+            ended = true;
+            out.onCompleted();
+          }
+        }
+      }
+
+      private void fail(RuntimeException e) {
+        synchronized (out) {
+          if (!ended) {
+            ended = true;
+            out.onError(e instanceof io.grpc.StatusRuntimeException ? e
+                : Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+          }
+        }
+        close();
+      }
+
+      private void close() {
+        AttachSession s = session;
+        if (s != null) {
+          s.close();
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        close(); // the client went away: detach (with stdinOnce the monitor then closes stdin)
+      }
+
+      @Override
+      public void onCompleted() {
+        AttachSession s = session;
+        if (s != null) {
+          try {
+            s.closeStdin();
+          } catch (IOException e) {
+            // detached already
           }
         }
       }

@@ -41,7 +41,8 @@ final class OciSpec {
     spec.put("ociVersion", "1.0.2");
 
     ObjectNode process = spec.putObject("process");
-    process.put("terminal", false);
+    // with a tty runc hands the pty master to the container's monitor (--console-socket)
+    process.put("terminal", task.tty());
     ObjectNode user = process.putObject("user");
     user.put("uid", task.user().uid());
     user.put("gid", task.user().gid());
@@ -59,6 +60,9 @@ final class OciSpec {
     }
     if (!hasPath) {
       env.add(DEFAULT_PATH);
+    }
+    if (task.tty() && !task.env().containsKey("TERM")) {
+      env.add("TERM=xterm"); // as kubelet's runtimes set it for a tty
     }
     process.put("cwd", task.workingDir() == null || task.workingDir().isEmpty() ? "/" : task.workingDir());
     ObjectNode caps = process.putObject("capabilities");

@@ -1,5 +1,6 @@
 package io.keelson.agent.driver.runc;
 
+import io.keelson.agent.driver.AttachSession;
 import io.keelson.agent.driver.DriverCapabilities;
 import io.keelson.agent.driver.DriverException;
 import io.keelson.agent.driver.ExecSession;
@@ -363,14 +364,15 @@ public final class RuncDriver implements WorkloadDriver {
     }
     Path bundle = stateDir.resolve("tasks").resolve(config.taskId());
     String cgroupsPath = sb.cgroupParent() + "/" + config.taskId();
+    if ((config.tty() || config.stdin()) && !usesCompiledMonitor()) {
+      throw new DriverException("CreateContainerError", "container " + config.containerName()
+          + " has stdin or tty: that needs the C container monitor, which is not built here (no gcc, or KEELSON_RUNC_MONITOR=perl)", null);
+    }
     long t0 = System.nanoTime();
     long mounted;
     try {
       Files.createDirectories(bundle);
       Files.deleteIfExists(bundle.resolve("exit.json"));
-      if (config.tty() || config.stdin()) {
-        log.warn("task {}: tty/stdin for the main process are not supported by the runc driver; running without", config.taskId());
-      }
       mounter.mount(config.image().layers(), bundle);
       mounted = System.nanoTime();
       Files.write(bundle.resolve("config.json"),
@@ -381,6 +383,12 @@ public final class RuncDriver implements WorkloadDriver {
       throw new DriverException("CreateContainerError", "preparing container " + config.containerName() + ": " + e.getMessage(), e);
     }
     List<String> argv = new ArrayList<>(monitor);
+    try {
+      argv.addAll(RuncAttachSession.monitorOptions(config, bundle));
+    } catch (IOException e) {
+      cleanUp(config.taskId(), bundle, cgroupsPath);
+      throw new DriverException("CreateContainerError", "attach socket of " + config.containerName() + ": " + e.getMessage(), e);
+    }
     argv.addAll(List.of(config.taskId(), bundle.toString(),
         runc.binary().toString(), runc.root().toString(), config.logPath().toAbsolutePath().toString(),
         bundle.resolve("exit.json").toString(), bundle.resolve("container.pid").toString()));
@@ -525,6 +533,7 @@ public final class RuncDriver implements WorkloadDriver {
     } catch (IOException e) {
       log.warn("runc delete {}: {}", taskId, e.getMessage());
     }
+    RuncAttachSession.removeSocket(bundle);
     try {
       mounter.release(bundle);
       deleteTree(bundle);
@@ -585,6 +594,15 @@ public final class RuncDriver implements WorkloadDriver {
     } catch (IOException e) {
       throw new DriverException("ExecError", "exec in " + taskId + ": " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public AttachSession attachTask(String taskId, boolean stdin) throws DriverException {
+    Task t = tasks.get(taskId);
+    if (t == null || t.exit.isDone()) {
+      throw new DriverException("ContainerNotRunning", "container " + taskId + " is not running", null);
+    }
+    return RuncAttachSession.connect(taskId, t.bundle, stdin);
   }
 
   /** The cgroup path runc uses for a task (for tests and diagnostics). */

@@ -11,8 +11,19 @@
  * Why C: perl's own start-up was the largest piece of the agent's pod start on a loaded host; this
  * starts in ~1 ms and learns of runc's exit from SIGCHLD (signalfd) instead of polling.
  *
- * usage: keelson-monitor ID BUNDLE RUNC RUNC_ROOT LOG_PATH EXIT_FILE PID_FILE [OOM_FILE...]
+ * usage: keelson-monitor [--stdin] [--stdin-once] [--tty] [--attach SOCKET]
+ *                        ID BUNDLE RUNC RUNC_ROOT LOG_PATH EXIT_FILE PID_FILE [OOM_FILE...]
  * Prints "ok PID" once the container runs, or "err MESSAGE", then returns (the monitor stays).
+ *
+ * Attach (kubectl attach / run -i; only monitor.pl lacks it): --stdin keeps the container's stdin
+ * open on a pipe held here; --tty runs it on a pty (runc's --console-socket hands the master to us
+ * at SOCKET-console), whose output goes to the log as stdout, as kubelet does. --attach serves
+ * SOCKET (a unix stream socket) to the agent's attach sessions, in frames [type u8][length u32 BE]
+ * [payload]. To a client: 1 stdout, 2 stderr (raw bytes as they are read, from the moment of
+ * connecting); the socket closes once the container has exited and its output was sent. From a
+ * client: 0 stdin bytes, 1 stdin EOF, 2 resize (u16 BE columns, u16 BE rows), 3 "this session
+ * forwards stdin". With --stdin-once the end of the first stdin session (EOF, or its client going
+ * away) closes the container's stdin (on a tty: sends ^D); otherwise stdin stays open for the next.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,11 +34,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,7 +67,25 @@ struct held {
   size_t line_len;
 };
 
-static struct stream streams[2] = {{"stdout", -1, {0}, 0}, {"stderr", -1, {0}, 0}};
+/* stdout and stderr pipes of runc (and of the container without a tty), and the pty master with one */
+static struct stream streams[3] = {{"stdout", -1, {0}, 0}, {"stderr", -1, {0}, 0}, {"stdout", -1, {0}, 0}};
+#define NSTREAMS 3
+
+/* attach sessions (see the header) */
+#define MAX_CLIENTS 16
+#define FRAME_MAX CHUNK
+struct client {
+  int fd;
+  int forwards_stdin;
+  size_t len;
+  char buf[5 + FRAME_MAX];
+};
+static struct client *clients[MAX_CLIENTS];
+static int listen_fd = -1;
+static int stdin_fd = -1;              /* the container's stdin: our end of its pipe, or the pty master */
+static int stdin_is_tty, stdin_once, stdin_sessions_ended;
+static char pending[CHUNK];            /* stdin bytes the container has not taken yet */
+static size_t pending_len;
 static struct held *held_head, **held_tail = &held_head;
 static int log_fd = -1;
 static int runc_done, runc_status;     /* runc's wait status once runc_done */
@@ -110,6 +143,134 @@ static void emit(struct stream *s, const char *text, size_t n, char tag) {
   held_tail = &e->next;
 }
 
+static void drop_client(int i);
+
+/* Sends container output to every attached client; a client that cannot take it for 2 s is dropped. */
+static void broadcast(int type, const char *data, size_t n) {
+  char head[5] = {(char)type, (char)(n >> 24), (char)(n >> 16), (char)(n >> 8), (char)n};
+  for (int i = 0; i < MAX_CLIENTS; i++) {
+    if (!clients[i]) continue;
+    if (write_all(clients[i]->fd, head, 5) != 0 || write_all(clients[i]->fd, data, n) != 0) drop_client(i);
+  }
+}
+
+static void close_stdin(void) {
+  if (stdin_fd < 0) return;
+  if (stdin_is_tty) {
+    /* a pty cannot be half-closed: ^D is EOF to a reader in canonical mode */
+    if (pending_len < sizeof pending) pending[pending_len++] = 4;
+    stdin_once = 0;
+    stdin_sessions_ended = 2; /* no more stdin after the ^D */
+    return;
+  }
+  close(stdin_fd);
+  stdin_fd = -1;
+  pending_len = 0;
+}
+
+static void stdin_session_ended(void) {
+  if (stdin_once && !stdin_sessions_ended) {
+    stdin_sessions_ended = 1;
+    close_stdin();
+  }
+}
+
+static void drop_client(int i) {
+  if (!clients[i]) return;
+  int had_stdin = clients[i]->forwards_stdin;
+  close(clients[i]->fd);
+  free(clients[i]);
+  clients[i] = NULL;
+  if (had_stdin) stdin_session_ended();
+}
+
+static int stdin_open(void) { return stdin_fd >= 0 && stdin_sessions_ended < 2; }
+
+/* Handles the complete frames a client sent. */
+static void client_frames(int i) {
+  struct client *c = clients[i];
+  size_t at = 0;
+  while (c->len - at >= 5) {
+    unsigned char *h = (unsigned char *)c->buf + at;
+    size_t n = ((size_t)h[1] << 24) | ((size_t)h[2] << 16) | ((size_t)h[3] << 8) | h[4];
+    if (n > FRAME_MAX) { drop_client(i); return; }
+    if (c->len - at < 5 + n) break;
+    const char *p = c->buf + at + 5;
+    switch (h[0]) {
+      case 0:
+        if (c->forwards_stdin && stdin_open() && !(stdin_once && stdin_sessions_ended)) {
+          size_t room = sizeof pending - pending_len, take = n < room ? n : room;
+          memcpy(pending + pending_len, p, take);
+          pending_len += take;
+        }
+        break;
+      case 1:
+        if (c->forwards_stdin) {
+          c->forwards_stdin = 0;
+          stdin_session_ended();
+        }
+        break;
+      case 2:
+        if (stdin_is_tty && stdin_fd >= 0 && n >= 4) {
+          const unsigned char *q = (const unsigned char *)p;
+          struct winsize ws = {0};
+          ws.ws_col = (unsigned short)((q[0] << 8) | q[1]);
+          ws.ws_row = (unsigned short)((q[2] << 8) | q[3]);
+          ioctl(stdin_fd, TIOCSWINSZ, &ws);
+        }
+        break;
+      case 3:
+        c->forwards_stdin = 1;
+        break;
+      default:
+        break;
+    }
+    at += 5 + n;
+  }
+  if (at) {
+    memmove(c->buf, c->buf + at, c->len - at);
+    c->len -= at;
+  }
+}
+
+static void read_client(int i) {
+  struct client *c = clients[i];
+  ssize_t n;
+  do {
+    n = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == EAGAIN) return;
+  if (n <= 0) { drop_client(i); return; }
+  c->len += (size_t)n;
+  client_frames(i);
+}
+
+static void accept_client(void) {
+  int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  if (fd < 0) return;
+  for (int i = 0; i < MAX_CLIENTS; i++) {
+    if (clients[i]) continue;
+    clients[i] = calloc(1, sizeof *clients[i]);
+    if (!clients[i]) break;
+    struct timeval tv = {2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    clients[i]->fd = fd;
+    return;
+  }
+  close(fd);
+}
+
+static void flush_stdin(void) {
+  while (pending_len > 0 && stdin_fd >= 0) {
+    ssize_t w = write(stdin_fd, pending, pending_len);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) return;
+    if (w <= 0) { pending_len = 0; return; } /* the container closed its stdin (EPIPE): drop */
+    memmove(pending, pending + w, pending_len - (size_t)w);
+    pending_len -= (size_t)w;
+  }
+}
+
 static void drain(struct stream *s) {
   ssize_t n;
   do {
@@ -123,6 +284,7 @@ static void drain(struct stream *s) {
     s->len = 0;
     return;
   }
+  if (runc_done && runc_status == 0) broadcast(s == &streams[1] ? 2 : 1, s->buf + s->len, (size_t)n);
   s->len += (size_t)n;
   size_t start = 0;
   char *nl;
@@ -141,7 +303,7 @@ static void drain(struct stream *s) {
   }
 }
 
-static int any_open(void) { return streams[0].fd >= 0 || streams[1].fd >= 0; }
+static int any_open(void) { return streams[0].fd >= 0 || streams[1].fd >= 0 || streams[2].fd >= 0; }
 
 static void reap(void) {
   int st;
@@ -161,20 +323,43 @@ static void reap(void) {
   }
 }
 
-/* Waits up to timeout_ms for output or a child's exit and handles what is there. */
+/* Waits up to timeout_ms for output, a child's exit or an attach client and handles what is there. */
 static void pump(int sigfd, int timeout_ms) {
-  struct pollfd fds[3];
-  int n = 0, idx[2] = {-1, -1};
+  struct pollfd fds[2 + NSTREAMS + MAX_CLIENTS + 1];
+  int n = 0, idx[NSTREAMS], cidx[MAX_CLIENTS], lidx = -1, sidx = -1;
   fds[n].fd = sigfd;
   fds[n].events = POLLIN;
   n++;
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < NSTREAMS; i++) {
+    idx[i] = -1;
     if (streams[i].fd >= 0) {
       idx[i] = n;
       fds[n].fd = streams[i].fd;
       fds[n].events = POLLIN;
       n++;
     }
+  }
+  if (listen_fd >= 0) {
+    lidx = n;
+    fds[n].fd = listen_fd;
+    fds[n].events = POLLIN;
+    n++;
+  }
+  /* while stdin bytes wait for the container, clients are not read (so they cannot queue without bound) */
+  for (int i = 0; i < MAX_CLIENTS; i++) {
+    cidx[i] = -1;
+    if (clients[i]) {
+      cidx[i] = n;
+      fds[n].fd = clients[i]->fd;
+      fds[n].events = pending_len ? 0 : POLLIN;
+      n++;
+    }
+  }
+  if (pending_len && stdin_fd >= 0) {
+    sidx = n;
+    fds[n].fd = stdin_fd;
+    fds[n].events = POLLOUT;
+    n++;
   }
   int r = poll(fds, (nfds_t)n, timeout_ms);
   if (r <= 0) return;
@@ -183,9 +368,68 @@ static void pump(int sigfd, int timeout_ms) {
     while (read(sigfd, &si, sizeof si) == sizeof si) {
     }
   }
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < NSTREAMS; i++) {
     if (idx[i] >= 0 && fds[idx[i]].revents) drain(&streams[i]);
   }
+  if (sidx >= 0 && fds[sidx].revents) {
+    if (fds[sidx].revents & (POLLERR | POLLHUP)) pending_len = 0;
+    else flush_stdin();
+  }
+  for (int i = 0; i < MAX_CLIENTS; i++) {
+    if (cidx[i] >= 0 && clients[i] && fds[cidx[i]].revents) {
+      if (fds[cidx[i]].revents & POLLIN) read_client(i);
+      else if (fds[cidx[i]].revents & (POLLERR | POLLHUP)) drop_client(i);
+    }
+  }
+  if (lidx >= 0 && (fds[lidx].revents & POLLIN)) accept_client();
+  if (pending_len) flush_stdin();
+}
+
+/* A listening unix stream socket at path (replacing a stale one), or -1. */
+static int listen_unix(const char *path) {
+  struct sockaddr_un a = {0};
+  a.sun_family = AF_UNIX;
+  if (strlen(path) >= sizeof a.sun_path) { errno = ENAMETOOLONG; return -1; }
+  strcpy(a.sun_path, path);
+  unlink(path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 8) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+/* The pty master runc sent over the console socket (SCM_RIGHTS), or -1. */
+static int receive_master(int console_fd) {
+  int c = accept4(console_fd, NULL, NULL, SOCK_CLOEXEC);
+  if (c < 0) return -1;
+  char name[256];
+  struct iovec iov = {name, sizeof name};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr m = {0};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = u.buf;
+  m.msg_controllen = sizeof u.buf;
+  int fd = -1;
+  ssize_t r;
+  do {
+    r = recvmsg(c, &m, MSG_CMSG_CLOEXEC);
+  } while (r < 0 && errno == EINTR);
+  if (r >= 0) {
+    for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+      if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(h), sizeof fd);
+    }
+  }
+  close(c);
+  return fd;
 }
 
 static long elapsed_ms(const struct timespec *since) {
@@ -206,8 +450,19 @@ static void say(int fd, const char *fmt, ...) {
 }
 
 int main(int argc, char **argv) {
+  int want_stdin = 0, want_tty = 0;
+  const char *attach_path = NULL;
+  while (argc > 1 && strncmp(argv[1], "--", 2) == 0) {
+    if (strcmp(argv[1], "--stdin") == 0) want_stdin = 1;
+    else if (strcmp(argv[1], "--stdin-once") == 0) stdin_once = 1;
+    else if (strcmp(argv[1], "--tty") == 0) want_tty = 1;
+    else if (strcmp(argv[1], "--attach") == 0 && argc > 2) { attach_path = argv[2]; argv++; argc--; }
+    else { printf("err keelson-monitor: unknown option %s\n", argv[1]); return 255; }
+    argv++;
+    argc--;
+  }
   if (argc < 8) {
-    fprintf(stderr, "usage: keelson-monitor ID BUNDLE RUNC RUNC_ROOT LOG_PATH EXIT_FILE PID_FILE [OOM_FILE...]\n");
+    fprintf(stderr, "usage: keelson-monitor [--stdin] [--stdin-once] [--tty] [--attach SOCKET] ID BUNDLE RUNC RUNC_ROOT LOG_PATH EXIT_FILE PID_FILE [OOM_FILE...]\n");
     return 255;
   }
   const char *id = argv[1], *bundle = argv[2], *runc = argv[3], *root = argv[4], *log_path = argv[5];
@@ -268,20 +523,44 @@ int main(int argc, char **argv) {
   int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sigfd < 0) { say(status_w, "err signalfd: %s\n", strerror(errno)); return 1; }
 
-  int out[2], err[2];
+  int out[2], err[2], in[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) { say(status_w, "err pipe: %s\n", strerror(errno)); return 1; }
+  if (want_stdin && !want_tty && pipe2(in, O_CLOEXEC) != 0) { say(status_w, "err pipe: %s\n", strerror(errno)); return 1; }
+  char console_path[4096] = {0};
+  int console_fd = -1;
+  if (want_tty) {
+    if (!attach_path) { say(status_w, "err --tty needs --attach\n"); return 1; }
+    snprintf(console_path, sizeof console_path, "%s-console", attach_path);
+    console_fd = listen_unix(console_path);
+    if (console_fd < 0) { say(status_w, "err console socket %s: %s\n", console_path, strerror(errno)); return 1; }
+  }
+  if (attach_path) {
+    listen_fd = listen_unix(attach_path);
+    if (listen_fd < 0) { say(status_w, "err attach socket %s: %s\n", attach_path, strerror(errno)); return 1; }
+  }
   runc_pid = fork();
   if (runc_pid < 0) { say(status_w, "err fork: %s\n", strerror(errno)); return 1; }
   if (runc_pid == 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);
     dup2(out[1], 1); /* dup2 clears close-on-exec on the copy */
     dup2(err[1], 2);
-    execl(runc, runc, "--root", root, "run", "--detach", "--bundle", bundle, "--pid-file", pid_file, id, (char *)NULL);
+    if (in[0] >= 0) dup2(in[0], 0); /* runc -d without a terminal passes its stdio to the container */
+    if (want_tty) {
+      execl(runc, runc, "--root", root, "run", "--detach", "--console-socket", console_path, "--bundle", bundle,
+            "--pid-file", pid_file, id, (char *)NULL);
+    } else {
+      execl(runc, runc, "--root", root, "run", "--detach", "--bundle", bundle, "--pid-file", pid_file, id, (char *)NULL);
+    }
     say(2, "exec %s: %s\n", runc, strerror(errno));
     _exit(127);
   }
   close(out[1]);
   close(err[1]);
+  if (in[0] >= 0) {
+    close(in[0]);
+    stdin_fd = in[1];
+    fcntl(stdin_fd, F_SETFL, O_NONBLOCK);
+  }
   streams[0].fd = out[0];
   streams[1].fd = err[0];
 
@@ -316,7 +595,24 @@ int main(int argc, char **argv) {
     int code = WIFEXITED(runc_status) ? WEXITSTATUS(runc_status) : 0;
     if (msg && len) say(status_w, "err %s\n", msg);
     else say(status_w, "err runc run failed with status %d\n", code);
+    if (console_fd >= 0) unlink(console_path);
+    if (attach_path) unlink(attach_path);
     return 1;
+  }
+  if (console_fd >= 0) {
+    /* runc has sent the master before it exited; the connection waits in the backlog */
+    int master = receive_master(console_fd);
+    close(console_fd);
+    unlink(console_path);
+    if (master < 0) {
+      say(status_w, "err no pty from runc's console socket\n");
+      return 1;
+    }
+    fcntl(master, F_SETFL, O_NONBLOCK);
+    streams[2].fd = master;
+    stdin_fd = master;
+    stdin_is_tty = 1;
+    if (!want_stdin) stdin_sessions_ended = 2; /* a tty without stdin: nothing is forwarded */
   }
   for (struct held *e = held_head; e; e = e->next) write_all(log_fd, e->line, e->line_len);
 
@@ -342,6 +638,11 @@ int main(int argc, char **argv) {
     /* output arrives or the pipes close at exit; once closed, only the reaping is left to wait for */
     pump(sigfd, any_open() ? 1000 : 20);
   }
+  /* attach sessions end with the container (their sockets close: EOF to the agent) */
+  for (int i = 0; i < MAX_CLIENTS; i++) {
+    if (clients[i]) { close(clients[i]->fd); free(clients[i]); clients[i] = NULL; }
+  }
+  if (attach_path) unlink(attach_path);
   char finished[64];
   now_rfc3339(finished, sizeof finished);
   int oom = 0;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.keelson.agent.driver.AttachSession;
 import io.keelson.agent.driver.DriverException;
 import io.keelson.agent.driver.ExecSession;
 import io.keelson.agent.driver.ExitResult;
@@ -293,5 +294,94 @@ class RuncDriverIT {
     TaskHandle b = driver.startTask(task("b", TaskResources.NONE, "sleep", "3600"));
     assertThat(exec(driver, b.id(), false, null, "readlink", "/proc/self/ns/ipc").out()).isEqualTo(ipc);
     assertThat(exec(driver, b.id(), false, null, "cat", "/dev/shm/f").out()).isEqualTo("kept\n");
+  }
+
+  // ---- attach (kubectl attach / run -i): stdin and tty of the main process, held by the monitor
+
+  TaskConfig interactive(String name, boolean tty, boolean stdin, boolean stdinOnce, String... command) {
+    TaskConfig t = task(name, TaskResources.NONE, command);
+    return new TaskConfig(t.taskId(), t.sandboxId(), name, busybox, t.command(), t.env(), "/", TaskUser.ROOT, List.of(), false,
+        TaskResources.NONE, tty, stdin, stdinOnce, t.logPath());
+  }
+
+  /** An attach session whose output is collected in the background; {@code ended} completes when the process's output ends. */
+  record Attached(AttachSession session, StringBuffer out, StringBuffer err, CompletableFuture<Void> ended) {
+    static Attached to(RuncDriver d, String taskId, boolean stdin) throws DriverException {
+      AttachSession s = d.attachTask(taskId, stdin);
+      StringBuffer out = new StringBuffer();
+      StringBuffer err = new StringBuffer();
+      CompletableFuture<Void> ended = CompletableFuture.runAsync(() -> {
+        try {
+          AttachSession.Output o;
+          while ((o = s.read()) != null) {
+            (o.stderr() ? err : out).append(new String(o.data(), StandardCharsets.UTF_8));
+          }
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      return new Attached(s, out, err, ended);
+    }
+
+    void send(String text) throws IOException {
+      session.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void attachForwardsStdinAndKeepsItOpenBetweenSessions() throws Exception {
+    TaskConfig t = interactive("cat", false, true, false, "sh", "-c", "while read l; do echo \"got $l\"; echo \"err $l\" >&2; done; echo eof");
+    TaskHandle h = driver.startTask(t);
+    Attached a = Attached.to(driver, h.id(), true);
+    a.send("one\n");
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(a.out().toString()).isEqualTo("got one\n");
+      assertThat(a.err().toString()).isEqualTo("err one\n");
+    });
+    a.session().closeStdin(); // without stdinOnce the container's stdin stays open
+    a.session().close();
+    Attached b = Attached.to(driver, h.id(), true);
+    b.send("two\n");
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.out().toString().equals("got two\n"));
+    assertThat(driver.inspectTask(h.id()).state()).isEqualTo(TaskStatus.State.RUNNING);
+    b.session().close();
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log(t))
+        .containsPattern("(?m)^\\S+ stdout F got one$").containsPattern("(?m)^\\S+ stderr F err one$")
+        .containsPattern("(?m)^\\S+ stdout F got two$"));
+
+    TaskHandle plain = driver.startTask(task("plain", TaskResources.NONE, "sleep", "3600"));
+    assertThatThrownBy(() -> driver.attachTask(plain.id(), true)).isInstanceOf(DriverException.class)
+        .hasMessageContaining("was not created with stdin or tty");
+  }
+
+  @Test
+  void stdinOnceClosesStdinWhenTheFirstSessionEnds() throws Exception {
+    TaskConfig t = interactive("once", false, true, true, "sh", "-c", "cat; echo stdin closed; sleep 0.2");
+    TaskHandle h = driver.startTask(t);
+    Attached a = Attached.to(driver, h.id(), true);
+    a.send("hi\n");
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.out().toString().equals("hi\n"));
+    a.session().closeStdin();
+    // the process sees EOF and exits; the session ends after its last output
+    a.ended().get(10, TimeUnit.SECONDS);
+    assertThat(a.out().toString()).isEqualTo("hi\nstdin closed\n");
+    assertThat(driver.awaitTask(h.id()).get(10, TimeUnit.SECONDS).exitCode()).isZero();
+    assertThatThrownBy(() -> driver.attachTask(h.id(), true)).hasMessageContaining("is not running");
+  }
+
+  @Test
+  void ttyRunsOnAPtyWithResizeAndLogsItsOutput() throws Exception {
+    TaskConfig t = interactive("tty", true, true, true, "sh");
+    TaskHandle h = driver.startTask(t);
+    Attached a = Attached.to(driver, h.id(), true);
+    a.session().resize(100, 30);
+    a.send("stty size; tty; echo term=$TERM\n");
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.out().toString())
+        .contains("30 100\r\n").containsPattern("/dev/pts/\\d+\r\n").contains("term=xterm\r\n"));
+    assertThat(a.err().toString()).isEmpty();
+    a.send("exit 3\n");
+    a.ended().get(10, TimeUnit.SECONDS);
+    assertThat(driver.awaitTask(h.id()).get(10, TimeUnit.SECONDS).exitCode()).isEqualTo(3);
+    assertThat(log(t)).containsPattern("(?m)^\\S+ stdout F term=xterm\r?$"); // the pty's CR stays, as in kubelet's logs
   }
 }
