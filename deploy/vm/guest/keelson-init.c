@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/fs.h>
+#include <linux/random.h>
 #include <net/if.h>
 #include <net/route.h>
 #include <netinet/in.h>
@@ -999,11 +1000,56 @@ static void setup_network(void) {
 }
 
 /*
- * POD_CONFIG: a warm VM (booted without a pod) is given its pod: network (ip=, gw=, mac=) and
- * hostname=. Answered with CONFIGURED, carrying error= when something failed.
+ * seed=<hex>: bytes from the host's CSPRNG, credited to the guest's input pool, then the CRNG is
+ * reseeded at once. A VM restored from a template resumes with the template's CRNG state in its
+ * RAM: without this every restored VM would hand out the same "random" bytes.
+ */
+static void reseed(const char *hex) {
+  if (!hex) return;
+  struct {
+    int entropy_count, buf_size;
+    unsigned char buf[256];
+  } e = {0};
+  size_t n = strlen(hex) / 2;
+  if (n > sizeof e.buf) n = sizeof e.buf;
+  for (size_t i = 0; i < n; i++) {
+    unsigned int b;
+    if (sscanf(hex + 2 * i, "%2x", &b) != 1) return;
+    e.buf[i] = (unsigned char)b;
+  }
+  e.buf_size = (int)n;
+  e.entropy_count = (int)n * 8;
+  int fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    klog("reseed: /dev/urandom: %s", strerror(errno));
+    return;
+  }
+  if (ioctl(fd, RNDADDENTROPY, &e) != 0) klog("reseed: RNDADDENTROPY: %s", strerror(errno));
+  if (ioctl(fd, RNDRESEEDCRNG) != 0) klog("reseed: RNDRESEEDCRNG: %s", strerror(errno));
+  close(fd);
+}
+
+/*
+ * POD_CONFIG: a warm or restored VM (booted without a pod) is given its pod: seed= (reseeds the
+ * CRNG), time= (sets the clock), network (ip=, gw=, mac=) and hostname=. Answered with
+ * CONFIGURED, carrying error= when something failed.
  */
 static void pod_config(const char *p, uint32_t n) {
   char err[256] = "";
+  reseed(kv_get(p, n, "seed", 0));
+  const char *tm = kv_get(p, n, "time", 0);
+  if (tm) { /* a restored VM wakes with the template's clock: take the host's */
+    struct timespec ts = {0};
+    char frac[10] = "000000000";
+    const char *dot = strchr(tm, '.');
+    ts.tv_sec = atol(tm);
+    if (dot) {
+      size_t fl = strspn(dot + 1, "0123456789");
+      memcpy(frac, dot + 1, fl > 9 ? 9 : fl);
+    }
+    ts.tv_nsec = atol(frac);
+    if (clock_settime(CLOCK_REALTIME, &ts) != 0) klog("clock_settime: %s", strerror(errno));
+  }
   const char *ip = kv_get(p, n, "ip", 0);
   if (ip && configure_eth0(ip, kv_get(p, n, "gw", 0), kv_get(p, n, "mac", 0), err, sizeof err) != 0)
     klog("pod config: %s", err);
@@ -1121,6 +1167,7 @@ int main(void) {
   uname(&u);
   struct kv k = {0};
   kv_put(&k, "kernel", u.release);
+  kv_put(&k, "caps", "time,seed"); /* POD_CONFIG keys a restored VM needs (the driver checks) */
   kv_send(&k, G_READY, 0);
   klog("ready (kernel %s)", u.release);
 

@@ -38,7 +38,8 @@ final class RealRuntimes {
     Map<String, WorkloadDriver> handlers = new LinkedHashMap<>();
     RuncDriver runc = new RuncDriver(stateDir.resolve("runc"));
     handlers.put("runc", runc);
-    QemuDriver qemu = new QemuDriver(QemuDriver.Options.defaults(null).withWarmPool(stateDir.resolve("vm-pool"), vmWarmPool));
+    QemuDriver qemu = new QemuDriver(QemuDriver.Options.defaults(null).withWarmPool(stateDir.resolve("vm-pool"), vmWarmPool)
+        .withTemplates("0".equals(System.getenv("KEELSON_VM_TEMPLATE")) ? null : stateDir.resolve("vm-template")));
     handlers.put("qemu", qemu);
     handlers.put("vm", qemu);
     return handlers;

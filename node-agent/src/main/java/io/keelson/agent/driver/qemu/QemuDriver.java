@@ -95,11 +95,13 @@ public final class QemuDriver implements WorkloadDriver {
    * @param poolDir where warm VMs keep their disks (under the node's state dir, so that {@code keelson
    *     down} finds their qemu by path); null = no warm pool
    * @param warmPool how many idle pre-booted VMs to keep (0 = none)
+   * @param templateDir where VM templates are kept (under the node's state dir); null = every VM
+   *     boots (no restore from a template)
    */
   public record Options(Path qemuBinary, VmAssets assets, String accel, Duration bootTimeout, Path runDir,
-      Path poolDir, int warmPool) {
+      Path poolDir, int warmPool, Path templateDir) {
     public Options(Path qemuBinary, VmAssets assets, String accel, Duration bootTimeout, Path runDir) {
-      this(qemuBinary, assets, accel, bootTimeout, runDir, null, 0);
+      this(qemuBinary, assets, accel, bootTimeout, runDir, null, 0, null);
     }
 
     /** qemu from PATH, assets from $KEELSON_VM_DIR or ~/.keelson/vm (or {@code vmDir}), accel auto. */
@@ -109,12 +111,17 @@ public final class QemuDriver implements WorkloadDriver {
     }
 
     public Options withAccel(String a) {
-      return new Options(qemuBinary, assets, a, bootTimeout, runDir, poolDir, warmPool);
+      return new Options(qemuBinary, assets, a, bootTimeout, runDir, poolDir, warmPool, templateDir);
     }
 
     /** Keeps {@code n} warm VMs whose disks live under {@code dir}. */
     public Options withWarmPool(Path dir, int n) {
-      return new Options(qemuBinary, assets, accel, bootTimeout, runDir, dir, Math.max(0, n));
+      return new Options(qemuBinary, assets, accel, bootTimeout, runDir, dir, Math.max(0, n), templateDir);
+    }
+
+    /** Restores VM pods of the template shape from a template kept under {@code dir} (null: always boot). */
+    public Options withTemplates(Path dir) {
+      return new Options(qemuBinary, assets, accel, bootTimeout, runDir, poolDir, warmPool, dir);
     }
 
     private static Path findQemu() {
@@ -161,6 +168,7 @@ public final class QemuDriver implements WorkloadDriver {
     }
     AccelProbe.Result a = accel();
     startPool();
+    ensureTemplate();
     String release = options.assets().kernelRelease();
     Map<String, String> attrs = new LinkedHashMap<>();
     attrs.put(RUNTIME_LABEL, "true");
@@ -264,6 +272,7 @@ public final class QemuDriver implements WorkloadDriver {
     AccelProbe.Result acc = accel();
     // A warm VM this sandbox took before an agent crash, not recorded as its sandbox: start afresh.
     discardTakenPoolVm(id);
+    killUntracked(id);
     long ram = guestMemory(config.memoryBytes());
     int vcpus = (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), config.cpuMillis() / 1000));
     if (config.network() != null) {
@@ -275,6 +284,14 @@ public final class QemuDriver implements WorkloadDriver {
           log.warn("sandbox {}: the warm VM {} could not take the pod ({}); booting one", id, warm.qemuName, e.getMessage());
           killQuietly(warm);
           cleanUpVm(warm);
+        }
+      }
+      VmTemplate tpl = takeTemplate(vcpus, ram);
+      if (tpl != null) {
+        try {
+          return restore(tpl, config, vcpus, ram);
+        } catch (DriverException e) {
+          log.warn("sandbox {}: restoring from the template failed ({}); booting the VM", id, e.getMessage());
         }
       }
     }
@@ -305,7 +322,7 @@ public final class QemuDriver implements WorkloadDriver {
       List<String> netArgs = mac == null ? List.of() : List.of("-netdev", "tap,id=n0,ifname=" + VmNetwork.TAP + ",script=no,downscript=no",
           "-device", "virtio-net-device,netdev=n0,mac=" + mac);
       boot(vm, ram, vcpus, cmdline, config.network() == null ? null : config.network().netnsPath().toString(), netArgs,
-          !vm.volumes.isEmpty(), procsFiles);
+          !vm.volumes.isEmpty(), procsFiles, null);
       waitReady(vm, vm.ready, options.bootTimeout());
       log.info("sandbox {}: VM up in {} ms (qemu pid {}, {}, {} vCPU, {} MiB)", id, (System.nanoTime() - t0) / 1_000_000,
           vm.pid, acc.accel(), vcpus, ram / MIB);
@@ -340,11 +357,20 @@ public final class QemuDriver implements WorkloadDriver {
   }
 
   /**
+   * Guest RAM backed by a file instead of anonymous memory: a template VM's ({@code share}: the
+   * file receives its RAM) or a restored VM's (private copy-on-write mapping of the template's
+   * file; {@code incoming}: qemu waits for the saved state instead of booting).
+   */
+  private record Memory(Path file, boolean share, boolean incoming) {}
+
+  /**
    * Starts qemu for {@code vm} (daemonized, in the cgroup whose {@code cgroup.procs} files are given,
    * inside {@code netns} when not null) and connects to its control port; the caller waits for READY.
+   * With {@code memory.incoming()} qemu waits for its state (QMP {@code migrate-incoming}) and the
+   * control port is not connected yet.
    */
   private void boot(Vm vm, long ram, int vcpus, String cmdlineExtra, String netns, List<String> netArgs,
-      boolean volumesDisk, List<Path> procsFiles) throws IOException, InterruptedException {
+      boolean volumesDisk, List<Path> procsFiles, Memory memory) throws IOException, InterruptedException {
     AccelProbe.Result acc = accel();
     // Boot-time savings that matter under TCG: no crypto self-tests, no LSM/audit setup (the VM is
     // the isolation boundary; its containers are one pod), no PCI/keyboard probing on microvm.
@@ -360,7 +386,7 @@ public final class QemuDriver implements WorkloadDriver {
       argv.addAll(List.of("nsenter", "--net=" + netns));
     }
     argv.addAll(List.of(options.qemuBinary().toString(), "-name", vm.qemuName,
-        "-M", "microvm", "-m", (ram / MIB) + "M", "-smp", String.valueOf(vcpus),
+        "-M", memory == null ? "microvm" : "microvm,memory-backend=mem", "-m", (ram / MIB) + "M", "-smp", String.valueOf(vcpus),
         "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none",
         "-daemonize", "-pidfile", vm.run.resolve("qemu.pid").toString(),
         "-kernel", options.assets().kernel().toString(), "-initrd", options.assets().initramfs().toString(),
@@ -384,6 +410,13 @@ public final class QemuDriver implements WorkloadDriver {
           "-device", "virtio-blk-device,drive=volumes,serial=volumes"));
     }
     argv.addAll(netArgs);
+    if (memory != null) {
+      argv.addAll(List.of("-object", "memory-backend-file,id=mem,size=" + (ram / MIB) + "M,mem-path=" + memory.file()
+          + ",share=" + (memory.share() ? "on" : "off")));
+      if (memory.incoming()) {
+        argv.addAll(List.of("-incoming", "defer"));
+      }
+    }
     Path err = vm.run.resolve("qemu.err");
     ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(err.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -398,7 +431,9 @@ public final class QemuDriver implements WorkloadDriver {
     }
     vm.pid = Long.parseLong(Files.readString(vm.run.resolve("qemu.pid")).strip());
     vm.startedAt = Instant.now();
-    attach(vm);
+    if (memory == null || !memory.incoming()) {
+      attach(vm);
+    }
   }
 
   @Override
@@ -767,6 +802,306 @@ public final class QemuDriver implements WorkloadDriver {
     tasks.clear();
   }
 
+  // ---- templates
+
+  /*
+   * VM templates (Kata's "VM templating", Firecracker's snapshots): once per agent, in the
+   * background, a VM of the template shape (POOL_VCPUS, POOL_RAM: a pod without limits) boots with
+   * its guest RAM in a shared file, with every device a pod's VM has (disk slots, volumes disk, a
+   * NIC on a tap qemu creates in the host namespace), until keelson-init is READY; the agent hangs
+   * up, the guest idles, qemu saves the rest of its state (migrate x-ignore-shared: CPU and devices,
+   * ~100 KB) and the template VM is killed: no qemu stays behind. A VM pod of that shape on a pod
+   * network then starts as qemu -incoming with the template's RAM mapped copy-on-write and the
+   * state loaded (~0.1 s of qemu work instead of a multi-second TCG boot), on its own fresh disk
+   * slots and its own tap in the pod's namespace (host paths are not part of the saved state; the
+   * guest never touched its disks beyond reading their empty first blocks, and flushes its block
+   * cache before each mount). POD_CONFIG then gives it what must differ between VMs: CRNG seed
+   * (otherwise every restored VM would continue the template's random stream), the clock (the
+   * guest wakes at the template's time), MAC, IP and hostname. Other shapes boot cold.
+   */
+  private static final Duration TEMPLATE_SETTLE = Duration.ofSeconds(1);
+  private static final Duration TEMPLATE_RETRY = Duration.ofMinutes(5);
+
+  private final Object templateLock = new Object();
+  private VmTemplate template;
+  private CompletableFuture<VmTemplate> templateBuild;
+  private long templateRetryAt;
+  private volatile boolean templateLeftoversCleaned;
+
+  /**
+   * The current template (completed), its build (running), or null (no templates here, or the last
+   * build failed recently). Starts the build when the template for the current binaries is missing.
+   */
+  private CompletableFuture<VmTemplate> ensureTemplate() {
+    Path root = options.templateDir();
+    if (root == null || unavailable() != null) {
+      return null;
+    }
+    String name;
+    try {
+      name = VmTemplate.name(options.qemuBinary(), options.assets(), accel().accel(), POOL_VCPUS, POOL_RAM);
+    } catch (IOException e) {
+      return null;
+    }
+    synchronized (templateLock) {
+      if (template != null && template.dir().getFileName().toString().equals(name)) {
+        return CompletableFuture.completedFuture(template);
+      }
+      if (templateBuild != null && !templateBuild.isDone()) {
+        return templateBuild;
+      }
+      VmTemplate saved = VmTemplate.load(root.resolve(name));
+      if (saved != null) {
+        template = saved;
+        log.info("VM template {} found (guest kernel {})", saved.dir(), saved.kernel());
+        return CompletableFuture.completedFuture(saved);
+      }
+      if (System.nanoTime() < templateRetryAt) {
+        return null;
+      }
+      CompletableFuture<VmTemplate> build = new CompletableFuture<>();
+      templateBuild = build;
+      Thread.ofPlatform().daemon().name("vm-template").start(() -> {
+        try {
+          VmTemplate t = buildTemplate(root, name);
+          synchronized (templateLock) {
+            template = t;
+          }
+          build.complete(t);
+        } catch (IOException | DriverException | RuntimeException e) {
+          log.warn("VM template not built ({}); VM pods boot until the next try in {} min", e.getMessage(),
+              TEMPLATE_RETRY.toMinutes());
+          synchronized (templateLock) {
+            templateRetryAt = System.nanoTime() + TEMPLATE_RETRY.toNanos();
+          }
+          build.complete(null);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          build.complete(null);
+        }
+      });
+      return build;
+    }
+  }
+
+  /** The template for a VM of this shape, waiting for its build if one runs now; null = boot. */
+  private VmTemplate takeTemplate(int vcpus, long ram) {
+    if (vcpus != POOL_VCPUS || ram != POOL_RAM) {
+      return null;
+    }
+    CompletableFuture<VmTemplate> t = ensureTemplate();
+    if (t == null) {
+      return null;
+    }
+    try {
+      // A build under way ends sooner than a boot of our own would (and they would share the cores).
+      return t.get(options.bootTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** Boots the template VM, saves it under {@code root/name} and kills it. */
+  private VmTemplate buildTemplate(Path root, String name) throws IOException, DriverException, InterruptedException {
+    Files.createDirectories(root);
+    cleanTemplateLeftovers(root, name);
+    String hex = String.format("%08x", random.nextInt());
+    String id = "template-" + hex;
+    Path build = root.resolve(".build-" + hex);
+    Vm vm = new Vm(id, build, options.runDir().resolve(shortId(id)), "/keelson/vm-" + id);
+    vm.template = true;
+    vm.consoleLog = build.resolve("console.log");
+    long t0 = System.nanoTime();
+    try {
+      prepareDisks(vm);
+      try (RandomAccessFile f = new RandomAccessFile(vm.volumesDisk().toFile(), "rw")) {
+        f.setLength(SLOT_BYTES);
+      }
+      List<Path> procs = setUpCgroup(vm.cgroup, POOL_RAM + QEMU_OVERHEAD, 0);
+      String mac = String.format("52:54:00:%02x:%02x:%02x", random.nextInt(256), random.nextInt(256), random.nextInt(256));
+      boot(vm, POOL_RAM, POOL_VCPUS, "", null, List.of("-netdev", "tap,id=n0,ifname=kvt" + hex + ",script=no,downscript=no",
+          "-device", "virtio-net-device,netdev=n0,mac=" + mac), true, procs, new Memory(build.resolve("memory"), true, false));
+      waitReady(vm, vm.ready, options.bootTimeout());
+      long booted = System.nanoTime();
+      if (!vm.ready.join().value("caps").orElse("").contains("seed")) {
+        throw new IOException("the guest init in " + options.assets().initramfs()
+            + " cannot be reseeded after a restore (rebuild it: deploy/vm/prepare.sh)");
+      }
+      // Saved while connected: a restored VM whose agent connects before its state loads sees no
+      // change of the port's state, so its init reads POD_CONFIG at once (after a hang-up it would
+      // look for the agent again only every 100 ms).
+      vm.closing = true;
+      Thread.sleep(TEMPLATE_SETTLE.toMillis()); // kernel work left from booting ends; the guest idles
+      try (Qmp qmp = Qmp.connect(vm.qmp(), Duration.ofSeconds(10))) {
+        qmp.enableCapabilities("x-ignore-shared");
+        qmp.execute("migrate", Qmp.args().put("uri", "exec:cat > " + build.resolve("state")), Duration.ofSeconds(30));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+          JsonNode m = qmp.execute("query-migrate", null, Duration.ofSeconds(30));
+          String status = m.path("status").asString("");
+          if (status.equals("completed")) {
+            break;
+          }
+          if (status.equals("failed") || status.equals("cancelled") || System.nanoTime() > deadline) {
+            throw new IOException("saving the template VM: " + status + " " + m.path("error-desc").asString(""));
+          }
+          Thread.sleep(10);
+        }
+      }
+      long saved = System.nanoTime();
+      killQuietly(vm);
+      cleanUpVm(vm);
+      VmTemplate.complete(build, vm.kernel, "booted in " + (booted - t0) / 1_000_000 + " ms");
+      Path dest = root.resolve(name);
+      Files.move(build, dest, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      long touched = 0;
+      try {
+        touched = duBytes(dest.resolve("memory"));
+      } catch (IOException | RuntimeException e) {
+        // only for the log
+      }
+      log.info("VM template {} ready in {} ms (boot {} ms, save {} ms; {} MiB of guest RAM in use, kernel {})", dest,
+          (System.nanoTime() - t0) / 1_000_000, (booted - t0) / 1_000_000, (saved - booted) / 1_000_000, touched / MIB, vm.kernel);
+      return new VmTemplate(dest, vm.kernel);
+    } catch (IOException | DriverException | InterruptedException | RuntimeException e) {
+      killQuietly(vm);
+      cleanUpVm(vm);
+      deleteTree(build);
+      throw e;
+    }
+  }
+
+  /** Blocks of a sparse file in use. */
+  private static long duBytes(Path p) throws IOException {
+    String out = run(List.of("du", "-k", p.toString()), Duration.ofSeconds(10));
+    return Long.parseLong(out.strip().split("\\s+")[0]) * 1024;
+  }
+
+  /**
+   * Once per driver: kills a template VM a killed agent left half-built (its qemu names a file under
+   * {@code root}) and deletes templates of older binaries and unfinished builds. VMs restored from a
+   * deleted template keep its memory file open.
+   */
+  private void cleanTemplateLeftovers(Path root, String keep) throws IOException {
+    if (templateLeftoversCleaned) {
+      return;
+    }
+    templateLeftoversCleaned = true;
+    for (long pid : qemuPidsMentioning("keelson-template-", root.toString())) {
+      log.info("killing the template VM (qemu pid {}) a previous agent left", pid);
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      waitGone(pid, Duration.ofSeconds(10));
+    }
+    try (var dirs = Files.list(root)) {
+      for (Path d : dirs.toList()) {
+        if (!d.getFileName().toString().equals(keep)) {
+          deleteTree(d);
+        }
+      }
+    }
+  }
+
+  /**
+   * Starts the pod's VM from the template: fresh disk slots and volumes disk, the pod's tap, qemu
+   * -incoming with the template's RAM copy-on-write, the saved state loaded, then POD_CONFIG.
+   */
+  private SandboxHandle restore(VmTemplate tpl, SandboxConfig config, int vcpus, long ram) throws DriverException {
+    String id = config.sandboxId();
+    long t0 = System.nanoTime();
+    Vm vm = new Vm(id, config.stateDir(), options.runDir().resolve(shortId(id)), "/keelson/vm-" + id);
+    vm.consoleLog = (config.logDir() != null ? config.logDir() : config.stateDir()).resolve("vm-console.log");
+    try {
+      prepareDisks(vm);
+      vm.volumes.putAll(config.volumes());
+      if (vm.volumes.isEmpty()) {
+        try (RandomAccessFile f = new RandomAccessFile(vm.volumesDisk().toFile(), "rw")) {
+          f.setLength(SLOT_BYTES); // the template has the device: so must the restored VM
+        }
+      } else {
+        writeVolumesDisk(vm);
+      }
+      List<Path> procs = setUpCgroup(vm.cgroup, ram + QEMU_OVERHEAD,
+          config.cpuMillis() > 0 ? Math.max(config.cpuMillis(), vcpus * 1000L) : 0);
+      String mac = VmNetwork.attach(config.network());
+      long prepared = System.nanoTime();
+      boot(vm, ram, vcpus, "", config.network().netnsPath().toString(), List.of("-netdev",
+          "tap,id=n0,ifname=" + VmNetwork.TAP + ",script=no,downscript=no", "-device", "virtio-net-device,netdev=n0,mac=" + mac),
+          true, procs, new Memory(tpl.memory(), false, true));
+      long started = System.nanoTime();
+      // Connected before the state loads (the port is not live yet, nothing reaches the guest): the
+      // template was saved connected, so the guest finds its agent as it left it (see buildTemplate).
+      vm.kernel = tpl.kernel();
+      attach(vm);
+      try (Qmp qmp = Qmp.connect(vm.qmp(), Duration.ofSeconds(10))) {
+        qmp.enableCapabilities("x-ignore-shared");
+        qmp.execute("migrate-incoming", Qmp.args().put("uri", "exec:cat " + tpl.state()), Duration.ofSeconds(30));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        // Without -S the VM runs as soon as the state is loaded; a bad state makes qemu exit.
+        while (!qmp.execute("query-status", null, Duration.ofSeconds(30)).path("status").asString("").equals("running")) {
+          if (System.nanoTime() > deadline) {
+            throw new IOException("the saved state did not load within 60 s");
+          }
+          Thread.sleep(5);
+        }
+      } catch (IOException e) {
+        if (!isQemuNamed(vm.pid, vm.qemuName)) {
+          invalidateTemplate(tpl, Files.exists(vm.run.resolve("qemu.err")) ? Files.readString(vm.run.resolve("qemu.err")).strip() : "");
+        }
+        throw e;
+      }
+      long loaded = System.nanoTime();
+      sendPodConfig(vm, config, mac);
+      vm.startedAt = Instant.now();
+      log.info("sandbox {}: VM restored from template in {} ms (disks+network {} ms, qemu start {} ms, state load {} ms; "
+              + "qemu pid {}, {} vCPU, {} MiB)", id, (System.nanoTime() - t0) / 1_000_000, (prepared - t0) / 1_000_000,
+          (started - prepared) / 1_000_000, (loaded - started) / 1_000_000, vm.pid, vcpus, ram / MIB);
+      return vm.handle();
+    } catch (IOException e) {
+      killQuietly(vm);
+      cleanUpVm(vm);
+      throw new DriverException("FailedCreatePodSandBox", "restoring the VM: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      killQuietly(vm);
+      cleanUpVm(vm);
+      throw new DriverException("FailedCreatePodSandBox", "interrupted while restoring the VM", e);
+    }
+  }
+
+  /** qemu could not load the template: forget it (the next pod builds a new one after the retry pause). */
+  private void invalidateTemplate(VmTemplate tpl, String why) {
+    log.warn("VM template {} could not be restored, discarding it: {}", tpl.dir(), why);
+    synchronized (templateLock) {
+      if (template != null && template.dir().equals(tpl.dir())) {
+        template = null;
+        templateRetryAt = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+      }
+    }
+    deleteTree(tpl.dir());
+  }
+
+  /** For tests: waits for the template build the node registration started; null if none. */
+  VmTemplate awaitTemplate(Duration timeout) throws Exception {
+    CompletableFuture<VmTemplate> t = ensureTemplate();
+    return t == null ? null : t.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A qemu of this sandbox that the driver does not track (an agent killed after starting it but
+   * before its sandbox was recorded): killed, so that the pod never ends up with two VMs.
+   */
+  private void killUntracked(String sandboxId) {
+    long pid = findQemu(sandboxId);
+    if (pid > 0) {
+      log.info("sandbox {}: killing its untracked VM (qemu pid {}) before starting it again", sandboxId, pid);
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      waitGone(pid, Duration.ofSeconds(10));
+    }
+  }
+
   // ---- warm pool
 
   /*
@@ -924,7 +1259,7 @@ public final class QemuDriver implements WorkloadDriver {
       String mac = String.format("52:54:00:%02x:%02x:%02x", random.nextInt(256), random.nextInt(256), random.nextInt(256));
       // qemu creates the tap itself (not persistent): it disappears with qemu, never leaks on the host.
       boot(vm, vm.ram, vm.vcpus, "", null, List.of("-netdev", "tap,id=n0,ifname=" + vm.hostTap + ",script=no,downscript=no",
-          "-device", "virtio-net-device,netdev=n0,mac=" + mac), true, procs);
+          "-device", "virtio-net-device,netdev=n0,mac=" + mac), true, procs, null);
       waitReady(vm, vm.ready, options.bootTimeout());
       synchronized (poolLock) {
         if (!poolClosed && !vm.gone) {
@@ -1009,22 +1344,8 @@ public final class QemuDriver implements WorkloadDriver {
         writeVolumesDisk(vm);
       }
       long net0 = System.nanoTime();
-      Map<String, Object> req = new LinkedHashMap<>();
-      if (config.network() != null) {
-        String mac = VmNetwork.adopt(config.network(), vm.hostTap);
-        req.put("ip", config.network().ip() + "/" + config.network().prefixLength());
-        if (config.network().gateway() != null) {
-          req.put("gw", config.network().gateway());
-        }
-        req.put("mac", mac);
-      }
-      if (config.hostname() != null && config.hostname().matches("[A-Za-z0-9.-]{1,63}")) {
-        req.put("hostname", config.hostname());
-      }
-      // Not awaited here: the guest handles frames in order, so POD_CONFIG is done before any
-      // TASK_START; startTask checks the answer after writing the rootfs (overlapping the two).
-      vm.configured = new CompletableFuture<>();
-      vm.channel.send(GuestProtocol.POD_CONFIG, 0, GuestProtocol.kv(req));
+      String mac = config.network() == null ? null : VmNetwork.adopt(config.network(), vm.hostTap);
+      sendPodConfig(vm, config, mac);
       vm.startedAt = Instant.now();
       vms.put(id, vm);
       log.info("sandbox {}: took warm VM {} in {} ms (network {} ms; qemu pid {}, {} vCPU, {} MiB)", id,
@@ -1033,6 +1354,33 @@ public final class QemuDriver implements WorkloadDriver {
     } catch (IOException e) {
       throw new DriverException("FailedCreatePodSandBox", "taking a warm VM: " + e, e);
     }
+  }
+
+  /**
+   * POD_CONFIG to a VM booted before its pod existed (warm or restored): fresh randomness for its
+   * CRNG, the host's clock, the pod's network and hostname. Not awaited here: the guest handles
+   * frames in order, so POD_CONFIG is done before any TASK_START; startTask checks the answer after
+   * writing the rootfs (overlapping the two).
+   */
+  private void sendPodConfig(Vm vm, SandboxConfig config, String mac) throws IOException {
+    Map<String, Object> req = new LinkedHashMap<>();
+    byte[] seed = new byte[64];
+    random.nextBytes(seed);
+    req.put("seed", HexFormat.of().formatHex(seed));
+    Instant now = Instant.now();
+    req.put("time", now.getEpochSecond() + "." + String.format("%09d", now.getNano()));
+    if (config.network() != null) {
+      req.put("ip", config.network().ip() + "/" + config.network().prefixLength());
+      if (config.network().gateway() != null) {
+        req.put("gw", config.network().gateway());
+      }
+      req.put("mac", mac);
+    }
+    if (config.hostname() != null && config.hostname().matches("[A-Za-z0-9.-]{1,63}")) {
+      req.put("hostname", config.hostname());
+    }
+    vm.configured = new CompletableFuture<>();
+    vm.channel.send(GuestProtocol.POD_CONFIG, 0, GuestProtocol.kv(req));
   }
 
   /**
@@ -1202,7 +1550,7 @@ public final class QemuDriver implements WorkloadDriver {
   // ---- frames from the guest
 
   private void attach(Vm vm) throws IOException {
-    if (!vm.idle) {
+    if (!vm.idle && !vm.template) {
       vms.put(vm.id, vm);
     }
     vm.channel = GuestChannel.connect(vm.ctl(), Duration.ofSeconds(30), f -> {
@@ -1595,6 +1943,27 @@ public final class QemuDriver implements WorkloadDriver {
     }
   }
 
+  /** qemu processes with an argument starting with {@code namePrefix} and one containing {@code path}. */
+  private static List<Long> qemuPidsMentioning(String namePrefix, String path) {
+    List<Long> pids = new ArrayList<>();
+    try (var s = Files.list(Path.of("/proc"))) {
+      for (String n : s.map(p -> p.getFileName().toString()).filter(x -> x.matches("\\d+")).toList()) {
+        try {
+          byte[] raw = Files.readAllBytes(Path.of("/proc", n, "cmdline"));
+          List<String> args = List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
+          if (args.stream().anyMatch(a -> a.startsWith(namePrefix)) && args.stream().anyMatch(a -> a.contains(path))) {
+            pids.add(Long.parseLong(n));
+          }
+        } catch (IOException e) {
+          // gone
+        }
+      }
+    } catch (IOException e) {
+      // no /proc
+    }
+    return pids;
+  }
+
   static long rssBytes(long pid) {
     try {
       for (String l : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
@@ -1712,6 +2081,8 @@ public final class QemuDriver implements WorkloadDriver {
     volatile boolean pooled;
     /** In the pool, not taken by a pod yet. */
     volatile boolean idle;
+    /** Booted to be saved as a template, never a sandbox. */
+    volatile boolean template;
     /** A warm VM's shape and NIC (host tap) while idle. */
     int vcpus;
     long ram;
