@@ -4,6 +4,7 @@ import io.keelson.apiserver.auth.AuthenticationFilter;
 import io.keelson.apiserver.registry.ResourceService;
 import io.keelson.apiserver.rest.ApiController;
 import io.keelson.apiserver.rest.ApiFastPath;
+import io.keelson.apiserver.rest.OptionsRejection;
 import io.keelson.apiserver.storage.EtcdStore;
 import io.keelson.apiserver.watch.WatchCache;
 import io.micrometer.core.instrument.Gauge;
@@ -47,6 +48,14 @@ public class ApiServerConfig {
   FilterRegistrationBean<AuthenticationFilter> authenticationRegistration(AuthenticationFilter f) {
     FilterRegistrationBean<AuthenticationFilter> r = new FilterRegistrationBean<>(f);
     r.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+    r.addUrlPatterns("/*");
+    return r;
+  }
+
+  @Bean
+  FilterRegistrationBean<OptionsRejection> optionsRejectionRegistration() {
+    FilterRegistrationBean<OptionsRejection> r = new FilterRegistrationBean<>(new OptionsRejection());
+    r.setOrder(Ordered.HIGHEST_PRECEDENCE + 15); // after authentication, before everything that answers
     r.addUrlPatterns("/*");
     return r;
   }

@@ -112,6 +112,7 @@ public class ResourceService {
     String next = startKey;
     boolean more = true;
     long rev = atRev;
+    long keysFromStart = -1; // etcd's count of the keys from the start key on, from the first read
     while (items.size() < limit && more) {
       EtcdStore.Page page;
       try {
@@ -124,6 +125,7 @@ public class ResourceService {
       }
       rev = page.revision();
       more = page.more();
+      if (keysFromStart < 0) keysFromStart = page.count();
       for (EtcdStore.Entry e : page.entries()) {
         if (items.size() >= limit) {
           more = true;
@@ -137,7 +139,11 @@ public class ResourceService {
       if (page.entries().isEmpty()) more = false;
     }
     String token = more ? new Continue(prefix, rev, next).encode() : null;
-    return new ListResult(items, rev, token, null);
+    // metadata.remainingItemCount, as kube-apiserver sends it: only when more pages follow and no
+    // selector filtered the keys (etcd's count cannot tell how many of the rest would match).
+    Long remaining = more && opts.labels().isEverything() && opts.fields().isEverything()
+        ? Math.max(0, keysFromStart - items.size()) : null;
+    return new ListResult(items, rev, token, remaining);
   }
 
   /** Start a watch served by the cache (see {@link WatchCache#watch}). */

@@ -116,8 +116,10 @@ final class RequestHandler {
     ListOptions opts = ApiController.listOptions(req, p.type());
     ResourceService.ListResult r = svc.list(p.type(), p.namespace(), opts);
     if (TablePrinter.wantsTable(req.getHeader("Accept"))) {
-      return send(resp, 200, TablePrinter.table(p.type(), r.items(), Long.toString(r.resourceVersion()),
-          r.continueToken(), includeObject(req)));
+      ObjectNode table = TablePrinter.table(p.type(), r.items(), Long.toString(r.resourceVersion()),
+          r.continueToken(), includeObject(req));
+      if (r.remaining() != null) ResourceService.metadata(table).put("remainingItemCount", r.remaining());
+      return send(resp, 200, table);
     }
     ObjectNode list = ObjectCodec.JSON.createObjectNode();
     list.put("kind", p.type().listKind());
@@ -125,6 +127,7 @@ final class RequestHandler {
     ObjectNode md = list.putObject("metadata");
     md.put("resourceVersion", Long.toString(r.resourceVersion()));
     if (r.continueToken() != null) md.put("continue", r.continueToken());
+    if (r.remaining() != null) md.put("remainingItemCount", r.remaining());
     ArrayNode items = list.putArray("items");
     for (ObjectNode o : r.items()) items.add(o);
     return send(resp, 200, list);

@@ -38,8 +38,11 @@ public class EtcdStore implements AutoCloseable {
   /** One stored value with its etcd mod revision (which Keelson exposes as resourceVersion). */
   public record Entry(String key, byte[] value, long modRevision) {}
 
-  /** A page of a list: entries, the revision the list was read at, and whether more keys follow. */
-  public record Page(List<Entry> entries, long revision, boolean more) {}
+  /**
+   * A page of a list: entries, the revision the list was read at, whether more keys follow, and how
+   * many keys the range held from the start key on (etcd's count, not limited by the page size).
+   */
+  public record Page(List<Entry> entries, long revision, boolean more, long count) {}
 
   /** A change seen by a watch. {@code prev} is the value before the change (deletes carry only prev). */
   public record Change(boolean deleted, Entry entry, Entry prev) {}
@@ -166,7 +169,7 @@ public class EtcdStore implements AutoCloseable {
     List<Entry> out = new ArrayList<>(r.getKvs().size());
     for (KeyValue k : r.getKvs()) out.add(entry(k));
     long rev = revision > 0 ? revision : r.getHeader().getRevision();
-    return new Page(out, rev, r.isMore());
+    return new Page(out, rev, r.isMore(), r.getCount());
   }
 
   /** The current revision of the whole store. */

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -165,6 +166,9 @@ class BadInputIT {
     l.add(json("unknown group", "GET", "/apis/nope.io/v1/things", null, 404, "NotFound", ""));
     l.add(json("PUT on a collection", "PUT", CM, cm("x"), 405, "MethodNotAllowed", "PUT configmaps"));
     l.add(json("POST on an object", "POST", CM + "/keep", cm("keep"), 405, "MethodNotAllowed", "POST configmaps"));
+    l.add(json("OPTIONS on a collection", "OPTIONS", CM, null, 405, "MethodNotAllowed", "OPTIONS"));
+    l.add(json("OPTIONS on discovery", "OPTIONS", "/api/v1", null, 405, "MethodNotAllowed", "OPTIONS /api/v1"));
+    l.add(json("OPTIONS on a pod's log", "OPTIONS", "/api/v1/namespaces/bad/pods/p/log", null, 405, "MethodNotAllowed", "OPTIONS"));
     // ---- conflicts and missing things
     l.add(json("stale update", "PUT", CM + "/keep", "{\"metadata\":{\"name\":\"keep\",\"resourceVersion\":\"2\"},\"data\":{\"a\":\"2\"}}",
         409, "Conflict", "the object has been modified"));
@@ -236,6 +240,47 @@ class BadInputIT {
     // nothing half-written: the same keys at the same revisions, and the object we aimed at unchanged
     assertThat(etcdState()).as(desc + ": etcd changed").isEqualTo(before);
     assertThat(get(CM + "/keep")).as(desc).isEqualTo(keepBefore);
+  }
+
+  // ---- list parameters at their edges (valid requests, answered as kube-apiserver answers them)
+
+  @Test
+  void negativeLimitListsEverything() throws Exception {
+    // kube-apiserver does not validate limit; only limit > 0 pages (storage: "hasLimit := limit > 0").
+    JsonNode all = JSON.readTree(get(CM));
+    JsonNode neg = JSON.readTree(get(CM + "?limit=-5"));
+    assertThat(names(neg)).isEqualTo(names(all)).isNotEmpty();
+    assertThat(neg.path("metadata").has("continue")).isFalse();
+    assertThat(neg.path("metadata").has("remainingItemCount")).isFalse();
+  }
+
+  @Test
+  void pagedListSaysHowManyItemsRemain() throws Exception {
+    post("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"paging\"}}");
+    String base = "/api/v1/namespaces/paging/configmaps";
+    for (int i = 0; i < 5; i++) {
+      post(base, "{\"metadata\":{\"name\":\"p" + i + "\",\"labels\":{\"odd\":\"" + (i % 2 == 1) + "\"}}}");
+    }
+    JsonNode first = JSON.readTree(get(base + "?limit=2"));
+    assertThat(names(first)).containsExactly("p0", "p1");
+    assertThat(first.path("metadata").path("remainingItemCount").asLong()).isEqualTo(3);
+    JsonNode second = JSON.readTree(get(base + "?limit=2&continue=" + first.path("metadata").path("continue").asString()));
+    assertThat(names(second)).containsExactly("p2", "p3");
+    assertThat(second.path("metadata").path("remainingItemCount").asLong()).isEqualTo(1);
+    JsonNode last = JSON.readTree(get(base + "?limit=2&continue=" + second.path("metadata").path("continue").asString()));
+    assertThat(names(last)).containsExactly("p4");
+    assertThat(last.path("metadata").has("remainingItemCount")).isFalse(); // no more pages
+    // With a selector etcd's count says nothing about how many of the rest match: not sent (as Kubernetes).
+    JsonNode selected = JSON.readTree(get(base + "?limit=1&labelSelector=odd%3Dtrue"));
+    assertThat(names(selected)).containsExactly("p1");
+    assertThat(selected.path("metadata").has("continue")).isTrue();
+    assertThat(selected.path("metadata").has("remainingItemCount")).isFalse();
+  }
+
+  private static List<String> names(JsonNode list) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode i : list.path("items")) out.add(i.path("metadata").path("name").asString());
+    return out;
   }
 
   private static String abbrev(String s) {
