@@ -11,7 +11,9 @@
 #
 # Memory per pod = the summed RSS of the host processes in the pod's cgroups (runc: the container's
 # processes; VM: qemu, whose cgroup paths contain the pod uid), read from /proc on this machine, so run it on the node (e.g. after
-# `./keelson up`). Prints a Markdown table; deletes its namespace at the end.
+# `./keelson up`); also their PSS (proportional set size: pages shared between processes, like a VM
+# template's RAM file that restored VMs map copy-on-write, counted once in total). Prints a Markdown
+# table; deletes its namespace at the end.
 set -euo pipefail
 n=20
 ns=compare
@@ -59,19 +61,21 @@ for kind in runc vm; do
   done
 done
 
-rss_kib() { # pod uid -> KiB summed over processes whose cgroup names the pod's sandbox
-  local uid=$1 total=0 pid
+mem_kib() { # pod uid, Rss|Pss -> KiB summed over processes whose cgroup names the pod's sandbox
+  local uid=$1 field=$2 total=0 pid
   for pid in $(grep -ls -- "$uid" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3); do
-    total=$(( total + $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0) ))
+    total=$(( total + $(awk -v f="$field:" '$1 == f {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0) ))
   done
   echo "$total"
 }
-declare -A mem
+declare -A mem pss
 for kind in runc vm; do
   mem[$kind]=""
+  pss[$kind]=""
   for i in $(seq 1 "$n"); do
     uid=$(k get pod "$kind-$i" -o jsonpath='{.metadata.uid}')
-    mem[$kind]+="$(rss_kib "$uid") "
+    mem[$kind]+="$(mem_kib "$uid" Rss) "
+    pss[$kind]+="$(mem_kib "$uid" Pss) "
   done
 done
 
@@ -83,11 +87,11 @@ accel=$(kubectl get nodes -o jsonpath='{.items[0].metadata.labels.keelson\.io/vm
 gapnote=$([ "$gap" = 0 ] || echo ", ${gap} s apart")
 echo "$(nproc) CPUs, load average $load0 at the start, $(cut -d' ' -f1 /proc/loadavg) at the end, VM acceleration ${accel:-?}, $n pods of each kind, created one at a time${gapnote}."
 echo
-echo "| | \`uname -r\` inside | start p50 | start p99 | memory per pod (p50, host RSS) |"
-echo "|---|---|---|---|---|"
+echo "| | \`uname -r\` inside | start p50 | start p99 | memory per pod (p50, host RSS) | (p50, host PSS) |"
+echo "|---|---|---|---|---|---|"
 for kind in runc vm; do
   label=$([ "$kind" = vm ] && echo "VM (runtimeClassName: vm)" || echo "container (runc)")
   # shellcheck disable=SC2086
-  printf '| %s | %s | %d ms | %d ms | %s MiB |\n' "$label" "${kernel[$kind]}" "$(pct 50 ${lat[$kind]})" "$(pct 99 ${lat[$kind]})" \
-    "$(awk -v k="$(pct 50 ${mem[$kind]})" 'BEGIN {printf "%.1f", k / 1024}')"
+  printf '| %s | %s | %d ms | %d ms | %s MiB | %s MiB |\n' "$label" "${kernel[$kind]}" "$(pct 50 ${lat[$kind]})" "$(pct 99 ${lat[$kind]})" \
+    "$(awk -v k="$(pct 50 ${mem[$kind]})" 'BEGIN {printf "%.1f", k / 1024}')" "$(awk -v k="$(pct 50 ${pss[$kind]})" 'BEGIN {printf "%.1f", k / 1024}')"
 done
