@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends pod statuses to the api-server in batches over one ReportPodStatus client stream.
  * Level-triggered: only the newest status of a pod matters, so reports of the same pod coalesce
- * while waiting, identical statuses are not sent again, and after the stream breaks every pod's
- * latest status is sent again on the new stream.
+ * while waiting (up to 20 ms after the previous batch; a status after a quiet spell is sent at
+ * once), identical statuses are not sent again, and after the stream breaks every pod's latest
+ * status is sent again on the new stream.
  */
 public final class StatusReporter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusReporter.class);
@@ -68,6 +69,7 @@ public final class StatusReporter implements AutoCloseable {
   }
 
   private long lastOpen = System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+  private long lastSend = System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
 
   private void loop() {
     Backoff backoff = Backoff.reconnect();
@@ -79,7 +81,11 @@ public final class StatusReporter implements AutoCloseable {
             wait();
           }
         }
-        Thread.sleep(COALESCE_MILLIS);
+        // coalesce only what comes in a burst: a status after a quiet spell (a pod just Running) goes at once
+        long quietMillis = (System.nanoTime() - lastSend) / 1_000_000;
+        if (quietMillis < COALESCE_MILLIS) {
+          Thread.sleep(COALESCE_MILLIS - quietMillis);
+        }
         boolean reopen;
         synchronized (this) {
           reopen = broken;
@@ -110,6 +116,7 @@ public final class StatusReporter implements AutoCloseable {
         if (batch.isEmpty()) {
           continue;
         }
+        lastSend = System.nanoTime();
         send(batch);
       } catch (InterruptedException e) {
         return;

@@ -29,6 +29,19 @@ public interface WorkloadDriver extends AutoCloseable {
   /** Dynamic health and attributes; the attributes become node labels (keelson.io/runtime.vm=true, ...). */
   Fingerprint fingerprint();
 
+  /**
+   * Whether this driver may be handed a pod network that is still being set up, so that CNI ADD
+   * runs while the sandbox and the first containers are created: {@link SandboxConfig#network()}
+   * then has the network namespace (it exists, containers can join it) but no address yet, and
+   * {@link SandboxConfig#networkReady()} completes when the address is there. Such a driver must
+   * not let a container's process run before that, and must fail the container's start when it
+   * fails. Drivers that need the address to start anything (a VM's NIC) keep the default and get a
+   * finished network.
+   */
+  default boolean startsBeforeNetworkReady() {
+    return false;
+  }
+
   /** Create the pod's sandbox (network namespace, VM, ...). The handle's state is persisted by the agent. */
   SandboxHandle startSandbox(SandboxConfig config) throws DriverException;
 

@@ -13,6 +13,11 @@ import org.slf4j.LoggerFactory;
  * one: an overlayfs mount (lower = the image rootfs, upper/work in the container's directory) when
  * the kernel and file system allow it, else a full copy ({@code cp -a}). Overlay is probed once;
  * a container created with one method is always released correctly whatever the probe says now.
+ *
+ * <p>{@link #prepare} leaves the overlay mount itself to the container runtime (runc mounts it as the
+ * container's first mount, inside the container's own mount namespace): no {@code mount} process per
+ * container, and nothing is left mounted on the host when the container dies. {@link #mount} mounts
+ * on the host, for callers that need the files there.
  */
 public final class RootfsMounter {
 
@@ -57,7 +62,33 @@ public final class RootfsMounter {
   }
 
   /**
-   * Prepares {@code containerDir/rootfs} from {@code lowerDirs} (bottom first); idempotent: an
+   * A container's root filesystem as the runtime gets it: {@code dir}, on which the runtime mounts
+   * overlayfs with {@code overlayOptions} first; null options mean {@code dir} is complete already
+   * (a copy, or a host mount of a container created before the runtime mounted it).
+   */
+  public record Rootfs(Path dir, String overlayOptions) {}
+
+  /**
+   * Prepares the root filesystem of a container in {@code containerDir} from {@code lowerDirs}
+   * (bottom first) without mounting anything on the host when overlay is usable: creates the empty
+   * mount point and the upper/work dirs and returns the overlay options for the runtime. Falls back
+   * to a copy like {@link #mount}. Idempotent.
+   */
+  public Rootfs prepare(List<Path> lowerDirs, Path containerDir) throws IOException {
+    Path rootfs = containerDir.resolve("rootfs");
+    if (!overlay || isMountPoint(rootfs) || Files.exists(containerDir.resolve(".rootfs-copied"))) {
+      return new Rootfs(mount(lowerDirs, containerDir), null);
+    }
+    Path upper = containerDir.resolve("upper");
+    Path work = containerDir.resolve("work");
+    Files.createDirectories(rootfs);
+    Files.createDirectories(upper);
+    Files.createDirectories(work);
+    return new Rootfs(rootfs, options(lowerDirs, upper, work));
+  }
+
+  /**
+   * Prepares {@code containerDir/rootfs} from {@code lowerDirs} (bottom first) mounted on the host; idempotent: an
    * existing mount or copy is kept (so that recovery after an agent restart does not disturb a
    * running container).
    *

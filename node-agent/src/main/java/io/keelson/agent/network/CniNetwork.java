@@ -52,6 +52,8 @@ public final class CniNetwork {
   private final String bridge;
   private final String networkName;
   private final JsonMapper json = JsonMapper.builder().build();
+  /** Sandboxes whose namespace {@link #createNamespace} made and {@link #setUp} has not addressed yet. */
+  private final java.util.Set<String> fresh = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * @param nodeName this node (names the bridge)
@@ -110,8 +112,34 @@ public final class CniNetwork {
   }
 
   /**
-   * Gives sandbox {@code sandboxId} its network namespace, loopback and eth0 with an IP from
-   * {@code podCidr}; returns the cached result if it already has one.
+   * Creates the network namespace of {@code sandboxId}, nothing in it yet (one small process):
+   * containers can join it while {@link #setUp} (lo up, CNI ADD) runs. Leftovers of an earlier
+   * attempt are removed first.
+   *
+   * @return the network as far as it is known now: namespace path and DNS, no address
+   * @throws DriverException reason FailedCreatePodSandBox
+   */
+  public synchronized PodNetwork createNamespace(String sandboxId) throws DriverException {
+    checkId(sandboxId);
+    Path netns = netnsPath(sandboxId);
+    PodNetwork pending = new PodNetwork(netns, "eth0", null, 0, null, null, dnsServers, dnsSearches);
+    if (get(sandboxId).isPresent()) {
+      return pending;
+    }
+    try {
+      tearDown(sandboxId); // leftovers of a half-done attempt
+      PersistentNamespace.create(netns, "net"); // lo comes up in setUp, off the pod's critical path
+      fresh.add(sandboxId);
+      return pending;
+    } catch (IOException e) {
+      throw new DriverException("FailedCreatePodSandBox", "failed to create the network namespace of sandbox " + sandboxId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Gives sandbox {@code sandboxId} its network namespace (unless {@link #createNamespace} made it
+   * already), loopback and eth0 with an IP from {@code podCidr}; returns the cached result if it
+   * already has one. On failure nothing is left: no namespace, no veth, no IP.
    *
    * @throws DriverException reason FailedCreatePodSandBox, with the plugin's message
    */
@@ -121,12 +149,20 @@ public final class CniNetwork {
     if (existing.isPresent()) {
       return existing.get();
     }
+    Path netns = netnsPath(sandboxId);
     try {
-      tearDown(sandboxId); // leftovers of a half-done attempt
-      Path netns = netnsPath(sandboxId);
-      // lo is brought up while creating the namespace: what the CNI loopback plugin does, minus an exec
-      PersistentNamespace.create(netns, "net", "ip", "link", "set", "lo", "up");
+      long t0 = System.nanoTime();
+      if (!fresh.remove(sandboxId) || !isNamespace(netns)) {
+        tearDown(sandboxId); // leftovers of a half-done attempt
+        // lo is brought up while creating the namespace: what the CNI loopback plugin does, minus an exec
+        PersistentNamespace.create(netns, "net", "ip", "link", "set", "lo", "up");
+      } else if (Files.isExecutable(cniBin.resolve("loopback"))) {
+        cni("loopback", "ADD", sandboxId, netns, "lo", baseConfig("loopback"));
+      } else {
+        run(null, Map.of(), "nsenter", "--net=" + netns, "ip", "link", "set", "lo", "up");
+      }
       JsonNode result = cni("bridge", "ADD", sandboxId, netns, "eth0", bridgeConfig(podCidr));
+      long added = System.nanoTime();
       PodNetwork net = toPodNetwork(netns, result);
       Path cache = resultFile(sandboxId);
       Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp");
@@ -136,12 +172,12 @@ public final class CniNetwork {
       saved.set("result", result);
       Files.write(tmp, json.writeValueAsBytes(saved));
       Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      log.info("pod network for {}: {} in {}", sandboxId, net.ip(), netns);
+      log.info("pod network for {}: {} in {} ({} ms)", sandboxId, net.ip(), netns, (added - t0) / 1_000_000);
       return net;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       try {
         tearDown(sandboxId);
-      } catch (DriverException ignored) {
+      } catch (DriverException | RuntimeException ignored) {
         // report the original failure
       }
       throw new DriverException("FailedCreatePodSandBox", "failed to set up the network of sandbox " + sandboxId + ": " + e.getMessage(), e);
@@ -192,6 +228,7 @@ public final class CniNetwork {
   /** Releases the IP, removes eth0/veth and the namespace; idempotent. */
   public synchronized void tearDown(String sandboxId) throws DriverException {
     checkId(sandboxId);
+    fresh.remove(sandboxId);
     Path cache = resultFile(sandboxId);
     Path netns = netnsPath(sandboxId);
     List<String> errors = new ArrayList<>();

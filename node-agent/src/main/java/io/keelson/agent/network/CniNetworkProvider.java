@@ -26,6 +26,14 @@ public final class CniNetworkProvider implements NetworkProvider {
   }
 
   @Override
+  public PodNetwork createNamespace(String sandboxId, String podUid, String podCidr) throws DriverException {
+    if (podCidr == null || podCidr.isEmpty()) {
+      throw new DriverException("NetworkNotReady", "network is not ready: the node has no spec.podCIDR yet", null);
+    }
+    return network.createNamespace(sandboxId);
+  }
+
+  @Override
   public void tearDown(String sandboxId, String podUid) throws DriverException {
     network.tearDown(sandboxId);
   }

@@ -14,5 +14,15 @@ public interface NetworkProvider {
   PodNetwork setUp(String sandboxId, String podUid, String namespace, String name, String podCidr)
       throws DriverException;
 
+  /**
+   * The first half of {@link #setUp}, for pods whose containers may be created while the rest runs:
+   * creates the sandbox's network namespace and returns the network without an address (ip null:
+   * namespace path and DNS only); {@link #setUp} then addresses it. Null when this provider only
+   * sets up in one go (then just call setUp).
+   */
+  default PodNetwork createNamespace(String sandboxId, String podUid, String podCidr) throws DriverException {
+    return null;
+  }
+
   void tearDown(String sandboxId, String podUid) throws DriverException;
 }

@@ -30,6 +30,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -70,6 +72,12 @@ public final class PodWorker {
   private String podIp;
   // the pod's network namespace while its network is set up (port-forward dials inside it)
   private volatile Path netns;
+  /**
+   * The pod network while CNI ADD runs beside the sandbox's and first containers' creation (for a
+   * driver that {@linkplain WorkloadDriver#startsBeforeNetworkReady() starts before it is ready});
+   * null once taken over by {@link #absorbNetwork} or when the network was set up first.
+   */
+  private volatile CompletableFuture<PodNetwork> networkPending;
   private Instant startTime;
   private boolean terminal;
   private final Map<String, ContainerRun> runs = new LinkedHashMap<>();
@@ -277,6 +285,11 @@ public final class PodWorker {
           log.warn("pod {}/{}: sandbox lost: {}", namespace, name, e.getMessage());
           sandbox = null;
         }
+        if (sandbox != null && podIp == null) {
+          // the agent stopped while the pod network was being set up (no container ran yet): start over
+          log.info("pod {}/{}: the pod network was not finished before the agent stopped; setting up the sandbox again", namespace, name);
+          releaseSandbox();
+        }
       }
       for (ContainerRun r : runs.values()) {
         if (!r.running()) {
@@ -344,6 +357,9 @@ public final class PodWorker {
         return;
       }
     }
+    if (!absorbNetwork(p)) {
+      return;
+    }
     if (volumes.isEmpty() && p.getSpec().getVolumes() != null && !p.getSpec().getVolumes().isEmpty() && !ctx.hollow) {
       try {
         volumes = ctx.volumes.materialise(p, ctx.state.podDir(uid));
@@ -409,16 +425,28 @@ public final class PodWorker {
       PodNetwork network = null;
       boolean hostNetwork = Boolean.TRUE.equals(p.getSpec().getHostNetwork());
       if (!hostNetwork) {
-        network = ctx.network.setUp(sandboxId, uid, namespace, name, ctx.podCidr);
-        podIp = network.ip();
+        // a driver whose containers join the namespace by path needs only the namespace now: CNI ADD
+        // then runs while the sandbox and the first container are created (their process waits for it)
+        network = driver.startsBeforeNetworkReady() && !ctx.hollow
+            ? ctx.network.createNamespace(sandboxId, uid, ctx.podCidr) : null;
+        if (network == null) {
+          network = ctx.network.setUp(sandboxId, uid, namespace, name, ctx.podCidr);
+          podIp = network.ip();
+        }
         netns = network.netnsPath();
       } else {
         podIp = ctx.hostIp;
       }
       trace(PodStartTrace.NETWORK);
       if (!ctx.hollow) {
-        volumes = ctx.volumes.materialise(p, podDir);
         writeEtcFiles(podDir, hostname, network);
+      }
+      CompletableFuture<PodNetwork> networkReady = null;
+      if (network != null && network.ip() == null) {
+        networkReady = setUpNetworkInBackground(p, sandboxId, hostname);
+      }
+      if (!ctx.hollow) {
+        volumes = ctx.volumes.materialise(p, podDir);
       }
       long cpu = 0;
       long mem = 0;
@@ -445,7 +473,8 @@ public final class PodWorker {
               p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations(),
               volumes,
               podDir.resolve("logs"),
-              podDir.resolve("sandbox"));
+              podDir.resolve("sandbox"),
+              networkReady);
       Files.createDirectories(config.logDir());
       Files.createDirectories(config.stateDir());
       sandbox = driver.startSandbox(config);
@@ -475,6 +504,76 @@ public final class PodWorker {
     }
   }
 
+  /**
+   * Runs CNI ADD for the pod's namespace on a virtual thread. The returned future completes once the
+   * pod IP is also in the pod's /etc/hosts (rewritten in place: containers created meanwhile have it
+   * bind-mounted already, and their processes run only after this), and wakes the worker.
+   */
+  private CompletableFuture<PodNetwork> setUpNetworkInBackground(Pod p, String sandboxId, String hostname) {
+    CompletableFuture<PodNetwork> ready = new CompletableFuture<>();
+    String cidr = ctx.podCidr;
+    Path hosts = etcHosts;
+    Thread.ofVirtual().name("pod-network-" + uid).start(() -> {
+      try {
+        PodNetwork net = ctx.network.setUp(sandboxId, uid, namespace, name, cidr);
+        if (hosts != null) {
+          writeHosts(hosts, hostname, net.ip());
+        }
+        ready.complete(net);
+      } catch (Throwable e) {
+        ready.completeExceptionally(e);
+      }
+      wake();
+    });
+    networkPending = ready;
+    return ready;
+  }
+
+  /**
+   * Takes the pod network over once CNI ADD has finished: its IP goes into the status. If it failed,
+   * the sandbox is released (no container ran: their processes wait for the network) and retried
+   * like any failed sandbox. Returns false then; true when the network is there or still coming.
+   */
+  private boolean absorbNetwork(Pod p) {
+    CompletableFuture<PodNetwork> f = networkPending;
+    if (f == null || !f.isDone()) {
+      return true;
+    }
+    networkPending = null;
+    try {
+      podIp = f.join().ip();
+      persist();
+      return true;
+    } catch (CompletionException | java.util.concurrent.CancellationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      DriverException de = cause instanceof DriverException d ? d
+          : new DriverException("FailedCreatePodSandBox", "failed to set up the pod network: " + cause, cause);
+      releaseSandbox();
+      persist();
+      failSandbox(p, de);
+      return false;
+    }
+  }
+
+  /** Waits for a pod network still being set up (a container needs its IP in its environment). */
+  private boolean awaitNetwork(Pod p) {
+    CompletableFuture<PodNetwork> f = networkPending;
+    if (f != null) {
+      try {
+        f.join();
+      } catch (CompletionException | java.util.concurrent.CancellationException e) {
+        // absorbNetwork reports it
+      }
+    }
+    return absorbNetwork(p);
+  }
+
+  private static boolean needsPodIp(Container c) {
+    return c.getEnv() != null && c.getEnv().stream().anyMatch(e -> e.getValueFrom() != null
+        && e.getValueFrom().getFieldRef() != null && e.getValueFrom().getFieldRef().getFieldPath() != null
+        && e.getValueFrom().getFieldRef().getFieldPath().startsWith("status.podIP"));
+  }
+
   private static String hostname(Pod p) {
     String h = p.getSpec().getHostname() != null && !p.getSpec().getHostname().isEmpty()
         ? p.getSpec().getHostname()
@@ -486,10 +585,7 @@ public final class PodWorker {
     Path etc = podDir.resolve("etc");
     Files.createDirectories(etc);
     etcHosts = etc.resolve("hosts");
-    Files.writeString(
-        etcHosts,
-        "# Kubernetes-managed hosts file (keelson).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-            + (podIp == null ? "" : podIp + "\t" + hostname + "\n"));
+    writeHosts(etcHosts, hostname, podIp);
     etcHostname = etc.resolve("hostname");
     Files.writeString(etcHostname, hostname + "\n");
     resolvConf = etc.resolve("resolv.conf");
@@ -505,6 +601,14 @@ public final class PodWorker {
     } else {
       Files.writeString(resolvConf, "");
     }
+  }
+
+  /** The pod's /etc/hosts, with its IP when known; written in place (containers bind-mount the file). */
+  private static void writeHosts(Path hosts, String hostname, String ip) throws IOException {
+    Files.writeString(
+        hosts,
+        "# Kubernetes-managed hosts file (keelson).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+            + (ip == null ? "" : ip + "\t" + hostname + "\n"));
   }
 
   /** Starts (or restarts) a container unless it is backing off. */
@@ -579,6 +683,9 @@ public final class PodWorker {
       wakeAt(r.pullNotBefore);
       return;
     }
+    if (networkPending != null && needsPodIp(c) && !awaitNetwork(p)) {
+      return;
+    }
     int attempt = r.task == null ? 0 : r.restartCount + 1;
     String taskId = uid + "-" + c.getName() + "-" + attempt;
     Path logPath = ctx.state.podDir(uid).resolve("logs").resolve(c.getName()).resolve(attempt + ".log");
@@ -626,6 +733,11 @@ public final class PodWorker {
       handle = driver.startTask(config);
       trace(PodStartTrace.CONTAINER);
     } catch (DriverException e) {
+      CompletableFuture<PodNetwork> pending = networkPending;
+      if (pending != null && pending.isCompletedExceptionally()) {
+        absorbNetwork(p); // the container never ran: the sandbox failed, not this container
+        return;
+      }
       // a start failure is a terminated attempt (containerd: exit 128, StartError) and backs off
       r.task = new TaskHandle(taskId, sandbox.id(), driver.name(), Instant.now(), "{}");
       r.exit = new ExitResult(128, "StartError", Instant.now(), e.getMessage());
@@ -640,6 +752,7 @@ public final class PodWorker {
     r.everRan = true;
     r.waitingReason = null;
     r.waitingMessage = null;
+    absorbNetwork(p); // done: the container's process runs only once the network is ready
     persist();
     event(p, c, "Normal", "Created", "Created container " + c.getName());
     event(p, c, "Normal", "Started", "Started container " + c.getName());
@@ -930,6 +1043,16 @@ public final class PodWorker {
 
   /** Destroys every task and the sandbox, and gives the pod IP back. Idempotent. */
   private void releaseSandbox() {
+    CompletableFuture<PodNetwork> pending = networkPending;
+    if (pending != null) {
+      // let CNI ADD finish first, so that the teardown below removes what it made
+      try {
+        pending.join();
+      } catch (CompletionException | java.util.concurrent.CancellationException e) {
+        // it cleaned up after itself
+      }
+      networkPending = null;
+    }
     if (driver != null) {
       for (ContainerRun r : runs.values()) {
         if (r.task != null) {
@@ -947,7 +1070,7 @@ public final class PodWorker {
         }
       }
     }
-    if (sandbox != null || podIp != null) {
+    if (sandbox != null || podIp != null || netns != null) {
       netns = null;
       try {
         ctx.network.tearDown(sandboxId(), uid);

@@ -1,6 +1,7 @@
 package io.keelson.agent.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.keelson.agent.driver.PodNetwork;
@@ -70,6 +71,30 @@ class CniNetworkIT {
     PodNetwork c = net.setUp("it-c", CIDR);
     assertThat(List.of(a.ip(), CniNetwork.gatewayOf(CIDR))).doesNotContain(b.ip());
     assertThat(c.ip()).isNotEqualTo(b.ip());
+  }
+
+  @Test
+  void aNamespaceMadeFirstIsAddressedLaterAndAFailedAddLeavesNothing() throws Exception {
+    PodNetwork pending = net.createNamespace("it-early");
+    assertThat(pending.ip()).isNull();
+    assertThat(CniNetwork.isNamespace(pending.netnsPath())).isTrue();
+    PodNetwork a = net.setUp("it-early", CIDR);
+    assertThat(a.netnsPath()).isEqualTo(pending.netnsPath());
+    assertThat(sh("nsenter", "--net=" + a.netnsPath(), "busybox", "ping", "-c", "1", "-W", "3", "127.0.0.1")).as("loopback up").isZero();
+    assertThat(sh("busybox", "ping", "-c", "1", "-W", "3", a.ip())).as("node -> pod").isZero();
+
+    // the bridge plugin refuses a second range on the node's bridge: its message, and no namespace,
+    // veth, IP or result stays behind
+    String other = "10.252." + (ProcessHandle.current().pid() % 200 + 20) + ".0/24";
+    PodNetwork doomed = net.createNamespace("it-doomed");
+    assertThatThrownBy(() -> net.setUp("it-doomed", other))
+        .isInstanceOf(io.keelson.agent.driver.DriverException.class)
+        .hasMessageContaining("it-doomed").hasMessageContaining("bridge ADD");
+    assertThat(doomed.netnsPath()).doesNotExist();
+    assertThat(net.get("it-doomed")).isEmpty();
+    assertThat(net.sandboxes()).containsExactly("it-early");
+    assertThat(new String(new ProcessBuilder("ip", "-o", "link", "show", "master", net.bridgeName()).start().getInputStream().readAllBytes())
+        .lines().count()).as("veths on the bridge").isEqualTo(1);
   }
 
   @Test

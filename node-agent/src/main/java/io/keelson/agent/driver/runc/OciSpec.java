@@ -14,6 +14,8 @@ import tools.jackson.databind.node.ObjectNode;
  * the pod's), the pod's network and IPC namespaces joined from the sandbox, cgroup limits from the
  * container's resources, the usual /proc, /dev, /sys mounts plus the agent's bind mounts
  * (volumes, /etc/hosts, /etc/resolv.conf, ...), Docker's default capability set and masked paths.
+ * runc mounts the overlay root filesystem itself when given its options, and runs the hook that
+ * holds the container's process back until the pod network is ready when given one.
  */
 final class OciSpec {
 
@@ -35,8 +37,13 @@ final class OciSpec {
    * @param ipc the pod's IPC namespace (a bind-mounted nsfs file)
    * @param shm the pod's shared /dev/shm directory, or null for a private one
    * @param cgroupsPath runc cgroupfs path, e.g. /keelson/SANDBOX/TASK
+   * @param rootfsOverlay overlayfs options (lowerdir=...,upperdir=...,workdir=...) for runc to mount
+   *     on the bundle's rootfs directory, or null when that directory is complete already
+   * @param startGate argv of a createRuntime hook that must succeed before the container's process
+   *     may run (it runs after the namespaces and mounts exist), or null
    */
-  static ObjectNode build(JsonMapper json, TaskConfig task, String hostname, Path netns, Path ipc, Path shm, String cgroupsPath) {
+  static ObjectNode build(JsonMapper json, TaskConfig task, String hostname, Path netns, Path ipc, Path shm, String cgroupsPath,
+      String rootfsOverlay, List<String> startGate) {
     ObjectNode spec = json.createObjectNode();
     spec.put("ociVersion", "1.0.2");
 
@@ -79,6 +86,10 @@ final class OciSpec {
     spec.put("hostname", hostname);
 
     ArrayNode mounts = spec.putArray("mounts");
+    if (rootfsOverlay != null) {
+      // mounted on "/" (the bundle's rootfs) before everything else, in the container's mount namespace
+      mount(mounts, "/", "overlay", "overlay", rootfsOverlay);
+    }
     mount(mounts, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
     mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k");
     mount(mounts, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5");
@@ -123,6 +134,13 @@ final class OciSpec {
     cpu.put("shares", requestMillis > 0 ? Math.max(2, requestMillis * 1024 / 1000) : 1024);
     if (r.pidsLimit() > 0) {
       res.putObject("pids").put("limit", r.pidsLimit());
+    }
+    if (startGate != null) {
+      ObjectNode hook = spec.putObject("hooks").putArray("createRuntime").addObject();
+      hook.put("path", startGate.get(0));
+      hook.put("timeout", 300); // a backstop: the agent opens or fails the gate within its CNI timeout
+      ArrayNode hookArgs = hook.putArray("args");
+      startGate.forEach(hookArgs::add);
     }
     ArrayNode masked = linux.putArray("maskedPaths");
     MASKED.forEach(masked::add);

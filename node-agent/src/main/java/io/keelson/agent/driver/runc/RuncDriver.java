@@ -75,8 +75,14 @@ public final class RuncDriver implements WorkloadDriver {
   private final ScheduledExecutorService watcher;
   private final AtomicLong ticks = new AtomicLong();
 
-  /** What the pod's containers share. */
-  record Sandbox(String id, String hostname, Path netns, Path ipc, Path shm, Path dir, String cgroupParent) {}
+  /** Holds containers back while their pod's network is set up; null without grep/mkfifo (then the network comes first). */
+  private final NetworkGates gates;
+  /** Gates of container starts in progress, by task id. */
+  private final Map<String, NetworkGates.Gate> openGates = new ConcurrentHashMap<>();
+
+  /** What the pod's containers share; {@code networkReady} completes once the pod network is set up. */
+  record Sandbox(String id, String hostname, Path netns, Path ipc, Path shm, Path dir, String cgroupParent,
+      CompletableFuture<?> networkReady) {}
 
   /** A tracked container; {@code exit} completes once its monitor has recorded the exit status. */
   static final class Task {
@@ -119,6 +125,10 @@ public final class RuncDriver implements WorkloadDriver {
     this.monitor = compiled != null ? List.of(compiled.toString()) : List.of(PERL.toString(), perlMonitor.toString());
     if (compiled == null) {
       log.info("container monitor: {} {} (perl fallback)", PERL, perlMonitor);
+    }
+    this.gates = NetworkGates.create(this.stateDir.resolve("gates"), onPath("grep").orElse(null), onPath("mkfifo").orElse(null));
+    if (gates == null) {
+      log.info("no grep or mkfifo on PATH: pod networks are set up before their containers are created");
     }
     this.watcher = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("runc-exit-watcher").unstarted(r));
     watcher.scheduleWithFixedDelay(this::pollExits, 100, 100, TimeUnit.MILLISECONDS);
@@ -208,6 +218,12 @@ public final class RuncDriver implements WorkloadDriver {
     return NAME;
   }
 
+  /** Containers join the pod's network namespace by path, so runc may create them while CNI ADD runs (see {@link NetworkGates}). */
+  @Override
+  public boolean startsBeforeNetworkReady() {
+    return gates != null;
+  }
+
   @Override
   public DriverCapabilities capabilities() {
     return new DriverCapabilities(true, true, DriverCapabilities.ISOLATION_CONTAINER, true, NAME);
@@ -252,7 +268,8 @@ public final class RuncDriver implements WorkloadDriver {
           dir.resolve("ipc"),
           dir.resolve("shm"),
           dir,
-          "/keelson/" + config.sandboxId());
+          "/keelson/" + config.sandboxId(),
+          config.networkReady());
       ensureSandboxNamespaces(sb, 0);
       sandboxes.put(sb.id(), sb);
       return handle(sb);
@@ -274,7 +291,8 @@ public final class RuncDriver implements WorkloadDriver {
         Path.of(s.path("ipc").asString()),
         Path.of(s.path("shm").asString()),
         Path.of(s.path("dir").asString()),
-        s.path("cgroupParent").asString());
+        s.path("cgroupParent").asString(),
+        CompletableFuture.completedFuture(null)); // the agent recovers a sandbox only with its network
     if (!Files.isDirectory(sb.dir())) {
       throw new DriverException("SandboxGone", "sandbox " + handle.id() + " is gone (" + sb.dir() + " missing)", null);
     }
@@ -368,15 +386,26 @@ public final class RuncDriver implements WorkloadDriver {
       throw new DriverException("CreateContainerError", "container " + config.containerName()
           + " has stdin or tty: that needs the C container monitor, which is not built here (no gcc, or KEELSON_RUNC_MONITOR=perl)", null);
     }
+    CompletableFuture<?> networkReady = sb.networkReady();
+    if (networkReady.isCompletedExceptionally()) {
+      throw new DriverException("CreateContainerError", "the pod network could not be set up: " + failure(networkReady), null);
+    }
     long t0 = System.nanoTime();
     long mounted;
+    NetworkGates.Gate gate = null;
     try {
       Files.createDirectories(bundle);
       Files.deleteIfExists(bundle.resolve("exit.json"));
-      mounter.mount(config.image().layers(), bundle);
+      // runc mounts the overlay inside the container: no mount process, nothing mounted on the host
+      RootfsMounter.Rootfs rootfs = mounter.prepare(config.image().layers(), bundle);
       mounted = System.nanoTime();
+      if (!networkReady.isDone()) {
+        gate = gates.open(networkReady);
+        openGates.put(config.taskId(), gate); // closed by cleanUp if the start fails
+      }
       Files.write(bundle.resolve("config.json"),
-          json.writeValueAsBytes(OciSpec.build(json, config, sb.hostname(), sb.netns(), sb.ipc(), sb.shm(), cgroupsPath)));
+          json.writeValueAsBytes(OciSpec.build(json, config, sb.hostname(), sb.netns(), sb.ipc(), sb.shm(), cgroupsPath,
+              rootfs.overlayOptions(), gate == null ? null : gate.hook())));
       Files.createDirectories(config.logPath().toAbsolutePath().getParent());
     } catch (IOException | RuntimeException e) {
       cleanUp(config.taskId(), bundle, cgroupsPath);
@@ -408,17 +437,37 @@ public final class RuncDriver implements WorkloadDriver {
     }
     if (!answer.startsWith("ok ")) {
       cleanUp(config.taskId(), bundle, cgroupsPath);
+      if (networkReady.isCompletedExceptionally()) {
+        // the gate failed the start: say why the network failed, not that a hook did
+        throw new DriverException("CreateContainerError", "the pod network could not be set up: " + failure(networkReady), null);
+      }
       String why = answer.startsWith("err ") ? Runc.message(answer.substring(4)) : answer;
       throw new DriverException("RunContainerError", why, null);
     }
     long pid = Long.parseLong(answer.substring(3).trim().split("\\s+")[0]);
     Task task = new Task(config.taskId(), config.sandboxId(), bundle, cgroupsPath, Instant.now(), pid);
     tasks.put(task.id, task);
+    long done = System.nanoTime();
+    if (gate != null) {
+      openGates.remove(config.taskId());
+      gate.close(true);
+    }
     long ms = 1_000_000;
-    log.info("started container {} (pid {}) in sandbox {} in {} ms (rootfs {}, bundle {}, monitor + runc run {})",
-        task.id, pid, sb.id(), (System.nanoTime() - t0) / ms, (mounted - t0) / ms, (prepared - mounted) / ms,
-        (System.nanoTime() - prepared) / ms);
+    String network = gate == null ? "" : gate.releasedNanos() <= prepared ? ", pod network ready before runc"
+        : ", pod network ready " + (gate.releasedNanos() - prepared) / ms + " ms into it";
+    log.info("started container {} (pid {}) in sandbox {} in {} ms (rootfs {}, bundle {}, monitor + runc run {}{})",
+        task.id, pid, sb.id(), (done - t0) / ms, (mounted - t0) / ms, (prepared - mounted) / ms, (done - prepared) / ms, network);
     return handle(task);
+  }
+
+  private static String failure(CompletableFuture<?> f) {
+    try {
+      f.join();
+      return "unknown";
+    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+      Throwable c = e.getCause() != null ? e.getCause() : e;
+      return c.getMessage() != null ? c.getMessage() : c.toString();
+    }
   }
 
   private TaskHandle handle(Task t) {
@@ -528,6 +577,10 @@ public final class RuncDriver implements WorkloadDriver {
   }
 
   private void cleanUp(String taskId, Path bundle, String cgroupsPath) {
+    NetworkGates.Gate gate = openGates.remove(taskId);
+    if (gate != null) {
+      gate.close(false);
+    }
     try {
       runc.delete(taskId);
     } catch (IOException e) {
