@@ -1,13 +1,18 @@
 package io.keelson.agent.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.keelson.proto.node.v1.PodAssignment;
 import io.keelson.proto.node.v1.WatchPodAssignmentsRequest;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.Map;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,9 +21,28 @@ import org.slf4j.LoggerFactory;
  * every (re)connect it runs {@code beforeConnect} (registering the nodes again, since the api-server
  * may have restarted). Each new stream starts with a snapshot, so listeners see {@link
  * Listener#snapshotStarted()}, the current pods, then {@link Listener#synced()}.
+ *
+ * <p>Pods are read without {@code status} and {@code metadata.managedFields}: the agent writes the
+ * status and never reads it back, and both are the bulk of a running pod's JSON. So the echo of
+ * the agent's own status write (a MODIFIED that changes only those) decodes to the pod already
+ * delivered and is not passed on: it would only make the pod worker rebuild an unchanged status.
  */
 public final class AssignmentWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AssignmentWatcher.class);
+
+  @JsonIgnoreProperties({"managedFields"})
+  private abstract static class MetaWithoutManagedFields {}
+
+  @JsonIgnoreProperties({"status"})
+  private abstract static class PodWithoutStatus {}
+
+  private static final KubernetesSerialization PODS =
+      new KubernetesSerialization(
+          tools.jackson.databind.json.JsonMapper.builder()
+              .addMixIn(ObjectMeta.class, MetaWithoutManagedFields.class)
+              .addMixIn(Pod.class, PodWithoutStatus.class)
+              .build(),
+          true);
 
   /** Receives the pods bound to the agent's nodes. Called from the watcher thread only. */
   public interface Listener {
@@ -98,6 +122,7 @@ public final class AssignmentWatcher implements AutoCloseable {
                     .watchPodAssignments(
                         WatchPodAssignmentsRequest.newBuilder().addAllNodeNames(nodeNames).build());
             boolean first = true;
+            Map<String, Pod> delivered = new HashMap<>(); // by uid, this stream only
             while (it.hasNext()) {
               PodAssignment a = it.next();
               if (first) {
@@ -109,7 +134,13 @@ public final class AssignmentWatcher implements AutoCloseable {
                 listener.synced();
                 continue;
               }
-              Pod pod = Serialization.unmarshal(a.getPodJson().toStringUtf8(), Pod.class);
+              Pod pod = PODS.unmarshal(a.getPodJson().newInput(), Pod.class);
+              String uid = pod.getMetadata().getUid();
+              if (a.getType() == PodAssignment.Type.DELETED) {
+                delivered.remove(uid);
+              } else if (unchanged(delivered.put(uid, pod), pod)) {
+                continue;
+              }
               try {
                 listener.pod(a.getType(), a.getNodeName(), pod);
               } catch (RuntimeException e) {
@@ -120,6 +151,20 @@ public final class AssignmentWatcher implements AutoCloseable {
           });
     } finally {
       context.cancel(null);
+    }
+  }
+
+  /** Whether {@code pod} differs from {@code previous} only in its resourceVersion. */
+  static boolean unchanged(Pod previous, Pod pod) {
+    if (previous == null) {
+      return false;
+    }
+    String version = pod.getMetadata().getResourceVersion();
+    pod.getMetadata().setResourceVersion(previous.getMetadata().getResourceVersion());
+    try {
+      return Objects.equals(previous, pod);
+    } finally {
+      pod.getMetadata().setResourceVersion(version);
     }
   }
 
