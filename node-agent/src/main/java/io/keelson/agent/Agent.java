@@ -169,6 +169,10 @@ public final class Agent implements AutoCloseable {
     server = new AgentServer(options.address(), options.port(), agentToken, new AgentServiceImpl(managers)).start();
     reporter.start();
     leases = new LeaseRenewer(connection, nodeNames, this::register);
+    leases.onResumed(names -> Thread.ofVirtual().start(() -> {
+      log.info("leases of {} node(s) renewed again after a failure: posting their Ready condition", names.size());
+      postNodeStatus(names, lastFingerprints);
+    }));
     watcher = new AssignmentWatcher(connection, nodeNames, () -> register(nodeNames), new AssignmentWatcher.Listener() {
       @Override
       public void snapshotStarted() {
@@ -223,15 +227,24 @@ public final class Agent implements AutoCloseable {
         register(nodeNames);
         return;
       }
-      for (String n : nodeNames) {
-        var status = new io.fabric8.kubernetes.api.model.NodeStatus();
-        status.setConditions(NodeFactory.conditions(now));
-        connection.blocking().withDeadlineAfter(10, TimeUnit.SECONDS).updateNodeStatus(
-            io.keelson.proto.node.v1.UpdateNodeStatusRequest.newBuilder().setNodeName(n)
-                .setStatusJson(ByteString.copyFromUtf8(Serialization.asJson(status))).build());
-      }
+      postNodeStatus(nodeNames, now);
     } catch (RuntimeException e) {
       log.warn("refreshing the node status failed: {}", e.toString());
+    }
+  }
+
+  /** Posts the nodes' conditions (Ready with a fresh heartbeat). */
+  private void postNodeStatus(List<String> names, Map<String, Fingerprint> fingerprints) {
+    var status = new io.fabric8.kubernetes.api.model.NodeStatus();
+    status.setConditions(NodeFactory.conditions(fingerprints));
+    ByteString json = ByteString.copyFromUtf8(Serialization.asJson(status));
+    try {
+      for (String n : names) {
+        connection.blocking().withDeadlineAfter(10, TimeUnit.SECONDS).updateNodeStatus(
+            io.keelson.proto.node.v1.UpdateNodeStatusRequest.newBuilder().setNodeName(n).setStatusJson(json).build());
+      }
+    } catch (RuntimeException e) {
+      log.warn("posting the status of {} node(s) failed: {}", names.size(), e.toString());
     }
   }
 
@@ -254,6 +267,9 @@ public final class Agent implements AutoCloseable {
           Node stored = Serialization.unmarshal(resp.getNodeJson().toStringUtf8(), Node.class);
           String cidr = stored.getSpec() == null ? null : stored.getSpec().getPodCIDR();
           managers.get(n).context().podCidr(cidr);
+          // Its lease at once: in a long batch (5,000 hollow nodes) the first nodes would otherwise
+          // wait for the last, and look silent to the node lifecycle controller meanwhile.
+          leases.renewRegistered(List.of(n));
           return null;
         }));
       }
@@ -269,7 +285,6 @@ public final class Agent implements AutoCloseable {
       pool.shutdown();
     }
     log.info("registered {} node(s)", names.size());
-    leases.renew(names);
     if (leasesStarted.compareAndSet(false, true)) {
       leases.start(); // periodic renewals only once the nodes exist
     }

@@ -6,6 +6,8 @@ import io.keelson.proto.node.v1.RenewLeaseResponse;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +33,9 @@ public final class LeaseRenewer implements AutoCloseable {
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-renewer").daemon().factory());
   private final AtomicLong tick = new AtomicLong();
+  /** Nodes whose last renewal failed: the node lifecycle controller may mark them NotReady. */
+  private final Set<String> lapsed = ConcurrentHashMap.newKeySet();
+  private volatile Consumer<List<String>> resumed = names -> {};
 
   /**
    * @param unknownNodes called with nodes whose Node object has disappeared (they must register
@@ -41,6 +46,15 @@ public final class LeaseRenewer implements AutoCloseable {
     this.connection = connection;
     this.nodeNames = nodeNames;
     this.unknownNodes = unknownNodes;
+  }
+
+  /**
+   * Called (on the renewal thread) with nodes whose lease was renewed again after a failed
+   * renewal, so that their Ready condition can be posted again: the node lifecycle controller
+   * sets Ready=Unknown on a silent node and never sets it back.
+   */
+  public void onResumed(Consumer<List<String>> resumed) {
+    this.resumed = resumed;
   }
 
   public void start() {
@@ -62,8 +76,20 @@ public final class LeaseRenewer implements AutoCloseable {
     renew(due);
   }
 
-  /** Renews the given nodes' leases now (also right after registration). */
+  /** Renews the given nodes' leases now; nodes the api-server does not know register again. */
   public void renew(List<String> names) {
+    renew(names, true);
+  }
+
+  /**
+   * Renews the leases of nodes that were just registered. A node the api-server's cache does not
+   * show yet is left to the next periodic renewal rather than registered again at once.
+   */
+  public void renewRegistered(List<String> names) {
+    renew(names, false);
+  }
+
+  private void renew(List<String> names, boolean registerUnknown) {
     for (int i = 0; i < names.size(); i += MAX_BATCH) {
       List<String> batch = names.subList(i, Math.min(names.size(), i + MAX_BATCH));
       try {
@@ -76,12 +102,20 @@ public final class LeaseRenewer implements AutoCloseable {
                         .addAllNodeNames(batch)
                         .setLeaseDurationSeconds(LEASE_DURATION_SECONDS)
                         .build());
-        if (resp.getUnknownNodesCount() > 0) {
+        if (registerUnknown && resp.getUnknownNodesCount() > 0) {
           unknownNodes.accept(resp.getUnknownNodesList());
         }
+        if (!lapsed.isEmpty()) {
+          List<String> back = batch.stream().filter(lapsed::remove).toList();
+          if (!back.isEmpty()) {
+            resumed.accept(back);
+          }
+        }
       } catch (StatusRuntimeException e) {
+        lapsed.addAll(batch);
         log.warn("renewing {} lease(s) failed: {}", batch.size(), e.getStatus());
       } catch (RuntimeException e) {
+        lapsed.addAll(batch);
         log.warn("renewing leases failed", e);
       }
     }
