@@ -330,7 +330,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
           s = v.driver().attachTask(v.taskId(), start.getStdin());
         } catch (DriverException e) {
           throw ("AttachNotSupported".equals(e.reason()) ? Status.UNIMPLEMENTED : Status.FAILED_PRECONDITION)
-              .withDescription(e.getMessage()).asRuntimeException();
+              .withDescription("cannot attach to container " + v.name() + ": " + e.getMessage()).asRuntimeException();
         }
         session = s;
         boolean stdout = start.getStdout();

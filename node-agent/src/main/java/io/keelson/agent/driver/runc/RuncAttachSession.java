@@ -97,9 +97,8 @@ final class RuncAttachSession implements AttachSession {
   static RuncAttachSession connect(String taskId, Path bundle, boolean stdin) throws DriverException {
     Path socket = socketPath(bundle);
     if (!Files.exists(socket)) {
-      throw new DriverException("AttachError", "container " + taskId
-          + " was not created with stdin or tty: there is no process input or terminal to attach to"
-          + " (set stdin: true or tty: true in the container spec; kubectl logs -f shows its output)", null);
+      throw new DriverException("AttachError", "it was created without stdin and tty, so there is no input or terminal"
+          + " to attach to (set stdin: true or tty: true in the container spec; kubectl logs -f shows its output)", null);
     }
     SocketChannel ch = null;
     try {

@@ -24,6 +24,8 @@
  * client: 0 stdin bytes, 1 stdin EOF, 2 resize (u16 BE columns, u16 BE rows), 3 "this session
  * forwards stdin". With --stdin-once the end of the first stdin session (EOF, or its client going
  * away) closes the container's stdin (on a tty: sends ^D); otherwise stdin stays open for the next.
+ * A client's stdin EOF also ends its session (as containerd does), except with --stdin-once and no
+ * tty, where the session gets the output until the container exits (kubectl run -i with a pipe).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -84,6 +86,7 @@ static struct client *clients[MAX_CLIENTS];
 static int listen_fd = -1;
 static int stdin_fd = -1;              /* the container's stdin: our end of its pipe, or the pty master */
 static int stdin_is_tty, stdin_once, stdin_sessions_ended;
+static int output_after_eof;           /* stdin-once without a tty: a session's stdin EOF does not end it */
 static char pending[CHUNK];            /* stdin bytes the container has not taken yet */
 static size_t pending_len;
 static struct held *held_head, **held_tail = &held_head;
@@ -208,6 +211,12 @@ static void client_frames(int i) {
         if (c->forwards_stdin) {
           c->forwards_stdin = 0;
           stdin_session_ended();
+        }
+        /* as containerd's attach: the end of a client's stdin ends its session, except that with
+           stdin-once and no tty it keeps the output until the container exits */
+        if (!output_after_eof) {
+          drop_client(i);
+          return;
         }
         break;
       case 2:
@@ -461,6 +470,7 @@ int main(int argc, char **argv) {
     argv++;
     argc--;
   }
+  output_after_eof = stdin_once && !want_tty;
   if (argc < 8) {
     fprintf(stderr, "usage: keelson-monitor [--stdin] [--stdin-once] [--tty] [--attach SOCKET] ID BUNDLE RUNC RUNC_ROOT LOG_PATH EXIT_FILE PID_FILE [OOM_FILE...]\n");
     return 255;

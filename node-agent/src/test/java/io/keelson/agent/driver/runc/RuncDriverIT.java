@@ -338,8 +338,8 @@ class RuncDriverIT {
       assertThat(a.out().toString()).isEqualTo("got one\n");
       assertThat(a.err().toString()).isEqualTo("err one\n");
     });
-    a.session().closeStdin(); // without stdinOnce the container's stdin stays open
-    a.session().close();
+    a.session().closeStdin(); // ends this session; without stdinOnce the container's stdin stays open
+    a.ended().get(10, TimeUnit.SECONDS);
     Attached b = Attached.to(driver, h.id(), true);
     b.send("two\n");
     await().atMost(Duration.ofSeconds(10)).until(() -> b.out().toString().equals("got two\n"));
@@ -351,7 +351,7 @@ class RuncDriverIT {
 
     TaskHandle plain = driver.startTask(task("plain", TaskResources.NONE, "sleep", "3600"));
     assertThatThrownBy(() -> driver.attachTask(plain.id(), true)).isInstanceOf(DriverException.class)
-        .hasMessageContaining("was not created with stdin or tty");
+        .hasMessageContaining("created without stdin and tty");
   }
 
   @Test
