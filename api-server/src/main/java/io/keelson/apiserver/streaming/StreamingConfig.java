@@ -11,7 +11,7 @@ import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry
 import org.springframework.web.socket.server.standard.ServletServerContainerFactoryBean;
 
 /**
- * Registers the WebSocket endpoints of pods (exec, port-forward). Their mapping is ordered before
+ * Registers the WebSocket endpoints of pods (exec, attach, port-forward). Their mapping is ordered before
  * the generic {@code /api/v1/**} controller so that the upgrade requests reach the WebSocket
  * handler.
  */
@@ -19,16 +19,19 @@ import org.springframework.web.socket.server.standard.ServletServerContainerFact
 @EnableWebSocket
 public class StreamingConfig implements WebSocketConfigurer {
   private final ExecWebSocketHandler exec;
+  private final AttachWebSocketHandler attach;
   private final PortForwardWebSocketHandler portForward;
 
-  public StreamingConfig(ExecWebSocketHandler exec, PortForwardWebSocketHandler portForward) {
+  public StreamingConfig(ExecWebSocketHandler exec, AttachWebSocketHandler attach, PortForwardWebSocketHandler portForward) {
     this.exec = exec;
+    this.attach = attach;
     this.portForward = portForward;
   }
 
   @Override
   public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
     registry.addHandler(exec, "/api/v1/namespaces/*/pods/*/exec").setAllowedOriginPatterns("*");
+    registry.addHandler(attach, "/api/v1/namespaces/*/pods/*/attach").setAllowedOriginPatterns("*");
     registry.addHandler(portForward, "/api/v1/namespaces/*/pods/*/portforward").setAllowedOriginPatterns("*")
         .addInterceptors(new PortForwardWebSocketHandler.ProtocolEcho());
     if (registry instanceof ServletWebSocketHandlerRegistry servlet) {
