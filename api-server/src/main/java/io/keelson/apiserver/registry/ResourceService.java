@@ -171,8 +171,18 @@ public class ResourceService {
 
   // ---------------------------------------------------------------- writes
 
+  /** A written object and its JSON as a client sees it (with resourceVersion), encoded once with the stored bytes. */
+  public record Written(ObjectNode object, byte[] json) {}
+
   public ObjectNode create(ResourceType type, String requestNamespace, ObjectNode obj, WriteOptions opts) {
-    ObjectNode o = obj.deepCopy();
+    return createWritten(type, requestNamespace, obj.deepCopy(), opts).object();
+  }
+
+  /**
+   * Create, taking ownership of {@code o} (the caller must not use it afterwards: a request body
+   * parsed for this call needs no defensive copy). Returns the object and its response JSON.
+   */
+  public Written createWritten(ResourceType type, String requestNamespace, ObjectNode o, WriteOptions opts) {
     String namespace = requestNamespace;
     ObjectNode md = metadata(o);
     if (type.namespaced()) {
@@ -210,20 +220,21 @@ public class ResourceService {
     Admission.admitCreate(this, type, o);
     Strategy.validate(type, o, null);
     o = Strategy.recordManager(type, null, o, opts.managerOr("unknown"), null);
-    byte[] bytes = encodeChecked(type, o);
-    if (opts.dryRun()) return o;
+    ObjectCodec.Stored stored = encodeChecked(type, o);
+    if (opts.dryRun()) return new Written(o, null);
     for (int attempt = 0; ; attempt++) {
       String name = text(metadata(o), "name");
       try {
-        final byte[] b = bytes;
+        final byte[] b = stored.bytes();
         final String key = type.key(namespace, name);
         long rev = callGuarded(() -> store.create(key, b));
         ObjectCodec.setResourceVersion(o, rev);
-        return o;
+        handOver(type, key, rev, o);
+        return new Written(o, stored.withResourceVersion(rev));
       } catch (StoreConflict c) {
         if (generated && attempt < 5) {
           metadata(o).put("name", text(metadata(o), "generateName") + randomSuffix());
-          bytes = encodeChecked(type, o);
+          stored = encodeChecked(type, o);
           continue;
         }
         throw StatusException.alreadyExists(type, name);
@@ -300,10 +311,11 @@ public class ResourceService {
           continue; // from the cache: read etcd and try again (a real conflict is reported then)
         }
       }
-      byte[] bytes = encodeChecked(type, next);
+      byte[] bytes = encodeChecked(type, next).bytes();
       try {
         long rev = callGuarded(() -> store.guardedPut(key, bytes, stored));
         ObjectCodec.setResourceVersion(next, rev);
+        handOver(type, key, rev, next);
         return next;
       } catch (StoreConflict c) {
         if (expected != 0 && !fromCache) throw conflictOf(type, name);
@@ -450,7 +462,7 @@ public class ResourceService {
       try {
         if (keep) {
           if (next.equals(withoutRv(current))) return new DeleteResult(current, false);
-          byte[] b = encodeChecked(type, next);
+          byte[] b = encodeChecked(type, next).bytes();
           long rev = callGuarded(() -> store.guardedPut(key, b, e.modRevision()));
           ObjectCodec.setResourceVersion(next, rev);
           return new DeleteResult(next, false);
@@ -497,13 +509,25 @@ public class ResourceService {
 
   // ---------------------------------------------------------------- helpers
 
-  private byte[] encodeChecked(ResourceType type, ObjectNode o) {
-    byte[] b = ObjectCodec.encode(o);
-    if (b.length > MAX_OBJECT_BYTES) {
+  private ObjectCodec.Stored encodeChecked(ResourceType type, ObjectNode o) {
+    ObjectCodec.Stored s = ObjectCodec.encodeStored(o);
+    int n = s.bytes().length;
+    if (n > MAX_OBJECT_BYTES) {
       throw StatusException.tooLarge(type.kind() + " \"" + text(metadata(o), "name") + "\" is too large to store: "
-          + b.length + " bytes, the limit is " + MAX_OBJECT_BYTES + " bytes (etcd's request size); move large data out of the object");
+          + n + " bytes, the limit is " + MAX_OBJECT_BYTES + " bytes (etcd's request size); move large data out of the object");
     }
-    return b;
+    return s;
+  }
+
+  /**
+   * Give the watch cache the object just written at {@code rev}, so that it need not decode the
+   * etcd event of this write (it still applies events from etcd, in revision order).
+   */
+  private void handOver(ResourceType type, String key, long rev, ObjectNode written) {
+    WatchCache cache = caches.get(type);
+    if (cache == null || rev <= cache.revision()) return;
+    ObjectNode copy = ObjectCodec.decodedCopy(written); // the caller keeps (and may change) its own
+    if (copy != null) cache.written(key, rev, copy);
   }
 
   public static ObjectNode metadata(ObjectNode o) {

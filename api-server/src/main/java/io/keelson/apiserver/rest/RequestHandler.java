@@ -230,8 +230,11 @@ final class RequestHandler {
   private int create(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
     ObjectNode body = Bodies.object(ApiController.readBody(req), req.getContentType(), p.type());
     validateFields(p.type(), body, req, resp);
-    ObjectNode created = svc.create(p.type(), p.namespace(), body, ApiController.writeOptions(req, null));
-    return send(resp, 201, created);
+    // The parsed body is this request's own: no defensive copy.
+    ResourceService.Written created = svc.createWritten(p.type(), p.namespace(), body, ApiController.writeOptions(req, null));
+    if (created.json() == null) return send(resp, 201, created.object()); // dry run: nothing stored
+    Responses.json(resp, 201, created.json());
+    return 201;
   }
 
   private int update(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {

@@ -13,7 +13,11 @@ public final class Responses {
   private Responses() {}
 
   public static void json(HttpServletResponse resp, int code, JsonNode body) throws IOException {
-    byte[] b = ObjectCodec.JSON.writeValueAsBytes(body);
+    json(resp, code, ObjectCodec.JSON.writeValueAsBytes(body));
+  }
+
+  /** A JSON body already encoded. */
+  public static void json(HttpServletResponse resp, int code, byte[] b) throws IOException {
     resp.setStatus(code);
     resp.setContentType("application/json");
     resp.setContentLength(b.length);

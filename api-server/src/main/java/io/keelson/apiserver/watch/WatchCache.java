@@ -43,6 +43,15 @@ public class WatchCache implements AutoCloseable {
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
   private final List<Watcher> unindexed = new CopyOnWriteArrayList<>();
   private final Map<String, List<Watcher>> indexed = new ConcurrentHashMap<>();
+  /**
+   * Objects this api-server has just written, by key, until the etcd event of that write arrives:
+   * the event is then applied with this object instead of decoding its value again. Events still
+   * come only from etcd, in revision order (writes of other api-servers are decoded as before).
+   */
+  private final Map<String, Written> written = new ConcurrentHashMap<>();
+
+  private record Written(long revision, ObjectNode object) {}
+
   private volatile long revision; // everything up to here is reflected in objects
   private volatile long oldestResumable; // a watch from rv >= this can be served from the window
   private volatile boolean ready;
@@ -147,6 +156,25 @@ public class WatchCache implements AutoCloseable {
     });
   }
 
+  /**
+   * The object this api-server wrote at {@code rev} under {@code key} (with its resourceVersion, as
+   * a decode of the stored value would give it, never changed afterwards).
+   */
+  public void written(String key, long rev, ObjectNode object) {
+    if (rev <= revision) return; // its event is already applied
+    Written w = new Written(rev, object);
+    written.put(key, w);
+    if (rev <= revision) written.remove(key, w); // applied meanwhile
+  }
+
+  /** The handed-over object for this change, or null (then the event's value is decoded). */
+  private ObjectNode takeWritten(String key, long modRevision) {
+    Written w = written.get(key);
+    if (w == null) return null;
+    if (w.revision() <= modRevision) written.remove(key, w);
+    return w.revision() == modRevision ? w.object() : null;
+  }
+
   void apply(EtcdStore.Batch batch) {
     lock.lock();
     try {
@@ -154,6 +182,7 @@ public class WatchCache implements AutoCloseable {
         if (c.entry().modRevision() <= revision) continue; // duplicate after a resumed watch
         WatchEvent ev;
         if (c.deleted()) {
+          takeWritten(c.entry().key(), c.entry().modRevision());
           ObjectNode prev = objects.remove(c.entry().key());
           if (prev == null && c.prev() != null) prev = ObjectCodec.decode(c.prev());
           if (prev == null) continue;
@@ -161,7 +190,8 @@ public class WatchCache implements AutoCloseable {
           ObjectCodec.setResourceVersion(last, c.entry().modRevision());
           ev = new WatchEvent(WatchEvent.Type.DELETED, last, prev, c.entry().modRevision());
         } else {
-          ObjectNode obj = ObjectCodec.decode(c.entry());
+          ObjectNode obj = takeWritten(c.entry().key(), c.entry().modRevision());
+          if (obj == null) obj = ObjectCodec.decode(c.entry());
           ObjectNode prev = objects.put(c.entry().key(), obj);
           ev = new WatchEvent(prev == null ? WatchEvent.Type.ADDED : WatchEvent.Type.MODIFIED, obj, prev, c.entry().modRevision());
         }
@@ -171,6 +201,9 @@ public class WatchCache implements AutoCloseable {
         deliver(ev);
       }
       if (batch.revision() > revision) revision = batch.revision();
+      // A hand-over that raced with its own event (registered just after it was applied) stays
+      // until the key changes again; drop such leftovers when they pile up.
+      if (written.size() > 4096) written.values().removeIf(w -> w.revision() <= revision);
       advanced.signalAll();
     } finally {
       lock.unlock();

@@ -36,6 +36,24 @@ class WatchCacheTest {
   }
 
   @Test
+  void aHandedOverObjectReplacesTheDecodeOfItsOwnEventOnly() throws Exception {
+    Watcher all = cache.watch(0, o -> true, 100);
+    ObjectNode mine = (ObjectNode) io.keelson.apiserver.storage.ObjectCodec.JSON.readTree(
+        "{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"a\",\"name\":\"p1\",\"resourceVersion\":\"7\"},\"spec\":{}}");
+    cache.written("/registry/pods/a/p1", 7, mine);
+    cache.apply(put("a", "p1", null, 6)); // an older event of the key: decoded, the hand-over kept
+    assertThat(cache.get("/registry/pods/a/p1")).isNotSameAs(mine);
+    cache.apply(put("a", "p1", null, 7)); // its own event: the handed-over object, no decode
+    assertThat(cache.get("/registry/pods/a/p1")).isSameAs(mine);
+    cache.apply(put("a", "p1", "n1", 8)); // a later write (say, by another api-server): decoded from etcd
+    assertThat(cache.get("/registry/pods/a/p1").path("spec").path("nodeName").asString()).isEqualTo("n1");
+    assertThat(drain(all)).containsExactly("ADDED p1", "MODIFIED p1", "MODIFIED p1");
+    cache.written("/registry/pods/a/p1", 8, mine); // too late: already applied, ignored
+    cache.apply(put("a", "p1", null, 9));
+    assertThat(cache.get("/registry/pods/a/p1")).isNotSameAs(mine);
+  }
+
+  @Test
   void eventsReachOnlyTheWatchersTheirIndexKeysName() throws Exception {
     Watcher inA = cache.watch(0, o -> true, 100, Set.of(WatchCache.namespaceKey("a")));
     Watcher inB = cache.watch(0, o -> true, 100, Set.of(WatchCache.namespaceKey("b")));
