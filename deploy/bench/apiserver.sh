@@ -4,17 +4,19 @@
 # latency. Starts etcd + the api-server alone (./keelson up --nodes 0 --without scheduler,controller-manager)
 # in a temporary DIR, runs io.keelson.apiserver.bench.ApiServerBenchmark (api-server test classes), tears down.
 #
-#   deploy/bench/apiserver.sh [--creates 10000] [--clients 16] [--watchers 1000] [--warmup 30000] [--api-port 19543] [--build] [--write-docs] [--keep]
+#   deploy/bench/apiserver.sh [--creates 10000] [--clients 16] [--watchers 1000] [--warmup 30000] [--api-port 19543] [--build] [--write-docs [--notes FILE]] [--keep]
 #
 # --build builds the api-server first (under its build lock); --write-docs replaces the "## api-server"
-# section of docs/benchmarks.md with the result. The jar and test classes are copied to a private tree first.
+# section of docs/benchmarks.md with the result (and the Markdown of --notes FILE after it, e.g. a profile's
+# reading of that run). The jar and test classes are copied to a private tree first; the temporary cluster
+# lives under $TMPDIR (default /tmp).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-CREATES=10000; CLIENTS=16; WATCHERS=1000; WARMUP=30000; PORT=19543; WRITE=0; KEEP=0; BUILD=0
+CREATES=10000; CLIENTS=16; WATCHERS=1000; WARMUP=30000; PORT=19543; WRITE=0; KEEP=0; BUILD=0; NOTES=""
 while [ $# -gt 0 ]; do case $1 in
   --creates) CREATES=$2; shift 2 ;; --clients) CLIENTS=$2; shift 2 ;; --watchers) WATCHERS=$2; shift 2 ;; --warmup) WARMUP=$2; shift 2 ;;
-  --api-port) PORT=$2; shift 2 ;; --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;; --build) BUILD=1; shift ;;
-  -h|--help) sed -n 2,10p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
+  --api-port) PORT=$2; shift 2 ;; --write-docs) WRITE=1; shift ;; --notes) NOTES=$(readlink -f "$2"); shift 2 ;; --keep) KEEP=1; shift ;; --build) BUILD=1; shift ;;
+  -h|--help) sed -n 2,12p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
 
 JAVA=""
 for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
@@ -25,7 +27,7 @@ if [ "$BUILD" = 1 ]; then
     mvn -B -q -pl api-server install -DskipTests)
 fi
 
-DIR=$(mktemp -d /tmp/keelson-bench-api.XXXXXX)
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/keelson-bench-api.XXXXXX")
 TREE=$DIR/tree
 mkdir -p "$TREE/api-server/target"
 cp "$ROOT/keelson" "$TREE/"; [ -d "$ROOT/deploy" ] && cp -r "$ROOT/deploy" "$TREE/"
@@ -50,9 +52,9 @@ LOAD=$(cut -d' ' -f1 /proc/loadavg)
   --pid "api-server=$(cat "$DIR/cluster/run/api-server.pid")" --pid "etcd=$(cat "$DIR/cluster/run/etcd.pid")"
 
 if [ "$WRITE" = 1 ]; then
-  python3 - "$ROOT/docs/benchmarks.md" "$DIR/result.md" "$CREATES" "$CLIENTS" "$WATCHERS" "$LOAD" <<'PY'
+  python3 - "$ROOT/docs/benchmarks.md" "$DIR/result.md" "$CREATES" "$CLIENTS" "$WATCHERS" "$LOAD" "$NOTES" <<'PY'
 import sys, os, datetime
-path, result, creates, clients, watchers, load = sys.argv[1:7]
+path, result, creates, clients, watchers, load, notes = sys.argv[1:8]
 begin = "<!-- BEGIN section: api-server (owner: api-server, deploy/bench/apiserver.sh) -->"
 end = "<!-- END section: api-server -->"
 body = f"""{begin}
@@ -68,7 +70,7 @@ Reproduce (from the repo root): `deploy/bench/apiserver.sh --build --creates {cr
 {open(result).read().strip()}
 
 Measured {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC.
-{end}"""
+{(chr(10) + open(notes).read().strip() + chr(10)) if notes else ""}{end}"""
 text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
 if begin in text and end in text:
     text = text[:text.index(begin)] + body + text[text.index(end) + len(end):]
