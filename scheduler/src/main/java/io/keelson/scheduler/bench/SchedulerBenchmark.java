@@ -72,7 +72,11 @@ public final class SchedulerBenchmark implements Callable<Integer> {
     c.setMaxConcurrentRequests(512);
     c.setMaxConcurrentRequestsPerHost(512);
     c.setOnlyHttpWatches(true); // as SchedulerMain: no WebSocket watch attempt
-    return new KubernetesClientBuilder().withConfig(c).build();
+    // lean reads: the measuring informer shares the two cores with the cluster it measures
+    return new KubernetesClientBuilder()
+        .withConfig(c)
+        .withKubernetesSerialization(io.keelson.scheduler.client.LeanSerialization.create())
+        .build();
   }
 
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Create N pending pods (no scheduler should run).")

@@ -17,7 +17,9 @@ class LeanSerializationTest {
          "fieldsV1":{"f:status":{"f:conditions":{"k:{\\"type\\":\\"Ready\\"}":{".":{},"f:status":{}}}}},"subresource":"status"}]},
        "spec":{"nodeName":"hollow-7","priority":5,"containers":[{"name":"c","image":"busybox",
          "resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]},
-       "status":{"phase":"Running","conditions":[{"type":"PodScheduled","status":"True"}]}}
+       "status":{"phase":"Running","conditions":[{"type":"PodScheduled","status":"True"}],
+         "containerStatuses":[{"name":"c","ready":true,"restartCount":0,"image":"busybox","imageID":"",
+           "state":{"running":{"startedAt":"2026-11-26T14:25:08Z"}}}]}}
       """;
 
   @Test
@@ -34,6 +36,20 @@ class LeanSerializationTest {
     assertThat(pod.getSpec().getPriority()).isEqualTo(5);
     assertThat(pod.getSpec().getContainers().get(0).getResources().getRequests().get("cpu").toString()).isEqualTo("10m");
     assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
+    assertThat(pod.getStatus().getConditions()).singleElement().satisfies(c -> assertThat(c.getType()).isEqualTo("PodScheduled"));
+    assertThat(pod.getStatus().getContainerStatuses()).isEmpty(); // never read by the scheduler
+  }
+
+  @Test
+  void leanWatchLinesDecodeToTheirPod() {
+    LeanPodWatch.PodEvent ev =
+        LeanSerialization.create()
+            .unmarshal(new java.io.ByteArrayInputStream(("{\"type\":\"MODIFIED\",\"object\":" + POD + "}").getBytes()),
+                LeanPodWatch.PodEvent.class);
+
+    assertThat(ev.type).isEqualTo("MODIFIED");
+    assertThat(ev.object.getSpec().getNodeName()).isEqualTo("hollow-7");
+    assertThat(ev.object.getMetadata().getResourceVersion()).isEqualTo("42");
   }
 
   @Test
