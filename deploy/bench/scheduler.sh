@@ -11,23 +11,28 @@
 # first run's pods. --no-warm skips it.
 #
 #   deploy/bench/scheduler.sh [--nodes 5000] [--pods 10000] [--api-port 24443] [--no-warm] [--write-docs] [--keep]
+#                             [--tmp /tmp] [--jfr]
+# --jfr records every JVM (api-server, scheduler, controller-manager, agents) during the warm run
+# and prints each one's hottest methods; the recordings stay in the run's directory (--keep).
+# The warm run also counts etcd revisions (= writes) per bound pod.
 #
 # The jars are copied to a private tree first, so rebuilds in the checkout cannot break the run.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""; WARM=1
+NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""; WARM=1; TMPBASE=/tmp; JFR=0
 while [ $# -gt 0 ]; do case $1 in
   --nodes) NODES=$2; shift 2 ;; --pods) PODS=$2; shift 2 ;; --api-port) PORT=$2; shift 2 ;;
   --bind-parallelism) BIND="--bind-parallelism $2"; shift 2 ;;
   --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;; --no-warm) WARM=0; shift ;;
-  -h|--help) sed -n 2,16p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
+  --tmp) TMPBASE=$2; shift 2 ;; --jfr) JFR=1; shift ;;
+  -h|--help) sed -n 2,20p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
 
 JAVA=""
 for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
   [ -n "$c" ] && [ -x "$c/bin/java" ] && JAVA=$c/bin/java && break; done
 [ -n "$JAVA" ] || { echo "no JDK >= 21 found (set JAVA_HOME)" >&2; exit 1; }
 
-DIR=$(mktemp -d /tmp/keelson-bench.XXXXXX)
+DIR=$(mktemp -d "$TMPBASE/keelson-bench.XXXXXX")
 TREE=$DIR/tree
 mkdir -p "$TREE"
 cp "$ROOT/keelson" "$TREE/"; [ -d "$ROOT/deploy" ] && cp -r "$ROOT/deploy" "$TREE/"
@@ -68,12 +73,14 @@ bench measure --kubeconfig "$KC" --pods "$PODS" --metrics-url "http://127.0.0.1:
 MPID=$!
 for _ in $(seq 1 1200); do [ -f "$DIR/listed" ] && break; sleep 0.1; done
 # one replica, no lease: the warm run pauses it for longer than a lease lasts
-"$JAVA" -Xmx768m -jar "$JAR" --kubeconfig "$KC" --metrics-port "$MPORT" --leader-elect=false $BIND \
+"$JAVA" -Xmx768m -XX:+UseSerialGC -jar "$JAR" --kubeconfig "$KC" --metrics-port "$MPORT" --leader-elect=false $BIND \
   > "$DIR/scheduler.log" 2>&1 &
 SPID=$!; echo "$SPID" > "$DIR/scheduler.pid"
 wait "$MPID" || true
 cat "$DIR/measure.out"
 
+etcd_rev() { ETCDCTL_API=3 etcdctl --endpoints "http://127.0.0.1:$((PORT + 10))" endpoint status -w json 2>/dev/null \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Status"]["header"]["revision"])' 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 if [ "$WARM" = 1 ]; then
   # let the agents finish reporting the first run's pods: until the api-server idles (< 20% of a core over 3 s)
@@ -84,6 +91,8 @@ if [ "$WARM" = 1 ]; then
   done
   echo "== warm run: $PODS more pods, every process warmed by the run above"
   curl -s "http://127.0.0.1:$MPORT/metrics" > "$DIR/metrics.before"
+  # (a stopped JVM cannot be attached to: the scheduler's recording starts before the pause)
+  [ "$JFR" = 1 ] && { "${JAVA%/java}/jcmd" "$SPID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; }
   kill -STOP "$SPID"
   bench create --kubeconfig "$KC" --pods "$PODS" --namespace bench-warm
   bench measure --kubeconfig "$KC" --namespace bench-warm --pods "$PODS" \
@@ -94,9 +103,24 @@ if [ "$WARM" = 1 ]; then
     --label "$NODES hollow nodes, $PODS pods, warm" --out "$DIR/result.md" > "$DIR/measure-warm.out" &
   MPID=$!
   for _ in $(seq 1 1200); do [ -f "$DIR/listed-warm" ] && break; sleep 0.1; done
+  JVMS="api-server=$API scheduler=$SPID controller-manager=$(pid controller-manager) hollow-agents=$(pid agent-hollow)"
+  if [ "$JFR" = 1 ]; then
+    for j in $(echo "$JVMS" | tr " " "\n" | grep -v "^scheduler="); do "${JAVA%/java}/jcmd" "${j#*=}" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; done
+  fi
+  REV0=$(etcd_rev)
   kill -CONT "$SPID"
   wait "$MPID" || true
+  REV1=$(etcd_rev)
   cat "$DIR/measure-warm.out"
+  echo "etcd revisions during the warm run: $((REV1 - REV0)) ($(awk -v r=$((REV1 - REV0)) -v p="$PODS" 'BEGIN{printf "%.2f", r/p}') per pod)"
+  if [ "$JFR" = 1 ]; then
+    for j in $JVMS; do
+      f=$DIR/${j%=*}.jfr
+      "${JAVA%/java}/jcmd" "${j#*=}" JFR.stop name=bench filename="$f" >/dev/null 2>&1 || continue
+      echo "== ${j%=*}: hot methods ($f)"
+      { "${JAVA%/java}/jfr" view --width 160 hot-methods "$f" 2>/dev/null || true; } | sed -n 1,30p
+    done
+  fi
 fi
 
 if [ "$WRITE" = 1 ]; then
