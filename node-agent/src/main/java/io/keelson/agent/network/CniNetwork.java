@@ -71,6 +71,7 @@ public final class CniNetwork {
     this.networkName = "keelson-" + h;
     Files.createDirectories(this.stateDir.resolve("results"));
     Files.createDirectories(this.stateDir.resolve("ipam"));
+    PersistentNamespace.useMaker(this.stateDir);
   }
 
   public CniNetwork(String nodeName, Path stateDir) throws IOException {
@@ -112,14 +113,14 @@ public final class CniNetwork {
   }
 
   /**
-   * Creates the network namespace of {@code sandboxId}, nothing in it yet (one small process):
-   * containers can join it while {@link #setUp} (lo up, CNI ADD) runs. Leftovers of an earlier
-   * attempt are removed first.
+   * Creates the network namespace of {@code sandboxId} with {@code lo} up but no address yet:
+   * containers can join it while {@link #setUp} (CNI ADD) runs. Leftovers of an earlier attempt are
+   * removed first.
    *
    * @return the network as far as it is known now: namespace path and DNS, no address
    * @throws DriverException reason FailedCreatePodSandBox
    */
-  public synchronized PodNetwork createNamespace(String sandboxId) throws DriverException {
+  public PodNetwork createNamespace(String sandboxId) throws DriverException {
     checkId(sandboxId);
     Path netns = netnsPath(sandboxId);
     PodNetwork pending = new PodNetwork(netns, "eth0", null, 0, null, null, dnsServers, dnsSearches);
@@ -127,8 +128,11 @@ public final class CniNetwork {
       return pending;
     }
     try {
-      tearDown(sandboxId); // leftovers of a half-done attempt
-      PersistentNamespace.create(netns, "net"); // lo comes up in setUp, off the pod's critical path
+      // not under the node's lock (a pod's own namespace): it need not wait for other pods' CNI calls
+      if (Files.exists(netns) || Files.exists(resultFile(sandboxId))) {
+        tearDown(sandboxId); // leftovers of a half-done attempt
+      }
+      PersistentNamespace.createNetwork(netns);
       fresh.add(sandboxId);
       return pending;
     } catch (IOException e) {
@@ -154,12 +158,7 @@ public final class CniNetwork {
       long t0 = System.nanoTime();
       if (!fresh.remove(sandboxId) || !isNamespace(netns)) {
         tearDown(sandboxId); // leftovers of a half-done attempt
-        // lo is brought up while creating the namespace: what the CNI loopback plugin does, minus an exec
-        PersistentNamespace.create(netns, "net", "ip", "link", "set", "lo", "up");
-      } else if (Files.isExecutable(cniBin.resolve("loopback"))) {
-        cni("loopback", "ADD", sandboxId, netns, "lo", baseConfig("loopback"));
-      } else {
-        run(null, Map.of(), "nsenter", "--net=" + netns, "ip", "link", "set", "lo", "up");
+        PersistentNamespace.createNetwork(netns);
       }
       JsonNode result = cni("bridge", "ADD", sandboxId, netns, "eth0", bridgeConfig(podCidr));
       long added = System.nanoTime();

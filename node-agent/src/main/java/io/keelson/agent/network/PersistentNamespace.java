@@ -20,9 +20,36 @@ public final class PersistentNamespace {
 
   private PersistentNamespace() {}
 
+  /**
+   * From now on, namespaces are made by one long-lived helper built in {@code dir} (see {@link
+   * NamespaceMaker}: no process per namespace) once it is built; where it cannot be, by unshare.
+   */
+  public static void useMaker(Path dir) {
+    NamespaceMaker.start(dir);
+  }
+
   /** Creates a new namespace of {@code type} ("net", "ipc", "uts") held by {@code file}. */
   public static void create(Path file, String type) throws IOException {
-    create(file, type, "true");
+    if (!viaMaker(file, type)) {
+      create(file, type, "true");
+    }
+  }
+
+  /** Creates a new network namespace held by {@code file}, with {@code lo} up (what the CNI loopback plugin does). */
+  public static void createNetwork(Path file) throws IOException {
+    if (!viaMaker(file, "net")) {
+      create(file, "net", "ip", "link", "set", "lo", "up");
+    }
+  }
+
+  private static boolean viaMaker(Path file, String type) throws IOException {
+    NamespaceMaker maker = NamespaceMaker.get();
+    if (maker == null) {
+      return false;
+    }
+    Files.createDirectories(file.getParent());
+    maker.make(type, file);
+    return true;
   }
 
   /**

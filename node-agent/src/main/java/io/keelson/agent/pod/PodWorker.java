@@ -535,6 +535,10 @@ public final class PodWorker {
    * like any failed sandbox. Returns false then; true when the network is there or still coming.
    */
   private boolean absorbNetwork(Pod p) {
+    return absorbNetwork(p, true);
+  }
+
+  private boolean absorbNetwork(Pod p, boolean persistIp) {
     CompletableFuture<PodNetwork> f = networkPending;
     if (f == null || !f.isDone()) {
       return true;
@@ -542,7 +546,9 @@ public final class PodWorker {
     networkPending = null;
     try {
       podIp = f.join().ip();
-      persist();
+      if (persistIp) {
+        persist();
+      }
       return true;
     } catch (CompletionException | java.util.concurrent.CancellationException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
@@ -752,7 +758,7 @@ public final class PodWorker {
     r.everRan = true;
     r.waitingReason = null;
     r.waitingMessage = null;
-    absorbNetwork(p); // done: the container's process runs only once the network is ready
+    absorbNetwork(p, false); // done: the container's process runs only once the network is ready
     persist();
     event(p, c, "Normal", "Created", "Created container " + c.getName());
     event(p, c, "Normal", "Started", "Started container " + c.getName());

@@ -2,12 +2,14 @@ package io.keelson.agent.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.keelson.agent.driver.PodNetwork;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -93,8 +95,30 @@ class CniNetworkIT {
     assertThat(doomed.netnsPath()).doesNotExist();
     assertThat(net.get("it-doomed")).isEmpty();
     assertThat(net.sandboxes()).containsExactly("it-early");
-    assertThat(new String(new ProcessBuilder("ip", "-o", "link", "show", "master", net.bridgeName()).start().getInputStream().readAllBytes())
-        .lines().count()).as("veths on the bridge").isEqualTo(1);
+    // the kernel deletes the veth with its namespace, asynchronously
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(new String(new ProcessBuilder(
+        "ip", "-o", "link", "show", "master", net.bridgeName()).start().getInputStream().readAllBytes()).lines().count())
+        .as("veths on the bridge").isEqualTo(1));
+  }
+
+  @Test
+  void theNamespaceMakerMakesNamespacesWithoutAProcessEach() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/gcc")), "no gcc to build the namespace maker");
+    PersistentNamespace.useMaker(state); // a no-op when an earlier test of this JVM started it
+    await().atMost(Duration.ofSeconds(120)).until(() -> NamespaceMaker.get() != null);
+    Path n = state.resolve("made/net");
+    Path i = state.resolve("made/ipc");
+    PersistentNamespace.createNetwork(n);
+    PersistentNamespace.create(i, "ipc");
+    assertThat(PersistentNamespace.isMounted(n)).isTrue();
+    assertThat(PersistentNamespace.inode(i)).isPresent();
+    assertThat(sh("nsenter", "--net=" + n, "busybox", "ping", "-c", "1", "-W", "3", "127.0.0.1")).as("loopback up").isZero();
+    assertThat(Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString())
+        .isNotEqualTo("net:[" + PersistentNamespace.inode(n).orElseThrow() + "]");
+    PersistentNamespace.remove(n);
+    PersistentNamespace.remove(i);
+    assertThat(n).doesNotExist();
+    assertThat(i).doesNotExist();
   }
 
   @Test

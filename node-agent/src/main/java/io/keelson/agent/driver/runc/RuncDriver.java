@@ -126,6 +126,7 @@ public final class RuncDriver implements WorkloadDriver {
     if (compiled == null) {
       log.info("container monitor: {} {} (perl fallback)", PERL, perlMonitor);
     }
+    PersistentNamespace.useMaker(this.stateDir); // the pods' IPC namespaces without a process each
     this.gates = NetworkGates.create(this.stateDir.resolve("gates"), onPath("grep").orElse(null), onPath("mkfifo").orElse(null));
     if (gates == null) {
       log.info("no grep or mkfifo on PATH: pod networks are set up before their containers are created");
