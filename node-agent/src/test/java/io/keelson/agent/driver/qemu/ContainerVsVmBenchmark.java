@@ -56,13 +56,17 @@ class ContainerVsVmBenchmark {
     String load0 = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
     QemuDriver qemu = new QemuDriver(QemuDriver.Options.defaults(null));
     QemuDriver pooled = new QemuDriver(QemuDriver.Options.defaults(null).withWarmPool(dir.resolve("vm-pool"), 1));
+    QemuDriver templated = new QemuDriver(QemuDriver.Options.defaults(null).withTemplates(dir.resolve("vm-template")));
     RuncDriver runc = new RuncDriver(dir.resolve("runc"));
     String accel = qemu.fingerprint().attributes().getOrDefault(QemuDriver.ACCEL_LABEL, "?");
     pooled.fingerprint();
+    templated.fingerprint();
+    assertThat(templated.awaitTemplate(Duration.ofMinutes(4))).as("the VM template was built").isNotNull();
     List<Sample> containers = new ArrayList<>();
     List<Sample> vms = new ArrayList<>();
     List<Sample> coldNet = new ArrayList<>();
     List<Sample> warm = new ArrayList<>();
+    List<Sample> restored = new ArrayList<>();
     try (TestPodNetworks nets = new TestPodNetworks()) {
       for (int i = 0; i < runs; i++) {
         containers.add(run(runc, busybox, "c" + i, null));
@@ -70,10 +74,12 @@ class ContainerVsVmBenchmark {
         coldNet.add(run(qemu, busybox, "n" + i, nets.create()));
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100)).until(() -> pooled.idleWarmVms() == 1);
         warm.add(run(pooled, busybox, "w" + i, nets.create()));
+        restored.add(run(templated, busybox, "r" + i, nets.create()));
       }
     } finally {
       pooled.killWarmPool();
       pooled.close();
+      templated.close();
       qemu.close();
       runc.close();
     }
@@ -89,12 +95,16 @@ class ContainerVsVmBenchmark {
     md.append(row("VM (qemu " + accel + ", microvm)", vms));
     md.append(row("VM, pod network, cold boot", coldNet));
     md.append(row("VM, pod network, warm pool", warm));
+    md.append(row("VM, pod network, restored from the template (default)", restored));
     md.append("\nStart = startSandbox → the workload's first log line (VM: boot of the guest kernel + keelson-init,"
         + " ext4 rootfs written into a disk slot, command started). Host RSS = the container's main process"
         + " / the qemu process; working set = the sandbox cgroup (for the VM: qemu incl. guest RAM it touched;"
         + " a warm VM's boot-time memory stays charged to the pool's cgroup, so its working set shows less)."
         + " Warm pool: the pod takes a VM booted ahead (qemu moved into the pod's cgroup, tap into the pod's"
-        + " netns, IP/MAC/hostname sent to the guest); the pool had refilled before each warm start.\n");
+        + " netns, IP/MAC/hostname sent to the guest); the pool had refilled before each warm start."
+        + " Restored: qemu -incoming from the driver's VM template (guest RAM mapped copy-on-write from the template's"
+        + " file, device state loaded), then POD_CONFIG (seed, clock, IP/MAC/hostname); its RSS counts template pages"
+        + " it shares with other restored VMs.\n");
     Path out = Path.of("target/benchmarks/containers-vs-vms.md").toAbsolutePath();
     Files.createDirectories(out.getParent());
     Files.writeString(out, md.toString());
