@@ -16,8 +16,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +56,7 @@ public final class LeanPodWatch implements AutoCloseable {
   private volatile boolean synced;
   private volatile boolean closed;
   private volatile AsyncBody body;
+  private volatile CompletableFuture<?> pending;
   private volatile String resourceVersion;
 
   public LeanPodWatch(KubernetesClient client, ResourceEventHandler<Pod> handler) {
@@ -149,7 +150,7 @@ public final class LeanPodWatch implements AutoCloseable {
             .build();
     Lines lines = new Lines();
     AtomicBoolean expired = new AtomicBoolean();
-    HttpResponse<AsyncBody> resp =
+    CompletableFuture<HttpResponse<AsyncBody>> response =
         http.consumeBytes(
                 req,
                 (List<ByteBuffer> buffers, AsyncBody b) -> {
@@ -162,8 +163,13 @@ public final class LeanPodWatch implements AutoCloseable {
                     });
                   }
                   b.consume();
-                })
-            .get(60, TimeUnit.SECONDS);
+                });
+    pending = response;
+    if (closed) {
+      response.cancel(true);
+    }
+    // no time limit: a server may send the headers only with the first event; close() cancels
+    HttpResponse<AsyncBody> resp = response.get();
     if (resp.code() == 410) {
       resp.body().cancel();
       throw new Expired();
@@ -269,6 +275,10 @@ public final class LeanPodWatch implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    CompletableFuture<?> p = pending;
+    if (p != null) {
+      p.cancel(true);
+    }
     AsyncBody b = body;
     if (b != null) {
       b.cancel();
