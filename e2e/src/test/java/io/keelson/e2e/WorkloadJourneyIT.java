@@ -20,7 +20,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * A user's day with one node: `./keelson up`, a Deployment running as containers and another as
  * VMs, scale, roll out, undo, logs, exec, `keelctl compare`, delete, port-forward to a web server
- * in a container and in a VM — with kubectl and keelctl.
+ * in a container and in a VM, kubectl run -i/-it and kubectl attach — with kubectl and keelctl.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -253,6 +253,75 @@ class WorkloadJourneyIT {
           .isEqualTo("200 4194304");
     } finally {
       cluster.kubectl("delete", "pod", "pf-vm", "--wait=false");
+    }
+  }
+
+  @Test
+  @Order(9)
+  void runWithPipedStdinPrintsTheAnswerAndRemovesThePod() {
+    // kubectl creates the pod with stdin and stdinOnce, attaches, sends the pipe and its end (v5 close)
+    KeelsonCluster.Result r = cluster.run(Duration.ofSeconds(90), List.of("kubectl", "run", "t-in", "-i", "--rm",
+        "--restart=Never", "--image=keelson.local/busybox:latest", "--", "sh", "-c", "read x; echo got $x; exit 3"), "hi\n");
+    assertThat(r.out()).as(r.toString()).contains("got hi").contains("pod \"t-in\" deleted");
+    assertThat(r.exit()).as("kubectl run -i passes the container's exit code on").isEqualTo(3);
+    assertThat(cluster.kubectl("get", "pod", "t-in").err()).contains("NotFound");
+  }
+
+  @Test
+  @Order(10)
+  void runItGivesAnInteractiveShell() throws Exception {
+    try (Terminal t = Terminal.start(cluster, "kubectl run -it --rm t-sh --image=keelson.local/busybox:latest -- sh")) {
+      t.awaitShown("If you don't see a command prompt", Duration.ofSeconds(90));
+      // Enter shows the prompt; by then kubectl's initial resizes (sent as it attaches) have arrived
+      t.type("").awaitShown("/ # ", Duration.ofSeconds(20));
+      t.type("echo answer=$((6*7)); stty size; tty").awaitShown("answer=42", Duration.ofSeconds(20));
+      await().atMost(Duration.ofSeconds(10)).until(() -> t.screen().contains("25 90") && t.screen().contains("/dev/pts/"));
+      t.type("exit");
+      assertThat(t.exitCode(Duration.ofSeconds(60))).isZero();
+      assertThat(t.screen()).contains("pod \"t-sh\" deleted");
+    }
+    // deleted (a restarted interactive sh ignores SIGTERM, so it may sit out its grace period, as with a kubelet)
+    KeelsonCluster.Result gone = cluster.kubectl("get", "pod", "t-sh", "-o", "jsonpath={.metadata.deletionTimestamp}");
+    assertThat(gone.err().contains("NotFound") || !gone.out().isBlank()).as(gone.toString()).isTrue();
+  }
+
+  @Test
+  @Order(11)
+  void attachForwardsStdinToARunningContainer() {
+    String yaml = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: chat}
+        spec:
+          terminationGracePeriodSeconds: 1
+          containers:
+          - name: c
+            image: keelson.local/busybox:latest
+            stdin: true
+            command: ["sh", "-c", "i=0; while read l; do i=$((i+1)); echo \\"$i: $l\\"; echo \\"err $i\\" >&2; done"]
+          - name: quiet
+            image: keelson.local/busybox:latest
+            command: ["sleep", "3600"]
+        """;
+    cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+    try {
+      cluster.kubectlOk("wait", "--for=condition=Ready", "pod/chat", "--timeout=90s");
+      // the pipe ends the session (as with containerd); the pause lets the answers arrive first
+      KeelsonCluster.Result first = cluster.run(Duration.ofSeconds(60),
+          List.of("sh", "-c", "(printf 'one\\ntwo\\n'; sleep 2) | kubectl attach -i chat -c c"));
+      assertThat(first.exit()).as(first.toString()).isZero();
+      assertThat(first.out()).isEqualTo("1: one\n2: two\n");
+      assertThat(first.err()).contains("err 1\nerr 2\n");
+      // stdin stayed open (no stdinOnce): the same process answers the next session
+      KeelsonCluster.Result second = cluster.run(Duration.ofSeconds(60),
+          List.of("sh", "-c", "(echo three; sleep 2) | kubectl attach -i chat -c c"));
+      assertThat(second.out()).as(second.toString()).isEqualTo("3: three\n");
+      assertThat(cluster.kubectlOk("logs", "chat", "-c", "c")).contains("1: one\n", "err 1\n", "3: three\n");
+      KeelsonCluster.Result none = cluster.kubectl("attach", "-i", "chat", "-c", "quiet");
+      assertThat(none.exit()).isNotZero();
+      assertThat(none.err()).contains("cannot attach to container quiet").contains("stdin");
+    } finally {
+      cluster.kubectl("delete", "pod", "chat", "--wait=false");
     }
   }
 }
