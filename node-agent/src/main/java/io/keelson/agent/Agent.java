@@ -74,7 +74,6 @@ public final class Agent implements AutoCloseable {
   private LeaseRenewer leases;
   private AgentServer server;
   private Duration backoffBase = Duration.ofSeconds(10);
-  private final java.util.concurrent.atomic.AtomicBoolean leasesStarted = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile Map<String, Fingerprint> lastFingerprints = Map.of();
   private final AgentMetrics metrics;
 
@@ -168,7 +167,7 @@ public final class Agent implements AutoCloseable {
     }
     server = new AgentServer(options.address(), options.port(), agentToken, new AgentServiceImpl(managers)).start();
     reporter.start();
-    leases = new LeaseRenewer(connection, nodeNames, this::register);
+    leases = new LeaseRenewer(connection, this::register);
     leases.onResumed(names -> Thread.ofVirtual().start(() -> {
       log.info("leases of {} node(s) renewed again after a failure: posting their Ready condition", names.size());
       postNodeStatus(names, lastFingerprints);
@@ -267,8 +266,9 @@ public final class Agent implements AutoCloseable {
           Node stored = Serialization.unmarshal(resp.getNodeJson().toStringUtf8(), Node.class);
           String cidr = stored.getSpec() == null ? null : stored.getSpec().getPodCIDR();
           managers.get(n).context().podCidr(cidr);
-          // Its lease at once: in a long batch (5,000 hollow nodes) the first nodes would otherwise
-          // wait for the last, and look silent to the node lifecycle controller meanwhile.
+          // Its lease at once, and renewed from now on: in a long batch (5,000 hollow nodes) the
+          // first nodes would otherwise wait for the last and look silent to the node lifecycle
+          // controller meanwhile.
           leases.renewRegistered(List.of(n));
           return null;
         }));
@@ -285,9 +285,6 @@ public final class Agent implements AutoCloseable {
       pool.shutdown();
     }
     log.info("registered {} node(s)", names.size());
-    if (leasesStarted.compareAndSet(false, true)) {
-      leases.start(); // periodic renewals only once the nodes exist
-    }
   }
 
   @Override

@@ -4,22 +4,24 @@ import io.grpc.StatusRuntimeException;
 import io.keelson.proto.node.v1.RenewLeaseRequest;
 import io.keelson.proto.node.v1.RenewLeaseResponse;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Renews every node's Lease in kube-node-lease every 10 s. Nodes are spread over ten one-second
- * slots by name hash, so 5,000 hollow nodes cost ~500 renewals per second in a few batched calls,
- * not a burst of 5,000 every 10 s.
+ * Renews every registered node's Lease in kube-node-lease every 10 s. Nodes are spread over ten
+ * one-second slots by name hash, so 5,000 hollow nodes cost ~500 renewals per second in a few
+ * batched calls, not a burst of 5,000 every 10 s. A node is renewed from its registration on,
+ * not from the end of its batch: registering 5,000 hollow nodes takes minutes under load, longer
+ * than the node lifecycle controller's 40 s grace.
  */
 public final class LeaseRenewer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LeaseRenewer.class);
@@ -28,7 +30,8 @@ public final class LeaseRenewer implements AutoCloseable {
   private static final int MAX_BATCH = 1000;
 
   private final NodeServiceConnection connection;
-  private final Collection<String> nodeNames;
+  private final Set<String> registered = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean started = new AtomicBoolean();
   private final Consumer<List<String>> unknownNodes;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-renewer").daemon().factory());
@@ -41,10 +44,8 @@ public final class LeaseRenewer implements AutoCloseable {
    * @param unknownNodes called with nodes whose Node object has disappeared (they must register
    *     again)
    */
-  public LeaseRenewer(
-      NodeServiceConnection connection, Collection<String> nodeNames, Consumer<List<String>> unknownNodes) {
+  public LeaseRenewer(NodeServiceConnection connection, Consumer<List<String>> unknownNodes) {
     this.connection = connection;
-    this.nodeNames = nodeNames;
     this.unknownNodes = unknownNodes;
   }
 
@@ -57,8 +58,11 @@ public final class LeaseRenewer implements AutoCloseable {
     this.resumed = resumed;
   }
 
+  /** Starts the periodic renewals (once; the first registration starts them too). */
   public void start() {
-    timer.scheduleAtFixedRate(this::renewSlot, 1, 1, TimeUnit.SECONDS);
+    if (started.compareAndSet(false, true)) {
+      timer.scheduleAtFixedRate(this::renewSlot, 1, 1, TimeUnit.SECONDS);
+    }
   }
 
   static int slot(String nodeName) {
@@ -68,7 +72,7 @@ public final class LeaseRenewer implements AutoCloseable {
   private void renewSlot() {
     int current = (int) (tick.getAndIncrement() % INTERVAL_SECONDS);
     List<String> due = new ArrayList<>();
-    for (String n : nodeNames) {
+    for (String n : registered) {
       if (slot(n) == current) {
         due.add(n);
       }
@@ -86,6 +90,8 @@ public final class LeaseRenewer implements AutoCloseable {
    * show yet is left to the next periodic renewal rather than registered again at once.
    */
   public void renewRegistered(List<String> names) {
+    registered.addAll(names);
+    start();
     renew(names, false);
   }
 
