@@ -10,6 +10,9 @@
 #
 # usage: monitor.pl ID BUNDLE RUNC RUNC_ROOT LOG_PATH EXIT_FILE PID_FILE [OOM_FILE...]
 # Prints "ok PID" once the container runs, or "err MESSAGE", then returns (the monitor stays).
+# Not here: keelson-monitor.c's --stdin/--tty/--attach (kubectl attach; a pty master arrives by
+# SCM_RIGHTS, which perl-base cannot receive): the driver refuses stdin/tty containers without the
+# C monitor, saying so.
 use strict;
 
 my ($id, $bundle, $runc, $root, $log_path, $exit_file, $pid_file, @oom_files) = @ARGV;
