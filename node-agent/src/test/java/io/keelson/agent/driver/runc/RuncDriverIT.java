@@ -350,6 +350,12 @@ class RuncDriverIT {
     });
     a.session().closeStdin(); // ends this session; without stdinOnce the container's stdin stays open
     a.ended().get(10, TimeUnit.SECONDS);
+    // a restarted agent finds the monitor's socket again (stdin is held by the monitor, not the agent)
+    SandboxHandle sb = driver.startSandbox(sandbox(sandboxId, "web-0"));
+    driver.close();
+    driver = new RuncDriver(dir.resolve("runc"));
+    driver.recoverSandbox(sb);
+    driver.recoverTask(h);
     Attached b = Attached.to(driver, h.id(), true);
     b.send("two\n");
     await().atMost(Duration.ofSeconds(10)).until(() -> b.out().toString().equals("got two\n"));
