@@ -789,6 +789,10 @@ public final class QemuDriver implements WorkloadDriver {
   @Override
   public void close() {
     closePool();
+    Vm building = templateVm;
+    if (building != null) {
+      killQuietly(building); // a half-built template is worth nothing to the next agent
+    }
     for (Vm vm : vms.values()) {
       vm.closing = true;
       if (vm.channel != null) {
@@ -827,6 +831,8 @@ public final class QemuDriver implements WorkloadDriver {
   private CompletableFuture<VmTemplate> templateBuild;
   private long templateRetryAt;
   private volatile boolean templateLeftoversCleaned;
+  /** The template VM while it is being built (killed if the driver closes meanwhile). */
+  private volatile Vm templateVm;
 
   /**
    * The current template (completed), its build (running), or null (no templates here, or the last
@@ -915,6 +921,7 @@ public final class QemuDriver implements WorkloadDriver {
     vm.template = true;
     vm.consoleLog = build.resolve("console.log");
     long t0 = System.nanoTime();
+    templateVm = vm;
     try {
       prepareDisks(vm);
       try (RandomAccessFile f = new RandomAccessFile(vm.volumesDisk().toFile(), "rw")) {
@@ -971,6 +978,8 @@ public final class QemuDriver implements WorkloadDriver {
       cleanUpVm(vm);
       deleteTree(build);
       throw e;
+    } finally {
+      templateVm = null;
     }
   }
 
@@ -981,19 +990,18 @@ public final class QemuDriver implements WorkloadDriver {
   }
 
   /**
-   * Once per driver: kills a template VM a killed agent left half-built (its qemu names a file under
-   * {@code root}) and deletes templates of older binaries and unfinished builds. VMs restored from a
-   * deleted template keep its memory file open.
+   * Before a build: kills a template VM a killed agent left half-built (once per driver; its qemu
+   * names a file under {@code root}) and deletes templates of older binaries and unfinished builds.
+   * VMs restored from a deleted template keep its memory file open.
    */
   private void cleanTemplateLeftovers(Path root, String keep) throws IOException {
-    if (templateLeftoversCleaned) {
-      return;
-    }
-    templateLeftoversCleaned = true;
-    for (long pid : qemuPidsMentioning("keelson-template-", root.toString())) {
-      log.info("killing the template VM (qemu pid {}) a previous agent left", pid);
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-      waitGone(pid, Duration.ofSeconds(10));
+    if (!templateLeftoversCleaned) {
+      templateLeftoversCleaned = true;
+      for (long pid : qemuPidsMentioning("keelson-template-", root.toString())) {
+        log.info("killing the template VM (qemu pid {}) a previous agent left", pid);
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        waitGone(pid, Duration.ofSeconds(10));
+      }
     }
     try (var dirs = Files.list(root)) {
       for (Path d : dirs.toList()) {
