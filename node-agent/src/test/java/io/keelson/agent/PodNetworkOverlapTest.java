@@ -112,6 +112,20 @@ class PodNetworkOverlapTest {
     assertThat(controlPlane.status(p).getPodIP()).startsWith("10.244.0.");
   }
 
+  @Test
+  void aPodArrivingWhileAnotherPodsNetworkIsSetUpGetsItsNetworkFirst() throws Exception {
+    Pod a = controlPlane.apply(AgentTest.pod("a").build());
+    await().atMost(Duration.ofSeconds(10)).untilTrue(driver.startedWhileNetworkPending);
+    Pod b = controlPlane.apply(AgentTest.pod("b").build());
+    await().atMost(Duration.ofSeconds(10)).until(() -> network.setUps.get() == 2); // b's set-up waits too
+    network.release.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> controlPlane.status(a) != null && controlPlane.status(b) != null
+        && "Running".equals(controlPlane.status(a).getPhase()) && "Running".equals(controlPlane.status(b).getPhase()));
+    // only a's container was created before its network was ready: b's set-up ran first, the serial way
+    assertThat(driver.createdBeforeNetwork).containsExactly(a.getMetadata().getUid());
+    assertThat(controlPlane.status(b).getPodIP()).startsWith("10.244.0.");
+  }
+
   private Path hostsFile() throws Exception {
     try (Stream<Path> files = Files.walk(stateDir)) {
       return files.filter(f -> f.endsWith(Path.of("etc", "hosts"))).findFirst().orElseThrow();
@@ -123,7 +137,14 @@ class PodNetworkOverlapTest {
     final CountDownLatch release = new CountDownLatch(1);
     final AtomicBoolean failing = new AtomicBoolean();
     final AtomicInteger tornDown = new AtomicInteger();
+    final AtomicInteger setUps = new AtomicInteger();
+    final AtomicInteger inFlight = new AtomicInteger();
     private final FakeNetwork ips = new FakeNetwork();
+
+    @Override
+    public boolean busy() {
+      return inFlight.get() > 0;
+    }
 
     @Override
     public PodNetwork createNamespace(String sandboxId, String podUid, String podCidr) {
@@ -132,10 +153,14 @@ class PodNetworkOverlapTest {
 
     @Override
     public PodNetwork setUp(String sandboxId, String podUid, String namespace, String name, String podCidr) throws DriverException {
+      setUps.incrementAndGet();
+      inFlight.incrementAndGet();
       try {
         release.await(30, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } finally {
+        inFlight.decrementAndGet();
       }
       if (failing.get()) {
         throw new DriverException("FailedCreatePodSandBox", "failed to set up the network of sandbox " + sandboxId
@@ -156,6 +181,7 @@ class PodNetworkOverlapTest {
     final FakeDriver fake = new FakeDriver(false);
     final Map<String, CompletableFuture<PodNetwork>> sandboxes = new ConcurrentHashMap<>();
     final AtomicBoolean startedWhileNetworkPending = new AtomicBoolean();
+    final List<String> createdBeforeNetwork = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     final AtomicInteger started = new AtomicInteger();
 
@@ -200,6 +226,7 @@ class PodNetworkOverlapTest {
     public TaskHandle startTask(TaskConfig config) throws DriverException {
       CompletableFuture<PodNetwork> ready = sandboxes.get(config.sandboxId());
       if (ready != null && !ready.isDone()) {
+        createdBeforeNetwork.add(config.sandboxId());
         startedWhileNetworkPending.set(true);
       }
       try {

@@ -54,6 +54,8 @@ public final class CniNetwork {
   private final JsonMapper json = JsonMapper.builder().build();
   /** Sandboxes whose namespace {@link #createNamespace} made and {@link #setUp} has not addressed yet. */
   private final java.util.Set<String> fresh = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Calls of {@link #setUp} running or waiting for the node's lock. */
+  private final java.util.concurrent.atomic.AtomicInteger setUps = new java.util.concurrent.atomic.AtomicInteger();
 
   /**
    * @param nodeName this node (names the bridge)
@@ -147,7 +149,21 @@ public final class CniNetwork {
    *
    * @throws DriverException reason FailedCreatePodSandBox, with the plugin's message
    */
-  public synchronized PodNetwork setUp(String sandboxId, String podCidr) throws DriverException {
+  public PodNetwork setUp(String sandboxId, String podCidr) throws DriverException {
+    setUps.incrementAndGet();
+    try {
+      return setUpLocked(sandboxId, podCidr);
+    } finally {
+      setUps.decrementAndGet();
+    }
+  }
+
+  /** Pod network set-ups running or queued now (they run one at a time). */
+  public int setUpsInProgress() {
+    return setUps.get();
+  }
+
+  private synchronized PodNetwork setUpLocked(String sandboxId, String podCidr) throws DriverException {
     checkId(sandboxId);
     Optional<PodNetwork> existing = get(sandboxId);
     if (existing.isPresent()) {

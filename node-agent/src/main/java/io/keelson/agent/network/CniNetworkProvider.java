@@ -34,6 +34,11 @@ public final class CniNetworkProvider implements NetworkProvider {
   }
 
   @Override
+  public boolean busy() {
+    return network.setUpsInProgress() > 0;
+  }
+
+  @Override
   public void tearDown(String sandboxId, String podUid) throws DriverException {
     network.tearDown(sandboxId);
   }

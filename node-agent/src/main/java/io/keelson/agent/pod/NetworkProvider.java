@@ -24,5 +24,14 @@ public interface NetworkProvider {
     return null;
   }
 
+  /**
+   * Whether other pods' networks are being set up right now. Set-ups run one at a time per node, so
+   * a pod arriving then is better started the serial way: creating its containers early would only
+   * take CPU from the set-ups it waits for (seen in bursts of 100 pods: p50 2.7 s serial, 15 s overlapped).
+   */
+  default boolean busy() {
+    return false;
+  }
+
   void tearDown(String sandboxId, String podUid) throws DriverException;
 }

@@ -427,7 +427,8 @@ public final class PodWorker {
       if (!hostNetwork) {
         // a driver whose containers join the namespace by path needs only the namespace now: CNI ADD
         // then runs while the sandbox and the first container are created (their process waits for it)
-        network = driver.startsBeforeNetworkReady() && !ctx.hollow
+        // (not while other pods' networks are being set up: see NetworkProvider.busy)
+        network = driver.startsBeforeNetworkReady() && !ctx.hollow && !ctx.network.busy()
             ? ctx.network.createNamespace(sandboxId, uid, ctx.podCidr) : null;
         if (network == null) {
           network = ctx.network.setUp(sandboxId, uid, namespace, name, ctx.podCidr);
