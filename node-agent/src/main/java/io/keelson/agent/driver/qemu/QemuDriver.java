@@ -55,6 +55,11 @@ import tools.jackson.databind.node.ObjectNode;
  * output is written to the task's log in the CRI format, exit codes come back as frames, exec
  * sessions are multiplexed on the same port.
  *
+ * <p>With a template directory configured (the agent's default) a sandbox of the template shape on a
+ * pod network is not booted but <b>restored</b> from a {@link VmTemplate} the driver saved once
+ * (qemu {@code -incoming}, guest RAM mapped copy-on-write), and told its seed, clock, network and
+ * hostname in POD_CONFIG: see the "templates" section below.
+ *
  * <p>The VM is not the agent's child and the guest queues frames while no agent is connected, so a
  * killed agent loses nothing: {@link #recoverSandbox} reconnects to the socket (no second VM) and
  * {@link #recoverTask} picks up the task's stream again.
