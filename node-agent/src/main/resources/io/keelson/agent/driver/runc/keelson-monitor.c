@@ -89,6 +89,7 @@ static int stdin_is_tty, stdin_once, stdin_sessions_ended;
 static int output_after_eof;           /* stdin-once without a tty: a session's stdin EOF does not end it */
 static char pending[CHUNK];            /* stdin bytes the container has not taken yet */
 static size_t pending_len;
+static int close_when_flushed;         /* stdin is to be closed once the pending bytes are taken */
 static struct held *held_head, **held_tail = &held_head;
 static int log_fd = -1;
 static int runc_done, runc_status;     /* runc's wait status once runc_done */
@@ -166,9 +167,14 @@ static void close_stdin(void) {
     stdin_sessions_ended = 2; /* no more stdin after the ^D */
     return;
   }
+  /* what the session sent before its EOF still goes in first (kubectl run -i with a short pipe) */
+  stdin_sessions_ended = 2;
+  if (pending_len > 0) {
+    close_when_flushed = 1;
+    return;
+  }
   close(stdin_fd);
   stdin_fd = -1;
-  pending_len = 0;
 }
 
 static void stdin_session_ended(void) {
@@ -274,9 +280,14 @@ static void flush_stdin(void) {
     ssize_t w = write(stdin_fd, pending, pending_len);
     if (w < 0 && errno == EINTR) continue;
     if (w < 0 && errno == EAGAIN) return;
-    if (w <= 0) { pending_len = 0; return; } /* the container closed its stdin (EPIPE): drop */
+    if (w <= 0) { pending_len = 0; break; } /* the container closed its stdin (EPIPE): drop */
     memmove(pending, pending + w, pending_len - (size_t)w);
     pending_len -= (size_t)w;
+  }
+  if (pending_len == 0 && close_when_flushed && stdin_fd >= 0) {
+    close(stdin_fd);
+    stdin_fd = -1;
+    close_when_flushed = 0;
   }
 }
 
@@ -382,7 +393,7 @@ static void pump(int sigfd, int timeout_ms) {
   }
   if (sidx >= 0 && fds[sidx].revents) {
     if (fds[sidx].revents & (POLLERR | POLLHUP)) pending_len = 0;
-    else flush_stdin();
+    flush_stdin();
   }
   for (int i = 0; i < MAX_CLIENTS; i++) {
     if (cidx[i] >= 0 && clients[i] && fds[cidx[i]].revents) {
