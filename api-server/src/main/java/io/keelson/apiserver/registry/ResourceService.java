@@ -224,14 +224,16 @@ public class ResourceService {
     if (opts.dryRun()) return new Written(o, null);
     for (int attempt = 0; ; attempt++) {
       String name = text(metadata(o), "name");
+      final byte[] b = stored.bytes();
+      final String key = type.key(namespace, name);
+      Announced announced = announce(type, key, b, o);
       try {
-        final byte[] b = stored.bytes();
-        final String key = type.key(namespace, name);
         long rev = callGuarded(() -> store.create(key, b));
         ObjectCodec.setResourceVersion(o, rev);
-        handOver(type, key, rev, o);
         return new Written(o, stored.withResourceVersion(rev));
-      } catch (StoreConflict c) {
+      } catch (StoreConflict | RuntimeException c) {
+        announced.abandon();
+        if (c instanceof RuntimeException r) throw r;
         if (generated && attempt < 5) {
           metadata(o).put("name", text(metadata(o), "generateName") + randomSuffix());
           stored = encodeChecked(type, o);
@@ -312,12 +314,14 @@ public class ResourceService {
         }
       }
       byte[] bytes = encodeChecked(type, next).bytes();
+      Announced announced = announce(type, key, bytes, next);
       try {
         long rev = callGuarded(() -> store.guardedPut(key, bytes, stored));
         ObjectCodec.setResourceVersion(next, rev);
-        handOver(type, key, rev, next);
         return next;
-      } catch (StoreConflict c) {
+      } catch (StoreConflict | RuntimeException c) {
+        announced.abandon();
+        if (c instanceof RuntimeException r) throw r;
         if (expected != 0 && !fromCache) throw conflictOf(type, name);
         if (attempt > 50) throw conflictOf(type, name);
       }
@@ -519,15 +523,22 @@ public class ResourceService {
     return s;
   }
 
+  /** A write announced to the watch cache (see {@link #announce}). */
+  private record Announced(WatchCache cache, String key, WatchCache.Pending pending) {
+    void abandon() {
+      if (pending != null) cache.abandon(key, pending);
+    }
+  }
+
   /**
-   * Give the watch cache the object just written at {@code rev}, so that it need not decode the
-   * etcd event of this write (it still applies events from etcd, in revision order).
+   * Tell the watch cache what is about to be written under {@code key} (before the transaction: its
+   * event may arrive before the transaction's answer), so that it need not decode that event.
    */
-  private void handOver(ResourceType type, String key, long rev, ObjectNode written) {
+  private Announced announce(ResourceType type, String key, byte[] bytes, ObjectNode object) {
     WatchCache cache = caches.get(type);
-    if (cache == null || rev <= cache.revision()) return;
-    ObjectNode copy = ObjectCodec.decodedCopy(written); // the caller keeps (and may change) its own
-    if (copy != null) cache.written(key, rev, copy);
+    ObjectNode copy = cache == null ? null : ObjectCodec.decodedCopy(object); // the writer keeps (and may change) its own
+    if (copy != null) metadata(copy).remove("resourceVersion");
+    return new Announced(cache, key, copy == null ? null : cache.expect(key, bytes, copy));
   }
 
   public static ObjectNode metadata(ObjectNode o) {

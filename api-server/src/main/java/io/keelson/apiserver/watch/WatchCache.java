@@ -44,13 +44,24 @@ public class WatchCache implements AutoCloseable {
   private final List<Watcher> unindexed = new CopyOnWriteArrayList<>();
   private final Map<String, List<Watcher>> indexed = new ConcurrentHashMap<>();
   /**
-   * Objects this api-server has just written, by key, until the etcd event of that write arrives:
-   * the event is then applied with this object instead of decoding its value again. Events still
-   * come only from etcd, in revision order (writes of other api-servers are decoded as before).
+   * Objects this api-server is writing, by key, from just before the etcd transaction until its
+   * event arrives: an event whose value has exactly these bytes is applied with this object instead
+   * of decoding the value again. Events still come only from etcd, in revision order; writes of
+   * other api-servers (other bytes) are decoded as before.
    */
-  private final Map<String, Written> written = new ConcurrentHashMap<>();
+  private final Map<String, Pending> written = new ConcurrentHashMap<>();
 
-  private record Written(long revision, ObjectNode object) {}
+  /** A write in flight: the bytes sent to etcd and the object they decode to (no resourceVersion yet). */
+  public static final class Pending {
+    private final byte[] bytes;
+    private final ObjectNode object;
+    private final long since = System.nanoTime();
+
+    private Pending(byte[] bytes, ObjectNode object) {
+      this.bytes = bytes;
+      this.object = object;
+    }
+  }
 
   private volatile long revision; // everything up to here is reflected in objects
   private volatile long oldestResumable; // a watch from rv >= this can be served from the window
@@ -119,6 +130,7 @@ public class WatchCache implements AutoCloseable {
     try {
       Map<String, ObjectNode> old = Map.copyOf(objects);
       objects.clear();
+      written.clear();
       for (EtcdStore.Entry e : all) objects.put(e.key(), ObjectCodec.decode(e));
       revision = Math.max(revision, rev);
       oldestResumable = rev;
@@ -157,22 +169,27 @@ public class WatchCache implements AutoCloseable {
   }
 
   /**
-   * The object this api-server wrote at {@code rev} under {@code key} (with its resourceVersion, as
-   * a decode of the stored value would give it, never changed afterwards).
+   * Announce a write of {@code bytes} under {@code key}, about to be sent to etcd. {@code object}
+   * must be what decoding the bytes gives (see ObjectCodec.decodedCopy), owned by the cache from
+   * now on. Call {@link #abandon} if the write fails.
    */
-  public void written(String key, long rev, ObjectNode object) {
-    if (rev <= revision) return; // its event is already applied
-    Written w = new Written(rev, object);
-    written.put(key, w);
-    if (rev <= revision) written.remove(key, w); // applied meanwhile
+  public Pending expect(String key, byte[] bytes, ObjectNode object) {
+    Pending p = new Pending(bytes, object);
+    written.put(key, p);
+    return p;
   }
 
-  /** The handed-over object for this change, or null (then the event's value is decoded). */
-  private ObjectNode takeWritten(String key, long modRevision) {
-    Written w = written.get(key);
-    if (w == null) return null;
-    if (w.revision() <= modRevision) written.remove(key, w);
-    return w.revision() == modRevision ? w.object() : null;
+  /** The announced write did not happen (conflict, etcd unavailable). */
+  public void abandon(String key, Pending p) {
+    written.remove(key, p);
+  }
+
+  /** The announced object for this change if its bytes are the ones announced, else null (decode). */
+  private ObjectNode takeWritten(EtcdStore.Entry e) {
+    Pending p = written.get(e.key());
+    if (p == null || !java.util.Arrays.equals(p.bytes, e.value()) || !written.remove(e.key(), p)) return null;
+    ObjectCodec.setResourceVersion(p.object, e.modRevision());
+    return p.object;
   }
 
   void apply(EtcdStore.Batch batch) {
@@ -182,7 +199,6 @@ public class WatchCache implements AutoCloseable {
         if (c.entry().modRevision() <= revision) continue; // duplicate after a resumed watch
         WatchEvent ev;
         if (c.deleted()) {
-          takeWritten(c.entry().key(), c.entry().modRevision());
           ObjectNode prev = objects.remove(c.entry().key());
           if (prev == null && c.prev() != null) prev = ObjectCodec.decode(c.prev());
           if (prev == null) continue;
@@ -190,7 +206,7 @@ public class WatchCache implements AutoCloseable {
           ObjectCodec.setResourceVersion(last, c.entry().modRevision());
           ev = new WatchEvent(WatchEvent.Type.DELETED, last, prev, c.entry().modRevision());
         } else {
-          ObjectNode obj = takeWritten(c.entry().key(), c.entry().modRevision());
+          ObjectNode obj = takeWritten(c.entry());
           if (obj == null) obj = ObjectCodec.decode(c.entry());
           ObjectNode prev = objects.put(c.entry().key(), obj);
           ev = new WatchEvent(prev == null ? WatchEvent.Type.ADDED : WatchEvent.Type.MODIFIED, obj, prev, c.entry().modRevision());
@@ -201,9 +217,12 @@ public class WatchCache implements AutoCloseable {
         deliver(ev);
       }
       if (batch.revision() > revision) revision = batch.revision();
-      // A hand-over that raced with its own event (registered just after it was applied) stays
-      // until the key changes again; drop such leftovers when they pile up.
-      if (written.size() > 4096) written.values().removeIf(w -> w.revision() <= revision);
+      // Announced writes whose event never came (the watch was re-established past it): drop
+      // them once they pile up.
+      if (written.size() > 4096) {
+        long old = System.nanoTime() - TimeUnit.SECONDS.toNanos(60);
+        written.values().removeIf(p -> p.since - old < 0);
+      }
       advanced.signalAll();
     } finally {
       lock.unlock();

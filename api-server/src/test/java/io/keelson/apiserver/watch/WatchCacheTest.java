@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keelson.apiserver.resource.ResourceRegistry;
 import io.keelson.apiserver.storage.EtcdStore;
+import io.keelson.apiserver.storage.ObjectCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,21 +37,27 @@ class WatchCacheTest {
   }
 
   @Test
-  void aHandedOverObjectReplacesTheDecodeOfItsOwnEventOnly() throws Exception {
+  void anAnnouncedWriteIsAppliedWithoutDecodingItsEventOnlyWhenTheBytesMatch() throws Exception {
     Watcher all = cache.watch(0, o -> true, 100);
-    ObjectNode mine = (ObjectNode) io.keelson.apiserver.storage.ObjectCodec.JSON.readTree(
-        "{\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"a\",\"name\":\"p1\",\"resourceVersion\":\"7\"},\"spec\":{}}");
-    cache.written("/registry/pods/a/p1", 7, mine);
-    cache.apply(put("a", "p1", null, 6)); // an older event of the key: decoded, the hand-over kept
-    assertThat(cache.get("/registry/pods/a/p1")).isNotSameAs(mine);
-    cache.apply(put("a", "p1", null, 7)); // its own event: the handed-over object, no decode
-    assertThat(cache.get("/registry/pods/a/p1")).isSameAs(mine);
-    cache.apply(put("a", "p1", "n1", 8)); // a later write (say, by another api-server): decoded from etcd
-    assertThat(cache.get("/registry/pods/a/p1").path("spec").path("nodeName").asString()).isEqualTo("n1");
+    String key = "/registry/pods/a/p1";
+    EtcdStore.Batch mine = put("a", "p1", null, 7);
+    byte[] bytes = mine.changes().get(0).entry().value();
+    ObjectNode announced = ObjectCodec.decodedCopy((ObjectNode) ObjectCodec.JSON.readTree(bytes));
+    WatchCache.Pending p = cache.expect(key, bytes, announced);
+    cache.apply(put("a", "p1", "n1", 6)); // another writer's change of the key (other bytes): decoded
+    assertThat(cache.get(key)).isNotSameAs(announced);
+    cache.apply(mine); // the announced write's event: that object, with the event's resourceVersion
+    assertThat(cache.get(key)).isSameAs(announced);
+    assertThat(cache.get(key).path("metadata").path("resourceVersion").asString()).isEqualTo("7");
+    assertThat(cache.get(key)).isEqualTo(ObjectCodec.decode(mine.changes().get(0).entry()));
+    cache.apply(put("a", "p1", null, 8)); // same bytes again, nothing announced: decoded
+    assertThat(cache.get(key)).isNotSameAs(announced);
     assertThat(drain(all)).containsExactly("ADDED p1", "MODIFIED p1", "MODIFIED p1");
-    cache.written("/registry/pods/a/p1", 8, mine); // too late: already applied, ignored
+    WatchCache.Pending failed = cache.expect(key, bytes, ObjectCodec.decodedCopy(announced));
+    cache.abandon(key, failed); // the write failed: its object is never used
     cache.apply(put("a", "p1", null, 9));
-    assertThat(cache.get("/registry/pods/a/p1")).isNotSameAs(mine);
+    assertThat(cache.get(key).path("metadata").path("resourceVersion").asString()).isEqualTo("9");
+    assertThat(p).isNotNull();
   }
 
   @Test
