@@ -27,6 +27,8 @@ import java.util.Set;
 public final class ResourceRegistry {
 
   private static final List<ResourceType> ALL = new ArrayList<>();
+  /** By "group/version/resource": every request looks its type up here. */
+  private static final Map<String, ResourceType> BY_PATH = new java.util.HashMap<>();
 
   static {
     // core/v1
@@ -59,7 +61,9 @@ public final class ResourceRegistry {
 
   private static void add(String group, String version, String resource, String kind, boolean namespaced,
       List<String> shortNames, List<String> categories, Set<String> subresources, Class<?> model, boolean hasSpec) {
-    ALL.add(new ResourceType(group, version, resource, kind, namespaced, shortNames, categories, subresources, model, hasSpec));
+    ResourceType t = new ResourceType(group, version, resource, kind, namespaced, shortNames, categories, subresources, model, hasSpec);
+    ALL.add(t);
+    BY_PATH.put(group + "/" + version + "/" + resource, t);
   }
 
   private ResourceRegistry() {}
@@ -77,9 +81,7 @@ public final class ResourceRegistry {
   }
 
   public static Optional<ResourceType> find(String group, String version, String resource) {
-    return ALL.stream()
-        .filter(t -> t.group().equals(group) && t.version().equals(version) && t.resource().equals(resource))
-        .findFirst();
+    return Optional.ofNullable(BY_PATH.get(group + "/" + version + "/" + resource));
   }
 
   public static Optional<ResourceType> byKind(String apiVersion, String kind) {

@@ -142,8 +142,15 @@ public class ApiController {
   }
 
   static byte[] readBody(HttpServletRequest req) throws IOException {
-    if (req.getContentLengthLong() > MAX_BODY_BYTES) throw tooLarge();
+    long length = req.getContentLengthLong();
+    if (length > MAX_BODY_BYTES) throw tooLarge();
     try (InputStream in = req.getInputStream()) {
+      if (length >= 0) {
+        // Known length (the usual case): one array of that size, not readNBytes' 16 KiB chunks.
+        byte[] b = new byte[(int) length];
+        int n = in.readNBytes(b, 0, b.length);
+        return n == b.length ? b : java.util.Arrays.copyOf(b, n);
+      }
       byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
       if (b.length > MAX_BODY_BYTES) throw tooLarge();
       return b;
