@@ -10,8 +10,9 @@
 #     a time; each pod's agent-side start
 #     (its assignment arriving on the WatchPodAssignments stream -> the agent's first Running status)
 #     is the increase of keelson_agent_pod_start_seconds_sum, split by phase. Interleaved with them,
-#     the same OCI bundle as the first pod's container (its config.json, a fresh overlay rootfs over
-#     the same image layers, a cgroup of its own) is started with plain `runc run -d` and removed.
+#     the same OCI bundle as the first pod's container (its config.json minus the agent's network
+#     gate hook, a fresh overlay rootfs over the same image layers, a cgroup of its own) is started
+#     with plain `runc run -d` and removed.
 #  2. Memory: the agent's VmRSS and JVM heap (used after a full GC, committed) with 0 pods, then with
 #     --mem-pods pods in all (the missing ones created by one kubectl create; their start latencies
 #     are printed too).
@@ -300,13 +301,15 @@ Reproduce (root, from the repo root, node-agent jar built):
 
 *Agent-side start* is the agent's own metric `keelson_agent_pod_start_seconds` (served with
 `--metrics-port`): from the pod's assignment arriving on the WatchPodAssignments stream to the first
-status the agent computes with phase Running (handed to the status stream, which sends it within
-~20 ms); `keelson_agent_pod_start_phase_seconds{{phase}}` splits it. The pods are busybox
+status the agent computes with phase Running (handed to the status stream, which sends it at once
+after a quiet spell and coalesces bursts for up to 20 ms); `keelson_agent_pod_start_phase_seconds{{phase}}` splits it. The pods are busybox
 `sleep 3600` (`keelson.local/busybox:latest`, preloaded, `imagePullPolicy: IfNotPresent`), created
 one at a time. *Plain runc* starts the first pod's container bundle again (its `config.json`, joining
-the same pod network and IPC namespaces, with a fresh overlay rootfs over the same image layers and a
-cgroup of its own) with `runc run -d`, interleaved with the pods so both see the same machine load,
-and removes it after each run.
+the same pod network and IPC namespaces, with a fresh overlay rootfs over the same image layers —
+mounted by runc from the same `config.json` entry, as for the agent's containers — and a cgroup of
+its own; without the agent's hook that holds a container's process until its pod network is ready)
+with `runc run -d`, interleaved with the pods so both see the same machine load, and removes it
+after each run.
 
 {open(result).read().strip()}
 
