@@ -268,7 +268,7 @@ for _ in $(seq 1 360); do
   [ "$(runc --root "$SD/runc/runc" list -q 2>/dev/null | wc -l)" = 0 ] && break; sleep 0.5
 done
 left_containers=$(runc --root "$SD/runc/runc" list -q 2>/dev/null | wc -l || true)
-[ "$KEEP" = 1 ] && exit 0
+[ "$KEEP" = 1 ] && { rm -f "$RESULT"; exit 0; }
 launcher down --dir "$DIR" --purge >/dev/null 2>&1 || true
 trap - EXIT
 left_mounts=$(awk -v s="$DIR/" 'index($5, s) == 1' /proc/self/mountinfo | wc -l || true)
