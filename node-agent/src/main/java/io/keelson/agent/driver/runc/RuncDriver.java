@@ -77,6 +77,8 @@ public final class RuncDriver implements WorkloadDriver {
 
   /** Holds containers back while their pod's network is set up; null without grep/mkfifo (then the network comes first). */
   private final NetworkGates gates;
+  /** {@code runc --version}, once known: the agent checks the fingerprint before every pod start. */
+  private volatile String version;
   /** Gates of container starts in progress, by task id. */
   private final Map<String, NetworkGates.Gate> openGates = new ConcurrentHashMap<>();
 
@@ -233,7 +235,10 @@ public final class RuncDriver implements WorkloadDriver {
   @Override
   public Fingerprint fingerprint() {
     try {
-      String version = runc.version();
+      if (!Files.isExecutable(runc.binary())) {
+        return Fingerprint.unhealthy("runc not found at " + runc.binary(), Map.of());
+      }
+      String version = runcVersion();
       String missing = !usesCompiledMonitor() && !Files.isExecutable(PERL) ? "no gcc to build the container monitor and no " + PERL + " (Debian's perl-base)"
           : !"root".equals(System.getProperty("user.name")) ? "the runc driver needs root"
           : cgroups.missing();
@@ -249,7 +254,12 @@ public final class RuncDriver implements WorkloadDriver {
 
   /** "1.1.5+ds1", for the node's containerRuntimeVersion. */
   public String runcVersion() throws IOException {
-    return runc.version();
+    String v = version;
+    if (v == null) {
+      v = runc.version(); // the binary does not change under a running agent: asked once, not per pod
+      version = v;
+    }
+    return v;
   }
 
   // ---- sandboxes
