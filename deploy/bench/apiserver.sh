@@ -52,9 +52,9 @@ LOAD=$(cut -d' ' -f1 /proc/loadavg)
   --pid "api-server=$(cat "$DIR/cluster/run/api-server.pid")" --pid "etcd=$(cat "$DIR/cluster/run/etcd.pid")"
 
 if [ "$WRITE" = 1 ]; then
-  python3 - "$ROOT/docs/benchmarks.md" "$DIR/result.md" "$CREATES" "$CLIENTS" "$WATCHERS" "$LOAD" "$NOTES" <<'PY'
+  python3 - "$ROOT/docs/benchmarks.md" "$DIR/result.md" "$CREATES" "$CLIENTS" "$WATCHERS" "$LOAD" "$NOTES" "$WARMUP" <<'PY'
 import sys, os, datetime
-path, result, creates, clients, watchers, load, notes = sys.argv[1:8]
+path, result, creates, clients, watchers, load, notes, warmup = sys.argv[1:9]
 begin = "<!-- BEGIN section: api-server (owner: api-server, deploy/bench/apiserver.sh) -->"
 end = "<!-- END section: api-server -->"
 body = f"""{begin}
@@ -65,7 +65,7 @@ benchmark client, all on this project's 2-core development machine (load average
 started: other engineers' builds and tests share the cores, so absolute numbers are noisy; the
 API/raw ratio is measured in the same run and is the figure to compare).
 
-Reproduce (from the repo root): `deploy/bench/apiserver.sh --build --creates {creates} --clients {clients} --watchers {watchers} --write-docs`
+Reproduce (from the repo root): `deploy/bench/apiserver.sh --build --creates {creates} --clients {clients} --watchers {watchers} --warmup {warmup} --write-docs`
 
 {open(result).read().strip()}
 
