@@ -301,7 +301,7 @@ class WorkloadJourneyIT {
             command: ["sh", "-c", "i=0; while read l; do i=$((i+1)); echo \\"$i: $l\\"; echo \\"err $i\\" >&2; done"]
           - name: quiet
             image: keelson.local/busybox:latest
-            command: ["sleep", "3600"]
+            command: ["sh", "-c", "while true; do echo tick; echo tock >&2; sleep 1; done"]
         """;
     cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
     try {
@@ -317,9 +317,11 @@ class WorkloadJourneyIT {
           List.of("sh", "-c", "(echo three; sleep 2) | kubectl attach -i chat -c c"));
       assertThat(second.out()).as(second.toString()).isEqualTo("3: three\n");
       assertThat(cluster.kubectlOk("logs", "chat", "-c", "c")).contains("1: one\n", "err 1\n", "3: three\n");
-      KeelsonCluster.Result none = cluster.kubectl("attach", "-i", "chat", "-c", "quiet");
-      assertThat(none.exit()).isNotZero();
-      assertThat(none.err()).contains("cannot attach to container quiet").contains("stdin");
+      // no stdin and no tty: attach streams the output from now on, stdout and stderr apart, as on Kubernetes
+      KeelsonCluster.Result watch = cluster.run(Duration.ofSeconds(60),
+          List.of("timeout", "-s", "INT", "5", "kubectl", "attach", "chat", "-c", "quiet"));
+      assertThat(watch.out()).as(watch.toString()).contains("tick\n").doesNotContain("tock");
+      assertThat(watch.err()).as(watch.toString()).contains("tock\n");
     } finally {
       cluster.kubectl("delete", "pod", "chat", "--wait=false");
     }

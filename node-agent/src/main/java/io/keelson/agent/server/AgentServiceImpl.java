@@ -10,6 +10,7 @@ import io.keelson.agent.driver.ExecSession;
 import io.keelson.agent.driver.TaskStats;
 import io.keelson.agent.driver.runc.RuncDriver;
 import io.keelson.agent.logs.ContainerLogReader;
+import io.keelson.agent.logs.LogAttachSession;
 import io.keelson.agent.pod.PodManager;
 import io.keelson.agent.pod.PodWorker;
 import io.keelson.agent.portforward.PodConnection;
@@ -327,7 +328,12 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
         }
         AttachSession s;
         try {
-          s = v.driver().attachTask(v.taskId(), start.getStdin());
+          s = interactive(start.getContainer(), v.name())
+              ? v.driver().attachTask(v.taskId(), start.getStdin())
+              : outputOnly(start.getContainer(), v);
+        } catch (IOException e) {
+          throw Status.UNAVAILABLE.withDescription("cannot attach to container " + v.name() + ": " + e.getMessage())
+              .asRuntimeException();
         } catch (DriverException e) {
           throw ("AttachNotSupported".equals(e.reason()) ? Status.UNIMPLEMENTED : Status.FAILED_PRECONDITION)
               .withDescription("cannot attach to container " + v.name() + ": " + e.getMessage()).asRuntimeException();
@@ -407,6 +413,28 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
         }
       }
     };
+  }
+
+  /** Whether the container was started with stdin or a tty: only then does the driver hold its stdio. */
+  private boolean interactive(ContainerRef ref, String name) {
+    var pod = find(ref).pod();
+    return pod != null && pod.getSpec().getContainers().stream()
+        .filter(c -> c.getName().equals(name))
+        .anyMatch(c -> Boolean.TRUE.equals(c.getStdin()) || Boolean.TRUE.equals(c.getTty()));
+  }
+
+  /** Attach without stdin and tty: the main process's output from now on, read from its log. */
+  private AttachSession outputOnly(ContainerRef ref, PodWorker.ContainerView v) throws IOException {
+    boolean cri = v.driver() == null || v.driver().capabilities().criLogFormat();
+    String taskId = v.taskId();
+    return new LogAttachSession(v.logPath(), cri, () -> {
+      try {
+        PodWorker.ContainerView now = container(ref);
+        return now != null && now.running() && taskId != null && taskId.equals(now.taskId());
+      } catch (RuntimeException gone) {
+        return false;
+      }
+    });
   }
 
   @Override
