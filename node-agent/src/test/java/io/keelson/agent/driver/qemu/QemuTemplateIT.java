@@ -67,7 +67,7 @@ class QemuTemplateIT {
     VmTemplate tpl = d.awaitTemplate(Duration.ofMinutes(4));
     System.out.printf("template built in %d ms: %s%n", (System.nanoTime() - t0) / 1_000_000, tpl);
     assertThat(tpl).isNotNull();
-    assertThat(qemuPids(templates)).as("the template VM is gone once saved").isEmpty();
+    assertThat(QemuProcesses.under(templates)).as("the template VM is gone once saved").isEmpty();
 
     Pod a = startPod(d, busybox, "a");
     Pod b = startPod(d, busybox, "b");
@@ -104,7 +104,7 @@ class QemuTemplateIT {
     for (Pod p : List.of(a, b)) {
       next.destroySandbox(p.sandboxId, Duration.ZERO);
     }
-    assertThat(qemuPids(dir)).as("no qemu left").isEmpty();
+    assertThat(QemuProcesses.under(dir)).as("no qemu left").isEmpty();
   }
 
   record Pod(String name, String sandboxId, String taskId, SandboxHandle sandbox, TaskHandle task, String podIp, Path log,
@@ -152,24 +152,6 @@ class QemuTemplateIT {
     return d;
   }
 
-  /** qemu processes whose command line names a file under {@code under}. */
-  private static List<Long> qemuPids(Path under) throws IOException {
-    List<Long> pids = new ArrayList<>();
-    try (var s = Files.list(Path.of("/proc"))) {
-      for (Path p : s.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
-        try {
-          String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
-          if (cmd.contains("qemu-system") && cmd.contains(under.toString())) {
-            pids.add(Long.parseLong(p.getFileName().toString()));
-          }
-        } catch (IOException e) {
-          // gone
-        }
-      }
-    }
-    return pids;
-  }
-
   @AfterEach
   void cleanUp() throws Exception {
     QemuDriver last = drivers.getLast();
@@ -183,7 +165,7 @@ class QemuTemplateIT {
     for (QemuDriver d : drivers) {
       d.close();
     }
-    for (long pid : qemuPids(dir)) { // whatever a failed run left
+    for (long pid : QemuProcesses.under(dir)) { // whatever a failed run left
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
     nets.close();

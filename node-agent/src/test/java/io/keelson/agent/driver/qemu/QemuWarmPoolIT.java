@@ -14,8 +14,6 @@ import io.keelson.agent.driver.TaskConfig.TaskUser;
 import io.keelson.agent.image.ImageStore;
 import io.keelson.agent.image.PullPolicy;
 import io.keelson.agent.image.TestImages;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +57,7 @@ class QemuWarmPoolIT {
     QemuDriver cold = driver(QemuDriverIT.options());
     assertThat(pooled.fingerprint().healthy()).isTrue(); // the node registering starts the pool
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> pooled.idleWarmVms() == 1);
-    long warmPid = poolQemuPids(poolDir).getFirst();
+    long warmPid = QemuProcesses.under(poolDir).getFirst();
 
     // Same pod shape (no limits: 1 vCPU, 256 MiB), same command, one cold and one warm.
     Start c = startPod(cold, busybox, "cold");
@@ -83,21 +81,21 @@ class QemuWarmPoolIT {
 
     // The pool refills in the background.
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> pooled.idleWarmVms() == 1);
-    long refill = poolQemuPids(poolDir).stream().filter(p -> p != warmPid).findFirst().orElseThrow();
+    long refill = QemuProcesses.under(poolDir).stream().filter(p -> p != warmPid).findFirst().orElseThrow();
 
     // Agent restart: the idle VM keeps running and the next driver re-adopts it ...
     pooled.close();
     QemuDriver next = driver(QemuDriverIT.options().withWarmPool(poolDir, 1));
     next.fingerprint();
     await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).until(() -> next.idleWarmVms() == 1);
-    assertThat(poolQemuPids(poolDir)).contains(refill);
+    assertThat(QemuProcesses.under(poolDir)).contains(refill);
     next.close();
     // ... and a driver configured without a pool kills it.
     QemuDriver none = driver(QemuDriverIT.options().withWarmPool(poolDir, 0));
     none.fingerprint();
     await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
         .until(() -> ProcessHandle.of(refill).isEmpty());
-    assertThat(poolQemuPids(poolDir)).as("only the pod's VM is left").containsExactly(warmPid);
+    assertThat(QemuProcesses.under(poolDir)).as("only the pod's VM is left").containsExactly(warmPid);
   }
 
   record Start(QemuDriver driver, String name, String sandboxId, String taskId, String podIp, Path log, long millis) {}
@@ -132,24 +130,6 @@ class QemuWarmPoolIT {
     return d;
   }
 
-  /** qemu processes whose command line names a disk under the pool dir. */
-  private static List<Long> poolQemuPids(Path poolDir) throws IOException {
-    List<Long> pids = new ArrayList<>();
-    try (var s = Files.list(Path.of("/proc"))) {
-      for (Path p : s.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
-        try {
-          String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
-          if (cmd.contains("qemu-system") && cmd.contains(poolDir.toString())) {
-            pids.add(Long.parseLong(p.getFileName().toString()));
-          }
-        } catch (IOException e) {
-          // gone
-        }
-      }
-    }
-    return pids;
-  }
-
   @AfterEach
   void cleanUp() throws Exception {
     for (String[] s : sandboxes) {
@@ -165,7 +145,7 @@ class QemuWarmPoolIT {
       d.close();
     }
     // whatever a failed run left: no qemu of this test survives it
-    for (long pid : poolQemuPids(dir)) {
+    for (long pid : QemuProcesses.under(dir)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
     nets.close();
