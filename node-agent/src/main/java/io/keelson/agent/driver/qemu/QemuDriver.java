@@ -301,8 +301,7 @@ public final class QemuDriver implements WorkloadDriver {
       }
     }
     long t0 = System.nanoTime();
-    Vm vm = new Vm(id, config.stateDir(), options.runDir().resolve(shortId(id)), "/keelson/vm-" + id);
-    vm.consoleLog = (config.logDir() != null ? config.logDir() : config.stateDir()).resolve("vm-console.log");
+    Vm vm = podVm(config);
     try {
       prepareDisks(vm);
       vm.volumes.putAll(config.volumes());
@@ -355,10 +354,23 @@ public final class QemuDriver implements WorkloadDriver {
     Files.deleteIfExists(vm.qmp());
     Files.deleteIfExists(vm.run.resolve("qemu.pid"));
     for (int i = 0; i < SLOTS; i++) {
-      try (RandomAccessFile f = new RandomAccessFile(vm.slot(i).toFile(), "rw")) {
-        f.setLength(SLOT_BYTES);
-      }
+      emptyDisk(vm.slot(i));
     }
+  }
+
+  /** A sparse disk image of the slot size (its device exists from boot; what it holds comes later). */
+  private static void emptyDisk(Path img) throws IOException {
+    try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+      f.setLength(SLOT_BYTES);
+    }
+  }
+
+  /** A pod's VM record: state in the sandbox's state dir, the console log beside the pod's logs. */
+  private Vm podVm(SandboxConfig config) {
+    String id = config.sandboxId();
+    Vm vm = new Vm(id, config.stateDir(), options.runDir().resolve(shortId(id)), "/keelson/vm-" + id);
+    vm.consoleLog = (config.logDir() != null ? config.logDir() : config.stateDir()).resolve("vm-console.log");
+    return vm;
   }
 
   /**
@@ -929,9 +941,7 @@ public final class QemuDriver implements WorkloadDriver {
     templateVm = vm;
     try {
       prepareDisks(vm);
-      try (RandomAccessFile f = new RandomAccessFile(vm.volumesDisk().toFile(), "rw")) {
-        f.setLength(SLOT_BYTES);
-      }
+      emptyDisk(vm.volumesDisk());
       List<Path> procs = setUpCgroup(vm.cgroup, POOL_RAM + QEMU_OVERHEAD, 0);
       String mac = String.format("52:54:00:%02x:%02x:%02x", random.nextInt(256), random.nextInt(256), random.nextInt(256));
       boot(vm, POOL_RAM, POOL_VCPUS, "", null, List.of("-netdev", "tap,id=n0,ifname=kvt" + hex + ",script=no,downscript=no",
@@ -1024,15 +1034,12 @@ public final class QemuDriver implements WorkloadDriver {
   private SandboxHandle restore(VmTemplate tpl, SandboxConfig config, int vcpus, long ram) throws DriverException {
     String id = config.sandboxId();
     long t0 = System.nanoTime();
-    Vm vm = new Vm(id, config.stateDir(), options.runDir().resolve(shortId(id)), "/keelson/vm-" + id);
-    vm.consoleLog = (config.logDir() != null ? config.logDir() : config.stateDir()).resolve("vm-console.log");
+    Vm vm = podVm(config);
     try {
       prepareDisks(vm);
       vm.volumes.putAll(config.volumes());
       if (vm.volumes.isEmpty()) {
-        try (RandomAccessFile f = new RandomAccessFile(vm.volumesDisk().toFile(), "rw")) {
-          f.setLength(SLOT_BYTES); // the template has the device: so must the restored VM
-        }
+        emptyDisk(vm.volumesDisk()); // the template has the device: so must the restored VM
       } else {
         writeVolumesDisk(vm);
       }
@@ -1264,9 +1271,7 @@ public final class QemuDriver implements WorkloadDriver {
       vm.hostTap = "kvp" + hex;
       vm.consoleLog = vm.dir.resolve("console.log");
       prepareDisks(vm);
-      try (RandomAccessFile f = new RandomAccessFile(vm.volumesDisk().toFile(), "rw")) {
-        f.setLength(SLOT_BYTES); // written when a pod with volumes takes the VM
-      }
+      emptyDisk(vm.volumesDisk()); // written when a pod with volumes takes the VM
       Files.writeString(vm.dir.resolve("shape"), vm.vcpus + " " + vm.ram + "\n");
       List<Path> procs = setUpCgroup(vm.cgroup, vm.ram + QEMU_OVERHEAD, 0);
       String mac = String.format("52:54:00:%02x:%02x:%02x", random.nextInt(256), random.nextInt(256), random.nextInt(256));
