@@ -69,12 +69,7 @@ public final class ContainerLogReader {
       boolean running = stillRunning.getAsBoolean();
       long size = Files.exists(file) ? Files.size(file) : 0;
       if (size > position) {
-        byte[] chunk;
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-          raf.seek(position);
-          chunk = new byte[(int) Math.min(size - position, 1 << 20)];
-          raf.readFully(chunk);
-        }
+        byte[] chunk = readChunk(file, position, size);
         int end = lastNewline(chunk, true) + 1;
         if (end == 0 && !running) {
           end = chunk.length;
@@ -109,7 +104,18 @@ public final class ContainerLogReader {
     return sink.write(data);
   }
 
-  private static int lastNewline(byte[] b, boolean required) {
+  /** What a followed log gained since {@code position} (up to 1 MiB; the rest is read next time). */
+  static byte[] readChunk(Path file, long position, long size) throws IOException {
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+      raf.seek(position);
+      byte[] chunk = new byte[(int) Math.min(size - position, 1 << 20)];
+      raf.readFully(chunk);
+      return chunk;
+    }
+  }
+
+  /** Index of the last newline; with {@code required} -1 when there is none, else the last byte's. */
+  static int lastNewline(byte[] b, boolean required) {
     for (int i = b.length - 1; i >= 0; i--) {
       if (b[i] == '\n') {
         return i;

@@ -42,13 +42,8 @@ public final class LogAttachSession implements AttachSession {
         position = 0; // the file was replaced (container restarted): follow the new one
       }
       if (size > position) {
-        byte[] chunk;
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-          raf.seek(position);
-          chunk = new byte[(int) Math.min(size - position, 1 << 20)];
-          raf.readFully(chunk);
-        }
-        int end = lastNewline(chunk) + 1;
+        byte[] chunk = ContainerLogReader.readChunk(file, position, size);
+        int end = ContainerLogReader.lastNewline(chunk, true) + 1;
         if (end == 0 && !alive) {
           end = chunk.length; // the process is gone: its last line will not be completed
         }
@@ -120,18 +115,9 @@ public final class LogAttachSession implements AttachSession {
       byte[] tail = new byte[(int) (size - from)];
       raf.seek(from);
       raf.readFully(tail);
-      int nl = lastNewline(tail);
+      int nl = ContainerLogReader.lastNewline(tail, true);
       return nl < 0 ? from : from + nl + 1;
     }
-  }
-
-  private static int lastNewline(byte[] b) {
-    for (int i = b.length - 1; i >= 0; i--) {
-      if (b[i] == '\n') {
-        return i;
-      }
-    }
-    return -1;
   }
 
   @Override
