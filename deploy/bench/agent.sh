@@ -2,7 +2,7 @@
 # Node-agent benchmark: agent-side pod start latency vs plain `runc run` of the same bundle, and the
 # agent's memory with many pods.
 #
-#   [AGENT_JAR=...] deploy/bench/agent.sh [--pods 100] [--mem-pods 200] [--api-port 18443] [--write-docs] [--keep]
+#   [AGENT_JAR=...] [TMPDIR=...] deploy/bench/agent.sh [--pods 100] [--mem-pods 200] [--network-pool 2] [--api-port 18443] [--write-docs] [--keep]
 #
 # Starts its own cluster in /tmp/bench-agent-XXXXXX (etcd + api-server, no scheduler: pods are bound
 # with spec.nodeName) and one real node agent (runc driver, CNI pod network) with --metrics-port.
@@ -12,7 +12,9 @@
 #     is the increase of keelson_agent_pod_start_seconds_sum, split by phase. Interleaved with them,
 #     the same OCI bundle as the first pod's container (its config.json minus the agent's network
 #     gate hook, a fresh overlay rootfs over the same image layers, a cgroup of its own) is started
-#     with plain `runc run -d` and removed.
+#     with plain `runc run -d` and removed. Before each plain run the agent is let settle: its pool of
+#     pod networks set up ahead of pods (--network-pool, the agent's default 2; 0 = off) is refilled
+#     (at most 2 s), so that neither side runs beside the other's background work.
 #  2. Memory: the agent's VmRSS and JVM heap (used after a full GC, committed) with 0 pods, then with
 #     --mem-pods pods in all (the missing ones created by one kubectl create; their start latencies
 #     are printed too).
@@ -21,9 +23,9 @@
 # docs/benchmarks.md with the numbers; --keep leaves the cluster running.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-PODS=100 MEM_PODS=200 PORT=18443 WRITE=0 KEEP=0
+PODS=100 MEM_PODS=200 PORT=18443 WRITE=0 KEEP=0 POOL=2
 while [ $# -gt 0 ]; do case $1 in
-  --pods) PODS=$2; shift 2 ;; --mem-pods) MEM_PODS=$2; shift 2 ;; --api-port) PORT=$2; shift 2 ;;
+  --pods) PODS=$2; shift 2 ;; --mem-pods) MEM_PODS=$2; shift 2 ;; --api-port) PORT=$2; shift 2 ;; --network-pool) POOL=$2; shift 2 ;;
   --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;;
   -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;; *) echo "unknown flag $1 (see --help)" >&2; exit 2 ;; esac; done
 [ "$(id -u)" = 0 ] || { echo "agent.sh: needs root (runc, mounts, pod networks)" >&2; exit 1; }
@@ -32,7 +34,7 @@ JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA=$JAVA_HOME/bin/java
 JAR=${AGENT_JAR:-$ROOT/node-agent/target/keelson-node-agent.jar} # AGENT_JAR: e.g. a jar built from a clean checkout
 [ -f "$JAR" ] || { echo "agent.sh: build first: flock /tmp/keelson-build-node-agent.lock mvn -B -q -pl node-agent install -DskipTests" >&2; exit 1; }
-DIR=$(mktemp -d /tmp/bench-agent-XXXXXX)
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/bench-agent-XXXXXX") # TMPDIR: where the cluster dir goes
 NODE=bench-agent-$PORT          # own name: the pod bridge kb-<hash(node)> must not be another cluster's
 SD=$DIR/nodes/$NODE
 MPORT=$((PORT + 40))
@@ -67,9 +69,11 @@ mkdir -p "$DIR/images/preload" "$SD" "$DIR/lib" "$DIR/run" "$DIR/logs"
 # The agent as `keelson up` starts it (same heap limit), plus --metrics-port; its pid file and jar copy
 # where `keelson down` finds them, so that down stops it and removes its pods.
 cp "$JAR" "$DIR/lib/keelson-node-agent.jar"
+POOL_ARGS=()  # agents before the network pool have no --network-pool
+"$JAVA" -jar "$DIR/lib/keelson-node-agent.jar" --help 2>&1 | grep -q -- --network-pool && POOL_ARGS=(--network-pool "$POOL") || POOL=0
 setsid "$JAVA" -Xmx512m --enable-native-access=ALL-UNNAMED -jar "$DIR/lib/keelson-node-agent.jar" \
   --kubeconfig "$KUBECONFIG" --node-name "$NODE" --state-dir "$SD" --port $((PORT + 21)) --address 127.0.0.1 \
-  --images-dir "$DIR/images" --metrics-port "$MPORT" >>"$DIR/logs/agent-$NODE.log" 2>&1 </dev/null &
+  --images-dir "$DIR/images" --metrics-port "$MPORT" "${POOL_ARGS[@]}" >>"$DIR/logs/agent-$NODE.log" 2>&1 </dev/null &
 AGENT=$!
 echo "$AGENT" >"$DIR/run/agent-$NODE.pid"
 for _ in $(seq 1 600); do
@@ -85,6 +89,14 @@ starts() { metrics | awk '
   /^keelson_agent_pod_start_seconds_count / {c=$2} /^keelson_agent_pod_start_seconds_sum / {s=$2}
   /^keelson_agent_pod_start_phase_seconds_sum\{/ {match($0, /phase="[a-z]+"/); p[substr($0, RSTART+7, RLENGTH-8)]=$2}
   END {printf "%d %.9f", c, s; for (k in p) printf " %s=%.9f", k, p[k]; print ""}'; }
+pool_settle() { # until the agent's pool of pod networks is full again (at most 2 s)
+  local i
+  [ "$POOL" -gt 0 ] || return 0
+  for i in $(seq 1 40); do
+    [ "$(metrics | awk '/^keelson_agent_network_pool_ready / {printf "%d", $2}')" -ge "$POOL" ] 2>/dev/null && return 0
+    sleep 0.05
+  done
+}
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$AGENT/status"; }
 heap_mib() { # JVM heap in use after a full GC, and the heap the JVM holds (committed)
   "$JAVA_HOME/bin/jcmd" "$AGENT" GC.run >/dev/null 2>&1 || true
@@ -168,6 +180,7 @@ PY
     fi
     log "plain runc uses the bundle of pod seq-0 ($BUNDLE), overlay rootfs mounted by $([ $HOSTMOUNT = 1 ] && echo "mount(8), untimed" || echo runc)"
   fi
+  pool_settle
   b=$RAW/b$i; id=raw-$i
   mkdir -p "$b/upper" "$b/work" "$b/rootfs"
   sed -e "s|/ID\"|/$id\"|" -e "s|BUNDLE/|$b/|g" "$TEMPLATE" >"$b/config.json"
@@ -263,11 +276,15 @@ cp "$DIR/result.md" "$RESULT"
 # ---- teardown and leftovers check
 log "deleting pods"
 UIDS=$(kubectl get pods -l bench=agent -o jsonpath='{.items[*].metadata.uid}' 2>/dev/null || true)
-kubectl delete pods -l bench=agent --wait=false >/dev/null 2>&1 || true
+td0=$(date +%s)
+kubectl delete pods -l bench=agent --wait=false >"$DIR/logs/delete.log" 2>&1 || log "kubectl delete failed: $(tail -3 "$DIR/logs/delete.log")"
 for _ in $(seq 1 360); do
   [ "$(runc --root "$SD/runc/runc" list -q 2>/dev/null | wc -l)" = 0 ] && break; sleep 0.5
 done
 left_containers=$(runc --root "$SD/runc/runc" list -q 2>/dev/null | wc -l || true)
+left_pods=$(kubectl get pods -l bench=agent --no-headers 2>/dev/null | wc -l || true)
+log "$((MEM_PODS - left_pods)) pods deleted, $left_containers runc containers left $(( $(date +%s) - td0 )) s after kubectl delete (of them $left_pods pods still in the API)"
+[ "$left_containers" = 0 ] || kubectl get pods -l bench=agent -o wide 2>&1 | head -5 >&2
 [ "$KEEP" = 1 ] && { rm -f "$RESULT"; exit 0; }
 launcher down --dir "$DIR" --purge >/dev/null 2>&1 || true
 trap - EXIT

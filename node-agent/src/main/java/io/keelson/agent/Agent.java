@@ -160,6 +160,10 @@ public final class Agent implements AutoCloseable {
           controlPlane, options.hollow() ? new StateStore(options.stateDir().resolve("hollow").resolve(n)) : state,
           timers, options.hollow(), backoffBase, Duration.ofMinutes(5), metrics);
       PodManager m = new PodManager(ctx);
+      if (!options.hollow()) {
+        NetworkProvider net = ctx.network();
+        metrics.gauge("keelson.agent.network.pool.ready", "Pod networks set up ahead of pods, ready to be handed out", net::ready);
+      }
       m.recover(persisted);
       synchronized (managers) { // the metrics endpoint may already be counting pods
         managers.put(n, m);
@@ -296,6 +300,7 @@ public final class Agent implements AutoCloseable {
       leases.close();
     }
     managers.values().forEach(PodManager::shutdown);
+    managers.values().forEach(m -> m.context().network().close());
     reporter.close();
     if (server != null) {
       server.close();

@@ -62,6 +62,9 @@ public final class AgentMain implements Callable<Integer> {
   @Option(names = "--vm-warm-pool", description = "VM pods: keep N idle pre-booted VMs (1 vCPU, 256 MiB guest) that pods with a pod network and no larger limits take instead of booting (~0.2 s instead of seconds under TCG); each idle VM is a running qemu costing ~2.5%% of a core under TCG; env KEELSON_VM_WARM_POOL sets the default (default: ${DEFAULT-VALUE})", defaultValue = "${env:KEELSON_VM_WARM_POOL:-0}")
   int vmWarmPool;
 
+  @Option(names = "--network-pool", description = "pod networks to keep set up ahead of pods (namespace, veth and IP through CNI ADD), handed to starting pods so they need not wait ~40 ms for the CNI plugins; refilled in the background while no pod is starting; 0 turns it off; env KEELSON_NETWORK_POOL sets the default (default: ${DEFAULT-VALUE})", defaultValue = "${env:KEELSON_NETWORK_POOL:-2}")
+  int networkPool;
+
   @Option(names = "--cleanup", description = "remove every workload recorded in --state-dir (containers, VMs, pod networks) and exit")
   boolean cleanup;
 
@@ -93,7 +96,7 @@ public final class AgentMain implements Callable<Integer> {
     ClusterCredentials creds = ClusterCredentials.fromKubeconfig(kubeconfig);
     NodeServiceConnection connection = NodeServiceConnection.open(creds);
     RestClusterObjects objects = new RestClusterObjects(RestClusterObjects.client(kubeconfig), nodeName);
-    Agent.Runtime runtime = RuntimeWiring.create(options, objects, vmWarmPool);
+    Agent.Runtime runtime = RuntimeWiring.create(options, objects, vmWarmPool, networkPool);
     Agent agent = new Agent(options, runtime, connection);
     if (metricsPort >= 0) {
       try {
@@ -134,7 +137,7 @@ public final class AgentMain implements Callable<Integer> {
   static final class RuntimeWiring {
     private RuntimeWiring() {}
 
-    static Agent.Runtime create(AgentOptions options, RestClusterObjects objects, int vmWarmPool) throws java.io.IOException {
+    static Agent.Runtime create(AgentOptions options, RestClusterObjects objects, int vmWarmPool, int networkPool) throws java.io.IOException {
       if (options.hollow() || options.fakeRuntime()) {
         FakeDriver fake = new FakeDriver(!options.hollow());
         Map<String, WorkloadDriver> handlers = new LinkedHashMap<>();
@@ -143,7 +146,7 @@ public final class AgentMain implements Callable<Integer> {
         handlers.put("qemu", fake);
         return new Agent.Runtime(handlers, "runc", new FakeImages(), FakeNetwork::new, objects);
       }
-      return RealRuntimes.create(options, objects, vmWarmPool);
+      return RealRuntimes.create(options, objects, vmWarmPool, networkPool);
     }
   }
 }

@@ -45,21 +45,22 @@ final class RealRuntimes {
     return handlers;
   }
 
-  static Supplier<NetworkProvider> network(String nodeName, Path stateDir) {
+  /** CNI pod networks, {@code pool} of them set up ahead of pods. */
+  static Supplier<NetworkProvider> network(String nodeName, Path stateDir, int pool) {
     return () -> {
       try {
-        return new CniNetworkProvider(new CniNetwork(nodeName, stateDir.resolve("network")));
+        return new CniNetworkProvider(new CniNetwork(nodeName, stateDir.resolve("network")), pool);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     };
   }
 
-  static Agent.Runtime create(AgentOptions options, ClusterObjects objects, int vmWarmPool) throws IOException {
+  static Agent.Runtime create(AgentOptions options, ClusterObjects objects, int vmWarmPool, int networkPool) throws IOException {
     ImageStore store = ImageStore.open(options.imagesDir());
     return new Agent.Runtime(
         drivers(options.stateDir(), vmWarmPool), "runc", new StoreImageProvider(store),
-        network(options.nodeName(), options.stateDir()), objects);
+        network(options.nodeName(), options.stateDir(), networkPool), objects);
   }
 
   /**
@@ -71,7 +72,9 @@ final class RealRuntimes {
     Map<String, WorkloadDriver> drivers = drivers(stateDir, 0);
     StateStore state = new StateStore(stateDir);
     int n = 0;
+    String nodeName = stateDir.getFileName().toString(); // `keelson up` names state dirs after their node
     for (PodState pod : state.loadAll()) {
+      nodeName = pod.nodeName() == null ? nodeName : pod.nodeName();
       WorkloadDriver d = drivers.values().stream().filter(x -> x.name().equals(pod.driver())).findFirst().orElse(null);
       if (d != null) {
         for (PodState.ContainerState c : pod.containers()) {
@@ -104,12 +107,18 @@ final class RealRuntimes {
         }
       }
       try {
-        network(pod.nodeName(), stateDir).get().tearDown(pod.uid(), pod.uid());
+        network(pod.nodeName(), stateDir, 0).get().tearDown(pod.uid(), pod.uid());
       } catch (DriverException | RuntimeException e) {
         log.warn("network teardown of {}: {}", pod.uid(), e.getMessage());
       }
       state.delete(pod.uid());
       n++;
+    }
+    // the networks set up ahead of pods
+    try {
+      new CniNetwork(nodeName, stateDir.resolve("network")).trimPool(null, 0);
+    } catch (IOException | RuntimeException e) {
+      log.warn("removing the pod network pool: {}", e.getMessage());
     }
     drivers.values().forEach(WorkloadDriver::close);
     return n;

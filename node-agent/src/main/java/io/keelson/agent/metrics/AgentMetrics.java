@@ -62,6 +62,11 @@ public final class AgentMetrics implements PodStartRecorder, AutoCloseable {
     new JvmMemoryMetrics().bindTo(registry);
   }
 
+  /** A further gauge, e.g. the pod networks set up ahead of pods ({@code keelson.agent.network.pool.ready}). */
+  public void gauge(String name, String description, Supplier<Number> value) {
+    Gauge.builder(name, value, s -> s.get().doubleValue()).description(description).strongReference(true).register(registry);
+  }
+
   @Override
   public void podStarted(String namespace, String name, Duration total, Map<String, Duration> phaseTimes) {
     podStart.record(total);

@@ -37,6 +37,14 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>{@link #setUp} and {@link #tearDown} are idempotent; the CNI result is cached in the state dir
  * so that an agent restart finds the same IP.
+ *
+ * <p>Networks can also be set up ahead of pods ({@link #addPooled}, kept filled by {@link
+ * NetworkPool}) under a pool id of their own ({@code pool-<hex>}, the CNI container id they were
+ * added with) and handed to a sandbox later ({@link #claim}): their record moves from {@code
+ * pool/} to the sandbox's result file in one rename and keeps the CNI container id and namespace
+ * path, so that {@link #tearDown} deletes them with the id they were added with, also after an
+ * agent restart. Unfinished pool entries (agent killed during CNI ADD) and entries whose namespace
+ * is gone are removed when the next agent starts.
  */
 public final class CniNetwork {
 
@@ -56,6 +64,9 @@ public final class CniNetwork {
   private final java.util.Set<String> fresh = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Calls of {@link #setUp} running or waiting for the node's lock. */
   private final java.util.concurrent.atomic.AtomicInteger setUps = new java.util.concurrent.atomic.AtomicInteger();
+  /** Pool networks ready to be claimed (id -> their record as in pool/ID.json), oldest first; guards itself. */
+  private final Map<String, JsonNode> pooled = new java.util.LinkedHashMap<>();
+  private final java.security.SecureRandom random = new java.security.SecureRandom();
 
   /**
    * @param nodeName this node (names the bridge)
@@ -73,7 +84,9 @@ public final class CniNetwork {
     this.networkName = "keelson-" + h;
     Files.createDirectories(this.stateDir.resolve("results"));
     Files.createDirectories(this.stateDir.resolve("ipam"));
+    Files.createDirectories(this.stateDir.resolve("pool"));
     PersistentNamespace.useMaker(this.stateDir);
+    loadPool();
   }
 
   public CniNetwork(String nodeName, Path stateDir) throws IOException {
@@ -117,7 +130,7 @@ public final class CniNetwork {
   /**
    * Creates the network namespace of {@code sandboxId} with {@code lo} up but no address yet:
    * containers can join it while {@link #setUp} (CNI ADD) runs. Leftovers of an earlier attempt are
-   * removed first.
+   * removed first. A sandbox whose network is set up already gets that (with its address).
    *
    * @return the network as far as it is known now: namespace path and DNS, no address
    * @throws DriverException reason FailedCreatePodSandBox
@@ -126,8 +139,9 @@ public final class CniNetwork {
     checkId(sandboxId);
     Path netns = netnsPath(sandboxId);
     PodNetwork pending = new PodNetwork(netns, "eth0", null, 0, null, null, dnsServers, dnsSearches);
-    if (get(sandboxId).isPresent()) {
-      return pending;
+    Optional<PodNetwork> existing = get(sandboxId);
+    if (existing.isPresent()) {
+      return existing.get(); // set up already (e.g. claimed from the pool before an agent restart)
     }
     try {
       // not under the node's lock (a pod's own namespace): it need not wait for other pods' CNI calls
@@ -179,14 +193,11 @@ public final class CniNetwork {
       JsonNode result = cni("bridge", "ADD", sandboxId, netns, "eth0", bridgeConfig(podCidr));
       long added = System.nanoTime();
       PodNetwork net = toPodNetwork(netns, result);
-      Path cache = resultFile(sandboxId);
-      Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp");
       ObjectNode saved = json.createObjectNode();
       saved.put("podCidr", podCidr);
       saved.put("netnsInode", PersistentNamespace.inode(netns).orElse(0L));
       saved.set("result", result);
-      Files.write(tmp, json.writeValueAsBytes(saved));
-      Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      write(resultFile(sandboxId), saved);
       log.info("pod network for {}: {} in {} ({} ms)", sandboxId, net.ip(), netns, (added - t0) / 1_000_000);
       return net;
     } catch (IOException | RuntimeException e) {
@@ -206,12 +217,12 @@ public final class CniNetwork {
    */
   public Optional<PodNetwork> get(String sandboxId) {
     Path cache = resultFile(sandboxId);
-    Path netns = netnsPath(sandboxId);
     if (!Files.isRegularFile(cache)) {
       return Optional.empty();
     }
     try {
       JsonNode saved = json.readTree(Files.readAllBytes(cache));
+      Path netns = netnsOf(sandboxId, saved);
       if (!isNamespace(netns)) {
         long inode = saved.path("netnsInode").asLong(0);
         if (inode == 0 || !PersistentNamespace.reattach(netns, "net", inode)) {
@@ -244,26 +255,211 @@ public final class CniNetwork {
   public synchronized void tearDown(String sandboxId) throws DriverException {
     checkId(sandboxId);
     fresh.remove(sandboxId);
-    Path cache = resultFile(sandboxId);
-    Path netns = netnsPath(sandboxId);
+    release(sandboxId, resultFile(sandboxId));
+  }
+
+  /**
+   * CNI DEL of the network recorded in {@code record} with the container id it was added with (the
+   * pool id for a network claimed from the pool), then its namespace and the record are removed.
+   * Runs under the node's lock.
+   */
+  private void release(String id, Path record) throws DriverException {
+    Path netns = netnsPath(id);
     List<String> errors = new ArrayList<>();
     try {
-      String podCidr = Files.isRegularFile(cache) ? json.readTree(Files.readAllBytes(cache)).path("podCidr").asString(null) : null;
-      if (podCidr != null) {
-        cni("bridge", "DEL", sandboxId, isNamespace(netns) ? netns : null, "eth0", bridgeConfig(podCidr));
+      JsonNode saved = Files.isRegularFile(record) ? json.readTree(Files.readAllBytes(record)) : null;
+      if (saved != null) {
+        netns = netnsOf(id, saved);
+        String podCidr = saved.path("podCidr").asString(null);
+        if (podCidr != null) {
+          cni("bridge", "DEL", saved.path("cniContainerId").asString(id), isNamespace(netns) ? netns : null, "eth0", bridgeConfig(podCidr));
+        }
       }
     } catch (IOException | RuntimeException e) {
       errors.add(e.getMessage());
     }
     try {
       PersistentNamespace.remove(netns);
-      Files.deleteIfExists(cache);
+      if (!netns.equals(netnsPath(id))) {
+        PersistentNamespace.remove(netnsPath(id)); // a leftover of the sandbox's own
+      }
+      Files.deleteIfExists(record);
     } catch (IOException e) {
       errors.add(e.getMessage());
     }
     if (!errors.isEmpty()) {
-      throw new DriverException("KillPodSandboxError", "failed to tear down the network of sandbox " + sandboxId + ": " + String.join("; ", errors), null);
+      throw new DriverException("KillPodSandboxError", "failed to tear down the network of sandbox " + id + ": " + String.join("; ", errors), null);
     }
+  }
+
+  /** Where the namespace of a recorded network is: recorded for pool networks, else by sandbox id. */
+  private Path netnsOf(String id, JsonNode saved) {
+    String recorded = saved.path("netns").asString("");
+    return recorded.isEmpty() ? netnsPath(id) : Path.of(recorded);
+  }
+
+  // ---- the pool: networks set up ahead of pods
+
+  /**
+   * Sets up one pod network for the pool (namespace, veth, IP from {@code podCidr}) under a new
+   * pool id, which is also its CNI container id; {@link #claim} hands it to a sandbox. Its record
+   * is written before anything is made, so that a crash in between leaves an unfinished entry that
+   * the next agent removes.
+   *
+   * @return the pool id
+   */
+  public synchronized String addPooled(String podCidr) throws DriverException {
+    byte[] b = new byte[6];
+    random.nextBytes(b);
+    String id = "pool-" + HexFormat.of().formatHex(b);
+    Path netns = netnsPath(id);
+    Path record = poolFile(id);
+    try {
+      long t0 = System.nanoTime();
+      ObjectNode saved = json.createObjectNode();
+      saved.put("podCidr", podCidr);
+      saved.put("cniContainerId", id);
+      saved.put("netns", netns.toString());
+      write(record, saved);
+      PersistentNamespace.createNetwork(netns);
+      JsonNode result = cni("bridge", "ADD", id, netns, "eth0", bridgeConfig(podCidr));
+      PodNetwork net = toPodNetwork(netns, result);
+      saved.put("netnsInode", PersistentNamespace.inode(netns).orElse(0L));
+      saved.set("result", result);
+      write(record, saved);
+      synchronized (pooled) {
+        pooled.put(id, saved);
+      }
+      log.info("pooled pod network {}: {} ({} ms)", id, net.ip(), (System.nanoTime() - t0) / 1_000_000);
+      return id;
+    } catch (IOException | RuntimeException e) {
+      try {
+        release(id, record);
+      } catch (DriverException | RuntimeException ignored) {
+        // report the original failure
+      }
+      throw new DriverException("FailedCreatePodSandBox", "failed to set up a pool network: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Hands a pool network of {@code podCidr} to sandbox {@code sandboxId}, address and all: its
+   * record becomes the sandbox's result file in one rename (so a crash leaves it either pooled or
+   * the sandbox's). Does not wait for the node's lock. Null when the pool has none for the CIDR, or
+   * when the sandbox has a network or namespace already (its containers may have joined that one).
+   */
+  public PodNetwork claim(String sandboxId, String podCidr) {
+    checkId(sandboxId);
+    if (podCidr == null || fresh.contains(sandboxId) || Files.exists(resultFile(sandboxId)) || Files.exists(netnsPath(sandboxId))) {
+      return null;
+    }
+    synchronized (pooled) {
+      for (var it = pooled.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (!podCidr.equals(e.getValue().path("podCidr").asString(""))) {
+          continue;
+        }
+        it.remove();
+        try {
+          Files.move(poolFile(e.getKey()), resultFile(sandboxId), StandardCopyOption.ATOMIC_MOVE);
+          PodNetwork net = toPodNetwork(netnsOf(e.getKey(), e.getValue()), e.getValue().path("result"));
+          log.info("pod network for {}: {} from the pool ({})", sandboxId, net.ip(), e.getKey());
+          return net;
+        } catch (IOException | RuntimeException ex) {
+          log.warn("pool network {} not usable: {}", e.getKey(), ex.toString());
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Pool networks ready to be claimed. */
+  public int pooledCount() {
+    synchronized (pooled) {
+      return pooled.size();
+    }
+  }
+
+  /**
+   * Removes pool networks (CNI DEL with their pool id) until at most {@code keep} of {@code podCidr}
+   * are left; those of another CIDR go too (null: all of them).
+   *
+   * @return how many were removed
+   */
+  public int trimPool(String podCidr, int keep) {
+    List<String> doomed = new ArrayList<>();
+    synchronized (pooled) {
+      int kept = 0;
+      for (var it = pooled.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (podCidr != null && podCidr.equals(e.getValue().path("podCidr").asString("")) && kept < keep) {
+          kept++;
+          continue;
+        }
+        it.remove();
+        doomed.add(e.getKey());
+      }
+    }
+    for (String id : doomed) {
+      try {
+        synchronized (this) {
+          release(id, poolFile(id));
+        }
+        log.info("removed pool network {}", id);
+      } catch (DriverException e) {
+        log.warn("removing pool network {}: {}", id, e.getMessage());
+      }
+    }
+    return doomed.size();
+  }
+
+  /**
+   * At start: keeps the finished pool entries whose namespace is still there, removes the rest
+   * (an agent killed during CNI ADD, or a namespace lost with its mount namespace or a reboot).
+   */
+  private void loadPool() throws IOException {
+    List<Path> files;
+    try (var list = Files.list(stateDir.resolve("pool"))) {
+      files = list.sorted().toList();
+    }
+    for (Path f : files) {
+      String n = f.getFileName().toString();
+      if (!n.endsWith(".json")) {
+        Files.deleteIfExists(f); // an unfinished write
+        continue;
+      }
+      String id = n.substring(0, n.length() - 5);
+      JsonNode saved = null;
+      try {
+        saved = json.readTree(Files.readAllBytes(f));
+      } catch (RuntimeException e) {
+        // unreadable: removed below
+      }
+      if (saved != null && saved.has("result") && isNamespace(netnsOf(id, saved))) {
+        synchronized (pooled) {
+          pooled.put(id, saved);
+        }
+        continue;
+      }
+      try {
+        synchronized (this) {
+          release(id, f);
+        }
+        log.info("removed unfinished or lost pool network {}", id);
+      } catch (DriverException | RuntimeException e) {
+        log.warn("removing pool network {}: {}", id, e.getMessage());
+      }
+    }
+  }
+
+  private Path poolFile(String id) {
+    return stateDir.resolve("pool").resolve(id + ".json");
+  }
+
+  private void write(Path file, JsonNode content) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.write(tmp, json.writeValueAsBytes(content));
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   /**
@@ -417,8 +613,13 @@ public final class CniNetwork {
     Map<String, String> env = new HashMap<>();
     env.put("CNI_COMMAND", command);
     env.put("CNI_CONTAINERID", containerId);
-    // host-local never enters it, but insists on the variable
-    env.put("CNI_NETNS", netns == null ? "/proc/self/ns/net" : netns.toString());
+    if (netns != null) {
+      env.put("CNI_NETNS", netns.toString());
+    } else if (!command.equals("DEL")) {
+      // host-local (IPAM only) never enters it, but insists on the variable for ADD. Never for DEL:
+      // the bridge plugin would delete CNI_IFNAME (eth0) in that namespace, the agent's own
+      env.put("CNI_NETNS", "/proc/self/ns/net");
+    }
     env.put("CNI_IFNAME", ifName);
     env.put("CNI_PATH", cniBin.toString());
     String out = run(json.writeValueAsString(config), env, cniBin.resolve(plugin).toString());

@@ -11,14 +11,16 @@ import io.keelson.agent.driver.PodNetwork;
  */
 public interface NetworkProvider {
 
+  /** The pod's network, possibly one set up ahead of it (a pool of ready networks). */
   PodNetwork setUp(String sandboxId, String podUid, String namespace, String name, String podCidr)
       throws DriverException;
 
   /**
    * The first half of {@link #setUp}, for pods whose containers may be created while the rest runs:
    * creates the sandbox's network namespace and returns the network without an address (ip null:
-   * namespace path and DNS only); {@link #setUp} then addresses it. Null when this provider only
-   * sets up in one go (then just call setUp).
+   * namespace path and DNS only); {@link #setUp} then addresses it. It may instead return a
+   * finished network (with its ip: set up ahead of the pod, or before an agent restart): then there
+   * is nothing left to set up. Null when this provider only sets up in one go (then just call setUp).
    */
   default PodNetwork createNamespace(String sandboxId, String podUid, String podCidr) throws DriverException {
     return null;
@@ -34,4 +36,21 @@ public interface NetworkProvider {
   }
 
   void tearDown(String sandboxId, String podUid) throws DriverException;
+
+  /** The node's pod CIDR is known (or changed): a provider may set up networks for it ahead of pods. */
+  default void podCidr(String cidr) {}
+
+  /**
+   * The pod of {@code sandboxId} has started (its first Running status) or failed to: background
+   * work that would take CPU from a starting pod (refilling a pool of ready networks) may run.
+   */
+  default void settled(String sandboxId) {}
+
+  /** Networks set up ahead of pods and ready to be handed out now. */
+  default int ready() {
+    return 0;
+  }
+
+  /** The agent stops: background work ends (what is set up stays). */
+  default void close() {}
 }

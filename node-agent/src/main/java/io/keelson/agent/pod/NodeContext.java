@@ -65,6 +65,13 @@ public final class NodeContext {
 
   public void podCidr(String cidr) {
     this.podCidr = cidr;
+    if (!hollow) {
+      network.podCidr(cidr);
+    }
+  }
+
+  public NetworkProvider network() {
+    return network;
   }
 
   public DriverSelector drivers() {

@@ -332,9 +332,11 @@ public final class PodWorker {
         step(p);
       }
       PodStatus status = status(p);
+      boolean justStarted = false;
       if (startTrace != null && !startTrace.done() && "Running".equals(status.getPhase())) {
         Duration took = startTrace.finish(System.nanoTime());
         ctx.starts.podStarted(namespace, name, took, startTrace.phases());
+        justStarted = true;
       }
       if (!terminal && ("Succeeded".equals(status.getPhase()) || "Failed".equals(status.getPhase()))) {
         releaseSandbox();
@@ -342,6 +344,9 @@ public final class PodWorker {
         persist();
       }
       ctx.controlPlane.reportStatus(namespace, name, uid, Serialization.asJson(status));
+      if (justStarted) {
+        ctx.network.settled(sandboxId()); // after the status: the network's background work may run now
+      }
     } finally {
       lock.unlock();
     }
@@ -428,12 +433,13 @@ public final class PodWorker {
         // a driver whose containers join the namespace by path needs only the namespace now: CNI ADD
         // then runs while the sandbox and the first container are created (their process waits for it)
         // (not while other pods' networks are being set up: see NetworkProvider.busy)
+        // (a network set up ahead of the pod comes with its address either way: nothing left to do)
         network = driver.startsBeforeNetworkReady() && !ctx.hollow && !ctx.network.busy()
             ? ctx.network.createNamespace(sandboxId, uid, ctx.podCidr) : null;
         if (network == null) {
           network = ctx.network.setUp(sandboxId, uid, namespace, name, ctx.podCidr);
-          podIp = network.ip();
         }
+        podIp = network.ip();
         netns = network.netnsPath();
       } else {
         podIp = ctx.hostIp;
@@ -495,6 +501,7 @@ public final class PodWorker {
 
   private void failSandbox(Pod p, DriverException e) {
     log.warn("pod {}/{}: {}: {}", namespace, name, e.reason(), e.getMessage());
+    ctx.network.settled(sandboxId());
     boolean first = sandboxError == null || !sandboxError.equals(e.getMessage());
     sandboxError = e.getMessage();
     sandboxErrorReason = e.reason();

@@ -38,6 +38,7 @@ class CniNetworkIT {
   @AfterEach
   void cleanUp() throws Exception {
     if (net != null) {
+      net.trimPool(null, 0);
       for (String s : net.sandboxes()) {
         net.tearDown(s);
       }
@@ -99,6 +100,105 @@ class CniNetworkIT {
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(new String(new ProcessBuilder(
         "ip", "-o", "link", "show", "master", net.bridgeName()).start().getInputStream().readAllBytes()).lines().count())
         .as("veths on the bridge").isEqualTo(1));
+  }
+
+  @Test
+  void aPooledNetworkIsHandedToASandboxAndDeletedWithItsPoolId() throws Exception {
+    String poolId = net.addPooled(CIDR);
+    assertThat(net.pooledCount()).isEqualTo(1);
+    assertThat(net.claim("it-pooled", "10.9.9.0/24")).as("another CIDR").isNull();
+    PodNetwork a = net.claim("it-pooled", CIDR);
+    assertThat(a.ip()).startsWith(CIDR.substring(0, CIDR.lastIndexOf('.')));
+    assertThat(a.gateway()).isEqualTo(CniNetwork.gatewayOf(CIDR));
+    assertThat(net.pooledCount()).isZero();
+    assertThat(net.claim("it-none", CIDR)).as("pool empty").isNull();
+    assertThat(sh("busybox", "ping", "-c", "1", "-W", "3", a.ip())).as("node -> pod").isZero();
+    assertThat(sh("nsenter", "--net=" + a.netnsPath(), "busybox", "ping", "-c", "1", "-W", "3", "127.0.0.1")).as("loopback up").isZero();
+
+    // the sandbox's network from now on, also for a restarted agent; asking again gives the same
+    assertThat(net.sandboxes()).containsExactly("it-pooled");
+    assertThat(new CniNetwork(net.nodeName(), state).get("it-pooled")).contains(a);
+    assertThat(net.createNamespace("it-pooled")).isEqualTo(a);
+    assertThat(net.setUp("it-pooled", CIDR)).isEqualTo(a);
+    assertThat(net.claim("it-pooled", CIDR)).isNull();
+
+    // a sandbox that made a namespace of its own (its containers may have joined it) keeps it
+    net.addPooled(CIDR);
+    PodNetwork own = net.createNamespace("it-own");
+    assertThat(net.claim("it-own", CIDR)).isNull();
+    assertThat(net.setUp("it-own", CIDR).netnsPath()).isEqualTo(own.netnsPath());
+    assertThat(net.pooledCount()).isEqualTo(1);
+
+    // CNI DEL with the id it was added with: the address is free again, nothing is left
+    assertThat(ipamHolders()).contains(poolId);
+    net.tearDown("it-pooled");
+    assertThat(a.netnsPath()).doesNotExist();
+    assertThat(net.get("it-pooled")).isEmpty();
+    assertThat(ipamHolders()).doesNotContain(poolId).doesNotContain("it-pooled");
+  }
+
+  @Test
+  void theNextAgentKeepsFinishedPoolNetworksAndRemovesUnfinishedAndLostOnes() throws Exception {
+    String kept = net.addPooled(CIDR);
+    String lost = net.addPooled(CIDR);
+    // its namespace went away with the agent's mount namespace (lab mode) or a reboot
+    assertThat(sh("umount", net.netnsPath(lost).toString())).isZero();
+    // an agent killed during CNI ADD: the record is written first, then the namespace and the IP
+    String unfinished = "pool-0123456789ab";
+    Files.writeString(state.resolve("pool").resolve(unfinished + ".json"),
+        "{\"podCidr\":\"" + CIDR + "\",\"cniContainerId\":\"" + unfinished + "\",\"netns\":\"" + net.netnsPath(unfinished) + "\"}");
+    PersistentNamespace.createNetwork(net.netnsPath(unfinished));
+
+    CniNetwork restarted = new CniNetwork(net.nodeName(), state);
+    assertThat(restarted.pooledCount()).isEqualTo(1);
+    assertThat(ipamHolders()).contains(kept).doesNotContain(lost);
+    assertThat(net.netnsPath(lost)).doesNotExist();
+    assertThat(net.netnsPath(unfinished)).doesNotExist();
+    assertThat(restarted.claim("it-after", CIDR).netnsPath()).isEqualTo(net.netnsPath(kept));
+
+    // keelson down: every pool network goes
+    restarted.addPooled(CIDR);
+    assertThat(restarted.trimPool(null, 0)).isEqualTo(1);
+    assertThat(restarted.pooledCount()).isZero();
+    assertThat(Files.list(state.resolve("pool")).toList()).isEmpty();
+  }
+
+  @Test
+  void thePoolIsRefilledOnlyWhileNoPodIsStarting() throws Exception {
+    try (NetworkPool pool = new NetworkPool(net, 2)) {
+      pool.podCidr(CIDR);
+      await().atMost(Duration.ofSeconds(30)).until(() -> pool.ready() == 2);
+      pool.starting("it-a");
+      PodNetwork a = pool.take("it-a", CIDR);
+      assertThat(a.ip()).isNotNull();
+      pool.starting("it-b");
+      // not while it-a and it-b start
+      await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> pool.ready() == 1);
+      pool.settled("it-a");
+      await("it-b is still starting").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(1)).until(() -> pool.ready() == 1);
+      pool.settled("it-b");
+      await().atMost(Duration.ofSeconds(30)).until(() -> pool.ready() == 2);
+    }
+    // a smaller pool removes what is over
+    try (NetworkPool pool = new NetworkPool(net, 0)) {
+      pool.podCidr(CIDR);
+      await().atMost(Duration.ofSeconds(30)).until(() -> pool.ready() == 0);
+      assertThat(pool.take("it-c", CIDR)).isNull();
+    }
+  }
+
+  /** Who holds an address in host-local's store (its files hold the CNI container id). */
+  private List<String> ipamHolders() throws IOException {
+    try (var files = Files.walk(state.resolve("ipam"))) {
+      return files.filter(f -> Files.isRegularFile(f) && f.getFileName().toString().matches("[0-9.]+"))
+          .map(f -> {
+            try {
+              return Files.readString(f).lines().findFirst().orElse("");
+            } catch (IOException e) {
+              return "";
+            }
+          }).toList();
+    }
   }
 
   @Test
