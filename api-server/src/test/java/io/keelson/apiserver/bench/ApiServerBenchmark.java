@@ -32,7 +32,8 @@ import javax.net.ssl.TrustManagerFactory;
  *
  * <ol>
  *   <li>ConfigMap creates through the API (HTTP/1.1 keep-alive, N concurrent clients) vs raw jetcd
- *       puts of the same bytes to the same etcd, in the same run: throughput, p50/p99, ratio;
+ *       puts of the same bytes to the same etcd, in the same run: throughput, p50/p99, ratio; and,
+ *       for comparison, raw guarded creates (a transaction: put if the key does not exist);
  *   <li>list of 10,000 ConfigMaps: from the watch cache (resourceVersion=0), consistent
  *       (resourceVersion=""), and paged from etcd (limit=500);
  *   <li>1,000 concurrent watchers: delivery latency from the create request to each watcher
@@ -246,6 +247,13 @@ public final class ApiServerBenchmark {
     return Runtime.getRuntime().availableProcessors() / perOp;
   }
 
+  /** The CPU seconds of every process but the api-server. */
+  private static java.util.Map<String, Double> withoutApiServer(java.util.Map<String, Double> cpuSeconds) {
+    var out = new java.util.LinkedHashMap<>(cpuSeconds);
+    out.remove("api-server");
+    return out;
+  }
+
   private static double machineLoad() {
     try {
       return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
@@ -266,6 +274,17 @@ public final class ApiServerBenchmark {
       KV kv = etcd.getKVClient();
       Op raw = i -> kv.put(ByteSequence.from("/bench/" + run + "/raw/" + i, StandardCharsets.UTF_8), ByteSequence.from(payload))
           .get(30, TimeUnit.SECONDS);
+      // What any consistent store client pays per create: a transaction that puts the key only if
+      // it does not exist (the api-server's create, without the api-server). Informative: the goal
+      // compares with blind puts.
+      Op rawTxn = i -> {
+        ByteSequence k = ByteSequence.from("/bench/" + run + "/txn/" + i, StandardCharsets.UTF_8);
+        if (!kv.txn().If(new io.etcd.jetcd.op.Cmp(k, io.etcd.jetcd.op.Cmp.Op.EQUAL, io.etcd.jetcd.op.CmpTarget.version(0)))
+            .Then(io.etcd.jetcd.op.Op.put(k, ByteSequence.from(payload), io.etcd.jetcd.options.PutOption.DEFAULT))
+            .commit().get(30, TimeUnit.SECONDS).isSucceeded()) {
+          throw new IllegalStateException("txn create of an existing key " + k);
+        }
+      };
       Op viaApi = i -> {
         Http1Connection.Response r = leanPost("/api/v1/namespaces/bench-" + run + "/configmaps", configMap(String.format("cm-%07d", i)));
         if (r.code() != 201) throw new IllegalStateException(r.code() + " " + r.text());
@@ -282,58 +301,72 @@ public final class ApiServerBenchmark {
       List<String> rawCurve = new ArrayList<>();
       int rawWarm = warmUntilSettled("client", warmup, clients, rawCurve, base -> i -> kv.put(
           ByteSequence.from("/bench/" + run + "/warm/" + (base + i), StandardCharsets.UTF_8), ByteSequence.from(payload)).get(30, TimeUnit.SECONDS));
+      List<String> txnCurve = new ArrayList<>();
+      warmUntilSettled("client", Math.min(warmup, 10_000), clients, txnCurve, base -> i -> rawTxn.run(1_000_000 + base + i));
       // Alternate halves so that neither side profits from running later (a fuller etcd, a warmer JIT).
       int half = creates / 2;
-      System.out.println("raw etcd puts / API creates ...");
+      System.out.println("raw etcd puts / raw txn creates / API creates ...");
       double load = machineLoad();
       var c0 = cpu();
       Stats raw1 = drive(half, clients, raw);
       var c1 = cpu();
+      Stats txn1 = drive(half, clients, rawTxn);
+      var t1 = cpu();
       Stats api1 = drive(half, clients, viaApi);
       var c2 = cpu();
       Stats api2 = drive(creates - half, clients, i -> viaApi.run(i + half));
       var c3 = cpu();
+      Stats txn2 = drive(creates - half, clients, i -> rawTxn.run(i + half));
+      var t2 = cpu();
       Stats raw2 = drive(creates - half, clients, i -> raw.run(i + half));
       var c4 = cpu();
       var rawCpu = new java.util.LinkedHashMap<String, Double>();
+      var txnCpu = new java.util.LinkedHashMap<String, Double>();
       var apiCpu = new java.util.LinkedHashMap<String, Double>();
       var zero = new java.util.LinkedHashMap<String, Double>();
       for (String k : c0.keySet()) {
-        rawCpu.put(k, (c1.get(k) - c0.get(k)) + (c4.get(k) - c3.get(k)));
-        apiCpu.put(k, c3.get(k) - c1.get(k));
+        rawCpu.put(k, (c1.get(k) - c0.get(k)) + (c4.get(k) - t2.get(k)));
+        txnCpu.put(k, (t1.get(k) - c1.get(k)) + (t2.get(k) - c3.get(k)));
+        apiCpu.put(k, c3.get(k) - t1.get(k));
         zero.put(k, 0.0);
       }
       Stats rawS = merge(raw1, raw2);
+      Stats txnS = merge(txn1, txn2);
       Stats apiS = merge(api1, api2);
       md.append(String.format(Locale.ROOT, """
           ### Creates: API vs raw etcd
 
           %d ConfigMaps of %d bytes, %d concurrent clients (HTTP/1.1 keep-alive over TLS, one request at a time per client, a minimal client: `Http1Connection`;
           the connections are opened in the warm-up and reused by every phase, as the raw side reuses its one gRPC channel)
-          vs %d raw jetcd puts of the same bytes to the same etcd (same %d concurrent callers), interleaved in one run.
+          vs %d raw jetcd puts of the same bytes to the same etcd (same %d concurrent callers), interleaved in one run
+          (raw puts, raw guarded creates, API creates, API creates, raw guarded creates, raw puts: half each).
 
           | path | throughput | p50 | p99 |
           |---|---|---|---|
           | raw etcd put (jetcd) | %.0f/s | %.1f ms | %.1f ms |
           | API create (POST configmaps) | %.0f/s | %.1f ms | %.1f ms |
+          | raw guarded create (jetcd txn: if version = 0 then put), for comparison | %.0f/s | %.1f ms | %.1f ms |
 
-          **API / raw throughput: %.0f%%** (goal ≥ 70%%).
+          **API / raw throughput: %.0f%%** (goal ≥ 70%%). API / raw guarded create: %.0f%%.
 
-          CPU per operation (from /proc, whole processes): raw put: %s; API create: %s.
+          CPU per operation (from /proc, whole processes): raw put: %s; API create: %s; raw guarded create: %s.
           Load average when the phase started: %.1f on %d cores. Measured after %d warm-up creates and %d warm-up puts (at least
           --warmup each, more until the CPU per operation settled); the api-server's CPU per create over the warm-up rounds
           of 2,000 (ms): %s; the raw client's CPU per put: %s.
 
           CPU ceiling on this machine (all processes share the cores): %d cores ÷ the summed CPU per operation
           allow at most %.0f raw puts/s and %.0f API creates/s, i.e. %.0f%% — the ratio that full use of the cores
-          would give with the CPU costs above.
+          would give with the CPU costs above. Without the api-server's own CPU (etcd and the client alone, as if the
+          api-server cost nothing) API creates could reach at most %.0f/s, i.e. %.0f%% of raw puts.
 
           """, creates, payload.length, clients, creates, clients, rawS.rate(), rawS.pct(50), rawS.pct(99), apiS.rate(),
-          apiS.pct(50), apiS.pct(99), 100 * apiS.rate() / rawS.rate(), perOp(zero, rawCpu, rawS.ops()),
-          perOp(zero, apiCpu, apiS.ops()), load, Runtime.getRuntime().availableProcessors(), apiWarm, rawWarm,
+          apiS.pct(50), apiS.pct(99), txnS.rate(), txnS.pct(50), txnS.pct(99), 100 * apiS.rate() / rawS.rate(),
+          100 * apiS.rate() / txnS.rate(), perOp(zero, rawCpu, rawS.ops()),
+          perOp(zero, apiCpu, apiS.ops()), perOp(zero, txnCpu, txnS.ops()), load, Runtime.getRuntime().availableProcessors(), apiWarm, rawWarm,
           String.join(", ", warmupCurve), String.join(", ", rawCurve),
           Runtime.getRuntime().availableProcessors(), ceiling(rawCpu, rawS.ops()), ceiling(apiCpu, apiS.ops()),
-          100 * ceiling(apiCpu, apiS.ops()) / ceiling(rawCpu, rawS.ops())));
+          100 * ceiling(apiCpu, apiS.ops()) / ceiling(rawCpu, rawS.ops()), ceiling(withoutApiServer(apiCpu), apiS.ops()),
+          100 * ceiling(withoutApiServer(apiCpu), apiS.ops()) / ceiling(rawCpu, rawS.ops())));
     }
     System.out.println("lists ...");
     md.append(lists(creates));
