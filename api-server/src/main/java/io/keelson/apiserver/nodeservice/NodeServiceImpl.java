@@ -361,7 +361,10 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
           }
           switch (ev.type()) {
             case ADDED -> send(call, PodAssignment.Type.ADDED, ev.object());
-            case MODIFIED -> send(call, PodAssignment.Type.MODIFIED, ev.object());
+            case MODIFIED -> {
+              // the echo of the agent's own status write: nothing it reads has changed
+              if (!onlyStatusChanged(ev.prev(), ev.object())) send(call, PodAssignment.Type.MODIFIED, ev.object());
+            }
             case DELETED -> send(call, PodAssignment.Type.DELETED, ev.object());
             default -> {}
           }
@@ -381,6 +384,35 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
         }
       }
     });
+  }
+
+  /**
+   * Whether {@code next} differs from {@code prev} only in status, resourceVersion or managedFields:
+   * the echo of an agent's status write, which agents read pods without (they write the status and
+   * never read it back). Not sending it saves encoding, sending and decoding a pod per status write.
+   */
+  static boolean onlyStatusChanged(ObjectNode prev, ObjectNode next) {
+    if (prev == null || next == null) return false;
+    if (!sameExcept(prev, next, "status", "metadata")) return false;
+    JsonNode pm = prev.get("metadata");
+    JsonNode nm = next.get("metadata");
+    if (!(pm instanceof ObjectNode a) || !(nm instanceof ObjectNode b)) return java.util.Objects.equals(pm, nm);
+    return sameExcept(a, b, "resourceVersion", "managedFields");
+  }
+
+  private static boolean sameExcept(ObjectNode a, ObjectNode b, String skip1, String skip2) {
+    int n = 0;
+    for (java.util.Map.Entry<String, JsonNode> e : a.properties()) {
+      String k = e.getKey();
+      if (k.equals(skip1) || k.equals(skip2)) continue;
+      n++;
+      if (!e.getValue().equals(b.get(k))) return false;
+    }
+    for (java.util.Map.Entry<String, JsonNode> e : b.properties()) {
+      String k = e.getKey();
+      if (!k.equals(skip1) && !k.equals(skip2)) n--;
+    }
+    return n == 0;
   }
 
   private static void send(ServerCallStreamObserver<PodAssignment> call, PodAssignment.Type type, ObjectNode pod) {
