@@ -249,6 +249,14 @@ public class ResourceService {
    * against that version (409 otherwise); without it, it applies to the latest version.
    */
   public ObjectNode update(ResourceType type, String namespace, String name, ObjectNode obj, WriteOptions opts) {
+    return updateWritten(type, namespace, name, obj, opts).object();
+  }
+
+  /**
+   * As {@link #update}, with the response JSON: the stored bytes with resourceVersion spliced in
+   * (null when nothing was written: a no-op or a dry run).
+   */
+  public Written updateWritten(ResourceType type, String namespace, String name, ObjectNode obj, WriteOptions opts) {
     ObjectNode md = metadata(obj);
     String bodyName = text(md, "name");
     if (bodyName != null && !bodyName.isEmpty() && !bodyName.equals(name)) {
@@ -261,7 +269,8 @@ public class ResourceService {
     }
     String pinned = text(md, "resourceVersion");
     long expected = pinned == null || pinned.isEmpty() ? 0 : parseRv(pinned);
-    return write(type, namespace, name, opts, expected, current -> obj.deepCopy());
+    // The replacement ignores the current object: no copy of it is made for the change.
+    return write(type, namespace, name, opts, expected, current -> obj.deepCopy(), false);
   }
 
   /**
@@ -269,11 +278,15 @@ public class ResourceService {
    * returns the desired one. Used by PATCH and by internal writers (NodeService, binding, ...).
    */
   public ObjectNode mutate(ResourceType type, String namespace, String name, WriteOptions opts, UnaryOperator<ObjectNode> change) {
-    return write(type, namespace, name, opts, 0, change);
+    return write(type, namespace, name, opts, 0, change, true).object();
   }
 
-  private ObjectNode write(ResourceType type, String namespace, String name, WriteOptions opts, long expected,
-      UnaryOperator<ObjectNode> change) {
+  /**
+   * The write loop of update and mutate. {@code changeReadsCurrent}: {@code change} needs its own
+   * copy of the current object (false: it ignores its argument, which is then the shared copy).
+   */
+  private Written write(ResourceType type, String namespace, String name, WriteOptions opts, long expected,
+      UnaryOperator<ObjectNode> change, boolean changeReadsCurrent) {
     String key = type.key(namespace, name);
     for (int attempt = 0; ; attempt++) {
       // First try from the watch cache's copy, as kube-apiserver does: no etcd read, and the guarded
@@ -294,31 +307,32 @@ public class ResourceService {
       if (expected != 0 && expected != stored) {
         throw StatusException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
       }
-      ObjectNode desired = change.apply(current.deepCopy());
+      ObjectNode desired = change.apply(changeReadsCurrent ? current.deepCopy() : current);
       ObjectNode next = prepareUpdate(type, current, desired, opts);
-      if (next.equals(withoutRv(current))) {
+      if (sameIgnoringRv(next, current)) {
         // Nothing to write: keep the resourceVersion — but only once etcd confirms that the cached
         // copy was current (a stale one could make a real change look like a no-op).
         if (fromCache) continue;
-        return current;
+        return new Written(current, null);
       }
-      if (opts.dryRun()) return next;
+      if (opts.dryRun()) return new Written(next, null);
       if (finalizable(type, next)) {
         try {
           long rev = callGuarded(() -> store.guardedDelete(key, stored));
           ObjectCodec.setResourceVersion(next, rev);
-          return next;
+          return new Written(next, null);
         } catch (StoreConflict c) {
           if (expected != 0 && !fromCache) throw conflictOf(type, name);
           continue; // from the cache: read etcd and try again (a real conflict is reported then)
         }
       }
-      byte[] bytes = encodeChecked(type, next).bytes();
+      ObjectCodec.Stored encoded = encodeChecked(type, next);
+      byte[] bytes = encoded.bytes();
       Announced announced = announce(type, key, bytes, next);
       try {
         long rev = callGuarded(() -> store.guardedPut(key, bytes, stored));
         ObjectCodec.setResourceVersion(next, rev);
-        return next;
+        return new Written(next, encoded.withResourceVersion(rev));
       } catch (StoreConflict | RuntimeException c) {
         announced.abandon();
         if (c instanceof RuntimeException r) throw r;
@@ -383,7 +397,7 @@ public class ResourceService {
     }
     if (sub == null) {
       Strategy.applyDefaults(type, next, current, this::clusterIpInUse);
-      if (type.hasSpec() && !specOf(next).equals(specOf(current))) md.put("generation", gen + 1);
+      if (type.hasSpec() && !sameSpec(next, current)) md.put("generation", gen + 1);
     }
     Admission.admitUpdate(this, type, next, current, sub);
     // A binding is the one sanctioned change of a pod's spec: validate it as a fresh object.
@@ -391,13 +405,32 @@ public class ResourceService {
     return Strategy.recordManager(type, current, next, opts.managerOr("unknown"), sub);
   }
 
-  private static ObjectNode specOf(ObjectNode o) {
-    ObjectNode c = o.deepCopy();
-    c.remove("metadata");
-    c.remove("status");
-    c.remove("apiVersion");
-    c.remove("kind");
-    return c;
+  private static final java.util.Set<String> NOT_SPEC = java.util.Set.of("metadata", "status", "apiVersion", "kind");
+
+  /** Whether everything but metadata, status, apiVersion and kind is equal (compared in place, no copies). */
+  static boolean sameSpec(ObjectNode a, ObjectNode b) {
+    return sameExcept(a, b, NOT_SPEC);
+  }
+
+  /** Equal apart from {@code metadata.resourceVersion} (compared in place: no copies of whole objects). */
+  static boolean sameIgnoringRv(ObjectNode a, ObjectNode b) {
+    if (!sameExcept(a, b, java.util.Set.of("metadata"))) return false;
+    JsonNode ma = a.get("metadata");
+    JsonNode mb = b.get("metadata");
+    if (ma instanceof ObjectNode oa && mb instanceof ObjectNode ob) return sameExcept(oa, ob, java.util.Set.of("resourceVersion"));
+    return java.util.Objects.equals(ma, mb);
+  }
+
+  /** The fields of a and b other than {@code skip} are the same (field order does not matter). */
+  private static boolean sameExcept(ObjectNode a, ObjectNode b, java.util.Set<String> skip) {
+    int n = 0;
+    for (Map.Entry<String, JsonNode> e : a.properties()) {
+      if (skip.contains(e.getKey())) continue;
+      n++;
+      if (!e.getValue().equals(b.get(e.getKey()))) return false;
+    }
+    for (String k : b.propertyNames()) if (!skip.contains(k)) n--;
+    return n == 0;
   }
 
   /** An object marked for deletion whose finalizers are all gone may now disappear. */
@@ -465,7 +498,7 @@ public class ResourceService {
       if (opts.dryRun()) return new DeleteResult(keep ? next : current, !keep);
       try {
         if (keep) {
-          if (next.equals(withoutRv(current))) return new DeleteResult(current, false);
+          if (sameIgnoringRv(next, current)) return new DeleteResult(current, false);
           byte[] b = encodeChecked(type, next).bytes();
           long rev = callGuarded(() -> store.guardedPut(key, b, e.modRevision()));
           ObjectCodec.setResourceVersion(next, rev);
@@ -479,12 +512,6 @@ public class ResourceService {
       }
     }
     throw StatusException.conflict(type, name, "too many concurrent changes while deleting; retry");
-  }
-
-  private static ObjectNode withoutRv(ObjectNode o) {
-    ObjectNode c = o.deepCopy();
-    metadata(c).remove("resourceVersion");
-    return c;
   }
 
   /** Whether a Service already holds this cluster IP (so that allocation picks another). */

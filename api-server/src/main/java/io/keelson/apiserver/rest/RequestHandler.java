@@ -240,8 +240,11 @@ final class RequestHandler {
   private int update(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
     ObjectNode body = Bodies.object(ApiController.readBody(req), req.getContentType(), p.type());
     validateFields(p.type(), body, req, resp);
-    ObjectNode updated = svc.update(p.type(), p.namespace(), p.name(), body, ApiController.writeOptions(req, p.subresource()));
-    return send(resp, 200, updated);
+    ResourceService.Written updated = svc.updateWritten(p.type(), p.namespace(), p.name(), body, ApiController.writeOptions(req, p.subresource()));
+    // Written: the stored bytes with resourceVersion are the response (no second serialization).
+    if (updated.json() == null) return send(resp, 200, updated.object());
+    Responses.json(resp, 200, updated.json());
+    return 200;
   }
 
   private int patch(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
