@@ -97,6 +97,12 @@ public final class PodWorker {
   private Path etcHosts;
   private Path resolvConf;
   private Path etcHostname;
+  /**
+   * Events of the sync running the pod's first start, posted when that sync ends: posting one
+   * (the client's encoding, the api-server and etcd writing it) would otherwise take CPU from
+   * runc on a small node while the container starts (Pulled comes just before it). Null otherwise.
+   */
+  private volatile List<Runnable> heldEvents;
 
   PodWorker(NodeContext ctx, String uid, PodState recovered, Runnable onFinished) {
     this.ctx = ctx;
@@ -325,6 +331,9 @@ public final class PodWorker {
       startTime = Instant.now();
     }
     trace(PodStartTrace.QUEUED);
+    if (startTrace != null && !startTrace.done() && !ctx.hollow) {
+      heldEvents = new ArrayList<>();
+    }
     lock.lock();
     try {
       observeExits();
@@ -349,6 +358,19 @@ public final class PodWorker {
       }
     } finally {
       lock.unlock();
+      postHeldEvents();
+    }
+  }
+
+  /** Posts the events held back while the pod's first start was under way (see {@link #event}). */
+  private void postHeldEvents() {
+    List<Runnable> held = heldEvents;
+    if (held == null) {
+      return;
+    }
+    heldEvents = null;
+    synchronized (held) {
+      held.forEach(Runnable::run);
     }
   }
 
@@ -1130,11 +1152,24 @@ public final class PodWorker {
       boolean init = initContainers(p).stream().anyMatch(ic -> ic.getName().equals(c.getName()));
       fieldPath = (init ? "spec.initContainers{" : "spec.containers{") + c.getName() + "}";
     }
-    try {
-      ctx.objects.event(p, fieldPath, type, reason, message);
-    } catch (RuntimeException e) {
-      log.debug("event {} for {}/{} dropped: {}", reason, namespace, name, e.toString());
+    String path = fieldPath;
+    Runnable post = () -> {
+      try {
+        ctx.objects.event(p, path, type, reason, message);
+      } catch (RuntimeException e) {
+        log.debug("event {} for {}/{} dropped: {}", reason, namespace, name, e.toString());
+      }
+    };
+    List<Runnable> held = heldEvents;
+    if (held != null) {
+      synchronized (held) {
+        if (heldEvents == held) {
+          held.add(post);
+          return;
+        }
+      }
     }
+    post.run();
   }
 
   // ---------------------------------------------------------------------------------------------
