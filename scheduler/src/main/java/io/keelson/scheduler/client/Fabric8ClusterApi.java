@@ -25,10 +25,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * ClusterApi over fabric8's HTTP client (so the kubeconfig's TLS and token apply). Bindings are
- * synchronous (the caller is a binder thread); status patches, evictions and events are
- * asynchronous with a bound on requests in flight so they cannot starve bindings of the api-server.
- * Events go through a bounded queue drained by one sender and are dropped (and counted) when it is
+ * ClusterApi over the kubeconfig's api-server. Bindings and events, one of each per pod, go over
+ * plain blocking connections ({@link DirectHttp}); bindings are synchronous (the caller is a binder
+ * thread). Status patches and evictions are asynchronous over fabric8's HTTP client with a bound on
+ * requests in flight so they cannot starve bindings of the api-server. Events go through a bounded
+ * queue drained by one sender, one at a time (during a burst they trail behind bindings, queued,
+ * instead of taking a share of the api-server from them) and are dropped (and counted) when it is
  * full, as client-go's event broadcaster does.
  */
 public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
@@ -37,17 +39,13 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
   private static final String MERGE_PATCH = "application/merge-patch+json";
 
   private final HttpClient http;
+  private final DirectHttp direct;
   private final String base;
   private final KubernetesSerialization json;
   private final String component;
   private final String instance;
   /** Status patches and evictions in flight. */
   private final Semaphore asyncPermits = new Semaphore(8);
-  /**
-   * Events in flight: one. Every write costs the api-server the same, so during a burst events
-   * trail behind bindings (queued, not lost) instead of taking a share of the api-server from them.
-   */
-  private final Semaphore eventPermits = new Semaphore(1);
   private final BlockingQueue<Event> events = new ArrayBlockingQueue<>(20_000);
   private final AtomicLong droppedEvents = new AtomicLong();
   private final AtomicLong eventSeq = new AtomicLong(System.nanoTime());
@@ -63,6 +61,7 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
 
   public Fabric8ClusterApi(KubernetesClient client, String component, String instance) {
     this.http = client.getHttpClient();
+    this.direct = DirectHttp.of(client.getConfiguration());
     String url = client.getMasterUrl().toString();
     this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     this.json = client.getKubernetesSerialization();
@@ -77,48 +76,37 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
 
   @Override
   public void bind(Pod pod, String nodeName) {
-    Map<String, Object> meta = new LinkedHashMap<>();
-    meta.put("name", pod.getMetadata().getName());
-    meta.put("namespace", pod.getMetadata().getNamespace());
-    if (pod.getMetadata().getUid() != null) {
-      meta.put("uid", pod.getMetadata().getUid());
-    }
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("apiVersion", "v1");
-    body.put("kind", "Binding");
-    body.put("metadata", meta);
-    body.put("target", Map.of("apiVersion", "v1", "kind", "Node", "name", nodeName));
-    HttpRequest req =
-        http.newHttpRequestBuilder()
-            .uri(base + podPath(pod) + "/binding")
-            .post(JSON, json.asJson(body).getBytes(java.nio.charset.StandardCharsets.UTF_8))
-            .timeout(30, TimeUnit.SECONDS)
-            .build();
-    HttpResponse<String> resp;
+    String uid = pod.getMetadata().getUid();
+    // names and uids are DNS labels / UUIDs: nothing to escape, no serializer needed
+    String body = "{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":{\"name\":\"" + pod.getMetadata().getName()
+        + "\",\"namespace\":\"" + pod.getMetadata().getNamespace() + "\""
+        + (uid == null ? "" : ",\"uid\":\"" + uid + "\"")
+        + "},\"target\":{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"name\":\"" + nodeName + "\"}}";
+    DirectHttp.Response resp;
     try {
-      resp = http.sendAsync(req, String.class).get(35, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ApiException(0, "interrupted");
-    } catch (Exception e) {
+      resp = direct.send("POST", podPath(pod) + "/binding", JSON, body.getBytes(java.nio.charset.StandardCharsets.UTF_8), 30_000);
+    } catch (java.io.IOException e) {
       throw new ApiException(0, "binding " + pod.getMetadata().getName() + ": " + e);
     }
-    if (!resp.isSuccessful()) {
-      throw new ApiException(resp.code(), statusMessage(resp));
+    if (!resp.ok()) {
+      throw new ApiException(resp.code(), statusMessage(resp.code(), resp.text()));
     }
   }
 
-  private String statusMessage(HttpResponse<String> resp) {
-    String b = resp.body();
+  private String statusMessage(int code, String b) {
     try {
       Object m = json.unmarshal(b, Map.class).get("message");
       if (m != null) {
-        return resp.code() + " " + m;
+        return code + " " + m;
       }
     } catch (Exception ignored) {
       // not a Status body
     }
-    return resp.code() + " " + (b == null ? "" : b.length() > 200 ? b.substring(0, 200) : b);
+    return code + " " + (b == null ? "" : b.length() > 200 ? b.substring(0, 200) : b);
+  }
+
+  private String statusMessage(HttpResponse<String> resp) {
+    return statusMessage(resp.code(), resp.body());
   }
 
   @Override
@@ -269,7 +257,16 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
       if (e == null) {
         continue;
       }
-      sendAsync(eventPermits, "POST", "/api/v1/namespaces/" + e.getMetadata().getNamespace() + "/events", JSON, json.asJson(e));
+      // one at a time, blocking: events trail bindings instead of competing with them
+      String path = "/api/v1/namespaces/" + e.getMetadata().getNamespace() + "/events";
+      try {
+        DirectHttp.Response r = direct.send("POST", path, JSON, json.asJson(e).getBytes(java.nio.charset.StandardCharsets.UTF_8), 30_000);
+        if (!r.ok()) {
+          log.warn("POST {} -> {}", path, statusMessage(r.code(), r.text()));
+        }
+      } catch (java.io.IOException ex) {
+        log.warn("POST {} failed: {}", path, ex.toString());
+      }
     }
   }
 

@@ -25,7 +25,8 @@ class SchedulerIT {
 
   @BeforeAll
   static void up() throws Exception {
-    cluster = KeelsonCluster.up(25443 + (int) (ProcessHandle.current().pid() % 50) * 40);
+    // -Dkeelson.it.port: a port block of one's own on a shared host
+    cluster = KeelsonCluster.up(Integer.getInteger("keelson.it.port", 25443 + (int) (ProcessHandle.current().pid() % 50) * 40));
     cluster.startHollowAgent("small", 3, "1500m");
     await("3 hollow nodes Ready")
         .atMost(Duration.ofSeconds(120))
