@@ -11,20 +11,24 @@
 # first run's pods. --no-warm skips it.
 #
 #   deploy/bench/scheduler.sh [--nodes 5000] [--pods 10000] [--api-port 24443] [--no-warm] [--write-docs] [--keep]
-#                             [--tmp /tmp] [--jfr]
+#                             [--tmp /tmp] [--jfr] [--jars-from DIR] [--scheduler-jvm "-XX:..."]
 # --jfr records every JVM (api-server, scheduler, controller-manager, agents) during the warm run
 # and prints each one's hottest methods; the recordings stay in the run's directory (--keep).
 # The warm run also counts etcd revisions (= writes) per bound pod.
 #
-# The jars are copied to a private tree first, so rebuilds in the checkout cannot break the run.
+# The jars are copied to a private tree first, so rebuilds in the checkout cannot break the run;
+# --jars-from DIR takes DIR/keelson-<module>.jar where present (e.g. to compare two builds).
+# JVM threads' CPU (JIT compiler, GC) of each process is reported after each run: in short runs
+# the JIT is a large share of the CPU per pod.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""; WARM=1; TMPBASE=/tmp; JFR=0
+NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""; WARM=1; TMPBASE=/tmp; JFR=0; JARS=""; SJVM="" 
 while [ $# -gt 0 ]; do case $1 in
   --nodes) NODES=$2; shift 2 ;; --pods) PODS=$2; shift 2 ;; --api-port) PORT=$2; shift 2 ;;
   --bind-parallelism) BIND="--bind-parallelism $2"; shift 2 ;;
   --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;; --no-warm) WARM=0; shift ;;
-  --tmp) TMPBASE=$2; shift 2 ;; --jfr) JFR=1; shift ;;
+  --tmp) TMPBASE=$2; shift 2 ;; --jfr) JFR=1; shift ;; --jars-from) JARS=$2; shift 2 ;;
+  --scheduler-jvm) SJVM=$2; shift 2 ;;
   -h|--help) sed -n 2,20p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
 
 JAVA=""
@@ -38,6 +42,7 @@ mkdir -p "$TREE"
 cp "$ROOT/keelson" "$TREE/"; [ -d "$ROOT/deploy" ] && cp -r "$ROOT/deploy" "$TREE/"
 for m in api-server scheduler controller-manager node-agent cli; do
   mkdir -p "$TREE/$m/target"
+  if [ -n "$JARS" ] && [ -f "$JARS/keelson-$m.jar" ]; then cp "$JARS/keelson-$m.jar" "$TREE/$m/target/"; continue; fi
   # under the module's build lock (no half-written jar), unless a long build holds it: then a plain copy
   flock -w 30 "/tmp/keelson-build-$m.lock" cp "$ROOT/$m/target/keelson-$m.jar" "$TREE/$m/target/" 2>/dev/null \
     || cp "$ROOT/$m/target/keelson-$m.jar" "$TREE/$m/target/" \
@@ -53,6 +58,7 @@ down() {
 }
 trap down EXIT
 
+echo "== $(date -u '+%F %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg) (other processes on this machine share its 2 cores)"
 echo "== scheduling loop alone (no api-server): $NODES nodes, $PODS pods"
 bench in-memory --nodes "$NODES" --pods "$PODS" 2>/dev/null | grep '^|' | tee "$DIR/inmem.md"
 echo "== cluster: $NODES hollow nodes, no scheduler ($DIR)"
@@ -73,12 +79,55 @@ bench measure --kubeconfig "$KC" --pods "$PODS" --metrics-url "http://127.0.0.1:
 MPID=$!
 for _ in $(seq 1 1200); do [ -f "$DIR/listed" ] && break; sleep 0.1; done
 # one replica, no lease: the warm run pauses it for longer than a lease lasts
-"$JAVA" -Xmx768m -XX:+UseSerialGC -jar "$JAR" --kubeconfig "$KC" --metrics-port "$MPORT" --leader-elect=false $BIND \
+"$JAVA" -Xmx768m -XX:+UseSerialGC $SJVM -jar "$JAR" --kubeconfig "$KC" --metrics-port "$MPORT" --leader-elect=false $BIND \
   > "$DIR/scheduler.log" 2>&1 &
 SPID=$!; echo "$SPID" > "$DIR/scheduler.pid"
 wait "$MPID" || true
 cat "$DIR/measure.out"
 
+# CPU ticks of each JVM's threads by kind (JIT compiler, GC, the rest), for the split after a run
+threads_cpu() { python3 - "$@" <<'PYT'
+import sys, os, re, json
+out = {}
+for spec in sys.argv[2:]:
+    name, pid = spec.split("=")
+    kinds = {}
+    try:
+        for t in os.listdir(f"/proc/{pid}/task"):
+            try:
+                st = open(f"/proc/{pid}/task/{t}/stat").read()
+            except OSError:
+                continue
+            comm = st[st.index("(") + 1:st.rindex(")")]
+            f = st[st.rindex(")") + 2:].split()
+            ticks = int(f[11]) + int(f[12])
+            k = "jit" if "Compiler" in comm else "gc" if re.search(r"GC|G1|VM Thread|Conc|Refine", comm) else None
+            if k:
+                kinds[k] = kinds.get(k, 0) + ticks
+        st = open(f"/proc/{pid}/stat").read()
+        f = st[st.rindex(")") + 2:].split()
+        kinds["all"] = int(f[11]) + int(f[12])  # the process, including threads that have ended
+    except OSError:
+        pass
+    out[name] = kinds
+json.dump(out, open(sys.argv[1], "w"))
+PYT
+}
+threads_split() { python3 - "$1" "$2" <<'PYT'
+import sys, json
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+hz = 100.0
+parts = []
+for name, kb in b.items():
+    ka = a.get(name, {})
+    d = {k: (kb.get(k, 0) - ka.get(k, 0)) / hz for k in ("jit", "gc", "all")}
+    tot = d["all"]
+    if tot <= 0:
+        continue
+    parts.append(f"{name} {tot:.1f} s (JIT compiler threads {100*d['jit']/tot:.0f}%, GC {100*d['gc']/tot:.0f}%)")
+print("CPU during the warm run (resume to end, incl. the idle tail): " + "; ".join(parts))
+PYT
+}
 etcd_rev() { ETCDCTL_API=3 etcdctl --endpoints "http://127.0.0.1:$((PORT + 10))" endpoint status -w json 2>/dev/null \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Status"]["header"]["revision"])' 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -89,7 +138,7 @@ if [ "$WARM" = 1 ]; then
     a=$(cpu_ticks "$API"); sleep 3; b=$(cpu_ticks "$API")
     [ $((b - a)) -lt 60 ] && break
   done
-  echo "== warm run: $PODS more pods, every process warmed by the run above"
+  echo "== warm run: $PODS more pods, every process warmed by the run above ($(date -u '+%H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg))"
   curl -s "http://127.0.0.1:$MPORT/metrics" > "$DIR/metrics.before"
   # (a stopped JVM cannot be attached to: the scheduler's recording starts before the pause)
   [ "$JFR" = 1 ] && { "${JAVA%/java}/jcmd" "$SPID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; }
@@ -108,10 +157,13 @@ if [ "$WARM" = 1 ]; then
     for j in $(echo "$JVMS" | tr " " "\n" | grep -v "^scheduler="); do "${JAVA%/java}/jcmd" "${j#*=}" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; done
   fi
   REV0=$(etcd_rev)
+  threads_cpu "$DIR/threads0.json" $JVMS
   kill -CONT "$SPID"
   wait "$MPID" || true
+  threads_cpu "$DIR/threads1.json" $JVMS
   REV1=$(etcd_rev)
   cat "$DIR/measure-warm.out"
+  threads_split "$DIR/threads0.json" "$DIR/threads1.json" || true
   echo "etcd revisions during the warm run: $((REV1 - REV0)) ($(awk -v r=$((REV1 - REV0)) -v p="$PODS" 'BEGIN{printf "%.2f", r/p}') per pod)"
   if [ "$JFR" = 1 ]; then
     for j in $JVMS; do
