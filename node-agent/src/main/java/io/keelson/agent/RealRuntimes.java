@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -71,48 +72,27 @@ final class RealRuntimes {
     // No warm pool here: `keelson down` kills the idle warm VMs with every qemu under the state dir.
     Map<String, WorkloadDriver> drivers = drivers(stateDir, 0);
     StateStore state = new StateStore(stateDir);
-    int n = 0;
-    String nodeName = stateDir.getFileName().toString(); // `keelson up` names state dirs after their node
-    for (PodState pod : state.loadAll()) {
-      nodeName = pod.nodeName() == null ? nodeName : pod.nodeName();
-      WorkloadDriver d = drivers.values().stream().filter(x -> x.name().equals(pod.driver())).findFirst().orElse(null);
-      if (d != null) {
-        for (PodState.ContainerState c : pod.containers()) {
-          if (c.task() == null) {
-            continue;
-          }
+    List<PodState> pods = state.loadAll();
+    // `keelson up` names state dirs after their node
+    String nodeName = pods.stream().map(PodState::nodeName).filter(java.util.Objects::nonNull).findFirst()
+        .orElse(stateDir.getFileName().toString());
+    NetworkProvider network = network(nodeName, stateDir, 0).get();
+    // pods in parallel: each container gets up to 2 s to stop, and `keelson down` gives this 120 s
+    // (200 busybox pods one after another took ~400 s: sleep as pid 1 ignores SIGTERM)
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(32);
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (PodState pod : pods) {
+        pool.submit(() -> {
+          slots.acquireUninterruptibly();
           try {
-            d.recoverTask(c.task());
-            d.stopTask(c.task().id(), Duration.ofSeconds(2));
-          } catch (DriverException | RuntimeException e) {
-            // already gone
+            cleanup(pod, drivers, network, state);
+            n.incrementAndGet();
+          } finally {
+            slots.release();
           }
-          try {
-            d.destroyTask(c.task().id(), true);
-          } catch (DriverException | RuntimeException e) {
-            log.warn("destroying {}: {}", c.task().id(), e.getMessage());
-          }
-        }
-        if (pod.sandbox() != null) {
-          try {
-            d.recoverSandbox(pod.sandbox());
-          } catch (DriverException | RuntimeException e) {
-            // destroy anyway
-          }
-          try {
-            d.destroySandbox(pod.sandbox().id(), Duration.ZERO);
-          } catch (DriverException | RuntimeException e) {
-            log.warn("destroying sandbox {}: {}", pod.sandbox().id(), e.getMessage());
-          }
-        }
+        });
       }
-      try {
-        network(pod.nodeName(), stateDir, 0).get().tearDown(pod.uid(), pod.uid());
-      } catch (DriverException | RuntimeException e) {
-        log.warn("network teardown of {}: {}", pod.uid(), e.getMessage());
-      }
-      state.delete(pod.uid());
-      n++;
     }
     // the networks set up ahead of pods
     try {
@@ -121,6 +101,46 @@ final class RealRuntimes {
       log.warn("removing the pod network pool: {}", e.getMessage());
     }
     drivers.values().forEach(WorkloadDriver::close);
-    return n;
+    return n.get();
+  }
+
+  private static void cleanup(PodState pod, Map<String, WorkloadDriver> drivers, NetworkProvider network, StateStore state) {
+    WorkloadDriver d = drivers.values().stream().filter(x -> x.name().equals(pod.driver())).findFirst().orElse(null);
+    if (d != null) {
+      for (PodState.ContainerState c : pod.containers()) {
+        if (c.task() == null) {
+          continue;
+        }
+        try {
+          d.recoverTask(c.task());
+          d.stopTask(c.task().id(), Duration.ofSeconds(2));
+        } catch (DriverException | RuntimeException e) {
+          // already gone
+        }
+        try {
+          d.destroyTask(c.task().id(), true);
+        } catch (DriverException | RuntimeException e) {
+          log.warn("destroying {}: {}", c.task().id(), e.getMessage());
+        }
+      }
+      if (pod.sandbox() != null) {
+        try {
+          d.recoverSandbox(pod.sandbox());
+        } catch (DriverException | RuntimeException e) {
+          // destroy anyway
+        }
+        try {
+          d.destroySandbox(pod.sandbox().id(), Duration.ZERO);
+        } catch (DriverException | RuntimeException e) {
+          log.warn("destroying sandbox {}: {}", pod.sandbox().id(), e.getMessage());
+        }
+      }
+    }
+    try {
+      network.tearDown(pod.uid(), pod.uid());
+    } catch (DriverException | RuntimeException e) {
+      log.warn("network teardown of {}: {}", pod.uid(), e.getMessage());
+    }
+    state.delete(pod.uid());
   }
 }
