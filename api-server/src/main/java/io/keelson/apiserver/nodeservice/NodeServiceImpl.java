@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.keelson.apiserver.registry.DeleteOptions;
+import io.keelson.apiserver.registry.ObjectComparison;
 import io.keelson.apiserver.registry.ResourceService;
 import io.keelson.apiserver.registry.WriteOptions;
 import io.keelson.apiserver.resource.ResourceRegistry;
@@ -392,28 +393,11 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
    * never read it back). Not sending it saves encoding, sending and decoding a pod per status write.
    */
   static boolean onlyStatusChanged(ObjectNode prev, ObjectNode next) {
-    if (prev == null || next == null) return false;
-    if (!sameExcept(prev, next, "status", "metadata")) return false;
-    JsonNode pm = prev.get("metadata");
-    JsonNode nm = next.get("metadata");
-    if (!(pm instanceof ObjectNode a) || !(nm instanceof ObjectNode b)) return java.util.Objects.equals(pm, nm);
-    return sameExcept(a, b, "resourceVersion", "managedFields");
+    return prev != null && next != null && ObjectComparison.sameApartFrom(prev, next, STATUS, ECHOED_METADATA);
   }
 
-  private static boolean sameExcept(ObjectNode a, ObjectNode b, String skip1, String skip2) {
-    int n = 0;
-    for (java.util.Map.Entry<String, JsonNode> e : a.properties()) {
-      String k = e.getKey();
-      if (k.equals(skip1) || k.equals(skip2)) continue;
-      n++;
-      if (!e.getValue().equals(b.get(k))) return false;
-    }
-    for (java.util.Map.Entry<String, JsonNode> e : b.properties()) {
-      String k = e.getKey();
-      if (!k.equals(skip1) && !k.equals(skip2)) n--;
-    }
-    return n == 0;
-  }
+  private static final java.util.Set<String> STATUS = java.util.Set.of("status");
+  private static final java.util.Set<String> ECHOED_METADATA = java.util.Set.of("resourceVersion", "managedFields");
 
   private static void send(ServerCallStreamObserver<PodAssignment> call, PodAssignment.Type type, ObjectNode pod) {
     PodAssignment a = PodAssignment.newBuilder()

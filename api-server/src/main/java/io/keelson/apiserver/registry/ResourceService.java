@@ -309,7 +309,7 @@ public class ResourceService {
       }
       ObjectNode desired = change.apply(changeReadsCurrent ? current.deepCopy() : current);
       ObjectNode next = prepareUpdate(type, current, desired, opts);
-      if (sameIgnoringRv(next, current)) {
+      if (ObjectComparison.sameIgnoringRv(next, current)) {
         // Nothing to write: keep the resourceVersion — but only once etcd confirms that the cached
         // copy was current (a stale one could make a real change look like a no-op).
         if (fromCache) continue;
@@ -397,40 +397,12 @@ public class ResourceService {
     }
     if (sub == null) {
       Strategy.applyDefaults(type, next, current, this::clusterIpInUse);
-      if (type.hasSpec() && !sameSpec(next, current)) md.put("generation", gen + 1);
+      if (type.hasSpec() && !ObjectComparison.sameSpec(next, current)) md.put("generation", gen + 1);
     }
     Admission.admitUpdate(this, type, next, current, sub);
     // A binding is the one sanctioned change of a pod's spec: validate it as a fresh object.
     Strategy.validate(type, next, "binding".equals(sub) ? null : current);
     return Strategy.recordManager(type, current, next, opts.managerOr("unknown"), sub);
-  }
-
-  private static final java.util.Set<String> NOT_SPEC = java.util.Set.of("metadata", "status", "apiVersion", "kind");
-
-  /** Whether everything but metadata, status, apiVersion and kind is equal (compared in place, no copies). */
-  static boolean sameSpec(ObjectNode a, ObjectNode b) {
-    return sameExcept(a, b, NOT_SPEC);
-  }
-
-  /** Equal apart from {@code metadata.resourceVersion} (compared in place: no copies of whole objects). */
-  static boolean sameIgnoringRv(ObjectNode a, ObjectNode b) {
-    if (!sameExcept(a, b, java.util.Set.of("metadata"))) return false;
-    JsonNode ma = a.get("metadata");
-    JsonNode mb = b.get("metadata");
-    if (ma instanceof ObjectNode oa && mb instanceof ObjectNode ob) return sameExcept(oa, ob, java.util.Set.of("resourceVersion"));
-    return java.util.Objects.equals(ma, mb);
-  }
-
-  /** The fields of a and b other than {@code skip} are the same (field order does not matter). */
-  private static boolean sameExcept(ObjectNode a, ObjectNode b, java.util.Set<String> skip) {
-    int n = 0;
-    for (Map.Entry<String, JsonNode> e : a.properties()) {
-      if (skip.contains(e.getKey())) continue;
-      n++;
-      if (!e.getValue().equals(b.get(e.getKey()))) return false;
-    }
-    for (String k : b.propertyNames()) if (!skip.contains(k)) n--;
-    return n == 0;
   }
 
   /** An object marked for deletion whose finalizers are all gone may now disappear. */
@@ -498,7 +470,7 @@ public class ResourceService {
       if (opts.dryRun()) return new DeleteResult(keep ? next : current, !keep);
       try {
         if (keep) {
-          if (sameIgnoringRv(next, current)) return new DeleteResult(current, false);
+          if (ObjectComparison.sameIgnoringRv(next, current)) return new DeleteResult(current, false);
           byte[] b = encodeChecked(type, next).bytes();
           long rev = callGuarded(() -> store.guardedPut(key, b, e.modRevision()));
           ObjectCodec.setResourceVersion(next, rev);

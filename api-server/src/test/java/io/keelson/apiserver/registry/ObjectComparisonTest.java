@@ -17,24 +17,24 @@ class ObjectComparisonTest {
   void aNoOpUpdateIgnoresResourceVersionAndFieldOrder() {
     ObjectNode stored = json("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"7\",\"labels\":{\"x\":\"1\"}},\"data\":{\"k\":\"v\"}}");
     ObjectNode next = json("{\"data\":{\"k\":\"v\"},\"metadata\":{\"labels\":{\"x\":\"1\"},\"name\":\"a\"},\"kind\":\"ConfigMap\"}");
-    assertThat(ResourceService.sameIgnoringRv(next, stored)).isTrue();
-    assertThat(ResourceService.sameIgnoringRv(stored, next)).isTrue();
+    assertThat(ObjectComparison.sameIgnoringRv(next, stored)).isTrue();
+    assertThat(ObjectComparison.sameIgnoringRv(stored, next)).isTrue();
   }
 
   @Test
   void anyOtherDifferenceIsAChange() {
     ObjectNode stored = json("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"7\"},\"data\":{\"k\":\"v\"}}");
-    assertThat(ResourceService.sameIgnoringRv(json("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"},\"data\":{\"k\":\"w\"}}"), stored)).isFalse();
-    assertThat(ResourceService.sameIgnoringRv(json("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\",\"uid\":\"u\"},\"data\":{\"k\":\"v\"}}"), stored)).isFalse();
-    assertThat(ResourceService.sameIgnoringRv(json("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}}"), stored)).isFalse();
-    assertThat(ResourceService.sameIgnoringRv(json("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"},\"data\":{\"k\":\"v\"},\"immutable\":true}"), stored)).isFalse();
+    assertThat(ObjectComparison.sameIgnoringRv(json("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"},\"data\":{\"k\":\"w\"}}"), stored)).isFalse();
+    assertThat(ObjectComparison.sameIgnoringRv(json("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\",\"uid\":\"u\"},\"data\":{\"k\":\"v\"}}"), stored)).isFalse();
+    assertThat(ObjectComparison.sameIgnoringRv(json("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}}"), stored)).isFalse();
+    assertThat(ObjectComparison.sameIgnoringRv(json("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"},\"data\":{\"k\":\"v\"},\"immutable\":true}"), stored)).isFalse();
   }
 
   @Test
   void theSpecIsEverythingButMetadataStatusApiVersionAndKind() {
     ObjectNode a = json("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"replicas\":1},\"status\":{\"replicas\":0}}");
-    assertThat(ResourceService.sameSpec(a, json("{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"b\",\"labels\":{}},\"spec\":{\"replicas\":1},\"status\":{\"replicas\":3}}"))).isTrue();
-    assertThat(ResourceService.sameSpec(a, json("{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"replicas\":2}}"))).isFalse();
-    assertThat(ResourceService.sameSpec(a, json("{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"replicas\":1},\"template\":{}}"))).isFalse();
+    assertThat(ObjectComparison.sameSpec(a, json("{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"b\",\"labels\":{}},\"spec\":{\"replicas\":1},\"status\":{\"replicas\":3}}"))).isTrue();
+    assertThat(ObjectComparison.sameSpec(a, json("{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"replicas\":2}}"))).isFalse();
+    assertThat(ObjectComparison.sameSpec(a, json("{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"replicas\":1},\"template\":{}}"))).isFalse();
   }
 }
