@@ -45,6 +45,8 @@ echo "== etcd + api-server ($DIR/cluster, port $PORT)"
 KEELSON_NO_BUILD=1 timeout 600 "$TREE/keelson" up --dir "$DIR/cluster" --api-port "$PORT" --nodes 0 \
   --without scheduler,controller-manager > "$DIR/up.log" 2>&1 || { tail -5 "$DIR/up.log"; exit 1; }
 LOAD=$(cut -d' ' -f1 /proc/loadavg)
+ETCD_VERSION=$("$(readlink "/proc/$(cat "$DIR/cluster/run/etcd.pid")/exe")" --version 2>/dev/null | awk '/etcd Version/ {print $3}')
+echo "== etcd $ETCD_VERSION"
 "$JAVA" -Xmx2g -cp "$TREE/api-server/target/keelson-api-server.jar" -Dloader.path="$TREE/api-server/target/test-classes" \
   -Dloader.main=io.keelson.apiserver.bench.ApiServerBenchmark org.springframework.boot.loader.launch.PropertiesLauncher \
   --api "https://127.0.0.1:$PORT" --etcd "http://127.0.0.1:$((PORT + 10))" --dir "$DIR/cluster" \
@@ -52,15 +54,15 @@ LOAD=$(cut -d' ' -f1 /proc/loadavg)
   --pid "api-server=$(cat "$DIR/cluster/run/api-server.pid")" --pid "etcd=$(cat "$DIR/cluster/run/etcd.pid")"
 
 if [ "$WRITE" = 1 ]; then
-  python3 - "$ROOT/docs/benchmarks.md" "$DIR/result.md" "$CREATES" "$CLIENTS" "$WATCHERS" "$LOAD" "$NOTES" "$WARMUP" <<'PY'
+  python3 - "$ROOT/docs/benchmarks.md" "$DIR/result.md" "$CREATES" "$CLIENTS" "$WATCHERS" "$LOAD" "$NOTES" "$WARMUP" "$ETCD_VERSION" <<'PY'
 import sys, os, datetime
-path, result, creates, clients, watchers, load, notes, warmup = sys.argv[1:9]
+path, result, creates, clients, watchers, load, notes, warmup, etcd_version = sys.argv[1:10]
 begin = "<!-- BEGIN section: api-server (owner: api-server, deploy/bench/apiserver.sh) -->"
 end = "<!-- END section: api-server -->"
 body = f"""{begin}
 ## api-server
 
-etcd 3.4 and one api-server (`./keelson up --nodes 0 --without scheduler,controller-manager`) and the
+etcd {etcd_version} and one api-server (`./keelson up --nodes 0 --without scheduler,controller-manager`) and the
 benchmark client, all on this project's 2-core development machine (load average {load} when the run
 started: other engineers' builds and tests share the cores, so absolute numbers are noisy; the
 API/raw ratio is measured in the same run and is the figure to compare).

@@ -65,6 +65,7 @@ echo "== cluster: $NODES hollow nodes, no scheduler ($DIR)"
 KEELSON_NO_BUILD=1 timeout 1200 "$TREE/keelson" up --dir "$DIR/cluster" --api-port "$PORT" --nodes 0 \
   --hollow-nodes "$NODES" --without scheduler > "$DIR/up.log" 2>&1 || { tail -5 "$DIR/up.log"; exit 1; }
 KC=$DIR/cluster/kubeconfig
+echo "== etcd $("$(readlink "/proc/$(cat "$DIR/cluster/run/etcd.pid")/exe")" --version 2>/dev/null | awk '/etcd Version/ {print $3}') ($(grep -o 'etcd  *[^ ].*' "$DIR/up.log" | head -1 | sed 's/^etcd  *//'))"
 echo "== creating $PODS pods"
 bench create --kubeconfig "$KC" --pods "$PODS"
 echo "== scheduling"
