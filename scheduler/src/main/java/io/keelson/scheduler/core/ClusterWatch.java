@@ -8,8 +8,8 @@ import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.keelson.client.watch.LeanInformer;
 import io.keelson.scheduler.cache.SchedulerCache;
-import io.keelson.scheduler.client.LeanPodWatch;
 import io.keelson.scheduler.framework.PodInfo;
 import io.keelson.scheduler.queue.ClusterEvent;
 import io.keelson.scheduler.queue.SchedulingQueue;
@@ -38,7 +38,6 @@ public final class ClusterWatch implements PodInfo.Resolver, AutoCloseable {
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private SharedIndexInformer<PriorityClass> priorityClasses;
   private SharedIndexInformer<RuntimeClass> runtimeClasses;
-  private LeanPodWatch pods;
 
   public ClusterWatch(KubernetesClient client, SchedulerCache cache, SchedulingQueue queue, String schedulerName) {
     this.client = client;
@@ -65,20 +64,16 @@ public final class ClusterWatch implements PodInfo.Resolver, AutoCloseable {
     nodes.addEventHandler(new NodeEvents());
     informers.add(nodes);
     nodes.start();
-    java.util.function.BooleanSupplier podsSynced;
-    if (client.getConfiguration().isOnlyHttpWatches()) {
-      // pods, the bulk of the events, through a leaner HTTP watch than fabric8's (see LeanPodWatch)
-      pods = new LeanPodWatch(client, new PodEvents());
-      pods.start();
-      podsSynced = pods::hasSynced;
-    } else { // a client that watches over WebSockets (tests' mock server): fabric8's informer
-      SharedIndexInformer<Pod> informer = client.pods().inAnyNamespace().runnableInformer(0);
-      informer.addEventHandler(new PodEvents());
-      informers.add(informer);
-      informer.start();
-      podsSynced = informer::hasSynced;
-    }
-    if (!awaitSynced(List.of(nodes), syncTimeoutMs) || !awaitSynced(podsSynced, syncTimeoutMs)) {
+    SharedIndexInformer<Pod> pods =
+        client.getConfiguration().isOnlyHttpWatches()
+            // pods, the bulk of the events, through a leaner list and watch than fabric8's (see LeanInformer)
+            ? new LeanInformer<>(client, Pod.class)
+            // a client that watches over WebSockets (tests' mock server): fabric8's informer
+            : client.pods().inAnyNamespace().runnableInformer(0);
+    pods.addEventHandler(new PodEvents());
+    informers.add(pods);
+    pods.start();
+    if (!awaitSynced(List.of(nodes, pods), syncTimeoutMs)) {
       throw new java.util.concurrent.TimeoutException("nodes/pods not listed within " + syncTimeoutMs + " ms");
     }
     log.info("informers synced: {} nodes, {} pods known", cache.nodeCount(), cache.podCount());
@@ -89,13 +84,9 @@ public final class ClusterWatch implements PodInfo.Resolver, AutoCloseable {
    * watch response headers, which a server may only send with the first event.
    */
   private static boolean awaitSynced(List<SharedIndexInformer<?>> list, long timeoutMs) throws InterruptedException {
-    return awaitSynced(() -> list.stream().allMatch(SharedIndexInformer::hasSynced), timeoutMs);
-  }
-
-  private static boolean awaitSynced(java.util.function.BooleanSupplier synced, long timeoutMs) throws InterruptedException {
     long end = System.currentTimeMillis() + timeoutMs;
     while (System.currentTimeMillis() < end) {
-      if (synced.getAsBoolean()) {
+      if (list.stream().allMatch(SharedIndexInformer::hasSynced)) {
         return true;
       }
       Thread.sleep(20);
@@ -279,9 +270,6 @@ public final class ClusterWatch implements PodInfo.Resolver, AutoCloseable {
 
   @Override
   public void close() {
-    if (pods != null) {
-      pods.close();
-    }
     for (SharedIndexInformer<?> i : informers) {
       try {
         i.close();
