@@ -143,7 +143,7 @@ public final class ControllerManager implements AutoCloseable {
     config.setMaxConcurrentRequests(256);
     config.setMaxConcurrentRequestsPerHost(128);
     return new ControllerManager(new KubernetesClientBuilder().withConfig(config)
-        .withKubernetesSerialization(io.keelson.controller.runtime.LeanSerialization.create()) // no managedFields in informers
+        .withKubernetesSerialization(io.keelson.client.json.LeanSerialization.create()) // no managedFields in informers
         .build(), options);
   }
 

@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.keelson.client.http.DirectHttp;
+import io.keelson.client.watch.LeanInformer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,10 +21,12 @@ import java.util.function.Function;
  * The process-wide shared informers, one per kind, so that five controllers watching pods open one
  * watch and hold one cache. Controllers register indexers and handlers while they are built; then
  * {@link #startAndSync} starts every informer and waits for the initial lists. Typed kinds use
- * {@link LeanInformer} (a watch decoded straight from its bytes).
+ * {@link LeanInformer} (list and watch over plain blocking connections, events decoded straight
+ * from the stream's bytes; one thread per informer), all over one set of kept-alive connections.
  */
 public final class Informers {
   private final KubernetesClient client;
+  private DirectHttp http;
   private final Map<Class<?>, SharedIndexInformer<?>> informers = new LinkedHashMap<>();
   private final List<SharedIndexInformer<?>> extra = new ArrayList<>();
 
@@ -39,7 +43,15 @@ public final class Informers {
   public synchronized <T extends HasMetadata> SharedIndexInformer<T> of(Class<T> type) {
     return (SharedIndexInformer<T>)
         informers.computeIfAbsent(
-            type, t -> new LeanInformer<>(client, type)); // fabric8's watch costs ~2x per event
+            type, t -> new LeanInformer<>(http(), client.getKubernetesSerialization(), type)); // fabric8's watch costs ~2x per event
+  }
+
+  /** The kubeconfig's api-server and credentials, set up once for all informers. */
+  private synchronized DirectHttp http() {
+    if (http == null) {
+      http = DirectHttp.of(client.getConfiguration());
+    }
+    return http;
   }
 
   /** Registers an informer created elsewhere (e.g. generic resources) to be started with the rest. */
