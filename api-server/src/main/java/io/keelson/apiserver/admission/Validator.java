@@ -71,6 +71,17 @@ public final class Validator {
     }
   }
 
+  /**
+   * The check a pod binding makes of its target (the binding writes {@code spec.nodeName} without
+   * validating the whole pod again): the node name must be a DNS subdomain, as every later update of
+   * the pod requires. Same 422 as validating the bound pod would give.
+   */
+  public static void validateBindingTarget(ResourceType podType, String podName, String nodeName) {
+    FieldErrors errs = new FieldErrors();
+    for (String msg : Names.dns1123Subdomain(nodeName)) errs.invalid("spec.nodeName", nodeName, msg);
+    if (!errs.isEmpty()) throw StatusException.invalid(podType, podName, errs.causes());
+  }
+
   // ================================================================== metadata
 
   private static void metadata(ResourceType type, ObjectNode obj, ObjectNode old, FieldErrors errs) {

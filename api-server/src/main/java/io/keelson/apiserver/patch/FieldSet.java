@@ -122,6 +122,105 @@ final class FieldSet {
     }
   }
 
+  /**
+   * What a write changed, in the managedFields sense: {@code changed} are the paths {@code now} sets
+   * that {@code before} did not set or set to another value (objects with fields count as set, not
+   * as changed), {@code removed} the paths only {@code before} sets. Both as {@code of(.., true)}
+   * would give them: subtrees that are equal in both objects (reached through object fields) are
+   * skipped, since they set the same paths to the same values.
+   */
+  record Diff(Set<List<String>> changed, Set<List<String>> removed) {}
+
+  static Diff diff(ResourceType type, JsonNode before, JsonNode now, Scope scope) {
+    FieldSet b = new FieldSet();
+    FieldSet n = new FieldSet();
+    b.markMaps = true;
+    n.markMaps = true;
+    boolean statusIsSubresource = type != null && type.hasSubresource("status");
+    JsonNode bo = before != null && before.isObject() ? before : null;
+    JsonNode no = now != null && now.isObject() ? now : null;
+    if (no != null) {
+      for (Map.Entry<String, JsonNode> e : no.properties()) {
+        if (inScope(e.getKey(), scope, statusIsSubresource)) {
+          collectBoth(b, n, type, e.getKey(), bo == null ? null : bo.get(e.getKey()), e.getValue(), List.of(), List.of());
+        }
+      }
+    }
+    if (bo != null) {
+      for (Map.Entry<String, JsonNode> e : bo.properties()) {
+        if (inScope(e.getKey(), scope, statusIsSubresource) && (no == null || !no.has(e.getKey()))) {
+          b.collectField(type, e.getKey(), e.getValue(), new ArrayList<>(), new ArrayList<>());
+        }
+      }
+    }
+    Set<List<String>> changed = new LinkedHashSet<>();
+    for (List<String> p : n.paths) {
+      if (!b.paths.contains(p)) {
+        changed.add(p);
+        continue;
+      }
+      JsonNode x = valueAt(before, p);
+      JsonNode y = valueAt(now, p);
+      boolean container = y != null && y.isObject() && !y.isEmpty();
+      if (!container && !Values.same(x, y)) changed.add(p);
+    }
+    Set<List<String>> removed = new LinkedHashSet<>();
+    for (List<String> p : b.paths) if (!n.paths.contains(p)) removed.add(p);
+    return new Diff(changed, removed);
+  }
+
+  private static boolean inScope(String topLevelField, Scope scope, boolean statusIsSubresource) {
+    if (topLevelField.equals("apiVersion") || topLevelField.equals("kind")) return false;
+    boolean isStatus = topLevelField.equals("status");
+    if (scope == Scope.STATUS) return isStatus;
+    return !(isStatus && statusIsSubresource);
+  }
+
+  /**
+   * The paths field {@code name} sets in {@code before} (into {@code bs}) and in {@code now} (into
+   * {@code ns}), skipping what is equal in both; descends through objects present on both sides.
+   */
+  private static void collectBoth(FieldSet bs, FieldSet ns, ResourceType type, String name, JsonNode bv, JsonNode nv,
+      List<String> fieldPath, List<String> at) {
+    if (bv != null && bv.equals(nv)) return;
+    if (bv == null) {
+      ns.collectField(type, name, nv, fieldPath, at);
+      return;
+    }
+    if (nv == null) {
+      bs.collectField(type, name, bv, fieldPath, at);
+      return;
+    }
+    if (bv.isObject() && !bv.isEmpty() && nv.isObject() && !nv.isEmpty()) {
+      List<String> names = append(fieldPath, name);
+      if (names.size() == 2 && names.get(0).equals("metadata") && SERVER_METADATA.contains(name)) return;
+      List<String> p = append(at, "f:" + name);
+      if (FREE_FORM_MAPS.contains(name) || isServiceSelector(type, names)) {
+        bs.paths.add(p);
+        ns.paths.add(p);
+      }
+      for (Map.Entry<String, JsonNode> e : nv.properties()) collectBoth(bs, ns, type, e.getKey(), bv.get(e.getKey()), e.getValue(), names, p);
+      for (Map.Entry<String, JsonNode> e : bv.properties()) {
+        if (!nv.has(e.getKey())) bs.collectField(type, e.getKey(), e.getValue(), names, p);
+      }
+      return;
+    }
+    bs.collectField(type, name, bv, fieldPath, at);
+    ns.collectField(type, name, nv, fieldPath, at);
+  }
+
+  /** Whether {@code decode(fieldsV1)} would contain {@code path}, without decoding it. */
+  static boolean contains(JsonNode fieldsV1, List<String> path) {
+    if (path.isEmpty() || fieldsV1 == null || !fieldsV1.isObject()) return false;
+    JsonNode n = fieldsV1;
+    for (String el : path) {
+      if (!n.isObject()) return false;
+      n = n.get(el); // the elements of collected paths are well formed, so is a key equal to one
+      if (n == null) return false;
+    }
+    return !(n.isObject() && !n.isEmpty()) || n.has(".");
+  }
+
   private static boolean isServiceSelector(ResourceType type, List<String> names) {
     return type != null && type.kind().equals("Service") && names.equals(List.of("spec", "selector"));
   }

@@ -44,6 +44,17 @@ public final class ServerSideApply {
     final String subresource;
     FieldSet fields;
     final ObjectNode original;
+    /**
+     * For entries read lazily from a stored object (see {@link #readStoredEntries}): {@code fields}
+     * stays null until needed, and an entry whose fields did not change is written back from its
+     * stored JSON instead of being decoded and encoded again. Stored entries are this server's own
+     * output ({@link #toJson}), so both give the same JSON.
+     */
+    private boolean lazy;
+    /** The stored JSON belongs to the object being written (no copy needed to reuse it). */
+    private boolean owned;
+    private boolean fieldsChanged;
+    private boolean headerChanged;
 
     Entry(String manager, String operation, String apiVersion, String time, String subresource, FieldSet fields,
         ObjectNode original) {
@@ -54,6 +65,59 @@ public final class ServerSideApply {
       this.subresource = subresource == null ? "" : subresource;
       this.fields = fields;
       this.original = original;
+    }
+
+    /** The fields, decoded on first use. */
+    FieldSet fields() {
+      if (fields == null) fields = FieldSet.decode(original.get("fieldsV1"));
+      return fields;
+    }
+
+    /** Whether this entry owns {@code path}, without decoding its fields when they are not decoded yet. */
+    boolean owns(List<String> path) {
+      return fields != null ? fields.paths.contains(path) : FieldSet.contains(original.get("fieldsV1"), path);
+    }
+
+    /** Removes these paths from the entry's fields (decoding them only if it owns one of them). */
+    void removeAll(java.util.Collection<List<String>> paths) {
+      if (paths.isEmpty()) return;
+      boolean any = false;
+      for (List<String> p : paths) {
+        if (owns(p)) {
+          any = true;
+          break;
+        }
+      }
+      if (any && fields().paths.removeAll(paths)) fieldsChanged = true;
+    }
+
+    /** Adds these paths (decoding the fields only if some are new to it). */
+    void addAll(java.util.Collection<List<String>> paths) {
+      for (List<String> p : paths) {
+        if (!owns(p)) {
+          fields().paths.addAll(paths);
+          fieldsChanged = true;
+          return;
+        }
+      }
+    }
+
+    void touch(String apiVersion, String time) {
+      this.apiVersion = apiVersion;
+      this.time = time;
+      headerChanged = true;
+    }
+
+    boolean isEmpty() {
+      return fields == null ? false : fields.isEmpty();
+    }
+
+    /** The JSON to store: the stored entry itself when nothing about it changed. */
+    ObjectNode json() {
+      if (!lazy || fieldsChanged) return toJson();
+      if (!headerChanged) return owned ? original : original.deepCopy();
+      JsonNode f = original.get("fieldsV1");
+      return header(owned ? f : f.deepCopy());
     }
 
     boolean is(String manager, String operation, String subresource) {
@@ -68,13 +132,17 @@ public final class ServerSideApply {
     }
 
     ObjectNode toJson() {
+      return header(fields().encode());
+    }
+
+    private ObjectNode header(JsonNode fieldsV1) {
       ObjectNode o = NODES.objectNode();
       o.put("manager", manager);
       o.put("operation", operation);
       if (apiVersion != null) o.put("apiVersion", apiVersion);
       if (time != null) o.put("time", time);
       o.put("fieldsType", "FieldsV1");
-      o.set("fieldsV1", fields.encode());
+      o.set("fieldsV1", fieldsV1);
       if (!subresource.isEmpty()) o.put("subresource", subresource);
       return o;
     }
@@ -353,7 +421,21 @@ public final class ServerSideApply {
    */
   public static ObjectNode recordUpdate(ResourceType type, ObjectNode old, ObjectNode updated, String fieldManager,
       String operation, String subresource) {
-    ObjectNode result = updated.deepCopy();
+    return recordUpdateInPlace(type, old, updated.deepCopy(), fieldManager, operation, subresource);
+  }
+
+  /**
+   * As {@link #recordUpdate(ResourceType, ObjectNode, ObjectNode, String, String, String)}, changing
+   * {@code updated} itself instead of a copy of it (the write path's own object: no copy of a whole
+   * object per write). {@code old} is only read.
+   *
+   * <p>Only what differs between {@code old} and {@code updated} is walked (equal subtrees are
+   * skipped), and managedFields entries that the write does not touch are kept as stored, without
+   * decoding and encoding their field sets.
+   */
+  public static ObjectNode recordUpdateInPlace(ResourceType type, ObjectNode old, ObjectNode updated, String fieldManager,
+      String operation, String subresource) {
+    ObjectNode result = updated;
     String manager = fieldManager == null || fieldManager.isEmpty() ? "unknown" : fieldManager;
     String op = operation == null || operation.isEmpty() ? UPDATE : operation;
     String sub = subresource == null ? "" : subresource;
@@ -363,7 +445,10 @@ public final class ServerSideApply {
     JsonNode sentMf = result.path("metadata").get("managedFields");
     JsonNode oldMf = old == null ? null : old.path("metadata").get("managedFields");
     boolean writerChangedThem = sentMf != null && !Objects.equals(sentMf, oldMf);
-    List<Entry> entries = writerChangedThem ? readEntries(result) : old == null ? new ArrayList<>() : readEntries(old);
+    List<Entry> entries = writerChangedThem ? readEntries(result)
+        : old == null ? new ArrayList<>()
+        : sentMf != null ? readStoredEntries(result, true) // the writer's copy of the stored entries
+        : readStoredEntries(old, false);
     if (writerChangedThem && sentMf.isArray() && sentMf.isEmpty()) {
       // An empty list resets tracking, as in Kubernetes.
       if (result.get("metadata").isObject()) ((ObjectNode) result.get("metadata")).remove("managedFields");
@@ -377,36 +462,29 @@ public final class ServerSideApply {
       if (applyNow != null && !applyNow.equals(findEntry(oldMf, manager, APPLY, sub))) return result;
     }
 
-    FieldSet now = FieldSet.of(type, result, scope, true);
-    FieldSet before = old == null ? new FieldSet() : FieldSet.of(type, old, scope, true);
-    FieldSet changed = new FieldSet();
-    for (List<String> p : now.paths) {
-      if (!before.paths.contains(p)) {
-        changed.paths.add(p);
-        continue;
-      }
-      JsonNode a = FieldSet.valueAt(old, p);
-      JsonNode b = FieldSet.valueAt(result, p);
-      boolean container = b != null && b.isObject() && !b.isEmpty();
-      if (!container && !Values.same(a, b)) changed.paths.add(p);
-    }
+    FieldSet.Diff diff = FieldSet.diff(type, old, result, scope);
+    java.util.Set<List<String>> changed = diff.changed();
+    java.util.Set<List<String>> gone = diff.removed();
+    java.util.Set<List<String>> changedOrGone = new java.util.HashSet<>(changed);
+    changedOrGone.addAll(gone);
+    Entry mine = entries.stream().filter(e -> e.is(manager, op, sub)).findFirst().orElse(null);
     for (Entry e : entries) {
       if (e.subresource.equals("status") != sub.equals("status")) {
         // Entries of the other scope keep their fields unless those fields disappeared.
-        e.fields.paths.removeIf(p -> before.paths.contains(p) && !now.paths.contains(p));
-        continue;
+        e.removeAll(gone);
+      } else if (e == mine) {
+        e.removeAll(gone); // what it changed it keeps (added below)
+      } else {
+        e.removeAll(changedOrGone);
       }
-      e.fields.paths.removeIf(p -> changed.paths.contains(p) || (before.paths.contains(p) && !now.paths.contains(p)));
     }
-    Entry mine = entries.stream().filter(e -> e.is(manager, op, sub)).findFirst().orElse(null);
     if (!changed.isEmpty()) {
       if (mine == null) {
         mine = new Entry(manager, op, type.apiVersion(), now(), sub, new FieldSet(), null);
         entries.add(mine);
       }
-      mine.fields.paths.addAll(changed.paths);
-      mine.apiVersion = type.apiVersion();
-      mine.time = now();
+      mine.addAll(changed);
+      mine.touch(type.apiVersion(), now());
     }
     writeEntries(result, entries);
     return result;
@@ -436,11 +514,32 @@ public final class ServerSideApply {
     return out;
   }
 
+  /**
+   * The entries of a stored object, their field sets decoded only when needed (see {@link Entry}).
+   * {@code owned}: the entries' JSON belongs to the object being written and may be reused as is.
+   * An entry whose fieldsV1 is not a non-empty object is decoded at once (writing drops empty ones).
+   */
+  private static List<Entry> readStoredEntries(JsonNode obj, boolean owned) {
+    List<Entry> out = new ArrayList<>();
+    for (JsonNode m : obj.path("metadata").path("managedFields")) {
+      if (!m.isObject()) continue;
+      Entry e = new Entry(m.path("manager").asString(""), m.path("operation").asString(UPDATE),
+          m.has("apiVersion") ? m.get("apiVersion").asString("") : null, m.has("time") ? m.get("time").asString("") : null,
+          m.path("subresource").asString(""), null, (ObjectNode) m);
+      JsonNode f = m.get("fieldsV1");
+      e.lazy = f != null && f.isObject() && !f.isEmpty();
+      e.owned = owned;
+      if (!e.lazy) e.fields();
+      out.add(e);
+    }
+    return out;
+  }
+
   private static void writeEntries(ObjectNode obj, List<Entry> entries) {
     JsonNode meta = obj.get("metadata");
     ObjectNode metadata = meta != null && meta.isObject() ? (ObjectNode) meta : obj.putObject("metadata");
     ArrayNode arr = NODES.arrayNode();
-    for (Entry e : entries) if (!e.fields.isEmpty()) arr.add(e.toJson());
+    for (Entry e : entries) if (!e.isEmpty()) arr.add(e.json());
     if (arr.isEmpty()) metadata.remove("managedFields");
     else metadata.set("managedFields", arr);
   }

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
@@ -293,10 +294,10 @@ public class ResourceService {
       // write below fails if etcd has moved on, after which the object is read from etcd itself.
       ObjectNode cached = attempt == 0 ? caches.get(type).get(key) : null;
       boolean fromCache = cached != null && (expected == 0 || expected == ObjectCodec.resourceVersion(cached));
-      ObjectNode current;
+      ObjectNode current; // read only: when from the cache, it is shared with watchers
       long stored;
       if (fromCache) {
-        current = cached.deepCopy(); // cached objects are shared with watchers: never modify them
+        current = cached;
         stored = ObjectCodec.resourceVersion(cached);
       } else {
         EtcdStore.Entry e = call(() -> store.get(key));
@@ -342,20 +343,145 @@ public class ResourceService {
     }
   }
 
+  /**
+   * What a Binding (POST pods/{name}/binding) asks for: the pod, the node, and optionally the pod's
+   * uid and resourceVersion as preconditions and annotations to merge into the pod's.
+   */
+  public record PodBinding(String pod, String node, String uid, String resourceVersion, Map<String, String> annotations) {}
+
+  /**
+   * Binds a pod to a node as kube-apiserver's BindingREST does: a guarded update of the stored pod
+   * setting {@code spec.nodeName}, the binding's annotations and the {@code PodScheduled=True}
+   * condition, and nothing else — not the update pipeline (defaulting, admission, validation of the
+   * whole pod, managedFields: a binding leaves the pod's managedFields as they are). The first try
+   * starts from the watch cache's copy; a failed guard or check is retried from etcd.
+   *
+   * @throws StatusException 404 when the pod does not exist; 409 when it is assigned already, being
+   *     deleted, gated ({@code spec.schedulingGates}), or a uid / resourceVersion precondition fails;
+   *     422 for a node name that is not a DNS subdomain
+   */
+  public void bind(ResourceType podType, String namespace, PodBinding b, boolean dryRun) {
+    io.keelson.apiserver.admission.Validator.validateBindingTarget(podType, b.pod(), b.node());
+    String key = podType.key(namespace, b.pod());
+    for (int attempt = 0; ; attempt++) {
+      ObjectNode cached = attempt == 0 ? caches.get(podType).get(key) : null;
+      ObjectNode current;
+      long stored;
+      if (cached != null) {
+        current = cached; // shared with watchers: read only, the change is made on a copy
+        stored = ObjectCodec.resourceVersion(cached);
+      } else {
+        EtcdStore.Entry e = call(() -> store.get(key));
+        if (e == null) throw StatusException.notFound(podType, b.pod());
+        current = ObjectCodec.decode(e);
+        stored = e.modRevision();
+      }
+      String why = unbindable(current, b, stored);
+      if (why != null) {
+        // The cache may lag (a gate removed, the pod re-created under its name): only etcd's copy decides.
+        if (cached != null) continue;
+        throw bindingConflict(b.pod(), why);
+      }
+      ObjectNode next = current.deepCopy();
+      ObjectNode md = metadata(next);
+      md.remove("resourceVersion");
+      ((ObjectNode) next.get("spec")).put("nodeName", b.node());
+      if (b.annotations() != null && !b.annotations().isEmpty()) {
+        ObjectNode ann = md.get("annotations") instanceof ObjectNode a ? a : md.putObject("annotations");
+        b.annotations().forEach(ann::put);
+      }
+      setPodScheduled(next);
+      if (dryRun) return;
+      ObjectCodec.Stored encoded = encodeChecked(podType, next);
+      byte[] bytes = encoded.bytes();
+      Announced announced = announce(podType, key, bytes, next);
+      try {
+        callGuarded(() -> store.guardedPut(key, bytes, stored));
+        return;
+      } catch (StoreConflict | RuntimeException c) {
+        announced.abandon();
+        if (c instanceof RuntimeException r) throw r;
+        if (attempt > 50) throw conflictOf(podType, b.pod());
+      }
+    }
+  }
+
+  /** A binding's 409 as kube-apiserver words it: "Operation cannot be fulfilled on pods/binding ...". */
+  private static StatusException bindingConflict(String pod, String why) {
+    return new StatusException(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"" + pod + "\": " + why,
+        "pods/binding", "", pod, List.of(), null);
+  }
+
+  /** Why {@code pod} cannot take this binding (kube's messages), or null. */
+  private static String unbindable(ObjectNode pod, PodBinding b, long storedRv) {
+    ObjectNode md = metadata(pod);
+    String name = b.pod();
+    if (b.uid() != null && !b.uid().isEmpty() && !b.uid().equals(text(md, "uid"))) {
+      return "Precondition failed: UID in precondition: " + b.uid() + ", UID in object meta: " + Objects.toString(text(md, "uid"), "");
+    }
+    if (b.resourceVersion() != null && !b.resourceVersion().isEmpty() && !b.resourceVersion().equals(Long.toString(storedRv))) {
+      return "Precondition failed: ResourceVersion in precondition: " + b.resourceVersion()
+          + ", ResourceVersion in object meta: " + storedRv;
+    }
+    if (md.has("deletionTimestamp")) return "pod " + name + " is being deleted, cannot be assigned to a host";
+    String node = pod.path("spec").path("nodeName").asString("");
+    if (!node.isEmpty()) return "pod " + name + " is already assigned to node \"" + node + "\"";
+    if (pod.path("spec").path("schedulingGates").size() > 0) return "pod " + name + " has non-empty .spec.schedulingGates";
+    if (!(pod.get("spec") instanceof ObjectNode)) return "pod " + name + " has no spec";
+    return null;
+  }
+
+  /**
+   * Sets {@code PodScheduled=True} as kube's UpdatePodCondition does: the condition is replaced
+   * (reason and message of an earlier {@code False} go), its transition time kept if it was True already.
+   */
+  private static void setPodScheduled(ObjectNode pod) {
+    ObjectNode st = pod.get("status") instanceof ObjectNode s ? s : pod.putObject("status");
+    ArrayNode conds = st.get("conditions") instanceof ArrayNode a ? a : st.putArray("conditions");
+    String transition = now();
+    int at = -1;
+    for (int i = 0; i < conds.size(); i++) {
+      JsonNode c = conds.get(i);
+      if ("PodScheduled".equals(c.path("type").asString(""))) {
+        at = i;
+        if ("True".equals(c.path("status").asString("")) && c.hasNonNull("lastTransitionTime")) {
+          transition = c.get("lastTransitionTime").asString();
+        }
+      }
+    }
+    ObjectNode c = ObjectCodec.JSON.createObjectNode();
+    c.put("type", "PodScheduled");
+    c.put("status", "True");
+    c.putNull("lastProbeTime");
+    c.put("lastTransitionTime", transition);
+    if (at < 0) conds.add(c);
+    else conds.set(at, c);
+  }
+
+  private static final Set<String> STATUS_ONLY = Set.of("status");
+
   private static StatusException conflictOf(ResourceType type, String name) {
     return StatusException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
   }
 
-  /** The object to store for an update: system fields kept, status/spec split by subresource, generation bumped. */
+  /**
+   * The object to store for an update: system fields kept, status/spec split by subresource,
+   * generation bumped. {@code current} is only read (it may be the watch cache's shared copy);
+   * {@code desired} is the caller's own and may become the result.
+   */
   private ObjectNode prepareUpdate(ResourceType type, ObjectNode current, ObjectNode desired, WriteOptions opts) {
     String sub = opts.subresource();
     ObjectNode next;
     if ("status".equals(sub)) {
-      next = current.deepCopy();
-      if (desired.has("status")) next.set("status", desired.get("status"));
-      else next.remove("status");
-    } else if ("binding".equals(sub)) {
-      next = desired; // binding sets spec.nodeName and the PodScheduled condition together
+      if (desired != current && ObjectComparison.sameApartFrom(desired, current, STATUS_ONLY, Set.of())) {
+        // The usual status write changed a copy of the current object only in status: that copy is
+        // already the object to store, no second copy of the current one is needed.
+        next = desired;
+      } else {
+        next = current.deepCopy();
+        if (desired.has("status")) next.set("status", desired.get("status"));
+        else next.remove("status");
+      }
     } else if ("finalize".equals(sub)) {
       next = current.deepCopy();
       ObjectNode spec = next.has("spec") && next.get("spec").isObject() ? (ObjectNode) next.get("spec") : next.putObject("spec");
@@ -367,7 +493,7 @@ public class ResourceService {
       next.put("apiVersion", type.apiVersion());
       next.put("kind", type.kind());
       if (type.hasSubresource("status")) {
-        if (current.has("status")) next.set("status", current.get("status"));
+        if (current.has("status")) next.set("status", current.get("status").deepCopy());
         else next.remove("status");
       }
     }
@@ -379,8 +505,6 @@ public class ResourceService {
     }
     if (md.has("generateName") && !cmd.has("generateName")) md.remove("generateName");
     md.remove("resourceVersion");
-    cmd = cmd.deepCopy();
-    cmd.remove("resourceVersion");
     long gen = cmd.path("generation").asLong(1);
     // Same node type as the stored one (an int after a JSON round trip): a LongNode would never
     // equal it, and every no-op update would then be written with a new resourceVersion.
@@ -400,8 +524,7 @@ public class ResourceService {
       if (type.hasSpec() && !ObjectComparison.sameSpec(next, current)) md.put("generation", gen + 1);
     }
     Admission.admitUpdate(this, type, next, current, sub);
-    // A binding is the one sanctioned change of a pod's spec: validate it as a fresh object.
-    Strategy.validate(type, next, "binding".equals(sub) ? null : current);
+    Strategy.validate(type, next, current);
     return Strategy.recordManager(type, current, next, opts.managerOr("unknown"), sub);
   }
 

@@ -35,9 +35,9 @@ final class Strategy {
     io.keelson.apiserver.admission.Validator.validate(type, obj, old);
   }
 
+  /** Records the write in managedFields, changing {@code updated} itself (the write path's own object). */
   static ObjectNode recordManager(ResourceType type, ObjectNode old, ObjectNode updated, String manager, String subresource) {
-    String sub = subresource == null || subresource.equals("binding") ? null : subresource;
-    return io.keelson.apiserver.patch.ServerSideApply.recordUpdate(type, old, updated, manager, "Update", sub);
+    return io.keelson.apiserver.patch.ServerSideApply.recordUpdateInPlace(type, old, updated, manager, "Update", subresource);
   }
 
   /** Guaranteed when every container has requests == limits for cpu and memory; BestEffort when none has any. */

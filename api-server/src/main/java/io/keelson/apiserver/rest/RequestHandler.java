@@ -406,20 +406,18 @@ final class RequestHandler {
     if (name.isEmpty() || node.isEmpty()) {
       throw StatusException.badRequest("a Binding needs metadata.name (the pod) and target.name (the node)");
     }
-    svc.mutate(p.type(), p.namespace(), name, ApiController.writeOptions(req, "binding"), pod -> {
-      ObjectNode spec = (ObjectNode) pod.path("spec");
-      String current = spec.path("nodeName").asString("");
-      if (!current.isEmpty()) {
-        throw StatusException.conflict(p.type(), name, "pod " + name + " is already assigned to node \"" + current + "\"");
-      }
-      if (ResourceService.metadata(pod).has("deletionTimestamp")) {
-        throw StatusException.conflict(p.type(), name, "pod " + name + " is being deleted, cannot be assigned to a host");
-      }
-      spec.put("nodeName", node);
-      Conditions.set(pod, "PodScheduled", "True", null, null);
-      return pod;
-    });
+    JsonNode bmd = binding.path("metadata");
+    java.util.Map<String, String> annotations = new java.util.LinkedHashMap<>();
+    for (java.util.Map.Entry<String, JsonNode> e : bmd.path("annotations").properties()) annotations.put(e.getKey(), e.getValue().asString(""));
+    // kube's BindingREST: a storage update of the pod (nodeName, annotations, PodScheduled), with the
+    // binding's uid and resourceVersion as preconditions; the pod's field managers are not involved.
+    svc.bind(p.type(), p.namespace(), new ResourceService.PodBinding(name, node, textOrNull(bmd.get("uid")),
+        textOrNull(bmd.get("resourceVersion")), annotations), ApiController.writeOptions(req, "binding").dryRun());
     return send(resp, 201, Responses.success(201));
+  }
+
+  private static String textOrNull(JsonNode n) {
+    return n == null || n.isNull() ? null : n.asString("");
   }
 
   private int eviction(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
