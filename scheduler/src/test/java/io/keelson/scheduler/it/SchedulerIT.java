@@ -3,6 +3,8 @@ package io.keelson.scheduler.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -206,6 +208,13 @@ class SchedulerIT {
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> !nodeOf("ha", "before").isEmpty());
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> !scheduledBy("ha", "before").isEmpty());
     assertThat(scheduledBy("ha", "before")).isEqualTo(leader); // only the leader binds
+    // The clock starts when the standby is up and watching the Lease (it logs the holder it sees):
+    // on a loaded machine its JVM start alone can take longer than the takeover being measured.
+    Path standbyLog = cluster.dir.resolve("logs/scheduler-standby.log");
+    await("the standby sees the leader's lease")
+        .atMost(Duration.ofSeconds(90))
+        .ignoreExceptions()
+        .until(() -> Files.readString(standbyLog).contains("is held by " + leader));
 
     long killedAt = System.nanoTime();
     ProcessHandle.of(cluster.pidOf("scheduler")).ifPresent(ProcessHandle::destroyForcibly);
