@@ -65,6 +65,12 @@ public final class SchedulerMain implements Callable<Integer> {
   @Option(names = "--identity", description = "Leader-election identity (default: hostname_random).")
   String identity;
 
+  @Option(
+      names = "--aot-training",
+      description = "Run a short self-contained workload (an in-process fake api-server, 150 nodes, 1500 pods) and exit;"
+          + " ./keelson runs it once per build with -XX:AOTCacheOutput to create the JVM's AOT cache (JDK 25+).")
+  boolean aotTraining;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new SchedulerMain()).execute(args));
   }
@@ -79,6 +85,9 @@ public final class SchedulerMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (aotTraining) {
+      return io.keelson.scheduler.aot.TrainingRun.run(150, 1500, 60);
+    }
     Path kc = kubeconfig != null ? kubeconfig : defaultKubeconfig();
     if (!Files.isReadable(kc)) {
       System.err.println("keelson-scheduler: cannot read kubeconfig " + kc);
