@@ -187,6 +187,7 @@ public final class Validator {
 
   /** The fields of a running pod's spec that may change; everything else is fixed at creation. */
   private static void podUpdate(JsonNode spec, JsonNode oldSpec, FieldErrors errs) {
+    if (spec.equals(oldSpec)) return; // e.g. every status write: nothing to compare field by field
     ObjectNode a = (ObjectNode) spec.deepCopy();
     ObjectNode b = oldSpec.isObject() ? (ObjectNode) oldSpec.deepCopy() : a.objectNode();
     for (String list : new String[] {"containers", "initContainers"}) {

@@ -223,7 +223,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   public void updateNodeStatus(UpdateNodeStatusRequest req, StreamObserver<UpdateNodeStatusResponse> out) {
     try {
       JsonNode status = ObjectCodec.JSON.readTree(req.getStatusJson().toStringUtf8());
-      resources.mutate(nodes, null, req.getNodeName(), WriteOptions.manager(MANAGER).withSubresource("status"), o -> {
+      resources.mutateUnread(nodes, null, req.getNodeName(), WriteOptions.manager(MANAGER).withSubresource("status"), o -> {
         mergeStatus(o, status);
         return o;
       });
@@ -279,7 +279,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
 
   private void renew(String name, ObjectNode node, String now, int duration) {
     try {
-      resources.mutate(leases, "kube-node-lease", name, WriteOptions.manager(MANAGER), o -> {
+      resources.mutateUnread(leases, "kube-node-lease", name, WriteOptions.manager(MANAGER), o -> {
         ObjectNode spec = o.has("spec") && o.get("spec").isObject() ? (ObjectNode) o.get("spec") : o.putObject("spec");
         spec.put("holderIdentity", name);
         spec.put("leaseDurationSeconds", duration);
@@ -346,7 +346,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
           return;
         }
         for (ObjectNode pod : snap.objects()) {
-          send(call, PodAssignment.Type.ADDED, pod);
+          send(call, PodAssignment.Type.ADDED, pod, io.keelson.apiserver.watch.EncodedObjects.json(pod));
         }
         synchronized (call) {
           call.onNext(PodAssignment.newBuilder().setType(PodAssignment.Type.SYNCED)
@@ -361,12 +361,12 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
             break; // e.g. fell behind: the agent reconnects and gets a fresh snapshot
           }
           switch (ev.type()) {
-            case ADDED -> send(call, PodAssignment.Type.ADDED, ev.object());
+            case ADDED -> send(call, PodAssignment.Type.ADDED, ev.object(), ev.objectJson());
             case MODIFIED -> {
               // the echo of the agent's own status write: nothing it reads has changed
-              if (!onlyStatusChanged(ev.prev(), ev.object())) send(call, PodAssignment.Type.MODIFIED, ev.object());
+              if (!onlyStatusChanged(ev.prev(), ev.object())) send(call, PodAssignment.Type.MODIFIED, ev.object(), ev.objectJson());
             }
-            case DELETED -> send(call, PodAssignment.Type.DELETED, ev.object());
+            case DELETED -> send(call, PodAssignment.Type.DELETED, ev.object(), ev.objectJson());
             default -> {}
           }
         }
@@ -399,11 +399,11 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   private static final java.util.Set<String> STATUS = java.util.Set.of("status");
   private static final java.util.Set<String> ECHOED_METADATA = java.util.Set.of("resourceVersion", "managedFields");
 
-  private static void send(ServerCallStreamObserver<PodAssignment> call, PodAssignment.Type type, ObjectNode pod) {
+  private static void send(ServerCallStreamObserver<PodAssignment> call, PodAssignment.Type type, ObjectNode pod, byte[] json) {
     PodAssignment a = PodAssignment.newBuilder()
         .setType(type)
         .setNodeName(pod.path("spec").path("nodeName").asString(""))
-        .setPodJson(ByteString.copyFrom(ObjectCodec.JSON.writeValueAsBytes(pod)))
+        .setPodJson(ByteString.copyFrom(json))
         .setResourceVersion(pod.path("metadata").path("resourceVersion").asString(""))
         .build();
     synchronized (call) {
@@ -470,7 +470,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       return false;
     }
     try {
-      resources.mutate(pods, u.getNamespace(), u.getName(), WriteOptions.manager(MANAGER).withSubresource("status"), o -> {
+      resources.mutateUnread(pods, u.getNamespace(), u.getName(), WriteOptions.manager(MANAGER).withSubresource("status"), o -> {
         if (!u.getUid().equals(o.path("metadata").path("uid").asString(""))) {
           return o;
         }

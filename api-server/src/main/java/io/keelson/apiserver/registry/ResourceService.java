@@ -184,6 +184,19 @@ public class ResourceService {
    * parsed for this call needs no defensive copy). Returns the object and its response JSON.
    */
   public Written createWritten(ResourceType type, String requestNamespace, ObjectNode o, WriteOptions opts) {
+    return create(type, requestNamespace, o, opts, false);
+  }
+
+  /**
+   * As {@link #createWritten}, for callers that need only the response JSON (the REST create): the
+   * created object goes to the watch cache as it is, not a copy, and {@code object()} of the result
+   * is null — except on a dry run, where nothing is stored and the object is the answer.
+   */
+  public Written createForResponse(ResourceType type, String requestNamespace, ObjectNode o, WriteOptions opts) {
+    return create(type, requestNamespace, o, opts, true);
+  }
+
+  private Written create(ResourceType type, String requestNamespace, ObjectNode o, WriteOptions opts, boolean objectUnread) {
     String namespace = requestNamespace;
     ObjectNode md = metadata(o);
     if (type.namespaced()) {
@@ -227,9 +240,13 @@ public class ResourceService {
       String name = text(metadata(o), "name");
       final byte[] b = stored.bytes();
       final String key = type.key(namespace, name);
-      Announced announced = announce(type, key, b, o);
+      // Unread: the cache may take o itself. After a failed create it never did (no event has these
+      // bytes: the uid is new), so o can still be renamed for the next try.
+      boolean handedOver = objectUnread && ObjectCodec.normalizeDecoded(o);
+      Announced announced = handedOver ? handOver(type, key, stored, o) : announce(type, key, stored, o);
       try {
         long rev = callGuarded(() -> store.create(key, b));
+        if (handedOver) return new Written(null, stored.withResourceVersion(rev));
         ObjectCodec.setResourceVersion(o, rev);
         return new Written(o, stored.withResourceVersion(rev));
       } catch (StoreConflict | RuntimeException c) {
@@ -271,7 +288,7 @@ public class ResourceService {
     String pinned = text(md, "resourceVersion");
     long expected = pinned == null || pinned.isEmpty() ? 0 : parseRv(pinned);
     // The replacement ignores the current object: no copy of it is made for the change.
-    return write(type, namespace, name, opts, expected, current -> obj.deepCopy(), false);
+    return write(type, namespace, name, opts, expected, current -> obj.deepCopy(), false, false);
   }
 
   /**
@@ -279,7 +296,15 @@ public class ResourceService {
    * returns the desired one. Used by PATCH and by internal writers (NodeService, binding, ...).
    */
   public ObjectNode mutate(ResourceType type, String namespace, String name, WriteOptions opts, UnaryOperator<ObjectNode> change) {
-    return write(type, namespace, name, opts, 0, change, true).object();
+    return write(type, namespace, name, opts, 0, change, true, false).object();
+  }
+
+  /**
+   * As {@link #mutate}, for writers that do not look at the result (the nodes' status writes and
+   * lease renewals): the written object itself goes to the watch cache, not a copy of it.
+   */
+  public void mutateUnread(ResourceType type, String namespace, String name, WriteOptions opts, UnaryOperator<ObjectNode> change) {
+    write(type, namespace, name, opts, 0, change, true, true);
   }
 
   /**
@@ -287,7 +312,7 @@ public class ResourceService {
    * copy of the current object (false: it ignores its argument, which is then the shared copy).
    */
   private Written write(ResourceType type, String namespace, String name, WriteOptions opts, long expected,
-      UnaryOperator<ObjectNode> change, boolean changeReadsCurrent) {
+      UnaryOperator<ObjectNode> change, boolean changeReadsCurrent, boolean resultUnread) {
     String key = type.key(namespace, name);
     for (int attempt = 0; ; attempt++) {
       // First try from the watch cache's copy, as kube-apiserver does: no etcd read, and the guarded
@@ -329,9 +354,12 @@ public class ResourceService {
       }
       ObjectCodec.Stored encoded = encodeChecked(type, next);
       byte[] bytes = encoded.bytes();
-      Announced announced = announce(type, key, bytes, next);
+      // Unread results: the cache may take next itself; from here on it is the cache's, not ours.
+      boolean handedOver = resultUnread && ObjectCodec.normalizeDecoded(next);
+      Announced announced = handedOver ? handOver(type, key, encoded, next) : announce(type, key, encoded, next);
       try {
         long rev = callGuarded(() -> store.guardedPut(key, bytes, stored));
+        if (handedOver) return new Written(null, null);
         ObjectCodec.setResourceVersion(next, rev);
         return new Written(next, encoded.withResourceVersion(rev));
       } catch (StoreConflict | RuntimeException c) {
@@ -394,7 +422,9 @@ public class ResourceService {
       if (dryRun) return;
       ObjectCodec.Stored encoded = encodeChecked(podType, next);
       byte[] bytes = encoded.bytes();
-      Announced announced = announce(podType, key, bytes, next);
+      // nothing is answered from next: the cache takes it as it is
+      Announced announced = ObjectCodec.normalizeDecoded(next) ? handOver(podType, key, encoded, next)
+          : announce(podType, key, encoded, next);
       try {
         callGuarded(() -> store.guardedPut(key, bytes, stored));
         return;
@@ -656,11 +686,20 @@ public class ResourceService {
    * Tell the watch cache what is about to be written under {@code key} (before the transaction: its
    * event may arrive before the transaction's answer), so that it need not decode that event.
    */
-  private Announced announce(ResourceType type, String key, byte[] bytes, ObjectNode object) {
+  private Announced announce(ResourceType type, String key, ObjectCodec.Stored stored, ObjectNode object) {
     WatchCache cache = caches.get(type);
     ObjectNode copy = cache == null ? null : ObjectCodec.decodedCopy(object); // the writer keeps (and may change) its own
     if (copy != null) metadata(copy).remove("resourceVersion");
-    return new Announced(cache, key, copy == null ? null : cache.expect(key, bytes, copy));
+    return new Announced(cache, key, copy == null ? null : cache.expect(key, stored, copy));
+  }
+
+  /**
+   * As {@link #announce}, giving the cache {@code object} itself (already as decoding would give it,
+   * without resourceVersion): the caller must not touch it afterwards.
+   */
+  private Announced handOver(ResourceType type, String key, ObjectCodec.Stored stored, ObjectNode object) {
+    WatchCache cache = caches.get(type);
+    return new Announced(cache, key, cache == null ? null : cache.expect(key, stored, object));
   }
 
   public static ObjectNode metadata(ObjectNode o) {

@@ -202,7 +202,7 @@ final class RequestHandler {
           writeEvent(out, ev.type().name(), TablePrinter.table(p.type(), List.of(ev.object()), Long.toString(ev.revision()),
               null, includeObject(req)));
         } else {
-          writeEvent(out, ev.type().name(), SharedJson.of(ev.object()));
+          writeEvent(out, ev.type().name(), ev.objectJson());
         }
         out.flush();
         lastSent = System.currentTimeMillis();
@@ -231,7 +231,7 @@ final class RequestHandler {
     ObjectNode body = Bodies.object(ApiController.readBody(req), req.getContentType(), p.type());
     validateFields(p.type(), body, req, resp);
     // The parsed body is this request's own: no defensive copy.
-    ResourceService.Written created = svc.createWritten(p.type(), p.namespace(), body, ApiController.writeOptions(req, null));
+    ResourceService.Written created = svc.createForResponse(p.type(), p.namespace(), body, ApiController.writeOptions(req, null));
     if (created.json() == null) return send(resp, 201, created.object()); // dry run: nothing stored
     Responses.json(resp, 201, created.json());
     return 201;

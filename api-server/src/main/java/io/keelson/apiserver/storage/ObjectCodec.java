@@ -3,6 +3,8 @@ package io.keelson.apiserver.storage;
 import io.keelson.apiserver.status.StatusException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
@@ -100,6 +102,69 @@ public final class ObjectCodec {
     } catch (NotSimple e) {
       return null;
     }
+  }
+
+  /**
+   * Makes {@code o} itself what decoding its JSON gives (see {@link #decodedCopy}: ints as IntNode),
+   * for an object handed to the watch cache without a copy. False when the tree holds a node whose
+   * round trip is not that simple (the object may then be partly normalized, which changes nothing
+   * it means).
+   */
+  public static boolean normalizeDecoded(ObjectNode o) {
+    return normalize(o);
+  }
+
+  private static boolean normalize(JsonNode n) {
+    switch (n) {
+      case ObjectNode obj -> {
+        List<String> ints = null;
+        for (Map.Entry<String, JsonNode> e : obj.properties()) {
+          JsonNode v = e.getValue();
+          if (v instanceof LongNode l && fitsInt(l)) {
+            if (ints == null) ints = new ArrayList<>(2);
+            ints.add(e.getKey());
+          } else if (!normalize(v)) {
+            return false;
+          }
+        }
+        if (ints != null) for (String k : ints) obj.put(k, (int) obj.get(k).longValue());
+        return true;
+      }
+      case ArrayNode arr -> {
+        for (int i = 0; i < arr.size(); i++) {
+          JsonNode v = arr.get(i);
+          if (v instanceof LongNode l && fitsInt(l)) arr.set(i, IntNode.valueOf((int) l.longValue()));
+          else if (!normalize(v)) return false;
+        }
+        return true;
+      }
+      case StringNode s -> {
+        return true;
+      }
+      case BooleanNode b -> {
+        return true;
+      }
+      case NullNode z -> {
+        return true;
+      }
+      case IntNode i -> {
+        return true;
+      }
+      case LongNode l -> {
+        return true;
+      }
+      case DoubleNode d -> {
+        return Double.isFinite(d.doubleValue());
+      }
+      default -> {
+        return false;
+      }
+    }
+  }
+
+  private static boolean fitsInt(LongNode l) {
+    long v = l.longValue();
+    return v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE;
   }
 
   private static final class NotSimple extends RuntimeException {

@@ -54,11 +54,13 @@ public class WatchCache implements AutoCloseable {
   /** A write in flight: the bytes sent to etcd and the object they decode to (no resourceVersion yet). */
   public static final class Pending {
     private final byte[] bytes;
+    private final ObjectCodec.Stored stored; // when known: where the resourceVersion goes into the bytes
     private final ObjectNode object;
     private final long since = System.nanoTime();
 
-    private Pending(byte[] bytes, ObjectNode object) {
+    private Pending(byte[] bytes, ObjectCodec.Stored stored, ObjectNode object) {
       this.bytes = bytes;
+      this.stored = stored;
       this.object = object;
     }
   }
@@ -174,7 +176,18 @@ public class WatchCache implements AutoCloseable {
    * now on. Call {@link #abandon} if the write fails.
    */
   public Pending expect(String key, byte[] bytes, ObjectNode object) {
-    Pending p = new Pending(bytes, object);
+    Pending p = new Pending(bytes, null, object);
+    written.put(key, p);
+    return p;
+  }
+
+  /**
+   * As {@link #expect(String, byte[], ObjectNode)}, with the encoding: when the event arrives, the
+   * object's JSON for watchers is these bytes plus its resourceVersion ({@link WatchEvent#json}),
+   * so no watch stream has to serialize it.
+   */
+  public Pending expect(String key, ObjectCodec.Stored stored, ObjectNode object) {
+    Pending p = new Pending(stored.bytes(), stored, object);
     written.put(key, p);
     return p;
   }
@@ -184,12 +197,12 @@ public class WatchCache implements AutoCloseable {
     written.remove(key, p);
   }
 
-  /** The announced object for this change if its bytes are the ones announced, else null (decode). */
-  private ObjectNode takeWritten(EtcdStore.Entry e) {
+  /** The announced write for this change if its bytes are the ones announced, else null (decode). */
+  private Pending takeWritten(EtcdStore.Entry e) {
     Pending p = written.get(e.key());
     if (p == null || !java.util.Arrays.equals(p.bytes, e.value()) || !written.remove(e.key(), p)) return null;
     ObjectCodec.setResourceVersion(p.object, e.modRevision());
-    return p.object;
+    return p;
   }
 
   void apply(EtcdStore.Batch batch) {
@@ -206,10 +219,12 @@ public class WatchCache implements AutoCloseable {
           ObjectCodec.setResourceVersion(last, c.entry().modRevision());
           ev = new WatchEvent(WatchEvent.Type.DELETED, last, prev, c.entry().modRevision());
         } else {
-          ObjectNode obj = takeWritten(c.entry());
-          if (obj == null) obj = ObjectCodec.decode(c.entry());
+          Pending mine = takeWritten(c.entry());
+          ObjectNode obj = mine != null ? mine.object : ObjectCodec.decode(c.entry());
+          // this api-server's write: watchers get its stored bytes plus the resourceVersion, not a new serialization
+          byte[] json = mine != null && mine.stored != null ? mine.stored.withResourceVersion(c.entry().modRevision()) : null;
           ObjectNode prev = objects.put(c.entry().key(), obj);
-          ev = new WatchEvent(prev == null ? WatchEvent.Type.ADDED : WatchEvent.Type.MODIFIED, obj, prev, c.entry().modRevision());
+          ev = new WatchEvent(prev == null ? WatchEvent.Type.ADDED : WatchEvent.Type.MODIFIED, obj, prev, c.entry().modRevision(), json);
         }
         revision = ev.revision();
         window.addLast(ev);

@@ -41,9 +41,9 @@ public final class Watcher implements AutoCloseable {
     } else if (now && before) {
       out = ev;
     } else if (now) {
-      out = new WatchEvent(WatchEvent.Type.ADDED, ev.object(), ev.prev(), ev.revision());
+      out = new WatchEvent(WatchEvent.Type.ADDED, ev.object(), ev.prev(), ev.revision(), ev.json());
     } else if (before) {
-      out = new WatchEvent(WatchEvent.Type.DELETED, ev.object(), ev.prev(), ev.revision());
+      out = new WatchEvent(WatchEvent.Type.DELETED, ev.object(), ev.prev(), ev.revision(), ev.json());
     } else {
       return;
     }

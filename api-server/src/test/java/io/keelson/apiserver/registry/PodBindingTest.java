@@ -181,7 +181,8 @@ class PodBindingTest {
     bind("node-1");
     JsonNode creator = stored().path("metadata").path("managedFields").get(0).deepCopy();
     for (String phase : new String[] {"Running", "Running", "Succeeded"}) {
-      svc.mutate(PODS, "default", "p", WriteOptions.manager("keelson-agent").withSubresource("status"), o -> {
+      // as the NodeService writes them: the result is not read, the written object goes to the cache
+      svc.mutateUnread(PODS, "default", "p", WriteOptions.manager("keelson-agent").withSubresource("status"), o -> {
         ObjectNode st = (ObjectNode) o.get("status");
         st.put("phase", phase);
         st.put("hostIP", "10.0.0.1");
@@ -201,5 +202,25 @@ class PodBindingTest {
     // the spec still belongs to its creator: a status write does not change it
     assertThat(pod.path("spec").path("nodeName").asString()).isEqualTo("node-1");
     assertThat(pod.path("metadata").path("generation").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void aRestCreateAnswersWithTheStoredBytesPlusItsResourceVersion() {
+    ObjectNode pod = (ObjectNode) ObjectCodec.JSON.readTree("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
+        + "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}");
+    ResourceService.Written w = svc.createForResponse(PODS, "default", pod, WriteOptions.manager("kubectl-create"));
+    assertThat(w.object()).isNull(); // handed to the watch cache, not the caller's any more
+    ObjectNode answered = (ObjectNode) ObjectCodec.JSON.readTree(w.json());
+    ObjectNode expected = stored();
+    ObjectCodec.setResourceVersion(expected, store.currentRevision());
+    assertThat(answered).isEqualTo(expected);
+    assertThat(answered.path("metadata").path("resourceVersion").asString()).isEqualTo(Long.toString(store.currentRevision()));
+
+    ObjectNode dry = (ObjectNode) ObjectCodec.JSON.readTree("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"q\"},"
+        + "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}");
+    ResourceService.Written d = svc.createForResponse(PODS, "default", dry, new WriteOptions(true, "kubectl-create", null));
+    assertThat(d.json()).isNull();
+    assertThat(d.object().path("metadata").path("name").asString()).isEqualTo("q");
+    assertThat(store.json(PODS.key("default", "q"))).isNull();
   }
 }

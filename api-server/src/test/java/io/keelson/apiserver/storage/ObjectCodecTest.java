@@ -57,4 +57,25 @@ class ObjectCodecTest {
     o.put("blob", new byte[] {1, 2});
     assertThat(ObjectCodec.decodedCopy(o)).isNull();
   }
+
+  @Test
+  void normalizedInPlaceAnObjectEqualsADecodeOfItsStoredBytes() {
+    ObjectNode o = parse("{\"metadata\":{\"name\":\"n\"},\"spec\":{\"list\":[1,\"two\",true,null,2.5]}}");
+    ObjectNode spec = (ObjectNode) o.get("spec");
+    spec.put("generation", 7L);
+    spec.put("big", 1L << 40);
+    ((tools.jackson.databind.node.ArrayNode) spec.get("list")).add(8L);
+    byte[] stored = ObjectCodec.encode(o);
+    assertThat(ObjectCodec.normalizeDecoded(o)).isTrue();
+    ObjectCodec.setResourceVersion(o, 5);
+    assertThat(o).isEqualTo(ObjectCodec.decode(new EtcdStore.Entry("k", stored, 5)));
+    assertThat(ObjectCodec.encode(o)).isEqualTo(stored); // the same JSON as before
+  }
+
+  @Test
+  void unusualNodesCannotBeNormalized() {
+    ObjectNode o = parse("{\"metadata\":{\"name\":\"n\"}}");
+    o.putObject("spec").put("blob", new byte[] {1, 2});
+    assertThat(ObjectCodec.normalizeDecoded(o)).isFalse();
+  }
 }

@@ -61,6 +61,31 @@ class WatchCacheTest {
   }
 
   @Test
+  void anAnnouncedWritesEventCarriesItsStoredBytesWithItsResourceVersion() throws Exception {
+    Watcher all = cache.watch(0, o -> true, 100);
+    ObjectNode pod = (ObjectNode) ObjectCodec.JSON.readTree(
+        "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"a\",\"name\":\"p2\",\"labels\":{\"x\":\"1\"}},\"spec\":{}}");
+    ObjectCodec.Stored stored = ObjectCodec.encodeStored(pod);
+    String key = "/registry/pods/a/p2";
+    ObjectNode announced = ObjectCodec.decodedCopy(pod);
+    cache.expect(key, stored, announced);
+    EtcdStore.Entry e = new EtcdStore.Entry(key, stored.bytes(), 11);
+    cache.apply(new EtcdStore.Batch(List.of(new EtcdStore.Change(false, e, null)), 11));
+    WatchEvent ev = all.poll(0);
+    assertThat(ev.object()).isSameAs(announced);
+    assertThat(new String(ev.objectJson(), StandardCharsets.UTF_8))
+        .startsWith("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"resourceVersion\":\"11\",");
+    // the same JSON a watcher would get by serializing the cached object (field order aside)
+    assertThat(ObjectCodec.JSON.readTree(ev.objectJson())).isEqualTo(ObjectCodec.JSON.readTree(ObjectCodec.JSON.writeValueAsBytes(ev.object())));
+
+    cache.apply(put("a", "p3", null, 12)); // another writer's object: encoded once, for every stream
+    WatchEvent other = all.poll(0);
+    assertThat(other.json()).isNull();
+    assertThat(other.objectJson()).isSameAs(other.objectJson());
+    assertThat(ObjectCodec.JSON.readTree(other.objectJson())).isEqualTo(other.object());
+  }
+
+  @Test
   void eventsReachOnlyTheWatchersTheirIndexKeysName() throws Exception {
     Watcher inA = cache.watch(0, o -> true, 100, Set.of(WatchCache.namespaceKey("a")));
     Watcher inB = cache.watch(0, o -> true, 100, Set.of(WatchCache.namespaceKey("b")));
