@@ -11,25 +11,29 @@
 # first run's pods. --no-warm skips it.
 #
 #   deploy/bench/scheduler.sh [--nodes 5000] [--pods 10000] [--api-port 24443] [--no-warm] [--write-docs] [--keep]
-#                             [--tmp /tmp] [--jfr] [--jars-from DIR] [--scheduler-jvm "-XX:..."]
+#                             [--tmp /tmp] [--jfr] [--jars-from DIR] [--scheduler-jvm "-XX:..."] [--no-aot]
 # --jfr records every JVM (api-server, scheduler, controller-manager, agents) during the warm run
 # and prints each one's hottest methods; the recordings stay in the run's directory (--keep).
 # The warm run also counts etcd revisions (= writes) per bound pod.
 #
+# The scheduler is started as the acceptance check starts it, `./keelson scheduler` (with the
+# launcher's JVM flags and, on JDK 25+, its AOT cache, made before the pods are created if missing);
+# --no-aot starts it without the cache (KEELSON_AOT=0); --scheduler-jvm OPTS starts the fat jar
+# directly with the launcher's flags plus OPTS instead (JVM flag experiments).
 # The jars are copied to a private tree first, so rebuilds in the checkout cannot break the run;
 # --jars-from DIR takes DIR/keelson-<module>.jar where present (e.g. to compare two builds).
 # JVM threads' CPU (JIT compiler, GC) of each process is reported after each run: in short runs
 # the JIT is a large share of the CPU per pod.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""; WARM=1; TMPBASE=/tmp; JFR=0; JARS=""; SJVM="" 
+NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""; WARM=1; TMPBASE=/tmp; JFR=0; JARS=""; SJVM=""; AOT=1
 while [ $# -gt 0 ]; do case $1 in
   --nodes) NODES=$2; shift 2 ;; --pods) PODS=$2; shift 2 ;; --api-port) PORT=$2; shift 2 ;;
   --bind-parallelism) BIND="--bind-parallelism $2"; shift 2 ;;
   --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;; --no-warm) WARM=0; shift ;;
   --tmp) TMPBASE=$2; shift 2 ;; --jfr) JFR=1; shift ;; --jars-from) JARS=$2; shift 2 ;;
-  --scheduler-jvm) SJVM=$2; shift 2 ;;
-  -h|--help) sed -n 2,20p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
+  --scheduler-jvm) SJVM=$2; shift 2 ;; --no-aot) AOT=0; shift ;;
+  -h|--help) sed -n 2,24p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
 
 JAVA=""
 for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
@@ -66,6 +70,8 @@ KEELSON_NO_BUILD=1 timeout 1200 "$TREE/keelson" up --dir "$DIR/cluster" --api-po
   --hollow-nodes "$NODES" --without scheduler > "$DIR/up.log" 2>&1 || { tail -5 "$DIR/up.log"; exit 1; }
 KC=$DIR/cluster/kubeconfig
 echo "== etcd $("$(readlink "/proc/$(cat "$DIR/cluster/run/etcd.pid")/exe")" --version 2>/dev/null | awk '/etcd Version/ {print $3}') ($(grep -o 'etcd  *[^ ].*' "$DIR/up.log" | head -1 | sed 's/^etcd  *//'))"
+# the scheduler's AOT cache (once per jar build and JDK) before anything is measured
+[ -z "$SJVM" ] && KEELSON_NO_BUILD=1 KEELSON_AOT=$AOT "$TREE/keelson" scheduler --version > "$DIR/scheduler-aot.log" 2>&1
 echo "== creating $PODS pods"
 bench create --kubeconfig "$KC" --pods "$PODS"
 echo "== scheduling"
@@ -80,8 +86,13 @@ bench measure --kubeconfig "$KC" --pods "$PODS" --metrics-url "http://127.0.0.1:
 MPID=$!
 for _ in $(seq 1 1200); do [ -f "$DIR/listed" ] && break; sleep 0.1; done
 # one replica, no lease: the warm run pauses it for longer than a lease lasts
-"$JAVA" -Xmx768m -XX:+UseSerialGC $SJVM -jar "$JAR" --kubeconfig "$KC" --metrics-port "$MPORT" --leader-elect=false $BIND \
-  > "$DIR/scheduler.log" 2>&1 &
+if [ -n "$SJVM" ]; then
+  "$JAVA" -Xmx768m -XX:+UseSerialGC $SJVM -jar "$JAR" --kubeconfig "$KC" --metrics-port "$MPORT" --leader-elect=false $BIND \
+    > "$DIR/scheduler.log" 2>&1 &
+else  # the launcher execs the JVM: $! is the scheduler's pid
+  KEELSON_NO_BUILD=1 KEELSON_AOT=$AOT "$TREE/keelson" scheduler --kubeconfig "$KC" --metrics-port "$MPORT" --leader-elect=false $BIND \
+    > "$DIR/scheduler.log" 2>&1 &
+fi
 SPID=$!; echo "$SPID" > "$DIR/scheduler.pid"
 wait "$MPID" || true
 cat "$DIR/measure.out"
