@@ -223,4 +223,20 @@ class PodBindingTest {
     assertThat(d.object().path("metadata").path("name").asString()).isEqualTo("q");
     assertThat(store.json(PODS.key("default", "q"))).isNull();
   }
+
+  @Test
+  void aStatusWriteValidatesNoSpecAsInKube() {
+    // stored by an older server whose rules were laxer: only writes of the spec are held to today's
+    store.seed(KEY, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\"default\",\"uid\":\"u\"},"
+        + "\"spec\":{\"restartPolicy\":\"Sometimes\",\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]},\"status\":{\"phase\":\"Pending\"}}");
+    svc.mutateUnread(PODS, "default", "p", WriteOptions.manager("keelson-agent").withSubresource("status"), o -> {
+      ((ObjectNode) o.get("status")).put("phase", "Running");
+      return o;
+    });
+    assertThat(stored().path("status").path("phase").asString()).isEqualTo("Running");
+    assertThatThrownBy(() -> svc.mutate(PODS, "default", "p", WriteOptions.manager("kubectl-label"), o -> {
+      ResourceService.metadata(o).putObject("labels").put("a", "b");
+      return o;
+    })).isInstanceOfSatisfying(StatusException.class, e -> assertThat(e.code()).isEqualTo(422));
+  }
 }
