@@ -187,18 +187,24 @@ public final class GarbageCollector implements Reconciler, ManagedController {
 
   /** Deletes {@code n} if none of its owners exist; drops references to absent ones otherwise. */
   private void attemptToDelete(OwnerGraph.Node n) {
+    List<OwnerReference> owners = n.owners();
     List<OwnerReference> solid = new ArrayList<>();
     List<OwnerReference> dangling = new ArrayList<>();
     List<OwnerReference> waiting = new ArrayList<>();
-    for (OwnerReference r : n.owners()) {
+    for (OwnerReference r : owners) {
       switch (ownerState(n, r)) {
         case SOLID -> solid.add(r);
         case DANGLING -> dangling.add(r);
         case WAITING_FOR_DEPENDENTS -> waiting.add(r);
       }
     }
+    if (dangling.isEmpty() && waiting.isEmpty()) return;
+    // About to delete or patch: decide on the dependent as it is now, as kube's collector does. The
+    // graph may lag behind it: an orphaning delete removes the owner reference and then the owner,
+    // and the owner's informer can deliver its deletion before the dependent's informer delivers the
+    // removed reference; the stale reference would then look dangling and the orphan be deleted.
+    if (!stillOwnedBy(n, owners)) return; // its informer event follows and queues it again
     if (!solid.isEmpty()) {
-      if (dangling.isEmpty() && waiting.isEmpty()) return;
       List<OwnerReference> keep = new ArrayList<>(n.owners());
       keep.removeAll(dangling);
       keep.removeAll(waiting);
@@ -212,6 +218,20 @@ public final class GarbageCollector implements Reconciler, ManagedController {
             ? DeletionPropagation.FOREGROUND
             : DeletionPropagation.BACKGROUND;
     delete(n, policy);
+  }
+
+  /** Whether the dependent, read from the api-server, still exists, is not being deleted and has exactly {@code owners}. */
+  private boolean stillOwnedBy(OwnerGraph.Node n, List<OwnerReference> owners) {
+    GenericKubernetesResource live;
+    try {
+      live = resource(n).get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) return false;
+      throw e;
+    }
+    if (live == null || !n.uid().equals(live.getMetadata().getUid()) || live.getMetadata().getDeletionTimestamp() != null) return false;
+    List<OwnerReference> current = live.getMetadata().getOwnerReferences() == null ? List.of() : live.getMetadata().getOwnerReferences();
+    return current.equals(owners);
   }
 
   private OwnerState ownerState(OwnerGraph.Node n, OwnerReference r) {
