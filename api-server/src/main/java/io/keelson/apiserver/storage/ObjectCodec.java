@@ -138,26 +138,13 @@ public final class ObjectCodec {
         }
         return true;
       }
-      case StringNode s -> {
-        return true;
-      }
-      case BooleanNode b -> {
-        return true;
-      }
-      case NullNode z -> {
-        return true;
-      }
-      case IntNode i -> {
-        return true;
-      }
-      case LongNode l -> {
-        return true;
-      }
       case DoubleNode d -> {
         return Double.isFinite(d.doubleValue());
       }
       default -> {
-        return false;
+        // the other leaves roundTrip keeps as they are
+        return n instanceof StringNode || n instanceof BooleanNode || n instanceof NullNode
+            || n instanceof IntNode || n instanceof LongNode;
       }
     }
   }
@@ -198,8 +185,7 @@ public final class ObjectCodec {
         return i;
       }
       case LongNode l -> {
-        long v = l.longValue();
-        return v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE ? IntNode.valueOf((int) v) : l;
+        return fitsInt(l) ? IntNode.valueOf((int) l.longValue()) : l;
       }
       case DoubleNode d -> {
         if (!Double.isFinite(d.doubleValue())) throw new NotSimple();

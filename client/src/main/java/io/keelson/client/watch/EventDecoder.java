@@ -30,14 +30,18 @@ public final class EventDecoder<T> {
   public EventDecoder(KubernetesSerialization json, Class<T> type, String what) {
     this.json = json;
     this.what = what;
-    Type event = json.constructParametricType(Event.class, type);
-    this.eventType =
-        new TypeReference<>() {
-          @Override
-          public Type getType() {
-            return event;
-          }
-        };
+    this.eventType = parametric(json, Event.class, type);
+  }
+
+  /** The Jackson type {@code raw<arg>}, e.g. a watch event or a list page of the informer's kind. */
+  static <X> TypeReference<X> parametric(KubernetesSerialization json, Class<?> raw, Class<?> arg) {
+    Type t = json.constructParametricType(raw, arg);
+    return new TypeReference<>() {
+      @Override
+      public Type getType() {
+        return t;
+      }
+    };
   }
 
   /**

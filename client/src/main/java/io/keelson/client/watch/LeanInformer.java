@@ -17,7 +17,6 @@ import io.keelson.client.http.DirectHttp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.reflect.Type;
 import java.net.HttpURLConnection;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -103,14 +103,7 @@ public final class LeanInformer<T extends HasMetadata> implements SharedIndexInf
     this.json = json;
     this.path = path(type);
     this.decoder = new EventDecoder<>(json, type, plural);
-    Type list = json.constructParametricType(ListPage.class, type);
-    this.listType =
-        new TypeReference<>() {
-          @Override
-          public Type getType() {
-            return list;
-          }
-        };
+    this.listType = EventDecoder.parametric(json, ListPage.class, type);
   }
 
   /** The collection path of a kind across all namespaces, e.g. {@code /apis/apps/v1/replicasets}. */
@@ -208,25 +201,19 @@ public final class LeanInformer<T extends HasMetadata> implements SharedIndexInf
       seen.add(cache.getKey(o));
       T old = cache.put(o);
       if (old == null) {
-        fireAdd(o);
+        fire(h -> h.onAdd(o));
       } else if (!Objects.equals(o.getMetadata().getResourceVersion(), old.getMetadata().getResourceVersion())) {
-        fireUpdate(old, o);
+        fire(h -> h.onUpdate(old, o));
       }
     }
     for (T o : cache.list()) {
       if (!seen.contains(cache.getKey(o))) {
         cache.remove(o);
-        fireDelete(o, true);
+        fire(h -> h.onDelete(o, true));
       }
     }
     if (items.isEmpty()) {
-      for (var h : handlers) {
-        try {
-          h.onNothing();
-        } catch (RuntimeException e) {
-          log.error("{} informer handler failed", plural, e);
-        }
-      }
+      fire(ResourceEventHandler::onNothing);
     }
     String rv = list.metadata == null ? null : list.metadata.getResourceVersion();
     resourceVersion = rv == null ? "" : rv; // none (not from a real api-server): watch from now
@@ -310,14 +297,15 @@ public final class LeanInformer<T extends HasMetadata> implements SharedIndexInf
       case "ADDED", "MODIFIED" -> {
         T old = cache.put(o);
         if (old == null) {
-          fireAdd(o);
+          fire(h -> h.onAdd(o));
         } else {
-          fireUpdate(old, o);
+          fire(h -> h.onUpdate(old, o));
         }
       }
       case "DELETED" -> {
         T old = cache.remove(o);
-        fireDelete(old != null ? old : o, false);
+        T last = old != null ? old : o;
+        fire(h -> h.onDelete(last, false));
       }
       default -> {
         // BOOKMARK: only the resourceVersion
@@ -332,30 +320,11 @@ public final class LeanInformer<T extends HasMetadata> implements SharedIndexInf
 
   // A failing handler is logged and does not keep the others from the event.
 
-  private void fireAdd(T o) {
+  /** Runs {@code call} for every handler; a failing handler is logged and does not stop the others. */
+  private void fire(Consumer<ResourceEventHandler<? super T>> call) {
     for (var h : handlers) {
       try {
-        h.onAdd(o);
-      } catch (RuntimeException e) {
-        log.error("{} informer handler failed", plural, e);
-      }
-    }
-  }
-
-  private void fireUpdate(T old, T o) {
-    for (var h : handlers) {
-      try {
-        h.onUpdate(old, o);
-      } catch (RuntimeException e) {
-        log.error("{} informer handler failed", plural, e);
-      }
-    }
-  }
-
-  private void fireDelete(T o, boolean finalStateUnknown) {
-    for (var h : handlers) {
-      try {
-        h.onDelete(o, finalStateUnknown);
+        call.accept(h);
       } catch (RuntimeException e) {
         log.error("{} informer handler failed", plural, e);
       }
