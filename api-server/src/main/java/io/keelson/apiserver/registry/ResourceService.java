@@ -44,6 +44,7 @@ public class ResourceService {
 
   private final EtcdStore store;
   private final Map<ResourceType, WatchCache> caches = new HashMap<>();
+  private final ListSnapshots listSnapshots = new ListSnapshots();
 
   public ResourceService(EtcdStore store, int watchWindow) {
     this.store = store;
@@ -99,7 +100,6 @@ public class ResourceService {
       WatchCache.Snapshot s = cache.snapshot(prefix, filter);
       return new ListResult(s.objects(), s.revision(), null, null);
     }
-    // Paged consistent list straight from etcd: each page is read at the revision of the first one.
     long atRev = 0;
     String startKey = prefix;
     if (opts.continueToken() != null && !opts.continueToken().isEmpty()) {
@@ -107,7 +107,29 @@ public class ResourceService {
       if (!c.prefix.equals(prefix)) throw StatusException.badRequest("continue token does not belong to this list");
       atRev = c.revision;
       startKey = c.nextKey;
+      // a later page of a list this api-server started from its cache: cut it from the same snapshot
+      ListSnapshots.Snapshot snap = listSnapshots.get(prefix, atRev);
+      if (snap != null) return page(snap, snap.positionOf(startKey), opts);
+    } else if (rv.isEmpty()) {
+      // A consistent paged list (kubectl get, informers' first list) starts from the watch cache
+      // once it has caught up with etcd, as in kube 1.31+ (ConsistentListFromCache).
+      WatchCache cache = caches.get(type);
+      long want = call(store::currentRevision);
+      if (cache.waitFor(want, 10_000)) {
+        WatchCache.Snapshot s = cache.snapshot(prefix, o -> true);
+        List<String> keys = new ArrayList<>(s.objects().size());
+        for (ObjectNode o : s.objects()) {
+          JsonNode md = o.path("metadata");
+          keys.add(type.key(md.path("namespace").asString(""), md.path("name").asString("")));
+        }
+        ListSnapshots.Snapshot snap = listSnapshots.snapshot(prefix, s.revision(), keys, s.objects());
+        ListResult first = page(snap, 0, opts);
+        if (first.continueToken() != null) listSnapshots.put(snap);
+        return first;
+      }
     }
+    // Paged list straight from etcd (an exact resourceVersion, or a later page of a list whose
+    // snapshot is not here): each page is read at the revision of the first one.
     List<ObjectNode> items = new ArrayList<>();
     long limit = opts.limit() > 0 ? opts.limit() : 500;
     String next = startKey;
@@ -145,6 +167,23 @@ public class ResourceService {
     Long remaining = more && opts.labels().isEverything() && opts.fields().isEverything()
         ? Math.max(0, keysFromStart - items.size()) : null;
     return new ListResult(items, rev, token, remaining);
+  }
+
+  /** One page of a paged list, from a snapshot: up to {@code limit} matching objects from {@code from} on. */
+  private static ListResult page(ListSnapshots.Snapshot snap, int from, ListOptions opts) {
+    long limit = opts.limit() > 0 ? opts.limit() : 500;
+    List<ObjectNode> items = new ArrayList<>();
+    int i = from;
+    for (; i < snap.objects().size() && items.size() < limit; i++) {
+      ObjectNode o = snap.objects().get(i);
+      if (opts.matches(o)) items.add(o);
+    }
+    boolean more = i < snap.objects().size();
+    String token = more ? new Continue(snap.prefix(), snap.revision(), snap.keys().get(i)).encode() : null;
+    // remainingItemCount only without selectors, as kube-apiserver sends it
+    Long remaining = more && opts.labels().isEverything() && opts.fields().isEverything()
+        ? (long) (snap.objects().size() - i) : null;
+    return new ListResult(items, snap.revision(), token, remaining);
   }
 
   /** Start a watch served by the cache (see {@link WatchCache#watch}). */

@@ -149,4 +149,36 @@ class TwoApiServersIT {
     for (CompletableFuture<Integer> f : all) assertThat(f.get()).isEqualTo(200);
     assertThat(ok(send(b, "GET", CM + "/counter", null), 200).path("data").size()).isEqualTo(20);
   }
+
+  @Test
+  void pagedListContinuesAtItsRevisionOnEitherServer() throws Exception {
+    ok(send(a, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"paged\"}}"), 201);
+    String base = "/api/v1/namespaces/paged/configmaps";
+    for (int i = 0; i < 6; i++) ok(send(a, "POST", base, cm("p" + i, "" + i, null)), 201);
+    // the first page comes from A's watch cache; the list then changes under it
+    JsonNode first = ok(send(a, "GET", base + "?limit=2", null), 200);
+    assertThat(names(first)).containsExactly("p0", "p1");
+    String token = first.path("metadata").path("continue").asString();
+    ok(send(a, "DELETE", base + "/p3", null), 200);
+    ok(send(b, "PUT", base + "/p2", cm("p2", "changed", null)), 200);
+    ok(send(a, "POST", base, cm("p25", "new", null)), 201);
+    // later pages show the list as it was at the first page's revision: from A's snapshot, and from
+    // etcd on B (which never saw this list) — the same items, the same resourceVersion
+    for (ApiServer s : List.of(a, b)) {
+      JsonNode second = ok(send(s, "GET", base + "?limit=2&continue=" + token, null), 200);
+      assertThat(names(second)).as("server %s", s).containsExactly("p2", "p3");
+      assertThat(second.path("items").get(0).path("data").path("v").asString()).isEqualTo("2");
+      assertThat(rv(second)).isEqualTo(rv(first));
+      assertThat(second.path("metadata").path("remainingItemCount").asLong()).isEqualTo(2);
+      JsonNode last = ok(send(s, "GET", base + "?limit=2&continue=" + second.path("metadata").path("continue").asString(), null), 200);
+      assertThat(names(last)).containsExactly("p4", "p5");
+      assertThat(last.path("metadata").has("continue")).isFalse();
+    }
+    // a new list sees the changes
+    assertThat(names(ok(send(b, "GET", base + "?limit=10", null), 200))).containsExactly("p0", "p1", "p2", "p25", "p4", "p5");
+  }
+
+  private static List<String> names(JsonNode list) {
+    return list.path("items").valueStream().map(o -> o.path("metadata").path("name").asString()).toList();
+  }
 }
