@@ -25,7 +25,8 @@ import tools.jackson.databind.node.StringNode;
  */
 public final class ObjectCodec {
 
-  public static final JsonMapper JSON = JsonMapper.builder().build();
+  /** Trees it makes are compact ({@link CompactNodeFactory}): the watch cache keeps every object as one. */
+  public static final JsonMapper JSON = JsonMapper.builder().nodeFactory(CompactNodeFactory.INSTANCE).build();
 
   private ObjectCodec() {}
 

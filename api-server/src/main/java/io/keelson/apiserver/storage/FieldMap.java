@@ -1,0 +1,409 @@
+package io.keelson.apiserver.storage;
+
+import java.util.AbstractCollection;
+import java.util.AbstractSet;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The fields of one JSON object ({@link CompactNodeFactory}): an insertion-ordered map that behaves
+ * like the {@link java.util.LinkedHashMap} Jackson uses by default (a new key goes last, replacing a
+ * value keeps its place, removal keeps the others' order; iterators support {@code remove}, entries
+ * {@code setValue}; equals and hashCode as any Map), in about half the memory: an array of entries
+ * scanned in order, and a hash index only once an object has many fields. The watch cache keeps
+ * every current object as such a tree, and most JSON objects have a handful of fields, where a
+ * LinkedHashMap costs its own 64 bytes, a hash table, a 40-byte entry per field and a cached entry
+ * set view. Not thread-safe, and, unlike LinkedHashMap, its iterators do not detect concurrent
+ * modification.
+ */
+public final class FieldMap implements Map<String, JsonNode> {
+
+  /** From this many fields on, lookups use a hash index instead of scanning the entries. */
+  static final int INDEX_FROM = 9;
+
+  /** One field; also the entry iterators return (setValue writes through). */
+  private static final class Field implements Map.Entry<String, JsonNode> {
+    final String key;
+    JsonNode value;
+
+    Field(String key, JsonNode value) {
+      this.key = key;
+      this.value = value;
+    }
+
+    @Override
+    public String getKey() {
+      return key;
+    }
+
+    @Override
+    public JsonNode getValue() {
+      return value;
+    }
+
+    @Override
+    public JsonNode setValue(JsonNode v) {
+      JsonNode old = value;
+      value = v;
+      return old;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Map.Entry<?, ?> e && Objects.equals(key, e.getKey()) && Objects.equals(value, e.getValue());
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hashCode(key) ^ Objects.hashCode(value);
+    }
+
+    @Override
+    public String toString() {
+      return key + "=" + value;
+    }
+  }
+
+  private static final Field[] NONE = new Field[0];
+
+  private Field[] fields = NONE;
+  private int size;
+  /** Open addressing over positions + 1 (0 = free), when size >= INDEX_FROM; else null. */
+  private int[] index;
+
+  public FieldMap() {}
+
+  @Override
+  public int size() {
+    return size;
+  }
+
+  @Override
+  public boolean isEmpty() {
+    return size == 0;
+  }
+
+  private static int hash(Object key) {
+    int h = key == null ? 0 : key.hashCode();
+    return h ^ (h >>> 16);
+  }
+
+  /** Position of {@code key}, or -1. */
+  private int find(Object key) {
+    if (index == null) {
+      Field[] f = fields;
+      for (int i = 0; i < size; i++) {
+        String k = f[i].key;
+        if (k == key || (key != null && key.equals(k))) return i; // keys are mostly interned: == decides
+      }
+      return -1;
+    }
+    int mask = index.length - 1;
+    for (int s = hash(key) & mask; ; s = (s + 1) & mask) {
+      int p = index[s];
+      if (p == 0) return -1;
+      if (Objects.equals(fields[p - 1].key, key)) return p - 1;
+    }
+  }
+
+  private void rebuildIndex() {
+    if (size < INDEX_FROM) {
+      index = null;
+      return;
+    }
+    int cap = Integer.highestOneBit(size * 3) << 1; // load <= 1/3..2/3
+    int[] ix = new int[cap];
+    int mask = cap - 1;
+    for (int i = 0; i < size; i++) {
+      int s = hash(fields[i].key) & mask;
+      while (ix[s] != 0) s = (s + 1) & mask;
+      ix[s] = i + 1;
+    }
+    index = ix;
+  }
+
+  @Override
+  public boolean containsKey(Object key) {
+    return find(key) >= 0;
+  }
+
+  @Override
+  public boolean containsValue(Object value) {
+    for (int i = 0; i < size; i++) if (Objects.equals(value, fields[i].value)) return true;
+    return false;
+  }
+
+  @Override
+  public JsonNode get(Object key) {
+    int i = find(key);
+    return i < 0 ? null : fields[i].value;
+  }
+
+  @Override
+  public JsonNode put(String key, JsonNode value) {
+    int i = find(key);
+    if (i >= 0) {
+      Field f = fields[i];
+      JsonNode old = f.value;
+      f.value = value;
+      return old;
+    }
+    if (size == fields.length) {
+      int cap = size < 2 ? 2 : size < 8 ? size * 2 : size + (size >> 1);
+      fields = Arrays.copyOf(fields, cap);
+    }
+    fields[size++] = new Field(key, value);
+    if (index != null && size * 3 <= index.length * 2) {
+      int mask = index.length - 1;
+      int s = hash(key) & mask;
+      while (index[s] != 0) s = (s + 1) & mask;
+      index[s] = size;
+    } else if (size >= INDEX_FROM) {
+      rebuildIndex();
+    }
+    return null;
+  }
+
+  @Override
+  public JsonNode remove(Object key) {
+    int i = find(key);
+    if (i < 0) return null;
+    JsonNode old = fields[i].value;
+    removeAt(i);
+    return old;
+  }
+
+  private void removeAt(int i) {
+    System.arraycopy(fields, i + 1, fields, i, size - i - 1);
+    fields[--size] = null;
+    if (index != null) rebuildIndex();
+  }
+
+  @Override
+  public void putAll(Map<? extends String, ? extends JsonNode> m) {
+    for (Map.Entry<? extends String, ? extends JsonNode> e : m.entrySet()) put(e.getKey(), e.getValue());
+  }
+
+  @Override
+  public void clear() {
+    Arrays.fill(fields, 0, size, null);
+    size = 0;
+    index = null;
+  }
+
+  // ---------------------------------------------------------------- views (made per call: they hold nothing)
+
+  /** Iterates the fields in order; {@code remove} removes the last one returned. */
+  private final class FieldIterator implements Iterator<Field> {
+    private int next;
+    private int last = -1;
+
+    @Override
+    public boolean hasNext() {
+      return next < size;
+    }
+
+    @Override
+    public Field next() {
+      if (next >= size) throw new NoSuchElementException();
+      last = next++;
+      return fields[last];
+    }
+
+    @Override
+    public void remove() {
+      if (last < 0) throw new IllegalStateException();
+      removeAt(last);
+      next = last;
+      last = -1;
+    }
+  }
+
+  @Override
+  public Set<Map.Entry<String, JsonNode>> entrySet() {
+    return new AbstractSet<>() {
+      @Override
+      public Iterator<Map.Entry<String, JsonNode>> iterator() {
+        FieldIterator it = new FieldIterator();
+        return new Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return it.hasNext();
+          }
+
+          @Override
+          public Map.Entry<String, JsonNode> next() {
+            return it.next();
+          }
+
+          @Override
+          public void remove() {
+            it.remove();
+          }
+        };
+      }
+
+      @Override
+      public int size() {
+        return size;
+      }
+
+      @Override
+      public boolean contains(Object o) {
+        if (!(o instanceof Map.Entry<?, ?> e)) return false;
+        int i = find(e.getKey());
+        return i >= 0 && Objects.equals(fields[i].value, e.getValue());
+      }
+
+      @Override
+      public boolean remove(Object o) {
+        if (!(o instanceof Map.Entry<?, ?> e)) return false;
+        int i = find(e.getKey());
+        if (i < 0 || !Objects.equals(fields[i].value, e.getValue())) return false;
+        removeAt(i);
+        return true;
+      }
+
+      @Override
+      public void clear() {
+        FieldMap.this.clear();
+      }
+    };
+  }
+
+  @Override
+  public Set<String> keySet() {
+    return new AbstractSet<>() {
+      @Override
+      public Iterator<String> iterator() {
+        FieldIterator it = new FieldIterator();
+        return new Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return it.hasNext();
+          }
+
+          @Override
+          public String next() {
+            return it.next().key;
+          }
+
+          @Override
+          public void remove() {
+            it.remove();
+          }
+        };
+      }
+
+      @Override
+      public int size() {
+        return size;
+      }
+
+      @Override
+      public boolean contains(Object o) {
+        return find(o) >= 0;
+      }
+
+      @Override
+      public boolean remove(Object o) {
+        int i = find(o);
+        if (i < 0) return false;
+        removeAt(i);
+        return true;
+      }
+
+      @Override
+      public void clear() {
+        FieldMap.this.clear();
+      }
+    };
+  }
+
+  @Override
+  public Collection<JsonNode> values() {
+    return new AbstractCollection<>() {
+      @Override
+      public Iterator<JsonNode> iterator() {
+        FieldIterator it = new FieldIterator();
+        return new Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return it.hasNext();
+          }
+
+          @Override
+          public JsonNode next() {
+            return it.next().value;
+          }
+
+          @Override
+          public void remove() {
+            it.remove();
+          }
+        };
+      }
+
+      @Override
+      public int size() {
+        return size;
+      }
+
+      @Override
+      public boolean contains(Object o) {
+        return containsValue(o);
+      }
+
+      @Override
+      public void clear() {
+        FieldMap.this.clear();
+      }
+    };
+  }
+
+  @Override
+  public void forEach(java.util.function.BiConsumer<? super String, ? super JsonNode> action) {
+    for (int i = 0; i < size; i++) action.accept(fields[i].key, fields[i].value);
+  }
+
+  // ---------------------------------------------------------------- as any Map
+
+  @Override
+  public boolean equals(Object o) {
+    if (o == this) return true;
+    if (!(o instanceof Map<?, ?> m) || m.size() != size) return false;
+    for (int i = 0; i < size; i++) {
+      Field f = fields[i];
+      Object v = m.get(f.key);
+      if (f.value == null) {
+        if (v != null || !m.containsKey(f.key)) return false;
+      } else if (!f.value.equals(v)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public int hashCode() {
+    int h = 0;
+    for (int i = 0; i < size; i++) h += fields[i].hashCode();
+    return h;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder b = new StringBuilder("{");
+    for (int i = 0; i < size; i++) {
+      if (i > 0) b.append(", ");
+      b.append(fields[i].key).append('=').append(fields[i].value);
+    }
+    return b.append('}').toString();
+  }
+}
