@@ -38,7 +38,15 @@ public class WatchCache implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition advanced = lock.newCondition();
   private final ConcurrentSkipListMap<String, ObjectNode> objects = new ConcurrentSkipListMap<>();
-  private final Deque<WatchEvent> window = new ArrayDeque<>();
+  /**
+   * The last {@code windowSize} events, for watches that resume from a revision they have seen. Kept
+   * as the JSON watchers were sent, not as trees (a tree costs ~10x its JSON): live watchers get the
+   * events as they happen, and resuming from the window is rare and usually short, so it decodes
+   * what it replays.
+   */
+  private final Deque<Past> window = new ArrayDeque<>();
+  /** The window's latest event of each key (its JSON is the next event's previous object). */
+  private final Map<String, Past> latestInWindow = new java.util.HashMap<>();
   /** Every watcher; and, to find the ones an event concerns without testing them all, by index key. */
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
   private final List<Watcher> unindexed = new CopyOnWriteArrayList<>();
@@ -62,6 +70,39 @@ public class WatchCache implements AutoCloseable {
       this.bytes = bytes;
       this.stored = stored;
       this.object = object;
+    }
+  }
+
+  /**
+   * An event of the window: its type, revision, the object's JSON as watchers got it (with its
+   * resourceVersion) and the previous version's JSON (null for ADDED) — the same byte arrays as the
+   * previous event's, so a version's JSON is held once. {@link #event} decodes them again.
+   */
+  static final class Past {
+    final WatchEvent.Type type;
+    final long revision;
+    final String key;
+    final byte[] json;
+    final byte[] prevJson;
+
+    Past(WatchEvent.Type type, long revision, String key, byte[] json, byte[] prevJson) {
+      this.type = type;
+      this.revision = revision;
+      this.key = key;
+      this.json = json;
+      this.prevJson = prevJson;
+    }
+
+    /**
+     * The event as it was delivered: equal objects, the same JSON. {@code decoded} shares the
+     * trees of one replay (an event's object is the next one's previous object).
+     */
+    WatchEvent event(Map<byte[], ObjectNode> decoded) {
+      return new WatchEvent(type, decode(json, decoded), prevJson == null ? null : decode(prevJson, decoded), revision, json);
+    }
+
+    private static ObjectNode decode(byte[] json, Map<byte[], ObjectNode> decoded) {
+      return decoded.computeIfAbsent(json, j -> (ObjectNode) ObjectCodec.JSON.readTree(j));
     }
   }
 
@@ -137,6 +178,7 @@ public class WatchCache implements AutoCloseable {
       revision = Math.max(revision, rev);
       oldestResumable = rev;
       window.clear();
+      latestInWindow.clear();
       if (!old.isEmpty()) {
         // After a relist (compaction while disconnected) watchers cannot be told exactly what changed: end them.
         for (Watcher w : watchers) w.terminate(StatusException.gone("the watch cache was re-initialised; restart the watch"));
@@ -217,18 +259,18 @@ public class WatchCache implements AutoCloseable {
           if (prev == null) continue;
           ObjectNode last = prev.deepCopy();
           ObjectCodec.setResourceVersion(last, c.entry().modRevision());
-          ev = new WatchEvent(WatchEvent.Type.DELETED, last, prev, c.entry().modRevision());
+          ev = new WatchEvent(WatchEvent.Type.DELETED, last, prev, c.entry().modRevision(), EncodedObjects.json(last));
         } else {
           Pending mine = takeWritten(c.entry());
           ObjectNode obj = mine != null ? mine.object : ObjectCodec.decode(c.entry());
           // this api-server's write: watchers get its stored bytes plus the resourceVersion, not a new serialization
-          byte[] json = mine != null && mine.stored != null ? mine.stored.withResourceVersion(c.entry().modRevision()) : null;
+          byte[] json = mine != null && mine.stored != null ? mine.stored.withResourceVersion(c.entry().modRevision())
+              : EncodedObjects.json(obj);
           ObjectNode prev = objects.put(c.entry().key(), obj);
           ev = new WatchEvent(prev == null ? WatchEvent.Type.ADDED : WatchEvent.Type.MODIFIED, obj, prev, c.entry().modRevision(), json);
         }
         revision = ev.revision();
-        window.addLast(ev);
-        while (window.size() > windowSize) oldestResumable = window.removeFirst().revision();
+        remember(c.entry().key(), ev);
         deliver(ev);
       }
       if (batch.revision() > revision) revision = batch.revision();
@@ -241,6 +283,25 @@ public class WatchCache implements AutoCloseable {
       advanced.signalAll();
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Called under the lock: adds the event to the window, as JSON, and drops the oldest beyond its size. */
+  private void remember(String key, WatchEvent ev) {
+    byte[] prevJson = null;
+    if (ev.prev() != null) {
+      Past last = latestInWindow.get(key);
+      // the previous version's JSON: as its own event sent it, while that is in the window
+      prevJson = last != null && last.type != WatchEvent.Type.DELETED && last.revision == ObjectCodec.resourceVersion(ev.prev())
+          ? last.json : EncodedObjects.json(ev.prev());
+    }
+    Past p = new Past(ev.type(), ev.revision(), key, ev.objectJson(), prevJson);
+    window.addLast(p);
+    latestInWindow.put(key, p);
+    while (window.size() > windowSize) {
+      Past old = window.removeFirst();
+      latestInWindow.remove(old.key, old);
+      oldestResumable = old.revision;
     }
   }
 
@@ -360,7 +421,8 @@ public class WatchCache implements AutoCloseable {
         if (fromRevision < oldestResumable) {
           throw StatusException.gone("too old resource version: " + fromRevision + " (" + oldestResumable + ")");
         }
-        for (WatchEvent ev : window) if (ev.revision() > fromRevision) w.offer(ev);
+        Map<byte[], ObjectNode> decoded = new java.util.IdentityHashMap<>();
+        for (Past p : window) if (p.revision > fromRevision) w.offer(p.event(decoded));
       }
       watchers.add(w);
       if (w.indexKeys() == null) unindexed.add(w);

@@ -1,18 +1,26 @@
 package io.keelson.apiserver.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keelson.apiserver.resource.ResourceRegistry;
 import io.keelson.apiserver.storage.EtcdStore;
 import io.keelson.apiserver.storage.ObjectCodec;
 import java.nio.charset.StandardCharsets;
+import io.keelson.apiserver.status.StatusException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.node.ObjectNode;
 
-/** Which watchers an event reaches: by namespace and node index, and the unindexed ones always. */
+/**
+ * Which watchers an event reaches: by namespace and node index, and the unindexed ones always; and
+ * that a watch resumed from the window (kept as JSON) gets the events live watchers got.
+ */
 class WatchCacheTest {
 
   private final WatchCache cache = new WatchCache(ResourceRegistry.find("", "v1", "pods").orElseThrow(), null, 100);
@@ -78,10 +86,9 @@ class WatchCacheTest {
     // the same JSON a watcher would get by serializing the cached object (field order aside)
     assertThat(ObjectCodec.JSON.readTree(ev.objectJson())).isEqualTo(ObjectCodec.JSON.readTree(ObjectCodec.JSON.writeValueAsBytes(ev.object())));
 
-    cache.apply(put("a", "p3", null, 12)); // another writer's object: encoded once, for every stream
+    cache.apply(put("a", "p3", null, 12)); // another writer's object: encoded once (for the window), for every stream
     WatchEvent other = all.poll(0);
-    assertThat(other.json()).isNull();
-    assertThat(other.objectJson()).isSameAs(other.objectJson());
+    assertThat(other.objectJson()).isSameAs(other.json());
     assertThat(ObjectCodec.JSON.readTree(other.objectJson())).isEqualTo(other.object());
   }
 
@@ -109,5 +116,89 @@ class WatchCacheTest {
     assertThat(drain(node1)).isEmpty();
     assertThat(drain(everything)).containsExactly("ADDED p3");
     assertThat(cache.watcherCount()).isEqualTo(2);
+  }
+
+  private static EtcdStore.Batch delete(String ns, String name, long rev) {
+    EtcdStore.Entry e = new EtcdStore.Entry("/registry/pods/" + ns + "/" + name, new byte[0], rev);
+    return new EtcdStore.Batch(List.of(new EtcdStore.Change(true, e, null)), rev);
+  }
+
+  private static boolean labelled(ObjectNode o) {
+    return "1".equals(o.path("metadata").path("labels").path("x").asString(""));
+  }
+
+  /** A random history of pods (creates, label changes, bindings, deletes), half of it this api-server's writes. */
+  private static long history(WatchCache c, int writes, long seed) {
+    Random r = new Random(seed);
+    long rev = 1;
+    for (int i = 0; i < writes; i++) {
+      rev++;
+      String name = "p" + r.nextInt(6);
+      String ns = r.nextBoolean() ? "a" : "b";
+      String key = "/registry/pods/" + ns + "/" + name;
+      if (c.get(key) != null && r.nextInt(5) == 0) {
+        c.apply(delete(ns, name, rev));
+        continue;
+      }
+      ObjectNode pod = (ObjectNode) ObjectCodec.JSON.readTree("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\""
+          + ns + "\",\"name\":\"" + name + "\",\"labels\":{\"x\":\"" + r.nextInt(2) + "\"}},\"spec\":{"
+          + (r.nextBoolean() ? "\"nodeName\":\"n" + r.nextInt(2) + "\"" : "") + "},\"status\":{\"n\":" + i + "}}");
+      ObjectCodec.Stored stored = ObjectCodec.encodeStored(pod);
+      if (r.nextBoolean()) c.expect(key, stored, ObjectCodec.decodedCopy(pod)); // this api-server's write
+      c.apply(new EtcdStore.Batch(List.of(new EtcdStore.Change(false, new EtcdStore.Entry(key, stored.bytes(), rev), null)), rev));
+    }
+    return rev;
+  }
+
+  private static List<WatchEvent> events(Watcher w) throws InterruptedException {
+    List<WatchEvent> out = new ArrayList<>();
+    for (WatchEvent ev = w.poll(0); ev != null; ev = w.poll(0)) out.add(ev);
+    return out;
+  }
+
+  private static void assertSameEvents(List<WatchEvent> resumed, List<WatchEvent> live) {
+    assertThat(resumed).hasSameSizeAs(live);
+    for (int i = 0; i < live.size(); i++) {
+      WatchEvent a = resumed.get(i);
+      WatchEvent b = live.get(i);
+      assertThat(a.type()).isEqualTo(b.type());
+      assertThat(a.revision()).isEqualTo(b.revision());
+      assertThat(Arrays.equals(a.objectJson(), b.objectJson())).as("JSON of event at %d", b.revision()).isTrue();
+      assertThat(a.object()).isEqualTo(b.object());
+      assertThat(a.prev()).isEqualTo(b.prev());
+    }
+  }
+
+  @Test
+  void aWatchResumedFromTheWindowGetsTheEventsLiveWatchersGot() throws Exception {
+    WatchCache c = new WatchCache(ResourceRegistry.find("", "v1", "pods").orElseThrow(), null, 1000);
+    List<Predicate<ObjectNode>> filters = List.of(o -> true, WatchCacheTest::labelled, o -> onNode(o, "n1"));
+    List<Watcher> live = new ArrayList<>();
+    for (Predicate<ObjectNode> f : filters) live.add(c.watch(0, f, 10_000));
+    long last = history(c, 300, 1);
+    List<List<WatchEvent>> seen = new ArrayList<>();
+    for (Watcher w : live) seen.add(events(w));
+    assertThat(seen.get(1)).extracting(WatchEvent::type) // selector transitions: out of the selection is DELETED
+        .contains(WatchEvent.Type.ADDED, WatchEvent.Type.MODIFIED, WatchEvent.Type.DELETED);
+    for (long from = 1; from <= last; from += 7) {
+      for (int f = 0; f < filters.size(); f++) {
+        long after = from;
+        Watcher resumed = c.watch(from, filters.get(f), 10_000);
+        assertSameEvents(events(resumed), seen.get(f).stream().filter(ev -> ev.revision() > after).toList());
+        resumed.close();
+      }
+    }
+  }
+
+  @Test
+  void aWatchFromBeforeTheWindowIsGoneAndOneInsideItResumes() throws Exception {
+    WatchCache c = new WatchCache(ResourceRegistry.find("", "v1", "pods").orElseThrow(), null, 20);
+    Watcher live = c.watch(0, WatchCacheTest::labelled, 10_000);
+    long last = history(c, 200, 2); // most previous versions fell out of the window long before
+    List<WatchEvent> seen = events(live);
+    assertThatThrownBy(() -> c.watch(last - 25, o -> true, 100)).isInstanceOf(StatusException.class)
+        .hasMessageContaining("too old resource version");
+    Watcher resumed = c.watch(last - 19, WatchCacheTest::labelled, 100);
+    assertSameEvents(events(resumed), seen.stream().filter(ev -> ev.revision() > last - 19).toList());
   }
 }
