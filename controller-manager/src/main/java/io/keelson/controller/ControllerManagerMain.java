@@ -96,8 +96,16 @@ public final class ControllerManagerMain implements Callable<Integer> {
       description = "serve Prometheus metrics on http://127.0.0.1:PORT/metrics; 0 disables (default: ${DEFAULT-VALUE})")
   int metricsPort;
 
+  @Option(
+      names = "--aot-training",
+      description =
+          "Run the AOT training workload (the controllers against an in-process fake api-server: pods at scale, a"
+              + " Deployment and its rollout, a DaemonSet, garbage collection), then exit; the launcher records a JDK 25 AOT cache from it")
+  boolean aotTraining;
+
   @Override
   public Integer call() throws Exception {
+    if (aotTraining) return io.keelson.controller.aot.TrainingRun.run(150, 1000, 60);
     Path config = resolveKubeconfig();
     if (config == null) {
       System.err.println("keelson-controller-manager: no kubeconfig (give --kubeconfig, set KUBECONFIG, or run ./keelson up)");
