@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,18 +46,32 @@ public class ApiServerMain implements Callable<Integer> {
   @Option(names = "--watch-window", description = "Events kept per resource for resuming watches (default ${DEFAULT-VALUE})")
   int watchWindow = 20000;
 
+  @Option(names = "--aot-training", description = "Run the AOT training workload (a private etcd from PATH, this api-server"
+      + " on free ports, a benchmark-like cluster's requests against it), then exit; the launcher records a JDK 25 AOT cache from it")
+  boolean aotTraining;
+
+  private ConfigurableApplicationContext context;
+
+  /** The running server's Spring context once {@link #call} has started it (the AOT training stops it). */
+  public ConfigurableApplicationContext context() {
+    return context;
+  }
+
   public static void main(String[] args) {
-    CommandLine cl = new CommandLine(new ApiServerMain());
+    ApiServerMain main = new ApiServerMain();
+    CommandLine cl = new CommandLine(main);
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       System.err.println("keelson server: " + e.getMessage());
       return 1;
     });
     int code = cl.execute(args);
-    if (code != 0) System.exit(code);
+    // a training run exits when done (the JVM writes the AOT cache at exit); a server keeps running
+    if (code != 0 || main.aotTraining) System.exit(code);
   }
 
   @Override
   public Integer call() throws Exception {
+    if (aotTraining) return io.keelson.apiserver.aot.TrainingRun.run(100, 1500, 60);
     int grpc = grpcPort != null ? grpcPort : apiPort + 1;
     for (int port : new int[] {apiPort, grpc}) {
       try (ServerSocket s = new ServerSocket()) {
@@ -87,7 +102,7 @@ public class ApiServerMain implements Callable<Integer> {
     props.put("keelson.admin-token", creds.adminToken());
     SpringApplication app = new SpringApplication(ApiServerMain.class);
     app.setDefaultProperties(props);
-    app.run();
+    context = app.run();
     return 0;
   }
 }
