@@ -18,22 +18,23 @@
 #
 # The scheduler is started as the acceptance check starts it, `./keelson scheduler` (with the
 # launcher's JVM flags and, on JDK 25+, its AOT cache, made before the pods are created if missing);
-# --no-aot starts it without the cache (KEELSON_AOT=0); --scheduler-jvm OPTS starts the fat jar
-# directly with the launcher's flags plus OPTS instead (JVM flag experiments).
+# the cluster's api-server and controller-manager start from theirs too (`./keelson up`). --no-aot
+# (or KEELSON_AOT=0 in the environment) starts every component without a cache; --scheduler-jvm OPTS
+# starts the scheduler's fat jar directly with the launcher's flags plus OPTS instead (JVM flag experiments).
 # The jars are copied to a private tree first, so rebuilds in the checkout cannot break the run;
 # --jars-from DIR takes DIR/keelson-<module>.jar where present (e.g. to compare two builds).
 # JVM threads' CPU (JIT compiler, GC) of each process is reported after each run: in short runs
 # the JIT is a large share of the CPU per pod.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""; WARM=1; TMPBASE=/tmp; JFR=0; JARS=""; SJVM=""; AOT=1
+NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""; WARM=1; TMPBASE=/tmp; JFR=0; JARS=""; SJVM=""; AOT=${KEELSON_AOT:-1}
 while [ $# -gt 0 ]; do case $1 in
   --nodes) NODES=$2; shift 2 ;; --pods) PODS=$2; shift 2 ;; --api-port) PORT=$2; shift 2 ;;
   --bind-parallelism) BIND="--bind-parallelism $2"; shift 2 ;;
   --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;; --no-warm) WARM=0; shift ;;
   --tmp) TMPBASE=$2; shift 2 ;; --jfr) JFR=1; shift ;; --jars-from) JARS=$2; shift 2 ;;
   --scheduler-jvm) SJVM=$2; shift 2 ;; --no-aot) AOT=0; shift ;;
-  -h|--help) sed -n 2,24p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
+  -h|--help) sed -n 2,25p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
 
 JAVA=""
 for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
@@ -66,7 +67,7 @@ echo "== $(date -u '+%F %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadav
 echo "== scheduling loop alone (no api-server): $NODES nodes, $PODS pods"
 bench in-memory --nodes "$NODES" --pods "$PODS" 2>/dev/null | grep '^|' | tee "$DIR/inmem.md"
 echo "== cluster: $NODES hollow nodes, no scheduler ($DIR)"
-KEELSON_NO_BUILD=1 timeout 1200 "$TREE/keelson" up --dir "$DIR/cluster" --api-port "$PORT" --nodes 0 \
+KEELSON_NO_BUILD=1 KEELSON_AOT=$AOT timeout 1200 "$TREE/keelson" up --dir "$DIR/cluster" --api-port "$PORT" --nodes 0 \
   --hollow-nodes "$NODES" --without scheduler > "$DIR/up.log" 2>&1 || { tail -5 "$DIR/up.log"; exit 1; }
 KC=$DIR/cluster/kubeconfig
 echo "== etcd $("$(readlink "/proc/$(cat "$DIR/cluster/run/etcd.pid")/exe")" --version 2>/dev/null | awk '/etcd Version/ {print $3}') ($(grep -o 'etcd  *[^ ].*' "$DIR/up.log" | head -1 | sed 's/^etcd  *//'))"
