@@ -1,24 +1,22 @@
 package io.keelson.scheduler.aot;
 
+import io.keelson.client.fake.InMemoryApiServer;
 import io.keelson.scheduler.SchedulerMain;
-import java.io.FileInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import picocli.CommandLine;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The scheduler's AOT training run ({@code keelson-scheduler --aot-training}): the real scheduler
  * (kubeconfig, TLS, informers, the lean pod watch, the scheduling loop, bindings, events, status
- * patches of unschedulable pods) against a {@link TrainingApiServer} in this process, until every
- * pod that fits is bound. The launcher runs it once per jar build and JDK with
+ * patches of unschedulable pods) against the client module's {@link InMemoryApiServer} in this
+ * process, with the objects of {@link TrainingObjects}, until every pod that fits is bound (and
+ * started: the training plays the agents). The launcher runs it once per jar build and JDK with
  * {@code -XX:AOTCacheOutput}, so that a freshly started scheduler finds its classes loaded and
  * linked and its hot methods' profiles recorded (JDK 25, JEPs 483/514/515) instead of paying for
  * class loading and profiling again during the burst of pods it meets first.
@@ -27,6 +25,8 @@ import picocli.CommandLine;
  * TLS key (made with the JDK's keytool, or plain HTTP if that fails) is thrown away.
  */
 public final class TrainingRun {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
   private TrainingRun() {}
 
   /** Runs the workload; 0 when pods were bound (all of them, unless the time limit cut it short). */
@@ -34,22 +34,20 @@ public final class TrainingRun {
     long t0 = System.nanoTime();
     Path dir = Files.createTempDirectory("keelson-aot-training");
     try {
-      String caPem = null;
-      SSLContext ssl = null;
-      try {
-        ssl = selfSignedTls(dir);
-        caPem = Files.readString(dir.resolve("server.pem"));
-      } catch (Exception e) {
-        System.err.println("keelson-scheduler: aot training: no TLS (" + e.getMessage() + "); training over plain HTTP");
-      }
       int listed = pods / 2;
-      int watched = pods - listed;
       int unschedulable = Math.max(1, pods / 200);
+      int schedulable = pods - unschedulable;
       // left running: the scheduler's threads still talk to it until the JVM exits right after this
-      TrainingApiServer server = new TrainingApiServer(ssl, nodes, listed, watched, unschedulable);
-      server.start();
-      Path kubeconfig = dir.resolve("kubeconfig");
-      Files.writeString(kubeconfig, kubeconfig(server.url(), caPem));
+      InMemoryApiServer api = InMemoryApiServer.start(dir);
+      api.onChange(c -> startBoundPod(api, c));
+      for (int i = 1; i <= nodes; i++) {
+        api.create("nodes", TrainingObjects.node(i));
+      }
+      // half the pods are in the first list, the rest arrive on the watch while the first are scheduled
+      for (int n = 0; n < listed; n++) {
+        api.create("pods", TrainingObjects.pendingPod(n, n >= pods - unschedulable));
+      }
+      Path kubeconfig = api.writeKubeconfig(dir.resolve("kubeconfig"));
       Thread scheduler =
           Thread.ofPlatform()
               .name("training-scheduler")
@@ -58,26 +56,27 @@ public final class TrainingRun {
                   () ->
                       new CommandLine(new SchedulerMain())
                           .execute("--kubeconfig", kubeconfig.toString(), "--metrics-port", "-1", "--leader-elect=false"));
-      // half the pods are in the first list, the rest arrive on the watch while the first are scheduled
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-      while (server.bindings.get() == 0 && System.nanoTime() < deadline && scheduler.isAlive()) {
+      while (api.requests("POST pods/binding") == 0 && System.nanoTime() < deadline && scheduler.isAlive()) {
         Thread.sleep(10);
       }
-      server.addWatchedPods();
-      while (server.bindings.get() < server.schedulablePods() && System.nanoTime() < deadline && scheduler.isAlive()) {
+      for (int n = listed; n < pods; n++) {
+        api.create("pods", TrainingObjects.pendingPod(n, n >= pods - unschedulable));
+      }
+      while (api.requests("POST pods/binding") < schedulable && System.nanoTime() < deadline && scheduler.isAlive()) {
         Thread.sleep(20);
       }
       // the events trail the bindings: give them a moment
       long eventsDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-      while (server.events.get() < server.schedulablePods() && System.nanoTime() < eventsDeadline) {
+      while (api.requests("POST events") < schedulable && System.nanoTime() < eventsDeadline) {
         Thread.sleep(20);
       }
       double s = (System.nanoTime() - t0) / 1e9;
-      int bound = server.bindings.get();
+      int bound = api.requests("POST pods/binding");
       System.out.printf(
           "keelson-scheduler: aot training %s: %d/%d pods bound on %d nodes, %d events, %d unschedulable reported, %.1f s%n",
-          bound >= server.schedulablePods() ? "done" : "cut short", bound, server.schedulablePods(), nodes,
-          server.events.get(), server.statusPatches.get(), s);
+          bound >= schedulable ? "done" : "cut short", bound, schedulable, nodes,
+          api.requests("POST events"), api.requests("PATCH pods/status"), s);
       // a run cut short (a slow machine) still went through every path the scheduler takes
       return bound > 0 ? 0 : 1;
     } finally {
@@ -87,40 +86,19 @@ public final class TrainingRun {
     }
   }
 
-  /** An EC P-256 key and self-signed certificate for 127.0.0.1 (the api-server's kind of key), made with keytool. */
-  private static SSLContext selfSignedTls(Path dir) throws Exception {
-    Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-    Path store = dir.resolve("server.p12");
-    String pass = "training";
-    exec(keytool.toString(), "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-        "-sigalg", "SHA256withECDSA", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-validity", "2",
-        "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", pass, "-keypass", pass);
-    exec(keytool.toString(), "-exportcert", "-rfc", "-alias", "server", "-keystore", store.toString(),
-        "-storetype", "PKCS12", "-storepass", pass, "-file", dir.resolve("server.pem").toString());
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (FileInputStream in = new FileInputStream(store.toFile())) {
-      ks.load(in, pass.toCharArray());
+  /** The agent's part: a pod the scheduler has just bound is reported Running on its node. */
+  private static void startBoundPod(InMemoryApiServer api, InMemoryApiServer.Change c) {
+    ObjectNode pod = c.object();
+    if (!c.kind().plural().equals("pods") || !c.type().equals("MODIFIED") || !pod.path("spec").has("nodeName")
+        || "Running".equals(pod.path("status").path("phase").asString())) {
+      return;
     }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, pass.toCharArray());
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), null, null);
-    return ctx;
-  }
-
-  private static void exec(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("keytool failed: " + out);
-    }
-  }
-
-  private static String kubeconfig(String server, String caPem) {
-    String ca = caPem == null ? "" : "    certificate-authority-data: " + Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.UTF_8)) + "\n";
-    return "apiVersion: v1\nkind: Config\nclusters:\n- name: training\n  cluster:\n    server: " + server + "\n" + ca
-        + "users:\n- name: training\n  user:\n    token: training-token\n"
-        + "contexts:\n- name: training\n  context:\n    cluster: training\n    user: training\n    namespace: default\n"
-        + "current-context: training\n";
+    String name = pod.path("metadata").path("name").asString();
+    int n = Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
+    String status = TrainingObjects.runningStatus(n, pod.path("metadata").path("uid").asString());
+    api.update("pods", "training", name, p -> {
+      p.set("status", JSON.readTree(status));
+      return p;
+    });
   }
 }
