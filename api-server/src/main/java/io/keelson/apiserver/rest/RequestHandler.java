@@ -20,7 +20,9 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -407,8 +409,8 @@ final class RequestHandler {
       throw StatusException.badRequest("a Binding needs metadata.name (the pod) and target.name (the node)");
     }
     JsonNode bmd = binding.path("metadata");
-    java.util.Map<String, String> annotations = new java.util.LinkedHashMap<>();
-    for (java.util.Map.Entry<String, JsonNode> e : bmd.path("annotations").properties()) annotations.put(e.getKey(), e.getValue().asString(""));
+    Map<String, String> annotations = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : bmd.path("annotations").properties()) annotations.put(e.getKey(), e.getValue().asString(""));
     // kube's BindingREST: a storage update of the pod (nodeName, annotations, PodScheduled), with the
     // binding's uid and resourceVersion as preconditions; the pod's field managers are not involved.
     svc.bind(p.type(), p.namespace(), new ResourceService.PodBinding(name, node, textOrNull(bmd.get("uid")),
