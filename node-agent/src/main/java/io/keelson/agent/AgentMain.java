@@ -68,8 +68,13 @@ public final class AgentMain implements Callable<Integer> {
   @Option(names = "--cleanup", description = "remove every workload recorded in --state-dir (containers, VMs, pod networks) and exit")
   boolean cleanup;
 
+  @Option(names = "--aot-training", description = "Run the AOT training workload (100 hollow nodes against an in-process fake"
+      + " api-server and NodeService: a burst of pods started, some deleted), then exit; the launcher records a JDK 25 AOT cache from it")
+  boolean aotTraining;
+
   @Override
   public Integer call() throws Exception {
+    if (aotTraining) return io.keelson.agent.aot.TrainingRun.run(100, 1500, 60);
     if (cleanup) {
       int n = RealRuntimes.cleanup(stateDir);
       System.out.println("removed " + n + " pod(s) recorded in " + stateDir);

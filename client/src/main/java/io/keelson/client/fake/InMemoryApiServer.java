@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,7 +13,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -35,8 +33,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -107,20 +103,20 @@ public final class InMemoryApiServer implements AutoCloseable {
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
   private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
-  private final String caPem;
+  private final SelfSignedTls tls;
   private long resourceVersion = 1000;
   private volatile boolean closed;
 
-  private InMemoryApiServer(SSLContext ssl, String caPem) throws IOException {
+  private InMemoryApiServer(SelfSignedTls tls) throws IOException {
     InetSocketAddress addr = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    if (ssl != null) {
+    if (tls != null) {
       HttpsServer https = HttpsServer.create(addr, 256);
-      https.setHttpsConfigurator(new HttpsConfigurator(ssl));
+      https.setHttpsConfigurator(new HttpsConfigurator(tls.context()));
       server = https;
     } else {
       server = HttpServer.create(addr, 256);
     }
-    this.caPem = caPem;
+    this.tls = tls;
     for (Kind k : KINDS) {
       kinds.put(k.resource(), k);
       objects.put(k.resource(), new TreeMap<>());
@@ -135,17 +131,30 @@ public final class InMemoryApiServer implements AutoCloseable {
    * keytool in {@code dir} (the api-server's kind of key), or over plain HTTP if that fails.
    */
   public static InMemoryApiServer start(Path dir) throws IOException {
-    SSLContext ssl = null;
-    String ca = null;
+    SelfSignedTls tls = null;
     try {
-      ssl = selfSignedTls(dir);
-      ca = Files.readString(dir.resolve("server.pem"));
+      tls = SelfSignedTls.create(dir);
     } catch (Exception e) {
       System.err.println("in-memory api-server: no TLS (" + e.getMessage() + "); serving plain HTTP");
     }
-    InMemoryApiServer s = new InMemoryApiServer(ssl, ca);
+    return start(tls);
+  }
+
+  /** Starts a server on a free loopback port with this key (null: plain HTTP). */
+  public static InMemoryApiServer start(SelfSignedTls tls) throws IOException {
+    InMemoryApiServer s = new InMemoryApiServer(tls);
     s.server.start();
     return s;
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** The server's key and certificate (for a training's other servers), or null over plain HTTP. */
+  public SelfSignedTls tls() {
+    return tls;
   }
 
   public String url() {
@@ -154,8 +163,8 @@ public final class InMemoryApiServer implements AutoCloseable {
 
   /** Writes a kubeconfig for this server (its CA, a bearer token nobody checks) and returns its path. */
   public Path writeKubeconfig(Path file) throws IOException {
-    String ca = caPem == null ? ""
-        : "    certificate-authority-data: " + Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.UTF_8)) + "\n";
+    String ca = tls == null ? ""
+        : "    certificate-authority-data: " + Base64.getEncoder().encodeToString(tls.certificatePem().getBytes(StandardCharsets.UTF_8)) + "\n";
     Files.writeString(file, "apiVersion: v1\nkind: Config\nclusters:\n- name: training\n  cluster:\n    server: " + url() + "\n" + ca
         + "users:\n- name: training\n  user:\n    token: training-token\n"
         + "contexts:\n- name: training\n  context:\n    cluster: training\n    user: training\n    namespace: default\n"
@@ -610,35 +619,6 @@ public final class InMemoryApiServer implements AutoCloseable {
       }
     }
     return out;
-  }
-
-  /** An EC P-256 key and self-signed certificate for 127.0.0.1, made with keytool. */
-  private static SSLContext selfSignedTls(Path dir) throws Exception {
-    Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-    Path store = dir.resolve("server.p12");
-    String pass = "training";
-    exec(keytool.toString(), "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-        "-sigalg", "SHA256withECDSA", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-validity", "2",
-        "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", pass, "-keypass", pass);
-    exec(keytool.toString(), "-exportcert", "-rfc", "-alias", "server", "-keystore", store.toString(),
-        "-storetype", "PKCS12", "-storepass", pass, "-file", dir.resolve("server.pem").toString());
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (FileInputStream in = new FileInputStream(store.toFile())) {
-      ks.load(in, pass.toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, pass.toCharArray());
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), null, null);
-    return ctx;
-  }
-
-  private static void exec(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("keytool failed: " + out);
-    }
   }
 
   @Override
