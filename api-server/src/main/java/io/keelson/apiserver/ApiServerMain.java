@@ -71,7 +71,7 @@ public class ApiServerMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (aotTraining) return io.keelson.apiserver.aot.TrainingRun.run(100, 1500, 60);
+    if (aotTraining) return io.keelson.apiserver.aot.TrainingRun.run(100, 1000, 60);
     int grpc = grpcPort != null ? grpcPort : apiPort + 1;
     for (int port : new int[] {apiPort, grpc}) {
       try (ServerSocket s = new ServerSocket()) {

@@ -74,7 +74,7 @@ public final class AgentMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (aotTraining) return io.keelson.agent.aot.TrainingRun.run(100, 1500, 60);
+    if (aotTraining) return io.keelson.agent.aot.TrainingRun.run(100, 1000, 60);
     if (cleanup) {
       int n = RealRuntimes.cleanup(stateDir);
       System.out.println("removed " + n + " pod(s) recorded in " + stateDir);
