@@ -1,6 +1,7 @@
 package io.keelson.apiserver.patch;
 
 import io.keelson.apiserver.resource.ResourceType;
+import io.keelson.apiserver.storage.CompactNodeFactory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -31,7 +32,8 @@ final class FieldSet {
   }
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  // compact trees (FieldMap-backed): what is built here (managedFields, patched objects) ends up in the watch cache
+  private static final JsonNodeFactory NODES = CompactNodeFactory.INSTANCE;
 
   /** Metadata that belongs to the server, never to a field manager (as Kubernetes strips it). */
   private static final Set<String> SERVER_METADATA = Set.of(

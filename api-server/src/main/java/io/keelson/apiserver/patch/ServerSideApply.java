@@ -5,6 +5,7 @@ import io.keelson.apiserver.patch.FieldSet.Values;
 import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.status.StatusException.Cause;
+import io.keelson.apiserver.storage.CompactNodeFactory;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -30,7 +31,8 @@ public final class ServerSideApply {
   public static final String APPLY = "Apply";
   public static final String UPDATE = "Update";
 
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  // compact trees (FieldMap-backed): what is built here (managedFields, patched objects) ends up in the watch cache
+  private static final JsonNodeFactory NODES = CompactNodeFactory.INSTANCE;
   private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
 
   private ServerSideApply() {}

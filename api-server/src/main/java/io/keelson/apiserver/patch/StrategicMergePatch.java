@@ -2,6 +2,7 @@ package io.keelson.apiserver.patch;
 
 import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.status.StatusException;
+import io.keelson.apiserver.storage.CompactNodeFactory;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,7 +27,8 @@ final class StrategicMergePatch {
   private static final String RETAIN_KEYS = "$retainKeys";
   private static final String SET_ORDER = "$setElementOrder/";
   private static final String DELETE_PRIMITIVE = "$deleteFromPrimitiveList/";
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  // compact trees (FieldMap-backed): what is built here (managedFields, patched objects) ends up in the watch cache
+  private static final JsonNodeFactory NODES = CompactNodeFactory.INSTANCE;
 
   private StrategicMergePatch() {}
 

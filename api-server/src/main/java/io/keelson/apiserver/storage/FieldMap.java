@@ -72,6 +72,25 @@ public final class FieldMap implements Map<String, JsonNode> {
 
   private static final Field[] NONE = new Field[0];
 
+  /**
+   * Recently added field names, by hash: a name built by code (managedFields' "f:..." keys are
+   * concatenated per write) is replaced by an equal one already in use, so that thousands of trees
+   * share one String instead of each keeping its own. Lossy and racy on purpose (Strings are
+   * immutable; a lost write only loses the sharing). Parsed names are already shared by Jackson.
+   */
+  private static final String[] NAMES = new String[8192];
+
+  private static String canonical(String key) {
+    if (key == null || key.length() > 64) return key;
+    int h = key.hashCode();
+    int slot = (h ^ (h >>> 13)) & (NAMES.length - 1);
+    String c = NAMES[slot];
+    if (c == key) return c;
+    if (key.equals(c)) return c;
+    NAMES[slot] = key;
+    return key;
+  }
+
   private Field[] fields = NONE;
   private int size;
   /** Open addressing over positions + 1 (0 = free), when size >= INDEX_FROM; else null. */
@@ -158,7 +177,7 @@ public final class FieldMap implements Map<String, JsonNode> {
       int cap = size < 2 ? 2 : size < 8 ? size * 2 : size + (size >> 1);
       fields = Arrays.copyOf(fields, cap);
     }
-    fields[size++] = new Field(key, value);
+    fields[size++] = new Field(canonical(key), value);
     if (index != null && size * 3 <= index.length * 2) {
       int mask = index.length - 1;
       int s = hash(key) & mask;

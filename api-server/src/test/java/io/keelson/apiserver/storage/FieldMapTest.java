@@ -141,4 +141,27 @@ class FieldMapTest {
     assertThat(compact.findValue("image")).isEqualTo(StringNode.valueOf("i"));
     assertThat(compact.propertyNames()).containsExactly("apiVersion", "kind", "metadata", "spec", "many");
   }
+
+  @Test
+  void shortStringValuesAreSharedBetweenTreesAndStayValues() {
+    ObjectNode a = (ObjectNode) ObjectCodec.JSON.readTree("{\"status\":\"True\",\"type\":\"Ready\",\"e\":\"\",\"long\":\"" + "x".repeat(100) + "\"}");
+    ObjectNode b = (ObjectNode) ObjectCodec.JSON.readTree("{\"status\":\"True\",\"type\":\"Ready\",\"e\":\"\",\"long\":\"" + "x".repeat(100) + "\"}");
+    assertThat(a.get("status")).isSameAs(b.get("status"));
+    assertThat(a.get("type")).isSameAs(b.get("type"));
+    assertThat(a).isEqualTo(b);
+    assertThat(a.get("long").asString()).hasSize(100);
+    a.put("status", "False"); // a tree's change is its own
+    assertThat(b.get("status").asString()).isEqualTo("True");
+    assertThat(ObjectCodec.JSON.writeValueAsString(b)).startsWith("{\"status\":\"True\",\"type\":\"Ready\",\"e\":\"\",");
+  }
+
+  @Test
+  void equalFieldNamesBuiltByCodeAreShared() {
+    FieldMap a = new FieldMap();
+    FieldMap b = new FieldMap();
+    a.put(new String("f:lastTransitionTime"), IntNode.valueOf(1));
+    b.put(new String("f:lastTransitionTime"), IntNode.valueOf(2));
+    assertThat(b.keySet().iterator().next()).isSameAs(a.keySet().iterator().next());
+    assertThat(b.get("f:lastTransitionTime")).isEqualTo(IntNode.valueOf(2));
+  }
 }
