@@ -30,10 +30,12 @@ public final class FieldMap implements Map<String, JsonNode> {
   /** One field; also the entry iterators return (setValue writes through). */
   private static final class Field implements Map.Entry<String, JsonNode> {
     final String key;
+    final int hash; // the key's hashCode: fits in the object's padding, and spares most equals calls
     JsonNode value;
 
-    Field(String key, JsonNode value) {
+    Field(String key, int hash, JsonNode value) {
       this.key = key;
+      this.hash = hash;
       this.value = value;
     }
 
@@ -108,26 +110,27 @@ public final class FieldMap implements Map<String, JsonNode> {
     return size == 0;
   }
 
-  private static int hash(Object key) {
-    int h = key == null ? 0 : key.hashCode();
-    return h ^ (h >>> 16);
+  private static int slot(int hash, int mask) {
+    return (hash ^ (hash >>> 16)) & mask;
   }
 
   /** Position of {@code key}, or -1. */
   private int find(Object key) {
+    int h = key == null ? 0 : key.hashCode();
     if (index == null) {
       Field[] f = fields;
       for (int i = 0; i < size; i++) {
-        String k = f[i].key;
-        if (k == key || (key != null && key.equals(k))) return i; // keys are mostly interned: == decides
+        Field x = f[i];
+        if (x.hash == h && (x.key == key || (key != null && key.equals(x.key)))) return i;
       }
       return -1;
     }
     int mask = index.length - 1;
-    for (int s = hash(key) & mask; ; s = (s + 1) & mask) {
+    for (int s = slot(h, mask); ; s = (s + 1) & mask) {
       int p = index[s];
       if (p == 0) return -1;
-      if (Objects.equals(fields[p - 1].key, key)) return p - 1;
+      Field x = fields[p - 1];
+      if (x.hash == h && Objects.equals(x.key, key)) return p - 1;
     }
   }
 
@@ -140,7 +143,7 @@ public final class FieldMap implements Map<String, JsonNode> {
     int[] ix = new int[cap];
     int mask = cap - 1;
     for (int i = 0; i < size; i++) {
-      int s = hash(fields[i].key) & mask;
+      int s = slot(fields[i].hash, mask);
       while (ix[s] != 0) s = (s + 1) & mask;
       ix[s] = i + 1;
     }
@@ -177,10 +180,11 @@ public final class FieldMap implements Map<String, JsonNode> {
       int cap = size < 2 ? 2 : size < 8 ? size * 2 : size + (size >> 1);
       fields = Arrays.copyOf(fields, cap);
     }
-    fields[size++] = new Field(canonical(key), value);
+    Field added = new Field(canonical(key), key == null ? 0 : key.hashCode(), value);
+    fields[size++] = added;
     if (index != null && size * 3 <= index.length * 2) {
       int mask = index.length - 1;
-      int s = hash(key) & mask;
+      int s = slot(added.hash, mask);
       while (index[s] != 0) s = (s + 1) & mask;
       index[s] = size;
     } else if (size >= INDEX_FROM) {
