@@ -62,7 +62,7 @@ class ControllersIT {
             .redirectOutput(dir.resolve("up.log").toFile());
     up.environment().put("KEELSON_NO_BUILD", "1");
     Process p = up.start();
-    if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
+    if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
       p.destroyForcibly();
       throw new IllegalStateException("./keelson up failed: " + Files.readString(dir.resolve("up.log")));
     }
