@@ -37,7 +37,7 @@ public final class CompactNodeFactory extends JsonNodeFactory {
 
   @Override
   public ObjectNode objectNode() {
-    return new ObjectNode(this, new FieldMap());
+    return new CompactObjectNode(this, new FieldMap());
   }
 
   @Override

@@ -164,4 +164,31 @@ class FieldMapTest {
     assertThat(b.keySet().iterator().next()).isSameAs(a.keySet().iterator().next());
     assertThat(b.get("f:lastTransitionTime")).isEqualTo(IntNode.valueOf(2));
   }
+
+  @Test
+  void deepCopiesAreIndependentCompactTrees() {
+    StringBuilder many = new StringBuilder("{");
+    for (int i = 0; i < 30; i++) many.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":{\"v\":").append(i).append('}');
+    String json = "{\"a\":{\"b\":[{\"c\":1}],\"e\":{}},\"many\":" + many.append('}') + ",\"s\":\"x\",\"n\":null}";
+    ObjectNode original = (ObjectNode) ObjectCodec.JSON.readTree(json);
+    ObjectNode copy = original.deepCopy();
+    assertThat(copy).isEqualTo(original).isNotSameAs(original);
+    assertThat(copy.getClass()).isEqualTo(original.getClass());
+    assertThat(ObjectCodec.JSON.writeValueAsString(copy)).isEqualTo(json);
+    ObjectNode m = (ObjectNode) copy.get("many"); // indexed: more than 9 fields
+    assertThat(m).isNotSameAs(original.get("many"));
+    m.remove("k3");
+    m.put("k31", 31);
+    m.put("k0", "zero"); // replaces in place
+    assertThat(m.get("k29").path("v").intValue()).isEqualTo(29);
+    assertThat(m.get("k3")).isNull();
+    assertThat(m.propertyNames()).first().isEqualTo("k0");
+    assertThat(m.propertyNames()).last().isEqualTo("k31");
+    ((ObjectNode) copy.path("a").path("b").get(0)).put("c", 2);
+    ((ObjectNode) copy.path("a").get("e")).put("new", true);
+    assertThat(ObjectCodec.JSON.writeValueAsString(original)).isEqualTo(json); // untouched
+    ObjectNode again = copy.deepCopy().deepCopy();
+    assertThat(again).isEqualTo(copy);
+    assertThat(again.path("a").path("e").path("new").booleanValue()).isTrue();
+  }
 }
