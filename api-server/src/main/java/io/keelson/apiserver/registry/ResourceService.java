@@ -116,13 +116,8 @@ public class ResourceService {
       WatchCache cache = caches.get(type);
       long want = call(store::currentRevision);
       if (cache.waitFor(want, 10_000)) {
-        WatchCache.Snapshot s = cache.snapshot(prefix, o -> true);
-        List<String> keys = new ArrayList<>(s.objects().size());
-        for (ObjectNode o : s.objects()) {
-          JsonNode md = o.path("metadata");
-          keys.add(type.key(md.path("namespace").asString(""), md.path("name").asString("")));
-        }
-        ListSnapshots.Snapshot snap = listSnapshots.snapshot(prefix, s.revision(), keys, s.objects());
+        WatchCache.KeyedSnapshot s = cache.keyedSnapshot(prefix);
+        ListSnapshots.Snapshot snap = listSnapshots.snapshot(prefix, s.revision(), s.keys(), s.objects());
         ListResult first = page(snap, 0, opts);
         if (first.continueToken() != null) listSnapshots.put(snap);
         return first;
@@ -131,7 +126,7 @@ public class ResourceService {
     // Paged list straight from etcd (an exact resourceVersion, or a later page of a list whose
     // snapshot is not here): each page is read at the revision of the first one.
     List<ObjectNode> items = new ArrayList<>();
-    long limit = opts.limit() > 0 ? opts.limit() : 500;
+    long limit = pageSize(opts);
     String next = startKey;
     boolean more = true;
     long rev = atRev;
@@ -171,7 +166,7 @@ public class ResourceService {
 
   /** One page of a paged list, from a snapshot: up to {@code limit} matching objects from {@code from} on. */
   private static ListResult page(ListSnapshots.Snapshot snap, int from, ListOptions opts) {
-    long limit = opts.limit() > 0 ? opts.limit() : 500;
+    long limit = pageSize(opts);
     List<ObjectNode> items = new ArrayList<>();
     int i = from;
     for (; i < snap.objects().size() && items.size() < limit; i++) {
@@ -184,6 +179,11 @@ public class ResourceService {
     Long remaining = more && opts.labels().isEverything() && opts.fields().isEverything()
         ? (long) (snap.objects().size() - i) : null;
     return new ListResult(items, snap.revision(), token, remaining);
+  }
+
+  /** Items per page of a paged list: the limit asked for, or 500 for a continue token sent without one. */
+  private static long pageSize(ListOptions opts) {
+    return opts.limit() > 0 ? opts.limit() : 500;
   }
 
   /** Start a watch served by the cache (see {@link WatchCache#watch}). */

@@ -395,6 +395,19 @@ public class WatchCache implements AutoCloseable {
 
   public record Snapshot(List<ObjectNode> objects, long revision) {}
 
+  /** Every object under {@code keyPrefix} with its key, in key order, and the revision they are consistent with. */
+  public KeyedSnapshot keyedSnapshot(String keyPrefix) {
+    lock.lock();
+    try {
+      Map<String, ObjectNode> sub = objects.subMap(keyPrefix, EtcdStore.prefixEnd(keyPrefix));
+      return new KeyedSnapshot(List.copyOf(sub.keySet()), List.copyOf(sub.values()), revision);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public record KeyedSnapshot(List<String> keys, List<ObjectNode> objects, long revision) {}
+
   /**
    * Start a watch. {@code fromRevision} 0 means "current state as ADDED events, then changes";
    * otherwise changes after that revision (410 Expired when it is older than the window).
