@@ -8,10 +8,11 @@
 # steady state: the scheduler is paused (SIGSTOP, leader election off so no lease expires), the
 # same number of pods is created in a second namespace, and the scheduler is resumed; every
 # process (api-server, etcd, agents, controller-manager, scheduler) has by then handled the
-# first run's pods. --no-warm skips it.
+# first run's pods. --no-warm skips it; --warm-runs N makes N of them one after the other (a JIT
+# that is still catching up shows as a warm run dearer than the next one).
 #
 #   deploy/bench/scheduler.sh [--nodes 5000] [--pods 10000] [--api-port 24443] [--no-warm] [--write-docs] [--keep]
-#                             [--tmp /tmp] [--jfr] [--jars-from DIR] [--scheduler-jvm "-XX:..."] [--no-aot]
+#                             [--tmp /tmp] [--jfr] [--jars-from DIR] [--scheduler-jvm "-XX:..."] [--no-aot] [--warm-runs N]
 # --jfr records every JVM (api-server, scheduler, controller-manager, agents) during the warm run
 # and prints each one's hottest methods; the recordings stay in the run's directory (--keep).
 # The warm run also counts etcd revisions (= writes) per bound pod.
@@ -27,14 +28,14 @@
 # the JIT is a large share of the CPU per pod.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""; WARM=1; TMPBASE=/tmp; JFR=0; JARS=""; SJVM=""; AOT=${KEELSON_AOT:-1}
+NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""; WARM=1; TMPBASE=/tmp; JFR=0; JARS=""; SJVM=""; AOT=${KEELSON_AOT:-1}; WARMRUNS=1
 while [ $# -gt 0 ]; do case $1 in
   --nodes) NODES=$2; shift 2 ;; --pods) PODS=$2; shift 2 ;; --api-port) PORT=$2; shift 2 ;;
   --bind-parallelism) BIND="--bind-parallelism $2"; shift 2 ;;
   --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;; --no-warm) WARM=0; shift ;;
   --tmp) TMPBASE=$2; shift 2 ;; --jfr) JFR=1; shift ;; --jars-from) JARS=$2; shift 2 ;;
-  --scheduler-jvm) SJVM=$2; shift 2 ;; --no-aot) AOT=0; shift ;;
-  -h|--help) sed -n 2,25p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
+  --scheduler-jvm) SJVM=$2; shift 2 ;; --no-aot) AOT=0; shift ;; --warm-runs) WARMRUNS=$2; shift 2 ;;
+  -h|--help) sed -n 2,27p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
 
 JAVA=""
 for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
@@ -144,25 +145,30 @@ PYT
 etcd_rev() { ETCDCTL_API=3 etcdctl --endpoints "http://127.0.0.1:$((PORT + 10))" endpoint status -w json 2>/dev/null \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Status"]["header"]["revision"])' 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-if [ "$WARM" = 1 ]; then
+[ "$WARM" = 1 ] || WARMRUNS=0
+for RUN in $(seq 1 "$WARMRUNS"); do
+  # the first warm run as before; later ones in their own namespace, labelled "warm N"
+  NS=bench-warm; WLABEL=warm; [ "$RUN" -gt 1 ] && { NS=bench-warm-$RUN; WLABEL="warm $RUN"; }
+  [ "$RUN" -gt 1 ] && JFR=0  # (recorded in the first warm run only)
   # let the agents finish reporting the first run's pods: until the api-server idles (< 20% of a core over 3 s)
   API=$(pid api-server)
   for _ in $(seq 1 40); do
     a=$(cpu_ticks "$API"); sleep 3; b=$(cpu_ticks "$API")
     [ $((b - a)) -lt 60 ] && break
   done
-  echo "== warm run: $PODS more pods, every process warmed by the run above ($(date -u '+%H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "== $WLABEL run: $PODS more pods, every process warmed by the run above ($(date -u '+%H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  rm -f "$DIR/listed-warm"
   curl -s "http://127.0.0.1:$MPORT/metrics" > "$DIR/metrics.before"
   # (a stopped JVM cannot be attached to: the scheduler's recording starts before the pause)
   [ "$JFR" = 1 ] && { "${JAVA%/java}/jcmd" "$SPID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; }
   kill -STOP "$SPID"
-  bench create --kubeconfig "$KC" --pods "$PODS" --namespace bench-warm
-  bench measure --kubeconfig "$KC" --namespace bench-warm --pods "$PODS" \
+  bench create --kubeconfig "$KC" --pods "$PODS" --namespace "$NS"
+  bench measure --kubeconfig "$KC" --namespace "$NS" --pods "$PODS" \
     --metrics-url "http://127.0.0.1:$MPORT/metrics" --metrics-baseline "$DIR/metrics.before" \
     --ready-file "$DIR/listed-warm" --idle-seconds 10 --pid "scheduler=$SPID" \
     --pid "api-server=$API" --pid "etcd=$(pid etcd)" \
     --pid "hollow-agents=$(pid agent-hollow)" --pid "controller-manager=$(pid controller-manager)" \
-    --label "$NODES hollow nodes, $PODS pods, warm" --out "$DIR/result.md" > "$DIR/measure-warm.out" &
+    --label "$NODES hollow nodes, $PODS pods, $WLABEL" --out "$DIR/result.md" > "$DIR/measure-warm.out" &
   MPID=$!
   for _ in $(seq 1 1200); do [ -f "$DIR/listed-warm" ] && break; sleep 0.1; done
   JVMS="api-server=$API scheduler=$SPID controller-manager=$(pid controller-manager) hollow-agents=$(pid agent-hollow)"
@@ -176,7 +182,7 @@ if [ "$WARM" = 1 ]; then
   threads_cpu "$DIR/threads1.json" $JVMS
   REV1=$(etcd_rev)
   cat "$DIR/measure-warm.out"
-  threads_split "$DIR/threads0.json" "$DIR/threads1.json" || true
+  threads_split "$DIR/threads0.json" "$DIR/threads1.json" | sed "s/during the warm run/during the $WLABEL run/" || true
   echo "etcd revisions during the warm run: $((REV1 - REV0)) ($(awk -v r=$((REV1 - REV0)) -v p="$PODS" 'BEGIN{printf "%.2f", r/p}') per pod)"
   if [ "$JFR" = 1 ]; then
     for j in $JVMS; do
@@ -186,7 +192,7 @@ if [ "$WARM" = 1 ]; then
       { "${JAVA%/java}/jfr" view --width 160 hot-methods "$f" 2>/dev/null || true; } | sed -n 1,30p
     done
   fi
-fi
+done
 
 if [ "$WRITE" = 1 ]; then
   python3 - "$ROOT/docs/benchmarks.md" "$DIR/result.md" "$DIR/inmem.md" "$NODES" "$PODS" <<'PY'
