@@ -62,6 +62,9 @@ public final class GetCommand extends ClusterCommand {
 
   private final PrintStream out = System.out;
 
+  /** Targets the server answered NotFound for (reported as kubectl does; the exit code is then 1). */
+  private int errors;
+
   @Override
   protected int run() throws Exception {
     if (args.isEmpty()) {
@@ -82,7 +85,6 @@ public final class GetCommand extends ClusterCommand {
     boolean singleObject = targets.byKind().size() == 1
         && targets.byKind().values().iterator().next().size() == 1;
     boolean printedAny = false;
-    int errors = 0;
     String lastRv = null;
     for (Map.Entry<ResourceKind, List<String>> e : targets.byKind().entrySet()) {
       ResourceKind kind = e.getKey();
@@ -92,20 +94,11 @@ public final class GetCommand extends ClusterCommand {
         TableView view = null;
         boolean ownColumns = false;
         for (String path : paths(kind, ns, e.getValue())) {
-          JsonNode answer;
-          try {
-            answer = watchOnly ? null : isCollection(path, e.getValue()) ? c.list(path, true) : c.getTable(path);
-          } catch (io.keelson.cli.cluster.ApiException ex) {
-            if (ex.notFound() && e.getValue().isEmpty() && "all".equals(args.get(0))) {
-              continue; // a kind of "all" this server does not serve
-            }
-            if (ex.notFound()) {
-              System.err.println("Error from server (NotFound): " + ex.getMessage());
-              errors++;
-              continue;
-            }
-            throw ex;
+          if (watchOnly) {
+            continue;
           }
+          JsonNode answer = fetch(e.getValue(),
+              () -> isCollection(path, e.getValue()) ? c.list(path, true) : c.getTable(path));
           if (answer == null) {
             continue;
           }
@@ -137,19 +130,10 @@ public final class GetCommand extends ClusterCommand {
         }
       } else {
         for (String path : paths(kind, ns, e.getValue())) {
-          JsonNode answer;
-          try {
-            answer = isCollection(path, e.getValue()) ? c.list(path, false) : c.get(path);
-          } catch (io.keelson.cli.cluster.ApiException ex) {
-            if (ex.notFound() && e.getValue().isEmpty() && "all".equals(args.get(0))) {
-              continue; // a kind of "all" this server does not serve
-            }
-            if (ex.notFound()) {
-              System.err.println("Error from server (NotFound): " + ex.getMessage());
-              errors++;
-              continue;
-            }
-            throw ex;
+          JsonNode answer = fetch(e.getValue(),
+              () -> isCollection(path, e.getValue()) ? c.list(path, false) : c.get(path));
+          if (answer == null) {
+            continue;
           }
           lastRv = answer.path("metadata").path("resourceVersion").asString(null);
           if (answer.has("items")) {
@@ -205,6 +189,25 @@ public final class GetCommand extends ClusterCommand {
     }
     int known = Columns.headers(kind.kind(), false).size();
     return known > 2 && answer.path("columnDefinitions").size() < known;
+  }
+
+  /**
+   * One request's answer, or null when its target is missing: a NotFound is reported as kubectl does
+   * and counted, except for a kind of {@code get all} that this server does not serve.
+   */
+  private JsonNode fetch(List<String> names, java.util.function.Supplier<JsonNode> request) {
+    try {
+      return request.get();
+    } catch (io.keelson.cli.cluster.ApiException ex) {
+      if (!ex.notFound()) {
+        throw ex;
+      }
+      if (!(names.isEmpty() && "all".equals(args.get(0)))) {
+        System.err.println("Error from server (NotFound): " + ex.getMessage());
+        errors++;
+      }
+      return null;
+    }
   }
 
   private static boolean isCollection(String path, List<String> names) {
