@@ -2,8 +2,12 @@ package io.keelson.client.json;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.lang.reflect.Type;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -20,6 +24,14 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>{@link Builder#withoutContainerStatuses()} also skips a pod's container statuses, which every
  * status report of an agent rewrites; for a reader of only a pod's phase, conditions and
  * nominatedNodeName (the scheduler). A component that writes pod status must not use it.
+ * {@link Builder#withoutPodStatus()} skips a pod's whole status (the node agent, which writes it
+ * and never reads it back).
+ *
+ * <p>What it builds is a {@link Readable}: besides fabric8's API it hands out readers of its
+ * configured mapper, for callers that decode many small documents from bytes (watch events, pod
+ * assignments): fabric8's {@code unmarshal(InputStream, ...)} wraps every stream in a fresh
+ * {@code BufferedInputStream} (an 8 KB buffer per event) to sniff for YAML and looks the reader up
+ * again each time.
  */
 public final class LeanSerialization {
   private LeanSerialization() {}
@@ -30,8 +42,36 @@ public final class LeanSerialization {
   @JsonIgnoreProperties({"containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"})
   private abstract static class WithoutContainerStatuses {}
 
+  @JsonIgnoreProperties({"status"})
+  private abstract static class PodWithoutStatus {}
+
+  /** fabric8's serialization whose configured mapper's readers can be used directly. */
+  public static final class Readable extends KubernetesSerialization {
+    // set by the super constructor's configureMapper call: no initializer, or it would be reset
+    private ObjectMapper configured;
+
+    Readable(ObjectMapper mapper) {
+      super(mapper, true);
+    }
+
+    @Override
+    protected ObjectMapper configureMapper(ObjectMapper mapper) {
+      ObjectMapper m = super.configureMapper(mapper);
+      configured = m;
+      return m;
+    }
+
+    /**
+     * A reader of JSON (never YAML) into {@code type}, with the same mapping as {@link #unmarshal};
+     * keep it: it is immutable and thread-safe.
+     */
+    public ObjectReader reader(Type type) {
+      return configured.readerFor(configured.constructType(type));
+    }
+  }
+
   /** Without managedFields only. */
-  public static KubernetesSerialization create() {
+  public static Readable create() {
     return builder().build();
   }
 
@@ -42,6 +82,7 @@ public final class LeanSerialization {
   /** What to skip besides managedFields. */
   public static final class Builder {
     private boolean containerStatuses = true;
+    private boolean podStatus = true;
 
     private Builder() {}
 
@@ -51,12 +92,21 @@ public final class LeanSerialization {
       return this;
     }
 
-    public KubernetesSerialization build() {
+    /** Also skip a pod's whole {@code status}. */
+    public Builder withoutPodStatus() {
+      podStatus = false;
+      return this;
+    }
+
+    public Readable build() {
       JsonMapper.Builder mapper = JsonMapper.builder().addMixIn(ObjectMeta.class, WithoutManagedFields.class);
       if (!containerStatuses) {
         mapper.addMixIn(PodStatus.class, WithoutContainerStatuses.class);
       }
-      return new KubernetesSerialization(mapper.build(), true);
+      if (!podStatus) {
+        mapper.addMixIn(Pod.class, PodWithoutStatus.class);
+      }
+      return new Readable(mapper.build());
     }
   }
 }

@@ -105,4 +105,27 @@ class LeanSerializationTest {
       assertThat(p.getSpec().getNodeName()).isEqualTo("hollow-7");
     });
   }
+
+  @Test
+  void itsReaderReadsWhatUnmarshalReads() throws Exception {
+    LeanSerialization.Readable ser = LeanSerialization.create();
+    byte[] bytes = POD.getBytes(StandardCharsets.UTF_8);
+    Pod viaReader = ser.reader(Pod.class).readValue(bytes, 0, bytes.length);
+
+    assertThat(viaReader).isEqualTo(ser.unmarshal(POD, Pod.class));
+    assertThat(viaReader.getMetadata().getManagedFields()).isEmpty();
+    assertThat(viaReader.getStatus().getContainerStatuses()).hasSize(1);
+    ReplicaSet rs = ser.reader(ReplicaSet.class).readValue(RS);
+    assertThat(rs).isEqualTo(ser.unmarshal(RS, ReplicaSet.class));
+  }
+
+  @Test
+  void podStatusIsDroppedWhenAsked() {
+    Pod pod = LeanSerialization.builder().withoutPodStatus().build().unmarshal(POD, Pod.class);
+
+    assertThat(pod.getStatus()).isNull(); // the agent writes it and never reads it back
+    assertThat(pod.getMetadata().getManagedFields()).isEmpty();
+    assertThat(pod.getSpec().getNodeName()).isEqualTo("hollow-7");
+    assertThat(pod.getMetadata().getDeletionTimestamp()).isEqualTo("2026-11-26T14:25:08Z");
+  }
 }
