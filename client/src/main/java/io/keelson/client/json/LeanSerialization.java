@@ -27,7 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link Builder#withoutPodStatus()} skips a pod's whole status (the node agent, which writes it
  * and never reads it back).
  *
- * <p>What it builds is a {@link Readable}: besides fabric8's API it hands out readers of its
+ * <p>What it builds is a {@link Readable} ({@link Builder#readable()}): besides fabric8's API it hands out readers of its
  * configured mapper, for callers that decode many small documents from bytes (watch events, pod
  * assignments): fabric8's {@code unmarshal(InputStream, ...)} wraps every stream in a fresh
  * {@code BufferedInputStream} (an 8 KB buffer per event) to sniff for YAML and looks the reader up
@@ -70,8 +70,8 @@ public final class LeanSerialization {
     }
   }
 
-  /** Without managedFields only. */
-  public static Readable create() {
+  /** Without managedFields only (a {@link Readable}; the declared type stays for compiled callers). */
+  public static KubernetesSerialization create() {
     return builder().build();
   }
 
@@ -98,7 +98,12 @@ public final class LeanSerialization {
       return this;
     }
 
-    public Readable build() {
+    /** A {@link Readable}, declared as fabric8's type (callers compiled against that keep linking). */
+    public KubernetesSerialization build() {
+      return readable();
+    }
+
+    public Readable readable() {
       JsonMapper.Builder mapper = JsonMapper.builder().addMixIn(ObjectMeta.class, WithoutManagedFields.class);
       if (!containerStatuses) {
         mapper.addMixIn(PodStatus.class, WithoutContainerStatuses.class);

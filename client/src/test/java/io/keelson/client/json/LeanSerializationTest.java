@@ -108,7 +108,8 @@ class LeanSerializationTest {
 
   @Test
   void itsReaderReadsWhatUnmarshalReads() throws Exception {
-    LeanSerialization.Readable ser = LeanSerialization.create();
+    LeanSerialization.Readable ser = LeanSerialization.builder().readable();
+    assertThat(LeanSerialization.create()).isInstanceOf(LeanSerialization.Readable.class);
     byte[] bytes = POD.getBytes(StandardCharsets.UTF_8);
     Pod viaReader = ser.reader(Pod.class).readValue(bytes, 0, bytes.length);
 
