@@ -1,12 +1,10 @@
 package io.keelson.agent.api;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.keelson.proto.node.v1.PodAssignment;
+import io.keelson.client.json.LeanSerialization;
 import io.keelson.proto.node.v1.WatchPodAssignmentsRequest;
 import java.util.Collection;
 import java.util.HashMap;
@@ -15,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.ObjectReader;
 
 /**
  * Keeps a WatchPodAssignments stream open for the agent's nodes, reconnecting with back-off. Before
@@ -26,23 +25,13 @@ import org.slf4j.LoggerFactory;
  * status and never reads it back, and both are the bulk of a running pod's JSON. So the echo of
  * the agent's own status write (a MODIFIED that changes only those) decodes to the pod already
  * delivered and is not passed on: it would only make the pod worker rebuild an unchanged status.
+ * Each pod is read from the message's bytes with one kept reader (fabric8's {@code unmarshal} would
+ * wrap every one in a new buffered stream and sniff it for YAML).
  */
 public final class AssignmentWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AssignmentWatcher.class);
 
-  @JsonIgnoreProperties({"managedFields"})
-  private abstract static class MetaWithoutManagedFields {}
-
-  @JsonIgnoreProperties({"status"})
-  private abstract static class PodWithoutStatus {}
-
-  private static final KubernetesSerialization PODS =
-      new KubernetesSerialization(
-          tools.jackson.databind.json.JsonMapper.builder()
-              .addMixIn(ObjectMeta.class, MetaWithoutManagedFields.class)
-              .addMixIn(Pod.class, PodWithoutStatus.class)
-              .build(),
-          true);
+  private static final ObjectReader PODS = LeanSerialization.builder().withoutPodStatus().readable().reader(Pod.class);
 
   /** Receives the pods bound to the agent's nodes. Called from the watcher thread only. */
   public interface Listener {
@@ -134,7 +123,7 @@ public final class AssignmentWatcher implements AutoCloseable {
                 listener.synced();
                 continue;
               }
-              Pod pod = PODS.unmarshal(a.getPodJson().newInput(), Pod.class);
+              Pod pod = decode(a);
               String uid = pod.getMetadata().getUid();
               if (a.getType() == PodAssignment.Type.DELETED) {
                 delivered.remove(uid);
@@ -152,6 +141,11 @@ public final class AssignmentWatcher implements AutoCloseable {
     } finally {
       context.cancel(null);
     }
+  }
+
+  /** The assignment's pod, without status and managedFields. */
+  static Pod decode(PodAssignment a) {
+    return PODS.readValue(a.getPodJson().newInput());
   }
 
   /** Whether {@code pod} differs from {@code previous} only in its resourceVersion. */

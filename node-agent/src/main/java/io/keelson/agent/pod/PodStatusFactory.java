@@ -2,12 +2,12 @@ package io.keelson.agent.pod;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerState;
-import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStateRunning;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.keelson.agent.driver.ExitResult;
 import java.time.Instant;
@@ -15,7 +15,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 
-/** Small helpers to build the parts of a v1 PodStatus the way the kubelet fills them. */
+/**
+ * Small helpers to build the parts of a v1 PodStatus the way the kubelet fills them. With setters,
+ * not fabric8's builders: a builder copies every nested object it is given and again when built,
+ * and a hollow agent builds these for thousands of pods.
+ */
 final class PodStatusFactory {
   private PodStatusFactory() {}
 
@@ -24,49 +28,58 @@ final class PodStatusFactory {
   }
 
   static PodCondition condition(String type, boolean status, Instant since, String reason) {
-    return new PodConditionBuilder()
-        .withType(type)
-        .withStatus(status ? "True" : "False")
-        .withLastTransitionTime(time(since))
-        .withReason(status ? null : reason)
-        .build();
+    PodCondition c = new PodCondition();
+    c.setType(type);
+    c.setStatus(status ? "True" : "False");
+    c.setLastTransitionTime(time(since));
+    c.setReason(status ? null : reason);
+    return c;
   }
 
   static ContainerState terminated(ExitResult exit, Instant startedAt, String containerId) {
-    return new ContainerStateBuilder()
-        .withNewTerminated()
-        .withExitCode(exit.exitCode())
-        .withReason(exit.reason())
-        .withMessage(exit.message())
-        .withStartedAt(time(startedAt))
-        .withFinishedAt(time(exit.finishedAt()))
-        .withContainerID(containerId)
-        .endTerminated()
-        .build();
+    ContainerStateTerminated t = new ContainerStateTerminated();
+    t.setExitCode(exit.exitCode());
+    t.setReason(exit.reason());
+    t.setMessage(exit.message());
+    t.setStartedAt(time(startedAt));
+    t.setFinishedAt(time(exit.finishedAt()));
+    t.setContainerID(containerId);
+    ContainerState s = new ContainerState();
+    s.setTerminated(t);
+    return s;
   }
 
   static ContainerState waiting(String reason, String message) {
-    return new ContainerStateBuilder().withNewWaiting().withReason(reason).withMessage(message).endWaiting().build();
+    ContainerStateWaiting w = new ContainerStateWaiting();
+    w.setReason(reason);
+    w.setMessage(message);
+    ContainerState s = new ContainerState();
+    s.setWaiting(w);
+    return s;
   }
 
   static ContainerState running(Instant startedAt) {
-    return new ContainerStateBuilder().withNewRunning().withStartedAt(time(startedAt)).endRunning().build();
+    ContainerStateRunning r = new ContainerStateRunning();
+    r.setStartedAt(time(startedAt));
+    ContainerState s = new ContainerState();
+    s.setRunning(r);
+    return s;
   }
 
   static ContainerStatus status(
       Container spec, ContainerRun run, String scheme, ContainerState state, ContainerState last, boolean ready) {
     String id = run.task == null ? null : scheme + "://" + run.task.id();
-    return new ContainerStatusBuilder()
-        .withName(spec.getName())
-        .withImage(spec.getImage())
-        .withImageID(run.imageId == null ? "" : run.imageId)
-        .withContainerID(id)
-        .withReady(ready)
-        .withStarted(run.running() ? run.started : Boolean.FALSE)
-        .withRestartCount(run.restartCount)
-        .withState(state)
-        .withLastState(last == null ? new ContainerState() : last)
-        .build();
+    ContainerStatus s = new ContainerStatus();
+    s.setName(spec.getName());
+    s.setImage(spec.getImage());
+    s.setImageID(run.imageId == null ? "" : run.imageId);
+    s.setContainerID(id);
+    s.setReady(ready);
+    s.setStarted(run.running() ? run.started : Boolean.FALSE);
+    s.setRestartCount(run.restartCount);
+    s.setState(state);
+    s.setLastState(last == null ? new ContainerState() : last);
+    return s;
   }
 
   /** Guaranteed / Burstable / BestEffort from the containers' requests and limits. */

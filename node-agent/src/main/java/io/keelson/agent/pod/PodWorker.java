@@ -7,9 +7,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.keelson.agent.driver.DriverException;
 import io.keelson.agent.driver.ExitResult;
 import io.keelson.agent.driver.PodNetwork;
@@ -90,6 +88,8 @@ public final class PodWorker {
   private final Map<String, Instant> conditionSince = new HashMap<>();
   private final Map<String, Boolean> conditionValue = new HashMap<>();
   private final Map<String, List<ScheduledFuture<?>>> probes = new HashMap<>();
+  private Pod qosOf;
+  private String qos;
   private String sandboxError;
   private String sandboxErrorReason;
   private Instant sandboxRetryAt;
@@ -352,7 +352,7 @@ public final class PodWorker {
         terminal = true;
         persist();
       }
-      ctx.controlPlane.reportStatus(namespace, name, uid, Serialization.asJson(status));
+      ctx.controlPlane.reportStatus(namespace, name, uid, PodStatusJson.write(status));
       if (justStarted) {
         ctx.network.settled(sandboxId()); // after the status: the network's background work may run now
       }
@@ -447,7 +447,11 @@ public final class PodWorker {
       driver = ctx.drivers.select(p);
       String sandboxId = sandboxId();
       Path podDir = ctx.state.podDir(uid);
-      Files.createDirectories(podDir);
+      // a hollow pod writes nothing (no state, etc files, volumes or logs): no directories either,
+      // which were four mkdirs on the state dir's disk per pod
+      if (!ctx.hollow) {
+        Files.createDirectories(podDir);
+      }
       String hostname = hostname(p);
       PodNetwork network = null;
       boolean hostNetwork = Boolean.TRUE.equals(p.getSpec().getHostNetwork());
@@ -504,8 +508,10 @@ public final class PodWorker {
               podDir.resolve("logs"),
               podDir.resolve("sandbox"),
               networkReady);
-      Files.createDirectories(config.logDir());
-      Files.createDirectories(config.stateDir());
+      if (!ctx.hollow) {
+        Files.createDirectories(config.logDir());
+        Files.createDirectories(config.stateDir());
+      }
       sandbox = driver.startSandbox(config);
       trace(PodStartTrace.SANDBOX);
       sandboxError = null;
@@ -727,7 +733,9 @@ public final class PodWorker {
     Path logPath = ctx.state.podDir(uid).resolve("logs").resolve(c.getName()).resolve(attempt + ".log");
     TaskConfig config;
     try {
-      Files.createDirectories(logPath.getParent());
+      if (!ctx.hollow) {
+        Files.createDirectories(logPath.getParent());
+      }
       config =
           ctx.tasks.build(
               new TaskConfigFactory.PodContext(
@@ -1238,25 +1246,36 @@ public final class PodWorker {
     conditions.add(cond("Ready", containersReady, "ContainersNotReady"));
     conditions.add(cond("ContainersReady", containersReady, "ContainersNotReady"));
     conditions.add(cond("PodScheduled", true, null));
-    PodStatusBuilder b =
-        new PodStatusBuilder()
-            .withPhase(phase)
-            .withConditions(conditions)
-            .withHostIP(ctx.hostIp)
-            .withHostIPs(new io.fabric8.kubernetes.api.model.HostIP(ctx.hostIp))
-            .withStartTime(PodStatusFactory.time(startTime))
-            .withQosClass(PodStatusFactory.qosClass(p))
-            .withContainerStatuses(statuses);
+    // setters, not PodStatusBuilder: a builder deep-copies every condition and container status twice
+    PodStatus b = new PodStatus();
+    b.setPhase(phase);
+    b.setConditions(conditions);
+    b.setHostIP(ctx.hostIp);
+    b.setHostIPs(List.of(new io.fabric8.kubernetes.api.model.HostIP(ctx.hostIp)));
+    b.setStartTime(PodStatusFactory.time(startTime));
+    b.setQosClass(qosClass(p));
+    b.setContainerStatuses(statuses);
     if (!initStatuses.isEmpty()) {
-      b.withInitContainerStatuses(initStatuses);
+      b.setInitContainerStatuses(initStatuses);
     }
     if (podIp != null) {
-      b.withPodIP(podIp).withPodIPs(new PodIP(podIp));
+      b.setPodIP(podIp);
+      b.setPodIPs(List.of(new PodIP(podIp)));
     }
     if (sandboxError != null && sandbox == null) {
-      b.withMessage(sandboxError).withReason(sandboxErrorReason);
+      b.setMessage(sandboxError);
+      b.setReason(sandboxErrorReason);
     }
-    return b.build();
+    return b;
+  }
+
+  /** The pod's QoS class, worked out again only for a new version of the pod (it parses quantities). */
+  private String qosClass(Pod p) {
+    if (p != qosOf) {
+      qos = PodStatusFactory.qosClass(p);
+      qosOf = p;
+    }
+    return qos;
   }
 
   private PodCondition cond(String type, boolean value, String reason) {
