@@ -1,14 +1,12 @@
 package io.keelson.apiserver.storage;
 
 import com.google.protobuf.ByteString;
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.Compare;
 import io.etcd.jetcd.api.DeleteRangeRequest;
+import io.etcd.jetcd.api.Event;
 import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RangeRequest;
@@ -16,12 +14,16 @@ import io.etcd.jetcd.api.RangeResponse;
 import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
-import io.etcd.jetcd.options.WatchOption;
-import io.etcd.jetcd.watch.WatchEvent;
-import io.etcd.jetcd.watch.WatchResponse;
+import io.etcd.jetcd.api.WatchCreateRequest;
+import io.etcd.jetcd.api.WatchGrpc;
+import io.etcd.jetcd.api.WatchProgressRequest;
+import io.etcd.jetcd.api.WatchRequest;
+import io.etcd.jetcd.api.WatchResponse;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.net.URI;
@@ -32,7 +34,6 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -44,7 +45,8 @@ import java.util.function.Consumer;
  * on its event loop: jetcd's KV client wraps every call in a retry policy run on a thread pool and
  * answers on another, three thread switches per call (a fifth of a create's api-server CPU went to
  * that client). Calls wait for a ready connection (up to the timeout) instead of failing while etcd
- * restarts. Watches stay with jetcd, which resumes them.
+ * restarts. Watches are gRPC streams on the same channel (see {@link #watch}); the watch cache
+ * resumes a broken one from its last revision.
  */
 public class EtcdStore implements AutoCloseable {
 
@@ -82,8 +84,9 @@ public class EtcdStore implements AutoCloseable {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
-  private final Client client;
   private final ManagedChannel kvChannel;
+  private final WatchGrpc.WatchStub watchStub;
+  private final java.util.Set<StreamWatch> watches = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final KVGrpc.KVFutureStub kv;
   private final MeterRegistry meters;
   // One timer per operation. (A shared Timer.Builder is not safe here: tag() mutates it, so
@@ -91,27 +94,27 @@ public class EtcdStore implements AutoCloseable {
   private final java.util.concurrent.ConcurrentMap<String, Timer> latency = new java.util.concurrent.ConcurrentHashMap<>();
 
   public EtcdStore(List<String> endpoints, MeterRegistry meters) {
-    ClientBuilder b = Client.builder().endpoints(endpoints.toArray(String[]::new));
-    this.client = b.build();
+    ClientBuilder b = Client.builder().endpoints(endpoints.toArray(String[]::new)); // for its target only
     // jetcd's target ("ip:///host:port,...") and its name resolver spread calls over the endpoints.
     NettyChannelBuilder cb = NettyChannelBuilder.forTarget(b.target()).directExecutor().defaultLoadBalancingPolicy("pick_first")
-        .maxInboundMessageSize(Integer.MAX_VALUE); // a list page of big objects
+        .maxInboundMessageSize(Integer.MAX_VALUE) // a list page of big objects
+        // A fixed window: gRPC's automatic window sizing pings etcd after response data to measure
+        // the connection (a PING frame and its ack on most writes, for both processes); 16 MiB is
+        // more than loopback or a LAN needs for the largest list page.
+        .flowControlWindow(16 << 20)
+        // No RetriableStream layer (it buffers every message for replays): calls already wait for
+        // a ready connection, and a write that failed in flight is not repeated (the caller sees
+        // etcd unavailable, as before).
+        .disableRetry();
     boolean tls = endpoints.stream().anyMatch(e -> "https".equals(URI.create(e.trim()).getScheme()));
     this.kvChannel = (tls ? cb.useTransportSecurity() : cb.usePlaintext()).build();
     this.kv = KVGrpc.newFutureStub(kvChannel).withWaitForReady();
+    this.watchStub = WatchGrpc.newStub(kvChannel).withWaitForReady();
     this.meters = meters;
-  }
-
-  private static ByteSequence bs(String s) {
-    return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
 
   private static ByteString key(String s) {
     return ByteString.copyFromUtf8(s);
-  }
-
-  private static Entry entry(KeyValue kv) {
-    return new Entry(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().getBytes(), kv.getModRevision());
   }
 
   private static Entry entry(io.etcd.jetcd.api.KeyValue kv) {
@@ -127,13 +130,15 @@ public class EtcdStore implements AutoCloseable {
   private <T> T await(String op, Future<T> f) throws StoreUnavailableException {
     long start = System.nanoTime();
     try {
-      return f.get(TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      // Untimed: the call's own deadline (kv()) completes the future; a timed wait would also
+      // schedule and cancel a wake-up per call (a virtual thread's timed park).
+      return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       f.cancel(true);
       throw new StoreUnavailableException("interrupted", e);
-    } catch (ExecutionException | TimeoutException e) {
-      Throwable c = e instanceof ExecutionException ? e.getCause() : e;
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
       throw new StoreUnavailableException("etcd " + op + " failed: " + c.getMessage(), c);
     } finally {
       if (meters != null) {
@@ -226,29 +231,106 @@ public class EtcdStore implements AutoCloseable {
     await("compact", kv().compact(CompactionRequest.newBuilder().setRevision(revision).build()));
   }
 
+  /** An open watch of {@link #watch}; closing it cancels the stream (no more callbacks). */
+  public interface Watching extends AutoCloseable {
+    @Override
+    void close();
+  }
+
   /**
    * Watch every key under prefix from {@code fromRevision} (inclusive). {@code onError} receives
    * failures (compaction, connection loss); the caller re-establishes the watch.
+   *
+   * <p>One gRPC stream per watch on the KV channel, its responses handled on the channel's event
+   * loop. (jetcd's watch client ran a second HTTP/2 connection with its own event loop and handed
+   * every response to a thread pool, through its own copies of each key and value: ~9% of the
+   * api-server's samples during creates.) What reaches {@code onBatch} is what jetcd delivered:
+   * events, and progress notifications (no events, the store revision); not the created response.
+   * A cancel by etcd is an error: compaction ("...compacted at revision N"), a future revision, or
+   * etcd's reason.
    */
-  public Watch.Watcher watch(String prefix, long fromRevision, Consumer<Batch> onBatch, Consumer<Throwable> onError) {
+  public Watching watch(String prefix, long fromRevision, Consumer<Batch> onBatch, Consumer<Throwable> onError) {
     // No prevKV: the watch cache holds every object, so a change's previous value is already there,
     // and etcd would otherwise read it back for every update event.
-    WatchOption opt = WatchOption.builder().withRange(bs(prefixEnd(prefix))).withRevision(fromRevision)
-        .withProgressNotify(true).build();
-    return client.getWatchClient().watch(bs(prefix), opt, Watch.listener((WatchResponse resp) -> {
-      List<Change> changes = new ArrayList<>(resp.getEvents().size());
-      for (WatchEvent ev : resp.getEvents()) {
-        KeyValue prev = ev.getPrevKV();
-        Entry prevEntry = prev == null || prev.getKey().isEmpty() ? null : entry(prev);
-        if (ev.getEventType() == WatchEvent.EventType.DELETE) {
-          Entry del = new Entry(ev.getKeyValue().getKey().toString(StandardCharsets.UTF_8), new byte[0], ev.getKeyValue().getModRevision());
-          changes.add(new Change(true, del, prevEntry));
-        } else if (ev.getEventType() == WatchEvent.EventType.PUT) {
-          changes.add(new Change(false, entry(ev.getKeyValue()), prevEntry));
+    WatchRequest create = WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder().setKey(key(prefix))
+        .setRangeEnd(key(prefixEnd(prefix))).setStartRevision(fromRevision).setProgressNotify(true)).build();
+    StreamWatch w = new StreamWatch(onBatch, onError);
+    watches.add(w);
+    synchronized (w) {
+      w.requests = (ClientCallStreamObserver<WatchRequest>) watchStub.watch(w);
+    }
+    w.send(create);
+    return w;
+  }
+
+  /** One watch stream: etcd's responses in, create and progress requests out. */
+  private final class StreamWatch implements StreamObserver<WatchResponse>, Watching {
+    private final Consumer<Batch> onBatch;
+    private final Consumer<Throwable> onError;
+    private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+    volatile ClientCallStreamObserver<WatchRequest> requests;
+
+    StreamWatch(Consumer<Batch> onBatch, Consumer<Throwable> onError) {
+      this.onBatch = onBatch;
+      this.onError = onError;
+    }
+
+    /** Request observers are not thread-safe: progress requests come from any thread. */
+    synchronized void send(WatchRequest r) {
+      if (!ended.get() && requests != null) requests.onNext(r);
+    }
+
+    /** Cancel the call (a no-op once it has failed). */
+    private synchronized void cancel(String why) {
+      if (requests != null) requests.cancel(why, null);
+    }
+
+    @Override
+    public void onNext(WatchResponse r) {
+      if (ended.get()) return;
+      if (r.getCanceled()) {
+        String why = r.getCompactRevision() != 0
+            ? "etcd watch cancelled: required revision has been compacted at revision " + r.getCompactRevision()
+            : r.getCancelReason().isEmpty() ? "etcdserver: mvcc: required revision is a future revision" : r.getCancelReason();
+        fail(new StoreUnavailableException(why, null));
+        return;
+      }
+      if (r.getCreated()) return; // the watch is set up; its events follow
+      List<Change> changes = new ArrayList<>(r.getEventsCount());
+      for (Event ev : r.getEventsList()) {
+        io.etcd.jetcd.api.KeyValue kv = ev.getKv();
+        if (ev.getType() == Event.EventType.DELETE) {
+          changes.add(new Change(true, new Entry(kv.getKey().toStringUtf8(), new byte[0], kv.getModRevision()), null));
+        } else {
+          changes.add(new Change(false, entry(kv), null));
         }
       }
-      onBatch.accept(new Batch(changes, resp.getHeader().getRevision()));
-    }, onError::accept));
+      onBatch.accept(new Batch(changes, r.getHeader().getRevision()));
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      fail(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      fail(new StoreUnavailableException("etcd ended the watch stream", null));
+    }
+
+    private void fail(Throwable t) {
+      if (!ended.compareAndSet(false, true)) return;
+      watches.remove(this);
+      cancel("watch ended");
+      onError.accept(t);
+    }
+
+    @Override
+    public void close() {
+      if (!ended.compareAndSet(false, true)) return;
+      watches.remove(this);
+      cancel("watch closed");
+    }
   }
 
   /**
@@ -256,7 +338,8 @@ public class EtcdStore implements AutoCloseable {
    * cache of a quiet resource learns it is up to date without waiting for a change.
    */
   public void requestProgress() {
-    client.getWatchClient().requestProgress();
+    WatchRequest r = WatchRequest.newBuilder().setProgressRequest(WatchProgressRequest.getDefaultInstance()).build();
+    for (StreamWatch w : watches) w.send(r);
   }
 
   public static String prefixEnd(String prefix) {
@@ -267,7 +350,7 @@ public class EtcdStore implements AutoCloseable {
 
   @Override
   public void close() {
+    for (StreamWatch w : List.copyOf(watches)) w.close();
     kvChannel.shutdownNow();
-    client.close();
   }
 }

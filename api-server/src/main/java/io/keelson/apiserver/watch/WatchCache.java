@@ -4,7 +4,6 @@ import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.EtcdStore;
 import io.keelson.apiserver.storage.ObjectCodec;
-import io.etcd.jetcd.Watch;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -110,7 +109,7 @@ public class WatchCache implements AutoCloseable {
   private volatile long oldestResumable; // a watch from rv >= this can be served from the window
   private volatile boolean ready;
   private volatile boolean closed;
-  private Watch.Watcher etcdWatch;
+  private EtcdStore.Watching etcdWatch;
 
   public WatchCache(ResourceType type, EtcdStore store, int windowSize) {
     this.type = type;
