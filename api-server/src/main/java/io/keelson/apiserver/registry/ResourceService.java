@@ -11,7 +11,6 @@ import io.keelson.apiserver.watch.Watcher;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -760,8 +759,19 @@ public class ResourceService {
   }
 
   public static String now() {
-    return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    long sec = Instant.now().getEpochSecond();
+    Second last = lastSecond;
+    if (last.epochSecond == sec) return last.text;
+    // Formatting an Instant is a few hundred ns on every write; it changes once a second.
+    String text = Instant.ofEpochSecond(sec).toString();
+    lastSecond = new Second(sec, text);
+    return text;
   }
+
+  /** The last second {@link #now} formatted, and its text (RFC 3339, as Instant.toString writes it). */
+  private record Second(long epochSecond, String text) {}
+
+  private static volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
 
   private static String randomSuffix() {
     StringBuilder sb = new StringBuilder(5);
