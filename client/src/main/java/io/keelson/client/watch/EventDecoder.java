@@ -2,6 +2,7 @@ package io.keelson.client.watch;
 
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.keelson.client.json.LeanSerialization;
+import io.keelson.client.json.ManagedFieldsCutter;
 import java.io.ByteArrayInputStream;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,9 @@ import tools.jackson.databind.ObjectReader;
  * Decodes one line of a watch stream straight into a typed event (one pass, no intermediate tree
  * or String), and recognizes the server's "resourceVersion expired" (410) error event. With a
  * {@link LeanSerialization.Readable} mapping it reads the line's bytes with one kept reader, without
- * fabric8's per-call stream wrapping (an 8 KB buffer per event) and YAML sniffing.
+ * fabric8's per-call stream wrapping (an 8 KB buffer per event) and YAML sniffing, and cuts the
+ * object's managedFields (which that mapping ignores) out of the bytes before the parser sees them
+ * ({@link ManagedFieldsCutter}).
  */
 public final class EventDecoder<T> {
   private static final Logger log = LoggerFactory.getLogger(EventDecoder.class);
@@ -53,13 +56,14 @@ public final class EventDecoder<T> {
 
   /**
    * The event on this line, or null if it is not an event carrying an object of the type (an
-   * ERROR event, or an unreadable line): then ask {@link #isExpired}.
+   * ERROR event, or an unreadable line): then ask {@link #isExpired}. May rewrite {@code buf[0..len)}
+   * (the line's managedFields are cut out of it).
    */
   public Event<T> decode(byte[] buf, int len) {
     Event<T> e;
     try {
       e = reader != null
-          ? reader.readValue(buf, 0, len)
+          ? reader.readValue(buf, 0, ManagedFieldsCutter.cut(buf, len))
           : json.unmarshal(new ByteArrayInputStream(buf, 0, len), eventType);
     } catch (RuntimeException ex) {
       return null;
