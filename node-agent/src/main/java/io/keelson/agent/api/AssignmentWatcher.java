@@ -5,6 +5,7 @@ import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.keelson.proto.node.v1.PodAssignment;
 import io.keelson.client.json.LeanSerialization;
+import io.keelson.client.json.ManagedFieldsCutter;
 import io.keelson.proto.node.v1.WatchPodAssignmentsRequest;
 import java.util.Collection;
 import java.util.HashMap;
@@ -26,7 +27,7 @@ import tools.jackson.databind.ObjectReader;
  * the agent's own status write (a MODIFIED that changes only those) decodes to the pod already
  * delivered and is not passed on: it would only make the pod worker rebuild an unchanged status.
  * Each pod is read from the message's bytes with one kept reader (fabric8's {@code unmarshal} would
- * wrap every one in a new buffered stream and sniff it for YAML).
+ * wrap every one in a new buffered stream and sniff it for YAML), its managedFields cut out first.
  */
 public final class AssignmentWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AssignmentWatcher.class);
@@ -143,9 +144,10 @@ public final class AssignmentWatcher implements AutoCloseable {
     }
   }
 
-  /** The assignment's pod, without status and managedFields. */
+  /** The assignment's pod, without status and managedFields (cut out before parsing). */
   static Pod decode(PodAssignment a) {
-    return PODS.readValue(a.getPodJson().newInput());
+    byte[] json = a.getPodJson().toByteArray();
+    return PODS.readValue(json, 0, ManagedFieldsCutter.cut(json, json.length));
   }
 
   /** Whether {@code pod} differs from {@code previous} only in its resourceVersion. */
