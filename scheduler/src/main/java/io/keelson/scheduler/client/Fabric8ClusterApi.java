@@ -1,7 +1,5 @@
 package io.keelson.scheduler.client;
 
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -47,7 +45,7 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
   private final String instance;
   /** Status patches and evictions in flight. */
   private final Semaphore asyncPermits = new Semaphore(8);
-  private final BlockingQueue<Event> events = new ArrayBlockingQueue<>(20_000);
+  private final BlockingQueue<EventJson> events = new ArrayBlockingQueue<>(20_000);
   private final AtomicLong droppedEvents = new AtomicLong();
   private final AtomicLong eventSeq = new AtomicLong(System.nanoTime());
   private final Map<String, Long> recentEvents =
@@ -204,33 +202,20 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
       recentEvents.put(dedupKey, now);
     }
     String ts = Instant.ofEpochMilli(now).truncatedTo(ChronoUnit.SECONDS).toString();
-    Event e =
-        new EventBuilder()
-            .withNewMetadata()
-            .withName(pod.getMetadata().getName() + "." + Long.toHexString(eventSeq.incrementAndGet()))
-            .withNamespace(pod.getMetadata().getNamespace())
-            .endMetadata()
-            .withNewInvolvedObject()
-            .withApiVersion("v1")
-            .withKind("Pod")
-            .withNamespace(pod.getMetadata().getNamespace())
-            .withName(pod.getMetadata().getName())
-            .withUid(pod.getMetadata().getUid())
-            .withResourceVersion(pod.getMetadata().getResourceVersion())
-            .endInvolvedObject()
-            .withType(type)
-            .withReason(reason)
-            .withAction(action)
-            .withMessage(message)
-            .withNewSource()
-            .withComponent(component)
-            .endSource()
-            .withReportingComponent(component)
-            .withReportingInstance(instance)
-            .withFirstTimestamp(ts)
-            .withLastTimestamp(ts)
-            .withCount(1)
-            .build();
+    EventJson e =
+        new EventJson(
+            pod.getMetadata().getName() + "." + Long.toHexString(eventSeq.incrementAndGet()),
+            pod.getMetadata().getNamespace(),
+            pod.getMetadata().getName(),
+            pod.getMetadata().getUid(),
+            pod.getMetadata().getResourceVersion(),
+            type,
+            reason,
+            action,
+            message,
+            component,
+            instance,
+            ts);
     if (!events.offer(e)) {
       long n = droppedEvents.incrementAndGet();
       if (n % 1000 == 1) {
@@ -249,7 +234,7 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
 
   private void sendEvents() {
     while (!closed) {
-      Event e;
+      EventJson e;
       try {
         e = events.poll(1, TimeUnit.SECONDS);
       } catch (InterruptedException ie) {
@@ -259,9 +244,9 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
         continue;
       }
       // one at a time, blocking: events trail bindings instead of competing with them
-      String path = "/api/v1/namespaces/" + e.getMetadata().getNamespace() + "/events";
+      String path = "/api/v1/namespaces/" + e.namespace() + "/events";
       try {
-        DirectHttp.Response r = direct.send("POST", path, JSON, json.asJson(e).getBytes(java.nio.charset.StandardCharsets.UTF_8), 30_000);
+        DirectHttp.Response r = direct.send("POST", path, JSON, e.toJson(), 30_000);
         if (!r.ok()) {
           log.warn("POST {} -> {}", path, statusMessage(r.code(), r.text()));
         }
