@@ -22,6 +22,8 @@
 # the cluster's api-server and controller-manager start from theirs too (`./keelson up`). --no-aot
 # (or KEELSON_AOT=0 in the environment) starts every component without a cache; --scheduler-jvm OPTS
 # starts the scheduler's fat jar directly with the launcher's flags plus OPTS instead (JVM flag experiments).
+# The launcher's experiment variables pass through: e.g. KEELSON_JVM_OPTS_API_SERVER="-XX:+UnlockDiagnosticVMOptions
+# -XX:-AOTReplayTraining" starts the api-server from its cache without the training's profiles.
 # The jars are copied to a private tree first, so rebuilds in the checkout cannot break the run;
 # --jars-from DIR takes DIR/keelson-<module>.jar where present (e.g. to compare two builds).
 # JVM threads' CPU (JIT compiler, GC) of each process is reported after each run: in short runs
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do case $1 in
   --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;; --no-warm) WARM=0; shift ;;
   --tmp) TMPBASE=$2; shift 2 ;; --jfr) JFR=1; shift ;; --jars-from) JARS=$2; shift 2 ;;
   --scheduler-jvm) SJVM=$2; shift 2 ;; --no-aot) AOT=0; shift ;; --warm-runs) WARMRUNS=$2; shift 2 ;;
-  -h|--help) sed -n 2,27p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
+  -h|--help) sed -n 2,29p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
 
 JAVA=""
 for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
