@@ -22,18 +22,8 @@ public final class ManagedFieldsCutter {
 
   /** Cuts the member from {@code buf[0..len)}; returns the new length (the same if there was none). */
   public static int cut(byte[] buf, int len) {
-    boolean inString = false;
     for (int i = 0; i < len; i++) {
-      byte c = buf[i];
-      if (inString) {
-        if (c == '\\') {
-          i++;
-        } else if (c == '"') {
-          inString = false;
-        }
-        continue;
-      }
-      if (c != '"') {
+      if (buf[i] != '"') {
         continue;
       }
       if (startsWith(buf, len, i, NAME)) {
@@ -46,7 +36,7 @@ public final class ManagedFieldsCutter {
           }
         }
       }
-      inString = true;
+      i = stringEnd(buf, len, i);
     }
     return len;
   }
@@ -74,17 +64,10 @@ public final class ManagedFieldsCutter {
   /** The index after the array that starts at {@code open}, or -1 if it does not end. */
   private static int skipArray(byte[] buf, int len, int open) {
     int depth = 0;
-    boolean inString = false;
     for (int i = open; i < len; i++) {
       byte c = buf[i];
-      if (inString) {
-        if (c == '\\') {
-          i++;
-        } else if (c == '"') {
-          inString = false;
-        }
-      } else if (c == '"') {
-        inString = true;
+      if (c == '"') {
+        i = stringEnd(buf, len, i);
       } else if (c == '[' || c == '{') {
         depth++;
       } else if (c == ']' || c == '}') {
@@ -94,6 +77,18 @@ public final class ManagedFieldsCutter {
       }
     }
     return -1;
+  }
+
+  /** The index of the quote that closes the string opened at {@code open}, or len if none does. */
+  private static int stringEnd(byte[] buf, int len, int open) {
+    for (int i = open + 1; i < len; i++) {
+      if (buf[i] == '\\') {
+        i++;
+      } else if (buf[i] == '"') {
+        return i;
+      }
+    }
+    return len;
   }
 
   private static boolean startsWith(byte[] buf, int len, int at, byte[] prefix) {
