@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.json.JsonFactory;
@@ -57,36 +58,33 @@ final class PodStatusJson {
       }
       containers(g, "containerStatuses", s.getContainerStatuses());
       string(g, "hostIP", s.getHostIP());
-      if (notEmpty(s.getHostIPs())) {
-        g.writeName("hostIPs");
-        g.writeStartArray();
-        for (HostIP ip : s.getHostIPs()) {
-          g.writeStartObject();
-          string(g, "ip", ip.getIp());
-          g.writeEndObject();
-        }
-        g.writeEndArray();
-      }
+      ips(g, "hostIPs", s.getHostIPs(), HostIP::getIp);
       containers(g, "initContainerStatuses", s.getInitContainerStatuses());
       string(g, "message", s.getMessage());
       string(g, "phase", s.getPhase());
       string(g, "podIP", s.getPodIP());
-      if (notEmpty(s.getPodIPs())) {
-        g.writeName("podIPs");
-        g.writeStartArray();
-        for (PodIP ip : s.getPodIPs()) {
-          g.writeStartObject();
-          string(g, "ip", ip.getIp());
-          g.writeEndObject();
-        }
-        g.writeEndArray();
-      }
+      ips(g, "podIPs", s.getPodIPs(), PodIP::getIp);
       string(g, "qosClass", s.getQosClass());
       string(g, "reason", s.getReason());
       string(g, "startTime", s.getStartTime());
       g.writeEndObject();
     }
     return out.toString();
+  }
+
+  /** A list of {@code {"ip": ...}} objects (hostIPs, podIPs). */
+  private static <T> void ips(JsonGenerator g, String field, List<T> list, Function<T, String> ip) {
+    if (!notEmpty(list)) {
+      return;
+    }
+    g.writeName(field);
+    g.writeStartArray();
+    for (T item : list) {
+      g.writeStartObject();
+      string(g, "ip", ip.apply(item));
+      g.writeEndObject();
+    }
+    g.writeEndArray();
   }
 
   private static void containers(JsonGenerator g, String field, List<ContainerStatus> list) {
@@ -177,28 +175,22 @@ final class PodStatusJson {
         || s.getResources() != null || notEmptyMap(s.getAdditionalProperties())) {
       return false;
     }
-    if (s.getConditions() != null) {
-      for (PodCondition c : s.getConditions()) {
-        if (c == null || notEmptyMap(c.getAdditionalProperties())) {
+    return plain(s.getConditions(), PodCondition::getAdditionalProperties)
+        && plain(s.getHostIPs(), HostIP::getAdditionalProperties)
+        && plain(s.getPodIPs(), PodIP::getAdditionalProperties)
+        && containersCovered(s.getContainerStatuses()) && containersCovered(s.getInitContainerStatuses());
+  }
+
+  /** Whether no item of {@code list} is null or carries properties beyond its model's fields. */
+  private static <T> boolean plain(List<T> list, Function<T, Map<String, Object>> extra) {
+    if (list != null) {
+      for (T item : list) {
+        if (item == null || notEmptyMap(extra.apply(item))) {
           return false;
         }
       }
     }
-    if (s.getHostIPs() != null) {
-      for (HostIP ip : s.getHostIPs()) {
-        if (ip == null || notEmptyMap(ip.getAdditionalProperties())) {
-          return false;
-        }
-      }
-    }
-    if (s.getPodIPs() != null) {
-      for (PodIP ip : s.getPodIPs()) {
-        if (ip == null || notEmptyMap(ip.getAdditionalProperties())) {
-          return false;
-        }
-      }
-    }
-    return containersCovered(s.getContainerStatuses()) && containersCovered(s.getInitContainerStatuses());
+    return true;
   }
 
   private static boolean containersCovered(List<ContainerStatus> list) {

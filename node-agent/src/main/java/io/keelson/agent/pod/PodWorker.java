@@ -447,11 +447,7 @@ public final class PodWorker {
       driver = ctx.drivers.select(p);
       String sandboxId = sandboxId();
       Path podDir = ctx.state.podDir(uid);
-      // a hollow pod writes nothing (no state, etc files, volumes or logs): no directories either,
-      // which were four mkdirs on the state dir's disk per pod
-      if (!ctx.hollow) {
-        Files.createDirectories(podDir);
-      }
+      makeDirs(podDir);
       String hostname = hostname(p);
       PodNetwork network = null;
       boolean hostNetwork = Boolean.TRUE.equals(p.getSpec().getHostNetwork());
@@ -508,10 +504,7 @@ public final class PodWorker {
               podDir.resolve("logs"),
               podDir.resolve("sandbox"),
               networkReady);
-      if (!ctx.hollow) {
-        Files.createDirectories(config.logDir());
-        Files.createDirectories(config.stateDir());
-      }
+      makeDirs(config.logDir(), config.stateDir());
       sandbox = driver.startSandbox(config);
       trace(PodStartTrace.SANDBOX);
       sandboxError = null;
@@ -733,9 +726,7 @@ public final class PodWorker {
     Path logPath = ctx.state.podDir(uid).resolve("logs").resolve(c.getName()).resolve(attempt + ".log");
     TaskConfig config;
     try {
-      if (!ctx.hollow) {
-        Files.createDirectories(logPath.getParent());
-      }
+      makeDirs(logPath.getParent());
       config =
           ctx.tasks.build(
               new TaskConfigFactory.PodContext(
@@ -1267,6 +1258,19 @@ public final class PodWorker {
       b.setReason(sandboxErrorReason);
     }
     return b;
+  }
+
+  /**
+   * Creates the pod's directories, except on a hollow node: a hollow pod writes nothing there (no
+   * state, etc files, volumes or logs), and they were four mkdirs on the state dir's disk per pod.
+   */
+  private void makeDirs(Path... dirs) throws IOException {
+    if (ctx.hollow) {
+      return;
+    }
+    for (Path d : dirs) {
+      Files.createDirectories(d);
+    }
   }
 
   /** The pod's QoS class, worked out again only for a new version of the pod (it parses quantities). */
