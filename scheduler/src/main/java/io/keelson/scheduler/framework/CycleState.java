@@ -18,6 +18,8 @@ public final class CycleState {
   private boolean skipFilterNone = true;
   private java.util.Set<String> skipFilter;
   private java.util.Set<String> skipScore;
+  /** The framework's filters minus the skipped ones, once it has worked them out (see Framework.runFilter). */
+  FilterPlugin[] activeFilters;
 
   @SuppressWarnings("unchecked")
   public <T extends Data> T read(String key) {
@@ -34,6 +36,7 @@ public final class CycleState {
     }
     skipFilter.add(plugin);
     skipFilterNone = false;
+    activeFilters = null;
   }
 
   boolean filterSkipped(String plugin) {
@@ -60,6 +63,7 @@ public final class CycleState {
       c.skipFilter = new java.util.HashSet<>(skipFilter);
       c.skipFilterNone = skipFilterNone;
     }
+    c.activeFilters = activeFilters;
     if (skipScore != null) {
       c.skipScore = new java.util.HashSet<>(skipScore);
     }
