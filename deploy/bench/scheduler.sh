@@ -59,6 +59,10 @@ done
 JAR=$TREE/scheduler/target/keelson-scheduler.jar
 bench() { "$JAVA" -Xmx1g -cp "$JAR" -Dloader.main=io.keelson.scheduler.bench.SchedulerBenchmark \
   org.springframework.boot.loader.launch.PropertiesLauncher "$@"; }
+# the measuring client shares the cores with the cluster it measures: the serial collector keeps its
+# own GC threads out of the way
+measure() { "$JAVA" -Xmx1g -XX:+UseSerialGC -cp "$JAR" -Dloader.main=io.keelson.scheduler.bench.SchedulerBenchmark \
+  org.springframework.boot.loader.launch.PropertiesLauncher measure "$@"; }
 down() {
   [ -n "${SPID:-}" ] && { kill -CONT "$SPID"; kill "$SPID"; } 2>/dev/null || true
   if [ "$KEEP" = 1 ]; then echo "cluster kept: $DIR (KUBECONFIG=$DIR/kubeconfig)"; return; fi
@@ -82,7 +86,7 @@ echo "== scheduling"
 MPORT=$((PORT + 30))
 pid() { cat "$DIR/cluster/run/$1.pid" 2>/dev/null || echo 0; }
 # measure lists the pods first, then the scheduler starts (as in the acceptance check)
-bench measure --kubeconfig "$KC" --pods "$PODS" --metrics-url "http://127.0.0.1:$MPORT/metrics" \
+measure --kubeconfig "$KC" --pods "$PODS" --metrics-url "http://127.0.0.1:$MPORT/metrics" \
   --ready-file "$DIR/listed" --pid "scheduler=@$DIR/scheduler.pid" \
   --pid "api-server=$(pid api-server)" --pid "etcd=$(pid etcd)" \
   --pid "hollow-agents=$(pid agent-hollow)" --pid "controller-manager=$(pid controller-manager)" \
@@ -165,7 +169,7 @@ for RUN in $(seq 1 "$WARMRUNS"); do
   [ "$JFR" = 1 ] && { "${JAVA%/java}/jcmd" "$SPID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; }
   kill -STOP "$SPID"
   bench create --kubeconfig "$KC" --pods "$PODS" --namespace "$NS"
-  bench measure --kubeconfig "$KC" --namespace "$NS" --pods "$PODS" \
+  measure --kubeconfig "$KC" --namespace "$NS" --pods "$PODS" \
     --metrics-url "http://127.0.0.1:$MPORT/metrics" --metrics-baseline "$DIR/metrics.before" \
     --ready-file "$DIR/listed-warm" --idle-seconds 10 --pid "scheduler=$SPID" \
     --pid "api-server=$API" --pid "etcd=$(pid etcd)" \
@@ -238,7 +242,9 @@ before the scheduler starts (*cold*: every JVM freshly started) or while it is p
 same cluster right after the cold run, so api-server, etcd, agents, controller-manager and scheduler
 have all handled that many pods already; the scheduler is stopped with SIGSTOP, the pods are created
 in a second namespace, and it is resumed). The clock runs from the first bound pod to the last, as in
-`shared/acceptance/scheduler.sh`; latencies of the warm row count only its own pods.
+`shared/acceptance/scheduler.sh`; latencies of the warm row count only its own pods. The measuring
+client sees the bindings through a watch of its namespace's pods read with a streaming parser (only
+name, resourceVersion and node: `BindingWatch`), and each row ends with what it cost the shared cores.
 
 Reproduce (after `mvn -B -q install -DskipTests`):
 `deploy/bench/scheduler.sh --nodes 500 --pods 3000 --write-docs` and

@@ -13,8 +13,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.keelson.scheduler.cache.SchedulerCache;
 import io.keelson.scheduler.client.ClusterApi;
 import io.keelson.scheduler.config.SchedulerConfig;
@@ -33,9 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -156,6 +152,31 @@ public final class SchedulerBenchmark implements Callable<Integer> {
     }
   }
 
+  /** This JVM's threads by name (digits dropped) and their CPU seconds, the largest first. */
+  static String threadsCpu() {
+    Map<String, Double> byName = new java.util.HashMap<>();
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(t.resolve("stat"));
+          String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          byName.merge(comm, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
+        } catch (Exception ignored) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (Exception e) {
+      return "? (" + e + ")";
+    }
+    return byName.entrySet().stream()
+        .filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .limit(8)
+        .map(e -> String.format("%s %.2f", e.getKey(), e.getValue()))
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
   @Command(name = "measure", mixinStandardHelpOptions = true, description = "Watch pods until bound; report throughput and latency.")
   static final class Measure implements Callable<Integer> {
     @Option(names = "--kubeconfig", required = true)
@@ -199,45 +220,25 @@ public final class SchedulerBenchmark implements Callable<Integer> {
         procs.put(kv[0], kv[1].startsWith("@") ? 0L : Long.parseLong(kv[1].trim()));
       }
       Map<String, Double> cpu0 = new LinkedHashMap<>();
-      Set<String> bound = ConcurrentHashMap.newKeySet();
+      AtomicInteger newlyBound = new AtomicInteger();
       AtomicLong first = new AtomicLong();
       AtomicLong last = new AtomicLong();
-      try (KubernetesClient client = client(kubeconfig)) {
-        ResourceEventHandler<Pod> h =
-            new ResourceEventHandler<Pod>() {
-              private void seen(Pod p) {
-                if (p.getSpec().getNodeName() != null && bound.add(p.getMetadata().getName())) {
-                  long now = System.nanoTime();
-                  first.compareAndSet(0, now);
-                  last.set(now);
-                }
-              }
-
-              @Override
-              public void onAdd(Pod p) {
-                seen(p);
-              }
-
-              @Override
-              public void onUpdate(Pod o, Pod p) {
-                seen(p);
-              }
-
-              @Override
-              public void onDelete(Pod p, boolean unknown) {}
-            };
-        SharedIndexInformer<Pod> inf = client.pods().inNamespace(namespace).runnableInformer(0);
-        inf.addEventHandler(h);
-        inf.start();
-        long listStart = System.currentTimeMillis();
-        while (!inf.hasSynced() && System.currentTimeMillis() - listStart < 120_000) {
-          Thread.sleep(20);
-        }
-        int alreadyBound = bound.size();
+      try (KubernetesClient client = client(kubeconfig);
+          BindingWatch watch =
+              new BindingWatch(
+                  io.keelson.client.http.DirectHttp.of(client.getConfiguration()),
+                  namespace,
+                  name -> {
+                    long now = System.nanoTime();
+                    first.compareAndSet(0, now);
+                    last.set(now);
+                    newlyBound.incrementAndGet();
+                  })) {
+        int alreadyBound = watch.start();
         if (alreadyBound > 0) {
           System.err.println("warning: " + alreadyBound + " pods were already bound when measuring started");
-          first.set(0);
         }
+        java.util.function.IntSupplier boundCount = () -> alreadyBound + newlyBound.get();
         // what the cluster burns with nothing to schedule (leases, heartbeats, stragglers): measured
         // before the run when every process is known (the warm run, scheduler paused)
         double idleCores = -1;
@@ -261,18 +262,20 @@ public final class SchedulerBenchmark implements Callable<Integer> {
         Map<String, java.util.TreeMap<Double, Double>> buckets0 =
             metricsBaseline != null ? parseBuckets(Files.readString(metricsBaseline)) : Map.of();
         long wall0 = System.nanoTime();
+        double self0 = cpuSeconds(ProcessHandle.current().pid());
         long deadline = System.currentTimeMillis() + timeout * 1000L;
         int lastPrinted = 0;
-        while (bound.size() < pods && System.currentTimeMillis() < deadline) {
+        while (boundCount.getAsInt() < pods && System.currentTimeMillis() < deadline) {
           Thread.sleep(100);
-          if (bound.size() - lastPrinted >= Math.max(1000, pods / 10)) {
-            lastPrinted = bound.size();
+          if (boundCount.getAsInt() - lastPrinted >= Math.max(1000, pods / 10)) {
+            lastPrinted = boundCount.getAsInt();
             System.err.printf("  %d/%d bound%n", lastPrinted, pods);
           }
         }
         double wall = (System.nanoTime() - wall0) / 1e9;
-        inf.close();
-        int n = bound.size();
+        double self = cpuSeconds(ProcessHandle.current().pid()) - self0;
+        System.err.println("this measuring client's threads (CPU-s since it started): " + threadsCpu());
+        int n = boundCount.getAsInt();
         double span = (last.get() - first.get()) / 1e9;
         double rate = span > 0 ? (n - 1 - alreadyBound) / span : 0;
         StringBuilder sb = new StringBuilder();
@@ -318,7 +321,9 @@ public final class SchedulerBenchmark implements Callable<Integer> {
         } catch (Exception ignored) {
           // not Linux
         }
-        sb.append(' ').append(cpuCol).append(String.format(" of %.1f CPU-s in %.1f s wall, load average %s%s |", total, wall, load, ceiling));
+        sb.append(' ').append(cpuCol).append(String.format(" of %.1f CPU-s in %.1f s wall, load average %s%s", total, wall, load, ceiling));
+        // not part of the cluster, but it shares the cores: say what it took
+        sb.append(String.format("; this measuring client %.1f s (%.2f ms/pod) |", self, 1000 * self / Math.max(1, n - alreadyBound)));
         System.out.println(sb);
         if (out != null) {
           Files.writeString(out, sb + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
