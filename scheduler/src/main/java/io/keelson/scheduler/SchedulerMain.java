@@ -56,7 +56,7 @@ public final class SchedulerMain implements Callable<Integer> {
   @Option(names = "--metrics-port", defaultValue = "10251", description = "Port serving /metrics (Prometheus) and /healthz; -1 disables (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
-  @Option(names = "--bind-parallelism", description = "Concurrent bindings (overrides the config file; default 16).")
+  @Option(names = "--bind-parallelism", description = "Concurrent bindings (overrides the config file; default 64).")
   Integer bindParallelism;
 
   @Option(names = "--percentage-of-nodes-to-score", description = "0 = adaptive (default), 1..100 = fixed.")
