@@ -95,7 +95,7 @@ MPID=$!
 for _ in $(seq 1 1200); do [ -f "$DIR/listed" ] && break; sleep 0.1; done
 # one replica, no lease: the warm run pauses it for longer than a lease lasts
 if [ -n "$SJVM" ]; then
-  "$JAVA" -Xmx768m -XX:+UseSerialGC $SJVM -jar "$JAR" --kubeconfig "$KC" --metrics-port "$MPORT" --leader-elect=false $BIND \
+  "$JAVA" -Xmx2g -XX:+UseSerialGC $SJVM -jar "$JAR" --kubeconfig "$KC" --metrics-port "$MPORT" --leader-elect=false $BIND \
     > "$DIR/scheduler.log" 2>&1 &
 else  # the launcher execs the JVM: $! is the scheduler's pid
   KEELSON_NO_BUILD=1 KEELSON_AOT=$AOT "$TREE/keelson" scheduler --kubeconfig "$KC" --metrics-port "$MPORT" --leader-elect=false $BIND \

@@ -63,9 +63,9 @@ class AotCacheIT {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource({
-    "scheduler, scheduler, -Xmx768m -XX:+UseSerialGC",
+    "scheduler, scheduler, -Xmx2g -XX:+UseSerialGC",
     "server, api-server, -Xmx2g -XX:+UseParallelGC",
-    "controller-manager, controller-manager, -Xmx768m -XX:+UseSerialGC",
+    "controller-manager, controller-manager, -Xmx2g -XX:+UseSerialGC",
     "agent --hollow-nodes 1, node-agent, -Xmx2g -XX:+UseParallelGC",
   })
   void cacheIsCreatedOnceAndMapped(String command, String module, String jvmFlags) throws Exception {
