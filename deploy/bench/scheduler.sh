@@ -57,12 +57,11 @@ for m in api-server scheduler controller-manager node-agent cli; do
     || { echo "missing $m jar: build first (mvn -B -q install -DskipTests)" >&2; exit 1; }
 done
 JAR=$TREE/scheduler/target/keelson-scheduler.jar
-bench() { "$JAVA" -Xmx1g -cp "$JAR" -Dloader.main=io.keelson.scheduler.bench.SchedulerBenchmark \
+bench() { "$JAVA" -Xmx1g ${BENCH_JVM:-} -cp "$JAR" -Dloader.main=io.keelson.scheduler.bench.SchedulerBenchmark \
   org.springframework.boot.loader.launch.PropertiesLauncher "$@"; }
 # the measuring client shares the cores with the cluster it measures: the serial collector keeps its
 # own GC threads out of the way
-measure() { "$JAVA" -Xmx1g -XX:+UseSerialGC -cp "$JAR" -Dloader.main=io.keelson.scheduler.bench.SchedulerBenchmark \
-  org.springframework.boot.loader.launch.PropertiesLauncher measure "$@"; }
+measure() { BENCH_JVM=-XX:+UseSerialGC bench measure "$@"; }
 down() {
   [ -n "${SPID:-}" ] && { kill -CONT "$SPID"; kill "$SPID"; } 2>/dev/null || true
   if [ "$KEEP" = 1 ]; then echo "cluster kept: $DIR (KUBECONFIG=$DIR/kubeconfig)"; return; fi

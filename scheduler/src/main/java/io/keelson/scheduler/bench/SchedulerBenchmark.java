@@ -143,13 +143,17 @@ public final class SchedulerBenchmark implements Callable<Integer> {
   /** CPU seconds (user+system) a process has used so far, from /proc/PID/stat; -1 if gone. */
   static double cpuSeconds(long pid) {
     try {
-      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      // after "pid (comm) ": state=0 ... utime=11 stime=12 (fields 14/15 of the full line)
-      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+      return statCpuSeconds(Files.readString(Path.of("/proc/" + pid + "/stat")));
     } catch (Exception e) {
       return -1;
     }
+  }
+
+  /** User + system CPU seconds of a {@code /proc/.../stat} line (a process's or a thread's). */
+  private static double statCpuSeconds(String stat) {
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // after "pid (comm) ": state=0 ... utime=11 stime=12 (fields 14/15 of the full line)
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
   }
 
   /** This JVM's threads by name (digits dropped) and their CPU seconds, the largest first. */
@@ -160,8 +164,7 @@ public final class SchedulerBenchmark implements Callable<Integer> {
         try {
           String stat = Files.readString(t.resolve("stat"));
           String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
-          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          byName.merge(comm, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
+          byName.merge(comm, statCpuSeconds(stat), Double::sum);
         } catch (Exception ignored) {
           // the thread ended meanwhile
         }
