@@ -59,10 +59,22 @@ done
 JAR=$TREE/scheduler/target/keelson-scheduler.jar
 bench() { "$JAVA" -Xmx1g ${BENCH_JVM:-} -cp "$JAR" -Dloader.main=io.keelson.scheduler.bench.SchedulerBenchmark \
   org.springframework.boot.loader.launch.PropertiesLauncher "$@"; }
-# the measuring client shares the cores with the cluster it measures: the serial collector keeps its
-# own GC threads out of the way
-measure() { BENCH_JVM=-XX:+UseSerialGC bench measure "$@"; }
+# The measuring client shares the cores with the cluster it measures: one JVM measures every run
+# (measure-server), so only the cold run pays its JIT, and the serial collector keeps its GC threads
+# out of the way. measure_start OPTIONS... hands it a run; measure_wait prints the row when it is done.
+MQ=$DIR/measure-runs; MN=0; MSPID=""
+measure_start() {
+  if [ -z "$MSPID" ]; then
+    mkdir -p "$MQ"; BENCH_JVM=-XX:+UseSerialGC bench measure-server --dir "$MQ" & MSPID=$!
+  fi
+  MN=$((MN + 1)); printf '%s\n' "$@" > "$MQ/$MN.tmp"; mv "$MQ/$MN.tmp" "$MQ/$MN.args"
+}
+measure_wait() {
+  while [ ! -f "$MQ/$MN.done" ]; do kill -0 "$MSPID" 2>/dev/null || { echo "the measuring client died" >&2; return 1; }; sleep 0.2; done
+  cat "$MQ/$MN.out"; return "$(cat "$MQ/$MN.done")"
+}
 down() {
+  [ -n "${MSPID:-}" ] && { touch "$MQ/stop"; kill "$MSPID"; } 2>/dev/null || true
   [ -n "${SPID:-}" ] && { kill -CONT "$SPID"; kill "$SPID"; } 2>/dev/null || true
   if [ "$KEEP" = 1 ]; then echo "cluster kept: $DIR (KUBECONFIG=$DIR/kubeconfig)"; return; fi
   KEELSON_NO_BUILD=1 timeout 120 "$TREE/keelson" down --dir "$DIR/cluster" --purge >/dev/null 2>&1 || true
@@ -85,12 +97,11 @@ echo "== scheduling"
 MPORT=$((PORT + 30))
 pid() { cat "$DIR/cluster/run/$1.pid" 2>/dev/null || echo 0; }
 # measure lists the pods first, then the scheduler starts (as in the acceptance check)
-measure --kubeconfig "$KC" --pods "$PODS" --metrics-url "http://127.0.0.1:$MPORT/metrics" \
+measure_start --kubeconfig "$KC" --pods "$PODS" --metrics-url "http://127.0.0.1:$MPORT/metrics" \
   --ready-file "$DIR/listed" --pid "scheduler=@$DIR/scheduler.pid" \
   --pid "api-server=$(pid api-server)" --pid "etcd=$(pid etcd)" \
   --pid "hollow-agents=$(pid agent-hollow)" --pid "controller-manager=$(pid controller-manager)" \
-  --label "$NODES hollow nodes, $PODS pods, cold" --out "$DIR/result.md" > "$DIR/measure.out" &
-MPID=$!
+  --label "$NODES hollow nodes, $PODS pods, cold" --out "$DIR/result.md"
 for _ in $(seq 1 1200); do [ -f "$DIR/listed" ] && break; sleep 0.1; done
 # one replica, no lease: the warm run pauses it for longer than a lease lasts
 if [ -n "$SJVM" ]; then
@@ -101,7 +112,7 @@ else  # the launcher execs the JVM: $! is the scheduler's pid
     > "$DIR/scheduler.log" 2>&1 &
 fi
 SPID=$!; echo "$SPID" > "$DIR/scheduler.pid"
-wait "$MPID" || true
+measure_wait > "$DIR/measure.out" || true
 cat "$DIR/measure.out"
 
 # CPU ticks of each JVM's threads by kind (JIT compiler, GC, the rest), for the split after a run
@@ -168,13 +179,12 @@ for RUN in $(seq 1 "$WARMRUNS"); do
   [ "$JFR" = 1 ] && { "${JAVA%/java}/jcmd" "$SPID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; }
   kill -STOP "$SPID"
   bench create --kubeconfig "$KC" --pods "$PODS" --namespace "$NS"
-  measure --kubeconfig "$KC" --namespace "$NS" --pods "$PODS" \
+  measure_start --kubeconfig "$KC" --namespace "$NS" --pods "$PODS" \
     --metrics-url "http://127.0.0.1:$MPORT/metrics" --metrics-baseline "$DIR/metrics.before" \
     --ready-file "$DIR/listed-warm" --idle-seconds 10 --pid "scheduler=$SPID" \
     --pid "api-server=$API" --pid "etcd=$(pid etcd)" \
     --pid "hollow-agents=$(pid agent-hollow)" --pid "controller-manager=$(pid controller-manager)" \
-    --label "$NODES hollow nodes, $PODS pods, $WLABEL" --out "$DIR/result.md" > "$DIR/measure-warm.out" &
-  MPID=$!
+    --label "$NODES hollow nodes, $PODS pods, $WLABEL" --out "$DIR/result.md"
   for _ in $(seq 1 1200); do [ -f "$DIR/listed-warm" ] && break; sleep 0.1; done
   JVMS="api-server=$API scheduler=$SPID controller-manager=$(pid controller-manager) hollow-agents=$(pid agent-hollow)"
   if [ "$JFR" = 1 ]; then
@@ -183,7 +193,7 @@ for RUN in $(seq 1 "$WARMRUNS"); do
   REV0=$(etcd_rev)
   threads_cpu "$DIR/threads0.json" $JVMS
   kill -CONT "$SPID"
-  wait "$MPID" || true
+  measure_wait > "$DIR/measure-warm.out" || true
   threads_cpu "$DIR/threads1.json" $JVMS
   REV1=$(etcd_rev)
   cat "$DIR/measure-warm.out"

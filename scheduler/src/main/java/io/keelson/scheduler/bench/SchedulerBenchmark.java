@@ -44,13 +44,15 @@ import picocli.CommandLine.Option;
  * scheduler_perf-style benchmark. {@code create} fills a namespace with pending pods through the
  * real api-server; {@code measure} watches them until all are bound and reports pods/s, the
  * scheduler's attempt/binding latency percentiles (scraped from its /metrics) and how the CPU of
- * the machine was split between processes (from /proc); {@code in-memory} runs the scheduling loop
+ * the machine was split between processes (from /proc); {@code measure-server} runs one
+ * {@code measure} after another in one JVM; {@code in-memory} runs the scheduling loop
  * without an api-server to show the algorithm's own ceiling. deploy/bench/scheduler.sh drives it.
  */
 @Command(
     name = "scheduler-benchmark",
     mixinStandardHelpOptions = true,
-    subcommands = {SchedulerBenchmark.Create.class, SchedulerBenchmark.Measure.class, SchedulerBenchmark.InMemory.class},
+    subcommands = {SchedulerBenchmark.Create.class, SchedulerBenchmark.Measure.class, SchedulerBenchmark.MeasureServer.class,
+      SchedulerBenchmark.InMemory.class},
     description = "Scheduler throughput benchmark (see deploy/bench/scheduler.sh).")
 public final class SchedulerBenchmark implements Callable<Integer> {
   public static void main(String[] args) {
@@ -215,6 +217,9 @@ public final class SchedulerBenchmark implements Callable<Integer> {
     @Option(names = "--ready-file", description = "created once the pods are listed (start the scheduler after it)")
     Path readyFile;
 
+    /** Where the result row goes (measure-server: a file per run). */
+    java.io.PrintStream stdout = System.out;
+
     @Override
     public Integer call() throws Exception {
       Map<String, Long> procs = new LinkedHashMap<>();
@@ -327,7 +332,8 @@ public final class SchedulerBenchmark implements Callable<Integer> {
         sb.append(' ').append(cpuCol).append(String.format(" of %.1f CPU-s in %.1f s wall, load average %s%s", total, wall, load, ceiling));
         // not part of the cluster, but it shares the cores: say what it took
         sb.append(String.format("; this measuring client %.1f s (%.2f ms/pod) |", self, 1000 * self / Math.max(1, n - alreadyBound)));
-        System.out.println(sb);
+        stdout.println(sb);
+        stdout.flush();
         if (out != null) {
           Files.writeString(out, sb + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         }
@@ -428,6 +434,46 @@ public final class SchedulerBenchmark implements Callable<Integer> {
         prevCount = e.getValue();
       }
       return "-";
+    }
+  }
+
+  /**
+   * One measuring JVM for a series of runs. Each run's {@code measure} in a fresh JVM paid that
+   * JVM's JIT on the shared cores (0.1-0.2 ms of CPU per pod, more than the controller-manager);
+   * here only the first run does, as a real cluster's long-lived clients would. Runs are requests
+   * in a directory: {@code N.args} (the measure options, one per line, N = 1, 2, ... in order;
+   * write it elsewhere and rename it in), answered by {@code N.out} (the result row) and then
+   * {@code N.done} (the exit code). A file {@code stop} ends the server.
+   */
+  @Command(name = "measure-server", mixinStandardHelpOptions = true,
+      description = "Run measure requests from DIR/N.args one after another in this JVM (see deploy/bench/scheduler.sh).")
+  static final class MeasureServer implements Callable<Integer> {
+    @Option(names = "--dir", required = true, description = "where requests (N.args) arrive and answers (N.out, N.done) go")
+    Path dir;
+
+    @Option(names = "--timeout", defaultValue = "7200", description = "seconds to serve at most")
+    int timeout;
+
+    @Override
+    public Integer call() throws Exception {
+      long deadline = System.currentTimeMillis() + timeout * 1000L;
+      for (int n = 1; System.currentTimeMillis() < deadline && !Files.exists(dir.resolve("stop")); ) {
+        Path request = dir.resolve(n + ".args");
+        if (!Files.exists(request)) {
+          Thread.sleep(50);
+          continue;
+        }
+        String[] args = Files.readAllLines(request).stream().filter(l -> !l.isEmpty()).toArray(String[]::new);
+        int rc;
+        try (java.io.PrintStream row = new java.io.PrintStream(Files.newOutputStream(dir.resolve(n + ".out")), true)) {
+          Measure m = new Measure();
+          m.stdout = row;
+          rc = new CommandLine(m).execute(args);
+        }
+        Files.writeString(dir.resolve(n + ".done"), rc + "\n");
+        n++;
+      }
+      return 0;
     }
   }
 
