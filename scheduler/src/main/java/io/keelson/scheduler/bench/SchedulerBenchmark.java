@@ -439,7 +439,7 @@ public final class SchedulerBenchmark implements Callable<Integer> {
 
   /**
    * One measuring JVM for a series of runs. Each run's {@code measure} in a fresh JVM paid that
-   * JVM's JIT on the shared cores (0.1-0.2 ms of CPU per pod, more than the controller-manager);
+   * JVM's JIT on the shared cores (0.1-0.2 ms of CPU per pod, about what the controller-manager takes);
    * here only the first run does, as a real cluster's long-lived clients would. Runs are requests
    * in a directory: {@code N.args} (the measure options, one per line, N = 1, 2, ... in order;
    * write it elsewhere and rename it in), answered by {@code N.out} (the result row) and then
