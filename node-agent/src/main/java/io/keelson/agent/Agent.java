@@ -9,6 +9,7 @@ import io.keelson.agent.api.StatusReporter;
 import io.keelson.agent.driver.Fingerprint;
 import io.keelson.agent.driver.WorkloadDriver;
 import io.keelson.agent.metrics.AgentMetrics;
+import io.keelson.agent.metrics.HostUsage;
 import io.keelson.agent.node.NodeFactory;
 import io.keelson.agent.node.NodeResources;
 import io.keelson.agent.pod.ClusterObjects;
@@ -169,7 +170,7 @@ public final class Agent implements AutoCloseable {
         managers.put(n, m);
       }
     }
-    server = new AgentServer(options.address(), options.port(), agentToken, new AgentServiceImpl(managers)).start();
+    server = new AgentServer(options.address(), options.port(), agentToken, new AgentServiceImpl(managers, options.hollow() ? null : new HostUsage())).start();
     reporter.start();
     leases = new LeaseRenewer(connection, this::register);
     leases.onResumed(names -> Thread.ofVirtual().start(() -> {

@@ -40,7 +40,8 @@ import tools.jackson.databind.node.ObjectNode;
  * the api-server asks the agents' {@code AgentService.ListPodStats} when a request comes, one call
  * per agent, and turns their cumulative CPU counters into rates against the previous sample
  * ({@link UsageRates}); the very first request samples twice, a second apart. Read-only: get and
- * list. A node's usage is the sum of its pods' containers (what the agent measures).
+ * list. A node's usage is what its agent reports: the whole host's, as a kubelet reports its root
+ * cgroup (a hollow node: the sum of its pods' containers).
  */
 @Component
 public class MetricsApi {

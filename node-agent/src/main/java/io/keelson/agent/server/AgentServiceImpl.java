@@ -11,6 +11,7 @@ import io.keelson.agent.driver.TaskStats;
 import io.keelson.agent.driver.runc.RuncDriver;
 import io.keelson.agent.logs.ContainerLogReader;
 import io.keelson.agent.logs.LogAttachSession;
+import io.keelson.agent.metrics.HostUsage;
 import io.keelson.agent.pod.PodManager;
 import io.keelson.agent.pod.PodWorker;
 import io.keelson.agent.portforward.PodConnection;
@@ -46,9 +47,15 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   private static final Logger log = LoggerFactory.getLogger(AgentServiceImpl.class);
 
   private final Map<String, PodManager> nodes;
+  private final HostUsage host;
 
-  public AgentServiceImpl(Map<String, PodManager> nodes) {
+  /**
+   * @param host the host's usage, each node's own (as the kubelet reports its root cgroup); null for
+   *     hollow nodes, which report the sum of their pods
+   */
+  public AgentServiceImpl(Map<String, PodManager> nodes, HostUsage host) {
     this.nodes = nodes;
+    this.host = host;
   }
 
   private PodWorker find(ContainerRef ref) {
@@ -557,6 +564,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   @Override
   public void listPodStats(ListPodStatsRequest req, StreamObserver<ListPodStatsResponse> out) {
     ListPodStatsResponse.Builder resp = ListPodStatsResponse.newBuilder();
+    HostUsage.Sample hostNow = host == null ? null : host.sample();
     for (var e : nodes.entrySet()) {
       if (!req.getNodeName().isEmpty() && !req.getNodeName().equals(e.getKey())) {
         continue;
@@ -582,6 +590,10 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
           }
         }
         node.addPods(pod);
+      }
+      if (hostNow != null) {
+        cpu = hostNow.cpuUsageNanos();
+        mem = hostNow.memoryWorkingSetBytes();
       }
       node.setCpuUsageNanos(cpu).setMemoryWorkingSetBytes(mem);
       resp.addNodes(node);
