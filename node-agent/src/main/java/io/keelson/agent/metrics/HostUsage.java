@@ -34,9 +34,7 @@ public final class HostUsage {
     try {
       long mem = workingSet(Files.readString(root.resolve("proc/meminfo")));
       Path cgroupCpu = root.resolve("sys/fs/cgroup/cpu.stat");
-      long cpu = Files.isReadable(cgroupCpu)
-          ? cgroupUsageNanos(Files.readString(cgroupCpu))
-          : procStatNanos(Files.readString(root.resolve("proc/stat")));
+      long cpu = Files.isReadable(cgroupCpu) ? cgroupUsageNanos(Files.readString(cgroupCpu)) : -1;
       if (cpu < 0) cpu = procStatNanos(Files.readString(root.resolve("proc/stat")));
       return new Sample(cpu, mem);
     } catch (IOException | RuntimeException e) {
@@ -46,18 +44,19 @@ public final class HostUsage {
 
   /** MemTotal - MemFree - Inactive(file), in bytes (cAdvisor's working set of the root cgroup). */
   static long workingSet(String meminfo) {
-    long total = kib(meminfo, "MemTotal:");
-    long free = kib(meminfo, "MemFree:");
-    long inactiveFile = kib(meminfo, "Inactive(file):");
+    long total = value(meminfo, "MemTotal:");
+    long free = value(meminfo, "MemFree:");
+    long inactiveFile = value(meminfo, "Inactive(file):");
+    if (total < 0 || free < 0 || inactiveFile < 0) {
+      throw new IllegalArgumentException("meminfo without MemTotal, MemFree or Inactive(file)");
+    }
     return Math.max(0, total - free - inactiveFile) * 1024;
   }
 
   /** usage_usec of a cgroup v2 cpu.stat in nanoseconds; -1 when absent. */
   static long cgroupUsageNanos(String cpuStat) {
-    for (String line : cpuStat.split("\n")) {
-      if (line.startsWith("usage_usec ")) return Long.parseLong(line.substring(11).trim()) * 1000;
-    }
-    return -1;
+    long usec = value(cpuStat, "usage_usec");
+    return usec < 0 ? -1 : usec * 1000;
   }
 
   /** Busy time of all CPUs from /proc/stat's first line: everything but idle and iowait. */
@@ -71,11 +70,13 @@ public final class HostUsage {
     return busy * NANOS_PER_TICK;
   }
 
-  private static long kib(String meminfo, String key) {
-    int i = meminfo.indexOf(key);
-    if (i < 0) throw new IllegalArgumentException("no " + key + " in meminfo");
-    int end = meminfo.indexOf('\n', i);
-    String v = meminfo.substring(i + key.length(), end < 0 ? meminfo.length() : end).trim();
-    return Long.parseLong(v.split("\\s+")[0]);
+  /** The number after {@code key} at the start of a line ("MemTotal:  123 kB", "usage_usec 42"); -1 when absent. */
+  private static long value(String text, String key) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(key) && line.length() > key.length() && Character.isWhitespace(line.charAt(key.length()))) {
+        return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
+      }
+    }
+    return -1;
   }
 }
