@@ -193,20 +193,26 @@ final class RequestHandler {
           }
           continue;
         }
-        if (Watcher.isEnd(ev)) {
-          if (w.failure() != null) {
-            writeEvent(out, "ERROR", w.failure().toStatus());
-            out.flush();
+        // Write this event and every one already queued behind it, then flush once (kube's watch
+        // handler flushes only when its channel is empty): under load one TLS record and one
+        // socket write carry several events, for this server and for the client reading them.
+        // Tomcat's buffer still sends by itself whenever it fills.
+        boolean end = false;
+        for (; ev != null; ev = w.pollNow()) {
+          if (Watcher.isEnd(ev)) {
+            if (w.failure() != null) writeEvent(out, "ERROR", w.failure().toStatus());
+            end = true;
+            break;
           }
-          break;
-        }
-        if (table) {
-          writeEvent(out, ev.type().name(), TablePrinter.table(p.type(), List.of(ev.object()), Long.toString(ev.revision()),
-              null, includeObject(req)));
-        } else {
-          writeEvent(out, ev.type().name(), ev.objectJson());
+          if (table) {
+            writeEvent(out, ev.type().name(), TablePrinter.table(p.type(), List.of(ev.object()), Long.toString(ev.revision()),
+                null, includeObject(req)));
+          } else {
+            writeEvent(out, ev.type().name(), ev.objectJson());
+          }
         }
         out.flush();
+        if (end) break;
         lastSent = System.currentTimeMillis();
       }
     } catch (InterruptedException e) {
@@ -222,10 +228,19 @@ final class RequestHandler {
   }
 
   private static void writeEvent(OutputStream out, String type, byte[] objectJson) throws IOException {
-    out.write(("{\"type\":\"" + type + "\",\"object\":").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    byte[] head = EVENT_HEADS.get(type); // per watcher and event: no string building for the usual types
+    out.write(head != null ? head : eventHead(type));
     out.write(objectJson);
-    out.write("}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    out.write(EVENT_TAIL);
   }
+
+  private static byte[] eventHead(String type) {
+    return ("{\"type\":\"" + type + "\",\"object\":").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private static final java.util.Map<String, byte[]> EVENT_HEADS = java.util.Map.of("ADDED", eventHead("ADDED"),
+      "MODIFIED", eventHead("MODIFIED"), "DELETED", eventHead("DELETED"), "BOOKMARK", eventHead("BOOKMARK"), "ERROR", eventHead("ERROR"));
+  private static final byte[] EVENT_TAIL = "}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
   // ------------------------------------------------------------------ writes
 

@@ -67,6 +67,11 @@ public final class Watcher implements AutoCloseable {
     return queue.poll(timeoutMillis, TimeUnit.MILLISECONDS);
   }
 
+  /** The next event if one is already queued, else null (no waiting). */
+  public WatchEvent pollNow() {
+    return queue.poll();
+  }
+
   public static boolean isEnd(WatchEvent ev) {
     return ev == END;
   }

@@ -234,4 +234,39 @@ class InformerIT {
       reader.join(5000);
     }
   }
+  @Test
+  @Order(7)
+  void watchDeliversABurstWholeAndInOrder() throws Exception {
+    // Concurrent creates queue events faster than one watch writes them; the stream must still
+    // carry each as one complete line, in resourceVersion order, none missing.
+    String ns = "burst";
+    kube.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    String rv = kube.configMaps().inNamespace(ns).list().getMetadata().getResourceVersion();
+    HttpResponse<java.util.stream.Stream<String>> watch = c.client().send(c.request(c.api(), "/api/v1/namespaces/" + ns
+        + "/configmaps?watch=true&resourceVersion=" + rv + "&timeoutSeconds=60").GET().build(), HttpResponse.BodyHandlers.ofLines());
+    assertThat(watch.statusCode()).isEqualTo(200);
+    int n = 300;
+    List<String> seen = new CopyOnWriteArrayList<>();
+    Thread reader = Thread.ofVirtual().start(() -> watch.body().filter(l -> !l.isBlank()).limit(n).forEach(seen::add));
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+      for (int i = 0; i < n; i++) {
+        String name = "b-" + i;
+        pool.submit(() -> kube.configMaps().inNamespace(ns).resource(cm(name, "x")).create());
+      }
+    }
+    reader.join(Duration.ofSeconds(60));
+    watch.body().close();
+    assertThat(seen).hasSize(n);
+    long last = Long.parseLong(rv);
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (String line : seen) {
+      JsonNode ev = JSON.readTree(line);
+      assertThat(ev.path("type").asString()).as(line).isEqualTo("ADDED");
+      long at = Long.parseLong(ev.path("object").path("metadata").path("resourceVersion").asString());
+      assertThat(at).as("resourceVersions in order").isGreaterThan(last);
+      last = at;
+      names.add(ev.path("object").path("metadata").path("name").asString());
+    }
+    assertThat(names).hasSize(n);
+  }
 }
