@@ -4,7 +4,7 @@
 # latency. Starts etcd + the api-server alone (./keelson up --nodes 0 --without scheduler,controller-manager)
 # in a temporary DIR, runs io.keelson.apiserver.bench.ApiServerBenchmark (api-server test classes), tears down.
 #
-#   deploy/bench/apiserver.sh [--creates 10000] [--clients 16] [--watchers 1000] [--warmup 30000] [--api-port 19543] [--build] [--write-docs [--notes FILE]] [--keep]
+#   deploy/bench/apiserver.sh [--creates 10000] [--clients 16] [--watchers 1000] [--events 20] [--watch-warmup 20] [--warmup 30000] [--api-port 19543] [--build] [--write-docs [--notes FILE]] [--keep]
 #
 # --build builds the api-server first (under its build lock); --write-docs replaces the "## api-server"
 # section of docs/benchmarks.md with the result (and the Markdown of --notes FILE after it, e.g. a profile's
@@ -12,9 +12,10 @@
 # lives under $TMPDIR (default /tmp).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-CREATES=10000; CLIENTS=16; WATCHERS=1000; WARMUP=30000; PORT=19543; WRITE=0; KEEP=0; BUILD=0; NOTES=""
+CREATES=10000; CLIENTS=16; WATCHERS=1000; EVENTS=20; WATCH_WARMUP=20; WARMUP=30000; PORT=19543; WRITE=0; KEEP=0; BUILD=0; NOTES=""
 while [ $# -gt 0 ]; do case $1 in
   --creates) CREATES=$2; shift 2 ;; --clients) CLIENTS=$2; shift 2 ;; --watchers) WATCHERS=$2; shift 2 ;; --warmup) WARMUP=$2; shift 2 ;;
+  --events) EVENTS=$2; shift 2 ;; --watch-warmup) WATCH_WARMUP=$2; shift 2 ;;
   --api-port) PORT=$2; shift 2 ;; --write-docs) WRITE=1; shift ;; --notes) NOTES=$(readlink -f "$2"); shift 2 ;; --keep) KEEP=1; shift ;; --build) BUILD=1; shift ;;
   -h|--help) sed -n 2,12p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
 
@@ -50,7 +51,7 @@ echo "== etcd $ETCD_VERSION"
 "$JAVA" -Xmx2g -cp "$TREE/api-server/target/keelson-api-server.jar" -Dloader.path="$TREE/api-server/target/test-classes" \
   -Dloader.main=io.keelson.apiserver.bench.ApiServerBenchmark org.springframework.boot.loader.launch.PropertiesLauncher \
   --api "https://127.0.0.1:$PORT" --etcd "http://127.0.0.1:$((PORT + 10))" --dir "$DIR/cluster" \
-  --creates "$CREATES" --clients "$CLIENTS" --watchers "$WATCHERS" --warmup "$WARMUP" --out "$DIR/result.md" \
+  --creates "$CREATES" --clients "$CLIENTS" --watchers "$WATCHERS" --events "$EVENTS" --watch-warmup "$WATCH_WARMUP" --warmup "$WARMUP" --out "$DIR/result.md" \
   --pid "api-server=$(cat "$DIR/cluster/run/api-server.pid")" --pid "etcd=$(cat "$DIR/cluster/run/etcd.pid")"
 
 if [ "$WRITE" = 1 ]; then

@@ -15,7 +15,7 @@
 #                             [--tmp /tmp] [--jfr] [--jars-from DIR] [--scheduler-jvm "-XX:..."] [--no-aot] [--warm-runs N]
 # --jfr records every JVM (api-server, scheduler, controller-manager, agents) during the warm run
 # and prints each one's hottest methods; the recordings stay in the run's directory (--keep).
-# The warm run also counts etcd revisions (= writes) per bound pod.
+# The warm run also counts etcd revisions (= writes) and each process's read/write system calls per bound pod.
 #
 # The scheduler is started as the acceptance check starts it, `./keelson scheduler` (with the
 # launcher's JVM flags and, on JDK 25+, its AOT cache, made before the pods are created if missing);
@@ -161,6 +161,8 @@ PYT
 etcd_rev() { ETCDCTL_API=3 etcdctl --endpoints "http://127.0.0.1:$((PORT + 10))" endpoint status -w json 2>/dev/null \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Status"]["header"]["revision"])' 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# read and write system calls so far of each NAME=PID ("NAME READS WRITES" lines, from /proc/PID/io)
+syscalls() { for j in "$@"; do awk -v n="${j%%=*}" '/^syscr/ {r=$2} /^syscw/ {w=$2} END {print n, r+0, w+0}' "/proc/${j#*=}/io" 2>/dev/null; done; }
 [ "$WARM" = 1 ] || WARMRUNS=0
 for RUN in $(seq 1 "$WARMRUNS"); do
   # the first warm run as before; later ones in their own namespace, labelled "warm N"
@@ -191,14 +193,20 @@ for RUN in $(seq 1 "$WARMRUNS"); do
     for j in $(echo "$JVMS" | tr " " "\n" | grep -v "^scheduler="); do "${JAVA%/java}/jcmd" "${j#*=}" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; done
   fi
   REV0=$(etcd_rev)
+  syscalls $JVMS "etcd=$(pid etcd)" > "$DIR/syscalls0"
   threads_cpu "$DIR/threads0.json" $JVMS
   kill -CONT "$SPID"
   measure_wait > "$DIR/measure-warm.out" || true
   threads_cpu "$DIR/threads1.json" $JVMS
+  syscalls $JVMS "etcd=$(pid etcd)" > "$DIR/syscalls1"
   REV1=$(etcd_rev)
   cat "$DIR/measure-warm.out"
   threads_split "$DIR/threads0.json" "$DIR/threads1.json" | sed "s/during the warm run/during the $WLABEL run/" || true
   echo "etcd revisions during the warm run: $((REV1 - REV0)) ($(awk -v r=$((REV1 - REV0)) -v p="$PODS" 'BEGIN{printf "%.2f", r/p}') per pod)"
+  # socket reads and writes are most of these: how many a bound pod costs each process (a watch
+  # event, a request, a TLS record each take at least one)
+  echo "system calls per bound pod during the $WLABEL run (reads / writes): $(awk -v p="$PODS" 'NR == FNR {r[$1] = $2; w[$1] = $3; next}
+    {printf "%s%s %.1f / %.1f", (n++ ? ", " : ""), $1, ($2 - r[$1]) / p, ($3 - w[$1]) / p}' "$DIR/syscalls0" "$DIR/syscalls1")"
   if [ "$JFR" = 1 ]; then
     for j in $JVMS; do
       f=$DIR/${j%=*}.jfr
