@@ -240,10 +240,18 @@ public final class FieldMap implements Map<String, JsonNode> {
 
   // ---------------------------------------------------------------- views (made per call: they hold nothing)
 
-  /** Iterates the fields in order; {@code remove} removes the last one returned. */
-  private final class FieldIterator implements Iterator<Field> {
+  /**
+   * Iterates the fields in order, each seen through {@code part} (the entry, its key or its value:
+   * one iterator for the three views); {@code remove} removes the last field returned.
+   */
+  private final class FieldIterator<R> implements Iterator<R> {
+    private final java.util.function.Function<Field, R> part;
     private int next;
     private int last = -1;
+
+    FieldIterator(java.util.function.Function<Field, R> part) {
+      this.part = part;
+    }
 
     @Override
     public boolean hasNext() {
@@ -251,10 +259,10 @@ public final class FieldMap implements Map<String, JsonNode> {
     }
 
     @Override
-    public Field next() {
+    public R next() {
       if (next >= size) throw new NoSuchElementException();
       last = next++;
-      return fields[last];
+      return part.apply(fields[last]);
     }
 
     @Override
@@ -271,23 +279,7 @@ public final class FieldMap implements Map<String, JsonNode> {
     return new AbstractSet<>() {
       @Override
       public Iterator<Map.Entry<String, JsonNode>> iterator() {
-        FieldIterator it = new FieldIterator();
-        return new Iterator<>() {
-          @Override
-          public boolean hasNext() {
-            return it.hasNext();
-          }
-
-          @Override
-          public Map.Entry<String, JsonNode> next() {
-            return it.next();
-          }
-
-          @Override
-          public void remove() {
-            it.remove();
-          }
-        };
+        return new FieldIterator<>(f -> f);
       }
 
       @Override
@@ -323,23 +315,7 @@ public final class FieldMap implements Map<String, JsonNode> {
     return new AbstractSet<>() {
       @Override
       public Iterator<String> iterator() {
-        FieldIterator it = new FieldIterator();
-        return new Iterator<>() {
-          @Override
-          public boolean hasNext() {
-            return it.hasNext();
-          }
-
-          @Override
-          public String next() {
-            return it.next().key;
-          }
-
-          @Override
-          public void remove() {
-            it.remove();
-          }
-        };
+        return new FieldIterator<>(f -> f.key);
       }
 
       @Override
@@ -372,23 +348,7 @@ public final class FieldMap implements Map<String, JsonNode> {
     return new AbstractCollection<>() {
       @Override
       public Iterator<JsonNode> iterator() {
-        FieldIterator it = new FieldIterator();
-        return new Iterator<>() {
-          @Override
-          public boolean hasNext() {
-            return it.hasNext();
-          }
-
-          @Override
-          public JsonNode next() {
-            return it.next().value;
-          }
-
-          @Override
-          public void remove() {
-            it.remove();
-          }
-        };
+        return new FieldIterator<>(f -> f.value);
       }
 
       @Override
