@@ -51,6 +51,11 @@ class DirectHttpTest {
         "POST", "/api/v1/namespaces/ns/pods/p/binding", "application/json", "{}".getBytes(StandardCharsets.UTF_8), 10_000);
     assertThat(posted.code()).isEqualTo(409);
     assertThat(posted.text()).contains("taken");
-    assertThat(server.takeRequest(5, TimeUnit.SECONDS).getHeader("Authorization")).isEqualTo("Bearer s3cret");
+    var post = server.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(post.getHeader("Authorization")).isEqualTo("Bearer s3cret");
+    // the body is sent whole, with its length and type
+    assertThat(post.getBody().readUtf8()).isEqualTo("{}");
+    assertThat(post.getHeader("Content-Length")).isEqualTo("2");
+    assertThat(post.getHeader("Content-Type")).isEqualTo("application/json");
   }
 }
