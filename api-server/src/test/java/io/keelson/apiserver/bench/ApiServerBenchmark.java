@@ -529,8 +529,9 @@ public final class ApiServerBenchmark {
         if (got[w][e] == 0) {
           missing++;
         } else {
-          lat[n++] = got[w][e] - sent[e];
-          fanOut[e - warm] = Math.max(fanOut[e - warm], got[w][e] - sent[e]);
+          long took = got[w][e] - sent[e];
+          lat[n++] = took;
+          fanOut[e - warm] = Math.max(fanOut[e - warm], took);
         }
       }
     }
@@ -555,5 +556,4 @@ public final class ApiServerBenchmark {
         **p99 delivery: %.1f ms** (goal < 100 ms).
         """, watchers, watchers, connectSecs, events, warm, watchers, n, missing, s.pct(50), s.pct(99), s.pct(100), f.pct(50), s.pct(99));
   }
-
 }

@@ -234,6 +234,7 @@ class InformerIT {
       reader.join(5000);
     }
   }
+
   @Test
   @Order(7)
   void watchDeliversABurstWholeAndInOrder() throws Exception {
