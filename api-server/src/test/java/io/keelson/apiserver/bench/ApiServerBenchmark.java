@@ -235,6 +235,48 @@ public final class ApiServerBenchmark {
     return out;
   }
 
+  /**
+   * Read and write system calls so far by each process in --pid and by this client (/proc/PID/io):
+   * how many socket reads and writes an operation costs says how well its messages are batched.
+   */
+  private java.util.Map<String, long[]> syscalls() {
+    java.util.Map<String, long[]> out = new java.util.LinkedHashMap<>();
+    java.util.Map<String, String> procs = new java.util.LinkedHashMap<>();
+    pids.forEach((k, v) -> procs.put(k, v.toString()));
+    procs.put("client", "self");
+    for (var e : procs.entrySet()) {
+      long[] rw = {-1, -1};
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/" + e.getValue() + "/io"))) {
+          if (line.startsWith("syscr:")) rw[0] = Long.parseLong(line.substring(6).trim());
+          if (line.startsWith("syscw:")) rw[1] = Long.parseLong(line.substring(6).trim());
+        }
+      } catch (Exception ex) {
+        // not readable: reported as unknown
+      }
+      out.put(e.getKey(), rw);
+    }
+    return out;
+  }
+
+  /** "etcd 1.1 / 1.0": read / write system calls per operation, summed over the given intervals ({before, after} pairs). */
+  @SafeVarargs
+  private static String syscallsPerOp(long ops, java.util.Map<String, long[]>... pairs) {
+    List<String> parts = new ArrayList<>();
+    for (String k : pairs[0].keySet()) {
+      long r = 0, w = 0;
+      boolean known = true;
+      for (int i = 0; i < pairs.length; i += 2) {
+        long[] a = pairs[i].get(k), b = pairs[i + 1].get(k);
+        known &= a[0] >= 0 && b[0] >= 0;
+        r += b[0] - a[0];
+        w += b[1] - a[1];
+      }
+      parts.add(known ? String.format(Locale.ROOT, "%s %.1f / %.1f", k, (double) r / ops, (double) w / ops) : k + " unknown");
+    }
+    return String.join(", ", parts);
+  }
+
   /** "api-server 0.41 ms, etcd 0.12 ms, client 0.20 ms": CPU per operation between two {@link #cpu()} readings. */
   private static String perOp(java.util.Map<String, Double> before, java.util.Map<String, Double> after, long ops) {
     List<String> parts = new ArrayList<>();
@@ -311,17 +353,23 @@ public final class ApiServerBenchmark {
       System.out.println("raw etcd puts / raw txn creates / API creates ...");
       double load = machineLoad();
       var c0 = cpu();
+      var s0 = syscalls();
       Stats raw1 = drive(half, clients, raw);
+      var s1 = syscalls();
       var c1 = cpu();
       Stats txn1 = drive(half, clients, rawTxn);
       var t1 = cpu();
+      var s2 = syscalls();
       Stats api1 = drive(half, clients, viaApi);
       var c2 = cpu();
       Stats api2 = drive(creates - half, clients, i -> viaApi.run(i + half));
+      var s3 = syscalls();
       var c3 = cpu();
       Stats txn2 = drive(creates - half, clients, i -> rawTxn.run(i + half));
       var t2 = cpu();
+      var s4 = syscalls();
       Stats raw2 = drive(creates - half, clients, i -> raw.run(i + half));
+      var s5 = syscalls();
       var c4 = cpu();
       var rawCpu = new java.util.LinkedHashMap<String, Double>();
       var txnCpu = new java.util.LinkedHashMap<String, Double>();
@@ -353,6 +401,7 @@ public final class ApiServerBenchmark {
           **API / raw throughput: %.0f%%** (goal ≥ 70%%). API / raw guarded create: %.0f%%.
 
           CPU per operation (from /proc, whole processes): raw put: %s; API create: %s; raw guarded create: %s.
+          System calls per operation (reads / writes, /proc/PID/io): raw put: %s; API create: %s.
           Load average when the phase started: %.1f on %d cores. Measured after %d warm-up creates and %d warm-up puts (at least
           --warmup each, more until the CPU per operation settled); the api-server's CPU per create over the warm-up rounds
           of 2,000 (ms): %s; the raw client's CPU per put: %s.
@@ -365,7 +414,8 @@ public final class ApiServerBenchmark {
           """, creates, payload.length, clients, creates, clients, rawS.rate(), rawS.pct(50), rawS.pct(99), apiS.rate(),
           apiS.pct(50), apiS.pct(99), txnS.rate(), txnS.pct(50), txnS.pct(99), 100 * apiS.rate() / rawS.rate(),
           100 * apiS.rate() / txnS.rate(), perOp(zero, rawCpu, rawS.ops()),
-          perOp(zero, apiCpu, apiS.ops()), perOp(zero, txnCpu, txnS.ops()), load, Runtime.getRuntime().availableProcessors(), apiWarm, rawWarm,
+          perOp(zero, apiCpu, apiS.ops()), perOp(zero, txnCpu, txnS.ops()),
+          syscallsPerOp(rawS.ops(), s0, s1, s4, s5), syscallsPerOp(apiS.ops(), s2, s3), load, Runtime.getRuntime().availableProcessors(), apiWarm, rawWarm,
           String.join(", ", warmupCurve), String.join(", ", rawCurve),
           Runtime.getRuntime().availableProcessors(), ceiling(rawCpu, rawS.ops()), ceiling(apiCpu, apiS.ops()),
           100 * ceiling(apiCpu, apiS.ops()) / ceiling(rawCpu, rawS.ops()), ceiling(withoutApiServer(apiCpu), apiS.ops()),
