@@ -1,5 +1,6 @@
 package io.keelson.agent.image;
 
+import io.keelson.agent.host.HostTools;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -98,9 +99,9 @@ public final class LayerApplier {
           } else if (e.isFile()) {
             Files.copy(tar, target, StandardCopyOption.REPLACE_EXISTING);
           } else if (e.isFIFO()) {
-            exec("mkfifo", target.toString());
+            HostTools.run("mkfifo", target.toString());
           } else if (e.isCharacterDevice() || e.isBlockDevice()) {
-            exec("mknod", target.toString(), e.isCharacterDevice() ? "c" : "b",
+            HostTools.run("mknod", target.toString(), e.isCharacterDevice() ? "c" : "b",
                 String.valueOf(e.getDevMajor()), String.valueOf(e.getDevMinor()));
           } else {
             continue;
@@ -213,19 +214,6 @@ public final class LayerApplier {
       if (Files.exists(p, NOFOLLOW)) {
         throw e;
       }
-    }
-  }
-
-  private static void exec(String... cmd) throws IOException {
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes());
-      if (p.waitFor() != 0) {
-        throw new IOException(String.join(" ", cmd) + ": " + out.trim());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.keelson.agent.image;
 
+import io.keelson.agent.host.HostTools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +37,9 @@ public final class RootfsMounter {
         Files.createDirectories(d.resolve(s));
       }
       Files.writeString(d.resolve("lower/probe"), "ok");
-      run("mount", "-t", "overlay", "overlay", "-o", options(List.of(d.resolve("lower")), d.resolve("upper"), d.resolve("work")), d.resolve("merged").toString());
+      HostTools.run("mount", "-t", "overlay", "overlay", "-o", options(List.of(d.resolve("lower")), d.resolve("upper"), d.resolve("work")), d.resolve("merged").toString());
       boolean ok = Files.exists(d.resolve("merged/probe"));
-      run("umount", d.resolve("merged").toString());
+      HostTools.run("umount", d.resolve("merged").toString());
       return new RootfsMounter(ok);
     } catch (IOException e) {
       log.info("overlayfs not usable under {} ({}); container root filesystems will be copies", scratch, e.getMessage());
@@ -106,14 +107,14 @@ public final class RootfsMounter {
       Files.createDirectories(upper);
       Files.createDirectories(work);
       try {
-        run("mount", "-t", "overlay", "overlay", "-o", options(lowerDirs, upper, work), rootfs.toString());
+        HostTools.run("mount", "-t", "overlay", "overlay", "-o", options(lowerDirs, upper, work), rootfs.toString());
         return rootfs;
       } catch (IOException e) {
         log.warn("overlay mount for {} failed ({}); copying the image instead", containerDir, e.getMessage());
       }
     }
     for (Path lower : lowerDirs) {
-      run("cp", "-a", "--reflink=auto", lower + "/.", rootfs.toString());
+      HostTools.run("cp", "-a", "--reflink=auto", lower + "/.", rootfs.toString());
     }
     Files.writeString(containerDir.resolve(".rootfs-copied"), "");
     return rootfs;
@@ -124,9 +125,9 @@ public final class RootfsMounter {
     Path rootfs = containerDir.resolve("rootfs");
     if (isMountPoint(rootfs)) {
       try {
-        run("umount", rootfs.toString());
+        HostTools.run("umount", rootfs.toString());
       } catch (IOException e) {
-        run("umount", "-l", rootfs.toString()); // still busy (a process lingers): detach it
+        HostTools.run("umount", "-l", rootfs.toString()); // still busy (a process lingers): detach it
       }
     }
     for (String d : List.of("rootfs", "upper", "work", ".rootfs-copied")) {
@@ -155,18 +156,5 @@ public final class RootfsMounter {
     List<Path> top = new java.util.ArrayList<>(lowerDirs);
     java.util.Collections.reverse(top);
     return "lowerdir=" + top.stream().map(Path::toString).collect(Collectors.joining(":")) + ",upperdir=" + upper + ",workdir=" + work;
-  }
-
-  private static void run(String... cmd) throws IOException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try {
-      String out = new String(p.getInputStream().readAllBytes()).trim();
-      if (p.waitFor() != 0) {
-        throw new IOException(String.join(" ", cmd) + ": " + out);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
   }
 }

@@ -1,7 +1,7 @@
 package io.keelson.agent.network;
 
+import io.keelson.agent.host.HostTools;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -65,7 +65,7 @@ public final class PersistentNamespace {
     cmd[0] = "unshare";
     cmd[1] = "--" + type + "=" + file;
     System.arraycopy(inside, 0, cmd, 2, inside.length);
-    run(cmd);
+    HostTools.run(cmd);
   }
 
   /** True if {@code file} holds a namespace in this mount namespace. */
@@ -114,7 +114,7 @@ public final class PersistentNamespace {
               Files.createDirectories(file.getParent());
               Files.createFile(file);
             }
-            run("mount", "--bind", ns.toString(), file.toString());
+            HostTools.run("mount", "--bind", ns.toString(), file.toString());
             return true;
           }
         } catch (IOException e) {
@@ -128,21 +128,8 @@ public final class PersistentNamespace {
   /** Unmounts and deletes {@code file}; idempotent. */
   public static void remove(Path file) throws IOException {
     if (isMounted(file)) {
-      run("umount", file.toString());
+      HostTools.run("umount", file.toString());
     }
     Files.deleteIfExists(file);
-  }
-
-  private static void run(String... cmd) throws IOException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try {
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (p.waitFor() != 0) {
-        throw new IOException(String.join(" ", cmd) + ": " + out);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
   }
 }

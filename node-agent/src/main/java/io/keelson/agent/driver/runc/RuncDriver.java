@@ -756,17 +756,4 @@ public final class RuncDriver implements WorkloadDriver {
       }
     }
   }
-
-  private static void exec(String... cmd) throws IOException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try {
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (p.waitFor() != 0) {
-        throw new IOException(String.join(" ", cmd) + ": " + out);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-  }
 }
