@@ -9,7 +9,7 @@
 # same number of pods is created in a second namespace, and the scheduler is resumed; every
 # process (api-server, etcd, agents, controller-manager, scheduler) has by then handled the
 # first run's pods. --no-warm skips it; --warm-runs N makes N of them one after the other (a JIT
-# that is still catching up shows as a warm run dearer than the next one).
+# that is still catching up shows as a warm run dearer than the next one) and ends with their median.
 #
 #   deploy/bench/scheduler.sh [--nodes 5000] [--pods 10000] [--api-port 24443] [--no-warm] [--write-docs] [--keep]
 #                             [--tmp /tmp] [--jfr] [--jars-from DIR] [--scheduler-jvm "-XX:..."] [--no-aot] [--warm-runs N]
@@ -216,6 +216,19 @@ for RUN in $(seq 1 "$WARMRUNS"); do
     done
   fi
 done
+if [ "$WARMRUNS" -ge 2 ]; then
+  # one batch can be far off the others on a shared machine (the same work has cost 1.9-3.3 ms of CPU per pod
+  # from one batch to the next): the median says more about the build than any single row
+  python3 - "$DIR/result.md" <<'PY'
+import re, statistics, sys
+rows = [l for l in open(sys.argv[1]) if re.match(r"\| [^|]*, warm( \d+)? \|", l)]
+rates = [float(re.search(r"\*\*([0-9.]+) pods/s\*\*", l).group(1)) for l in rows]
+cpu = [float(m.group(1)) for l in rows for m in [re.search(r"([0-9.]+) ms of CPU per bound pod", l)] if m]
+if rates:
+    print(f"warm batches: {len(rates)}, median {statistics.median(rates):.0f} pods/s (min {min(rates):.0f}, max {max(rates):.0f})"
+          + (f", median {statistics.median(cpu):.1f} ms of cluster CPU per bound pod" if cpu else ""))
+PY
+fi
 
 if [ "$WRITE" = 1 ]; then
   python3 - "$ROOT/docs/benchmarks.md" "$DIR/result.md" "$DIR/inmem.md" "$NODES" "$PODS" <<'PY'
