@@ -78,6 +78,7 @@ down() {
   [ -n "${SPID:-}" ] && { kill -CONT "$SPID"; kill "$SPID"; } 2>/dev/null || true
   if [ "$KEEP" = 1 ]; then echo "cluster kept: $DIR (KUBECONFIG=$DIR/kubeconfig)"; return; fi
   KEELSON_NO_BUILD=1 timeout 120 "$TREE/keelson" down --dir "$DIR/cluster" --purge >/dev/null 2>&1 || true
+  rm -rf "$DIR"   # its private copy of the jars alone is ~200 MB; every row has been printed (--keep keeps it all)
 }
 trap down EXIT
 
