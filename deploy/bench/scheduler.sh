@@ -218,7 +218,7 @@ for RUN in $(seq 1 "$WARMRUNS"); do
   fi
 done
 if [ "$WARMRUNS" -ge 2 ]; then
-  # one batch can be far off the others on a shared machine (the same work has cost 1.9-3.3 ms of CPU per pod
+  # one batch can be far off the others on a shared machine (the same work has cost 1.9-4.2 ms of CPU per pod
   # from one batch to the next): the median says more about the build than any single row
   python3 - "$DIR/result.md" <<'PY'
 import re, statistics, sys
