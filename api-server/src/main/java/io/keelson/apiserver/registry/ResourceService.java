@@ -2,11 +2,13 @@ package io.keelson.apiserver.registry;
 
 import io.keelson.apiserver.resource.ResourceRegistry;
 import io.keelson.apiserver.resource.ResourceType;
+import io.keelson.apiserver.resource.ResourceView;
 import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.EtcdStore;
 import io.keelson.apiserver.storage.ObjectCodec;
 import io.keelson.apiserver.storage.StoreUnavailableException;
 import io.keelson.apiserver.watch.WatchCache;
+import io.keelson.apiserver.watch.WatchEvent;
 import io.keelson.apiserver.watch.Watcher;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -70,10 +72,39 @@ public class ResourceService {
     return store;
   }
 
+  // ---------------------------------------------------------------- views (ResourceView)
+
+  /** Runs a view's request on its storage; failures name the served resource and its fields. */
+  private static <T> T viewed(ResourceView v, java.util.function.Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (StatusException e) {
+      throw e.as(v.storage(), v.served(), v.conversion().servedFieldNames());
+    }
+  }
+
+  private static ObjectNode served(ResourceView v, ObjectNode stored) {
+    return v.conversion().toServed(stored);
+  }
+
+  private static Written servedWritten(ResourceView v, Written w) {
+    if (w.object() == null) return w; // an unread result: nothing to show
+    ObjectNode o = served(v, w.object());
+    return new Written(o, w.json() == null ? null : ObjectCodec.JSON.writeValueAsBytes(o));
+  }
+
+  /** The list options with the view's field labels as its storage names them. */
+  private static ListOptions storageOptions(ResourceView v, ListOptions opts) {
+    return new ListOptions(opts.labels(), opts.fields().renamed(v.conversion().fieldLabels()), opts.resourceVersion(),
+        opts.limit(), opts.continueToken());
+  }
+
   // ---------------------------------------------------------------- reads
 
   /** The current object (a quorum read from etcd); 404 when absent. */
   public ObjectNode get(ResourceType type, String namespace, String name) {
+    ResourceView v = ResourceRegistry.viewOf(type);
+    if (v != null) return viewed(v, () -> served(v, get(v.storage(), namespace, name)));
     EtcdStore.Entry e = call(() -> store.get(type.key(namespace, name)));
     if (e == null) throw StatusException.notFound(type, name);
     return ObjectCodec.decode(e);
@@ -81,6 +112,11 @@ public class ResourceService {
 
   /** The object from the watch cache (may lag etcd slightly); null when absent. */
   public ObjectNode cached(ResourceType type, String namespace, String name) {
+    ResourceView v = ResourceRegistry.viewOf(type);
+    if (v != null) {
+      ObjectNode o = cached(v.storage(), namespace, name);
+      return o == null ? null : served(v, o);
+    }
     return caches.get(type).get(type.key(namespace, name));
   }
 
@@ -88,6 +124,13 @@ public class ResourceService {
   public record ListResult(List<ObjectNode> items, long resourceVersion, String continueToken, Long remaining) {}
 
   public ListResult list(ResourceType type, String namespace, ListOptions opts) {
+    ResourceView v = ResourceRegistry.viewOf(type);
+    if (v != null) {
+      ListResult r = viewed(v, () -> list(v.storage(), namespace, storageOptions(v, opts)));
+      List<ObjectNode> items = new ArrayList<>(r.items().size());
+      for (ObjectNode o : r.items()) items.add(served(v, o));
+      return new ListResult(items, r.resourceVersion(), r.continueToken(), r.remaining());
+    }
     Predicate<ObjectNode> filter = opts::matches;
     String prefix = namespace == null || !type.namespaced() ? type.keyPrefix() : type.keyPrefix() + namespace + "/";
     boolean paged = opts.limit() > 0 || (opts.continueToken() != null && !opts.continueToken().isEmpty());
@@ -187,6 +230,13 @@ public class ResourceService {
 
   /** Start a watch served by the cache (see {@link WatchCache#watch}). */
   public Watcher watch(ResourceType type, String namespace, ListOptions opts) {
+    ResourceView v = ResourceRegistry.viewOf(type);
+    if (v != null) {
+      Watcher w = viewed(v, () -> watch(v.storage(), namespace, storageOptions(v, opts)));
+      w.convertEach(ev -> ev.object() == null ? ev
+          : new WatchEvent(ev.type(), served(v, ev.object()), null, ev.revision())); // prev: only the filter, already applied, reads it
+      return w;
+    }
     String rv = opts.resourceVersion() == null ? "" : opts.resourceVersion();
     long from = rv.isEmpty() ? 0 : parseRv(rv);
     Predicate<ObjectNode> ns = namespace == null || !type.namespaced() ? o -> true
@@ -235,6 +285,13 @@ public class ResourceService {
   }
 
   private Written create(ResourceType type, String requestNamespace, ObjectNode o, WriteOptions opts, boolean objectUnread) {
+    ResourceView v = ResourceRegistry.viewOf(type);
+    if (v != null) {
+      v.conversion().validateCreate(type, o);
+      ObjectNode asStored = v.conversion().toStorage(o);
+      Written w = viewed(v, () -> create(v.storage(), requestNamespace, asStored, opts, false));
+      return servedWritten(v, w);
+    }
     String namespace = requestNamespace;
     ObjectNode md = metadata(o);
     if (type.namespaced()) {
@@ -351,6 +408,12 @@ public class ResourceService {
    */
   private Written write(ResourceType type, String namespace, String name, WriteOptions opts, long expected,
       UnaryOperator<ObjectNode> change, boolean changeReadsCurrent, boolean resultUnread) {
+    ResourceView v = ResourceRegistry.viewOf(type);
+    if (v != null) {
+      Written w = viewed(v, () -> write(v.storage(), namespace, name, opts, expected,
+          current -> v.conversion().toStorage(change.apply(served(v, current))), false, false)); // served(): a private copy
+      return servedWritten(v, w);
+    }
     String key = type.key(namespace, name);
     for (int attempt = 0; ; attempt++) {
       // First try from the watch cache's copy, as kube-apiserver does: no etcd read, and the guarded
@@ -620,6 +683,11 @@ public class ResourceService {
   public record DeleteResult(ObjectNode object, boolean gone) {}
 
   public DeleteResult delete(ResourceType type, String namespace, String name, DeleteOptions opts) {
+    ResourceView v = ResourceRegistry.viewOf(type);
+    if (v != null) {
+      DeleteResult r = viewed(v, () -> delete(v.storage(), namespace, name, opts));
+      return new DeleteResult(served(v, r.object()), r.gone());
+    }
     String key = type.key(namespace, name);
     for (int attempt = 0; attempt < 50; attempt++) {
       EtcdStore.Entry e = call(() -> store.get(key));

@@ -29,6 +29,8 @@ public final class ResourceRegistry {
   private static final List<ResourceType> ALL = new ArrayList<>();
   /** By "group/version/resource": every request looks its type up here. */
   private static final Map<String, ResourceType> BY_PATH = new java.util.HashMap<>();
+  /** Served resources stored as another one (see {@link ResourceView}), by the served type. */
+  private static final Map<ResourceType, ResourceView> VIEWS = new java.util.IdentityHashMap<>(); // types are singletons; cheap on every request
 
   static {
     // core/v1
@@ -52,6 +54,9 @@ public final class ResourceRegistry {
     add("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, List.of("pc"), List.of(), Set.of(), PriorityClass.class, false);
     add("events.k8s.io", "v1", "events", "Event", true, List.of("ev"), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.events.v1.Event.class, false);
+    // the same objects as core/v1 events, as in Kubernetes: one storage, two shapes
+    VIEWS.put(BY_PATH.get("events.k8s.io/v1/events"), new ResourceView(BY_PATH.get("events.k8s.io/v1/events"),
+        BY_PATH.get("/v1/events"), new io.keelson.apiserver.conversion.EventsV1Conversion()));
     // computed from the agents' stats on request (metrics.MetricsApi), never stored: kubectl top
     add("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", false, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics.class, false);
@@ -82,6 +87,11 @@ public final class ResourceRegistry {
 
   public static Optional<ResourceType> find(String group, String version, String resource) {
     return Optional.ofNullable(BY_PATH.get(group + "/" + version + "/" + resource));
+  }
+
+  /** The view a served type is, or null when it has storage of its own. */
+  public static ResourceView viewOf(ResourceType type) {
+    return VIEWS.get(type);
   }
 
   public static Optional<ResourceType> byKind(String apiVersion, String kind) {

@@ -33,9 +33,12 @@ public record ResourceType(
   public static final List<String> VERBS =
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
 
-  /** Whether objects of this type live in etcd; false for kinds computed on request (metrics.k8s.io). */
+  /**
+   * Whether objects of this type live in etcd under its own keys: false for kinds computed on
+   * request (metrics.k8s.io) and for views of another resource's objects ({@link ResourceRegistry#viewOf}).
+   */
   public boolean stored() {
-    return !group.equals("metrics.k8s.io");
+    return !group.equals("metrics.k8s.io") && ResourceRegistry.viewOf(this) == null;
   }
 
   /** "apps/v1" or "v1". */

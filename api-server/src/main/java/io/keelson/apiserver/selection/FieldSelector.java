@@ -49,6 +49,14 @@ public final class FieldSelector implements Predicate<ObjectNode> {
     return null;
   }
 
+  /** The same selector with field labels renamed ({@code old → new}): a view's labels as its storage names them. */
+  public FieldSelector renamed(Map<String, String> labels) {
+    if (terms.isEmpty()) return this;
+    List<Term> out = new ArrayList<>(terms.size());
+    for (Term t : terms) out.add(new Term(labels.getOrDefault(t.field, t.field), t.equals, t.value));
+    return new FieldSelector(out);
+  }
+
   @Override
   public boolean test(ObjectNode obj) {
     for (Term t : terms) {

@@ -145,6 +145,40 @@ public class StatusException extends RuntimeException {
     return new StatusException(503, "ServiceUnavailable", message, null, null, List.of());
   }
 
+  /**
+   * This failure as the client of {@code served} should read it, when it was raised for
+   * {@code stored} (a view's storage): names and details of the stored resource become the served
+   * one's ({@code events "x" not found} → {@code events.events.k8s.io "x" not found}); fields of
+   * causes are renamed by {@code fields} (stored name → served name of a top-level field).
+   */
+  public StatusException as(ResourceType stored, ResourceType served, java.util.Map<String, String> fields) {
+    String msg = getMessage() == null ? "" : getMessage();
+    String storedKind = stored.group().isEmpty() ? stored.kind() : stored.kind() + "." + stored.group();
+    String servedKind = served.group().isEmpty() ? served.kind() : served.kind() + "." + served.group();
+    msg = msg.replace(stored.qualifiedResource() + " \"", served.qualifiedResource() + " \"")
+        .replace(storedKind + " \"", servedKind + " \"");
+    List<Cause> renamed = new java.util.ArrayList<>();
+    for (Cause c : causes) {
+      String f = c.field();
+      if (f != null) {
+        int dot = f.indexOf('.');
+        String head = dot < 0 ? f : f.substring(0, dot);
+        if (fields.containsKey(head)) {
+          String to = fields.get(head) + (dot < 0 ? "" : f.substring(dot));
+          msg = msg.replace(f + ": ", to + ": ");
+          f = to;
+        }
+      }
+      renamed.add(new Cause(c.reason(), c.message(), f));
+    }
+    boolean ours = stored.resource().equals(detailsKind) || stored.kind().equals(detailsKind);
+    String kind = !ours ? detailsKind : stored.kind().equals(detailsKind) ? served.kind() : served.resource();
+    String group = ours ? served.group() : detailsGroup;
+    StatusException e = new StatusException(code, reason, msg, kind, group, detailsName, renamed, retryAfterSeconds);
+    e.setStackTrace(getStackTrace());
+    return e;
+  }
+
   /** The {@code Status} object sent to the client. */
   public ObjectNode toStatus() {
     ObjectNode s = JSON.createObjectNode();

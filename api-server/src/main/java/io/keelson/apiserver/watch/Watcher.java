@@ -21,6 +21,8 @@ public final class Watcher implements AutoCloseable {
   private final java.util.Set<String> indexKeys;
   private volatile StatusException failure;
   private volatile boolean ended;
+  /** Applied to each event as the client takes it (a view's conversion), or null. */
+  private volatile java.util.function.UnaryOperator<WatchEvent> convert;
 
   Watcher(Predicate<ObjectNode> filter, int capacity, WatchCache cache, java.util.Set<String> indexKeys) {
     this.filter = filter;
@@ -62,14 +64,27 @@ public final class Watcher implements AutoCloseable {
     queue.offer(END);
   }
 
+  /**
+   * Converts every event as it is taken (on the client's thread, not under the cache lock): a
+   * view's watch gets the storage's events in the view's shape.
+   */
+  public void convertEach(java.util.function.UnaryOperator<WatchEvent> convert) {
+    this.convert = convert;
+  }
+
   /** Next event, or null on timeout. Returns {@link #isEnd} events when the watch is over. */
   public WatchEvent poll(long timeoutMillis) throws InterruptedException {
-    return queue.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+    return converted(queue.poll(timeoutMillis, TimeUnit.MILLISECONDS));
   }
 
   /** The next event if one is already queued, else null (no waiting). */
   public WatchEvent pollNow() {
-    return queue.poll();
+    return converted(queue.poll());
+  }
+
+  private WatchEvent converted(WatchEvent ev) {
+    java.util.function.UnaryOperator<WatchEvent> c = convert;
+    return ev == null || ev == END || c == null ? ev : c.apply(ev);
   }
 
   public static boolean isEnd(WatchEvent ev) {

@@ -157,4 +157,51 @@ class KubectlIT {
     assertThat(ok("get", "runtimeclass")).containsPattern("NAME\\s+HANDLER\\s+AGE").containsPattern("runc\\s+runc");
     assertThat(ok("get", "pods", "-A")).containsPattern("NAMESPACE\\s+NAME\\s+READY\\s+STATUS");
   }
+
+  @Test
+  void eventsOfEitherApiAreTheSameEvents() throws Exception {
+    ok("create", "namespace", "it-events");
+    ok("create", "-f", manifest("events.yaml", """
+        apiVersion: v1
+        kind: Event
+        metadata: {name: web.1, namespace: it-events}
+        involvedObject: {kind: Pod, name: web, namespace: it-events}
+        reason: Started
+        message: Started container web
+        type: Normal
+        source: {component: kubelet}
+        count: 1
+        firstTimestamp: "2026-11-27T19:00:00Z"
+        lastTimestamp: "2026-11-27T19:00:00Z"
+        ---
+        apiVersion: events.k8s.io/v1
+        kind: Event
+        metadata: {name: web.2, namespace: it-events}
+        regarding: {kind: Pod, name: web, namespace: it-events}
+        reason: Scheduled
+        note: Successfully assigned it-events/web to node-1
+        type: Normal
+        action: Binding
+        eventTime: "2026-11-27T19:00:01.000000Z"
+        reportingController: default-scheduler
+        reportingInstance: default-scheduler-1
+        """));
+    // kubectl get events reads core/v1; events.events.k8s.io the other API: both list both events
+    String core = ok("get", "events", "-n", "it-events");
+    String v1 = ok("get", "events.events.k8s.io", "-n", "it-events");
+    for (String out : List.of(core, v1)) {
+      assertThat(out).containsPattern("Normal\\s+Started\\s+pod/web\\s+Started container web")
+          .containsPattern("Normal\\s+Scheduled\\s+pod/web\\s+Successfully assigned it-events/web to node-1");
+    }
+    assertThat(ok("get", "events.events.k8s.io", "web.1", "-n", "it-events", "-o", "jsonpath={.note}/{.regarding.name}"))
+        .isEqualTo("Started container web/web");
+    assertThat(ok("get", "events", "web.2", "-n", "it-events", "-o", "jsonpath={.message}/{.reportingComponent}"))
+        .isEqualTo("Successfully assigned it-events/web to node-1/default-scheduler");
+    assertThat(ok("get", "events.events.k8s.io", "-n", "it-events", "--field-selector", "reason=Scheduled", "-o", "name"))
+        .isEqualTo("event.events.k8s.io/web.2\n");
+    ok("delete", "events.events.k8s.io", "web.1", "-n", "it-events");
+    Result gone = kubectl("get", "events", "web.1", "-n", "it-events");
+    assertThat(gone.code()).isNotZero();
+    assertThat(gone.out()).contains("events \"web.1\" not found");
+  }
 }
