@@ -91,7 +91,11 @@ public final class EventsV1Conversion implements Conversion {
     }
   }
 
-  /** A copy with the top-level fields renamed (metadata and values shared: the copy is the caller's to keep, not to mutate deeply). */
+  /**
+   * A deep copy with the top-level fields renamed, and so the field paths of its managedFields
+   * entries: whichever API a manager wrote through, its entry names the fields as the reader's
+   * API does, so that server-side apply's ownership and conflicts work across the two.
+   */
   private static ObjectNode renamed(ObjectNode in, Map<String, String> names, String apiVersion) {
     ObjectNode out = in.objectNode();
     out.put("apiVersion", apiVersion);
@@ -100,6 +104,18 @@ public final class EventsV1Conversion implements Conversion {
       String k = e.getKey();
       if (k.equals("apiVersion") || k.equals("kind")) continue;
       out.set(names.getOrDefault(k, k), e.getValue().deepCopy());
+    }
+    for (JsonNode entry : out.path("metadata").path("managedFields")) {
+      if (!(entry instanceof ObjectNode m)) continue;
+      if (m.path("apiVersion").asString("").equals(apiVersion.equals("v1") ? "events.k8s.io/v1" : "v1")) m.put("apiVersion", apiVersion);
+      if (!(m.get("fieldsV1") instanceof ObjectNode fields)) continue;
+      ObjectNode renamedFields = fields.objectNode();
+      for (Map.Entry<String, JsonNode> f : fields.properties()) {
+        String path = f.getKey();
+        String field = path.startsWith("f:") ? path.substring(2) : null;
+        renamedFields.set(field != null && names.containsKey(field) ? "f:" + names.get(field) : path, f.getValue());
+      }
+      m.set("fieldsV1", renamedFields);
     }
     return out;
   }

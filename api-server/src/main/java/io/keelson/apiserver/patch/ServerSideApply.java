@@ -457,13 +457,6 @@ public final class ServerSideApply {
       return result;
     }
 
-    // The write was a server-side apply whose result already carries this manager's Apply entry:
-    // the bookkeeping is done, attributing its changes to an Update entry as well would be wrong.
-    if (writerChangedThem) {
-      JsonNode applyNow = findEntry(sentMf, manager, APPLY, sub);
-      if (applyNow != null && !applyNow.equals(findEntry(oldMf, manager, APPLY, sub))) return result;
-    }
-
     FieldSet.Diff diff = FieldSet.diff(type, old, result, scope);
     java.util.Set<List<String>> changed = diff.changed();
     java.util.Set<List<String>> gone = diff.removed();
@@ -493,17 +486,6 @@ public final class ServerSideApply {
   }
 
   // ------------------------------------------------------------------ managedFields I/O
-
-  private static JsonNode findEntry(JsonNode managedFields, String manager, String operation, String subresource) {
-    if (managedFields == null) return null;
-    for (JsonNode m : managedFields) {
-      if (manager.equals(m.path("manager").asString("")) && operation.equals(m.path("operation").asString(""))
-          && subresource.equals(m.path("subresource").asString(""))) {
-        return m;
-      }
-    }
-    return null;
-  }
 
   private static List<Entry> readEntries(JsonNode obj) {
     List<Entry> out = new ArrayList<>();

@@ -328,7 +328,7 @@ public class ResourceService {
     Strategy.applyDefaults(type, o, null, this::clusterIpInUse);
     Admission.admitCreate(this, type, o);
     Strategy.validate(type, o, null);
-    o = Strategy.recordManager(type, null, o, opts.managerOr("unknown"), null);
+    o = Strategy.recordManager(type, null, o, opts.withSubresource(null));
     ObjectCodec.Stored stored = encodeChecked(type, o);
     if (opts.dryRun()) return new Written(o, null);
     for (int attempt = 0; ; attempt++) {
@@ -658,7 +658,7 @@ public class ResourceService {
     // A status write keeps everything but status as stored (see above), and the validation rules
     // are about the rest (kube's status updates do not validate the spec either): nothing to check.
     if (!"status".equals(sub)) Strategy.validate(type, next, current);
-    return Strategy.recordManager(type, current, next, opts.managerOr("unknown"), sub);
+    return Strategy.recordManager(type, current, next, opts);
   }
 
   /** An object marked for deletion whose finalizers are all gone may now disappear. */

@@ -35,9 +35,14 @@ final class Strategy {
     io.keelson.apiserver.admission.Validator.validate(type, obj, old);
   }
 
-  /** Records the write in managedFields, changing {@code updated} itself (the write path's own object). */
-  static ObjectNode recordManager(ResourceType type, ObjectNode old, ObjectNode updated, String manager, String subresource) {
-    return io.keelson.apiserver.patch.ServerSideApply.recordUpdateInPlace(type, old, updated, manager, "Update", subresource);
+  /**
+   * Records the write in managedFields, changing {@code updated} itself (the write path's own object).
+   * A server-side apply has done its bookkeeping already (its Apply entry): nothing to add.
+   */
+  static ObjectNode recordManager(ResourceType type, ObjectNode old, ObjectNode updated, WriteOptions opts) {
+    if (opts.applied()) return updated;
+    return io.keelson.apiserver.patch.ServerSideApply.recordUpdateInPlace(type, old, updated, opts.managerOr("unknown"), "Update",
+        opts.subresource());
   }
 
   /** Guaranteed when every container has requests == limits for cpu and memory; BestEffort when none has any. */

@@ -314,7 +314,7 @@ final class RequestHandler {
     }
     validateFields(p.type(), applied, req, resp);
     try {
-      ObjectNode out = svc.mutate(p.type(), p.namespace(), p.name(), opts,
+      ObjectNode out = svc.mutate(p.type(), p.namespace(), p.name(), opts.asApply(),
           current -> ServerSideApply.apply(p.type(), current, applied, manager, force));
       return send(resp, 200, out);
     } catch (StatusException e) {
@@ -322,7 +322,7 @@ final class RequestHandler {
     }
     ObjectNode fresh = ServerSideApply.apply(p.type(), null, applied, manager, force);
     ResourceService.metadata(fresh).put("name", p.name());
-    ObjectNode created = svc.create(p.type(), p.namespace(), fresh, new WriteOptions(opts.dryRun(), manager, null));
+    ObjectNode created = svc.create(p.type(), p.namespace(), fresh, new WriteOptions(opts.dryRun(), manager, null, true));
     return send(resp, 201, created);
   }
 

@@ -94,4 +94,22 @@ class EventsV1ConversionTest {
     assertThat(inv.getMessage()).isEqualTo("Event.events.k8s.io \"x\" is invalid: regarding.name: Required value");
     assertThat(inv.causes().get(0).field()).isEqualTo("regarding.name");
   }
+
+  @Test
+  void managedFieldsNameTheFieldsAsTheReadersApiDoes() {
+    ObjectNode core = json("{'apiVersion':'v1','kind':'Event','metadata':{'name':'e','managedFields':["
+        + "{'manager':'kubelet','operation':'Update','apiVersion':'v1','fieldsType':'FieldsV1',"
+        + "'fieldsV1':{'f:message':{},'f:involvedObject':{'f:name':{}},'f:reason':{}}},"
+        + "{'manager':'other','operation':'Update','apiVersion':'apps/v1','fieldsType':'FieldsV1','fieldsV1':{'f:count':{}}}]},"
+        + "'message':'m','involvedObject':{'name':'p'},'reason':'R','count':1}");
+    ObjectNode v1 = c.toServed(core);
+    var entries = v1.path("metadata").path("managedFields");
+    assertThat(entries.get(0).path("apiVersion").asString()).isEqualTo("events.k8s.io/v1");
+    assertThat(entries.get(0).path("fieldsV1").propertyNames()).containsExactly("f:note", "f:regarding", "f:reason");
+    assertThat(entries.get(0).path("fieldsV1").path("f:regarding").has("f:name")).isTrue();
+    assertThat(entries.get(1).path("apiVersion").asString()).isEqualTo("apps/v1"); // not this resource's versions: kept
+    assertThat(entries.get(1).path("fieldsV1").propertyNames()).containsExactly("f:deprecatedCount");
+    assertThat(c.toStorage(v1)).isEqualTo(core);
+    assertThat(core.path("metadata").path("managedFields").get(0).path("fieldsV1").has("f:message")).isTrue();
+  }
 }

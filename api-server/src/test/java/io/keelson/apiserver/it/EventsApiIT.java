@@ -72,7 +72,11 @@ class EventsApiIT {
     assertThat(asV1.path("note").asString()).isEqualTo("Started container a");
     assertThat(asV1.path("regarding").path("name").asString()).isEqualTo("a");
     assertThat(asV1.path("deprecatedSource").path("component").asString()).isEqualTo("kubelet");
-    assertThat(asV1.path("metadata")).isEqualTo(core.path("metadata"));
+    for (String f : List.of("uid", "resourceVersion", "creationTimestamp")) {
+      assertThat(asV1.path("metadata").path(f)).isEqualTo(core.path("metadata").path(f));
+    }
+    // the writer's managedFields entry names the fields as this API does
+    assertThat(asV1.path("metadata").path("managedFields").get(0).path("fieldsV1").has("f:note")).isTrue();
 
     JsonNode created = ok(send("POST", V1, v1Event("a.2", "a"), "application/json"), 201);
     assertThat(created.path("note").asString()).isEqualTo("Successfully assigned default/a to node-1");
@@ -151,6 +155,27 @@ class EventsApiIT {
         "application/json"), 400);
     assertThat(unknown.path("message").asString()).contains("unknown field \"message\"");
     assertThat(c.keys("/registry/core/events/default/bad.")).isEmpty();
+  }
+
+  @Test
+  void serverSideApplyThroughEitherApiOwnsTheSameFields() throws Exception {
+    String applied = v1Event("s.1", "s").replace("'metadata':{'name':'s.1'}", "'metadata':{'name':'s.1','namespace':'default'}");
+    ok(send("PATCH", V1 + "/s.1?fieldManager=ci", applied, "application/apply-patch+yaml"), 201);
+    JsonNode again = ok(send("PATCH", V1 + "/s.1?fieldManager=ci", applied.replace("to node-1", "to node-2"),
+        "application/apply-patch+yaml"), 200);
+    assertThat(again.path("note").asString()).isEqualTo("Successfully assigned default/s to node-2");
+    JsonNode entries = again.path("metadata").path("managedFields");
+    assertThat(entries).as(entries.toString()).hasSize(1);
+    assertThat(entries.get(0).path("operation").asString()).isEqualTo("Apply");
+    assertThat(entries.get(0).path("apiVersion").asString()).isEqualTo("events.k8s.io/v1");
+    assertThat(entries.get(0).path("fieldsV1").has("f:note")).isTrue();
+    // read through core/v1 the same entry names core's field
+    JsonNode core = get(CORE + "/s.1").path("metadata").path("managedFields");
+    assertThat(core.get(0).path("fieldsV1").has("f:message")).isTrue();
+    // another manager applying the note through core/v1 conflicts with ci's ownership
+    String coreApplied = "{'apiVersion':'v1','kind':'Event','metadata':{'name':'s.1','namespace':'default'},'message':'mine'}";
+    JsonNode conflict = ok(send("PATCH", CORE + "/s.1?fieldManager=other", coreApplied, "application/apply-patch+yaml"), 409);
+    assertThat(conflict.path("message").asString()).contains("conflict").contains("ci");
   }
 
   private static List<String> names(JsonNode list) {

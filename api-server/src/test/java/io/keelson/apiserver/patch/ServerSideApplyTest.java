@@ -258,30 +258,36 @@ class ServerSideApplyTest {
     assertThat(set.encode()).isEqualTo(fields);
   }
 
-  /** The REST pipeline: apply, then defaulting, then recordUpdate by the same manager, as the store does. */
+  /** The store's pipeline for an update: defaulting, then recordUpdate by the writer. */
   static ObjectNode store(ResourceType type, ObjectNode current, ObjectNode next, String manager) {
     ObjectNode o = next.deepCopy();
     io.keelson.apiserver.admission.Defaulter.applyDefaults(type, o);
     return ServerSideApply.recordUpdate(type, current, o, manager, "Update");
   }
 
+  /** The store's pipeline for a server-side apply: defaulting only (the apply made its own managedFields entry). */
+  static ObjectNode storeApplied(ResourceType type, ObjectNode next) {
+    ObjectNode o = next.deepCopy();
+    io.keelson.apiserver.admission.Defaulter.applyDefaults(type, o);
+    return o;
+  }
+
   @Test
   void applyThroughTheStorePipelineKeepsOwnershipWithTheApplier() {
-    ObjectNode created = store(DEPLOYMENTS, null, ServerSideApply.apply(DEPLOYMENTS, null, deployment("nginx:1.25", ""), "kubectl", false),
-        "kubectl");
+    ObjectNode created = storeApplied(DEPLOYMENTS, ServerSideApply.apply(DEPLOYMENTS, null, deployment("nginx:1.25", ""), "kubectl", false));
     assertThat(created.at("/metadata/managedFields")).hasSize(1);
     assertThat(entry(created, "kubectl", "Apply")).isNotNull();
     assertThat(created.at("/spec/replicas").intValue()).isEqualTo(1); // defaulted, owned by nobody
     ObjectNode scaledConfig = deployment("nginx:1.25", "");
     ((ObjectNode) scaledConfig.get("spec")).put("replicas", 3);
-    ObjectNode scaled = store(DEPLOYMENTS, created, ServerSideApply.apply(DEPLOYMENTS, created, scaledConfig, "kubectl", false), "kubectl");
+    ObjectNode scaled = storeApplied(DEPLOYMENTS, ServerSideApply.apply(DEPLOYMENTS, created, scaledConfig, "kubectl", false));
     assertThat(scaled.at("/spec/replicas").intValue()).isEqualTo(3);
     assertThat(scaled.at("/metadata/managedFields")).hasSize(1);
     assertThat(entry(scaled, "kubectl", "Apply").toString()).contains("f:replicas");
     // applying the same configuration again changes nothing at all
     ObjectNode again = ServerSideApply.apply(DEPLOYMENTS, scaled, scaledConfig, "kubectl", false);
     assertThat(again).isEqualTo(scaled);
-    assertThat(store(DEPLOYMENTS, scaled, again, "kubectl")).isEqualTo(scaled);
+    assertThat(storeApplied(DEPLOYMENTS, again)).isEqualTo(scaled);
     // a kubectl scale by another manager then conflicts with the applier's next apply
     ObjectNode bySomeoneElse = scaled.deepCopy();
     ((ObjectNode) bySomeoneElse.get("spec")).put("replicas", 5);
@@ -301,8 +307,8 @@ class ServerSideApplyTest {
 
   @Test
   void scaleSubresourceOwnerIsNamedInConflicts() {
-    ObjectNode first = store(DEPLOYMENTS, null, ServerSideApply.apply(DEPLOYMENTS, null,
-        json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},'spec':{'replicas':2}}"), "kubectl", false), "kubectl");
+    ObjectNode first = storeApplied(DEPLOYMENTS, ServerSideApply.apply(DEPLOYMENTS, null,
+        json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},'spec':{'replicas':2}}"), "kubectl", false));
     ObjectNode scaled = first.deepCopy();
     ((ObjectNode) scaled.get("spec")).put("replicas", 6);
     ObjectNode afterScale = ServerSideApply.recordUpdate(DEPLOYMENTS, first, scaled, "kubectl-scale", "Update", "scale");
@@ -336,8 +342,8 @@ class ServerSideApplyTest {
   void anUpdateByTheApplierTakesTheFieldIntoAnUpdateEntry() {
     // kubectl scale (manager "kubectl", an Update) after kubectl apply --server-side (manager "kubectl", an Apply):
     // Kubernetes treats them as two managers, so the next apply conflicts.
-    ObjectNode first = store(DEPLOYMENTS, null, ServerSideApply.apply(DEPLOYMENTS, null,
-        json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},'spec':{'replicas':2}}"), "kubectl", false), "kubectl");
+    ObjectNode first = storeApplied(DEPLOYMENTS, ServerSideApply.apply(DEPLOYMENTS, null,
+        json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},'spec':{'replicas':2}}"), "kubectl", false));
     ObjectNode scaled = first.deepCopy();
     ((ObjectNode) scaled.get("spec")).put("replicas", 5);
     ObjectNode afterScale = ServerSideApply.recordUpdate(DEPLOYMENTS, first, scaled, "kubectl", "Update");
