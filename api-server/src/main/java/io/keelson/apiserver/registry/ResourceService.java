@@ -442,7 +442,11 @@ public class ResourceService {
         if (fromCache) continue;
         return new Written(current, null);
       }
-      if (opts.dryRun()) return new Written(next, null);
+      if (opts.dryRun()) {
+        // as kube's dry-run update: the object as it would be written, at the resourceVersion it was read at
+        ObjectCodec.setResourceVersion(next, stored);
+        return new Written(next, null);
+      }
       if (finalizable(type, next)) {
         try {
           long rev = callGuarded(() -> store.guardedDelete(key, stored));
@@ -728,7 +732,10 @@ public class ResourceService {
         st.put("phase", "Terminating");
         if (next.path("spec").path("finalizers").size() > 0) keep = true;
       }
-      if (opts.dryRun()) return new DeleteResult(keep ? next : current, !keep);
+      if (opts.dryRun()) {
+        if (keep) ObjectCodec.setResourceVersion(next, e.modRevision());
+        return new DeleteResult(keep ? next : current, !keep);
+      }
       try {
         if (keep) {
           if (ObjectComparison.sameIgnoringRv(next, current)) return new DeleteResult(current, false);

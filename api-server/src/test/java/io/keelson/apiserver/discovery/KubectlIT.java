@@ -204,4 +204,21 @@ class KubectlIT {
     assertThat(gone.code()).isNotZero();
     assertThat(gone.out()).contains("events \"web.1\" not found");
   }
+
+  @Test
+  void diffShowsOnlyWhatWouldChange() throws Exception {
+    String yaml = """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: it-diff, namespace: default}
+        data: {a: "1"}
+        """;
+    ok("apply", "-f", manifest("diff.yaml", yaml));
+    Result same = kubectl("diff", "-f", manifest("diff.yaml", yaml));
+    assertThat(same.code()).as(same.out()).isZero();
+    Result changed = kubectl("diff", "-f", manifest("diff2.yaml", yaml.replace("a: \"1\"", "a: \"2\"")));
+    assertThat(changed.code()).as(changed.out()).isEqualTo(1); // 1: differences found
+    List<String> lines = changed.out().lines().filter(l -> l.matches("^[-+] .*")).toList();
+    assertThat(lines).as(changed.out()).containsExactly("-  a: \"1\"", "+  a: \"2\"");
+  }
 }
