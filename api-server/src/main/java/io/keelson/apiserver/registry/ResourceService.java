@@ -96,7 +96,7 @@ public class ResourceService {
   /** The list options with the view's field labels as its storage names them. */
   private static ListOptions storageOptions(ResourceView v, ListOptions opts) {
     return new ListOptions(opts.labels(), opts.fields().renamed(v.conversion().fieldLabels()), opts.resourceVersion(),
-        opts.limit(), opts.continueToken());
+        opts.limit(), opts.continueToken(), opts.resourceVersionMatch());
   }
 
   // ---------------------------------------------------------------- reads
@@ -133,18 +133,41 @@ public class ResourceService {
     }
     Predicate<ObjectNode> filter = opts::matches;
     String prefix = namespace == null || !type.namespaced() ? type.keyPrefix() : type.keyPrefix() + namespace + "/";
-    boolean paged = opts.limit() > 0 || (opts.continueToken() != null && !opts.continueToken().isEmpty());
+    boolean continued = opts.continueToken() != null && !opts.continueToken().isEmpty();
+    boolean paged = opts.limit() > 0 || continued;
     String rv = opts.resourceVersion() == null ? "" : opts.resourceVersion();
-    if (!paged || rv.equals("0")) {
+    String match = opts.resourceVersionMatch() == null ? "" : opts.resourceVersionMatch();
+    if (continued && !rv.isEmpty() && !rv.equals("0")) {
+      throw StatusException.badRequest("specifying resource version is not allowed when using continue");
+    }
+    // kube's semantics for list (API concepts, "Semantics for get and list"): rv=N is "not older
+    // than N" unless a limit asks for pages, which are then cut at exactly N (or Exact is asked for).
+    boolean exact = !rv.isEmpty() && !rv.equals("0") && !continued
+        && (match.equals("Exact") || (match.isEmpty() && opts.limit() > 0));
+    if (!exact && !rv.isEmpty() && !rv.equals("0") && !continued) {
       WatchCache cache = caches.get(type);
-      long want = rv.isEmpty() ? call(store::currentRevision) : parseRv(rv);
+      long want = parseRv(rv);
+      if (!cache.waitFor(want, TOO_LARGE_WAIT_MS)) throw tooLarge(want, cache.revision());
+      if (!paged) {
+        WatchCache.Snapshot s = cache.snapshot(prefix, filter);
+        return new ListResult(s.objects(), s.revision(), null, null);
+      }
+      return firstPage(cache, prefix, opts);
+    }
+    if (!exact && (!paged || rv.equals("0"))) {
+      WatchCache cache = caches.get(type);
+      long want = rv.isEmpty() ? call(store::currentRevision) : 0;
       if (!cache.waitFor(want, 10_000)) throw StatusException.unavailable("the watch cache of " + type.qualifiedResource() + " is not ready yet; retry");
       WatchCache.Snapshot s = cache.snapshot(prefix, filter);
       return new ListResult(s.objects(), s.revision(), null, null);
     }
     long atRev = 0;
     String startKey = prefix;
-    if (opts.continueToken() != null && !opts.continueToken().isEmpty()) {
+    if (exact) {
+      atRev = parseRv(rv);
+      long current = call(store::currentRevision);
+      if (atRev > current) throw tooLarge(atRev, current);
+    } else if (continued) {
       Continue c = Continue.decode(opts.continueToken());
       if (!c.prefix.equals(prefix)) throw StatusException.badRequest("continue token does not belong to this list");
       atRev = c.revision;
@@ -157,18 +180,12 @@ public class ResourceService {
       // once it has caught up with etcd, as in kube 1.31+ (ConsistentListFromCache).
       WatchCache cache = caches.get(type);
       long want = call(store::currentRevision);
-      if (cache.waitFor(want, 10_000)) {
-        WatchCache.KeyedSnapshot s = cache.keyedSnapshot(prefix);
-        ListSnapshots.Snapshot snap = listSnapshots.snapshot(prefix, s.revision(), s.keys(), s.objects());
-        ListResult first = page(snap, 0, opts);
-        if (first.continueToken() != null) listSnapshots.put(snap);
-        return first;
-      }
+      if (cache.waitFor(want, 10_000)) return firstPage(cache, prefix, opts);
     }
     // Paged list straight from etcd (an exact resourceVersion, or a later page of a list whose
     // snapshot is not here): each page is read at the revision of the first one.
     List<ObjectNode> items = new ArrayList<>();
-    long limit = pageSize(opts);
+    long limit = exact && opts.limit() <= 0 ? Integer.MAX_VALUE : pageSize(opts); // an exact list without a limit: all of it
     String next = startKey;
     boolean more = true;
     long rev = atRev;
@@ -180,6 +197,7 @@ public class ResourceService {
         final long r = rev;
         page = call(() -> store.list(prefix, from, r, Math.max(limit - items.size() + 1, 2)));
       } catch (CompactedRuntime e) {
+        if (exact) throw StatusException.gone("The resourceVersion for the provided list is too old.");
         throw StatusException.gone("The provided continue parameter is too old to display a consistent list result. "
             + "You can start a new list without the continue parameter.");
       }
@@ -204,6 +222,24 @@ public class ResourceService {
     Long remaining = more && opts.labels().isEverything() && opts.fields().isEverything()
         ? Math.max(0, keysFromStart - items.size()) : null;
     return new ListResult(items, rev, token, remaining);
+  }
+
+  /** How long a list at a resourceVersion this api-server has not seen yet waits for it (kube's cacher: 3 s). */
+  private static final long TOO_LARGE_WAIT_MS = 3_000;
+
+  /** kube's answer to a resourceVersion newer than the server has: 504, which client-go's reflector relists on. */
+  private static StatusException tooLarge(long wanted, long current) {
+    return new StatusException(504, "Timeout", "Too large resource version: " + wanted + ", current: " + current, null, null,
+        null, List.of(new StatusException.Cause("ResourceVersionTooLarge", "Too large resource version", null)), 1);
+  }
+
+  /** The first page of a list cut from the cache's current snapshot (kept while later pages may come). */
+  private ListResult firstPage(WatchCache cache, String prefix, ListOptions opts) {
+    WatchCache.KeyedSnapshot s = cache.keyedSnapshot(prefix);
+    ListSnapshots.Snapshot snap = listSnapshots.snapshot(prefix, s.revision(), s.keys(), s.objects());
+    ListResult first = page(snap, 0, opts);
+    if (first.continueToken() != null) listSnapshots.put(snap);
+    return first;
   }
 
   /** One page of a paged list, from a snapshot: up to {@code limit} matching objects from {@code from} on. */

@@ -14,6 +14,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -135,10 +136,47 @@ public class ApiController {
         throw StatusException.badRequest("invalid limit \"" + l + "\": it must be an integer");
       }
     }
+    String rv = req.getParameter("resourceVersion") == null ? "" : req.getParameter("resourceVersion");
+    String match = req.getParameter("resourceVersionMatch") == null ? "" : req.getParameter("resourceVersionMatch");
+    String cont = req.getParameter("continue");
+    validateResourceVersionMatch(match, rv, cont, "true".equals(req.getParameter("watch")) || "1".equals(req.getParameter("watch")));
     return new ListOptions(LabelSelector.parse(req.getParameter("labelSelector")),
-        FieldSelector.parse(req.getParameter("fieldSelector"), type),
-        req.getParameter("resourceVersion") == null ? "" : req.getParameter("resourceVersion"), Math.max(limit, 0),
-        req.getParameter("continue"));
+        FieldSelector.parse(req.getParameter("fieldSelector"), type), rv, Math.max(limit, 0), cont, match);
+  }
+
+  /** kube's ListOptions rules for resourceVersionMatch (422 ListOptions.meta.k8s.io, one cause per broken rule). */
+  private static void validateResourceVersionMatch(String match, String rv, String cont, boolean watch) {
+    if (match.isEmpty()) return;
+    List<StatusException.Cause> causes = new ArrayList<>();
+    if (watch) {
+      causes.add(new StatusException.Cause("FieldValueForbidden", "Forbidden: resourceVersionMatch is forbidden for watch", "resourceVersionMatch"));
+    } else {
+      if (rv.isEmpty()) {
+        causes.add(new StatusException.Cause("FieldValueForbidden",
+            "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided", "resourceVersionMatch"));
+      }
+      if (cont != null && !cont.isEmpty()) {
+        causes.add(new StatusException.Cause("FieldValueForbidden",
+            "Forbidden: resourceVersionMatch is forbidden when continue is provided", "resourceVersionMatch"));
+      }
+      if (!match.equals("Exact") && !match.equals("NotOlderThan")) {
+        causes.add(new StatusException.Cause("FieldValueNotSupported",
+            "Unsupported value: \"" + match + "\": supported values: \"Exact\", \"NotOlderThan\", \"\"", "resourceVersionMatch"));
+      }
+      if (match.equals("Exact") && rv.equals("0")) {
+        causes.add(new StatusException.Cause("FieldValueForbidden",
+            "Forbidden: resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"", "resourceVersionMatch"));
+      }
+    }
+    if (causes.isEmpty()) return;
+    StringBuilder msg = new StringBuilder("ListOptions.meta.k8s.io \"\" is invalid: ");
+    if (causes.size() > 1) msg.append('[');
+    for (int i = 0; i < causes.size(); i++) {
+      if (i > 0) msg.append(", ");
+      msg.append(causes.get(i).field()).append(": ").append(causes.get(i).message());
+    }
+    if (causes.size() > 1) msg.append(']');
+    throw new StatusException(422, "Invalid", msg.toString(), "ListOptions", "meta.k8s.io", "", causes, null);
   }
 
   static byte[] readBody(HttpServletRequest req) throws IOException {
