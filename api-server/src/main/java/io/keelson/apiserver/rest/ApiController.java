@@ -139,18 +139,32 @@ public class ApiController {
     String rv = req.getParameter("resourceVersion") == null ? "" : req.getParameter("resourceVersion");
     String match = req.getParameter("resourceVersionMatch") == null ? "" : req.getParameter("resourceVersionMatch");
     String cont = req.getParameter("continue");
-    validateResourceVersionMatch(match, rv, cont, "true".equals(req.getParameter("watch")) || "1".equals(req.getParameter("watch")));
+    validateResourceVersionMatch(match, rv, cont, "true".equals(req.getParameter("watch")) || "1".equals(req.getParameter("watch")),
+        req.getParameter("sendInitialEvents"));
     return new ListOptions(LabelSelector.parse(req.getParameter("labelSelector")),
         FieldSelector.parse(req.getParameter("fieldSelector"), type), rv, Math.max(limit, 0), cont, match);
   }
 
-  /** kube's ListOptions rules for resourceVersionMatch (422 ListOptions.meta.k8s.io, one cause per broken rule). */
-  private static void validateResourceVersionMatch(String match, String rv, String cont, boolean watch) {
-    if (match.isEmpty()) return;
+  /**
+   * kube's ListOptions rules for resourceVersionMatch and sendInitialEvents (422 ListOptions.meta.k8s.io,
+   * one cause per broken rule). Watch-list streams (sendInitialEvents) are answered as by a kube-apiserver
+   * without the WatchList feature, so that client-go falls back to list + watch.
+   */
+  private static void validateResourceVersionMatch(String match, String rv, String cont, boolean watch, String sendInitialEvents) {
+    if (match.isEmpty() && sendInitialEvents == null) return;
     List<StatusException.Cause> causes = new ArrayList<>();
     if (watch) {
-      causes.add(new StatusException.Cause("FieldValueForbidden", "Forbidden: resourceVersionMatch is forbidden for watch", "resourceVersionMatch"));
-    } else {
+      if (sendInitialEvents != null) {
+        causes.add(new StatusException.Cause("FieldValueForbidden",
+            "Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled", "sendInitialEvents"));
+      } else {
+        causes.add(new StatusException.Cause("FieldValueForbidden",
+            "Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided", "resourceVersionMatch"));
+      }
+    } else if (sendInitialEvents != null) {
+      causes.add(new StatusException.Cause("FieldValueForbidden", "Forbidden: sendInitialEvents is forbidden for list", "sendInitialEvents"));
+    }
+    if (!watch && !match.isEmpty()) {
       if (rv.isEmpty()) {
         causes.add(new StatusException.Cause("FieldValueForbidden",
             "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided", "resourceVersionMatch"));
