@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.keelson.apiserver.patch.ServerSideApply;
 import io.keelson.apiserver.resource.ResourceRegistry;
 import io.keelson.apiserver.resource.ResourceType;
-import io.keelson.apiserver.storage.InMemoryEtcdStore;
 import io.keelson.apiserver.storage.ObjectCodec;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -18,26 +15,11 @@ import tools.jackson.databind.node.ObjectNode;
  * one Apply entry however quickly it re-applies (managedFields times have one-second resolution, so
  * back-to-back applies carry identical entries), and the same holds through a view (events.k8s.io/v1).
  */
-class ApplyWriteTest {
+class ApplyWriteTest extends InMemoryRegistryTest {
 
   private static final ResourceType CONFIGMAPS = ResourceRegistry.find("", "v1", "configmaps").orElseThrow();
   private static final ResourceType EVENTS_V1 = ResourceRegistry.find("events.k8s.io", "v1", "events").orElseThrow();
 
-  private InMemoryEtcdStore store;
-  private ResourceService svc;
-
-  @BeforeEach
-  void setUp() {
-    store = new InMemoryEtcdStore();
-    store.seed(ResourceRegistry.find("", "v1", "namespaces").orElseThrow().key(null, "default"),
-        "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"default\",\"uid\":\"ns\"}}");
-    svc = new ResourceService(store, 100);
-  }
-
-  @AfterEach
-  void tearDown() {
-    store.close();
-  }
 
   private static ObjectNode json(String s) {
     return (ObjectNode) ObjectCodec.JSON.readTree(s.replace('\'', '"'));

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keelson.apiserver.resource.ResourceRegistry;
 import io.keelson.apiserver.resource.ResourceType;
-import io.keelson.apiserver.storage.InMemoryEtcdStore;
 import io.keelson.apiserver.storage.ObjectCodec;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -16,26 +13,11 @@ import tools.jackson.databind.node.ObjectNode;
  * update's answer keeps the resourceVersion it was read at (so that `kubectl diff` shows only the
  * change), a create's has none.
  */
-class DryRunTest {
+class DryRunTest extends InMemoryRegistryTest {
 
   private static final ResourceType CONFIGMAPS = ResourceRegistry.find("", "v1", "configmaps").orElseThrow();
   private static final WriteOptions DRY = new WriteOptions(true, "kubectl-client-side-apply", null);
 
-  private InMemoryEtcdStore store;
-  private ResourceService svc;
-
-  @BeforeEach
-  void setUp() {
-    store = new InMemoryEtcdStore();
-    store.seed(ResourceRegistry.find("", "v1", "namespaces").orElseThrow().key(null, "default"),
-        "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"default\",\"uid\":\"ns\"}}");
-    svc = new ResourceService(store, 100);
-  }
-
-  @AfterEach
-  void tearDown() {
-    store.close();
-  }
 
   private static ObjectNode cm(String name, String value) {
     return (ObjectNode) ObjectCodec.JSON.readTree(

@@ -6,11 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.keelson.apiserver.resource.ResourceRegistry;
 import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.status.StatusException;
-import io.keelson.apiserver.storage.InMemoryEtcdStore;
 import io.keelson.apiserver.storage.ObjectCodec;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -19,25 +16,11 @@ import tools.jackson.databind.node.ObjectNode;
  * Pod bindings as kube-apiserver's BindingREST makes them (a storage update of nodeName, annotations
  * and PodScheduled, nothing else), and the status writes that follow them, on an in-memory etcd.
  */
-class PodBindingTest {
+class PodBindingTest extends InMemoryRegistryTest {
 
   private static final ResourceType PODS = ResourceRegistry.find("", "v1", "pods").orElseThrow();
   private static final String KEY = PODS.key("default", "p");
 
-  private InMemoryEtcdStore store;
-  private ResourceService svc;
-
-  @BeforeEach
-  void setUp() {
-    store = new InMemoryEtcdStore();
-    store.seed(ResourceRegistry.find("", "v1", "namespaces").orElseThrow().key(null, "default"), "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"default\",\"uid\":\"ns\"}}");
-    svc = new ResourceService(store, 100);
-  }
-
-  @AfterEach
-  void tearDown() {
-    store.close();
-  }
 
   private ObjectNode createPod(String specExtra) {
     ObjectNode pod = (ObjectNode) ObjectCodec.JSON.readTree("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\","

@@ -21,6 +21,14 @@ public final class InMemoryEtcdStore extends EtcdStore {
     super(List.of("http://127.0.0.1:1"), null);
   }
 
+  /** A store holding one namespace, so that objects can be created in it. */
+  public static InMemoryEtcdStore withNamespace(String namespace) {
+    InMemoryEtcdStore store = new InMemoryEtcdStore();
+    store.seed(io.keelson.apiserver.resource.ResourceRegistry.find("", "v1", "namespaces").orElseThrow().key(null, namespace),
+        "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + namespace + "\",\"uid\":\"ns-" + namespace + "\"}}");
+    return store;
+  }
+
   /** Writes a value as it is (no checks), e.g. to seed a namespace. */
   public synchronized long seed(String key, String json) {
     long rev = ++revision;
