@@ -110,6 +110,21 @@ public class ResourceService {
     return ObjectCodec.decode(e);
   }
 
+  /**
+   * A GET at {@code resourceVersion} (kube: "not older than" it): the quorum read of {@link #get} is
+   * always at least that new, unless the revision is one this server has not reached — then kube's
+   * 504 "Too large resource version" once the cache has waited for it as long as a list does.
+   */
+  public ObjectNode get(ResourceType type, String namespace, String name, String resourceVersion) {
+    if (resourceVersion != null && !resourceVersion.isEmpty() && !resourceVersion.equals("0")) {
+      long want = parseRv(resourceVersion);
+      ResourceView v = ResourceRegistry.viewOf(type);
+      WatchCache cache = caches.get(v != null ? v.storage() : type);
+      if (cache != null && !cache.waitFor(want, TOO_LARGE_WAIT_MS)) throw tooLarge(want, cache.revision());
+    }
+    return get(type, namespace, name);
+  }
+
   /** The object from the watch cache (may lag etcd slightly); null when absent. */
   public ObjectNode cached(ResourceType type, String namespace, String name) {
     ResourceView v = ResourceRegistry.viewOf(type);

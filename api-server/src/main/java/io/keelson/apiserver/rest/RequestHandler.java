@@ -106,7 +106,7 @@ final class RequestHandler {
   // ------------------------------------------------------------------ reads
 
   private int get(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    ObjectNode o = svc.get(p.type(), p.namespace(), p.name());
+    ObjectNode o = svc.get(p.type(), p.namespace(), p.name(), req.getParameter("resourceVersion"));
     if (TablePrinter.wantsTable(req.getHeader("Accept"))) {
       return send(resp, 200, TablePrinter.table(p.type(), List.of(o), o.path("metadata").path("resourceVersion").asString(),
           null, includeObject(req)));

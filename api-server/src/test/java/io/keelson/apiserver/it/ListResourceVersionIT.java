@@ -20,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
  * against a real etcd and api-server: Exact (asked for, or a limit with rv=N) is the state at that
  * revision, from etcd, 410 once compacted; NotOlderThan (rv=N alone) is at least that new; a
  * revision the server has not reached is client-go's "too large resource version" (504); broken
- * combinations are kube's 422 / 400.
+ * combinations are kube's 422 / 400. A GET at a resourceVersion follows the same "not older than" rule.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ListResourceVersionIT {
@@ -103,6 +103,17 @@ class ListResourceVersionIT {
       assertThat(s.path("message").asString()).as(q).startsWith("Too large resource version: " + future + ", current: ");
       assertThat(s.path("details").path("causes").get(0).path("reason").asString()).isEqualTo("ResourceVersionTooLarge");
     }
+  }
+
+  @Test
+  void aGetAtAResourceVersionIsAtLeastThatNew() throws Exception {
+    JsonNode a = ok(send("GET", CMS + "/a?resourceVersion=" + rvV1, null), 200);
+    assertThat(a.path("data").path("v").asString()).isEqualTo("2");
+    assertThat(ok(send("GET", CMS + "/a?resourceVersion=0", null), 200).path("data").path("v").asString()).isEqualTo("2");
+    JsonNode tooLarge = ok(send("GET", CMS + "/a?resourceVersion=" + (rvNow + 1_000_000), null), 504);
+    assertThat(tooLarge.path("details").path("causes").get(0).path("reason").asString()).isEqualTo("ResourceVersionTooLarge");
+    assertThat(ok(send("GET", CMS + "/a?resourceVersion=x", null), 400).path("message").asString())
+        .isEqualTo("invalid resourceVersion \"x\": it must be a non-negative integer");
   }
 
   @Test
