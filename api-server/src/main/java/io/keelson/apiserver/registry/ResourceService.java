@@ -117,10 +117,8 @@ public class ResourceService {
    */
   public ObjectNode get(ResourceType type, String namespace, String name, String resourceVersion) {
     if (resourceVersion != null && !resourceVersion.isEmpty() && !resourceVersion.equals("0")) {
-      long want = parseRv(resourceVersion);
       ResourceView v = ResourceRegistry.viewOf(type);
-      WatchCache cache = caches.get(v != null ? v.storage() : type);
-      if (cache != null && !cache.waitFor(want, TOO_LARGE_WAIT_MS)) throw tooLarge(want, cache.revision());
+      awaitRevision(caches.get(v != null ? v.storage() : type), parseRv(resourceVersion));
     }
     return get(type, namespace, name);
   }
@@ -157,22 +155,18 @@ public class ResourceService {
     }
     // kube's semantics for list (API concepts, "Semantics for get and list"): rv=N is "not older
     // than N" unless a limit asks for pages, which are then cut at exactly N (or Exact is asked for).
-    boolean exact = !rv.isEmpty() && !rv.equals("0") && !continued
-        && (match.equals("Exact") || (match.isEmpty() && opts.limit() > 0));
-    if (!exact && !rv.isEmpty() && !rv.equals("0") && !continued) {
+    boolean atRevision = !rv.isEmpty() && !rv.equals("0") && !continued;
+    boolean exact = atRevision && (match.equals("Exact") || (match.isEmpty() && opts.limit() > 0));
+    if (!exact && (atRevision || !paged || rv.equals("0"))) {
+      // from the cache: at least N (its pages kept for the continue tokens), or everything at once
+      // ("0": whatever the cache has; "": once it has caught up with etcd)
       WatchCache cache = caches.get(type);
-      long want = parseRv(rv);
-      if (!cache.waitFor(want, TOO_LARGE_WAIT_MS)) throw tooLarge(want, cache.revision());
-      if (!paged) {
-        WatchCache.Snapshot s = cache.snapshot(prefix, filter);
-        return new ListResult(s.objects(), s.revision(), null, null);
+      if (atRevision) {
+        awaitRevision(cache, parseRv(rv));
+        if (paged) return firstPage(cache, prefix, opts);
+      } else if (!cache.waitFor(rv.isEmpty() ? call(store::currentRevision) : 0, 10_000)) {
+        throw StatusException.unavailable("the watch cache of " + type.qualifiedResource() + " is not ready yet; retry");
       }
-      return firstPage(cache, prefix, opts);
-    }
-    if (!exact && (!paged || rv.equals("0"))) {
-      WatchCache cache = caches.get(type);
-      long want = rv.isEmpty() ? call(store::currentRevision) : 0;
-      if (!cache.waitFor(want, 10_000)) throw StatusException.unavailable("the watch cache of " + type.qualifiedResource() + " is not ready yet; retry");
       WatchCache.Snapshot s = cache.snapshot(prefix, filter);
       return new ListResult(s.objects(), s.revision(), null, null);
     }
@@ -241,6 +235,11 @@ public class ResourceService {
 
   /** How long a list at a resourceVersion this api-server has not seen yet waits for it (kube's cacher: 3 s). */
   private static final long TOO_LARGE_WAIT_MS = 3_000;
+
+  /** Waits (as kube's cacher does) for the cache to reach {@code revision}; kube's 504 if it does not. */
+  private static void awaitRevision(WatchCache cache, long revision) {
+    if (!cache.waitFor(revision, TOO_LARGE_WAIT_MS)) throw tooLarge(revision, cache.revision());
+  }
 
   /** kube's answer to a resourceVersion newer than the server has: 504, which client-go's reflector relists on. */
   private static StatusException tooLarge(long wanted, long current) {

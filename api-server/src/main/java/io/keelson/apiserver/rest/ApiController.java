@@ -139,8 +139,7 @@ public class ApiController {
     String rv = req.getParameter("resourceVersion") == null ? "" : req.getParameter("resourceVersion");
     String match = req.getParameter("resourceVersionMatch") == null ? "" : req.getParameter("resourceVersionMatch");
     String cont = req.getParameter("continue");
-    validateResourceVersionMatch(match, rv, cont, "true".equals(req.getParameter("watch")) || "1".equals(req.getParameter("watch")),
-        req.getParameter("sendInitialEvents"));
+    validateResourceVersionMatch(match, rv, cont, RequestHandler.isWatch(req), req.getParameter("sendInitialEvents"));
     return new ListOptions(LabelSelector.parse(req.getParameter("labelSelector")),
         FieldSelector.parse(req.getParameter("fieldSelector"), type), rv, Math.max(limit, 0), cont, match);
   }
@@ -182,15 +181,7 @@ public class ApiController {
             "Forbidden: resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"", "resourceVersionMatch"));
       }
     }
-    if (causes.isEmpty()) return;
-    StringBuilder msg = new StringBuilder("ListOptions.meta.k8s.io \"\" is invalid: ");
-    if (causes.size() > 1) msg.append('[');
-    for (int i = 0; i < causes.size(); i++) {
-      if (i > 0) msg.append(", ");
-      msg.append(causes.get(i).field()).append(": ").append(causes.get(i).message());
-    }
-    if (causes.size() > 1) msg.append(']');
-    throw new StatusException(422, "Invalid", msg.toString(), "ListOptions", "meta.k8s.io", "", causes, null);
+    if (!causes.isEmpty()) throw StatusException.invalid("ListOptions", "meta.k8s.io", "", causes);
   }
 
   static byte[] readBody(HttpServletRequest req) throws IOException {

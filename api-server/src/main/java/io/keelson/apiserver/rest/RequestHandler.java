@@ -98,7 +98,7 @@ final class RequestHandler {
         + method + " " + p.type().resource() + (p.subresource() == null ? "" : "/" + p.subresource()) + ")");
   }
 
-  private static boolean isWatch(HttpServletRequest req) {
+  static boolean isWatch(HttpServletRequest req) {
     String w = req.getParameter("watch");
     return "true".equals(w) || "1".equals(w);
   }

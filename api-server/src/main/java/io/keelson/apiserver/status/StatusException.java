@@ -122,7 +122,12 @@ public class StatusException extends RuntimeException {
 
   /** 422: the object is well-formed but its values are wrong; one cause per bad field. */
   public static StatusException invalid(ResourceType type, String name, List<Cause> causes) {
-    String kind = type.group().isEmpty() ? type.kind() : type.kind() + "." + type.group();
+    return invalid(type.kind(), type.group(), name, causes);
+  }
+
+  /** 422 for a kind that is not a served resource, e.g. ListOptions of group meta.k8s.io. */
+  public static StatusException invalid(String kindName, String group, String name, List<Cause> causes) {
+    String kind = qualifiedKind(kindName, group);
     StringBuilder msg = new StringBuilder(kind + " \"" + (name == null ? "" : name) + "\" is invalid: ");
     for (int i = 0; i < causes.size(); i++) {
       if (i > 0) msg.append(", ");
@@ -130,7 +135,12 @@ public class StatusException extends RuntimeException {
       msg.append(c.field() == null ? "" : c.field() + ": ").append(c.message());
     }
     if (causes.size() > 1) msg.insert(msg.indexOf(": ") + 2, "[").append("]");
-    return new StatusException(422, "Invalid", msg.toString(), type.kind(), type.group(), name, causes, null);
+    return new StatusException(422, "Invalid", msg.toString(), kindName, group, name, causes, null);
+  }
+
+  /** "Deployment.apps", or "Pod" for the core group: how Kubernetes names a kind in Invalid messages. */
+  private static String qualifiedKind(String kind, String group) {
+    return group.isEmpty() ? kind : kind + "." + group;
   }
 
   public static StatusException tooManyRequests(String message, int retryAfterSeconds) {
@@ -153,8 +163,8 @@ public class StatusException extends RuntimeException {
    */
   public StatusException as(ResourceType stored, ResourceType served, java.util.Map<String, String> fields) {
     String msg = getMessage() == null ? "" : getMessage();
-    String storedKind = stored.group().isEmpty() ? stored.kind() : stored.kind() + "." + stored.group();
-    String servedKind = served.group().isEmpty() ? served.kind() : served.kind() + "." + served.group();
+    String storedKind = qualifiedKind(stored.kind(), stored.group());
+    String servedKind = qualifiedKind(served.kind(), served.group());
     msg = msg.replace(stored.qualifiedResource() + " \"", served.qualifiedResource() + " \"")
         .replace(storedKind + " \"", servedKind + " \"");
     List<Cause> renamed = new java.util.ArrayList<>();
