@@ -13,6 +13,7 @@
 #
 #   deploy/bench/scheduler.sh [--nodes 5000] [--pods 10000] [--api-port 24443] [--no-warm] [--write-docs] [--keep]
 #                             [--tmp /tmp] [--jfr] [--jars-from DIR] [--scheduler-jvm "-XX:..."] [--no-aot] [--warm-runs N]
+#                             [--fake-nodes]
 # --jfr records every JVM (api-server, scheduler, controller-manager, agents) during the warm run
 # and prints each one's hottest methods; the recordings stay in the run's directory (--keep).
 # The warm run also counts etcd revisions (= writes) and each process's read/write system calls per bound pod.
@@ -28,16 +29,21 @@
 # --jars-from DIR takes DIR/keelson-<module>.jar where present (e.g. to compare two builds).
 # JVM threads' CPU (JIT compiler, GC) of each process is reported after each run: in short runs
 # the JIT is a large share of the CPU per pod.
+# --fake-nodes runs scheduler_perf's own setting instead: the nodes are API objects only (Ready, with
+# capacity; created by `scheduler-benchmark fake-nodes`), and neither agents nor a controller-manager
+# run, so the cores go to etcd, the api-server and the scheduler alone: what scheduling costs, without
+# the work of starting the bound pods and reporting their status (which the hollow-node rows include).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""; WARM=1; TMPBASE=/tmp; JFR=0; JARS=""; SJVM=""; AOT=${KEELSON_AOT:-1}; WARMRUNS=1
+NODES=5000; PODS=10000; PORT=24443; WRITE=0; KEEP=0; BIND=""; WARM=1; TMPBASE=/tmp; JFR=0; JARS=""; SJVM=""; AOT=${KEELSON_AOT:-1}; WARMRUNS=1; FAKE=0
 while [ $# -gt 0 ]; do case $1 in
   --nodes) NODES=$2; shift 2 ;; --pods) PODS=$2; shift 2 ;; --api-port) PORT=$2; shift 2 ;;
   --bind-parallelism) BIND="--bind-parallelism $2"; shift 2 ;;
   --write-docs) WRITE=1; shift ;; --keep) KEEP=1; shift ;; --no-warm) WARM=0; shift ;;
   --tmp) TMPBASE=$2; shift 2 ;; --jfr) JFR=1; shift ;; --jars-from) JARS=$2; shift 2 ;;
   --scheduler-jvm) SJVM=$2; shift 2 ;; --no-aot) AOT=0; shift ;; --warm-runs) WARMRUNS=$2; shift 2 ;;
-  -h|--help) sed -n 2,29p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
+  --fake-nodes) FAKE=1; shift ;;
+  -h|--help) sed -n 2,35p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
 
 JAVA=""
 for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
@@ -85,10 +91,16 @@ trap down EXIT
 echo "== $(date -u '+%F %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg) (other processes on this machine share its 2 cores)"
 echo "== scheduling loop alone (no api-server): $NODES nodes, $PODS pods"
 bench in-memory --nodes "$NODES" --pods "$PODS" 2>/dev/null | grep '^|' | tee "$DIR/inmem.md"
-echo "== cluster: $NODES hollow nodes, no scheduler ($DIR)"
+KIND="hollow nodes"; UPFLAGS=(--hollow-nodes "$NODES" --without scheduler)
+[ "$FAKE" = 1 ] && { KIND="fake nodes (no agents, no controller-manager)"; UPFLAGS=(--without scheduler,controller-manager); }
+echo "== cluster: $NODES $KIND, no scheduler ($DIR)"
 KEELSON_NO_BUILD=1 KEELSON_AOT=$AOT timeout 1200 "$TREE/keelson" up --dir "$DIR/cluster" --api-port "$PORT" --nodes 0 \
-  --hollow-nodes "$NODES" --without scheduler > "$DIR/up.log" 2>&1 || { tail -5 "$DIR/up.log"; exit 1; }
+  "${UPFLAGS[@]}" > "$DIR/up.log" 2>&1 || { tail -5 "$DIR/up.log"; exit 1; }
 KC=$DIR/cluster/kubeconfig
+if [ "$FAKE" = 1 ]; then
+  echo "== creating $NODES fake nodes"
+  bench fake-nodes --kubeconfig "$KC" --nodes "$NODES"
+fi
 echo "== etcd $("$(readlink "/proc/$(cat "$DIR/cluster/run/etcd.pid")/exe")" --version 2>/dev/null | awk '/etcd Version/ {print $3}') ($(grep -o 'etcd  *[^ ].*' "$DIR/up.log" | head -1 | sed 's/^etcd  *//'))"
 # the scheduler's AOT cache (once per jar build and JDK) before anything is measured
 [ -z "$SJVM" ] && KEELSON_NO_BUILD=1 KEELSON_AOT=$AOT "$TREE/keelson" scheduler --version > "$DIR/scheduler-aot.log" 2>&1
@@ -97,12 +109,16 @@ bench create --kubeconfig "$KC" --pods "$PODS"
 echo "== scheduling"
 MPORT=$((PORT + 30))
 pid() { cat "$DIR/cluster/run/$1.pid" 2>/dev/null || echo 0; }
+# the cluster's processes whose CPU each row splits (NAME=PID; no agents or controller-manager with --fake-nodes)
+cluster_pids() {
+  echo "api-server=$(pid api-server)" "etcd=$(pid etcd)"
+  [ "$FAKE" = 1 ] || echo "hollow-agents=$(pid agent-hollow)" "controller-manager=$(pid controller-manager)"
+}
+pid_args() { for j in $(cluster_pids); do printf -- '--pid\n%s\n' "$j"; done; }
 # measure lists the pods first, then the scheduler starts (as in the acceptance check)
 measure_start --kubeconfig "$KC" --pods "$PODS" --metrics-url "http://127.0.0.1:$MPORT/metrics" \
-  --ready-file "$DIR/listed" --pid "scheduler=@$DIR/scheduler.pid" \
-  --pid "api-server=$(pid api-server)" --pid "etcd=$(pid etcd)" \
-  --pid "hollow-agents=$(pid agent-hollow)" --pid "controller-manager=$(pid controller-manager)" \
-  --label "$NODES hollow nodes, $PODS pods, cold" --out "$DIR/result.md"
+  --ready-file "$DIR/listed" --pid "scheduler=@$DIR/scheduler.pid" $(pid_args) \
+  --label "$NODES ${KIND%% (*}, $PODS pods, cold" --out "$DIR/result.md"
 for _ in $(seq 1 1200); do [ -f "$DIR/listed" ] && break; sleep 0.1; done
 # one replica, no lease: the warm run pauses it for longer than a lease lasts
 if [ -n "$SJVM" ]; then
@@ -184,12 +200,11 @@ for RUN in $(seq 1 "$WARMRUNS"); do
   bench create --kubeconfig "$KC" --pods "$PODS" --namespace "$NS"
   measure_start --kubeconfig "$KC" --namespace "$NS" --pods "$PODS" \
     --metrics-url "http://127.0.0.1:$MPORT/metrics" --metrics-baseline "$DIR/metrics.before" \
-    --ready-file "$DIR/listed-warm" --idle-seconds 10 --pid "scheduler=$SPID" \
-    --pid "api-server=$API" --pid "etcd=$(pid etcd)" \
-    --pid "hollow-agents=$(pid agent-hollow)" --pid "controller-manager=$(pid controller-manager)" \
-    --label "$NODES hollow nodes, $PODS pods, $WLABEL" --out "$DIR/result.md"
+    --ready-file "$DIR/listed-warm" --idle-seconds 10 --pid "scheduler=$SPID" $(pid_args) \
+    --label "$NODES ${KIND%% (*}, $PODS pods, $WLABEL" --out "$DIR/result.md"
   for _ in $(seq 1 1200); do [ -f "$DIR/listed-warm" ] && break; sleep 0.1; done
-  JVMS="api-server=$API scheduler=$SPID controller-manager=$(pid controller-manager) hollow-agents=$(pid agent-hollow)"
+  JVMS="api-server=$API scheduler=$SPID"
+  [ "$FAKE" = 1 ] || JVMS="$JVMS controller-manager=$(pid controller-manager) hollow-agents=$(pid agent-hollow)"
   if [ "$JFR" = 1 ]; then
     for j in $(echo "$JVMS" | tr " " "\n" | grep -v "^scheduler="); do "${JAVA%/java}/jcmd" "${j#*=}" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; done
   fi
@@ -257,7 +272,8 @@ def keep(prefix_filter, new_row, key):
     rows = [l for l in old.splitlines() if l.startswith("| ") and prefix_filter(l)]
     rows = [r for r in rows if not r.startswith(key)]
     return "\n".join(rows + ([new_row] if new_row else []))
-api_rows = keep(lambda l: "hollow nodes" in l, row, f"| {nodes} hollow nodes, {pods} pods")
+kind = "fake nodes" if "fake nodes" in row else "hollow nodes"
+api_rows = keep(lambda l: "hollow nodes" in l or "fake nodes" in l, row, f"| {nodes} {kind}, {pods} pods")
 mem_rows = keep(lambda l: l.startswith("| in-memory"), irow, f"| in-memory, {nodes} nodes, {pods} pods")
 findings = ""
 m = re.search(r"### Findings\n(.*?)(?:<!-- END section: scheduler -->|$)", old, re.S)
@@ -276,10 +292,17 @@ in a second namespace, and it is resumed). The clock runs from the first bound p
 `shared/acceptance/scheduler.sh`; latencies of the warm row count only its own pods. The measuring
 client sees the bindings through a watch of its namespace's pods read with a streaming parser (only
 name, resourceVersion and node: `BindingWatch`), and each row ends with what it cost the shared cores.
+Rows of *fake nodes* are scheduler_perf's own setting (`--fake-nodes`): the nodes are API objects only (Ready,
+2 CPUs, 24Gi, 110 pods, made by `scheduler-benchmark fake-nodes`), no agent starts the bound pods and no
+controller-manager runs, so etcd, the api-server and the scheduler have the cores to themselves and a bound pod
+costs its binding and the scheduler's `Scheduled` event (kube's scheduler_perf, whose results the issue's
+270 pods/s floor comes from, runs no kubelets either). Rows of *hollow nodes* add the agents starting every
+bound pod and reporting its status, and the controller-manager watching it all.
 
 Reproduce (after `mvn -B -q install -DskipTests`):
 `deploy/bench/scheduler.sh --nodes 500 --pods 3000 --write-docs` and
-`deploy/bench/scheduler.sh --nodes 5000 --pods 10000 --write-docs`.
+`deploy/bench/scheduler.sh --nodes 5000 --pods 10000 --write-docs`; scheduler_perf's setting:
+`deploy/bench/scheduler.sh --fake-nodes --nodes 5000 --pods 10000 --warm-runs 3 --write-docs`.
 
 ### Through the api-server
 

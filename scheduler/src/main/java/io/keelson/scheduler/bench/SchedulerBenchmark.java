@@ -51,7 +51,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "scheduler-benchmark",
     mixinStandardHelpOptions = true,
-    subcommands = {SchedulerBenchmark.Create.class, SchedulerBenchmark.Measure.class, SchedulerBenchmark.MeasureServer.class,
+    subcommands = {SchedulerBenchmark.Create.class, SchedulerBenchmark.FakeNodes.class, SchedulerBenchmark.Measure.class, SchedulerBenchmark.MeasureServer.class,
       SchedulerBenchmark.InMemory.class},
     description = "Scheduler throughput benchmark (see deploy/bench/scheduler.sh).")
 public final class SchedulerBenchmark implements Callable<Integer> {
@@ -137,6 +137,68 @@ public final class SchedulerBenchmark implements Callable<Integer> {
         permits.acquire(concurrency);
         double s = (System.nanoTime() - t0) / 1e9;
         System.out.printf("created %d pods in %.1f s (%.0f pods/s), %d failed%n", pods - failed.get(), s, pods / s, failed.get());
+        return failed.get() == 0 ? 0 : 1;
+      }
+    }
+  }
+
+  /**
+   * scheduler_perf's own setting: nodes that are only API objects (Ready, with capacity), no agent
+   * behind them, so that a run measures what scheduling costs (the scheduler, its bindings and
+   * events through the api-server and etcd) without the agents starting the pods and reporting
+   * their status. Nothing renews their leases: run it without a controller-manager.
+   */
+  @Command(name = "fake-nodes", mixinStandardHelpOptions = true,
+      description = "Create N Ready nodes with no agent behind them (scheduler_perf's fake nodes).")
+  static final class FakeNodes implements Callable<Integer> {
+    @Option(names = "--kubeconfig", required = true)
+    Path kubeconfig;
+
+    @Option(names = "--nodes", defaultValue = "5000")
+    int nodes;
+
+    @Option(names = "--prefix", defaultValue = "fake-")
+    String prefix;
+
+    @Option(names = "--concurrency", defaultValue = "64")
+    int concurrency;
+
+    @Option(names = "--cpu", defaultValue = "2", description = "capacity and allocatable (a hollow node's in-memory benchmark shape)")
+    String cpu;
+
+    @Option(names = "--memory", defaultValue = "24Gi")
+    String memory;
+
+    @Override
+    public Integer call() throws Exception {
+      try (KubernetesClient client = client(kubeconfig)) {
+        HttpClient http = client.getHttpClient();
+        String base = client.getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/nodes";
+        String now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        String resources = "{\"cpu\":\"" + cpu + "\",\"memory\":\"" + memory + "\",\"pods\":\"110\"}";
+        Semaphore permits = new Semaphore(concurrency);
+        AtomicInteger failed = new AtomicInteger();
+        long t0 = System.nanoTime();
+        for (int i = 1; i <= nodes; i++) {
+          String name = prefix + i;
+          String body = "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"" + name + "\",\"labels\":{"
+              + "\"kubernetes.io/hostname\":\"" + name + "\",\"kubernetes.io/os\":\"linux\",\"kubernetes.io/arch\":\"amd64\","
+              + "\"keelson.io/fake-node\":\"true\"}},\"spec\":{},\"status\":{\"capacity\":" + resources
+              + ",\"allocatable\":" + resources + ",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\","
+              + "\"reason\":\"FakeNode\",\"message\":\"scheduler benchmark node: no agent runs its pods\","
+              + "\"lastHeartbeatTime\":\"" + now + "\",\"lastTransitionTime\":\"" + now + "\"}]}}";
+          permits.acquire();
+          HttpRequest req = http.newHttpRequestBuilder().uri(base).post("application/json", body.getBytes(StandardCharsets.UTF_8)).build();
+          http.sendAsync(req, String.class).whenComplete((r, err) -> {
+            permits.release();
+            if (err != null || (!r.isSuccessful() && r.code() != 409)) {
+              if (failed.incrementAndGet() == 1) System.err.println("node create failed: " + (err != null ? err : r.code() + " " + r.body()));
+            }
+          });
+          if (i % 1000 == 0) System.err.printf("  %d/%d nodes%n", i, nodes);
+        }
+        permits.acquire(concurrency);
+        System.out.printf("created %d fake nodes in %.1f s, %d failed%n", nodes - failed.get(), (System.nanoTime() - t0) / 1e9, failed.get());
         return failed.get() == 0 ? 0 : 1;
       }
     }

@@ -231,4 +231,30 @@ class SchedulerIT {
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> !nodeOf("ha", "after").isEmpty());
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> scheduledBy("ha", "after").equals("standby"));
   }
+
+  /** The benchmark's scheduler_perf setting: nodes that are only API objects are Ready and take pods. */
+  @Test
+  @Order(7)
+  void benchmarkFakeNodesAreReadyAndTakePods() throws Exception {
+    // as deploy/bench/scheduler.sh runs it: from the scheduler's fat jar
+    KeelsonCluster.Result r = cluster.run(120, ProcessHandle.current().info().command().orElse("java"),
+        "-cp", cluster.root.resolve("scheduler/target/keelson-scheduler.jar").toString(),
+        "-Dloader.main=io.keelson.scheduler.bench.SchedulerBenchmark", "org.springframework.boot.loader.launch.PropertiesLauncher",
+        "fake-nodes", "--kubeconfig", cluster.kubeconfig().toString(), "--nodes", "2", "--prefix", "bench-fake-", "--cpu", "64");
+    assertThat(r.code()).as(r.out()).isZero();
+    assertThat(r.out()).contains("created 2 fake nodes");
+    try {
+      assertThat(cluster.kubectl("get", "nodes", "-l", "keelson.io/fake-node=true", "--no-headers").lines()
+          .map(l -> l.split("\\s+")[0] + " " + l.split("\\s+")[1])).containsExactlyInAnyOrder("bench-fake-1 Ready", "bench-fake-2 Ready");
+      assertThat(cluster.kubectl("get", "node", "bench-fake-1", "-o", "jsonpath={.status.allocatable.cpu}")).isEqualTo("64");
+      namespace("fake");
+      // more CPU than any agent's node has: only a fake node fits
+      cluster.apply(pod("wide", "fake", "8", null));
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> !nodeOf("fake", "wide").isEmpty());
+      assertThat(nodeOf("fake", "wide")).startsWith("bench-fake-");
+    } finally {
+      cluster.kubectl("delete", "namespace", "fake", "--wait=false");
+      cluster.kubectl("delete", "node", "bench-fake-1", "bench-fake-2", "--wait=false");
+    }
+  }
 }
