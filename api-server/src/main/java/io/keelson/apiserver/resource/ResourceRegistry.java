@@ -57,6 +57,13 @@ public final class ResourceRegistry {
     // the same objects as core/v1 events, as in Kubernetes: one storage, two shapes
     VIEWS.put(BY_PATH.get("events.k8s.io/v1/events"), new ResourceView(BY_PATH.get("events.k8s.io/v1/events"),
         BY_PATH.get("/v1/events"), new io.keelson.apiserver.conversion.EventsV1Conversion()));
+    // answered about the caller on request (auth.SelfReviews), never stored: kubectl auth can-i / whoami
+    add("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview.class, false);
+    add("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview.class, false);
+    add("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview.class, false);
     // computed from the agents' stats on request (metrics.MetricsApi), never stored: kubectl top
     add("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", false, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics.class, false);

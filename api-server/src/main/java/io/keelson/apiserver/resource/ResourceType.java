@@ -35,10 +35,12 @@ public record ResourceType(
 
   /**
    * Whether objects of this type live in etcd under its own keys: false for kinds computed on
-   * request (metrics.k8s.io) and for views of another resource's objects ({@link ResourceRegistry#viewOf}).
+   * request (metrics.k8s.io, the self reviews of authentication.k8s.io and authorization.k8s.io)
+   * and for views of another resource's objects ({@link ResourceRegistry#viewOf}).
    */
   public boolean stored() {
-    return !group.equals("metrics.k8s.io") && ResourceRegistry.viewOf(this) == null;
+    return !group.equals("metrics.k8s.io") && !group.equals("authentication.k8s.io") && !group.equals("authorization.k8s.io")
+        && ResourceRegistry.viewOf(this) == null;
   }
 
   /** "apps/v1" or "v1". */

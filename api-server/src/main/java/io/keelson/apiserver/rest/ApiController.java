@@ -23,6 +23,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The generic Kubernetes REST endpoint: every verb on every resource of the registry, under
@@ -182,6 +183,11 @@ public class ApiController {
       }
     }
     if (!causes.isEmpty()) throw StatusException.invalid("ListOptions", "meta.k8s.io", "", causes);
+  }
+
+  /** The request's body as an object of {@code type} (JSON, YAML or protobuf; its kind and apiVersion checked). */
+  public static ObjectNode readObject(HttpServletRequest req, ResourceType type) throws IOException {
+    return Bodies.object(readBody(req), req.getContentType(), type);
   }
 
   static byte[] readBody(HttpServletRequest req) throws IOException {

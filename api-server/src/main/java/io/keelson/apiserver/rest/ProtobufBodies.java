@@ -44,6 +44,7 @@ final class ProtobufBodies {
       "apps/v1", V1Apps.getDescriptor(),
       "policy/v1", V1Policy.getDescriptor(),
       "authorization.k8s.io/v1", V1Authorization.getDescriptor(),
+      "authentication.k8s.io/v1", io.kubernetes.client.proto.V1Authentication.getDescriptor(),
       "autoscaling/v1", V1Autoscaling.getDescriptor(),
       "scheduling.k8s.io/v1", V1Scheduling.getDescriptor(),
       "meta.k8s.io/v1", Meta.getDescriptor());

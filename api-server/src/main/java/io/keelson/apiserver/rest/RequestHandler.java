@@ -15,6 +15,8 @@ import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.ObjectCodec;
 import io.keelson.apiserver.watch.WatchEvent;
 import io.keelson.apiserver.watch.Watcher;
+import io.keelson.apiserver.auth.Authorizer;
+import io.keelson.apiserver.auth.SelfReviews;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -35,6 +37,7 @@ final class RequestHandler {
 
   private final ResourceService svc;
   private final io.keelson.apiserver.metrics.MetricsApi metrics;
+  private final SelfReviews reviews = new SelfReviews(Authorizer.ALWAYS_ALLOW);
 
   RequestHandler(ResourceService svc, io.keelson.apiserver.metrics.MetricsApi metrics) {
     this.svc = svc;
@@ -44,6 +47,7 @@ final class RequestHandler {
   /** Serve the request; returns the HTTP code written. */
   int handle(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
     if (io.keelson.apiserver.metrics.MetricsApi.serves(p.type())) return metrics.handle(p, req, resp); // computed, not stored
+    if (SelfReviews.serves(p.type())) return reviews.handle(p, req, resp); // answered, not stored
     String m = req.getMethod();
     String sub = p.subresource();
     if (p.isCollection()) {

@@ -221,4 +221,18 @@ class KubectlIT {
     List<String> lines = changed.out().lines().filter(l -> l.matches("^[-+] .*")).toList();
     assertThat(lines).as(changed.out()).containsExactly("-  a: \"1\"", "+  a: \"2\"");
   }
+
+  /** Without an authorization policy (RBAC is to come) the admin may do everything, and kubectl says so. */
+  @Test
+  void authCanIAndWhoamiAnswerForTheCaller() throws Exception {
+    assertThat(ok("auth", "can-i", "create", "pods").trim()).isEqualTo("yes"); // a protobuf SelfSubjectAccessReview
+    assertThat(ok("auth", "can-i", "delete", "nodes", "--all-namespaces").trim()).isEqualTo("yes");
+    assertThat(ok("auth", "can-i", "get", "/healthz").trim()).isEqualTo("yes");
+    assertThat(ok("auth", "can-i", "--list")).containsPattern("(?m)^\\*\\.\\*\\s+\\[\\]\\s+\\[\\]\\s+\\[\\*\\]"); // any verb on any resource
+    assertThat(ok("auth", "whoami")).containsPattern("Username\\s+keelson-admin").containsPattern("Groups\\s+\\[system:masters system:authenticated\\]");
+    assertThat(ok("api-resources", "--api-group=authorization.k8s.io")).containsPattern("selfsubjectaccessreviews\\s+authorization.k8s.io/v1\\s+false");
+    Result list = kubectl("get", "selfsubjectaccessreviews");
+    assertThat(list.code()).isNotZero();
+    assertThat(list.out()).contains("MethodNotAllowed");
+  }
 }

@@ -249,6 +249,7 @@ class TablePrinterTest {
   @Test
   void everyRegisteredKindHasItsOwnColumns() {
     for (ResourceType t : ResourceRegistry.all()) {
+      if (!io.keelson.apiserver.discovery.ApiDiscovery.verbs(t).contains("list")) continue; // reviews: created, never listed
       assertThat(TablePrinter.columns(t).size()).as(t.qualifiedResource()).isGreaterThan(2);
     }
   }
