@@ -13,6 +13,7 @@ import io.kubernetes.client.proto.Meta;
 import io.kubernetes.client.proto.Runtime;
 import io.kubernetes.client.proto.V1;
 import io.kubernetes.client.proto.V1Apps;
+import io.kubernetes.client.proto.V1Authentication;
 import io.kubernetes.client.proto.V1Authorization;
 import io.kubernetes.client.proto.V1Autoscaling;
 import io.kubernetes.client.proto.V1Policy;
@@ -22,6 +23,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -44,10 +46,43 @@ final class ProtobufBodies {
       "apps/v1", V1Apps.getDescriptor(),
       "policy/v1", V1Policy.getDescriptor(),
       "authorization.k8s.io/v1", V1Authorization.getDescriptor(),
-      "authentication.k8s.io/v1", io.kubernetes.client.proto.V1Authentication.getDescriptor(),
+      "authentication.k8s.io/v1", V1Authentication.getDescriptor(),
       "autoscaling/v1", V1Autoscaling.getDescriptor(),
       "scheduling.k8s.io/v1", V1Scheduling.getDescriptor(),
       "meta.k8s.io/v1", Meta.getDescriptor());
+
+  /**
+   * Numbers and booleans that are plain values in the Go types (not pointers) and {@code omitempty}
+   * in JSON. Go's protobuf encoding writes such a field even when it is zero, and Go reads a zero
+   * back as "not set", so JSON never shows it: {@code kubectl create deployment} must not store
+   * {@code paused: false} and {@code minReadySeconds: 0}. Pointer fields are written only when set,
+   * and there a zero is meaningful ({@code replicas: 0}, {@code allowPrivilegeEscalation: false}),
+   * so only the fields listed here lose their zeros. By message, for the kinds this server takes.
+   */
+  private static final Map<String, Set<String>> VALUE_FIELDS = Map.ofEntries(
+      Map.entry("k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", Set.of("generation")),
+      Map.entry("k8s.io.api.core.v1.PodSpec", Set.of("hostNetwork", "hostPID", "hostIPC")),
+      Map.entry("k8s.io.api.core.v1.Container", Set.of("stdin", "stdinOnce", "tty")),
+      Map.entry("k8s.io.api.core.v1.EphemeralContainerCommon", Set.of("stdin", "stdinOnce", "tty")),
+      Map.entry("k8s.io.api.core.v1.ContainerPort", Set.of("hostPort")),
+      Map.entry("k8s.io.api.core.v1.VolumeMount", Set.of("readOnly")),
+      Map.entry("k8s.io.api.core.v1.Probe",
+          Set.of("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold")),
+      Map.entry("k8s.io.api.core.v1.ServiceSpec", Set.of("healthCheckNodePort", "publishNotReadyAddresses")),
+      Map.entry("k8s.io.api.core.v1.ServicePort", Set.of("nodePort")),
+      Map.entry("k8s.io.api.core.v1.NodeSpec", Set.of("unschedulable")),
+      Map.entry("k8s.io.api.core.v1.Event", Set.of("count")),
+      Map.entry("k8s.io.api.apps.v1.DeploymentSpec", Set.of("minReadySeconds", "paused")),
+      Map.entry("k8s.io.api.apps.v1.ReplicaSetSpec", Set.of("minReadySeconds")),
+      Map.entry("k8s.io.api.apps.v1.DaemonSetSpec", Set.of("minReadySeconds")),
+      Map.entry("k8s.io.api.scheduling.v1.PriorityClass", Set.of("globalDefault")));
+
+  /** Go structs embedded with {@code json:",inline"}: a field of their own in protobuf, their fields in JSON. */
+  private static final Set<String> INLINE = Set.of(
+      "k8s.io.api.core.v1.Volume.volumeSource",
+      "k8s.io.api.core.v1.Probe.handler",
+      "k8s.io.api.core.v1.EphemeralContainer.ephemeralContainerCommon",
+      "k8s.io.api.core.v1.PersistentVolumeSpec.persistentVolumeSource");
 
   private ProtobufBodies() {}
 
@@ -109,6 +144,7 @@ final class ProtobufBodies {
       default -> { }
     }
     ObjectNode o = f.objectNode();
+    Set<String> valueFields = VALUE_FIELDS.getOrDefault(m.getDescriptorForType().getFullName(), Set.of());
     for (Map.Entry<FieldDescriptor, Object> e : m.getAllFields().entrySet()) {
       FieldDescriptor fd = e.getKey();
       if (fd.isMapField()) {
@@ -122,10 +158,15 @@ final class ProtobufBodies {
       } else if (fd.isRepeated()) {
         ArrayNode arr = o.putArray(fd.getName());
         for (Object v : (List<?>) e.getValue()) arr.add(scalar(fd, v));
+      } else if (INLINE.contains(fd.getFullName())) {
+        if (toJson((Message) e.getValue()) instanceof ObjectNode inlined) o.setAll(inlined);
       } else {
         // Go encodes unset non-pointer fields as zero values; JSON (omitempty) would leave them out.
+        // (An empty message stays: Go's JSON writes structs, and an empty one can mean something, e.g. emptyDir: {}.)
         JsonNode v = scalar(fd, e.getValue());
-        boolean empty = v.isMissingNode() || (v.isString() && v.asString().isEmpty()) || (v.isObject() && v.isEmpty());
+        boolean zeroValue = valueFields.contains(fd.getName())
+            && ((v.isNumber() && v.asLong() == 0) || (v.isBoolean() && !v.asBoolean()));
+        boolean empty = v.isMissingNode() || (v.isString() && v.asString().isEmpty()) || zeroValue;
         if (!empty) o.set(fd.getName(), v);
       }
     }

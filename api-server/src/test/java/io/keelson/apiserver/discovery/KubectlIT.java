@@ -235,4 +235,16 @@ class KubectlIT {
     assertThat(list.code()).isNotZero();
     assertThat(list.out()).contains("MethodNotAllowed");
   }
+
+  /** kubectl's create generators send protobuf: what they store must look as it does in Kubernetes. */
+  @Test
+  void typedCreatesStoreNoGoZeroValues() throws Exception {
+    ok("create", "namespace", "it-typed");
+    ok("create", "deployment", "web", "-n", "it-typed", "--image=keelson.local/busybox:latest", "--replicas=0", "--", "sleep", "1");
+    String d = ok("get", "deployment", "web", "-n", "it-typed", "-o", "yaml");
+    assertThat(d).contains("replicas: 0").doesNotContain("paused:", "minReadySeconds:", "stdin:", "tty:", "hostNetwork:", "generation: 0");
+    ok("create", "service", "clusterip", "web", "-n", "it-typed", "--tcp=80:8080");
+    assertThat(ok("get", "service", "web", "-n", "it-typed", "-o", "yaml")).contains("port: 80")
+        .doesNotContain("nodePort:", "healthCheckNodePort:", "publishNotReadyAddresses:");
+  }
 }
