@@ -484,7 +484,15 @@ public class ResourceService {
       if (expected != 0 && expected != stored) {
         throw StatusException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
       }
-      ObjectNode desired = change.apply(changeReadsCurrent ? current.deepCopy() : current);
+      ObjectNode desired;
+      try {
+        desired = change.apply(changeReadsCurrent ? current.deepCopy() : current);
+      } catch (StatusException e) {
+        // a conflict found in the cache's copy (a patch's resourceVersion precondition) may only mean
+        // the cache is behind: decide on etcd's copy, as kube's GuaranteedUpdate does
+        if (fromCache && e.code() == 409) continue;
+        throw e;
+      }
       ObjectNode next = prepareUpdate(type, current, desired, opts);
       if (ObjectComparison.sameIgnoringRv(next, current)) {
         // Nothing to write: keep the resourceVersion — but only once etcd confirms that the cached

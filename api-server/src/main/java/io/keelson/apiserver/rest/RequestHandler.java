@@ -279,9 +279,16 @@ final class RequestHandler {
     }
     if (body.length == 0) throw StatusException.badRequest("the patch is empty");
     ObjectNode out = svc.mutate(p.type(), p.namespace(), p.name(), opts, current -> {
+      String currentRv = current.path("metadata").path("resourceVersion").asString("");
       ObjectNode patched = PatchApplier.apply(ct, current, body, p.type());
       Bodies.checkKind(patched, p.type().kind(), p.type().apiVersion());
       checkIdentity(patched, p);
+      // A resourceVersion the patch sets is a precondition, as in kube (kubectl label/annotate
+      // --resource-version): the patched object must still be at it, or the write is a conflict.
+      String rv = patched.path("metadata").path("resourceVersion").asString("");
+      if (!rv.isEmpty() && !rv.equals(currentRv)) {
+        throw StatusException.conflict(p.type(), p.name(), "the object has been modified; please apply your changes to the latest version and try again");
+      }
       validateFields(p.type(), patched, req, resp);
       return patched;
     });

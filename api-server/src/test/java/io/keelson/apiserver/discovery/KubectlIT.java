@@ -247,4 +247,22 @@ class KubectlIT {
     assertThat(ok("get", "service", "web", "-n", "it-typed", "-o", "yaml")).contains("port: 80")
         .doesNotContain("nodePort:", "healthCheckNodePort:", "publishNotReadyAddresses:");
   }
+
+  /** A resourceVersion in a patch is a precondition (kubectl label/annotate --resource-version). */
+  @Test
+  void patchWithAStaleResourceVersionConflicts() throws Exception {
+    ok("create", "namespace", "it-rv");
+    ok("create", "configmap", "c", "-n", "it-rv", "--from-literal=a=1");
+    String rv = ok("get", "configmap", "c", "-n", "it-rv", "-o", "jsonpath={.metadata.resourceVersion}");
+    ok("label", "configmap", "c", "-n", "it-rv", "first=1", "--resource-version=" + rv);
+    Result stale = kubectl("label", "configmap", "c", "-n", "it-rv", "second=2", "--resource-version=" + rv);
+    assertThat(stale.code()).isNotZero();
+    assertThat(stale.out()).contains("the object has been modified");
+    Result merge = kubectl("patch", "configmap", "c", "-n", "it-rv", "--type=merge", "-p",
+        "{\"metadata\":{\"resourceVersion\":\"" + rv + "\"},\"data\":{\"a\":\"2\"}}");
+    assertThat(merge.code()).isNotZero();
+    assertThat(ok("get", "configmap", "c", "-n", "it-rv", "-o", "jsonpath={.data.a} {.metadata.labels}")).isEqualTo("1 {\"first\":\"1\"}");
+    ok("annotate", "configmap", "c", "-n", "it-rv", "note=fresh", "--resource-version="
+        + ok("get", "configmap", "c", "-n", "it-rv", "-o", "jsonpath={.metadata.resourceVersion}"));
+  }
 }
