@@ -12,6 +12,7 @@ import io.keelson.controller.deployment.DeploymentController;
 import io.keelson.controller.events.EventRecorder;
 import io.keelson.controller.gc.GarbageCollector;
 import io.keelson.controller.namespace.NamespaceController;
+import io.keelson.controller.serviceaccount.ServiceAccountsController;
 import io.keelson.controller.nodelifecycle.NodeLifecycleController;
 import io.keelson.controller.podgc.PodGarbageCollector;
 import io.keelson.controller.replicaset.ReplicaSetController;
@@ -66,7 +67,7 @@ public final class ControllerManager implements AutoCloseable {
   /** Controller names for --controllers. */
   public static final class Names implements Iterable<String> {
     public static final List<String> ALL =
-        List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc");
+        List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc", "serviceaccount");
 
     @Override
     public Iterator<String> iterator() {
@@ -224,6 +225,7 @@ public final class ControllerManager implements AutoCloseable {
               options.defaultUnreachableToleration()));
     }
     if (on.contains("namespace")) parts.add(new NamespaceController(informers, metrics, w));
+    if (on.contains("serviceaccount")) parts.add(new ServiceAccountsController(informers, metrics, w));
     if (on.contains("podgc")) parts.add(new PodGarbageCollector(informers, metrics, options.terminatedPodGcThreshold()));
     try {
       informers.startAndSync(Duration.ofMinutes(2));

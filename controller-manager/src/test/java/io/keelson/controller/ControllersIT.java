@@ -243,6 +243,22 @@ class ControllersIT {
   }
 
   @Test
+  @Order(5)
+  void everyNamespaceHasADefaultServiceAccountThatComesBack() throws Exception {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("accounts").endMetadata().build()).create();
+    await("default service account").atMost(Duration.ofSeconds(30))
+        .until(() -> kubectl("get", "serviceaccount", "default", "-n", "accounts", "-o", "name").trim().equals("serviceaccount/default"));
+    String uid = client.serviceAccounts().inNamespace("accounts").withName("default").get().getMetadata().getUid();
+    kubectl("delete", "serviceaccount", "default", "-n", "accounts");
+    await("default service account again").atMost(Duration.ofSeconds(30)).until(() -> {
+      var sa = client.serviceAccounts().inNamespace("accounts").withName("default").get();
+      return sa != null && !sa.getMetadata().getUid().equals(uid);
+    });
+    assertThat(kubectl("get", "serviceaccounts", "-A", "--no-headers")).contains("default ", "kube-system ", "accounts ");
+    client.namespaces().withName("accounts").delete();
+  }
+
+  @Test
   @Order(6)
   void aStandbyTakesOverWithin15Seconds() throws Exception {
     String holder = client.leases().inNamespace("kube-system").withName("keelson-controller-manager").get().getSpec().getHolderIdentity();
