@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -62,6 +63,15 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
   private final Duration notReadyToleration;
   private final Duration unreachableToleration;
   private final Controller controller;
+  /**
+   * Per node, its latest heartbeat and when this controller saw it: silence is measured on this
+   * controller's clock from that sighting, as kube's probeTimestamp is, so a controller (or a whole
+   * cluster) that was down gives every node a full grace period before calling it unreachable, and
+   * the agents' clocks do not matter.
+   */
+  private final Map<String, Sighting> sightings = new ConcurrentHashMap<>();
+
+  private record Sighting(Instant heartbeat, Instant seenAt) {}
 
   public NodeLifecycleController(
       Informers informers,
@@ -86,9 +96,13 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
     // 5,000 hollow nodes that is 500 renewals a second that no longer each cost a reconcile.
     leases.addEventHandler(
         Informers.handler(
-            l -> LEASE_NAMESPACE.equals(l.getMetadata().getNamespace()) && markedSilent(l.getMetadata().getName())
-                ? List.of(l.getMetadata().getName())
-                : List.of(),
+            l -> {
+              if (!LEASE_NAMESPACE.equals(l.getMetadata().getNamespace())) return List.of();
+              if (l.getSpec() != null && l.getSpec().getRenewTime() != null) {
+                sighted(l.getMetadata().getName(), l.getSpec().getRenewTime().toInstant()); // cheap: no reconcile
+              }
+              return markedSilent(l.getMetadata().getName()) ? List.of(l.getMetadata().getName()) : List.of();
+            },
             controller::enqueue));
   }
 
@@ -110,8 +124,21 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
     return List.of(controller);
   }
 
-  /** The latest sign of life: lease renewal, Ready heartbeat, or (for a new node) its creation. */
+  /**
+   * When this controller saw the node's latest sign of life (lease renewal, Ready heartbeat, or for
+   * a new node its creation): the first sighting of a node counts as now.
+   */
   Instant lastHeartbeat(Node node) {
+    return sighted(node.getMetadata().getName(), heartbeat(node));
+  }
+
+  private Instant sighted(String node, Instant heartbeat) {
+    return sightings.compute(node, (k, s) -> s == null || heartbeat.isAfter(s.heartbeat()) ? new Sighting(heartbeat, Instant.now()) : s)
+        .seenAt();
+  }
+
+  /** The latest sign of life the node itself reported. */
+  private Instant heartbeat(Node node) {
     Instant last = PodConditions.parseTime(node.getMetadata().getCreationTimestamp());
     Lease lease = leases.getIndexer().getByKey(Informers.key(LEASE_NAMESPACE, node.getMetadata().getName()));
     if (lease != null && lease.getSpec() != null) {
@@ -120,7 +147,7 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
     }
     NodeCondition ready = ready(node);
     if (ready != null) last = max(last, PodConditions.parseTime(ready.getLastHeartbeatTime()));
-    return last == null ? Instant.now() : last;
+    return last == null ? Instant.EPOCH : last;
   }
 
   private static Instant max(Instant a, Instant b) {
@@ -138,7 +165,10 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
   @Override
   public Result reconcile(String name) throws Exception {
     Node node = nodes.getIndexer().getByKey(name);
-    if (node == null) return Result.noUpdate();
+    if (node == null) {
+      sightings.remove(name);
+      return Result.noUpdate();
+    }
     Instant now = Instant.now();
     boolean silent = lastHeartbeat(node).plus(grace).isBefore(now);
     NodeCondition ready = ready(node);
@@ -172,7 +202,8 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
   }
 
   private void markUnknown(Node node, Instant now) {
-    log.warn("node {} stopped posting status (last heartbeat {}); Ready=Unknown", node.getMetadata().getName(), lastHeartbeat(node));
+    log.warn("node {} stopped posting status (last heartbeat {}, seen at {}); Ready=Unknown", node.getMetadata().getName(),
+        heartbeat(node), lastHeartbeat(node));
     Node copy = new NodeBuilder(node).build();
     if (copy.getStatus() == null) copy.setStatus(new io.fabric8.kubernetes.api.model.NodeStatus());
     List<NodeCondition> conds = new ArrayList<>();
