@@ -482,7 +482,7 @@ public class ResourceService {
         stored = e.modRevision();
       }
       if (expected != 0 && expected != stored) {
-        throw StatusException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
+        throw StatusException.modified(type, name);
       }
       ObjectNode desired;
       try {
@@ -511,7 +511,7 @@ public class ResourceService {
           ObjectCodec.setResourceVersion(next, rev);
           return new Written(next, null);
         } catch (StoreConflict c) {
-          if (expected != 0 && !fromCache) throw conflictOf(type, name);
+          if (expected != 0 && !fromCache) throw StatusException.modified(type, name);
           continue; // from the cache: read etcd and try again (a real conflict is reported then)
         }
       }
@@ -528,8 +528,8 @@ public class ResourceService {
       } catch (StoreConflict | RuntimeException c) {
         announced.abandon();
         if (c instanceof RuntimeException r) throw r;
-        if (expected != 0 && !fromCache) throw conflictOf(type, name);
-        if (attempt > 50) throw conflictOf(type, name);
+        if (expected != 0 && !fromCache) throw StatusException.modified(type, name);
+        if (attempt > 50) throw StatusException.modified(type, name);
       }
     }
   }
@@ -594,7 +594,7 @@ public class ResourceService {
       } catch (StoreConflict | RuntimeException c) {
         announced.abandon();
         if (c instanceof RuntimeException r) throw r;
-        if (attempt > 50) throw conflictOf(podType, b.pod());
+        if (attempt > 50) throw StatusException.modified(podType, b.pod());
       }
     }
   }
@@ -652,10 +652,6 @@ public class ResourceService {
   }
 
   private static final Set<String> STATUS_ONLY = Set.of("status");
-
-  private static StatusException conflictOf(ResourceType type, String name) {
-    return StatusException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
-  }
 
   /**
    * The object to store for an update: system fields kept, status/spec split by subresource,
@@ -912,7 +908,8 @@ public class ResourceService {
     return sb.toString();
   }
 
-  static long parseRv(String rv) {
+  /** A resourceVersion a client sent, as a number; 400 when it is not one. */
+  public static long parseRv(String rv) {
     try {
       long v = Long.parseLong(rv);
       if (v < 0) throw new NumberFormatException();

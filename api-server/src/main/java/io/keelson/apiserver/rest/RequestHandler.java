@@ -1,6 +1,8 @@
 package io.keelson.apiserver.rest;
 
 import io.keelson.apiserver.admission.FieldValidation;
+import io.keelson.apiserver.auth.Authorizer;
+import io.keelson.apiserver.auth.SelfReviews;
 import io.keelson.apiserver.patch.PatchApplier;
 import io.keelson.apiserver.patch.ServerSideApply;
 import io.keelson.apiserver.printing.TablePrinter;
@@ -15,8 +17,6 @@ import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.ObjectCodec;
 import io.keelson.apiserver.watch.WatchEvent;
 import io.keelson.apiserver.watch.Watcher;
-import io.keelson.apiserver.auth.Authorizer;
-import io.keelson.apiserver.auth.SelfReviews;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -279,20 +279,25 @@ final class RequestHandler {
     }
     if (body.length == 0) throw StatusException.badRequest("the patch is empty");
     ObjectNode out = svc.mutate(p.type(), p.namespace(), p.name(), opts, current -> {
-      String currentRv = current.path("metadata").path("resourceVersion").asString("");
+      long currentRv = ObjectCodec.resourceVersion(current);
       ObjectNode patched = PatchApplier.apply(ct, current, body, p.type());
       Bodies.checkKind(patched, p.type().kind(), p.type().apiVersion());
       checkIdentity(patched, p);
-      // A resourceVersion the patch sets is a precondition, as in kube (kubectl label/annotate
-      // --resource-version): the patched object must still be at it, or the write is a conflict.
+      // a resourceVersion the patch sets (kubectl label/annotate --resource-version) is a precondition, as in kube
       String rv = patched.path("metadata").path("resourceVersion").asString("");
-      if (!rv.isEmpty() && !rv.equals(currentRv)) {
-        throw StatusException.conflict(p.type(), p.name(), "the object has been modified; please apply your changes to the latest version and try again");
-      }
+      requireResourceVersion(p, currentRv, rv.isEmpty() ? 0 : ResourceService.parseRv(rv));
       validateFields(p.type(), patched, req, resp);
       return patched;
     });
     return send(resp, 200, out);
+  }
+
+  /**
+   * A resourceVersion the client sent with a change is a precondition: the object must still be at
+   * it (kube's 409 otherwise); 0 or none makes the change unconditional, as kube's update does.
+   */
+  private static void requireResourceVersion(ApiPath p, long current, long expected) {
+    if (expected != 0 && expected != current) throw StatusException.modified(p.type(), p.name());
   }
 
   /** A patch may not rename or move the object (Kubernetes answers 400, as for a PUT). */
@@ -406,9 +411,7 @@ final class RequestHandler {
       String rv = scale.path("metadata").path("resourceVersion").asString("");
       long expected = rv.isEmpty() ? 0 : Long.parseLong(rv);
       out = svc.mutate(p.type(), p.namespace(), p.name(), opts, current -> {
-        if (expected != 0 && expected != ObjectCodec.resourceVersion(current)) {
-          throw StatusException.conflict(p.type(), p.name(), "the object has been modified; please apply your changes to the latest version and try again");
-        }
+        requireResourceVersion(p, ObjectCodec.resourceVersion(current), expected);
         return Scale.applyTo(current, scale);
       });
     } else {

@@ -101,6 +101,11 @@ public class StatusException extends RuntimeException {
         "Operation cannot be fulfilled on " + type.qualifiedResource() + " \"" + name + "\": " + why, type, name, List.of());
   }
 
+  /** The 409 of a write whose resourceVersion (precondition or guarded write) is no longer the object's. */
+  public static StatusException modified(ResourceType type, String name) {
+    return conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
+  }
+
   public static StatusException conflict(ResourceType type, String name, String message, List<Cause> causes) {
     return new StatusException(409, "Conflict", message, type, name, causes);
   }

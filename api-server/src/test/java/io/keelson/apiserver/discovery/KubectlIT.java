@@ -264,5 +264,11 @@ class KubectlIT {
     assertThat(ok("get", "configmap", "c", "-n", "it-rv", "-o", "jsonpath={.data.a} {.metadata.labels}")).isEqualTo("1 {\"first\":\"1\"}");
     ok("annotate", "configmap", "c", "-n", "it-rv", "note=fresh", "--resource-version="
         + ok("get", "configmap", "c", "-n", "it-rv", "-o", "jsonpath={.metadata.resourceVersion}"));
+    // 0 asks for no precondition, as in kube's update; a resourceVersion that is no number is a bad request
+    ok("patch", "configmap", "c", "-n", "it-rv", "--type=merge", "-p", "{\"metadata\":{\"resourceVersion\":\"0\"},\"data\":{\"a\":\"3\"}}");
+    assertThat(ok("get", "configmap", "c", "-n", "it-rv", "-o", "jsonpath={.data.a}")).isEqualTo("3");
+    Result garbage = kubectl("patch", "configmap", "c", "-n", "it-rv", "--type=merge", "-p", "{\"metadata\":{\"resourceVersion\":\"x1\"}}");
+    assertThat(garbage.code()).isNotZero();
+    assertThat(garbage.out()).contains("invalid resourceVersion");
   }
 }
