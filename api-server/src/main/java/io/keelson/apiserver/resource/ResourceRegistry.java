@@ -31,6 +31,8 @@ public final class ResourceRegistry {
   private static final Map<String, ResourceType> BY_PATH = new java.util.HashMap<>();
   /** Served resources stored as another one (see {@link ResourceView}), by the served type. */
   private static final Map<ResourceType, ResourceView> VIEWS = new java.util.IdentityHashMap<>(); // types are singletons; cheap on every request
+  /** Served resources answered on request, never stored (metrics, self reviews). */
+  private static final Set<ResourceType> COMPUTED = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
   static {
     // core/v1
@@ -58,24 +60,25 @@ public final class ResourceRegistry {
     VIEWS.put(BY_PATH.get("events.k8s.io/v1/events"), new ResourceView(BY_PATH.get("events.k8s.io/v1/events"),
         BY_PATH.get("/v1/events"), new io.keelson.apiserver.conversion.EventsV1Conversion()));
     // answered about the caller on request (auth.SelfReviews), never stored: kubectl auth can-i / whoami
-    add("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, List.of(), List.of(), Set.of(),
-        io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview.class, false);
-    add("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, List.of(), List.of(), Set.of(),
-        io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview.class, false);
-    add("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, List.of(), List.of(), Set.of(),
-        io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview.class, false);
+    COMPUTED.add(add("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview.class, false));
+    COMPUTED.add(add("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, List.of(), List.of(),
+        Set.of(), io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview.class, false));
+    COMPUTED.add(add("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, List.of(), List.of(),
+        Set.of(), io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview.class, false));
     // computed from the agents' stats on request (metrics.MetricsApi), never stored: kubectl top
-    add("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", false, List.of(), List.of(), Set.of(),
-        io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics.class, false);
-    add("metrics.k8s.io", "v1beta1", "pods", "PodMetrics", true, List.of(), List.of(), Set.of(),
-        io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetrics.class, false);
+    COMPUTED.add(add("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", false, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics.class, false));
+    COMPUTED.add(add("metrics.k8s.io", "v1beta1", "pods", "PodMetrics", true, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetrics.class, false));
   }
 
-  private static void add(String group, String version, String resource, String kind, boolean namespaced,
+  private static ResourceType add(String group, String version, String resource, String kind, boolean namespaced,
       List<String> shortNames, List<String> categories, Set<String> subresources, Class<?> model, boolean hasSpec) {
     ResourceType t = new ResourceType(group, version, resource, kind, namespaced, shortNames, categories, subresources, model, hasSpec);
     ALL.add(t);
     BY_PATH.put(group + "/" + version + "/" + resource, t);
+    return t;
   }
 
   private ResourceRegistry() {}
@@ -94,6 +97,11 @@ public final class ResourceRegistry {
 
   public static Optional<ResourceType> find(String group, String version, String resource) {
     return Optional.ofNullable(BY_PATH.get(group + "/" + version + "/" + resource));
+  }
+
+  /** Whether a served type is answered on request and never stored (metrics.k8s.io, the self reviews). */
+  public static boolean computed(ResourceType type) {
+    return COMPUTED.contains(type);
   }
 
   /** The view a served type is, or null when it has storage of its own. */

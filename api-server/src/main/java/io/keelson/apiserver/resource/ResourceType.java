@@ -39,8 +39,7 @@ public record ResourceType(
    * and for views of another resource's objects ({@link ResourceRegistry#viewOf}).
    */
   public boolean stored() {
-    return !group.equals("metrics.k8s.io") && !group.equals("authentication.k8s.io") && !group.equals("authorization.k8s.io")
-        && ResourceRegistry.viewOf(this) == null;
+    return !ResourceRegistry.computed(this) && ResourceRegistry.viewOf(this) == null;
   }
 
   /** "apps/v1" or "v1". */
