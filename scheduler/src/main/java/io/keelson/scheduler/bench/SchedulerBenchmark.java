@@ -107,39 +107,47 @@ public final class SchedulerBenchmark implements Callable<Integer> {
             throw e;
           }
         }
-        HttpClient http = client.getHttpClient();
-        String base = client.getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/namespaces/" + namespace + "/pods";
-        Semaphore permits = new Semaphore(concurrency);
-        AtomicInteger failed = new AtomicInteger();
-        AtomicLong lastError = new AtomicLong();
         long t0 = System.nanoTime();
-        for (int i = 0; i < pods; i++) {
-          String body =
-              "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p" + i + "\",\"labels\":{\"bench\":\"sched\"}},"
-                  + "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"keelson.local/busybox:latest\","
-                  + "\"resources\":{\"requests\":{\"cpu\":\"" + cpu + "\",\"memory\":\"" + memory + "\"}}}]}}";
-          permits.acquire();
-          HttpRequest req =
-              http.newHttpRequestBuilder().uri(base).post("application/json", body.getBytes(StandardCharsets.UTF_8)).build();
-          http.sendAsync(req, String.class)
-              .whenComplete(
-                  (r, err) -> {
-                    permits.release();
-                    if (err != null || (!r.isSuccessful() && r.code() != 409)) {
-                      failed.incrementAndGet();
-                      if (System.currentTimeMillis() - lastError.get() > 2000) {
-                        lastError.set(System.currentTimeMillis());
-                        System.err.println("create failed: " + (err != null ? err : r.code() + " " + r.body()));
-                      }
-                    }
-                  });
-        }
-        permits.acquire(concurrency);
+        int failed = postAll(client, "/api/v1/namespaces/" + namespace + "/pods", pods, concurrency, "pods", i ->
+            "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p" + i + "\",\"labels\":{\"bench\":\"sched\"}},"
+                + "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"keelson.local/busybox:latest\","
+                + "\"resources\":{\"requests\":{\"cpu\":\"" + cpu + "\",\"memory\":\"" + memory + "\"}}}]}}");
         double s = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("created %d pods in %.1f s (%.0f pods/s), %d failed%n", pods - failed.get(), s, pods / s, failed.get());
-        return failed.get() == 0 ? 0 : 1;
+        System.out.printf("created %d pods in %.1f s (%.0f pods/s), %d failed%n", pods - failed, s, pods / s, failed);
+        return failed == 0 ? 0 : 1;
       }
     }
+  }
+
+  /**
+   * POSTs the bodies {@code body.apply(0..count-1)} to {@code path}, {@code concurrency} at a time
+   * (an existing object, 409, counts as created), printing progress every 1,000 and a failure at
+   * most every 2 s; returns how many failed.
+   */
+  static int postAll(KubernetesClient client, String path, int count, int concurrency, String what,
+      java.util.function.IntFunction<String> body) throws InterruptedException {
+    HttpClient http = client.getHttpClient();
+    String url = client.getMasterUrl().toString().replaceAll("/$", "") + path;
+    Semaphore permits = new Semaphore(concurrency);
+    AtomicInteger failed = new AtomicInteger();
+    AtomicLong lastError = new AtomicLong();
+    for (int i = 0; i < count; i++) {
+      permits.acquire();
+      HttpRequest req = http.newHttpRequestBuilder().uri(url).post("application/json", body.apply(i).getBytes(StandardCharsets.UTF_8)).build();
+      http.sendAsync(req, String.class).whenComplete((r, err) -> {
+        permits.release();
+        if (err != null || (!r.isSuccessful() && r.code() != 409)) {
+          failed.incrementAndGet();
+          if (System.currentTimeMillis() - lastError.get() > 2000) {
+            lastError.set(System.currentTimeMillis());
+            System.err.println("create failed: " + (err != null ? err : r.code() + " " + r.body()));
+          }
+        }
+      });
+      if ((i + 1) % 1000 == 0) System.err.printf("  %d/%d %s%n", i + 1, count, what);
+    }
+    permits.acquire(concurrency);
+    return failed.get();
   }
 
   /**
@@ -172,34 +180,20 @@ public final class SchedulerBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       try (KubernetesClient client = client(kubeconfig)) {
-        HttpClient http = client.getHttpClient();
-        String base = client.getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/nodes";
         String now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
         String resources = "{\"cpu\":\"" + cpu + "\",\"memory\":\"" + memory + "\",\"pods\":\"110\"}";
-        Semaphore permits = new Semaphore(concurrency);
-        AtomicInteger failed = new AtomicInteger();
         long t0 = System.nanoTime();
-        for (int i = 1; i <= nodes; i++) {
-          String name = prefix + i;
-          String body = "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"" + name + "\",\"labels\":{"
+        int failed = postAll(client, "/api/v1/nodes", nodes, concurrency, "nodes", i -> {
+          String name = prefix + (i + 1);
+          return "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"" + name + "\",\"labels\":{"
               + "\"kubernetes.io/hostname\":\"" + name + "\",\"kubernetes.io/os\":\"linux\",\"kubernetes.io/arch\":\"amd64\","
               + "\"keelson.io/fake-node\":\"true\"}},\"spec\":{},\"status\":{\"capacity\":" + resources
               + ",\"allocatable\":" + resources + ",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\","
               + "\"reason\":\"FakeNode\",\"message\":\"scheduler benchmark node: no agent runs its pods\","
               + "\"lastHeartbeatTime\":\"" + now + "\",\"lastTransitionTime\":\"" + now + "\"}]}}";
-          permits.acquire();
-          HttpRequest req = http.newHttpRequestBuilder().uri(base).post("application/json", body.getBytes(StandardCharsets.UTF_8)).build();
-          http.sendAsync(req, String.class).whenComplete((r, err) -> {
-            permits.release();
-            if (err != null || (!r.isSuccessful() && r.code() != 409)) {
-              if (failed.incrementAndGet() == 1) System.err.println("node create failed: " + (err != null ? err : r.code() + " " + r.body()));
-            }
-          });
-          if (i % 1000 == 0) System.err.printf("  %d/%d nodes%n", i, nodes);
-        }
-        permits.acquire(concurrency);
-        System.out.printf("created %d fake nodes in %.1f s, %d failed%n", nodes - failed.get(), (System.nanoTime() - t0) / 1e9, failed.get());
-        return failed.get() == 0 ? 0 : 1;
+        });
+        System.out.printf("created %d fake nodes in %.1f s, %d failed%n", nodes - failed, (System.nanoTime() - t0) / 1e9, failed);
+        return failed == 0 ? 0 : 1;
       }
     }
   }
