@@ -256,6 +256,12 @@ public final class TablePrinter {
         str("Endpoints", "The addresses and ports of the endpoints.", 0, (o, now) -> endpoints(o)),
         age());
 
+    put("discovery.k8s.io", "EndpointSlice", name(),
+        str("AddressType", "The type of addresses of the endpoints.", 0, (o, now) -> Fields.str(o, "addressType")),
+        str("Ports", "The ports of the endpoints.", 0, (o, now) -> discoveryPorts(o)),
+        str("Endpoints", "The addresses of the endpoints.", 0, (o, now) -> discoveryEndpoints(o)),
+        age());
+
     put("", "ConfigMap", name(),
         num("Data", "The number of entries.", 0,
             (o, now) -> Fields.size(o, "data") + Fields.size(o, "binaryData")),
@@ -428,21 +434,57 @@ public final class TablePrinter {
     return s.isEmpty() ? NONE : s;
   }
 
-  /** "10.0.0.1:80,10.0.0.2:80 + 3 more..." like kubectl (at most three shown). */
-  private static String endpoints(JsonNode ep) {
-    List<String> all = new ArrayList<>();
-    for (JsonNode subset : Fields.list(ep, "subsets")) {
+  /**
+   * "10.0.0.1:80,10.0.0.2:80 + 3 more..." like kubectl: port by port, the ready addresses (at most
+   * three shown); {@code <none>} without subsets, empty when no address is ready.
+   */
+  static String endpoints(JsonNode ep) {
+    List<JsonNode> subsets = Fields.list(ep, "subsets");
+    if (subsets.isEmpty()) return NONE;
+    List<String> shown = new ArrayList<>();
+    int count = 0;
+    for (JsonNode subset : subsets) {
+      List<JsonNode> addresses = Fields.list(subset, "addresses");
       List<JsonNode> ports = Fields.list(subset, "ports");
-      for (JsonNode addr : Fields.list(subset, "addresses")) {
-        String ip = Fields.str(addr, "ip");
-        if (ports.isEmpty()) {
-          all.add(ip);
-        } else {
-          for (JsonNode p : ports) all.add(ip + ":" + Fields.num(p, "port"));
-        }
+      if (ports.isEmpty()) { // a headless service without ports
+        count += addresses.size();
+        for (JsonNode a : addresses) if (shown.size() < 3) shown.add(Fields.str(a, "ip"));
+        continue;
+      }
+      for (JsonNode p : ports) {
+        count += addresses.size();
+        for (JsonNode a : addresses) if (shown.size() < 3) shown.add(hostPort(Fields.str(a, "ip"), Fields.num(p, "port")));
       }
     }
-    if (all.isEmpty()) return NONE;
+    String s = String.join(",", shown);
+    return count > 3 ? s + " + " + (count - 3) + " more..." : s;
+  }
+
+  private static String hostPort(String ip, long port) {
+    return (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + port;
+  }
+
+  /** An EndpointSlice's ports ("80,443", a name when it has no number, "*" for all ports), or {@code <unset>}. */
+  static String discoveryPorts(JsonNode slice) {
+    List<String> all = new ArrayList<>();
+    for (JsonNode p : Fields.list(slice, "ports")) {
+      JsonNode port = p.get("port");
+      JsonNode name = p.get("name");
+      all.add(port != null && port.isNumber() ? Long.toString(port.asLong())
+          : name != null && name.isString() ? name.asString() : "*");
+    }
+    return listWithMore(all);
+  }
+
+  /** An EndpointSlice's addresses, at most three shown, or {@code <unset>}. */
+  static String discoveryEndpoints(JsonNode slice) {
+    List<String> all = new ArrayList<>();
+    for (JsonNode e : Fields.list(slice, "endpoints")) Fields.list(e, "addresses").forEach(a -> all.add(a.asString()));
+    return listWithMore(all);
+  }
+
+  private static String listWithMore(List<String> all) {
+    if (all.isEmpty()) return "<unset>";
     String shown = String.join(",", all.subList(0, Math.min(3, all.size())));
     return all.size() > 3 ? shown + " + " + (all.size() - 3) + " more..." : shown;
   }

@@ -51,6 +51,8 @@ public final class ResourceRegistry {
     add("apps", "v1", "replicasets", "ReplicaSet", true, List.of("rs"), List.of("all"), Set.of("status", "scale"), ReplicaSet.class, true);
     add("apps", "v1", "daemonsets", "DaemonSet", true, List.of("ds"), List.of("all"), Set.of("status"), DaemonSet.class, true);
     // others
+    add("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class, false);
     add("coordination.k8s.io", "v1", "leases", "Lease", true, List.of(), List.of(), Set.of(), Lease.class, true);
     add("node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", false, List.of(), List.of(), Set.of(), RuntimeClass.class, false);
     add("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, List.of("pc"), List.of(), Set.of(), PriorityClass.class, false);

@@ -182,7 +182,20 @@ class TablePrinterTest {
         .containsEntry("STATUS", "Terminating");
     assertThat(print("", "endpoints", "{'metadata':{'name':'e'},'subsets':[{'addresses':[{'ip':'10.0.0.1'},"
         + "{'ip':'10.0.0.2'}],'ports':[{'port':80},{'port':443}]}]}"))
-        .containsEntry("ENDPOINTS", "10.0.0.1:80,10.0.0.1:443,10.0.0.2:80 + 1 more...");
+        .containsEntry("ENDPOINTS", "10.0.0.1:80,10.0.0.2:80,10.0.0.1:443 + 1 more..."); // port by port, as kubectl
+    assertThat(print("", "endpoints", "{'metadata':{'name':'e'},'subsets':[{'addresses':[{'ip':'10.244.1.4'},"
+        + "{'ip':'10.244.1.5'}],'notReadyAddresses':[{'ip':'10.244.1.6'}],'ports':[{'port':8080}]}]}"))
+        .containsEntry("ENDPOINTS", "10.244.1.4:8080,10.244.1.5:8080");
+    assertThat(print("", "endpoints", "{'metadata':{'name':'e'}}")).containsEntry("ENDPOINTS", "<none>");
+    assertThat(print("", "endpoints", "{'metadata':{'name':'e'},'subsets':[{'notReadyAddresses':[{'ip':'10.244.1.6'}],"
+        + "'ports':[{'port':8080}]}]}")).containsEntry("ENDPOINTS", "");
+    assertThat(print("discovery.k8s.io", "endpointslices", "{'metadata':{'name':'web-abc12'},'addressType':'IPv4',"
+        + "'ports':[{'name':'','port':8080,'protocol':'TCP'}],'endpoints':[{'addresses':['10.244.1.4']},"
+        + "{'addresses':['10.244.1.5']},{'addresses':['10.244.2.3']},{'addresses':['10.244.2.4']}]}"))
+        .containsEntry("NAME", "web-abc12").containsEntry("ADDRESSTYPE", "IPv4").containsEntry("PORTS", "8080")
+        .containsEntry("ENDPOINTS", "10.244.1.4,10.244.1.5,10.244.2.3 + 1 more...");
+    assertThat(print("discovery.k8s.io", "endpointslices", "{'metadata':{'name':'web-abc12'},'addressType':'IPv4'}"))
+        .containsEntry("PORTS", "<unset>").containsEntry("ENDPOINTS", "<unset>");
     assertThat(print("", "serviceaccounts", "{'metadata':{'name':'default'}}")).containsEntry("SECRETS", "0");
     assertThat(print("coordination.k8s.io", "leases", "{'metadata':{'name':'node-1'},'spec':{'holderIdentity':"
         + "'node-1'}}")).containsEntry("HOLDER", "node-1");
