@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.keelson.controller.daemonset.DaemonSetController;
 import io.keelson.controller.deployment.DeploymentController;
+import io.keelson.controller.endpoints.EndpointsController;
+import io.keelson.controller.endpointslice.EndpointSliceController;
 import io.keelson.controller.events.EventRecorder;
 import io.keelson.controller.gc.GarbageCollector;
 import io.keelson.controller.namespace.NamespaceController;
@@ -67,7 +69,8 @@ public final class ControllerManager implements AutoCloseable {
   /** Controller names for --controllers. */
   public static final class Names implements Iterable<String> {
     public static final List<String> ALL =
-        List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc", "serviceaccount");
+        List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc", "serviceaccount",
+            "endpoint", "endpointslice");
 
     @Override
     public Iterator<String> iterator() {
@@ -226,6 +229,8 @@ public final class ControllerManager implements AutoCloseable {
     }
     if (on.contains("namespace")) parts.add(new NamespaceController(informers, metrics, w));
     if (on.contains("serviceaccount")) parts.add(new ServiceAccountsController(informers, metrics, w));
+    if (on.contains("endpoint")) parts.add(new EndpointsController(informers, metrics, w));
+    if (on.contains("endpointslice")) parts.add(new EndpointSliceController(informers, metrics, w));
     if (on.contains("podgc")) parts.add(new PodGarbageCollector(informers, metrics, options.terminatedPodGcThreshold()));
     try {
       informers.startAndSync(Duration.ofMinutes(2));

@@ -134,6 +134,9 @@ public final class TrainingRun {
       api.create("leases.coordination.k8s.io", "{\"metadata\":{\"name\":\"" + nodeName(i) + "\",\"namespace\":\"kube-node-lease\"},\"spec\":{\"holderIdentity\":\""
           + nodeName(i) + "\",\"leaseDurationSeconds\":40,\"renewTime\":\"" + micros(Instant.now()) + "\"}}");
     }
+    // a Service in front of the Deployment's pods: the endpoints and endpointslice controllers follow them
+    api.create("services", "{\"metadata\":{\"name\":\"web\",\"namespace\":\"" + NS + "\",\"uid\":\"svc-web\"},\"spec\":{\"selector\":"
+        + "{\"app\":\"web\"},\"clusterIP\":\"10.96.0.80\",\"ports\":[{\"port\":80,\"protocol\":\"TCP\",\"targetPort\":8080}]}}");
   }
 
   /** The agents renew every node's Lease (every 10 s each; here a tenth of them every second). */
