@@ -22,9 +22,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * container's namespaces and mounts exist and before its process starts, and fails the start when
  * the hook fails. The agent holds the FIFO open read-write from before the container is created (so
  * the hook's open never blocks, and the word waits in the pipe when the hook comes later), writes
- * {@code ready} once the network is up, or closes its end when the network failed: the hook then
- * reads end-of-file and exits 1. If the agent dies meanwhile its end closes too, so a container
- * start never hangs on a gate nobody will open.
+ * {@code ready} once the network is up, or, when the network failed, removes the FIFO and then
+ * closes its end: a hook that opened it already reads end-of-file and exits 1, one that comes later
+ * finds no FIFO and exits 2 (closing first would leave a later hook blocked in its open, with no
+ * writer ever coming, until runc's hook timeout). If the agent dies meanwhile its end closes too.
  *
  * <p>FIFOs are made in batches by one {@code mkfifo} and reused (a FIFO keeps no data once nobody
  * has it open); one used by a failed start is deleted instead, in case a hook still reads it.
@@ -125,7 +126,8 @@ final class NetworkGates {
           opened = true;
         } else {
           closed = true;
-          channel.close(); // the hook reads end-of-file and fails the start
+          Files.deleteIfExists(fifo); // first: a hook not yet started must not open it without a writer
+          channel.close(); // a hook already reading gets end-of-file and fails the start
         }
       } catch (IOException e) {
         closed = true;
