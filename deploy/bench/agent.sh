@@ -35,7 +35,7 @@ JAVA=$JAVA_HOME/bin/java
 JAR=${AGENT_JAR:-$ROOT/node-agent/target/keelson-node-agent.jar} # AGENT_JAR: e.g. a jar built from a clean checkout
 [ -f "$JAR" ] || { echo "agent.sh: build first: flock /tmp/keelson-build-node-agent.lock mvn -B -q -pl node-agent install -DskipTests" >&2; exit 1; }
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/bench-agent-XXXXXX") # TMPDIR: where the cluster dir goes
-NODE=bench-agent-$PORT          # own name: the pod bridge kb-<hash(node)> must not be another cluster's
+NODE=bench-agent-$PORT          # own name, for the bench's pod labels and files
 SD=$DIR/nodes/$NODE
 MPORT=$((PORT + 40))
 RAW=$DIR/raw                    # bundles and runc root of the plain-runc runs
@@ -291,6 +291,8 @@ left_pods=$(kubectl get pods -l bench=agent --no-headers 2>/dev/null | wc -l || 
 log "after kubectl delete: containers gone in ${containers_gone:-(not all: $left_containers left)} s, pods gone from the API in ${pods_gone:-(not all: $left_pods left)} s"
 [ "$left_containers$left_pods" = 00 ] || kubectl get pods -l bench=agent -o wide 2>&1 | head -5 >&2
 [ "$KEEP" = 1 ] && { rm -f "$RESULT"; exit 0; }
+# the agent names its bridge by node and network state dir (CniNetwork.bridgeHash): computed while the dir exists
+BRIDGE=kb-$(printf %s "$NODE@$(cd "$SD/network" 2>/dev/null && pwd -P)" | sha256sum | cut -c1-8)
 launcher down --dir "$DIR" --purge >/dev/null 2>&1 || true
 trap - EXIT
 left_mounts=$(awk -v s="$DIR/" 'index($5, s) == 1' /proc/self/mountinfo | wc -l || true)
@@ -298,7 +300,7 @@ left_cgroups=0
 for u in $UIDS; do left_cgroups=$((left_cgroups + $(ls -d /sys/fs/cgroup/*/keelson/"$u" 2>/dev/null | wc -l || true))); done
 left_cgroups=$((left_cgroups + $(ls -d /sys/fs/cgroup/*/keelson-bench-"$PORT" 2>/dev/null | wc -l || true)))
 left_procs=$(pgrep -fc "$DIR/" || true)
-left_bridge=$(ip -o link show dev "kb-$(printf %s "$NODE" | sha256sum | cut -c1-8)" 2>/dev/null | wc -l || true)
+left_bridge=$(ip -o link show dev "$BRIDGE" 2>/dev/null | wc -l || true)
 echo "left behind: runc containers $left_containers (after the pods' deletion), mounts $left_mounts, pod/bench cgroups $left_cgroups, processes $left_procs, pod bridge $left_bridge" >&2
 printf '\nDeleting the %s pods (`kubectl delete pods -l bench=agent`, grace 1 s): their containers were gone after %s s, the pods (termination confirmed by the agent) after %s s; left when the wait ended (at most 3 min): %s runc containers, %s pods. Left behind after `keelson down --purge`: %s mounts, %s pod cgroups, %s processes, %s pod bridges.\n' \
   "$MEM_PODS" "${containers_gone:-(not all)}" "${pods_gone:-(not all)}" "$left_containers" "$left_pods" "$left_mounts" "$left_cgroups" "$left_procs" "$left_bridge" >>"$RESULT"

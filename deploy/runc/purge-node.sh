@@ -7,7 +7,7 @@
 #   purge-node.sh --state-dir DIR [--node NAME] [--dry-run]
 #
 #   --state-dir DIR   the agent's --state-dir (e.g. ~/.keelson/nodes/node-1)
-#   --node NAME       the node name, for its bridge kb-<sha256(NAME)[0:8]> (default: basename of DIR)
+#   --node NAME       the node name, for its bridge kb-<sha256(NAME@DIR/network)[0:8]> (default: basename of DIR)
 #   --dry-run         print what would be done
 set -uo pipefail
 
@@ -53,6 +53,9 @@ for d in /sys/fs/cgroup/keelson /sys/fs/cgroup/*/keelson; do
 done
 
 # 5. the node's pod bridge
-BR=kb-$(printf %s "$NODE" | sha256sum | cut -c1-8)
-if ip link show dev "$BR" >/dev/null 2>&1; then $DRY ip link delete "$BR"; fi
+# (named by node and state dir, as the agent's CniNetwork names it: two clusters' node-1 differ)
+if [ -d "$STATE/network" ]; then
+  BR=kb-$(printf %s "$NODE@$(cd "$STATE/network" && pwd -P)" | sha256sum | cut -c1-8)
+  if ip link show dev "$BR" >/dev/null 2>&1; then $DRY ip link delete "$BR"; fi
+fi
 echo "purge-node: removed $n container(s) of $STATE"

@@ -30,10 +30,11 @@ import tools.jackson.databind.node.ObjectNode;
  * each other and the node (and the node reaches them). No masquerading: cross-node routing is
  * someone else's job.
  *
- * <p>Names are unique per node, so several agents in one network namespace don't collide: the
- * bridge is {@code kb-<hash(node)>}, the CNI network {@code keelson-<hash(node)>}, and IPAM state
- * lives in this agent's state dir. In lab mode each agent has its own network namespace and thus
- * its own bridge anyway.
+ * <p>Names are unique per node and state dir, so several agents in one network namespace don't
+ * collide, not even two clusters' {@code node-1}s on one host (each with its own pod CIDR): the
+ * bridge is {@code kb-<hash(node@stateDir)>}, the CNI network {@code keelson-<hash(node@stateDir)>},
+ * and IPAM state lives in this agent's state dir. In lab mode each agent has its own network
+ * namespace and thus its own bridge anyway.
  *
  * <p>{@link #setUp} and {@link #tearDown} are idempotent; the CNI result is cached in the state dir
  * so that an agent restart finds the same IP.
@@ -79,7 +80,8 @@ public final class CniNetwork {
     this.cniBin = cniBin;
     this.dnsServers = List.copyOf(dnsServers);
     this.dnsSearches = List.copyOf(dnsSearches);
-    String h = hash(nodeName).substring(0, 8);
+    Files.createDirectories(this.stateDir);
+    String h = bridgeHash(nodeName, this.stateDir);
     this.bridge = "kb-" + h;
     this.networkName = "keelson-" + h;
     Files.createDirectories(this.stateDir.resolve("results"));
@@ -676,6 +678,14 @@ public final class CniNetwork {
     if (!sandboxId.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,200}")) {
       throw new IllegalArgumentException("sandbox id not usable as a file name: " + sandboxId);
     }
+  }
+
+  /**
+   * What names the node's bridge: the node and its network state dir (symlinks resolved), as
+   * deploy/runc/purge-node.sh computes it: {@code sha256("NODE@DIR")}, first 8 hex digits.
+   */
+  static String bridgeHash(String nodeName, Path stateDir) throws IOException {
+    return hash(nodeName + "@" + stateDir.toRealPath()).substring(0, 8);
   }
 
   static String hash(String s) {

@@ -47,6 +47,28 @@ class CniNetworkIT {
   }
 
   @Test
+  void sameNamedNodesOfTwoClustersHaveTheirOwnBridgesAndPurgeRemovesOnlyItsOwn(@TempDir Path otherAgent) throws Exception {
+    // two `keelson up --dir` clusters on one host, each with a node of this name and its own pod CIDR
+    String otherCidr = "10.252." + (ProcessHandle.current().pid() % 200 + 20) + ".0/24";
+    PodNetwork mine = net.setUp("it-mine", CIDR);
+    CniNetwork twin = new CniNetwork(net.nodeName(), otherAgent.resolve("network"));
+    assertThat(twin.bridgeName()).isNotEqualTo(net.bridgeName());
+    try {
+      PodNetwork theirs = twin.setUp("it-theirs", otherCidr);
+      assertThat(theirs.gateway()).isEqualTo(CniNetwork.gatewayOf(otherCidr));
+      // the other cluster goes down: its node's bridge goes, this one's stays and still serves its pod
+      String out = io.keelson.agent.image.TestImages.run(io.keelson.agent.image.TestImages.repoRoot()
+          .resolve("deploy/runc/purge-node.sh").toString(), "--state-dir", otherAgent.toString(), "--node", net.nodeName());
+      assertThat(out).contains("purge-node: removed");
+      assertThat(Path.of("/sys/class/net", twin.bridgeName())).doesNotExist();
+      assertThat(Path.of("/sys/class/net", net.bridgeName())).exists();
+      assertThat(sh("nsenter", "--net=" + mine.netnsPath(), "busybox", "ping", "-c", "1", "-W", "3", mine.gateway())).isZero();
+    } finally {
+      sh("ip", "link", "delete", twin.bridgeName());
+    }
+  }
+
+  @Test
   void podsReachEachOtherAndTheNode() throws Exception {
     PodNetwork a = net.setUp("keelson-it-a", CIDR);
     PodNetwork b = net.setUp("it-b", CIDR);
