@@ -183,6 +183,57 @@ public final class Validator {
     }
     podSpec(spec, "spec", errs, RESTART_POLICIES);
     if (old != null) podUpdate(spec, old.path("spec"), errs);
+    else if (spec.path("ephemeralContainers").size() > 0) errs.forbidden("spec.ephemeralContainers", "cannot be set on create");
+  }
+
+  /** Fields of a container an ephemeral one may not have: it gets no resources, ports, probes or hooks. */
+  private static final List<String> NOT_FOR_EPHEMERAL = List.of(
+      "ports", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle", "resources", "resizePolicy", "restartPolicy");
+
+  /**
+   * A pod's ephemeral containers (kubectl debug): containers in all but scheduling, so the container
+   * rules apply, names unique across all of the pod's containers, and a target that exists.
+   */
+  private static void ephemeralContainers(JsonNode spec, String path, Set<String> names, Set<String> volumes, FieldErrors errs) {
+    Set<String> targets = new HashSet<>();
+    for (String list : new String[] {"initContainers", "containers"}) {
+      for (JsonNode c : spec.path(list)) targets.add(c.path("name").asString(""));
+    }
+    int i = 0;
+    for (JsonNode c : spec.path("ephemeralContainers")) {
+      String p = path + ".ephemeralContainers[" + i++ + "]";
+      container(c, p, names, volumes, errs);
+      if (!c.isObject()) continue;
+      for (String f : NOT_FOR_EPHEMERAL) {
+        JsonNode v = c.path(f);
+        boolean set = !v.isMissingNode() && !v.isNull() && !(v.isContainer() && v.isEmpty());
+        if (set) errs.forbidden(p + "." + f, "cannot be set for an Ephemeral Container");
+      }
+      for (JsonNode m : c.path("volumeMounts")) {
+        if (!isBlank(m.path("subPath"))) errs.forbidden(p + ".volumeMounts.subPath", "cannot be set for an Ephemeral Container");
+      }
+      String target = text(c.path("targetContainerName"));
+      if (target != null && !target.isEmpty() && !targets.contains(target)) {
+        errs.notFound(p + ".targetContainerName", target);
+      }
+    }
+  }
+
+  /**
+   * Ephemeral containers are only ever added: each existing one must still be there, unchanged
+   * (they run once and cannot be edited or restarted).
+   */
+  private static void ephemeralContainersUpdate(JsonNode list, JsonNode oldList, FieldErrors errs) {
+    Map<String, JsonNode> byName = new HashMap<>();
+    for (JsonNode c : list) byName.put(c.path("name").asString(""), c);
+    for (JsonNode old : oldList) {
+      String name = old.path("name").asString("");
+      JsonNode now = byName.get(name);
+      if (now == null) errs.forbidden("spec.ephemeralContainers", "existing ephemeral containers \"" + name + "\" may not be removed");
+      else if (!now.equals(old)) {
+        errs.forbidden("spec.ephemeralContainers[" + name + "]", "existing ephemeral containers \"" + name + "\" may not be changed");
+      }
+    }
   }
 
   /** The fields of a running pod's spec that may change; everything else is fixed at creation. */
@@ -209,6 +260,10 @@ public final class Validator {
     }
     a.remove("schedulingGates");
     b.remove("schedulingGates");
+    // added through pods/ephemeralcontainers only (the write path keeps them as stored otherwise)
+    ephemeralContainersUpdate(a.path("ephemeralContainers"), b.path("ephemeralContainers"), errs);
+    a.remove("ephemeralContainers");
+    b.remove("ephemeralContainers");
     JsonNode ta = a.remove("tolerations");
     JsonNode tb = b.remove("tolerations");
     if (tb != null && tb.isArray()) {
@@ -249,6 +304,7 @@ public final class Validator {
       i = 0;
       for (JsonNode c : spec.path(list)) container(c, path + "." + list + "[" + i++ + "]", names, volumes, errs);
     }
+    ephemeralContainers(spec, path, names, volumes, errs);
     String restart = text(spec.path("restartPolicy"));
     if (restart != null && !restartPolicies.contains(restart)) errs.notSupported(path + ".restartPolicy", restart, restartPolicies);
     String dns = text(spec.path("dnsPolicy"));
@@ -491,7 +547,12 @@ public final class Validator {
       }
       JsonNode podSpec = template.path("spec");
       if (!podSpec.isObject()) errs.required("spec.template.spec");
-      else podSpec(podSpec, "spec.template.spec", errs, List.of("Always"));
+      else {
+        podSpec(podSpec, "spec.template.spec", errs, List.of("Always"));
+        if (podSpec.path("ephemeralContainers").size() > 0) {
+          errs.forbidden("spec.template.spec.ephemeralContainers", "ephemeral containers not allowed in pod template");
+        }
+      }
     }
     if (old != null) {
       JsonNode before = old.path("spec").path("selector");

@@ -671,6 +671,13 @@ public class ResourceService {
         if (desired.has("status")) next.set("status", desired.get("status"));
         else next.remove("status");
       }
+    } else if ("ephemeralcontainers".equals(sub)) {
+      // kubectl debug: of the body, only spec.ephemeralContainers counts (kube's dropNonEphemeralContainerUpdates)
+      next = current.deepCopy();
+      ObjectNode spec = next.has("spec") && next.get("spec").isObject() ? (ObjectNode) next.get("spec") : next.putObject("spec");
+      JsonNode added = desired.path("spec").path("ephemeralContainers");
+      if (added.isArray() && !added.isEmpty()) spec.set("ephemeralContainers", added);
+      else spec.remove("ephemeralContainers");
     } else if ("finalize".equals(sub)) {
       next = current.deepCopy();
       ObjectNode spec = next.has("spec") && next.get("spec").isObject() ? (ObjectNode) next.get("spec") : next.putObject("spec");
@@ -711,6 +718,13 @@ public class ResourceService {
     if (sub == null) {
       Strategy.applyDefaults(type, next, current, this::clusterIpInUse);
       if (type.hasSpec() && !ObjectComparison.sameSpec(next, current)) md.put("generation", gen + 1);
+      if (type.kind().equals("Pod") && !next.path("spec").path("ephemeralContainers").equals(current.path("spec").path("ephemeralContainers"))) {
+        throw StatusException.invalid(type, md.path("name").asString(""), List.of(new StatusException.Cause("FieldValueForbidden",
+            "Forbidden: ephemeral containers are added through the pods/ephemeralcontainers subresource (kubectl debug), "
+                + "not by updating the pod", "spec.ephemeralContainers")));
+      }
+    } else if ("ephemeralcontainers".equals(sub)) {
+      Strategy.applyDefaults(type, next, current, this::clusterIpInUse); // the new containers' defaults
     }
     Admission.admitUpdate(this, type, next, current, sub);
     // A status write keeps everything but status as stored (see above), and the validation rules

@@ -79,8 +79,13 @@ public class StatusException extends RuntimeException {
     return new StatusException(404, "NotFound", type.qualifiedResource() + " \"" + name + "\" not found", type, name, List.of());
   }
 
+  /**
+   * A 404 naming no object (an unknown path or subresource). kube's carries an empty {@code details}
+   * and kubectl reads it: {@code kubectl debug} tells a missing subresource from a missing pod by
+   * {@code details.name == ""}, and dereferences {@code details} to do so.
+   */
   public static StatusException notFound(String message) {
-    return new StatusException(404, "NotFound", message, null, null, List.of());
+    return new StatusException(404, "NotFound", message, "", null, null, List.of(), null);
   }
 
   public static StatusException methodNotAllowed(String message) {
@@ -207,7 +212,7 @@ public class StatusException extends RuntimeException {
       ObjectNode d = s.putObject("details");
       if (detailsName != null) d.put("name", detailsName);
       if (detailsGroup != null && !detailsGroup.isEmpty()) d.put("group", detailsGroup);
-      if (detailsKind != null) d.put("kind", detailsKind);
+      if (detailsKind != null && !detailsKind.isEmpty()) d.put("kind", detailsKind);
       if (!causes.isEmpty()) {
         ArrayNode arr = d.putArray("causes");
         for (Cause c : causes) {

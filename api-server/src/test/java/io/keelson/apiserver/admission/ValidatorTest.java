@@ -304,6 +304,44 @@ class ValidatorTest {
   }
 
   @Test
+  void ephemeralContainersAreOnlyEverAddedToRunningPods() {
+    ObjectNode created = valid("Pod");
+    set(created, "/spec/ephemeralContainers", "[{'name':'debugger','image':'busybox'}]");
+    assertThat(validationError("Pod", created, null).causes())
+        .containsExactly(new Cause("FieldValueForbidden", "Forbidden: cannot be set on create", "spec.ephemeralContainers"));
+
+    ObjectNode old = valid("Pod");
+    ObjectNode added = old.deepCopy();
+    set(added, "/spec/ephemeralContainers", "[{'name':'debugger','image':'busybox','stdin':true,'tty':true,'targetContainerName':'web'}]");
+    assertThatCode(() -> Validator.validate(type("Pod"), added, old)).doesNotThrowAnyException();
+
+    ObjectNode second = added.deepCopy();
+    set(second, "/spec/ephemeralContainers/1", "{'name':'debugger-2','image':'busybox'}");
+    assertThatCode(() -> Validator.validate(type("Pod"), second, added)).doesNotThrowAnyException();
+
+    ObjectNode removed = added.deepCopy();
+    set(removed, "/spec/ephemeralContainers", "[]");
+    assertThat(validationError("Pod", removed, added).causes()).containsExactly(new Cause("FieldValueForbidden",
+        "Forbidden: existing ephemeral containers \"debugger\" may not be removed", "spec.ephemeralContainers"));
+    ObjectNode changed = added.deepCopy();
+    set(changed, "/spec/ephemeralContainers/0/image", "'alpine'");
+    assertThat(validationError("Pod", changed, added).causes()).extracting(Cause::field)
+        .containsExactly("spec.ephemeralContainers[debugger]");
+
+    ObjectNode bad = old.deepCopy();
+    set(bad, "/spec/ephemeralContainers", "[{'name':'web','image':'busybox','ports':[{'containerPort':80}],"
+        + "'resources':{'limits':{'cpu':'1'}},'readinessProbe':{'exec':{'command':['true']}},'targetContainerName':'nope'}]");
+    assertThat(validationError("Pod", bad, old).causes()).extracting(Cause::field).containsExactlyInAnyOrder(
+        "spec.ephemeralContainers[0].name", "spec.ephemeralContainers[0].ports", "spec.ephemeralContainers[0].resources",
+        "spec.ephemeralContainers[0].readinessProbe", "spec.ephemeralContainers[0].targetContainerName");
+
+    ObjectNode template = valid("Deployment");
+    set(template, "/spec/template/spec/ephemeralContainers", "[{'name':'debugger','image':'busybox'}]");
+    assertThat(validationError("Deployment", template, null).causes()).extracting(Cause::field)
+        .containsExactly("spec.template.spec.ephemeralContainers");
+  }
+
+  @Test
   void immutableConfigMapAndSecret() {
     ObjectNode old = valid("ConfigMap");
     old.put("immutable", true);

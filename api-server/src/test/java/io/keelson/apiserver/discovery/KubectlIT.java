@@ -248,6 +248,35 @@ class KubectlIT {
         .doesNotContain("nodePort:", "healthCheckNodePort:", "publishNotReadyAddresses:");
   }
 
+  /** kubectl debug adds an ephemeral container through pods/ephemeralcontainers; nothing else may add or remove one. */
+  @Test
+  void debugAddsEphemeralContainersThatStay() throws Exception {
+    ok("create", "namespace", "it-debug");
+    ok("run", "p", "-n", "it-debug", "--image=keelson.local/busybox:latest", "--", "sleep", "3600");
+    ok("debug", "p", "-n", "it-debug", "--image=keelson.local/busybox:latest", "-c", "dbg", "--target=p", "--", "ps");
+    assertThat(ok("get", "pod", "p", "-n", "it-debug", "-o",
+        "jsonpath={.spec.ephemeralContainers[0].name} {.spec.ephemeralContainers[0].targetContainerName} "
+            + "{.spec.ephemeralContainers[0].terminationMessagePath}")).isEqualTo("dbg p /dev/termination-log");
+    assertThat(ok("get", "--raw", "/api/v1/namespaces/it-debug/pods/p/ephemeralcontainers")).contains("\"kind\":\"Pod\"", "\"dbg\"");
+    // a replace without them, or a pod created with them, is refused; the pod keeps its debugger
+    var live = (tools.jackson.databind.node.ObjectNode) tools.jackson.databind.json.JsonMapper.builder().build()
+        .readTree(ok("get", "pod", "p", "-n", "it-debug", "-o", "json"));
+    ((tools.jackson.databind.node.ObjectNode) live.get("spec")).remove("ephemeralContainers");
+    Result replaced = kubectl("replace", "-f", manifest("debug-replace.json", live.toString()));
+    assertThat(replaced.code()).isNotZero();
+    assertThat(replaced.out()).contains("spec.ephemeralContainers");
+    Result created = kubectl("create", "-f", manifest("debug-create.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: q, namespace: it-debug}
+        spec:
+          containers: [{name: c, image: keelson.local/busybox:latest}]
+          ephemeralContainers: [{name: dbg, image: keelson.local/busybox:latest}]
+        """));
+    assertThat(created.out()).contains("spec.ephemeralContainers: Forbidden: cannot be set on create");
+    assertThat(ok("get", "pod", "p", "-n", "it-debug", "-o", "jsonpath={.spec.ephemeralContainers[*].name}")).isEqualTo("dbg");
+  }
+
   /** A resourceVersion in a patch is a precondition (kubectl label/annotate --resource-version). */
   @Test
   void patchWithAStaleResourceVersionConflicts() throws Exception {
