@@ -326,4 +326,31 @@ class WorkloadJourneyIT {
       cluster.kubectl("delete", "pod", "chat", "--wait=false");
     }
   }
+
+  @Test
+  @Order(12)
+  void debugRunsAContainerInTheTargetsProcessNamespace() {
+    cluster.run(Duration.ofSeconds(60), List.of("kubectl", "run", "dbg", "--image=keelson.local/busybox:latest",
+        "--overrides={\"spec\":{\"terminationGracePeriodSeconds\":1}}", "--", "sleep", "3600"));
+    try {
+      cluster.kubectlOk("wait", "--for=condition=Ready", "pod/dbg", "--timeout=90s");
+      // without -i: the ephemeral container runs once, beside the target's processes, and its status says so
+      cluster.kubectlOk("debug", "dbg", "--image=keelson.local/busybox:latest", "-c", "ps", "--target=dbg", "--", "ps");
+      await().atMost(Duration.ofSeconds(60)).until(() -> cluster.kubectl("get", "pod", "dbg", "-o",
+          "jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.reason}").out().equals("Completed"));
+      assertThat(cluster.kubectlOk("logs", "dbg", "-c", "ps")).contains("sleep 3600");
+      // with -i: kubectl waits for it to run, attaches and passes the pipe on
+      KeelsonCluster.Result shell = cluster.run(Duration.ofSeconds(90), List.of("sh", "-c",
+          "(sleep 1; echo 'echo in-$(hostname); ps -o pid,args'; sleep 2; echo exit)"
+              + " | kubectl debug -i dbg --image=keelson.local/busybox:latest -c sh --target=dbg -- sh"));
+      assertThat(shell.out()).as(shell.toString()).contains("in-dbg").containsPattern("(?m)^ +1 sleep 3600$");
+      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.kubectl("get", "pod", "dbg", "-o",
+          "jsonpath={.status.ephemeralContainerStatuses[1].state.terminated.exitCode}").out().equals("0"));
+      assertThat(cluster.kubectlOk("describe", "pod", "dbg")).contains("Ephemeral Containers:", "ps:", "sh:");
+      assertThat(cluster.kubectlOk("get", "pod", "dbg", "-o", "jsonpath={.status.containerStatuses[0].restartCount} {.status.phase}"))
+          .as("the target goes on undisturbed").isEqualTo("0 Running");
+    } finally {
+      cluster.kubectl("delete", "pod", "dbg", "--wait=false");
+    }
+  }
 }

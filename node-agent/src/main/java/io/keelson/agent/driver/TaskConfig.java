@@ -30,6 +30,8 @@ import java.util.Map;
  * @param logPath where the driver writes the task's stdout/stderr (format per {@link
  *     DriverCapabilities#criLogFormat()}); the agent reads it for kubectl logs and keeps the previous
  *     attempt's file for --previous
+ * @param targetTaskId the task whose process namespace this one joins (an ephemeral container's
+ *     {@code targetContainerName}; CRI's {@code NamespaceOption.target_id}), or null for its own
  */
 public record TaskConfig(
     String taskId,
@@ -46,12 +48,27 @@ public record TaskConfig(
     boolean tty,
     boolean stdin,
     boolean stdinOnce,
-    Path logPath) {
+    Path logPath,
+    String targetTaskId) {
 
   public TaskConfig {
     command = List.copyOf(command);
     env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
     mounts = List.copyOf(mounts);
+  }
+
+  /** In its own process namespace. */
+  public TaskConfig(String taskId, String sandboxId, String containerName, TaskImage image, List<String> command,
+      Map<String, String> env, String workingDir, TaskUser user, List<TaskMount> mounts, boolean readOnlyRootFilesystem,
+      TaskResources resources, boolean tty, boolean stdin, boolean stdinOnce, Path logPath) {
+    this(taskId, sandboxId, containerName, image, command, env, workingDir, user, mounts, readOnlyRootFilesystem,
+        resources, tty, stdin, stdinOnce, logPath, null);
+  }
+
+  /** This task in {@code target}'s process namespace. */
+  public TaskConfig inProcessNamespaceOf(String target) {
+    return new TaskConfig(taskId, sandboxId, containerName, image, command, env, workingDir, user, mounts,
+        readOnlyRootFilesystem, resources, tty, stdin, stdinOnce, logPath, target);
   }
 
   /** Without stdinOnce. */

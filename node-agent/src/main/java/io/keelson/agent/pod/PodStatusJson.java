@@ -57,6 +57,7 @@ final class PodStatusJson {
         g.writeEndArray();
       }
       containers(g, "containerStatuses", s.getContainerStatuses());
+      containers(g, "ephemeralContainerStatuses", s.getEphemeralContainerStatuses());
       string(g, "hostIP", s.getHostIP());
       ips(g, "hostIPs", s.getHostIPs(), HostIP::getIp);
       containers(g, "initContainerStatuses", s.getInitContainerStatuses());
@@ -168,7 +169,7 @@ final class PodStatusJson {
 
   /** Whether every field set in {@code s} is one {@link #write} writes (else fabric8 does it). */
   static boolean covered(PodStatus s) {
-    if (notEmpty(s.getEphemeralContainerStatuses()) || notEmpty(s.getResourceClaimStatuses())
+    if (notEmpty(s.getResourceClaimStatuses())
         || notEmpty(s.getVolumeHealth()) || notEmpty(s.getNodeAllocatableResourceClaimStatuses())
         || notEmptyMap(s.getAllocatedResources()) || s.getExtendedResourceClaimStatus() != null
         || s.getNominatedNodeName() != null || s.getObservedGeneration() != null || s.getResize() != null
@@ -178,7 +179,8 @@ final class PodStatusJson {
     return plain(s.getConditions(), PodCondition::getAdditionalProperties)
         && plain(s.getHostIPs(), HostIP::getAdditionalProperties)
         && plain(s.getPodIPs(), PodIP::getAdditionalProperties)
-        && containersCovered(s.getContainerStatuses()) && containersCovered(s.getInitContainerStatuses());
+        && containersCovered(s.getContainerStatuses()) && containersCovered(s.getInitContainerStatuses())
+        && containersCovered(s.getEphemeralContainerStatuses());
   }
 
   /** Whether no item of {@code list} is null or carries properties beyond its model's fields. */

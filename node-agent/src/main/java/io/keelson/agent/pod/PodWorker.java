@@ -423,6 +423,13 @@ public final class PodWorker {
       }
       maybeStart(p, c, r, policy);
     }
+    // ephemeral containers (kubectl debug): started once, never restarted, whatever the policy
+    for (Container c : EphemeralContainers.of(p)) {
+      ContainerRun r = run(c, false);
+      if (r.task == null) {
+        startContainer(p, c, r);
+      }
+    }
   }
 
   private ContainerRun run(Container c, boolean init) {
@@ -736,6 +743,14 @@ public final class PodWorker {
               taskId,
               sandbox.id(),
               logPath);
+      String target = EphemeralContainers.targetOf(p, c.getName());
+      if (target != null) {
+        ContainerRun t = runs.get(target);
+        if (t == null || !t.running()) {
+          throw new DriverException("CreateContainerError", "target container " + target + " is not running", null);
+        }
+        config = config.inProcessNamespaceOf(t.task.id());
+      }
     } catch (DriverException | IOException e) {
       String reason = e instanceof DriverException de ? de.reason() : "CreateContainerError";
       if (!e.getMessage().equals(r.waitingMessage)) {
@@ -1215,6 +1230,12 @@ public final class PodWorker {
         waiting++;
       }
     }
+    List<ContainerStatus> ephemeralStatuses = new ArrayList<>();
+    for (Container c : EphemeralContainers.of(p)) {
+      ContainerStatus cs = containerStatus(c, run(c, false), scheme, "ContainerCreating");
+      cs.setReady(false); // never part of the pod's readiness
+      ephemeralStatuses.add(cs);
+    }
     String phase;
     if (initFailed) {
       phase = "Failed";
@@ -1248,6 +1269,9 @@ public final class PodWorker {
     b.setContainerStatuses(statuses);
     if (!initStatuses.isEmpty()) {
       b.setInitContainerStatuses(initStatuses);
+    }
+    if (!ephemeralStatuses.isEmpty()) {
+      b.setEphemeralContainerStatuses(ephemeralStatuses);
     }
     if (podIp != null) {
       b.setPodIP(podIp);

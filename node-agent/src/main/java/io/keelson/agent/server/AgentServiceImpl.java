@@ -77,8 +77,9 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     PodWorker w = find(ref);
     PodWorker.ContainerView v = w.container(ref.getContainer());
     if (v == null && w.pod() != null && !ref.getContainer().isEmpty()
-        && java.util.stream.Stream.concat(w.pod().getSpec().getContainers().stream(),
-            w.pod().getSpec().getInitContainers() == null ? java.util.stream.Stream.empty() : w.pod().getSpec().getInitContainers().stream())
+        && java.util.stream.Stream.of(w.pod().getSpec().getContainers(), w.pod().getSpec().getInitContainers(),
+                io.keelson.agent.pod.EphemeralContainers.of(w.pod()))
+            .filter(java.util.Objects::nonNull).flatMap(java.util.List::stream)
             .anyMatch(c -> c.getName().equals(ref.getContainer()))) {
       throw Status.FAILED_PRECONDITION
           .withDescription("container \"" + ref.getContainer() + "\" in pod \"" + ref.getPodName() + "\" is waiting to start: ContainerCreating")
@@ -425,7 +426,8 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   /** Whether the container was started with stdin or a tty: only then does the driver hold its stdio. */
   private boolean interactive(ContainerRef ref, String name) {
     var pod = find(ref).pod();
-    return pod != null && pod.getSpec().getContainers().stream()
+    return pod != null && java.util.stream.Stream.concat(pod.getSpec().getContainers().stream(),
+            io.keelson.agent.pod.EphemeralContainers.of(pod).stream()) // kubectl debug -i
         .filter(c -> c.getName().equals(name))
         .anyMatch(c -> Boolean.TRUE.equals(c.getStdin()) || Boolean.TRUE.equals(c.getTty()));
   }

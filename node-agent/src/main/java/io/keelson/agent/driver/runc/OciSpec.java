@@ -33,6 +33,7 @@ final class OciSpec {
   private OciSpec() {}
 
   /**
+   * @param pidns a process namespace to join (the target of an ephemeral container), null for its own
    * @param netns the pod's network namespace, null to share the host's
    * @param ipc the pod's IPC namespace (a bind-mounted nsfs file)
    * @param shm the pod's shared /dev/shm directory, or null for a private one
@@ -42,7 +43,7 @@ final class OciSpec {
    * @param startGate argv of a createRuntime hook that must succeed before the container's process
    *     may run (it runs after the namespaces and mounts exist), or null
    */
-  static ObjectNode build(JsonMapper json, TaskConfig task, String hostname, Path netns, Path ipc, Path shm, String cgroupsPath,
+  static ObjectNode build(JsonMapper json, TaskConfig task, String hostname, Path pidns, Path netns, Path ipc, Path shm, String cgroupsPath,
       String rootfsOverlay, List<String> startGate) {
     ObjectNode spec = json.createObjectNode();
     spec.put("ociVersion", "1.0.2");
@@ -107,7 +108,10 @@ final class OciSpec {
 
     ObjectNode linux = spec.putObject("linux");
     ArrayNode ns = linux.putArray("namespaces");
-    ns.addObject().put("type", "pid");
+    ObjectNode pidNs = ns.addObject().put("type", "pid");
+    if (pidns != null) {
+      pidNs.put("path", pidns.toString());
+    }
     ns.addObject().put("type", "mount");
     ns.addObject().put("type", "uts");
     ObjectNode ipcNs = ns.addObject().put("type", "ipc");

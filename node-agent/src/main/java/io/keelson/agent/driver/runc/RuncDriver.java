@@ -381,6 +381,21 @@ public final class RuncDriver implements WorkloadDriver {
 
   // ---- tasks
 
+  /** The process namespace of a running task of this node, for a task that joins it (kubectl debug --target). */
+  private Path processNamespaceOf(String taskId) throws DriverException {
+    Task target = tasks.get(taskId);
+    Optional<Runc.State> st;
+    try {
+      st = target == null ? Optional.empty() : runc.state(taskId);
+    } catch (IOException e) {
+      throw new DriverException("CreateContainerError", "reading the state of task " + taskId + ": " + e.getMessage(), e);
+    }
+    if (st.isEmpty() || !st.get().running() || st.get().pid() <= 0) {
+      throw new DriverException("CreateContainerError", "the target container (task " + taskId + ") is not running", null);
+    }
+    return Path.of("/proc", String.valueOf(st.get().pid()), "ns", "pid");
+  }
+
   @Override
   public TaskHandle startTask(TaskConfig config) throws DriverException {
     Sandbox sb = sandboxes.get(config.sandboxId());
@@ -401,6 +416,7 @@ public final class RuncDriver implements WorkloadDriver {
     if (networkReady.isCompletedExceptionally()) {
       throw new DriverException("CreateContainerError", "the pod network could not be set up: " + failure(networkReady), null);
     }
+    Path pidns = config.targetTaskId() == null ? null : processNamespaceOf(config.targetTaskId());
     long t0 = System.nanoTime();
     long mounted;
     NetworkGates.Gate gate = null;
@@ -415,7 +431,7 @@ public final class RuncDriver implements WorkloadDriver {
         openGates.put(config.taskId(), gate); // closed by cleanUp if the start fails
       }
       Files.write(bundle.resolve("config.json"),
-          json.writeValueAsBytes(OciSpec.build(json, config, sb.hostname(), sb.netns(), sb.ipc(), sb.shm(), cgroupsPath,
+          json.writeValueAsBytes(OciSpec.build(json, config, sb.hostname(), pidns, sb.netns(), sb.ipc(), sb.shm(), cgroupsPath,
               rootfs.overlayOptions(), gate == null ? null : gate.hook())));
       Files.createDirectories(config.logPath().toAbsolutePath().getParent());
     } catch (IOException | RuntimeException e) {
