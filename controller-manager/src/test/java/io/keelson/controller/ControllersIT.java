@@ -258,6 +258,99 @@ class ControllersIT {
     client.namespaces().withName("accounts").delete();
   }
 
+  // By pod name: hollow nodes have no podCIDR, so pods on different hollow nodes may share an IP.
+
+  /** The app's live pods that are Ready and have an IP. */
+  private java.util.Set<String> readyPods(String app) {
+    return livePods(app).stream()
+        .filter(p -> p.getStatus() != null && p.getStatus().getPodIP() != null && p.getStatus().getConditions() != null
+            && p.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())))
+        .map(p -> p.getMetadata().getName()).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+  }
+
+  /** The pods of the Service's Endpoints' ready addresses (null when it has no Endpoints). */
+  private java.util.Set<String> endpointPods(String name) {
+    io.fabric8.kubernetes.api.model.Endpoints ep = client.endpoints().inNamespace(NS).withName(name).get();
+    if (ep == null) return null;
+    java.util.Set<String> pods = new java.util.TreeSet<>();
+    ep.getSubsets().forEach(s -> s.getAddresses().forEach(a -> pods.add(a.getTargetRef().getName())));
+    return pods;
+  }
+
+  private List<io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice> slicesOf(String service) {
+    return client.discovery().v1().endpointSlices().inNamespace(NS).withLabel("kubernetes.io/service-name", service).list().getItems();
+  }
+
+  /** The pods of the Service's slices' ready endpoints. */
+  private java.util.Set<String> slicePods(String service) {
+    java.util.Set<String> pods = new java.util.TreeSet<>();
+    for (var s : slicesOf(service)) {
+      for (var e : s.getEndpoints()) if (Boolean.TRUE.equals(e.getConditions().getReady())) pods.add(e.getTargetRef().getName());
+    }
+    return pods;
+  }
+
+  @Test
+  @Order(5)
+  void aServiceGetsEndpointsAndAnEndpointSliceThatFollowItsPods() throws Exception {
+    client.apps().deployments().inNamespace(NS).resource(deployment("front", 2, "keelson.local/busybox:1")).create();
+    await("2 ready pods").atMost(Duration.ofSeconds(90)).until(() -> readyPods("front").size() == 2);
+    assertThat(kubectl("expose", "deploy/front", "--port=80", "--target-port=8080", "--labels=tier=front")).contains("service/front exposed");
+    await("endpoints list the ready pods").atMost(Duration.ofSeconds(30)).until(() -> readyPods("front").equals(endpointPods("front")));
+    var ep = client.endpoints().inNamespace(NS).withName("front").get();
+    assertThat(ep.getMetadata().getLabels()).as("the Service's labels").isEqualTo(Map.of("tier", "front"));
+    assertThat(ep.getSubsets()).singleElement().satisfies(s -> {
+      assertThat(s.getPorts()).singleElement().satisfies(p -> {
+        assertThat(p.getPort()).isEqualTo(8080);
+        assertThat(p.getProtocol()).isEqualTo("TCP");
+      });
+      assertThat(s.getAddresses()).allSatisfy(a -> {
+        assertThat(a.getTargetRef().getKind()).isEqualTo("Pod");
+        assertThat(a.getTargetRef().getName()).startsWith("front-");
+        assertThat(a.getNodeName()).startsWith("hollow-");
+      });
+    });
+    String ips = String.join(",", ep.getSubsets().get(0).getAddresses().stream().map(a -> a.getIp() + ":8080").toList());
+    assertThat(kubectl("get", "endpoints", "front")).containsPattern("front +" + java.util.regex.Pattern.quote(ips) + " ");
+    await("an endpoint slice lists them").atMost(Duration.ofSeconds(30)).until(() -> readyPods("front").equals(slicePods("front")));
+    assertThat(slicesOf("front")).singleElement().satisfies(s -> {
+      assertThat(s.getMetadata().getName()).startsWith("front-");
+      assertThat(s.getMetadata().getLabels()).containsEntry("endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io");
+      assertThat(s.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+        assertThat(o.getKind()).isEqualTo("Service");
+        assertThat(o.getName()).isEqualTo("front");
+        assertThat(o.getController()).isTrue();
+      });
+      assertThat(s.getAddressType()).isEqualTo("IPv4");
+      assertThat(s.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(8080));
+    });
+    assertThat(kubectl("get", "endpointslices", "-l", "kubernetes.io/service-name=front"))
+        .containsPattern("front-\\w+ +IPv4 +8080 +\\d");
+    // nothing changes, nothing is written (both controllers run in two processes; one leads)
+    String epVersion = client.endpoints().inNamespace(NS).withName("front").get().getMetadata().getResourceVersion();
+    String sliceVersion = slicesOf("front").get(0).getMetadata().getResourceVersion();
+    Thread.sleep(3000);
+    assertThat(client.endpoints().inNamespace(NS).withName("front").get().getMetadata().getResourceVersion()).isEqualTo(epVersion);
+    assertThat(slicesOf("front").get(0).getMetadata().getResourceVersion()).isEqualTo(sliceVersion);
+
+    kubectl("scale", "deploy/front", "--replicas=3");
+    await("3 endpoints").atMost(Duration.ofSeconds(60)).until(() -> {
+      var ready = readyPods("front");
+      return ready.size() == 3 && ready.equals(endpointPods("front")) && ready.equals(slicePods("front"));
+    });
+    kubectl("scale", "deploy/front", "--replicas=1");
+    await("1 endpoint").atMost(Duration.ofSeconds(60)).until(() -> {
+      var ready = readyPods("front");
+      return ready.size() == 1 && ready.equals(endpointPods("front")) && ready.equals(slicePods("front"));
+    });
+
+    kubectl("delete", "svc", "front");
+    await("endpoints and slices deleted with the service").atMost(Duration.ofSeconds(30)).until(() ->
+        client.endpoints().inNamespace(NS).withName("front").get() == null && slicesOf("front").isEmpty());
+    assertThat(kubectl("get", "endpoints", "front")).contains("NotFound");
+    kubectl("delete", "deploy/front", "--wait=false");
+  }
+
   @Test
   @Order(6)
   void aStandbyTakesOverWithin15Seconds() throws Exception {
