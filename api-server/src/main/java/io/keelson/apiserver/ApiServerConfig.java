@@ -40,8 +40,15 @@ public class ApiServerConfig {
   }
 
   @Bean
-  AuthenticationFilter authenticationFilter(@Value("${keelson.admin-token}") String token) {
-    return new AuthenticationFilter(token);
+  io.keelson.apiserver.auth.ServiceAccountTokens serviceAccountTokens(@Value("${keelson.dir}") String dir) throws Exception {
+    return new io.keelson.apiserver.auth.ServiceAccountTokens(
+        io.keelson.apiserver.auth.ClusterCredentials.serviceAccountKey(java.nio.file.Path.of(dir)));
+  }
+
+  @Bean
+  AuthenticationFilter authenticationFilter(@Value("${keelson.admin-token}") String token,
+      io.keelson.apiserver.auth.ServiceAccountTokens tokens, ResourceService resources) {
+    return new AuthenticationFilter(token, tokens, new io.keelson.apiserver.auth.TokenRequests(resources, tokens)::stillValid);
   }
 
   @Bean

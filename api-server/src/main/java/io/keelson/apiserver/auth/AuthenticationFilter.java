@@ -9,21 +9,33 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * The single place in the request pipeline where callers are authenticated (RBAC will follow it
- * here). Bearer tokens only for now; health and version endpoints are public, as in Kubernetes.
+ * here). Bearer tokens only for now: the admin token, and service-account tokens from TokenRequest
+ * ({@code kubectl create token}); health and version endpoints are public, as in Kubernetes.
  */
 public class AuthenticationFilter extends OncePerRequestFilter {
 
   private static final Set<String> PUBLIC = Set.of("/healthz", "/livez", "/readyz", "/version");
 
   private final byte[] adminToken;
+  private final ServiceAccountTokens tokens;
+  /** Whether a verified token's service account (and bound object) still exist as issued. */
+  private final Predicate<ServiceAccountTokens.Subject> current;
 
   public AuthenticationFilter(String adminToken) {
+    this(adminToken, null, s -> false);
+  }
+
+  public AuthenticationFilter(String adminToken, ServiceAccountTokens tokens, Predicate<ServiceAccountTokens.Subject> current) {
     this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
+    this.tokens = tokens;
+    this.current = current;
   }
 
   @Override
@@ -40,6 +52,14 @@ public class AuthenticationFilter extends OncePerRequestFilter {
       req.setAttribute(UserInfo.ATTRIBUTE, UserInfo.ADMIN);
       chain.doFilter(req, resp);
       return;
+    }
+    if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) && tokens != null) {
+      ServiceAccountTokens.Subject sa = tokens.verify(h.substring(7).trim(), Instant.now());
+      if (sa != null && current.test(sa)) {
+        req.setAttribute(UserInfo.ATTRIBUTE, sa.user());
+        chain.doFilter(req, resp);
+        return;
+      }
     }
     Responses.status(resp, StatusException.unauthorized());
   }

@@ -42,7 +42,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * The cluster's credentials under {@code DIR/tls}: a CA, the api-server's serving certificate
- * (valid for loopback, the host name and any extra addresses), and the admin bearer token; plus
+ * (valid for loopback, the host name and any extra addresses), the admin bearer token and the key
+ * that signs service-account tokens; plus
  * {@code DIR/kubeconfig} for kubectl and keelctl. Generated on first start, reused afterwards, so
  * that several api-servers on one DIR share them.
  */
@@ -109,6 +110,13 @@ public final class ClusterCredentials {
       Files.writeString(srvCrt, pem(cert));
       Files.writeString(sanFile, String.join(",", sans));
     }
+    Path saKey = tls.resolve("sa.key");
+    Path saPub = tls.resolve("sa.pub");
+    if (!Files.exists(saKey) || !Files.exists(saPub)) {
+      KeyPair kp = newKey(); // signs service-account tokens (kubectl create token)
+      writePrivate(saKey, pem(kp.getPrivate()));
+      Files.writeString(saPub, pem(kp.getPublic()));
+    }
     Path tokenFile = tls.resolve("admin.token");
     if (!Files.exists(tokenFile)) {
       byte[] b = new byte[24];
@@ -121,6 +129,17 @@ public final class ClusterCredentials {
       writePrivate(kubeconfig, kubeconfig(serverUrl, Files.readString(caCrt), token));
     }
     return new ClusterCredentials(tls, token);
+  }
+
+  /** The key pair that signs service-account tokens ({@code DIR/tls/sa.key}, {@code sa.pub}), made by {@link #ensure}. */
+  public static KeyPair serviceAccountKey(Path dir) throws Exception {
+    Path tls = dir.resolve("tls");
+    PrivateKey priv = readKey(tls.resolve("sa.key"));
+    try (PEMParser r = new PEMParser(Files.newBufferedReader(tls.resolve("sa.pub")))) {
+      java.security.PublicKey pub = new JcaPEMKeyConverter()
+          .getPublicKey((org.bouncycastle.asn1.x509.SubjectPublicKeyInfo) r.readObject());
+      return new KeyPair(pub, priv);
+    }
   }
 
   /** A kubeconfig for the admin user against {@code serverUrl}. */

@@ -63,6 +63,7 @@ public final class ApiDiscovery {
       case "scale" -> new Subresource(name, "autoscaling", "v1", "Scale", List.of("get", "patch", "update"));
       case "eviction" -> new Subresource(name, "policy", "v1", "Eviction", List.of("create"));
       case "binding" -> new Subresource(name, "", "v1", "Binding", List.of("create"));
+      case "token" -> new Subresource(name, "authentication.k8s.io", "v1", "TokenRequest", List.of("create"));
       case "finalize" -> new Subresource(name, t.group(), t.version(), t.kind(), List.of("update"));
       case "log" -> new Subresource(name, t.group(), t.version(), t.kind(), List.of("get"));
       case "exec" -> new Subresource(name, "", "v1", "PodExecOptions", List.of("create", "get"));

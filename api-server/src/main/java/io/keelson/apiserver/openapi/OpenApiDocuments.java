@@ -184,7 +184,7 @@ public final class OpenApiDocuments {
         ObjectNode subPath = pathItem(t.namespaced(), true);
         String suffix = Character.toUpperCase(sub.name().charAt(0)) + sub.name().substring(1);
         switch (sub.name()) {
-          case "status", "scale" -> {
+          case "status", "scale", "ephemeralcontainers" -> {
             String def = sub.name().equals("scale")
                 ? schemas.add(io.fabric8.kubernetes.api.model.autoscaling.v1.Scale.class)
                 : kindDef;
@@ -193,10 +193,12 @@ public final class OpenApiDocuments {
             subPath.set("put", ops.replace(def, sub.group(), sub.version(), sub.kind(), suffix));
             subPath.set("patch", ops.patch(def, sub.group(), sub.version(), sub.kind(), suffix));
           }
-          case "eviction", "binding" -> {
-            Class<?> model = sub.name().equals("eviction")
-                ? io.fabric8.kubernetes.api.model.policy.v1.Eviction.class
-                : io.fabric8.kubernetes.api.model.Binding.class;
+          case "eviction", "binding", "token" -> {
+            Class<?> model = switch (sub.name()) {
+              case "eviction" -> io.fabric8.kubernetes.api.model.policy.v1.Eviction.class;
+              case "token" -> io.fabric8.kubernetes.api.model.authentication.TokenRequest.class;
+              default -> io.fabric8.kubernetes.api.model.Binding.class;
+            };
             String def = schemas.add(model);
             schemas.markKind(def, sub.group(), sub.version(), sub.kind());
             subPath.set("post", ops.createSub(def, sub, suffix));

@@ -45,7 +45,7 @@ public final class ResourceRegistry {
     add("", "v1", "configmaps", "ConfigMap", true, List.of("cm"), List.of(), Set.of(), ConfigMap.class, false);
     add("", "v1", "secrets", "Secret", true, List.of(), List.of(), Set.of(), Secret.class, false);
     add("", "v1", "events", "Event", true, List.of("ev"), List.of(), Set.of(), Event.class, false);
-    add("", "v1", "serviceaccounts", "ServiceAccount", true, List.of("sa"), List.of(), Set.of(), ServiceAccount.class, false);
+    add("", "v1", "serviceaccounts", "ServiceAccount", true, List.of("sa"), List.of(), Set.of("token"), ServiceAccount.class, false);
     // apps/v1
     add("apps", "v1", "deployments", "Deployment", true, List.of("deploy"), List.of("all"), Set.of("status", "scale"), Deployment.class, true);
     add("apps", "v1", "replicasets", "ReplicaSet", true, List.of("rs"), List.of("all"), Set.of("status", "scale"), ReplicaSet.class, true);

@@ -42,9 +42,10 @@ public class ApiController {
   private final RequestHandler handler;
   private final MeterRegistry meters;
 
-  public ApiController(ResourceService resources, MeterRegistry meters, io.keelson.apiserver.metrics.MetricsApi metrics) {
+  public ApiController(ResourceService resources, MeterRegistry meters, io.keelson.apiserver.metrics.MetricsApi metrics,
+      io.keelson.apiserver.auth.ServiceAccountTokens tokens) {
     this.resources = resources;
-    this.handler = new RequestHandler(resources, metrics);
+    this.handler = new RequestHandler(resources, metrics, new io.keelson.apiserver.auth.TokenRequests(resources, tokens));
     this.meters = meters;
   }
 

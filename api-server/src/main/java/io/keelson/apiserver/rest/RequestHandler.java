@@ -39,9 +39,13 @@ final class RequestHandler {
   private final io.keelson.apiserver.metrics.MetricsApi metrics;
   private final SelfReviews reviews = new SelfReviews(Authorizer.ALWAYS_ALLOW);
 
-  RequestHandler(ResourceService svc, io.keelson.apiserver.metrics.MetricsApi metrics) {
+  private final io.keelson.apiserver.auth.TokenRequests tokenRequests;
+
+  RequestHandler(ResourceService svc, io.keelson.apiserver.metrics.MetricsApi metrics,
+      io.keelson.apiserver.auth.TokenRequests tokenRequests) {
     this.svc = svc;
     this.metrics = metrics;
+    this.tokenRequests = tokenRequests;
   }
 
   /** Serve the request; returns the HTTP code written. */
@@ -87,6 +91,13 @@ final class RequestHandler {
       case "eviction" -> {
         if (!m.equals("POST")) throw notAllowed(m, p);
         yield eviction(p, req, resp);
+      }
+      case "token" -> { // serviceaccounts/NAME/token: kubectl create token
+        if (!m.equals("POST")) throw notAllowed(m, p);
+        JsonNode body = Bodies.parse(ApiController.readBody(req), req.getContentType());
+        if (!(body instanceof ObjectNode request)) throw StatusException.badRequest("the request body must be a TokenRequest object");
+        Bodies.checkKind(request, "TokenRequest", "authentication.k8s.io/v1");
+        yield send(resp, 201, tokenRequests.create(p.namespace(), p.name(), request));
       }
       case "finalize" -> {
         if (!m.equals("PUT")) throw notAllowed(m, p);

@@ -277,6 +277,26 @@ class KubectlIT {
     assertThat(ok("get", "pod", "p", "-n", "it-debug", "-o", "jsonpath={.spec.ephemeralContainers[*].name}")).isEqualTo("dbg");
   }
 
+  /** kubectl create token: a service-account token that authenticates as the account while it exists. */
+  @Test
+  void createTokenAuthenticatesAsTheServiceAccount() throws Exception {
+    ok("create", "namespace", "it-token");
+    ok("create", "serviceaccount", "robot", "-n", "it-token");
+    String token = ok("create", "token", "robot", "-n", "it-token").trim();
+    assertThat(ok("auth", "whoami", "--token=" + token, "-o", "jsonpath={.status.userInfo.username}"))
+        .isEqualTo("system:serviceaccount:it-token:robot");
+    assertThat(ok("get", "serviceaccounts", "-n", "it-token", "--token=" + token, "-o", "name")).contains("serviceaccount/robot");
+    Result shortLived = kubectl("create", "token", "robot", "-n", "it-token", "--duration=5m");
+    assertThat(shortLived.out()).contains("may not specify a duration less than 10 minutes");
+    assertThat(kubectl("create", "token", "nobody", "-n", "it-token").out()).contains("serviceaccounts \"nobody\" not found");
+    String other = ok("create", "token", "robot", "-n", "it-token", "--audience=vault").trim();
+    assertThat(kubectl("get", "pods", "-n", "it-token", "--token=" + other).out()).as("a token for another audience")
+        .contains("Unauthorized");
+    ok("delete", "serviceaccount", "robot", "-n", "it-token");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+        kubectl("get", "pods", "-n", "it-token", "--token=" + token).out().contains("Unauthorized"));
+  }
+
   /** A resourceVersion in a patch is a precondition (kubectl label/annotate --resource-version). */
   @Test
   void patchWithAStaleResourceVersionConflicts() throws Exception {
