@@ -24,7 +24,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-have() { [ -x "$DEST/bin/etcd" ] && "$DEST/bin/etcd" --version 2>/dev/null | grep -q 'etcd Version: 3\.[5-9]'; }
+# grep without -q reads to the end: with -q it may exit at the first line, etcd then dies of SIGPIPE
+# writing the rest, and pipefail turns that into "not 3.5" (seen on a loaded machine)
+have() { [ -x "$DEST/bin/etcd" ] && "$DEST/bin/etcd" --version 2>/dev/null | grep 'etcd Version: 3\.[5-9]' >/dev/null; }
 if have; then echo "$DEST/bin"; exit 0; fi
 command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || { echo "fetch-etcd: needs apt-get and dpkg-deb (Debian)" >&2; exit 1; }
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
