@@ -51,8 +51,11 @@ public record ApiPath(ResourceType type, String namespace, String name, String s
       // legacy POST /api/v1/namespaces/{ns}/bindings
       return new ApiPath(find("", "v1", "pods").orElseThrow(), checkName(s[1]), null, "binding");
     }
-    ResourceType t = find(group, version, s[0])
-        .orElseThrow(() -> StatusException.notFound("the server could not find the requested resource (" + s[0] + ")"));
+    // namespaces/NS/R of an R this group/version does not serve (kubectl autoscale, create job) names R, not "namespaces"
+    String wanted = s[0].equals("namespaces") && s.length >= 3 && !(group.isEmpty() && version.equals("v1")) ? s[2] : s[0];
+    ResourceType t = find(group, version, wanted).orElseThrow(() -> StatusException.notFound(
+        "the server could not find the requested resource (" + wanted + (group.isEmpty() ? "" : "." + group) + "/" + version
+            + " is not served)"));
     return switch (s.length) {
       case 1 -> new ApiPath(t, null, null, null);
       case 2 -> {

@@ -1,0 +1,35 @@
+package io.keelson.apiserver.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.keelson.apiserver.status.StatusException;
+import org.junit.jupiter.api.Test;
+
+class ApiPathTest {
+
+  @Test
+  void servedPathsParse() {
+    ApiPath p = ApiPath.parse("", "v1", "namespaces/default/pods/web/ephemeralcontainers");
+    assertThat(p.type().resource()).isEqualTo("pods");
+    assertThat(p.namespace()).isEqualTo("default");
+    assertThat(p.name()).isEqualTo("web");
+    assertThat(p.subresource()).isEqualTo("ephemeralcontainers");
+    assertThat(ApiPath.parse("", "v1", "namespaces/default/serviceaccounts/robot/token").subresource()).isEqualTo("token");
+    assertThat(ApiPath.parse("", "v1", "namespaces/default/status").type().resource()).isEqualTo("namespaces");
+  }
+
+  /** kubectl autoscale / create job post to groups Keelson does not serve: the 404 says what is missing. */
+  @Test
+  void unservedResourcesAreNamed() {
+    assertThatThrownBy(() -> ApiPath.parse("autoscaling", "v2", "namespaces/default/horizontalpodautoscalers"))
+        .isInstanceOf(StatusException.class).satisfies(e -> assertThat(((StatusException) e).code()).isEqualTo(404))
+        .hasMessage("the server could not find the requested resource (horizontalpodautoscalers.autoscaling/v2 is not served)");
+    assertThatThrownBy(() -> ApiPath.parse("batch", "v1", "jobs"))
+        .hasMessage("the server could not find the requested resource (jobs.batch/v1 is not served)");
+    assertThatThrownBy(() -> ApiPath.parse("", "v1", "namespaces/default/foos"))
+        .hasMessage("the server could not find the requested resource (namespaces/foos)");
+    assertThatThrownBy(() -> ApiPath.parse("", "v1", "namespaces/default/pods/web/nonsense"))
+        .hasMessage("the server could not find the requested resource (pods/nonsense)");
+  }
+}
