@@ -76,7 +76,7 @@ public final class SlicePlan {
   }
 
   /** The Service's endpoints grouped by port set (ports in the Service's order), each sorted by IP. */
-  static Map<String, Group> groups(KubernetesSerialization json, Service svc, List<Pod> pods) {
+  static Map<String, Group> groups(Service svc, List<Pod> pods) {
     boolean noPorts = svc.getSpec().getPorts() == null || svc.getSpec().getPorts().isEmpty();
     Map<String, Group> out = new TreeMap<>();
     if (noPorts && !ServiceEndpoints.headless(svc)) return out;
@@ -130,7 +130,7 @@ public final class SlicePlan {
 
   /** What to create, update and delete so that {@code existing} (this controller's slices of the Service) shows the pods. */
   public static Changes plan(KubernetesSerialization json, Service svc, List<Pod> pods, List<EndpointSlice> existing) {
-    Map<String, Group> groups = groups(json, svc, pods);
+    Map<String, Group> groups = groups(svc, pods);
     List<EndpointSlice> current = new ArrayList<>(existing);
     current.sort(Comparator.comparing((EndpointSlice s) -> s.getMetadata().getName()));
     Map<String, List<EndpointSlice>> byPorts = new LinkedHashMap<>();
