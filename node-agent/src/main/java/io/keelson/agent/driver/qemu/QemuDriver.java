@@ -521,6 +521,12 @@ public final class QemuDriver implements WorkloadDriver {
     if (existing != null) {
       return existing.handle();
     }
+    if (config.stdin() || config.tty()) {
+      // the guest protocol carries no stdin or terminal yet: say so, rather than run it with stdin closed
+      throw new DriverException("CreateContainerError", "container " + config.containerName() + " asks for "
+          + (config.tty() ? "a tty" : "stdin") + ", which VM pods (runtimeClassName: vm) do not support yet;"
+          + " use kubectl exec, or run it as a container", null);
+    }
     Vm vm = vms.get(config.sandboxId());
     if (vm == null || vm.gone) {
       throw new DriverException("CreateContainerError", "the VM of sandbox " + config.sandboxId() + " is not running", null);

@@ -35,6 +35,19 @@ class QemuDriverTest {
         .satisfies(e -> assertThat(((DriverException) e).reason()).isEqualTo("FailedCreatePodSandBox"));
   }
 
+  /** kubectl run -i / debug -i in a VM pod: a clear start error instead of a shell that reads end-of-file at once. */
+  @Test
+  void stdinOrTtyIsRefusedWithTheReason() {
+    QemuDriver d = new QemuDriver(QemuDriver.Options.defaults(dir));
+    io.keelson.agent.driver.TaskConfig.TaskImage image =
+        new io.keelson.agent.driver.TaskConfig.TaskImage("keelson.local/busybox:latest", "sha256:x", java.util.List.of(dir), dir);
+    io.keelson.agent.driver.TaskConfig shell = new io.keelson.agent.driver.TaskConfig("t-1", "sb-1", "debugger", image,
+        java.util.List.of("sh"), Map.of(), "/", io.keelson.agent.driver.TaskConfig.TaskUser.ROOT, java.util.List.of(), false,
+        io.keelson.agent.driver.TaskConfig.TaskResources.NONE, false, true, dir.resolve("log"));
+    assertThatThrownBy(() -> d.startTask(shell)).isInstanceOf(DriverException.class)
+        .hasMessageContaining("container debugger asks for stdin, which VM pods (runtimeClassName: vm) do not support yet");
+  }
+
   @Test
   void noQemuMakesTheFingerprintUnhealthy() {
     QemuDriver d = new QemuDriver(new QemuDriver.Options(dir.resolve("no-qemu"), new VmAssets(dir.resolve("vm")), "auto",
