@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.keelson.controller.pod.PodConditions;
+import io.keelson.controller.runtime.Owners;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -72,7 +73,7 @@ public final class ServiceEndpoints {
   }
 
   public static boolean terminating(Pod pod) {
-    return pod.getMetadata().getDeletionTimestamp() != null;
+    return Owners.isDeleting(pod);
   }
 
   public static boolean ready(Pod pod) {
@@ -81,11 +82,7 @@ public final class ServiceEndpoints {
 
   /** kube's ShouldPodBeInEndpoints: an IP, not terminated, and not being deleted unless those are wanted. */
   public static boolean shouldBeInEndpoints(Pod pod, boolean includeTerminating) {
-    if (pod.getStatus() != null) {
-      String phase = pod.getStatus().getPhase();
-      if ("Succeeded".equals(phase) || "Failed".equals(phase)) return false;
-    }
-    if (podIp(pod) == null) return false;
+    if (PodConditions.isTerminated(pod) || podIp(pod) == null) return false;
     return includeTerminating || !terminating(pod);
   }
 

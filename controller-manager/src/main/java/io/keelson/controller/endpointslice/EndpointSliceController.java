@@ -14,6 +14,7 @@ import io.keelson.controller.endpoints.WriteTracker;
 import io.keelson.controller.runtime.Controller;
 import io.keelson.controller.runtime.Informers;
 import io.keelson.controller.runtime.ManagedController;
+import io.keelson.controller.runtime.Owners;
 import io.keelson.controller.runtime.Reconciler;
 import io.keelson.controller.runtime.Result;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -54,18 +55,18 @@ public final class EndpointSliceController implements Reconciler, ManagedControl
     this.services = informers.of(Service.class);
     this.pods = informers.of(Pod.class);
     this.slices = informers.of(EndpointSlice.class);
-    informers.index(EndpointSlice.class, BY_SERVICE, s -> {
-      String svc = serviceOf(s);
-      return svc == null ? List.of() : List.of(Informers.key(s.getMetadata().getNamespace(), svc));
-    });
+    informers.index(EndpointSlice.class, BY_SERVICE, EndpointSliceController::serviceKeys);
     this.controller = new Controller(NAME, this, workers, metrics);
     services.addEventHandler(Informers.handler(s -> List.of(Informers.key(s)), controller::enqueue));
     pods.addEventHandler(new ServicePods(services, controller::enqueue));
     // a slice of ours changed or went away (by us: a no-op pass; by someone else: repaired)
-    slices.addEventHandler(Informers.handler(s -> {
-      String svc = serviceOf(s);
-      return svc == null ? List.of() : List.of(Informers.key(s.getMetadata().getNamespace(), svc));
-    }, controller::enqueue));
+    slices.addEventHandler(Informers.handler(EndpointSliceController::serviceKeys, controller::enqueue));
+  }
+
+  /** The key of the Service a slice of this controller belongs to (none for slices of other managers). */
+  private static List<String> serviceKeys(EndpointSlice s) {
+    String svc = serviceOf(s);
+    return svc == null ? List.of() : List.of(Informers.key(s.getMetadata().getNamespace(), svc));
   }
 
   /** The Service a slice of this controller belongs to, or null for slices managed by others. */
@@ -95,7 +96,7 @@ public final class EndpointSliceController implements Reconciler, ManagedControl
     }
     List<EndpointSlice> existing = new ArrayList<>();
     for (EndpointSlice s : slices.getIndexer().byIndex(BY_SERVICE, key)) {
-      if (s.getMetadata().getDeletionTimestamp() == null) existing.add(s);
+      if (!Owners.isDeleting(s)) existing.add(s);
     }
     List<Pod> inNs = pods.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ns);
     SlicePlan.Changes changes = SlicePlan.plan(json, svc, inNs, existing);

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.keelson.controller.endpoints.ServiceEndpoints;
 import io.keelson.controller.endpoints.ServiceEndpoints.ResolvedPort;
+import io.keelson.controller.runtime.Owners;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -108,24 +109,10 @@ public final class SlicePlan {
 
   /** The labels of the Service's slices: the Service's, the service-name and managed-by labels, headless. */
   static Map<String, String> labels(Service svc) {
-    Map<String, String> out = new TreeMap<>();
-    if (svc.getMetadata().getLabels() != null) out.putAll(svc.getMetadata().getLabels());
-    out.remove(ServiceEndpoints.HEADLESS_LABEL);
+    Map<String, String> out = ServiceEndpoints.endpointsLabels(svc);
     out.put(SERVICE_NAME_LABEL, svc.getMetadata().getName());
     out.put(MANAGED_BY_LABEL, MANAGED_BY);
-    if (ServiceEndpoints.headless(svc)) out.put(ServiceEndpoints.HEADLESS_LABEL, "");
     return out;
-  }
-
-  static OwnerReference owner(Service svc) {
-    OwnerReference r = new OwnerReference();
-    r.setApiVersion("v1");
-    r.setKind("Service");
-    r.setName(svc.getMetadata().getName());
-    r.setUid(svc.getMetadata().getUid());
-    r.setController(true);
-    r.setBlockOwnerDeletion(true);
-    return r;
   }
 
   /** What to create, update and delete so that {@code existing} (this controller's slices of the Service) shows the pods. */
@@ -210,7 +197,7 @@ public final class SlicePlan {
         if (!Boolean.TRUE.equals(r.getController())) owners.add(r); // one controller: the Service
       }
     }
-    owners.add(0, owner(svc));
+    owners.add(0, Owners.controllerRef(svc));
     s.getMetadata().setOwnerReferences(owners);
     s.setAddressType("IPv4");
     s.setPorts(new ArrayList<>(ports));
