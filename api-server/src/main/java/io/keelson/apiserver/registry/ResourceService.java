@@ -715,16 +715,16 @@ public class ResourceService {
         }
       }
     }
+    if (sub == null || "ephemeralcontainers".equals(sub)) {
+      Strategy.applyDefaults(type, next, current, this::clusterIpInUse); // for the latter: the new containers' defaults
+    }
     if (sub == null) {
-      Strategy.applyDefaults(type, next, current, this::clusterIpInUse);
       if (type.hasSpec() && !ObjectComparison.sameSpec(next, current)) md.put("generation", gen + 1);
       if (type.kind().equals("Pod") && !next.path("spec").path("ephemeralContainers").equals(current.path("spec").path("ephemeralContainers"))) {
         throw StatusException.invalid(type, md.path("name").asString(""), List.of(new StatusException.Cause("FieldValueForbidden",
             "Forbidden: ephemeral containers are added through the pods/ephemeralcontainers subresource (kubectl debug), "
                 + "not by updating the pod", "spec.ephemeralContainers")));
       }
-    } else if ("ephemeralcontainers".equals(sub)) {
-      Strategy.applyDefaults(type, next, current, this::clusterIpInUse); // the new containers' defaults
     }
     Admission.admitUpdate(this, type, next, current, sub);
     // A status write keeps everything but status as stored (see above), and the validation rules
