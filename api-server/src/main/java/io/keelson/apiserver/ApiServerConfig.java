@@ -26,8 +26,11 @@ public class ApiServerConfig {
   }
 
   @Bean
-  ResourceService resourceService(EtcdStore store, @Value("${keelson.watch-window:20000}") int window, MeterRegistry meters) {
+  ResourceService resourceService(EtcdStore store, @Value("${keelson.watch-window:20000}") int window,
+      @Value("${keelson.event-ttl-seconds:3600}") long eventTtlSeconds, MeterRegistry meters) {
     ResourceService svc = new ResourceService(store, window);
+    svc.expireAfter(io.keelson.apiserver.resource.ResourceRegistry.find("", "v1", "events").orElseThrow(),
+        java.time.Duration.ofSeconds(eventTtlSeconds));
     for (WatchCache c : svc.caches().values()) {
       String r = c.type().qualifiedResource();
       Gauge.builder("apiserver_watch_cache_objects", c, WatchCache::size).tag("resource", r)

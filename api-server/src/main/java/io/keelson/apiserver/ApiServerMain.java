@@ -4,9 +4,12 @@ import io.keelson.apiserver.auth.ClusterCredentials;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.springframework.boot.SpringApplication;
@@ -45,6 +48,10 @@ public class ApiServerMain implements Callable<Integer> {
 
   @Option(names = "--watch-window", description = "Events kept per resource for resuming watches (default ${DEFAULT-VALUE})")
   int watchWindow = 20000;
+
+  @Option(names = "--event-ttl", converter = GoDuration.class,
+      description = "How long events live after their last write, as kube-apiserver's flag: 1h, 30m, 90s (default 1h)")
+  Duration eventTtl = Duration.ofHours(1);
 
   @Option(names = "--aot-training", description = "Run the AOT training workload (a private etcd from PATH, this api-server"
       + " on free ports, a benchmark-like cluster's requests against it), then exit; the launcher records a JDK 25 AOT cache from it")
@@ -99,10 +106,27 @@ public class ApiServerMain implements Callable<Integer> {
     props.put("keelson.bind-address", bindAddress);
     props.put("keelson.etcd-servers", String.join(",", etcdServers));
     props.put("keelson.watch-window", watchWindow);
+    props.put("keelson.event-ttl-seconds", eventTtl.toSeconds());
     props.put("keelson.admin-token", creds.adminToken());
     SpringApplication app = new SpringApplication(ApiServerMain.class);
     app.setDefaultProperties(props);
     context = app.run();
     return 0;
+  }
+
+  /** Go-style durations, as Kubernetes flags take them: 1h, 30m, 90s, 1h30m, or plain seconds. */
+  static final class GoDuration implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String v) {
+      String t = v.trim();
+      try {
+        Duration d = t.matches("\\d+") ? Duration.ofSeconds(Long.parseLong(t))
+            : Duration.parse("PT" + t.toUpperCase(Locale.ROOT));
+        if (d.toSeconds() < 1) throw new CommandLine.TypeConversionException("'" + v + "' is under a second");
+        return d;
+      } catch (DateTimeParseException | NumberFormatException e) {
+        throw new CommandLine.TypeConversionException("'" + v + "' is not a duration (examples: 1h, 30m, 90s)");
+      }
+    }
   }
 }

@@ -6,6 +6,7 @@ import io.keelson.apiserver.resource.ResourceView;
 import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.EtcdStore;
 import io.keelson.apiserver.storage.ObjectCodec;
+import io.keelson.apiserver.storage.ObjectLeases;
 import io.keelson.apiserver.storage.StoreUnavailableException;
 import io.keelson.apiserver.watch.WatchCache;
 import io.keelson.apiserver.watch.WatchEvent;
@@ -46,10 +47,23 @@ public class ResourceService {
   private final EtcdStore store;
   private final Map<ResourceType, WatchCache> caches = new HashMap<>();
   private final ListSnapshots listSnapshots = new ListSnapshots();
+  private final Map<ResourceType, Long> ttlSeconds = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ObjectLeases leases;
 
   public ResourceService(EtcdStore store, int watchWindow) {
     this.store = store;
+    this.leases = new ObjectLeases(store);
     for (ResourceType t : ResourceRegistry.all()) if (t.stored()) caches.put(t, new WatchCache(t, store, watchWindow));
+  }
+
+  /**
+   * Objects of this type expire {@code ttl} after their last write (kube-apiserver's {@code --event-ttl}
+   * for events): every create and update attaches them to an etcd lease, and etcd deletes them
+   * when it runs out; watchers see DELETED.
+   */
+  public void expireAfter(ResourceType type, java.time.Duration ttl) {
+    if (!type.stored()) throw new IllegalArgumentException(type.qualifiedResource() + " is not stored");
+    ttlSeconds.put(type, Math.max(1, ttl.toSeconds()));
   }
 
   public void start() {
@@ -390,7 +404,7 @@ public class ResourceService {
       boolean handedOver = objectUnread && ObjectCodec.normalizeDecoded(o);
       Announced announced = handedOver ? handOver(type, key, stored, o) : announce(type, key, stored, o);
       try {
-        long rev = callGuarded(() -> store.create(key, b));
+        long rev = callGuarded(() -> leased(type, lease -> store.create(key, b, lease)));
         if (handedOver) return new Written(null, stored.withResourceVersion(rev));
         ObjectCodec.setResourceVersion(o, rev);
         return new Written(o, stored.withResourceVersion(rev));
@@ -521,7 +535,7 @@ public class ResourceService {
       boolean handedOver = resultUnread && ObjectCodec.normalizeDecoded(next);
       Announced announced = handedOver ? handOver(type, key, encoded, next) : announce(type, key, encoded, next);
       try {
-        long rev = callGuarded(() -> store.guardedPut(key, bytes, stored));
+        long rev = callGuarded(() -> leased(type, lease -> store.guardedPut(key, bytes, stored, lease)));
         if (handedOver) return new Written(null, null);
         ObjectCodec.setResourceVersion(next, rev);
         return new Written(next, encoded.withResourceVersion(rev));
@@ -808,7 +822,7 @@ public class ResourceService {
         if (keep) {
           if (ObjectComparison.sameIgnoringRv(next, current)) return new DeleteResult(current, false);
           byte[] b = encodeChecked(type, next).bytes();
-          long rev = callGuarded(() -> store.guardedPut(key, b, e.modRevision()));
+          long rev = callGuarded(() -> leased(type, lease -> store.guardedPut(key, b, e.modRevision(), lease)));
           ObjectCodec.setResourceVersion(next, rev);
           return new DeleteResult(next, false);
         }
@@ -955,6 +969,28 @@ public class ResourceService {
   }
 
   private static final class StoreConflict extends Exception {}
+
+  /** A write given the etcd lease to attach its object to (0: none). */
+  private interface LeasedWrite {
+    long run(long leaseId) throws Exception;
+  }
+
+  /**
+   * Runs a write of this type with its lease, none for types that do not expire; once more with a
+   * new lease when etcd no longer has the one handed out (revoked, or expired while unused).
+   */
+  private long leased(ResourceType type, LeasedWrite write) throws Exception {
+    Long ttl = ttlSeconds.get(type);
+    if (ttl == null) return write.run(0);
+    long id = leases.leaseFor(ttl);
+    try {
+      return write.run(id);
+    } catch (StoreUnavailableException e) {
+      if (!EtcdStore.leaseNotFound(e)) throw e;
+      leases.forget(id);
+      return write.run(leases.leaseFor(ttl));
+    }
+  }
 
   private static final class CompactedRuntime extends RuntimeException {}
 

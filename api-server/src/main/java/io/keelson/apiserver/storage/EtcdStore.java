@@ -8,6 +8,8 @@ import io.etcd.jetcd.api.Compare;
 import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.Event;
 import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.LeaseGrantRequest;
+import io.etcd.jetcd.api.LeaseGrpc;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RangeResponse;
@@ -88,6 +90,7 @@ public class EtcdStore implements AutoCloseable {
   private final WatchGrpc.WatchStub watchStub;
   private final java.util.Set<StreamWatch> watches = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final KVGrpc.KVFutureStub kv;
+  private final LeaseGrpc.LeaseFutureStub lease;
   private final MeterRegistry meters;
   // One timer per operation. (A shared Timer.Builder is not safe here: tag() mutates it, so
   // concurrent calls could record a txn under "get".)
@@ -109,6 +112,7 @@ public class EtcdStore implements AutoCloseable {
     boolean tls = endpoints.stream().anyMatch(e -> "https".equals(URI.create(e.trim()).getScheme()));
     this.kvChannel = (tls ? cb.useTransportSecurity() : cb.usePlaintext()).build();
     this.kv = KVGrpc.newFutureStub(kvChannel).withWaitForReady();
+    this.lease = LeaseGrpc.newFutureStub(kvChannel).withWaitForReady();
     // Watch responses are handled off the event loop: the watch cache applies them under its lock,
     // which a request may hold for a while (a window replay, a list snapshot), and a blocked event
     // loop would stall every etcd call's response on this channel. gRPC still runs one call's
@@ -161,7 +165,26 @@ public class EtcdStore implements AutoCloseable {
 
   /** Put only if the key does not exist; returns the new mod revision. */
   public long create(String key, byte[] value) throws StoreUnavailableException, RevisionMismatchException {
-    return guardedPut(key, value, 0);
+    return guardedPut(key, value, 0, 0);
+  }
+
+  /** As {@link #create}, the key attached to an etcd lease (0: none), which deletes it when it expires. */
+  public long create(String key, byte[] value, long leaseId) throws StoreUnavailableException, RevisionMismatchException {
+    return guardedPut(key, value, 0, leaseId);
+  }
+
+  /**
+   * A new etcd lease of {@code ttlSeconds} (etcd raises a TTL under its minimum, a few seconds);
+   * when it expires etcd deletes every key attached to it, in one revision.
+   */
+  public long grantLease(long ttlSeconds) throws StoreUnavailableException {
+    return await("lease_grant", lease.withDeadlineAfter(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(ttlSeconds).build())).getID();
+  }
+
+  /** Whether a write failed because its lease no longer exists (expired or revoked since it was granted). */
+  public static boolean leaseNotFound(StoreUnavailableException e) {
+    return String.valueOf(e.getMessage()).contains("requested lease not found");
   }
 
   /** Compare the key's mod revision with {@code expected} (0 = the key must not exist). */
@@ -191,9 +214,15 @@ public class EtcdStore implements AutoCloseable {
    * mod revision; on mismatch the exception carries the current value.
    */
   public long guardedPut(String key, byte[] value, long expected) throws StoreUnavailableException, RevisionMismatchException {
+    return guardedPut(key, value, expected, 0);
+  }
+
+  /** As {@link #guardedPut(String, byte[], long)}, the new value attached to an etcd lease (0: none). */
+  public long guardedPut(String key, byte[] value, long expected, long leaseId) throws StoreUnavailableException, RevisionMismatchException {
     ByteString k = key(key);
-    return guarded(k, expected, RequestOp.newBuilder()
-        .setRequestPut(PutRequest.newBuilder().setKey(k).setValue(ByteString.copyFrom(value))).build());
+    PutRequest.Builder put = PutRequest.newBuilder().setKey(k).setValue(ByteString.copyFrom(value));
+    if (leaseId != 0) put.setLease(leaseId);
+    return guarded(k, expected, RequestOp.newBuilder().setRequestPut(put).build());
   }
 
   /** Delete only if the key's mod revision equals {@code expected}. Returns the deletion revision. */

@@ -249,8 +249,12 @@ public class WatchCache implements AutoCloseable {
   void apply(EtcdStore.Batch batch) {
     lock.lock();
     try {
+      long before = revision;
       for (EtcdStore.Change c : batch.changes()) {
-        if (c.entry().modRevision() <= revision) continue; // duplicate after a resumed watch
+        // Seen already: a duplicate after a resumed watch. (Not "<= revision": one revision may
+        // change several keys — a lease's expiry deletes all its objects at once — and its events
+        // come in one batch.)
+        if (c.entry().modRevision() <= before) continue;
         WatchEvent ev;
         if (c.deleted()) {
           ObjectNode prev = objects.remove(c.entry().key());

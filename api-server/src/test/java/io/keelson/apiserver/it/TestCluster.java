@@ -36,6 +36,7 @@ public final class TestCluster implements AutoCloseable {
   private final Path jar;
   private Process etcd;
   private final List<ApiServer> servers = new ArrayList<>();
+  private final List<String> serverFlags = new ArrayList<>();
   private HttpClient http;
 
   /** One api-server process of this cluster. */
@@ -56,6 +57,7 @@ public final class TestCluster implements AutoCloseable {
       List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx1g", "-XX:+UseParallelGC",
           "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "--dir", dir.toString(),
           "--api-port", "" + port, "--grpc-port", "" + (port + 1), "--etcd-servers", etcdUrl()));
+      cmd.addAll(serverFlags);
       proc = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
       // generous: a JVM start takes 10 s on an idle 2-core machine, over a minute on a busy one
@@ -92,6 +94,11 @@ public final class TestCluster implements AutoCloseable {
 
   /** etcd plus {@code apiServers} api-servers on one cluster directory; skips when the host lacks etcd or the jar. */
   public static TestCluster start(String name, int apiServers) throws Exception {
+    return start(name, apiServers, List.of());
+  }
+
+  /** As {@link #start(String, int)}, every api-server started with these extra flags (e.g. "--event-ttl", "3s"). */
+  public static TestCluster start(String name, int apiServers, List<String> serverFlags) throws Exception {
     Path p = Path.of("").toAbsolutePath();
     while (p != null && !Files.isExecutable(p.resolve("keelson"))) p = p.getParent();
     Assumptions.assumeTrue(p != null, "no ./keelson checkout above " + Path.of("").toAbsolutePath());
@@ -102,6 +109,7 @@ public final class TestCluster implements AutoCloseable {
     Path dir = Files.createTempDirectory("keelson-" + name);
     Files.createDirectories(dir.resolve("logs"));
     TestCluster c = new TestCluster(p, dir, ports[0]);
+    c.serverFlags.addAll(serverFlags);
     try {
       c.startEtcd();
       for (int i = 0; i < apiServers; i++) c.servers.add(c.new ApiServer(ports[2 + 2 * i]));

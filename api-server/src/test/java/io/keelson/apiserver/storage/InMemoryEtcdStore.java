@@ -14,6 +14,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public final class InMemoryEtcdStore extends EtcdStore {
 
   private final Map<String, Entry> data = new ConcurrentSkipListMap<>();
+  private final Map<String, Long> leaseOf = new ConcurrentSkipListMap<>();
+  private final Map<Long, Long> leaseTtl = new ConcurrentSkipListMap<>();
   private long revision = 1;
   private int writes;
 
@@ -52,13 +54,31 @@ public final class InMemoryEtcdStore extends EtcdStore {
     return data.get(key);
   }
 
+  /** The lease the key was last written with (0: none), as etcd keeps it per key. */
+  public long leaseOf(String key) {
+    return leaseOf.getOrDefault(key, 0L);
+  }
+
+  /** The TTL a lease was granted with. */
+  public long ttlOf(long lease) {
+    return leaseTtl.get(lease);
+  }
+
   @Override
-  public synchronized long guardedPut(String key, byte[] value, long expected) throws RevisionMismatchException {
+  public synchronized long grantLease(long ttlSeconds) {
+    long id = 1000 + leaseTtl.size();
+    leaseTtl.put(id, ttlSeconds);
+    return id;
+  }
+
+  @Override
+  public synchronized long guardedPut(String key, byte[] value, long expected, long lease) throws RevisionMismatchException {
     Entry cur = data.get(key);
     long have = cur == null ? 0 : cur.modRevision();
     if (have != expected) throw new RevisionMismatchException(cur);
     long rev = ++revision;
     data.put(key, new Entry(key, value.clone(), rev));
+    leaseOf.put(key, lease);
     writes++;
     return rev;
   }

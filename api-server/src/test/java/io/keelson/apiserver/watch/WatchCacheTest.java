@@ -45,6 +45,27 @@ class WatchCacheTest {
   }
 
   @Test
+  void everyChangeOfOneRevisionIsApplied() throws Exception {
+    // an etcd lease's expiry deletes all its keys in one revision; its events come in one batch
+    cache.apply(put("a", "e1", null, 5));
+    cache.apply(put("a", "e2", null, 6));
+    cache.apply(put("a", "e3", null, 7));
+    Watcher all = cache.watch(7, o -> true, 100);
+    List<EtcdStore.Change> expiry = new ArrayList<>();
+    for (String n : List.of("e1", "e2")) {
+      expiry.add(new EtcdStore.Change(true, new EtcdStore.Entry("/registry/pods/a/" + n, new byte[0], 8), null));
+    }
+    cache.apply(new EtcdStore.Batch(expiry, 8));
+    assertThat(cache.get("/registry/pods/a/e1")).isNull();
+    assertThat(cache.get("/registry/pods/a/e2")).isNull();
+    assertThat(drain(all)).containsExactly("DELETED e1", "DELETED e2");
+    // a resumed etcd watch repeating that revision changes nothing
+    cache.apply(new EtcdStore.Batch(List.of(new EtcdStore.Change(true, new EtcdStore.Entry("/registry/pods/a/e3", new byte[0], 8), null)), 8));
+    assertThat(cache.get("/registry/pods/a/e3")).isNotNull();
+    assertThat(drain(cache.watch(7, o -> true, 100))).containsExactly("DELETED e1", "DELETED e2");
+  }
+
+  @Test
   void anAnnouncedWriteIsAppliedWithoutDecodingItsEventOnlyWhenTheBytesMatch() throws Exception {
     Watcher all = cache.watch(0, o -> true, 100);
     String key = "/registry/pods/a/p1";
