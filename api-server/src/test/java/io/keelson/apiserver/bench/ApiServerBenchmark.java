@@ -486,7 +486,8 @@ public final class ApiServerBenchmark {
         int items = 0;
         bytes = 0;
         do {
-          String path = base + q[1] + (cont == null ? "" : "&continue=" + cont);
+          // later pages: the token carries the revision (kube answers 400 to resourceVersion with continue)
+          String path = cont == null ? base + q[1] : base + "?limit=500&continue=" + cont;
           HttpResponse<String> resp = http.send(req(path).GET().build(), HttpResponse.BodyHandlers.ofString());
           if (resp.statusCode() != 200) throw new IllegalStateException(path + ": " + resp.body());
           String b = resp.body();
