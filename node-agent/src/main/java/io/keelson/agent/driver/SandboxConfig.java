@@ -12,7 +12,8 @@ import java.util.concurrent.CompletableFuture;
  * @param podUid metadata.uid
  * @param namespace metadata.namespace
  * @param name metadata.name
- * @param hostname the pod's hostname (spec.hostname or the pod name)
+ * @param hostname the pod's hostname (spec.hostname or the pod name); null with a null network for
+ *     {@code hostNetwork: true} pods, which share the host's hostname (UTS namespace) as well
  * @param network the pod network, or null for {@code hostNetwork: true} pods (share the host's); for a
  *     driver that {@linkplain WorkloadDriver#startsBeforeNetworkReady() starts before the network is
  *     ready}, possibly one with only its namespace path set (ip null) until {@code networkReady}

@@ -13,6 +13,8 @@ import java.util.concurrent.ScheduledExecutorService;
 public final class NodeContext {
   final String nodeName;
   final String hostIp;
+  /** The hostname of the agent's UTS namespace: what a hostNetwork pod's containers see. */
+  final String hostname;
   volatile String podCidr;
   final DriverSelector drivers;
   final ImageProvider images;
@@ -44,6 +46,7 @@ public final class NodeContext {
       PodStartRecorder starts) {
     this.nodeName = nodeName;
     this.hostIp = hostIp;
+    this.hostname = hostHostname(nodeName);
     this.drivers = drivers;
     this.images = images;
     this.network = network;
@@ -57,6 +60,15 @@ public final class NodeContext {
     this.backoffBase = backoffBase;
     this.backoffMax = backoffMax;
     this.starts = starts;
+  }
+
+  private static String hostHostname(String fallback) {
+    try {
+      String h = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).trim();
+      return h.isEmpty() ? fallback : h;
+    } catch (java.io.IOException e) {
+      return fallback;
+    }
   }
 
   public String nodeName() {

@@ -455,9 +455,10 @@ public final class PodWorker {
       String sandboxId = sandboxId();
       Path podDir = ctx.state.podDir(uid);
       makeDirs(podDir);
-      String hostname = hostname(p);
-      PodNetwork network = null;
       boolean hostNetwork = Boolean.TRUE.equals(p.getSpec().getHostNetwork());
+      // a hostNetwork pod's containers see the node's hostname, as with kubelet
+      String hostname = hostNetwork ? ctx.hostname : hostname(p);
+      PodNetwork network = null;
       if (!hostNetwork) {
         // a driver whose containers join the namespace by path needs only the namespace now: CNI ADD
         // then runs while the sandbox and the first container are created (their process waits for it)
@@ -501,7 +502,7 @@ public final class PodWorker {
               uid,
               namespace,
               name,
-              hostname,
+              hostNetwork ? null : hostname,
               network,
               cpu,
               mem,
@@ -737,7 +738,8 @@ public final class PodWorker {
       config =
           ctx.tasks.build(
               new TaskConfigFactory.PodContext(
-                  p, ctx.nodeName, podIp, ctx.hostIp, hostname(p), volumes, etcHosts, resolvConf, etcHostname),
+                  p, ctx.nodeName, podIp, ctx.hostIp, Boolean.TRUE.equals(p.getSpec().getHostNetwork()) ? ctx.hostname : hostname(p),
+                  volumes, etcHosts, resolvConf, etcHostname),
               c,
               image,
               taskId,

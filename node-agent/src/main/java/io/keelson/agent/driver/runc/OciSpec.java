@@ -33,6 +33,7 @@ final class OciSpec {
   private OciSpec() {}
 
   /**
+   * @param hostname the container's hostname in a UTS namespace of its own; empty to share the host's
    * @param pidns a process namespace to join (the target of an ephemeral container), null for its own
    * @param netns the pod's network namespace, null to share the host's
    * @param ipc the pod's IPC namespace (a bind-mounted nsfs file)
@@ -84,7 +85,7 @@ final class OciSpec {
     ObjectNode root = spec.putObject("root");
     root.put("path", "rootfs");
     root.put("readonly", task.readOnlyRootFilesystem());
-    spec.put("hostname", hostname);
+    if (!hostname.isEmpty()) spec.put("hostname", hostname);
 
     ArrayNode mounts = spec.putArray("mounts");
     if (rootfsOverlay != null) {
@@ -113,7 +114,7 @@ final class OciSpec {
       pidNs.put("path", pidns.toString());
     }
     ns.addObject().put("type", "mount");
-    ns.addObject().put("type", "uts");
+    if (!hostname.isEmpty()) ns.addObject().put("type", "uts");
     ObjectNode ipcNs = ns.addObject().put("type", "ipc");
     if (ipc != null) {
       ipcNs.put("path", ipc.toString());

@@ -274,7 +274,9 @@ public final class RuncDriver implements WorkloadDriver {
       Path dir = Files.createDirectories(config.stateDir().toAbsolutePath());
       Sandbox sb = new Sandbox(
           config.sandboxId(),
-          config.hostname() == null || config.hostname().isEmpty() ? config.name() : config.hostname(),
+          // hostNetwork: the host's UTS namespace too, as kubelet's sandboxes share it with the network
+          config.hostname() == null && config.network() == null ? ""
+              : config.hostname() == null || config.hostname().isEmpty() ? config.name() : config.hostname(),
           config.network() == null ? null : config.network().netnsPath(),
           dir.resolve("ipc"),
           dir.resolve("shm"),

@@ -206,6 +206,25 @@ class RuncDriverIT {
   }
 
   @Test
+  void aHostNetworkSandboxSharesTheHostsHostname() throws Exception {
+    // hostNetwork: no network and no hostname of its own, as the agent starts such a pod
+    String id = "it-host-" + UUID.randomUUID().toString().substring(0, 8);
+    driver.startSandbox(new SandboxConfig(id, "uid-" + id, "default", "hostnet", null, null, 0, 0, Map.of(), Map.of(), Map.of(),
+        dir.resolve("logs"), dir.resolve("sandboxes").resolve(id)));
+    try {
+      TaskConfig t = new TaskConfig(id + "-c", id, "c", busybox, List.of("sleep", "3600"), Map.of("PATH", "/bin"), "/",
+          TaskUser.ROOT, List.of(), false, TaskResources.NONE, false, false, dir.resolve("logs").resolve("hostnet.log"));
+      TaskHandle h = driver.startTask(t);
+      assertThat(exec(driver, h.id(), false, null, "readlink", "/proc/self/ns/uts").out())
+          .isEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/uts")) + "\n");
+      assertThat(exec(driver, h.id(), false, null, "hostname").out())
+          .isEqualTo(Files.readString(Path.of("/proc/sys/kernel/hostname")));
+    } finally {
+      driver.destroySandbox(id, Duration.ZERO);
+    }
+  }
+
+  @Test
   void containersOfAPodShareIpcButNotPid() throws Exception {
     TaskHandle a = driver.startTask(task("a", TaskResources.NONE, "sleep", "3600"));
     TaskHandle b = driver.startTask(task("b", TaskResources.NONE, "sleep", "3600"));
