@@ -353,7 +353,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
               .setResourceVersion(Long.toString(snap.revision())).build());
         }
         while (!call.isCancelled()) {
-          WatchEvent ev = w.poll(30_000);
+          WatchEvent ev = w.next(System.currentTimeMillis() + 30_000);
           if (ev == null) {
             continue;
           }

@@ -193,11 +193,10 @@ final class RequestHandler {
       long deadline = System.currentTimeMillis() + timeout * 1000;
       long lastSent = System.currentTimeMillis();
       while (true) {
-        long left = deadline - System.currentTimeMillis();
-        if (left <= 0) break;
-        WatchEvent ev = w.poll(Math.min(left, 1000));
+        if (System.currentTimeMillis() >= deadline) break;
+        WatchEvent ev = w.next(bookmarks ? Math.min(deadline, lastSent + BOOKMARK_EVERY_MS) : deadline);
         if (ev == null) {
-          if (bookmarks && System.currentTimeMillis() - lastSent > BOOKMARK_EVERY_MS) {
+          if (bookmarks && System.currentTimeMillis() - lastSent >= BOOKMARK_EVERY_MS) {
             ObjectNode bm = ObjectCodec.JSON.createObjectNode();
             bm.put("kind", p.type().kind());
             bm.put("apiVersion", p.type().apiVersion());

@@ -14,6 +14,8 @@ import tools.jackson.databind.node.ObjectNode;
 public final class Watcher implements AutoCloseable {
 
   private static final WatchEvent END = new WatchEvent(WatchEvent.Type.BOOKMARK, null, null, -1);
+  /** Put in the queue by the {@link WatchTicker} to wake the waiting thread: never returned. */
+  private static final WatchEvent TICK = new WatchEvent(WatchEvent.Type.BOOKMARK, null, null, -2);
 
   private final Predicate<ObjectNode> filter;
   private final LinkedBlockingQueue<WatchEvent> queue;
@@ -21,6 +23,7 @@ public final class Watcher implements AutoCloseable {
   private final java.util.Set<String> indexKeys;
   private volatile StatusException failure;
   private volatile boolean ended;
+  private volatile long wakeAt = Long.MAX_VALUE; // for the ticker: when next() must return without an event
   /** Applied to each event as the client takes it (a view's conversion), or null. */
   private volatile java.util.function.UnaryOperator<WatchEvent> convert;
 
@@ -60,6 +63,7 @@ public final class Watcher implements AutoCloseable {
     failure = why;
     ended = true;
     cache.remove(this);
+    WatchTicker.remove(this);
     queue.clear();
     queue.offer(END);
   }
@@ -77,12 +81,36 @@ public final class Watcher implements AutoCloseable {
     return converted(queue.poll(timeoutMillis, TimeUnit.MILLISECONDS));
   }
 
+  /**
+   * The next event, or null once the clock has passed {@code wakeAtMillis} (by at most the
+   * {@link WatchTicker}'s period). Waits without a timer of its own, so that an event waking the
+   * thread costs no timer cancellation. Returns {@link #isEnd} events when the watch is over.
+   */
+  public WatchEvent next(long wakeAtMillis) throws InterruptedException {
+    WatchEvent ev = queue.poll();
+    if (ev == null) {
+      if (System.currentTimeMillis() >= wakeAtMillis) return null;
+      wakeAt = wakeAtMillis;
+      WatchTicker.add(this);
+      ev = queue.take();
+    }
+    return converted(ev);
+  }
+
+  /** From the ticker: wakes the waiting thread when its time has come. */
+  void wakeIfDue(long nowMillis) {
+    if (nowMillis < wakeAt) return;
+    wakeAt = Long.MAX_VALUE;
+    if (queue.isEmpty()) queue.offer(TICK); // a full queue wakes it anyway
+  }
+
   /** The next event if one is already queued, else null (no waiting). */
   public WatchEvent pollNow() {
     return converted(queue.poll());
   }
 
   private WatchEvent converted(WatchEvent ev) {
+    if (ev == TICK) return null;
     java.util.function.UnaryOperator<WatchEvent> c = convert;
     return ev == null || ev == END || c == null ? ev : c.apply(ev);
   }
@@ -106,9 +134,12 @@ public final class Watcher implements AutoCloseable {
     return cache.revision();
   }
 
+  /** Ends the watch; a thread waiting in {@link #next} gets an {@link #isEnd} event. */
   @Override
   public void close() {
     ended = true;
     cache.remove(this);
+    WatchTicker.remove(this);
+    queue.offer(END);
   }
 }
