@@ -260,6 +260,12 @@ public class EtcdStore implements AutoCloseable {
     return r.getHeader().getRevision();
   }
 
+  /** Whether etcd answers a read within {@code timeout} (the api-server's etcd health check); throws why not. */
+  public void ping(Duration timeout) throws StoreUnavailableException {
+    await("get", kv.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .range(RangeRequest.newBuilder().setKey(key("/registry/.health")).setCountOnly(true).build()));
+  }
+
   /** Compact history up to {@code revision} (old revisions then answer 410 Expired). */
   public void compact(long revision) throws StoreUnavailableException {
     await("compact", kv().compact(CompactionRequest.newBuilder().setRevision(revision).build()));

@@ -222,6 +222,22 @@ class KubectlIT {
     assertThat(lines).as(changed.out()).containsExactly("-  a: \"1\"", "+  a: \"2\"");
   }
 
+  /** The health endpoints answer as kube-apiserver's: named checks, verbose listings, exclusions, one check by path. */
+  @Test
+  void healthChecksAreListedExcludedAndAskedOneByOne() throws Exception {
+    assertThat(ok("get", "--raw", "/readyz")).isEqualTo("ok");
+    assertThat(ok("get", "--raw", "/readyz?verbose")).contains("[+]ping ok\n").contains("[+]etcd ok\n")
+        .contains("[+]informer-sync ok\n").contains("[+]poststarthook/bootstrap-controller ok\n").endsWith("readyz check passed\n");
+    assertThat(ok("get", "--raw", "/livez?verbose&exclude=etcd")).contains("[+]etcd excluded: ok\n").endsWith("livez check passed\n")
+        .doesNotContain("informer-sync");
+    assertThat(ok("get", "--raw", "/readyz/etcd")).isEqualTo("ok");
+    assertThat(ok("get", "--raw", "/healthz/ping")).isEqualTo("ok");
+    assertThat(ok("get", "--raw", "/readyz/poststarthook/bootstrap-controller")).isEqualTo("ok");
+    Result missing = kubectl("get", "--raw", "/livez/no-such-check");
+    assertThat(missing.code()).isNotZero();
+    assertThat(missing.out()).contains("NotFound");
+  }
+
   /** Without an authorization policy (RBAC is to come) the admin may do everything, and kubectl says so. */
   @Test
   void authCanIAndWhoamiAnswerForTheCaller() throws Exception {
