@@ -456,8 +456,7 @@ public final class PodWorker {
       Path podDir = ctx.state.podDir(uid);
       makeDirs(podDir);
       boolean hostNetwork = Boolean.TRUE.equals(p.getSpec().getHostNetwork());
-      // a hostNetwork pod's containers see the node's hostname, as with kubelet
-      String hostname = hostNetwork ? ctx.hostname : hostname(p);
+      String hostname = hostname(p);
       PodNetwork network = null;
       if (!hostNetwork) {
         // a driver whose containers join the namespace by path needs only the namespace now: CNI ADD
@@ -617,7 +616,9 @@ public final class PodWorker {
         && e.getValueFrom().getFieldRef().getFieldPath().startsWith("status.podIP"));
   }
 
-  private static String hostname(Pod p) {
+  /** The hostname the pod's containers see: the node's for a hostNetwork pod (as with kubelet), else spec.hostname or the pod name. */
+  private String hostname(Pod p) {
+    if (Boolean.TRUE.equals(p.getSpec().getHostNetwork())) return ctx.hostname;
     String h = p.getSpec().getHostname() != null && !p.getSpec().getHostname().isEmpty()
         ? p.getSpec().getHostname()
         : p.getMetadata().getName();
@@ -738,8 +739,7 @@ public final class PodWorker {
       config =
           ctx.tasks.build(
               new TaskConfigFactory.PodContext(
-                  p, ctx.nodeName, podIp, ctx.hostIp, Boolean.TRUE.equals(p.getSpec().getHostNetwork()) ? ctx.hostname : hostname(p),
-                  volumes, etcHosts, resolvConf, etcHostname),
+                  p, ctx.nodeName, podIp, ctx.hostIp, hostname(p), volumes, etcHosts, resolvConf, etcHostname),
               c,
               image,
               taskId,
