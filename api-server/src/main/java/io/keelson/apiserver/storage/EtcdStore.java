@@ -262,7 +262,8 @@ public class EtcdStore implements AutoCloseable {
 
   /** Whether etcd answers a read within {@code timeout} (the api-server's etcd health check); throws why not. */
   public void ping(Duration timeout) throws StoreUnavailableException {
-    await("get", kv.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+    // kv(): after an outage the check must not wait out gRPC's reconnect back-off
+    await("get", kv().withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .range(RangeRequest.newBuilder().setKey(key("/registry/.health")).setCountOnly(true).build()));
   }
 

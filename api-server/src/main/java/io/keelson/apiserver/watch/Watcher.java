@@ -2,7 +2,6 @@ package io.keelson.apiserver.watch;
 
 import io.keelson.apiserver.status.StatusException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -74,11 +73,6 @@ public final class Watcher implements AutoCloseable {
    */
   public void convertEach(java.util.function.UnaryOperator<WatchEvent> convert) {
     this.convert = convert;
-  }
-
-  /** Next event, or null on timeout. Returns {@link #isEnd} events when the watch is over. */
-  public WatchEvent poll(long timeoutMillis) throws InterruptedException {
-    return converted(queue.poll(timeoutMillis, TimeUnit.MILLISECONDS));
   }
 
   /**

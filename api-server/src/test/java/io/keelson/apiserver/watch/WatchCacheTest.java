@@ -34,7 +34,7 @@ class WatchCacheTest {
 
   private static List<String> drain(Watcher w) throws InterruptedException {
     List<String> out = new ArrayList<>();
-    for (WatchEvent ev = w.poll(0); ev != null; ev = w.poll(0)) {
+    for (WatchEvent ev = w.pollNow(); ev != null; ev = w.pollNow()) {
       if (Watcher.isEnd(ev)) {
         out.add("END");
         break;
@@ -104,7 +104,7 @@ class WatchCacheTest {
     cache.expect(key, stored, announced);
     EtcdStore.Entry e = new EtcdStore.Entry(key, stored.bytes(), 11);
     cache.apply(new EtcdStore.Batch(List.of(new EtcdStore.Change(false, e, null)), 11));
-    WatchEvent ev = all.poll(0);
+    WatchEvent ev = all.pollNow();
     assertThat(ev.object()).isSameAs(announced);
     assertThat(new String(ev.objectJson(), StandardCharsets.UTF_8))
         .startsWith("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"resourceVersion\":\"11\",");
@@ -112,7 +112,7 @@ class WatchCacheTest {
     assertThat(ObjectCodec.JSON.readTree(ev.objectJson())).isEqualTo(ObjectCodec.JSON.readTree(ObjectCodec.JSON.writeValueAsBytes(ev.object())));
 
     cache.apply(put("a", "p3", null, 12)); // another writer's object: encoded once (for the window), for every stream
-    WatchEvent other = all.poll(0);
+    WatchEvent other = all.pollNow();
     assertThat(other.objectJson()).isSameAs(other.json());
     assertThat(ObjectCodec.JSON.readTree(other.objectJson())).isEqualTo(other.object());
   }
@@ -177,7 +177,7 @@ class WatchCacheTest {
 
   private static List<WatchEvent> events(Watcher w) throws InterruptedException {
     List<WatchEvent> out = new ArrayList<>();
-    for (WatchEvent ev = w.poll(0); ev != null; ev = w.poll(0)) out.add(ev);
+    for (WatchEvent ev = w.pollNow(); ev != null; ev = w.pollNow()) out.add(ev);
     return out;
   }
 
