@@ -1,6 +1,7 @@
 package io.keelson.apiserver;
 
 import io.keelson.apiserver.auth.ClusterCredentials;
+import io.keelson.apiserver.nodeservice.ClusterCidr;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +53,11 @@ public class ApiServerMain implements Callable<Integer> {
   @Option(names = "--event-ttl", converter = GoDuration.class,
       description = "How long events live after their last write, as kube-apiserver's flag: 1h, 30m, 90s (default 1h)")
   Duration eventTtl = Duration.ofHours(1);
+
+  @Option(names = "--cluster-cidr", converter = PodRange.class,
+      description = "The pods' IPv4 range, one /24 per node, as kube-controller-manager's flag (default 10.244.0.0/16;"
+          + " `keelson up` picks one no other cluster on the host routes)")
+  ClusterCidr clusterCidr = ClusterCidr.DEFAULT;
 
   @Option(names = "--aot-training", description = "Run the AOT training workload (a private etcd from PATH, this api-server"
       + " on free ports, a benchmark-like cluster's requests against it), then exit; the launcher records a JDK 25 AOT cache from it")
@@ -107,11 +113,23 @@ public class ApiServerMain implements Callable<Integer> {
     props.put("keelson.etcd-servers", String.join(",", etcdServers));
     props.put("keelson.watch-window", watchWindow);
     props.put("keelson.event-ttl-seconds", eventTtl.toSeconds());
+    props.put("keelson.cluster-cidr", clusterCidr.toString());
     props.put("keelson.admin-token", creds.adminToken());
     SpringApplication app = new SpringApplication(ApiServerMain.class);
     app.setDefaultProperties(props);
     context = app.run();
     return 0;
+  }
+
+  static final class PodRange implements CommandLine.ITypeConverter<ClusterCidr> {
+    @Override
+    public ClusterCidr convert(String v) {
+      try {
+        return ClusterCidr.parse(v);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
   }
 
   /** Go-style durations, as Kubernetes flags take them: 1h, 30m, 90s, 1h30m, or plain seconds. */

@@ -353,4 +353,43 @@ class WorkloadJourneyIT {
       cluster.kubectl("delete", "pod", "dbg", "--wait=false");
     }
   }
+
+  /**
+   * A second cluster on this host gets a pod range of its own. Both clusters' node-1 used to put
+   * 10.244.0.0/24 on their bridges: the host (the agent's HTTP probes, port-forwards to VMs, curl)
+   * then reached the first cluster's bridge at the second cluster's pod IPs, and a pod with an HTTP
+   * readiness probe in the second cluster never became Ready.
+   */
+  @Test
+  @Order(13)
+  void aSecondClusterOnThisHostHasAPodRangeOfItsOwn() throws Exception {
+    try (KeelsonCluster second = KeelsonCluster.start(1, false)) {
+      String firstRange = cluster.kubectlOk("get", "node", "node-1", "-o", "jsonpath={.spec.podCIDR}");
+      String secondRange = second.kubectlOk("get", "node", "node-1", "-o", "jsonpath={.spec.podCIDR}");
+      assertThat(secondRange).as("node ranges of the two clusters").matches("10\\.\\d+\\.\\d+\\.0/24")
+          .isNotEqualTo(firstRange);
+      assertThat(second.keelson("status").out()).contains("pods: " + secondRange.replaceFirst("\\.\\d+\\.0/24$", ".0.0/16"));
+      String yaml = """
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: second-web}
+          spec:
+            terminationGracePeriodSeconds: 1
+            containers:
+            - name: web
+              image: keelson.local/busybox:latest
+              command: ["sh", "-c", "mkdir -p /www && echo hello from the second cluster > /www/index.html && exec httpd -f -p 8080 -h /www"]
+              readinessProbe:
+                httpGet: {path: /index.html, port: 8080}
+                periodSeconds: 1
+          """;
+      KeelsonCluster.Result applied = second.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+      assertThat(applied.out()).as(applied.toString()).contains("pod/second-web created");
+      KeelsonCluster.Result ready = second.kubectl("wait", "--for=condition=Ready", "pod/second-web", "--timeout=120s");
+      assertThat(ready.ok()).as("the HTTP readiness probe reaches the pod\n%s\n%s", ready, second.diagnostics()).isTrue();
+      String ip = second.kubectlOk("get", "pod", "second-web", "-o", "jsonpath={.status.podIP}");
+      KeelsonCluster.Result fetched = second.run(Duration.ofSeconds(20), List.of("curl", "-sS", "-m", "5", "http://" + ip + ":8080/"));
+      assertThat(fetched.out()).as(fetched.toString()).isEqualTo("hello from the second cluster\n");
+    }
+  }
 }

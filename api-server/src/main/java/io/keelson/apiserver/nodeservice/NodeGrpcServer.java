@@ -42,11 +42,12 @@ public class NodeGrpcServer implements SmartLifecycle {
       AuthenticationFilter authentication,
       @Value("${keelson.dir}") String dir,
       @Value("${keelson.grpc-port}") int port,
-      @Value("${keelson.bind-address:127.0.0.1}") String bindAddress) throws IOException {
+      @Value("${keelson.bind-address:127.0.0.1}") String bindAddress,
+      @Value("${keelson.cluster-cidr:10.244.0.0/16}") String clusterCidr) throws IOException {
     this.port = port;
     Path tls = Path.of(dir).resolve("tls");
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port))
-        .addService(ServerInterceptors.intercept(new NodeServiceImpl(resources, agents), bearer(authentication)))
+        .addService(ServerInterceptors.intercept(new NodeServiceImpl(resources, agents, ClusterCidr.parse(clusterCidr)), bearer(authentication)))
         .maxInboundMessageSize(64 << 20)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true);

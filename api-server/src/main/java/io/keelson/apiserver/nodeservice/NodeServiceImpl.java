@@ -68,10 +68,10 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   /** Bounds concurrent etcd writes of status batches across all agents. */
   private final Semaphore writeSlots = new Semaphore(64);
 
-  public NodeServiceImpl(ResourceService resources, AgentDirectory agents) {
+  public NodeServiceImpl(ResourceService resources, AgentDirectory agents, ClusterCidr podRange) {
     this.resources = resources;
     this.agents = agents;
-    this.cidrs = new PodCidrAllocator(resources.store());
+    this.cidrs = new PodCidrAllocator(resources.store(), podRange);
   }
 
   private static ResourceType type(String group, String version, String resource) {

@@ -12,9 +12,9 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * Hands out one /24 of 10.244.0.0/16 per node (the kube-controller-manager's range allocator, done
- * at registration). Each /24 is claimed with a create-if-absent key in etcd
- * ({@code /registry/keelson.io/podcidrs/<n>}, value = node name), so that several api-server
+ * Hands out one /24 of the cluster's pod range ({@code --cluster-cidr}, default 10.244.0.0/16) per
+ * node (the kube-controller-manager's range allocator, done at registration). Each /24 is claimed with a create-if-absent key in etcd
+ * ({@code /registry/keelson.io/podcidrs/<n>}, n its index in the range, value = node name), so that several api-server
  * replicas registering nodes at the same moment can never hand out one range twice. A claim whose
  * node no longer exists is taken over once no range is free.
  */
@@ -23,13 +23,15 @@ public final class PodCidrAllocator {
   private static final String PREFIX = "/registry/keelson.io/podcidrs/";
 
   private final EtcdStore store;
+  private final ClusterCidr range;
 
-  public PodCidrAllocator(EtcdStore store) {
+  public PodCidrAllocator(EtcdStore store, ClusterCidr range) {
     this.store = store;
+    this.range = range;
   }
 
   /**
-   * The lowest free /24 for {@code node}, or null when all 256 are taken. {@code inUse} are the
+   * The lowest free /24 for {@code node}, or null when all are taken. {@code inUse} are the
    * ranges stored Nodes hold; {@code nodeExists} tells whether a claim's owner is still a Node.
    *
    * <p>Claims of other owners are taken over only when no range is free: at registration the Node
@@ -41,7 +43,7 @@ public final class PodCidrAllocator {
     byte[] me = node.getBytes(StandardCharsets.UTF_8);
     Map<Integer, EtcdStore.Entry> claimedByOthers = new LinkedHashMap<>();
     try {
-      for (int i = 0; i < 256; i++) {
+      for (int i = 0; i < range.nodeRanges(); i++) {
         if (used.contains(cidr(i))) continue;
         try {
           store.create(PREFIX + i, me);
@@ -69,14 +71,15 @@ public final class PodCidrAllocator {
     }
   }
 
-  private static String cidr(int i) {
-    return "10.244." + i + ".0/24";
+  private String cidr(int i) {
+    return range.nodeRange(i);
   }
 
   /** Give back a range claimed for {@code node} (its registration failed). */
   public void release(String node, String cidr) {
     try {
-      String i = cidr.split("\\.")[2];
+      int i = range.indexOf(cidr);
+      if (i < 0) return;
       EtcdStore.Entry cur = store.get(PREFIX + i);
       if (cur != null && new String(cur.value(), StandardCharsets.UTF_8).equals(node)) {
         store.guardedDelete(PREFIX + i, cur.modRevision());

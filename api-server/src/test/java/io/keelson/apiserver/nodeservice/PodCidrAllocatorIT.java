@@ -51,8 +51,8 @@ class PodCidrAllocatorIT {
 
   @Test
   void concurrentReplicasNeverShareARange() throws Exception {
-    PodCidrAllocator a = new PodCidrAllocator(store);
-    PodCidrAllocator b = new PodCidrAllocator(store);
+    PodCidrAllocator a = new PodCidrAllocator(store, ClusterCidr.DEFAULT);
+    PodCidrAllocator b = new PodCidrAllocator(store, ClusterCidr.DEFAULT);
     Set<String> nodes = ConcurrentHashMap.newKeySet();
     ExecutorService pool = Executors.newFixedThreadPool(8);
     List<Future<String>> got = new ArrayList<>();
@@ -75,8 +75,8 @@ class PodCidrAllocatorIT {
    */
   @Test
   void nodesRegisteringAtOnceNeverShareARange() throws Exception {
-    PodCidrAllocator a = new PodCidrAllocator(store);
-    PodCidrAllocator b = new PodCidrAllocator(store);
+    PodCidrAllocator a = new PodCidrAllocator(store, ClusterCidr.DEFAULT);
+    PodCidrAllocator b = new PodCidrAllocator(store, ClusterCidr.DEFAULT);
     Set<String> nodes = ConcurrentHashMap.newKeySet();
     ExecutorService pool = Executors.newFixedThreadPool(8);
     List<Future<String>> got = new ArrayList<>();
@@ -97,7 +97,7 @@ class PodCidrAllocatorIT {
 
   @Test
   void aNodeGetsItsOwnClaimBackAndOrphanedClaimsAreReused() {
-    PodCidrAllocator a = new PodCidrAllocator(store);
+    PodCidrAllocator a = new PodCidrAllocator(store, ClusterCidr.DEFAULT);
     String first = a.allocate("again", List.of(), n -> true);
     assertThat(a.allocate("again", List.of(), n -> true)).isEqualTo(first);
     // the owner is not a Node: while other ranges are free its claim stays (it may be registering)
@@ -112,9 +112,20 @@ class PodCidrAllocatorIT {
 
   @Test
   void rangesHeldByStoredNodesAreSkipped() {
-    PodCidrAllocator a = new PodCidrAllocator(store);
+    PodCidrAllocator a = new PodCidrAllocator(store, ClusterCidr.DEFAULT);
     List<String> all = new ArrayList<>();
     for (int i = 0; i < 256; i++) all.add("10.244." + i + ".0/24");
     assertThat(a.allocate("nowhere", all, n -> true)).isNull();
+  }
+
+  /** {@code --cluster-cidr}: ranges come from the cluster's own range, and only as many as it holds. */
+  @Test
+  void rangesComeFromTheClustersOwnRange() {
+    PodCidrAllocator a = new PodCidrAllocator(store, ClusterCidr.parse("10.245.8.0/23"));
+    // claims left by the other tests here are orphans (their nodes are not "own-" nodes): taken over
+    Set<String> got = Set.of(a.allocate("own-a", List.of(), n -> n.startsWith("own-")),
+        a.allocate("own-b", List.of(), n -> n.startsWith("own-")));
+    assertThat(got).containsExactlyInAnyOrder("10.245.8.0/24", "10.245.9.0/24");
+    assertThat(a.allocate("own-c", List.of(), n -> n.startsWith("own-"))).isNull();
   }
 }
