@@ -21,7 +21,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 public class AuthenticationFilter extends OncePerRequestFilter {
 
-  private static final Set<String> PUBLIC = Set.of("/healthz", "/livez", "/readyz", "/version");
+  private static final Set<String> PUBLIC = Set.of("/healthz", "/livez", "/readyz", "/version", "/version/");
 
   private final byte[] adminToken;
   private final ServiceAccountTokens tokens;

@@ -32,7 +32,10 @@ public class DiscoveryController {
   static final String MINOR = "32";
   static final String GIT_VERSION = "v1.32.4-keelson";
 
-  @GetMapping("/version")
+  // Each discovery path also with a trailing slash: kube's OpenAPI names them so (GET /version/, /api/,
+  // /apis/, /api/v1/, /apis/{group}/, /apis/{group}/{version}/), and the clients generated from it
+  // (client-java's VersionApi, the Python client) call exactly those.
+  @GetMapping({"/version", "/version/"})
   public ResponseEntity<byte[]> version() {
     var n = ApiDiscovery.NODES.objectNode();
     n.put("major", MAJOR);
@@ -47,7 +50,7 @@ public class DiscoveryController {
     return json(n, MediaType.APPLICATION_JSON_VALUE);
   }
 
-  @GetMapping("/api")
+  @GetMapping({"/api", "/api/"})
   public ResponseEntity<byte[]> api(@RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept,
       HttpServletRequest request) {
     String agg = aggregatedVersion(accept);
@@ -58,24 +61,24 @@ public class DiscoveryController {
     return json(ApiDiscovery.apiVersions(host + ":" + request.getServerPort()), MediaType.APPLICATION_JSON_VALUE);
   }
 
-  @GetMapping("/apis")
+  @GetMapping({"/apis", "/apis/"})
   public ResponseEntity<byte[]> apis(@RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept) {
     String agg = aggregatedVersion(accept);
     if (agg != null) return json(ApiDiscovery.aggregated(false, agg), agg.equals("v2") ? AGG_V2 : AGG_V2BETA1);
     return json(ApiDiscovery.apiGroupList(), MediaType.APPLICATION_JSON_VALUE);
   }
 
-  @GetMapping("/api/v1")
+  @GetMapping({"/api/v1", "/api/v1/"})
   public ResponseEntity<byte[]> coreV1() {
     return ApiDiscovery.apiResourceList("", "v1").map(DiscoveryController::json).orElseGet(DiscoveryController::notFound);
   }
 
-  @GetMapping("/apis/{group}")
+  @GetMapping({"/apis/{group}", "/apis/{group}/"})
   public ResponseEntity<byte[]> group(@PathVariable String group) {
     return ApiDiscovery.apiGroup(group).map(DiscoveryController::json).orElseGet(DiscoveryController::notFound);
   }
 
-  @GetMapping("/apis/{group}/{version}")
+  @GetMapping({"/apis/{group}/{version}", "/apis/{group}/{version}/"})
   public ResponseEntity<byte[]> groupVersion(@PathVariable String group, @PathVariable String version) {
     return ApiDiscovery.apiResourceList(group, version).map(DiscoveryController::json)
         .orElseGet(DiscoveryController::notFound);

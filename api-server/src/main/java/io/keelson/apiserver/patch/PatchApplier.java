@@ -42,7 +42,7 @@ public final class PatchApplier {
       case JSON_PATCH -> jsonPatch(current, parse(body, "json patch"), type);
       case MERGE_PATCH -> mergePatch(current, parseObject(body, "merge patch"));
       case STRATEGIC_MERGE_PATCH -> StrategicMergePatch.apply(type, current, parseObject(body, "strategic merge patch"));
-      default -> throw StatusException.unsupportedMediaType(contentType);
+      default -> throw StatusException.unsupportedPatchType(contentType, false);
     };
   }
 

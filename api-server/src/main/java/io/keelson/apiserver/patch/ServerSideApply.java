@@ -443,19 +443,18 @@ public final class ServerSideApply {
     String sub = subresource == null ? "" : subresource;
     Scope scope = sub.equals("status") ? Scope.STATUS : Scope.MAIN;
 
-    // The writer may replace managedFields itself (e.g. clear them); otherwise they carry over from old.
+    // The writer may replace managedFields itself (a list with one empty entry, [{}], clears them: its
+    // own changes are then all it owns); otherwise they carry over from old. An empty list changes
+    // nothing, as in Kubernetes: it is what clients unaware of the field send (client-java's models
+    // start with one), and they must not wipe everyone's ownership on each create or update.
     JsonNode sentMf = result.path("metadata").get("managedFields");
+    if (sentMf != null && sentMf.isArray() && sentMf.isEmpty()) sentMf = null;
     JsonNode oldMf = old == null ? null : old.path("metadata").get("managedFields");
     boolean writerChangedThem = sentMf != null && !Objects.equals(sentMf, oldMf);
     List<Entry> entries = writerChangedThem ? readEntries(result)
         : old == null ? new ArrayList<>()
         : sentMf != null ? readStoredEntries(result, true) // the writer's copy of the stored entries
         : readStoredEntries(old, false);
-    if (writerChangedThem && sentMf.isArray() && sentMf.isEmpty()) {
-      // An empty list resets tracking, as in Kubernetes.
-      if (result.get("metadata").isObject()) ((ObjectNode) result.get("metadata")).remove("managedFields");
-      return result;
-    }
 
     FieldSet.Diff diff = FieldSet.diff(type, old, result, scope);
     java.util.Set<List<String>> changed = diff.changed();

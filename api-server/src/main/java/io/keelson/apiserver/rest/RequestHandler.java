@@ -285,7 +285,7 @@ final class RequestHandler {
     if (ct.equals("application/apply-patch+yaml")) return apply(p, body, req, resp, opts);
     if (!List.of("application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json")
         .contains(ct)) {
-      throw StatusException.unsupportedMediaType(req.getContentType());
+      throw StatusException.unsupportedPatchType(req.getContentType(), true);
     }
     if (body.length == 0) throw StatusException.badRequest("the patch is empty");
     ObjectNode out = svc.mutate(p.type(), p.namespace(), p.name(), opts, current -> {
@@ -425,7 +425,7 @@ final class RequestHandler {
         return Scale.applyTo(current, scale);
       });
     } else {
-      if (ct.equals("application/apply-patch+yaml")) throw StatusException.unsupportedMediaType(req.getContentType());
+      if (ct.equals("application/apply-patch+yaml")) throw StatusException.unsupportedPatchType(req.getContentType(), false);
       out = svc.mutate(p.type(), p.namespace(), p.name(), opts, current -> {
         ObjectNode scale = Scale.of(current);
         ObjectNode patched = PatchApplier.apply(ct, scale, body, Scale.TYPE);

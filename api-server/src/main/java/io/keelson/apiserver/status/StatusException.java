@@ -123,11 +123,20 @@ public class StatusException extends RuntimeException {
     return new StatusException(413, "RequestEntityTooLarge", message, null, null, List.of());
   }
 
+  /** 415 for a create or update body: the types Kubernetes lists for them. */
   public static StatusException unsupportedMediaType(String contentType) {
-    return new StatusException(415, "UnsupportedMediaType",
-        "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml,"
-            + " application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json,"
-            + " application/apply-patch+yaml (got " + contentType + ")", null, null, List.of());
+    return unsupportedMediaType(contentType, "application/json, application/yaml, application/vnd.kubernetes.protobuf");
+  }
+
+  /** 415 for a PATCH: the patch types (a plain application/json body is no patch). */
+  public static StatusException unsupportedPatchType(String contentType, boolean applyToo) {
+    return unsupportedMediaType(contentType, "application/json-patch+json, application/merge-patch+json, "
+        + (applyToo ? "application/apply-patch+yaml, " : "") + "application/strategic-merge-patch+json");
+  }
+
+  private static StatusException unsupportedMediaType(String contentType, String accepted) {
+    return new StatusException(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media"
+        + " types include: " + accepted + " (got " + contentType + ")", null, null, List.of());
   }
 
   /** 422: the object is well-formed but its values are wrong; one cause per bad field. */

@@ -43,6 +43,16 @@ class DiscoveryControllerTest {
     assertThat(v.get("gitVersion").asString()).startsWith("v1.32.");
   }
 
+  /** The paths of kube's OpenAPI, which generated clients call (client-java's VersionApi: GET /version/). */
+  @Test
+  void discoveryPathsAlsoAnswerWithATrailingSlash() throws Exception {
+    for (String p : List.of("/version/", "/api/", "/apis/", "/api/v1/", "/apis/apps/", "/apis/apps/v1/")) {
+      MvcResult r = call(p, "application/json");
+      assertThat(r.getResponse().getStatus()).as(p).isEqualTo(200);
+      assertThat(body(r).toString()).as(p).isEqualTo(body(call(p.substring(0, p.length() - 1), "application/json")).toString());
+    }
+  }
+
   @Test
   void aggregatedV2WithExactContentType() throws Exception {
     MvcResult r = call("/apis", AGG);

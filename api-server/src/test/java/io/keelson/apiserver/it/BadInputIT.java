@@ -144,6 +144,10 @@ class BadInputIT {
     // ---- media types and sizes
     l.add(bad("text/plain", "POST", CM, "text/plain", cm("t"), 415, "UnsupportedMediaType", "text/plain"));
     l.add(bad("text/plain patch", "PATCH", CM + "/keep", "text/plain", "{}", 415, "UnsupportedMediaType", "text/plain"));
+    // a plain JSON body is no patch: the answer lists the patch types, not application/json (client-java's default)
+    l.add(bad("plain JSON as a patch", "PATCH", CM + "/keep", "application/json; charset=utf-8", "{\"data\":{}}", 415,
+        "UnsupportedMediaType", "accepted media types include: application/json-patch+json, application/merge-patch+json, "
+            + "application/apply-patch+yaml, application/strategic-merge-patch+json (got application/json; charset=utf-8)"));
     l.add(json("body over 3 MiB", "POST", CM, "{\"metadata\":{\"name\":\"huge\"},\"data\":{\"x\":\"" + "a".repeat(4 * 1024 * 1024)
         + "\"}}", 413, "RequestEntityTooLarge", "3 MiB"));
     l.add(json("ConfigMap data over 1 MiB", "POST", CM, "{\"metadata\":{\"name\":\"big\"},\"data\":{\"x\":\"" + big2 + "\"}}", 422,

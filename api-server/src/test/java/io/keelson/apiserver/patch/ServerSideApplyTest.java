@@ -363,4 +363,32 @@ class ServerSideApplyTest {
     ObjectNode applied = ServerSideApply.apply(CONFIGMAPS, out, cm("{'a':'2'}"), "kubectl", true);
     assertThat(applied.at("/data/a").stringValue()).isEqualTo("2");
   }
+
+  /**
+   * Kubernetes' rule: an empty managedFields list changes nothing (clients unaware of the field send
+   * one: client-java's models start with an empty list), a list with one empty entry clears them.
+   */
+  @Test
+  void anEmptyManagedFieldsListKeepsOwnershipAndOneEmptyEntryClearsIt() {
+    ObjectNode sent = cm("{'a':'1'}");
+    ((ObjectNode) sent.get("metadata")).putArray("managedFields");
+    ObjectNode created = ServerSideApply.recordUpdate(CONFIGMAPS, null, sent, "java-client", "Update");
+    assertThat(entry(created, "java-client", "Update").get("fieldsV1")).isEqualTo(json("{'f:data':{'.':{},'f:a':{}}}"));
+
+    ObjectNode replacement = cm("{'a':'1','b':'2'}");
+    ((ObjectNode) replacement.get("metadata")).putArray("managedFields");
+    ObjectNode updated = ServerSideApply.recordUpdate(CONFIGMAPS, created, replacement, "editor", "Update");
+    assertThat(entry(updated, "java-client", "Update").get("fieldsV1")).isEqualTo(json("{'f:data':{'.':{},'f:a':{}}}"));
+    assertThat(entry(updated, "editor", "Update").get("fieldsV1")).isEqualTo(json("{'f:data':{'f:b':{}}}"));
+
+    ObjectNode reset = updated.deepCopy();
+    ((ObjectNode) reset.get("metadata")).set("managedFields", json("{'m':[{}]}").get("m"));
+    assertThat(ServerSideApply.recordUpdate(CONFIGMAPS, updated, reset, "resetter", "Update").at("/metadata/managedFields").isMissingNode())
+        .as("[{}] with no other change leaves no managedFields").isTrue();
+    ObjectNode resetAndChange = reset.deepCopy();
+    ((ObjectNode) resetAndChange.get("data")).put("c", "3");
+    ObjectNode after = ServerSideApply.recordUpdate(CONFIGMAPS, updated, resetAndChange, "resetter", "Update");
+    assertThat(after.at("/metadata/managedFields")).hasSize(1);
+    assertThat(entry(after, "resetter", "Update").get("fieldsV1")).isEqualTo(json("{'f:data':{'f:c':{}}}"));
+  }
 }
