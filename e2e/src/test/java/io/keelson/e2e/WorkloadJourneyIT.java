@@ -3,6 +3,15 @@ package io.keelson.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.LocalPortForward;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -235,6 +244,20 @@ class WorkloadJourneyIT {
       try (PortForward spdy = PortForward.start(cluster, "pod/pf-web", 8080,
           Map.of("KUBECTL_PORT_FORWARD_WEBSOCKETS", "false"))) {
         assertThat(spdy.curl(cluster, "/").out()).isEqualTo("hello from pf-web\n");
+      }
+
+      // the Java clients (fabric8 here, client-java alike) forward over the WebSocket channel
+      // protocol, v4.channel.k8s.io: their requests hung before the api-server spoke it
+      Config config = Config.fromKubeconfig(
+          Files.readString(cluster.dir.resolve("kubeconfig")));
+      try (KubernetesClient client =
+               new KubernetesClientBuilder().withConfig(config).build();
+           LocalPortForward fabric8 =
+               client.pods().inNamespace("default").withName("pf-web").portForward(8080)) {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fabric8.getLocalPort() + "/"))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.body()).isEqualTo("hello from pf-web\n");
       }
     } finally {
       cluster.kubectl("delete", "pod", "pf-web", "--wait=false");

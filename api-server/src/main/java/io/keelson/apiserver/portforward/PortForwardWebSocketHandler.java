@@ -19,12 +19,14 @@ import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.AbstractWebSocketHandler;
 import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
 import org.springframework.web.socket.server.HandshakeInterceptor;
+import org.springframework.web.util.UriComponentsBuilder;
 
 /**
  * {@code kubectl port-forward} ({@code /api/v1/namespaces/{ns}/pods/{name}/portforward}) as
  * kubectl 1.30+ sends it by default: a WebSocket with subprotocol
  * {@code SPDY/3.1+portforward.k8s.io} whose binary messages tunnel a raw SPDY/3.1 connection (no
  * channel byte; message boundaries mean nothing). The SPDY side is {@link PortForwardSession}.
+ * The Java clients (fabric8, client-java) ask for {@code v4.channel.k8s.io} instead: {@link ChannelPortForward}.
  */
 @Component
 public class PortForwardWebSocketHandler extends AbstractWebSocketHandler implements SubProtocolCapable {
@@ -40,7 +42,7 @@ public class PortForwardWebSocketHandler extends AbstractWebSocketHandler implem
 
   @Override
   public List<String> getSubProtocols() {
-    return List.of(PROTOCOL);
+    return List.of(PROTOCOL, ChannelPortForward.PROTOCOL);
   }
 
   /**
@@ -97,17 +99,24 @@ public class PortForwardWebSocketHandler extends AbstractWebSocketHandler implem
     };
     // the pod is looked up per forwarded connection: a pod that moves or whose agent reconnects
     // is found again, and a lookup failure is that connection's error, as with the kubelet
+    if (ChannelPortForward.PROTOCOL.equals(raw.getAcceptedProtocol())) {
+      raw.getAttributes().put(SESSION, new ChannelPortForward(wire, () -> agents.locate(ns, pod, null), pod + "_" + ns,
+          UriComponentsBuilder.fromUri(raw.getUri()).build().getQueryParams().getOrDefault("ports", List.of())));
+      return;
+    }
     raw.getAttributes().put(SESSION,
         new PortForwardSession(wire, () -> agents.locate(ns, pod, null), pod + "_" + ns));
   }
 
   @Override
   protected void handleBinaryMessage(WebSocketSession session, BinaryMessage message) {
-    if (session.getAttributes().get(SESSION) instanceof PortForwardSession s) {
+    Object s = session.getAttributes().get(SESSION);
+    if (s instanceof PortForwardSession || s instanceof ChannelPortForward) {
       ByteBuffer buf = message.getPayload();
       byte[] bytes = new byte[buf.remaining()];
       buf.get(bytes);
-      s.receive(bytes);
+      if (s instanceof PortForwardSession spdy) spdy.receive(bytes);
+      else ((ChannelPortForward) s).receive(bytes);
     }
   }
 
@@ -118,8 +127,10 @@ public class PortForwardWebSocketHandler extends AbstractWebSocketHandler implem
 
   @Override
   public void afterConnectionClosed(WebSocketSession session, CloseStatus status) {
-    if (session.getAttributes().get(SESSION) instanceof PortForwardSession s) {
-      s.close();
+    switch (session.getAttributes().get(SESSION)) {
+      case PortForwardSession s -> s.close();
+      case ChannelPortForward c -> c.close();
+      case null, default -> {}
     }
   }
 
