@@ -1,17 +1,9 @@
 package io.keelson.apiserver.portforward;
 
-import com.google.protobuf.ByteString;
-import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import io.keelson.apiserver.streaming.PodAgents;
-import io.keelson.proto.node.v1.ForwardPodPortRequest;
-import io.keelson.proto.node.v1.ForwardPodPortResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,9 +31,8 @@ final class ChannelPortForward {
   private final class Forward {
     final int index;
     final int port;
-    volatile StreamObserver<ForwardPodPortRequest> call;
+    volatile AgentPortCall call;
     volatile boolean finished;
-    final Object ready = new Object();
 
     Forward(int index, int port) {
       this.index = index;
@@ -97,43 +88,18 @@ final class ChannelPortForward {
       finish(f, e.getMessage());
       return;
     }
-    StreamObserver<ForwardPodPortRequest> call = t.stub().forwardPodPort(new ClientResponseObserver<
-        ForwardPodPortRequest, ForwardPodPortResponse>() {
+    f.call = AgentPortCall.open(t, f.port, new AgentPortCall.Listener() {
       @Override
-      public void beforeStart(ClientCallStreamObserver<ForwardPodPortRequest> requests) {
-        requests.setOnReadyHandler(() -> {
-          synchronized (f.ready) {
-            f.ready.notifyAll();
-          }
-        });
+      public void data(byte[] bytes) {
+        send(2 * f.index, bytes);
       }
 
       @Override
-      public void onNext(ForwardPodPortResponse r) {
-        switch (r.getMessageCase()) {
-          case DATA -> send(2 * f.index, r.getData().toByteArray());
-          case ERROR -> finish(f, "error forwarding port " + f.port + " to pod " + podDescription + ", uid "
-              + t.ref().getPodUid() + ": " + r.getError());
-          default -> {}
-        }
-      }
-
-      @Override
-      public void onError(Throwable e) {
-        Status s = Status.fromThrowable(e);
-        finish(f, s.getCode() == Status.Code.CANCELLED ? null : s.getDescription() != null ? s.getDescription() : s.getCode().toString());
-      }
-
-      @Override
-      public void onCompleted() {
-        finish(f, null);
+      public void ended(String error) {
+        finish(f, error == null ? null
+            : "error forwarding port " + f.port + " to pod " + podDescription + ", uid " + t.ref().getPodUid() + ": " + error);
       }
     });
-    synchronized (call) {
-      call.onNext(ForwardPodPortRequest.newBuilder()
-          .setStart(ForwardPodPortRequest.Start.newBuilder().setPod(t.ref()).setPort(f.port)).build());
-    }
-    f.call = call;
     if (closed) cancel(f);
   }
 
@@ -143,32 +109,8 @@ final class ChannelPortForward {
     int channel = message[0] & 0xff;
     if (channel % 2 != 0 || channel / 2 >= forwards.size()) return;
     Forward f = forwards.get(channel / 2);
-    StreamObserver<ForwardPodPortRequest> call = f.call;
-    if (call == null || f.finished) return;
-    synchronized (call) {
-      try {
-        call.onNext(ForwardPodPortRequest.newBuilder().setData(ByteString.copyFrom(message, 1, message.length - 1)).build());
-        awaitReady(f, call);
-      } catch (IllegalStateException e) {
-        // the call already ended
-      }
-    }
-  }
-
-  /** Holds the client's bytes back while the agent call cannot take more (TCP then pushes back). */
-  private void awaitReady(Forward f, StreamObserver<ForwardPodPortRequest> call) {
-    if (!(call instanceof ClientCallStreamObserver<ForwardPodPortRequest> c)) return;
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-    synchronized (f.ready) {
-      while (!c.isReady() && !f.finished && !closed && System.nanoTime() < deadline) {
-        try {
-          f.ready.wait(100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
-    }
+    AgentPortCall call = f.call;
+    if (call != null && !f.finished) call.write(message, 1, message.length - 1);
   }
 
   private void finish(Forward f, String error) {
@@ -192,9 +134,8 @@ final class ChannelPortForward {
   }
 
   private static void cancel(Forward f) {
-    if (f.call instanceof ClientCallStreamObserver<ForwardPodPortRequest> c) {
-      c.cancel("the port-forward connection closed", null);
-    }
+    AgentPortCall call = f.call;
+    if (call != null) call.cancel("the port-forward connection closed");
   }
 
   /** The WebSocket is gone (or every port's connection ended): every agent call ends. */

@@ -1,15 +1,8 @@
 package io.keelson.apiserver.portforward;
 
-import com.google.protobuf.ByteString;
-import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import io.keelson.apiserver.spdy.SpdyFrame;
 import io.keelson.apiserver.spdy.SpdyFraming;
 import io.keelson.apiserver.streaming.PodAgents;
-import io.keelson.proto.node.v1.ForwardPodPortRequest;
-import io.keelson.proto.node.v1.ForwardPodPortResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,11 +45,9 @@ final class PortForwardSession {
     int port;
     int errorStream;
     int dataStream;
-    StreamObserver<ForwardPodPortRequest> call;
+    AgentPortCall call;
     final List<SpdyFrame.Data> early = new ArrayList<>();
     volatile boolean finished;
-    // signalled when the agent call can take more bytes (or ends)
-    final Object ready = new Object();
 
     Pair(String requestId) {
       this.requestId = requestId;
@@ -153,45 +144,19 @@ final class PortForwardSession {
       finish(p, e.getMessage());
       return;
     }
-    StreamObserver<ForwardPodPortRequest> call = t.stub().forwardPodPort(new ClientResponseObserver<
-        ForwardPodPortRequest, ForwardPodPortResponse>() {
+    AgentPortCall call = AgentPortCall.open(t, p.port, new AgentPortCall.Listener() {
       @Override
-      public void beforeStart(ClientCallStreamObserver<ForwardPodPortRequest> requests) {
-        requests.setOnReadyHandler(() -> {
-          synchronized (p.ready) {
-            p.ready.notifyAll();
-          }
-        });
+      public void data(byte[] bytes) {
+        send(new SpdyFrame.Data(p.dataStream, bytes, false));
       }
 
       @Override
-      public void onNext(ForwardPodPortResponse r) {
-        switch (r.getMessageCase()) {
-          case DATA -> send(new SpdyFrame.Data(p.dataStream, r.getData().toByteArray(), false));
-          case ERROR -> finish(p, r.getError());
-          default -> {}
-        }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        Status s = Status.fromThrowable(t);
-        finish(p, s.getCode() == Status.Code.CANCELLED ? null
-            : s.getDescription() != null ? s.getDescription() : s.getCode().toString());
-      }
-
-      @Override
-      public void onCompleted() {
-        finish(p, null);
+      public void ended(String error) {
+        finish(p, error);
       }
     });
     List<SpdyFrame.Data> early;
     boolean gone;
-    synchronized (call) {
-      call.onNext(ForwardPodPortRequest.newBuilder()
-          .setStart(ForwardPodPortRequest.Start.newBuilder().setPod(t.ref()).setPort(p.port))
-          .build());
-    }
     synchronized (this) {
       p.call = call;
       early = List.copyOf(p.early);
@@ -207,10 +172,9 @@ final class PortForwardSession {
   }
 
   private void data(SpdyFrame.Data d) {
-    StreamObserver<ForwardPodPortRequest> call;
-    Pair p;
+    AgentPortCall call;
     synchronized (this) {
-      p = byStream.get(d.streamId());
+      Pair p = byStream.get(d.streamId());
       if (p == null || p.finished || d.streamId() != p.dataStream) {
         // the error stream only ever carries kubectl's half-close
         return;
@@ -221,42 +185,8 @@ final class PortForwardSession {
       }
       call = p.call;
     }
-    synchronized (call) {
-      try {
-        if (d.data().length > 0) {
-          call.onNext(ForwardPodPortRequest.newBuilder().setData(ByteString.copyFrom(d.data())).build());
-          awaitReady(p, call);
-        }
-        if (d.fin()) {
-          // the local client closed its side: close the write side of the pod's connection
-          call.onCompleted();
-        }
-      } catch (IllegalStateException e) {
-        // the call already ended; its end closes the streams
-      }
-    }
-  }
-
-  /**
-   * Holds kubectl's bytes back while the agent call's buffer is full (a pod reading slower than
-   * kubectl sends): the WebSocket stops being read and TCP pushes back, instead of the api-server
-   * buffering without bound. Gives up waiting after a minute or when the connection ends.
-   */
-  private void awaitReady(Pair p, StreamObserver<ForwardPodPortRequest> call) {
-    if (!(call instanceof ClientCallStreamObserver<ForwardPodPortRequest> c)) {
-      return;
-    }
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
-    synchronized (p.ready) {
-      while (!c.isReady() && !p.finished && !closed && System.nanoTime() < deadline) {
-        try {
-          p.ready.wait(100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
-    }
+    call.write(d.data(), 0, d.data().length);
+    if (d.fin()) call.halfClose(); // the local client closed its side
   }
 
   /** kubectl resets the data stream once it is done with a connection (or gives up on it). */
@@ -296,9 +226,7 @@ final class PortForwardSession {
   }
 
   private static void cancel(Pair p, String why) {
-    if (p.call instanceof ClientCallStreamObserver<ForwardPodPortRequest> c) {
-      c.cancel(why, null);
-    }
+    if (p.call != null) p.call.cancel(why);
   }
 
   /** Encodes and writes one frame; encoding order is wire order (shared zlib state). */
