@@ -67,6 +67,11 @@ final class AgentPortCall {
     return c;
   }
 
+  /** How a failed connection is reported to the client, in the kubelet's words. */
+  static String failure(int port, String podDescription, String podUid, String error) {
+    return "error forwarding port " + port + " to pod " + podDescription + ", uid " + podUid + ": " + error;
+  }
+
   private void end(Listener listener, String error) {
     over = true;
     signal();

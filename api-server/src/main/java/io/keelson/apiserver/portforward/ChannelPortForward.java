@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * (nothing listening, pod gone) is written as text on the error channel; the WebSocket closes when
  * every port's connection has ended.
  */
-final class ChannelPortForward {
+final class ChannelPortForward implements PortForwardConnection {
   private static final Logger log = LoggerFactory.getLogger(ChannelPortForward.class);
   static final String PROTOCOL = "v4.channel.k8s.io";
 
@@ -26,6 +26,7 @@ final class ChannelPortForward {
   private final String podDescription;
   private final List<Forward> forwards = new ArrayList<>();
   private volatile boolean closed;
+  private volatile String podUid = "";
 
   /** One requested port: its agent call. */
   private final class Forward {
@@ -84,6 +85,7 @@ final class ChannelPortForward {
     PodAgents.Target t;
     try {
       t = target.get();
+      podUid = t.ref().getPodUid();
     } catch (RuntimeException e) {
       finish(f, e.getMessage());
       return;
@@ -96,15 +98,15 @@ final class ChannelPortForward {
 
       @Override
       public void ended(String error) {
-        finish(f, error == null ? null
-            : "error forwarding port " + f.port + " to pod " + podDescription + ", uid " + t.ref().getPodUid() + ": " + error);
+        finish(f, error);
       }
     });
     if (closed) cancel(f);
   }
 
   /** A message from the client: its first byte names the channel; only data channels carry bytes. */
-  void receive(byte[] message) {
+  @Override
+  public void receive(byte[] message) {
     if (message.length < 2) return;
     int channel = message[0] & 0xff;
     if (channel % 2 != 0 || channel / 2 >= forwards.size()) return;
@@ -119,8 +121,9 @@ final class ChannelPortForward {
       f.finished = true;
     }
     if (error != null && !error.isEmpty()) {
-      log.info("port-forward: {}", error);
-      send(2 * f.index + 1, error.getBytes(StandardCharsets.UTF_8));
+      String msg = AgentPortCall.failure(f.port, podDescription, podUid, error);
+      log.info("port-forward: {}", msg);
+      send(2 * f.index + 1, msg.getBytes(StandardCharsets.UTF_8));
     }
     if (forwards.stream().allMatch(x -> x.finished)) close();
   }
@@ -139,7 +142,8 @@ final class ChannelPortForward {
   }
 
   /** The WebSocket is gone (or every port's connection ended): every agent call ends. */
-  void close() {
+  @Override
+  public void close() {
     synchronized (this) {
       if (closed) return;
       closed = true;

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * when it ends both streams are closed, and a failure (e.g. nothing listens on the port) is first
  * written on the error stream, which kubectl prints.
  */
-final class PortForwardSession {
+final class PortForwardSession implements PortForwardConnection {
   private static final Logger log = LoggerFactory.getLogger(PortForwardSession.class);
 
   /** Where encoded frames go; one call is one ordered write (a WebSocket message). */
@@ -61,7 +61,8 @@ final class PortForwardSession {
   }
 
   /** The next bytes kubectl sent (any slice of the SPDY byte stream). */
-  void receive(byte[] bytes) {
+  @Override
+  public void receive(byte[] bytes) {
     List<SpdyFrame> frames;
     try {
       frames = framing.decode(bytes);
@@ -217,7 +218,7 @@ final class PortForwardSession {
       byStream.remove(p.dataStream);
     }
     if (error != null && !error.isEmpty()) {
-      String msg = "error forwarding port " + p.port + " to pod " + podDescription + ", uid " + podUid + ": " + error;
+      String msg = AgentPortCall.failure(p.port, podDescription, podUid, error);
       log.info("port-forward: {}", msg);
       send(new SpdyFrame.Data(p.errorStream, msg.getBytes(StandardCharsets.UTF_8), false));
     }
@@ -243,8 +244,8 @@ final class PortForwardSession {
     }
   }
 
-  /** The WebSocket is gone (or unusable): every agent call ends. */
-  void close() {
+  @Override
+  public void close() {
     List<Pair> open;
     synchronized (this) {
       if (closed) {

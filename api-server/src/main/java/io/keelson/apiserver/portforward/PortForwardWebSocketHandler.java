@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.server.ServerHttpRequest;
@@ -99,24 +100,20 @@ public class PortForwardWebSocketHandler extends AbstractWebSocketHandler implem
     };
     // the pod is looked up per forwarded connection: a pod that moves or whose agent reconnects
     // is found again, and a lookup failure is that connection's error, as with the kubelet
-    if (ChannelPortForward.PROTOCOL.equals(raw.getAcceptedProtocol())) {
-      raw.getAttributes().put(SESSION, new ChannelPortForward(wire, () -> agents.locate(ns, pod, null), pod + "_" + ns,
-          UriComponentsBuilder.fromUri(raw.getUri()).build().getQueryParams().getOrDefault("ports", List.of())));
-      return;
-    }
-    raw.getAttributes().put(SESSION,
-        new PortForwardSession(wire, () -> agents.locate(ns, pod, null), pod + "_" + ns));
+    Supplier<PodAgents.Target> target = () -> agents.locate(ns, pod, null);
+    raw.getAttributes().put(SESSION, ChannelPortForward.PROTOCOL.equals(raw.getAcceptedProtocol())
+        ? new ChannelPortForward(wire, target, pod + "_" + ns,
+            UriComponentsBuilder.fromUri(raw.getUri()).build().getQueryParams().getOrDefault("ports", List.of()))
+        : new PortForwardSession(wire, target, pod + "_" + ns));
   }
 
   @Override
   protected void handleBinaryMessage(WebSocketSession session, BinaryMessage message) {
-    Object s = session.getAttributes().get(SESSION);
-    if (s instanceof PortForwardSession || s instanceof ChannelPortForward) {
+    if (session.getAttributes().get(SESSION) instanceof PortForwardConnection c) {
       ByteBuffer buf = message.getPayload();
       byte[] bytes = new byte[buf.remaining()];
       buf.get(bytes);
-      if (s instanceof PortForwardSession spdy) spdy.receive(bytes);
-      else ((ChannelPortForward) s).receive(bytes);
+      c.receive(bytes);
     }
   }
 
@@ -127,10 +124,8 @@ public class PortForwardWebSocketHandler extends AbstractWebSocketHandler implem
 
   @Override
   public void afterConnectionClosed(WebSocketSession session, CloseStatus status) {
-    switch (session.getAttributes().get(SESSION)) {
-      case PortForwardSession s -> s.close();
-      case ChannelPortForward c -> c.close();
-      case null, default -> {}
+    if (session.getAttributes().get(SESSION) instanceof PortForwardConnection c) {
+      c.close();
     }
   }
 
