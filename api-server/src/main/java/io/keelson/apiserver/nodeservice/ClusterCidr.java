@@ -73,7 +73,7 @@ public record ClusterCidr(int base, int prefix) {
   }
 
   private static int mask(int prefix) {
-    return prefix == 0 ? 0 : -1 << (32 - prefix);
+    return -1 << (32 - prefix); // prefix is 8..24 here
   }
 
   private static String format(int a) {

@@ -43,16 +43,21 @@ public class NodeGrpcServer implements SmartLifecycle {
       @Value("${keelson.dir}") String dir,
       @Value("${keelson.grpc-port}") int port,
       @Value("${keelson.bind-address:127.0.0.1}") String bindAddress,
-      @Value("${keelson.cluster-cidr:10.244.0.0/16}") String clusterCidr) throws IOException {
+      @Value("${keelson.cluster-cidr:}") String clusterCidr) throws IOException {
     this.port = port;
     Path tls = Path.of(dir).resolve("tls");
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port))
-        .addService(ServerInterceptors.intercept(new NodeServiceImpl(resources, agents, ClusterCidr.parse(clusterCidr)), bearer(authentication)))
+        .addService(ServerInterceptors.intercept(new NodeServiceImpl(resources, agents, podRange(clusterCidr)), bearer(authentication)))
         .maxInboundMessageSize(64 << 20)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true);
     builder.sslContext(GrpcSslContexts.forServer(tls.resolve("server.crt").toFile(), tls.resolve("server.key").toFile()).build());
     this.server = builder.build();
+  }
+
+  /** {@code keelson server --cluster-cidr}; without it (a server started by hand or by a test), the default. */
+  private static ClusterCidr podRange(String cidr) {
+    return cidr.isEmpty() ? ClusterCidr.DEFAULT : ClusterCidr.parse(cidr);
   }
 
   static ServerInterceptor bearer(AuthenticationFilter authentication) {
