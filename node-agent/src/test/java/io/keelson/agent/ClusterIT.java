@@ -130,8 +130,12 @@ class ClusterIT {
     assertThat(kubectl(pod, "apply", "-f", "-").code()).isZero();
     Result ready = kubectl(null, "wait", "--for=condition=Ready", "pod/it-web", "--timeout=120s");
     assertThat(ready.out()).as(kubectl(null, "describe", "pod", "it-web").out()).contains("condition met");
+    // the pod's IP comes from its node's /24 of the cluster's range (10.244.0.0/16 unless another
+    // cluster on this host holds it: `keelson up` then picks the next 10.X.0.0/16)
+    String nodeRange = kubectl(null, "get", "node", "node-1", "-o", "jsonpath={.spec.podCIDR}").out().trim();
+    assertThat(nodeRange).matches("10\\.\\d+\\.\\d+\\.0/24");
     assertThat(kubectl(null, "get", "pod", "it-web", "-o", "jsonpath={.status.phase} {.status.podIP}").out())
-        .startsWith("Running 10.244.");
+        .startsWith("Running " + nodeRange.substring(0, nodeRange.lastIndexOf('.') + 1));
     await().atMost(Duration.ofSeconds(20)).until(() -> kubectl(null, "logs", "it-web").out().contains("hello from it-web"));
     Result exec = kubectl(null, "exec", "it-web", "--", "sh", "-c", "echo inside; exit 3");
     assertThat(exec.out()).contains("inside");
