@@ -56,6 +56,10 @@ final class FieldErrors {
     causes.add(new Cause("FieldValueTooLong", "Too long: may not be more than " + max + " bytes", field));
   }
 
+  void tooMany(String field, int actual, int max) {
+    causes.add(new Cause("FieldValueTooMany", "Too many: " + actual + ": must have at most " + max + " items", field));
+  }
+
   void typeInvalid(String field, Object value, String detail) {
     causes.add(new Cause("FieldValueTypeInvalid", "Invalid value: " + format(value) + ": " + detail, field));
   }

@@ -30,6 +30,7 @@ public final class Validator {
   private static final List<String> RESTART_POLICIES = List.of("Always", "OnFailure", "Never");
   private static final List<String> DNS_POLICIES = List.of("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None");
   private static final List<String> PROTOCOLS = List.of("SCTP", "TCP", "UDP");
+  private static final List<String> ADDRESS_TYPES = List.of("IPv4", "IPv6", "FQDN");
   private static final List<String> SERVICE_TYPES = List.of("ClusterIP", "ExternalName", "LoadBalancer", "NodePort");
   private static final List<String> TAINT_EFFECTS = List.of("NoExecute", "NoSchedule", "PreferNoSchedule");
   private static final Set<String> STANDARD_RESOURCES = Set.of("cpu", "memory", "ephemeral-storage", "storage", "pods");
@@ -60,6 +61,8 @@ public final class Validator {
       case "/Namespace" -> namespace(obj, errs);
       case "/Node" -> node(obj, errs);
       case "/Endpoints" -> endpoints(obj, errs);
+      case "discovery.k8s.io/EndpointSlice" -> endpointSlice(obj, old, errs);
+      case "/Event" -> event(obj, errs);
       case "coordination.k8s.io/Lease" -> lease(obj, errs);
       case "scheduling.k8s.io/PriorityClass" -> priorityClass(obj, old, errs);
       case "node.k8s.io/RuntimeClass" -> runtimeClass(obj, old, errs);
@@ -696,6 +699,80 @@ public final class Validator {
       i = 0;
       for (JsonNode port : subset.path("ports")) portNumber(port.path("port"), sp + ".ports[" + i++ + "].port", errs);
     }
+  }
+
+  /**
+   * kube's EndpointSlice rules: a known, immutable addressType; 1..100 addresses per endpoint, each of
+   * that type; at most 1,000 endpoints and 100 ports with unique names. Proxies and DNS trust these.
+   */
+  private static void endpointSlice(ObjectNode slice, ObjectNode old, FieldErrors errs) {
+    String type = text(slice.path("addressType"), "");
+    if (type.isEmpty()) errs.required("addressType");
+    else if (!ADDRESS_TYPES.contains(type)) errs.notSupported("addressType", type, ADDRESS_TYPES);
+    if (old != null && !type.equals(text(old.path("addressType"), ""))) errs.invalid("addressType", type, "field is immutable");
+    JsonNode endpoints = slice.path("endpoints");
+    if (endpoints.size() > 1000) errs.tooMany("endpoints", endpoints.size(), 1000);
+    int e = 0;
+    for (JsonNode ep : endpoints) {
+      String p = "endpoints[" + e++ + "]";
+      JsonNode addresses = ep.path("addresses");
+      if (addresses.isEmpty()) errs.required(p + ".addresses", "must contain at least 1 address");
+      else if (addresses.size() > 100) errs.tooMany(p + ".addresses", addresses.size(), 100);
+      int a = 0;
+      for (JsonNode addr : addresses) {
+        String ap = p + ".addresses[" + a++ + "]";
+        String v = text(addr, "");
+        switch (type) {
+          case "IPv4" -> { if (!IPV4.matcher(v).matches()) errs.invalid(ap, v, "must be a valid IPv4 address"); }
+          case "IPv6" -> { if (!isIpv6(v)) errs.invalid(ap, v, "must be a valid IPv6 address"); }
+          case "FQDN" -> { for (String msg : Names.dns1123Subdomain(v)) errs.invalid(ap, v, msg); }
+          default -> {}
+        }
+      }
+      String host = text(ep.path("hostname"));
+      if (host != null) for (String msg : Names.dns1123Label(host)) errs.invalid(p + ".hostname", host, msg);
+      String node = text(ep.path("nodeName"));
+      if (node != null) for (String msg : Names.dns1123Subdomain(node)) errs.invalid(p + ".nodeName", node, msg);
+    }
+    JsonNode ports = slice.path("ports");
+    if (ports.size() > 100) errs.tooMany("ports", ports.size(), 100);
+    Set<String> names = new HashSet<>();
+    int i = 0;
+    for (JsonNode port : ports) {
+      String p = "ports[" + i++ + "]";
+      String name = text(port.path("name"), "");
+      if (!name.isEmpty()) for (String msg : Names.dns1123Label(name)) errs.invalid(p + ".name", name, msg);
+      if (!names.add(name)) errs.duplicate(p + ".name", name);
+      String proto = text(port.path("protocol"), "TCP");
+      if (!PROTOCOLS.contains(proto)) errs.notSupported(p + ".protocol", proto, PROTOCOLS);
+      JsonNode pn = port.path("port");
+      if (!pn.isMissingNode() && !pn.isNull()) portNumber(pn, p + ".port", errs);
+    }
+  }
+
+  private static boolean isIpv6(String v) {
+    // a literal only: InetAddress parses text with a ':' as an IPv6 address and never resolves it
+    if (!v.contains(":") || !v.matches("[0-9A-Fa-f:.]+")) return false;
+    try {
+      return java.net.InetAddress.getByName(v) instanceof java.net.Inet6Address;
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /**
+   * kube's rule for core/v1 Events: the event lives in its object's namespace (an event about a
+   * cluster-scoped object in "default", or "kube-system" for a new-style event with eventTime), so
+   * that `kubectl describe` and `kubectl events -n` find it next to the object.
+   */
+  private static void event(ObjectNode ev, FieldErrors errs) {
+    String ns = text(ev.path("metadata").path("namespace"), "");
+    String objNs = text(ev.path("involvedObject").path("namespace"), "");
+    boolean legacy = isBlank(ev.path("eventTime"));
+    boolean ok = objNs.isEmpty()
+        ? ns.isEmpty() || ns.equals("default") || (!legacy && ns.equals("kube-system"))
+        : !legacy || objNs.equals(ns);
+    if (!ok) errs.invalid("involvedObject.namespace", objNs, "does not match event.namespace");
   }
 
   // ================================================================== config

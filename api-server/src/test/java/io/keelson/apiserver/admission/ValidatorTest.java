@@ -62,6 +62,11 @@ class ValidatorTest {
           + "'spec':{'holderIdentity':'node-1','leaseDurationSeconds':40}}");
       case "PriorityClass" -> json("{'apiVersion':'scheduling.k8s.io/v1','kind':'PriorityClass','metadata':{'name':'high'},'value':1000}");
       case "RuntimeClass" -> json("{'apiVersion':'node.k8s.io/v1','kind':'RuntimeClass','metadata':{'name':'vm'},'handler':'vm'}");
+      case "EndpointSlice" -> json("{'apiVersion':'discovery.k8s.io/v1','kind':'EndpointSlice','metadata':{'name':'web-x1','namespace':'default'},"
+          + "'addressType':'IPv4','endpoints':[{'addresses':['10.244.1.5'],'conditions':{'ready':true},'nodeName':'node-1',"
+          + "'hostname':'web-0'}],'ports':[{'name':'http','port':8080,'protocol':'TCP'},{'name':'metrics','port':9090}]}");
+      case "Event" -> json("{'apiVersion':'v1','kind':'Event','metadata':{'name':'web.1','namespace':'default'},"
+          + "'involvedObject':{'kind':'Pod','name':'web','namespace':'default'},'reason':'Started','message':'Started container web'}");
       default -> throw new IllegalArgumentException(kind);
     };
     Defaulter.applyDefaults(type(kind), o);
@@ -77,7 +82,7 @@ class ValidatorTest {
 
   static Stream<String> kinds() {
     return Stream.of("Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ConfigMap", "Secret", "Namespace", "Node",
-        "Lease", "PriorityClass", "RuntimeClass");
+        "Lease", "PriorityClass", "RuntimeClass", "EndpointSlice", "Event");
   }
 
   /** kind, JSON pointer to change, new value (null removes), expected field, reason, message start. */
@@ -205,7 +210,24 @@ class ValidatorTest {
             "Invalid value: 0: must be greater than 0"),
         Arguments.of("PriorityClass", "/value", "2000000000", "value", "FieldValueForbidden",
             "Forbidden: maximum allowed value of a user defined priority is 1000000000"),
-        Arguments.of("RuntimeClass", "/handler", "''", "handler", "FieldValueRequired", "Required value"));
+        Arguments.of("RuntimeClass", "/handler", "''", "handler", "FieldValueRequired", "Required value"),
+        Arguments.of("EndpointSlice", "/addressType", "'IP'", "addressType", "FieldValueNotSupported",
+            "Unsupported value: \"IP\": supported values: \"IPv4\", \"IPv6\", \"FQDN\""),
+        Arguments.of("EndpointSlice", "/addressType", null, "addressType", "FieldValueRequired", "Required value"),
+        Arguments.of("EndpointSlice", "/endpoints/0/addresses/0", "'10.244.1.300'", "endpoints[0].addresses[0]", "FieldValueInvalid",
+            "Invalid value: \"10.244.1.300\": must be a valid IPv4 address"),
+        Arguments.of("EndpointSlice", "/endpoints/0/addresses", "[]", "endpoints[0].addresses", "FieldValueRequired",
+            "Required value: must contain at least 1 address"),
+        Arguments.of("EndpointSlice", "/endpoints/0/nodeName", "'Node_1'", "endpoints[0].nodeName", "FieldValueInvalid",
+            "Invalid value: \"Node_1\": a lowercase RFC 1123 subdomain"),
+        Arguments.of("EndpointSlice", "/ports/1/name", "'http'", "ports[1].name", "FieldValueDuplicate", "Duplicate value: \"http\""),
+        Arguments.of("EndpointSlice", "/ports/0/port", "0", "ports[0].port", "FieldValueInvalid",
+            "Invalid value: 0: must be between 1 and 65535, inclusive"),
+        Arguments.of("EndpointSlice", "/ports/0/protocol", "'HTTP'", "ports[0].protocol", "FieldValueNotSupported", "Unsupported value: \"HTTP\""),
+        Arguments.of("Event", "/involvedObject/namespace", "'other'", "involvedObject.namespace", "FieldValueInvalid",
+            "Invalid value: \"other\": does not match event.namespace"),
+        Arguments.of("Event", "/metadata/namespace", "'kube-system'", "involvedObject.namespace", "FieldValueInvalid",
+            "Invalid value: \"default\": does not match event.namespace"));
   }
 
   @ParameterizedTest(name = "{0} {1}={2} -> {3}")
@@ -273,7 +295,8 @@ class ValidatorTest {
         Arguments.of("Pod", "/metadata/uid", "'changed'", "metadata.uid", "Invalid value: \"changed\": field is immutable"),
         Arguments.of("ConfigMap", "/metadata/name", "'other'", "metadata.name", "Invalid value: \"other\": field is immutable"),
         Arguments.of("PriorityClass", "/value", "5", "value", null),
-        Arguments.of("RuntimeClass", "/handler", "'runc'", "handler", null));
+        Arguments.of("RuntimeClass", "/handler", "'runc'", "handler", null),
+        Arguments.of("EndpointSlice", "/addressType", "'IPv6'", "addressType", "Invalid value: \"IPv6\": field is immutable"));
   }
 
   @ParameterizedTest(name = "{0} {1} -> {3}")
@@ -360,6 +383,37 @@ class ValidatorTest {
     ObjectNode secretChanged = secret.deepCopy();
     set(secretChanged, "/data/password", "'eA=='");
     assertThat(validationError("Secret", secretChanged, secret).causes()).extracting(Cause::field).containsExactly("data");
+  }
+
+  @Test
+  void endpointSliceAddressesFollowTheirType() {
+    ObjectNode v6 = valid("EndpointSlice");
+    set(v6, "/addressType", "'IPv6'");
+    set(v6, "/endpoints/0/addresses/0", "'fd00:10:244::5'");
+    assertThatCode(() -> Validator.validate(type("EndpointSlice"), v6, null)).doesNotThrowAnyException();
+    set(v6, "/endpoints/0/addresses/0", "'10.244.1.5'");
+    assertThat(validationError("EndpointSlice", v6, null).getMessage())
+        .contains("endpoints[0].addresses[0]: Invalid value: \"10.244.1.5\": must be a valid IPv6 address");
+    ObjectNode fqdn = valid("EndpointSlice");
+    set(fqdn, "/addressType", "'FQDN'");
+    set(fqdn, "/endpoints/0/addresses/0", "'db.example.com'");
+    assertThatCode(() -> Validator.validate(type("EndpointSlice"), fqdn, null)).doesNotThrowAnyException();
+    ObjectNode many = valid("EndpointSlice");
+    for (int i = 1; i <= 1000; i++) set(many, "/endpoints/" + i, "{'addresses':['10.1." + (i / 250) + "." + (i % 250) + "']}");
+    assertThat(validationError("EndpointSlice", many, null).causes()).extracting(Cause::message)
+        .containsExactly("Too many: 1001: must have at most 1000 items");
+  }
+
+  @Test
+  void eventsAboutClusterScopedObjectsLiveInDefaultOrWithAnEventTimeInKubeSystem() {
+    ObjectNode node = valid("Event");
+    set(node, "/involvedObject", "{'kind':'Node','name':'node-1'}");
+    assertThatCode(() -> Validator.validate(type("Event"), node, null)).doesNotThrowAnyException();
+    set(node, "/metadata/namespace", "'kube-system'");
+    assertThat(validationError("Event", node, null).getMessage())
+        .contains("involvedObject.namespace: Invalid value: \"\": does not match event.namespace");
+    set(node, "/eventTime", "'2026-11-28T10:00:00.000000Z'");
+    assertThatCode(() -> Validator.validate(type("Event"), node, null)).doesNotThrowAnyException();
   }
 
   @Test

@@ -137,6 +137,12 @@ class BadInputIT {
     l.add(json("port 0", "POST", "/api/v1/namespaces/bad/services", service(0), 422, "Invalid", "spec.ports[0].port: Invalid value: 0"));
     l.add(json("port 70000", "POST", "/api/v1/namespaces/bad/services", service(70000), 422, "Invalid",
         "spec.ports[0].port: Invalid value: 70000"));
+    l.add(json("EndpointSlice address not of its type", "POST", "/apis/discovery.k8s.io/v1/namespaces/bad/endpointslices",
+        "{\"metadata\":{\"name\":\"es\"},\"addressType\":\"IPv4\",\"endpoints\":[{\"addresses\":[\"not-an-ip\"]}]}", 422, "Invalid",
+        "endpoints[0].addresses[0]: Invalid value: \"not-an-ip\": must be a valid IPv4 address"));
+    l.add(json("Event in another namespace than its object", "POST", "/api/v1/namespaces/bad/events",
+        "{\"metadata\":{\"name\":\"ev\"},\"involvedObject\":{\"kind\":\"Pod\",\"name\":\"p\",\"namespace\":\"default\"}}", 422,
+        "Invalid", "involvedObject.namespace: Invalid value: \"default\": does not match event.namespace"));
     l.add(json("unknown field under Strict", "POST", CM + "?fieldValidation=Strict",
         "{\"metadata\":{\"name\":\"u\"},\"bogus\":1}", 400, "BadRequest", "unknown field \"bogus\""));
     l.add(json("invalid fieldValidation", "POST", CM + "?fieldValidation=Loose", cm("fv"), 400, "BadRequest", "fieldValidation"));
