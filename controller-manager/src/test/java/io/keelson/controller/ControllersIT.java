@@ -234,6 +234,52 @@ class ControllersIT {
 
   @Test
   @Order(5)
+  void aDaemonSetRunsOnEveryNodeAndRollsBackThroughItsHistory() throws Exception {
+    var ds = new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder()
+        .withNewMetadata().withName("agent").endMetadata()
+        .withNewSpec()
+        .withNewSelector().withMatchLabels(Map.of("app", "agent")).endSelector()
+        .withNewTemplate()
+        .withNewMetadata().withLabels(Map.of("app", "agent")).endMetadata()
+        .withNewSpec()
+        .withNodeSelector(Map.of("keelson.io/hollow", "true"))
+        .addNewContainer().withName("agent").withImage("keelson.local/busybox:1").withCommand("sleep", "3600").endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+    client.apps().daemonSets().inNamespace(NS).resource(ds).create();
+    await("one pod per hollow node").atMost(Duration.ofSeconds(90)).until(() -> rolledOut("agent", "keelson.local/busybox:1"));
+
+    kubectl("set", "image", "ds/agent", "agent=keelson.local/busybox:2");
+    await("rolled to :2").atMost(Duration.ofSeconds(120)).until(() -> rolledOut("agent", "keelson.local/busybox:2"));
+    assertThat(kubectl("rollout", "history", "ds/agent")).containsPattern("(?m)^1 ").containsPattern("(?m)^2 ");
+    assertThat(kubectl("get", "controllerrevisions", "-l", "app=agent"))
+        .containsPattern("(?m)^agent-\\w+\\s+daemonset\\.apps/agent\\s+2\\s");
+
+    // kubectl applies revision 1's recorded template; that revision becomes number 3, as in kube
+    assertThat(kubectl("rollout", "undo", "ds/agent")).contains("rolled back");
+    await("rolled back to :1").atMost(Duration.ofSeconds(120)).until(() -> rolledOut("agent", "keelson.local/busybox:1"));
+    assertThat(kubectl("rollout", "history", "ds/agent")).containsPattern("(?m)^2 ").containsPattern("(?m)^3 ")
+        .doesNotContainPattern("(?m)^1 ");
+
+    client.apps().daemonSets().inNamespace(NS).withName("agent").delete();
+    await("its pods and revisions collected").atMost(Duration.ofSeconds(90)).until(() -> livePods("agent").isEmpty()
+        && client.apps().controllerRevisions().inNamespace(NS).withLabel("app", "agent").list().getItems().isEmpty());
+  }
+
+  /** Every hollow node runs one available pod of the DaemonSet, with this image. */
+  private boolean rolledOut(String name, String image) {
+    var ds = client.apps().daemonSets().inNamespace(NS).withName(name).get();
+    List<Pod> pods = livePods(name);
+    return ds.getStatus() != null && n(ds.getStatus().getDesiredNumberScheduled()) == 3
+        && n(ds.getStatus().getUpdatedNumberScheduled()) == 3 && n(ds.getStatus().getNumberAvailable()) == 3
+        && pods.size() == 3 && pods.stream().map(p -> p.getSpec().getNodeName()).distinct().count() == 3
+        && pods.stream().allMatch(p -> p.getSpec().getContainers().get(0).getImage().equals(image));
+  }
+
+  @Test
+  @Order(5)
   void deletingANamespaceDeletesItsContents() {
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("gone").endMetadata().build()).create();
     client.configMaps().inNamespace("gone").resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()

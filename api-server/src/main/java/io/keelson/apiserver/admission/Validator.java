@@ -63,6 +63,7 @@ public final class Validator {
       case "/Endpoints" -> endpoints(obj, errs);
       case "discovery.k8s.io/EndpointSlice" -> endpointSlice(obj, old, errs);
       case "/Event" -> event(obj, errs);
+      case "apps/ControllerRevision" -> controllerRevision(obj, old, errs);
       case "coordination.k8s.io/Lease" -> lease(obj, errs);
       case "scheduling.k8s.io/PriorityClass" -> priorityClass(obj, old, errs);
       case "node.k8s.io/RuntimeClass" -> runtimeClass(obj, old, errs);
@@ -748,6 +749,14 @@ public final class Validator {
       JsonNode pn = port.path("port");
       if (!pn.isMissingNode() && !pn.isNull()) portNumber(pn, p + ".port", errs);
     }
+  }
+
+  /** A revision's data is the template it recorded: required, and never rewritten (its number may move). */
+  private static void controllerRevision(ObjectNode rev, ObjectNode old, FieldErrors errs) {
+    JsonNode data = rev.path("data");
+    if (data.isMissingNode() || data.isNull()) errs.required("data", "data is mandatory");
+    nonNegative(rev.path("revision"), "revision", errs);
+    if (old != null && !data.equals(old.path("data"))) errs.invalid("data", data, "field is immutable");
   }
 
   private static boolean isIpv6(String v) {

@@ -244,6 +244,11 @@ public final class TablePrinter {
             (o, now) -> labels(Fields.map(o, "spec.template.spec.nodeSelector"))),
         age(), containers(), images(), selector());
 
+    put("apps", "ControllerRevision", name(),
+        str("Controller", "Controller of the object.", 0, (o, now) -> controllerName(o)),
+        num("Revision", "Revision of the ControllerRevision.", 0, (o, now) -> Fields.num(o, "revision")),
+        age());
+
     put("", "Service", name(),
         str("Type", "The type of the service.", 0, (o, now) -> Fields.strOr(o, "spec.type", "ClusterIP")),
         str("Cluster-IP", "The virtual IP of the service.", 0, (o, now) -> Fields.strOr(o, "spec.clusterIP", NONE)),
@@ -358,6 +363,18 @@ public final class TablePrinter {
   }
 
   // ---- cell computations ----
+
+  /** As kubectl prints an owner: "daemonset.apps/name", or &lt;none&gt;. */
+  private static String controllerName(JsonNode o) {
+    for (JsonNode ref : o.path("metadata").path("ownerReferences")) {
+      if (!ref.path("controller").asBoolean(false)) continue;
+      String apiVersion = ref.path("apiVersion").asString("");
+      String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+      String kind = ref.path("kind").asString("").toLowerCase(java.util.Locale.ROOT);
+      return kind + (group.isEmpty() ? "" : "." + group) + "/" + ref.path("name").asString("");
+    }
+    return NONE;
+  }
 
   private static long replicas(JsonNode o) {
     JsonNode r = Fields.at(o, "spec.replicas");

@@ -3,6 +3,7 @@ package io.keelson.controller.daemonset;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
@@ -41,7 +42,8 @@ import java.util.Set;
  * Runs one pod of each DaemonSet on every node it fits (nodeSelector, required node affinity,
  * taints), binding pods to their node directly through {@code spec.nodeName}; deletes pods from
  * nodes they no longer fit; replaces pods of an old template at most maxUnavailable at a time;
- * writes the DaemonSet status counts.
+ * writes the DaemonSet status counts; keeps the template history that kubectl rollout history and
+ * undo read ({@link TemplateHistory}).
  */
 public final class DaemonSetController implements Reconciler, ManagedController {
   public static final String NAME = "daemonset";
@@ -52,6 +54,7 @@ public final class DaemonSetController implements Reconciler, ManagedController 
   private final SharedIndexInformer<Pod> pods;
   private final SharedIndexInformer<Node> nodes;
   private final PodControl podControl;
+  private final TemplateHistory history;
   private final Expectations expectations = new Expectations();
   private final Controller controller;
 
@@ -61,9 +64,16 @@ public final class DaemonSetController implements Reconciler, ManagedController 
     this.pods = informers.of(Pod.class);
     this.nodes = informers.of(Node.class);
     this.podControl = new PodControl(client, events);
+    SharedIndexInformer<ControllerRevision> revisions = informers.of(ControllerRevision.class);
+    this.history = new TemplateHistory(client, revisions);
     this.controller = new Controller(NAME, this, workers, metrics);
     daemonSets.addEventHandler(Informers.handler(ds -> List.of(Informers.key(ds)), controller::enqueue));
     nodes.addEventHandler(Informers.handler(n -> allDaemonSets(), controller::enqueue));
+    // a revision deleted or renumbered by hand is put right by the owner's next sync
+    revisions.addEventHandler(Informers.handler(r -> Owners.controllerOf(r)
+        .filter(o -> "DaemonSet".equals(o.getKind()))
+        .map(o -> List.of(Informers.key(r.getMetadata().getNamespace(), o.getName())))
+        .orElse(List.of()), controller::enqueue));
     pods.addEventHandler(
         new ResourceEventHandler<>() {
           @Override
@@ -130,6 +140,7 @@ public final class DaemonSetController implements Reconciler, ManagedController 
     int minReady = ds.getSpec().getMinReadySeconds() == null ? 0 : ds.getSpec().getMinReadySeconds();
     Instant now = Instant.now();
 
+    if (!Owners.isDeleting(ds)) history.sync(ds, hash, owned);
     if (expectations.satisfied(key) && !Owners.isDeleting(ds)) {
       List<String> create = new ArrayList<>();
       List<Pod> delete = new ArrayList<>();

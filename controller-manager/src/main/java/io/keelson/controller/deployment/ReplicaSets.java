@@ -60,7 +60,7 @@ public final class ReplicaSets {
   }
 
   /** Template JSON with keys sorted and empty values dropped, so equal templates hash alike. */
-  static String canonicalJson(PodTemplateSpec template) {
+  public static String canonicalJson(PodTemplateSpec template) {
     JsonNode tree = JSON.readTree(Serialization.asJson(template));
     return JSON.writeValueAsString(normalize(tree, null));
   }

@@ -82,7 +82,8 @@ public final class GarbageCollector implements Reconciler, ManagedController {
           "coordination.k8s.io/v1/Lease", io.fabric8.kubernetes.api.model.coordination.v1.Lease.class,
           "apps/v1/ReplicaSet", io.fabric8.kubernetes.api.model.apps.ReplicaSet.class,
           "apps/v1/Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class,
-          "apps/v1/DaemonSet", io.fabric8.kubernetes.api.model.apps.DaemonSet.class);
+          "apps/v1/DaemonSet", io.fabric8.kubernetes.api.model.apps.DaemonSet.class,
+          "apps/v1/ControllerRevision", io.fabric8.kubernetes.api.model.apps.ControllerRevision.class);
 
   public OwnerGraph graph() {
     return graph;
