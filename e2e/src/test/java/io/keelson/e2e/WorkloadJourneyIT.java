@@ -94,6 +94,17 @@ class WorkloadJourneyIT {
 
   @Test
   @Order(1)
+  void kubectlGetCsShowsEveryComponentHealthy() {
+    // the scheduler and the controller-manager are healthy once a replica holds and renews its lease
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+        assertThat(cluster.kubectl("get", "cs").out())
+            .containsPattern("(?m)^scheduler\\s+Healthy\\s+ok")
+            .containsPattern("(?m)^controller-manager\\s+Healthy\\s+ok")
+            .containsPattern("(?m)^etcd-0\\s+Healthy\\s+ok"));
+  }
+
+  @Test
+  @Order(1)
   void containersDeploymentRunsAndAnswersLogsAndExec() {
     String yaml = deployment("web", 2, "runc", "echo web started; exec sleep 3600");
     KeelsonCluster.Result applied = cluster.keelctlWithInput(yaml, "apply", "-f", "-");

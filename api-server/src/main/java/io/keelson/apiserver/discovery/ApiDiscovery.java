@@ -33,11 +33,11 @@ public final class ApiDiscovery {
 
   /**
    * The verbs a resource supports. The registry has no verb column yet: every ordinary kind is fully
-   * writable, review kinds are create-only and the metrics API is read-only.
+   * writable, review kinds are create-only, the metrics API and component statuses are read-only.
    */
   public static List<String> verbs(ResourceType t) {
     if (t.kind().endsWith("Review")) return List.of("create");
-    if (t.group().equals("metrics.k8s.io")) return List.of("get", "list");
+    if (t.group().equals("metrics.k8s.io") || t.resource().equals("componentstatuses")) return List.of("get", "list");
     return ResourceType.VERBS;
   }
 

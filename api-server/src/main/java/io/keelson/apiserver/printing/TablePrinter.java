@@ -290,6 +290,11 @@ public final class TablePrinter {
         age());
 
     // metrics.k8s.io: the columns metrics-server prints (usage summed over a pod's containers)
+    put("", "ComponentStatus", name(),
+        str("Status", "Status of the component conditions", 0, (o, now) -> componentCondition(o, "status")),
+        str("Message", "Message of the component conditions", 0, (o, now) -> componentCondition(o, "message")),
+        str("Error", "Error of the component conditions", 0, (o, now) -> componentCondition(o, "error")));
+
     put("metrics.k8s.io", "NodeMetrics", name(),
         str("CPU", "CPU usage.", 0, (o, now) -> Fields.str(o, "usage.cpu")),
         str("Memory", "Memory usage (working set).", 0, (o, now) -> Fields.str(o, "usage.memory")),
@@ -363,6 +368,20 @@ public final class TablePrinter {
   }
 
   // ---- cell computations ----
+
+  /** kube's printer: Healthy / Unhealthy / Unknown from the Healthy condition, and its message or error. */
+  private static String componentCondition(JsonNode o, String field) {
+    for (JsonNode c : o.path("conditions")) {
+      if (!c.path("type").asString("").equals("Healthy")) continue;
+      if (!field.equals("status")) return c.path(field).asString("");
+      return switch (c.path("status").asString("")) {
+        case "True" -> "Healthy";
+        case "False" -> "Unhealthy";
+        default -> "Unknown";
+      };
+    }
+    return field.equals("status") ? "Unknown" : "";
+  }
 
   /** As kubectl prints an owner: "daemonset.apps/name", or &lt;none&gt;. */
   private static String controllerName(JsonNode o) {

@@ -71,6 +71,9 @@ public final class ResourceRegistry {
         Set.of(), io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview.class, false));
     COMPUTED.add(add("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, List.of(), List.of(),
         Set.of(), io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview.class, false));
+    // probed on request (health.ComponentStatuses), never stored: kubectl get cs
+    COMPUTED.add(add("", "v1", "componentstatuses", "ComponentStatus", false, List.of("cs"), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.ComponentStatus.class, false));
     // computed from the agents' stats on request (metrics.MetricsApi), never stored: kubectl top
     COMPUTED.add(add("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", false, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics.class, false));

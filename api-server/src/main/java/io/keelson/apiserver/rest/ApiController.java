@@ -43,9 +43,10 @@ public class ApiController {
   private final MeterRegistry meters;
 
   public ApiController(ResourceService resources, MeterRegistry meters, io.keelson.apiserver.metrics.MetricsApi metrics,
-      io.keelson.apiserver.auth.ServiceAccountTokens tokens) {
+      io.keelson.apiserver.auth.ServiceAccountTokens tokens, io.keelson.apiserver.health.ComponentStatuses componentStatuses) {
     this.resources = resources;
-    this.handler = new RequestHandler(resources, metrics, new io.keelson.apiserver.auth.TokenRequests(resources, tokens));
+    this.handler = new RequestHandler(resources, metrics, new io.keelson.apiserver.auth.TokenRequests(resources, tokens),
+        componentStatuses);
     this.meters = meters;
   }
 

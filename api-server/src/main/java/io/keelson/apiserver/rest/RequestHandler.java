@@ -41,17 +41,21 @@ final class RequestHandler {
 
   private final io.keelson.apiserver.auth.TokenRequests tokenRequests;
 
+  private final io.keelson.apiserver.health.ComponentStatuses componentStatuses;
+
   RequestHandler(ResourceService svc, io.keelson.apiserver.metrics.MetricsApi metrics,
-      io.keelson.apiserver.auth.TokenRequests tokenRequests) {
+      io.keelson.apiserver.auth.TokenRequests tokenRequests, io.keelson.apiserver.health.ComponentStatuses componentStatuses) {
     this.svc = svc;
     this.metrics = metrics;
     this.tokenRequests = tokenRequests;
+    this.componentStatuses = componentStatuses;
   }
 
   /** Serve the request; returns the HTTP code written. */
   int handle(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
     if (io.keelson.apiserver.metrics.MetricsApi.serves(p.type())) return metrics.handle(p, req, resp); // computed, not stored
     if (SelfReviews.serves(p.type())) return reviews.handle(p, req, resp); // answered, not stored
+    if (io.keelson.apiserver.health.ComponentStatuses.serves(p.type())) return componentStatuses.handle(p, req, resp); // probed, not stored
     String m = req.getMethod();
     String sub = p.subresource();
     if (p.isCollection()) {

@@ -238,6 +238,25 @@ class KubectlIT {
     assertThat(missing.out()).contains("NotFound");
   }
 
+  /**
+   * {@code kubectl get cs}: etcd answers; this cluster runs no scheduler and no controller-manager
+   * (--without), so nobody holds their leases and both are reported Unhealthy with the reason.
+   */
+  @Test
+  void componentStatusesReportEtcdAndTheLeaderlessComponents() throws Exception {
+    Result r = kubectl("get", "cs");
+    assertThat(r.code()).as(r.out()).isZero();
+    assertThat(r.out()).contains("Warning: v1 ComponentStatus is deprecated in v1.19+")
+        .containsPattern("(?m)^etcd-0\\s+Healthy\\s+ok")
+        .containsPattern("(?m)^scheduler\\s+Unhealthy\\s+no replica holds its lease kube-system/keelson-scheduler")
+        .containsPattern("(?m)^controller-manager\\s+Unhealthy\\s+no replica holds its lease kube-system/keelson-controller-manager");
+    assertThat(ok("get", "componentstatus", "etcd-0", "-o", "jsonpath={.conditions[0].type}={.conditions[0].status}"))
+        .endsWith("Healthy=True");
+    Result delete = kubectl("delete", "cs", "etcd-0");
+    assertThat(delete.code()).isNotZero();
+    assertThat(delete.out()).contains("MethodNotAllowed");
+  }
+
   /** Without an authorization policy (RBAC is to come) the admin may do everything, and kubectl says so. */
   @Test
   void authCanIAndWhoamiAnswerForTheCaller() throws Exception {
