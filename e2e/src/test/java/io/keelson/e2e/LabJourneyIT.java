@@ -153,6 +153,54 @@ class LabJourneyIT {
 
   @Test
   @Order(5)
+  void aDaemonSetRunsOnEveryHostAndKeelctlRollsItBack() {
+    String yaml = """
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: hostd}
+        spec:
+          selector: {matchLabels: {app: hostd}}
+          template:
+            metadata: {labels: {app: hostd}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - {name: main, image: "keelson.local/busybox:latest", command: ["sleep", "3600"]}
+        """;
+    cluster.keelctlWithInput(yaml, "apply", "-f", "-");
+    KeelsonCluster.Result status = cluster.keelctl("rollout", "status", "ds/hostd", "--timeout=180s");
+    assertThat(status.exit()).as(status.toString()).isZero();
+    assertThat(status.out()).contains("daemon set \"hostd\" successfully rolled out");
+    String jp = "jsonpath={range .items[?(@.status.phase==\"Running\")]}{.spec.nodeName}{\"\\n\"}{end}";
+    await().atMost(Duration.ofSeconds(60)).until(() ->
+        lines(cluster.kubectl("get", "pods", "-l", "app=hostd", "-o", jp).out()).stream().sorted().toList()
+            .equals(List.of("lab-1", "lab-2", "lab-3")));
+
+    cluster.kubectlOk("set", "env", "ds/hostd", "VERSION=2");
+    status = cluster.keelctl("rollout", "status", "ds/hostd", "--timeout=180s");
+    assertThat(status.exit()).as(status.toString()).isZero();
+    assertThat(cluster.keelctlOk("rollout", "history", "ds/hostd")).startsWith("daemonset.apps/hostd")
+        .containsPattern("(?m)^1 ").containsPattern("(?m)^2 ");
+
+    assertThat(cluster.keelctlOk("rollout", "undo", "ds/hostd")).contains("daemonset.apps/hostd rolled back");
+    status = cluster.keelctl("rollout", "status", "ds/hostd", "--timeout=180s");
+    assertThat(status.exit()).as(status.toString()).isZero();
+    assertThat(cluster.kubectlOk("get", "ds", "hostd", "-o", "jsonpath={.spec.template.spec.containers[0].env}"))
+        .doesNotContain("VERSION");
+    // revision 1's template is now revision 3, as in kube; kubectl reads the same history
+    assertThat(cluster.keelctlOk("rollout", "history", "ds/hostd")).containsPattern("(?m)^2 ").containsPattern("(?m)^3 ")
+        .doesNotContainPattern("(?m)^1 ");
+    assertThat(cluster.keelctlOk("rollout", "undo", "ds/hostd", "--to-revision=3"))
+        .contains("skipped rollback (current template already matches revision 3)");
+    assertThat(cluster.kubectlOk("rollout", "history", "ds/hostd")).containsPattern("(?m)^3 ");
+
+    cluster.kubectlOk("delete", "ds", "hostd");
+    await().atMost(Duration.ofSeconds(90)).until(() ->
+        lines(cluster.kubectl("get", "pods", "-l", "app=hostd", "-o", "name").out()).isEmpty());
+  }
+
+  @Test
+  @Order(6)
   void partitionedHostsPodsAreReplacedAndItRejoins() {
     // Tolerating the unreachable/not-ready taints for 10 s (instead of the default 300 s) is how a
     // user asks for fast failover; it also keeps this journey short.
