@@ -1,6 +1,5 @@
 package io.keelson.apiserver.health;
 
-import io.keelson.apiserver.printing.TablePrinter;
 import io.keelson.apiserver.registry.ResourceService;
 import io.keelson.apiserver.resource.ResourceRegistry;
 import io.keelson.apiserver.resource.ResourceType;
@@ -8,7 +7,6 @@ import io.keelson.apiserver.rest.ApiPath;
 import io.keelson.apiserver.rest.Responses;
 import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.ObjectCodec;
-import io.keelson.apiserver.storage.StoreUnavailableException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -19,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -32,7 +29,6 @@ import tools.jackson.databind.node.ObjectNode;
 public class ComponentStatuses {
 
   static final String DEPRECATION = "299 - \"v1 ComponentStatus is deprecated in v1.19+\"";
-  private static final Duration ETCD_TIMEOUT = Duration.ofSeconds(2);
   /** component name → the lease its leader renews in kube-system. */
   private static final List<String[]> LEADERS =
       List.of(new String[] {"scheduler", "keelson-scheduler"}, new String[] {"controller-manager", "keelson-controller-manager"});
@@ -50,31 +46,16 @@ public class ComponentStatuses {
 
   /** Serves get and list; returns the HTTP code written. */
   public int handle(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    if (!"GET".equals(req.getMethod()) || p.subresource() != null || "true".equals(req.getParameter("watch"))) {
-      throw StatusException.methodNotAllowed("componentstatuses only serves get and list (" + req.getMethod() + ")");
-    }
+    Responses.requireRead(p, req, "v1 ComponentStatus");
     List<ObjectNode> items = new ArrayList<>();
     Instant now = Instant.now();
     for (String[] c : LEADERS) {
       if (p.name() == null || p.name().equals(c[0])) items.add(status(c[0], leaderProblem(c[1], now)));
     }
-    if (p.name() == null || p.name().equals("etcd-0")) items.add(status("etcd-0", etcdProblem()));
+    if (p.name() == null || p.name().equals("etcd-0")) items.add(status("etcd-0", HealthController.etcdProblem(resources)));
     if (p.name() != null && items.isEmpty()) throw StatusException.notFound(p.type(), p.name());
     resp.addHeader("Warning", DEPRECATION);
-    if (TablePrinter.wantsTable(req.getHeader("Accept"))) {
-      Responses.json(resp, 200, TablePrinter.table(p.type(), items, "", null, false));
-    } else if (p.name() != null) {
-      Responses.json(resp, 200, items.get(0));
-    } else {
-      ObjectNode l = ObjectCodec.JSON.createObjectNode();
-      l.put("kind", "ComponentStatusList");
-      l.put("apiVersion", "v1");
-      l.putObject("metadata");
-      ArrayNode arr = l.putArray("items");
-      items.forEach(arr::add);
-      Responses.json(resp, 200, l);
-    }
-    return 200;
+    return Responses.computed(req, resp, p.type(), items, p.name() == null);
   }
 
   private String leaderProblem(String lease, Instant now) {
@@ -93,17 +74,6 @@ public class ComponentStatuses {
       return ago <= duration ? null : "its " + where + " was last renewed " + ago + "s ago (by " + spec.path("holderIdentity").asString() + ")";
     } catch (DateTimeParseException e) {
       return "its " + where + " has no renewTime";
-    }
-  }
-
-  private String etcdProblem() {
-    try {
-      resources.store().ping(ETCD_TIMEOUT);
-      return null;
-    } catch (StoreUnavailableException e) {
-      String m = String.valueOf(e.getMessage());
-      m = m.lines().findFirst().orElse(m);
-      return m.length() > 200 ? m.substring(0, 200) + "..." : m;
     }
   }
 

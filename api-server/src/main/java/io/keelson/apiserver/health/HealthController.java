@@ -33,23 +33,25 @@ public class HealthController {
   private final Map<String, Supplier<String>> readyz = new LinkedHashMap<>();
 
   public HealthController(ResourceService svc, ClusterBootstrap bootstrap) {
-    Supplier<String> etcd = () -> {
-      try {
-        svc.store().ping(ETCD_TIMEOUT);
-        return null;
-      } catch (StoreUnavailableException e) {
-        String m = String.valueOf(e.getMessage());
-        if (m.contains("DEADLINE_EXCEEDED")) return "etcd did not answer within " + ETCD_TIMEOUT.toSeconds() + "s";
-        m = m.lines().findFirst().orElse(m); // gRPC's message carries the connection error's stack trace
-        return m.length() > 200 ? m.substring(0, 200) + "..." : m;
-      }
-    };
     livez.put("ping", () -> null);
     livez.put("log", () -> null);
-    livez.put("etcd", etcd);
+    livez.put("etcd", () -> etcdProblem(svc));
     readyz.putAll(livez);
     readyz.put("informer-sync", () -> svc.ready() ? null : "the watch caches have not loaded every resource yet");
     readyz.put("poststarthook/bootstrap-controller", () -> bootstrap.done() ? null : "the default namespaces and RuntimeClasses are not created yet");
+  }
+
+  /** Null when etcd answers a ping within kube's timeout; else why not, in one short line. */
+  static String etcdProblem(ResourceService svc) {
+    try {
+      svc.store().ping(ETCD_TIMEOUT);
+      return null;
+    } catch (StoreUnavailableException e) {
+      String m = String.valueOf(e.getMessage());
+      if (m.contains("DEADLINE_EXCEEDED")) return "etcd did not answer within " + ETCD_TIMEOUT.toSeconds() + "s";
+      m = m.lines().findFirst().orElse(m); // gRPC's message carries the connection error's stack trace
+      return m.length() > 200 ? m.substring(0, 200) + "..." : m;
+    }
   }
 
   @GetMapping("/livez")

@@ -1,6 +1,5 @@
 package io.keelson.apiserver.metrics;
 
-import io.keelson.apiserver.printing.TablePrinter;
 import io.keelson.apiserver.registry.ListOptions;
 import io.keelson.apiserver.registry.ResourceService;
 import io.keelson.apiserver.resource.ResourceRegistry;
@@ -67,37 +66,14 @@ public class MetricsApi {
 
   /** Serve a request on a metrics resource; returns the HTTP code written. */
   public int handle(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    if (!"GET".equals(req.getMethod()) || p.subresource() != null || "true".equals(req.getParameter("watch"))) {
-      throw StatusException.methodNotAllowed("the metrics API only serves get and list (" + req.getMethod() + " "
-          + p.type().qualifiedResource() + ")");
-    }
+    Responses.requireRead(p, req, "the metrics API");
     ListOptions opts = io.keelson.apiserver.rest.ApiController.listOptions(req, p.type());
     List<ObjectNode> items = p.type().resource().equals("nodes") ? nodeMetrics(p.name(), opts) : podMetrics(p.namespace(), p.name(), opts);
     if (p.name() != null) {
       if (items.isEmpty()) throw StatusException.notFound(p.type(), p.namespace() == null ? p.name() : p.namespace() + "/" + p.name());
-      return send(req, resp, p.type(), items, false);
+      return Responses.computed(req, resp, p.type(), items, false);
     }
-    return send(req, resp, p.type(), items, true);
-  }
-
-  private int send(HttpServletRequest req, HttpServletResponse resp, ResourceType type, List<ObjectNode> items, boolean list)
-      throws IOException {
-    if (TablePrinter.wantsTable(req.getHeader("Accept"))) {
-      Responses.json(resp, 200, TablePrinter.table(type, items, "", null, false));
-      return 200;
-    }
-    if (!list) {
-      Responses.json(resp, 200, items.get(0));
-      return 200;
-    }
-    ObjectNode l = ObjectCodec.JSON.createObjectNode();
-    l.put("kind", type.kind() + "List");
-    l.put("apiVersion", API_VERSION);
-    l.putObject("metadata");
-    ArrayNode arr = l.putArray("items");
-    items.forEach(arr::add);
-    Responses.json(resp, 200, l);
-    return 200;
+    return Responses.computed(req, resp, p.type(), items, true);
   }
 
   // ---------------------------------------------------------------- nodes

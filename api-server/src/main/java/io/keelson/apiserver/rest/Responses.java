@@ -1,10 +1,15 @@
 package io.keelson.apiserver.rest;
 
+import io.keelson.apiserver.printing.TablePrinter;
+import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.ObjectCodec;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.List;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** Writing API responses: JSON bodies and Status errors, never a stack trace. */
@@ -22,6 +27,39 @@ public final class Responses {
     resp.setContentType("application/json");
     resp.setContentLength(b.length);
     resp.getOutputStream().write(b);
+  }
+
+  /**
+   * A resource computed on request (never stored) serves get and list only: anything else, a
+   * subresource or a watch is 405 naming {@code what} and the request.
+   */
+  public static void requireRead(ApiPath p, HttpServletRequest req, String what) {
+    if (!"GET".equals(req.getMethod()) || p.subresource() != null || "true".equals(req.getParameter("watch"))) {
+      throw StatusException.methodNotAllowed(what + " only serves get and list (" + req.getMethod() + " "
+          + p.type().qualifiedResource() + ")");
+    }
+  }
+
+  /**
+   * Writes computed objects: a Table when kubectl asks for one, else the one object ({@code list}
+   * false) or a {Kind}List of them, without a resourceVersion. Returns the HTTP code written.
+   */
+  public static int computed(HttpServletRequest req, HttpServletResponse resp, ResourceType type, List<ObjectNode> items,
+      boolean list) throws IOException {
+    if (TablePrinter.wantsTable(req.getHeader("Accept"))) {
+      json(resp, 200, TablePrinter.table(type, items, "", null, false));
+    } else if (!list) {
+      json(resp, 200, items.get(0));
+    } else {
+      ObjectNode l = ObjectCodec.JSON.createObjectNode();
+      l.put("kind", type.kind() + "List");
+      l.put("apiVersion", type.apiVersion());
+      l.putObject("metadata");
+      ArrayNode arr = l.putArray("items");
+      items.forEach(arr::add);
+      json(resp, 200, l);
+    }
+    return 200;
   }
 
   public static void status(HttpServletResponse resp, StatusException e) {
