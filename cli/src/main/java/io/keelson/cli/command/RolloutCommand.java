@@ -324,39 +324,30 @@ public final class RolloutCommand implements Runnable {
 
   /** ReplicaSets controlled by the deployment (ownerReference uid), found via its selector. */
   static List<JsonNode> replicaSetsOf(Cluster c, JsonNode d) {
-    String ns = d.path("metadata").path("namespace").asString("default");
-    String uid = d.path("metadata").path("uid").asString("");
-    List<String> sel = new ArrayList<>();
-    for (Map.Entry<String, JsonNode> e : d.path("spec").path("selector").path("matchLabels").properties()) {
-      sel.add(e.getKey() + "=" + e.getValue().asString());
-    }
-    JsonNode list = c.list(Query.of().add("labelSelector", String.join(",", sel))
-        .on("/apis/apps/v1/namespaces/" + ResourceKindPaths.enc(ns) + "/replicasets"), false);
-    List<JsonNode> out = new ArrayList<>();
-    for (JsonNode rs : list.path("items")) {
-      for (JsonNode o : rs.path("metadata").path("ownerReferences")) {
-        if (uid.equals(o.path("uid").asString(""))) {
-          out.add(rs);
-        }
-      }
-    }
-    return out;
+    return ownedBy(c, d, "replicasets");
   }
 
-  /** ControllerRevisions controlled by the daemonset (ownerReference uid), found via its selector, as kubectl finds them. */
+  /** ControllerRevisions controlled by the daemonset, found the same way, as kubectl finds them. */
   static List<JsonNode> revisionsOf(Cluster c, JsonNode ds) {
-    String ns = ds.path("metadata").path("namespace").asString("default");
-    String uid = ds.path("metadata").path("uid").asString("");
+    return ownedBy(c, ds, "controllerrevisions");
+  }
+
+  /** The apps/v1 objects of this resource in the owner's namespace that match its selector and name it as owner (uid). */
+  private static List<JsonNode> ownedBy(Cluster c, JsonNode owner, String resource) {
+    String ns = owner.path("metadata").path("namespace").asString("default");
+    String uid = owner.path("metadata").path("uid").asString("");
     List<String> sel = new ArrayList<>();
-    for (Map.Entry<String, JsonNode> e : ds.path("spec").path("selector").path("matchLabels").properties()) {
+    for (Map.Entry<String, JsonNode> e : owner.path("spec").path("selector").path("matchLabels").properties()) {
       sel.add(e.getKey() + "=" + e.getValue().asString());
     }
     JsonNode list = c.list(Query.of().add("labelSelector", String.join(",", sel))
-        .on("/apis/apps/v1/namespaces/" + ResourceKindPaths.enc(ns) + "/controllerrevisions"), false);
+        .on("/apis/apps/v1/namespaces/" + ResourceKindPaths.enc(ns) + "/" + resource), false);
     List<JsonNode> out = new ArrayList<>();
-    for (JsonNode r : list.path("items")) {
-      for (JsonNode o : r.path("metadata").path("ownerReferences")) {
-        if (uid.equals(o.path("uid").asString("")) && o.path("controller").asBoolean(false)) out.add(r);
+    for (JsonNode o : list.path("items")) {
+      for (JsonNode ref : o.path("metadata").path("ownerReferences")) {
+        if (uid.equals(ref.path("uid").asString(""))) {
+          out.add(o);
+        }
       }
     }
     return out;
