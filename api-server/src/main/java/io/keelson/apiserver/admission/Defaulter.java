@@ -3,6 +3,7 @@ package io.keelson.apiserver.admission;
 import io.keelson.apiserver.resource.ResourceType;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -55,6 +56,8 @@ public final class Defaulter {
       case "apps/Deployment" -> Defaulter::deployment;
       case "apps/ReplicaSet" -> Defaulter::replicaSet;
       case "apps/DaemonSet" -> Defaulter::daemonSet;
+      case "batch/Job" -> Defaulter::job;
+      case "batch/CronJob" -> Defaulter::cronJob;
       case "/Service" -> o -> service(o, clusterIpInUse);
       case "/Secret" -> Defaulter::secret;
       case "/Namespace" -> Defaulter::namespace;
@@ -129,6 +132,60 @@ public final class Defaulter {
     put(spec, "revisionHistoryLimit", 10);
     template(spec);
   }
+
+  /** SetDefaults_Job; a Job without labels of its own takes its pods' (the generated ones included). */
+  private static void job(ObjectNode job) {
+    ObjectNode spec = obj(job, "spec");
+    if (!spec.hasNonNull("completions") && !spec.hasNonNull("parallelism")) spec.put("completions", 1);
+    put(spec, "parallelism", 1);
+    // kube: MaxInt32 with backoffLimitPerIndex, where failures are counted per index instead
+    put(spec, "backoffLimit", spec.hasNonNull("backoffLimitPerIndex") ? Integer.MAX_VALUE : 6);
+    put(spec, "completionMode", "NonIndexed");
+    put(spec, "suspend", false);
+    put(spec, "manualSelector", false);
+    put(spec, "podReplacementPolicy", spec.hasNonNull("podFailurePolicy") ? "Failed" : "TerminatingOrFailed");
+    JsonNode templateLabels = spec.path("template").path("metadata").path("labels");
+    JsonNode labels = job.path("metadata").path("labels");
+    if (templateLabels.isObject() && (labels.isMissingNode() || labels.isNull() || labels.isEmpty())) {
+      obj(job, "metadata").set("labels", templateLabels.deepCopy());
+    }
+    template(spec);
+  }
+
+  /** SetDefaults_CronJob, and pod defaults in its job template (kube leaves the Job fields to the Jobs it creates). */
+  private static void cronJob(ObjectNode cj) {
+    ObjectNode spec = obj(cj, "spec");
+    put(spec, "concurrencyPolicy", "Allow");
+    put(spec, "suspend", false);
+    put(spec, "successfulJobsHistoryLimit", 3);
+    put(spec, "failedJobsHistoryLimit", 1);
+    JsonNode jobTemplate = spec.get("jobTemplate");
+    if (jobTemplate != null && jobTemplate.isObject()) template(obj((ObjectNode) jobTemplate, "spec"));
+  }
+
+  /**
+   * kube's generateSelector, on create of a Job without {@code manualSelector: true}: its pods get the
+   * job's name and uid as labels and the selector picks them by uid, so no two Jobs ever share pods.
+   * Labels the user set are kept (validation then rejects a conflicting one); needs the stored uid.
+   */
+  public static void generateJobSelector(ObjectNode job) {
+    JsonNode specNode = job.get("spec");
+    if (specNode != null && !specNode.isObject()) return; // the validator reports it
+    ObjectNode spec = obj(job, "spec");
+    if (spec.path("manualSelector").asBoolean(false)) return;
+    String name = job.path("metadata").path("name").asString("");
+    String uid = job.path("metadata").path("uid").asString("");
+    ObjectNode template = obj(spec, "template");
+    ObjectNode labels = obj(obj(template, "metadata"), "labels");
+    for (String key : JOB_NAME_LABELS) put(labels, key, name);
+    for (String key : CONTROLLER_UID_LABELS) put(labels, key, uid);
+    ObjectNode matchLabels = obj(obj(spec, "selector"), "matchLabels");
+    put(matchLabels, "batch.kubernetes.io/controller-uid", uid);
+  }
+
+  /** The labels generateSelector puts on a Job's pods: its name, its uid (each in the legacy and the prefixed form). */
+  public static final List<String> JOB_NAME_LABELS = List.of("job-name", "batch.kubernetes.io/job-name");
+  public static final List<String> CONTROLLER_UID_LABELS = List.of("controller-uid", "batch.kubernetes.io/controller-uid");
 
   private static void template(ObjectNode workloadSpec) {
     JsonNode template = workloadSpec.get("template");

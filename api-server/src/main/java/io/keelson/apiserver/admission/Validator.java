@@ -55,6 +55,8 @@ public final class Validator {
       case "apps/Deployment" -> deployment(obj, old, errs);
       case "apps/ReplicaSet" -> replicaSet(obj, old, errs);
       case "apps/DaemonSet" -> daemonSet(obj, old, errs);
+      case "batch/Job" -> job(obj, old, errs);
+      case "batch/CronJob" -> cronJob(obj, old, errs);
       case "/Service" -> service(obj, old, errs);
       case "/ConfigMap" -> configMap(obj, old, errs);
       case "/Secret" -> secret(obj, old, errs);
@@ -526,6 +528,183 @@ public final class Validator {
     }
     nonNegative(spec.path("revisionHistoryLimit"), "spec.revisionHistoryLimit", errs);
     nonNegative(spec.path("minReadySeconds"), "spec.minReadySeconds", errs);
+  }
+
+  // ================================================================== batch
+
+  private static final List<String> JOB_RESTART_POLICIES = List.of("OnFailure", "Never");
+  private static final List<String> COMPLETION_MODES = List.of("NonIndexed", "Indexed");
+  private static final List<String> POD_REPLACEMENT_POLICIES = List.of("Failed", "TerminatingOrFailed");
+  /** A CronJob's Jobs are named {@code <cronjob>-<11 digits>} and a Job name must fit a label value (63). */
+  private static final int MAX_CRONJOB_NAME = 52;
+
+  private static void job(ObjectNode job, ObjectNode old, FieldErrors errs) {
+    JsonNode spec = job.path("spec");
+    if (!spec.isObject()) {
+      errs.required("spec");
+      return;
+    }
+    generatedSelector(job, errs);
+    jobSpec(spec, "spec", errs);
+    JsonNode selector = spec.path("selector");
+    if (!selector.isObject()) {
+      errs.required("spec.selector");
+    } else {
+      labelSelector(selector, "spec.selector", errs);
+      JsonNode labels = spec.path("template").path("metadata").path("labels");
+      if (!selectorMatches(selector, labels)) {
+        errs.invalid("spec.template.metadata.labels", labels.isMissingNode() ? "{}" : labels, "`selector` does not match template `labels`");
+      }
+    }
+    // the pods of an Indexed Job are named <job>-<index>, and their hostname must be a DNS label
+    String name = text(job.path("metadata").path("name"), "");
+    JsonNode completions = spec.path("completions");
+    if ("Indexed".equals(text(spec.path("completionMode"))) && completions.isIntegralNumber() && completions.asLong() > 0 && !name.isEmpty()) {
+      String hostname = name + "-" + (completions.asLong() - 1);
+      if (!Names.dns1123Label(hostname).isEmpty()) {
+        errs.invalid("metadata.name", name, "will not able to create pod with invalid DNS label: " + hostname);
+      }
+    }
+    if (old != null) {
+      JsonNode oldSpec = old.path("spec");
+      // kube lets a suspended Job's scheduling directives and an elastic Indexed Job's completions
+      // change; Keelson keeps the whole template and the counts fixed, as kube does otherwise
+      for (String f : new String[] {"selector", "template", "completions", "completionMode", "podFailurePolicy", "backoffLimitPerIndex"}) {
+        JsonNode before = oldSpec.path(f);
+        JsonNode now = spec.path(f);
+        if (!before.equals(now) && !(isUnset(before) && isUnset(now))) errs.invalid("spec." + f, now.isMissingNode() ? "null" : now, "field is immutable");
+      }
+    }
+  }
+
+  private static boolean isUnset(JsonNode n) {
+    return n.isMissingNode() || n.isNull();
+  }
+
+  /**
+   * kube's validateGeneratedSelector: unless the selector is manual, the pods carry the Job's uid and
+   * name as generated, and the selector picks that uid (a user's conflicting label is caught here).
+   */
+  private static void generatedSelector(ObjectNode job, FieldErrors errs) {
+    JsonNode spec = job.path("spec");
+    if (spec.path("manualSelector").asBoolean(false) || !spec.path("selector").isObject()) return;
+    String uid = text(job.path("metadata").path("uid"), "");
+    String name = text(job.path("metadata").path("name"), "");
+    if (uid.isEmpty()) errs.required("metadata.uid");
+    JsonNode labels = spec.path("template").path("metadata").path("labels");
+    for (String key : Defaulter.CONTROLLER_UID_LABELS) hasLabel(labels, key, uid, errs);
+    for (String key : Defaulter.JOB_NAME_LABELS) hasLabel(labels, key, name, errs);
+    ObjectNode expected = job.objectNode();
+    for (String key : Defaulter.CONTROLLER_UID_LABELS) expected.put(key, uid);
+    for (String key : Defaulter.JOB_NAME_LABELS) expected.put(key, name);
+    if (!selectorMatches(spec.path("selector"), expected)) errs.invalid("spec.selector", spec.path("selector"), "`selector` not auto-generated");
+  }
+
+  private static void hasLabel(JsonNode labels, String key, String value, FieldErrors errs) {
+    String p = "spec.template.metadata.labels[" + key + "]";
+    JsonNode v = labels.path(key);
+    if (v.isMissingNode() || v.isNull()) errs.required(p);
+    else if (!value.equals(text(v))) errs.invalid(p, v, "must be '" + value + "'");
+  }
+
+  /** What a Job's spec and a CronJob's jobTemplate.spec share: counts, modes, a run-to-completion pod template. */
+  private static void jobSpec(JsonNode spec, String path, FieldErrors errs) {
+    for (String f : new String[] {"parallelism", "completions", "activeDeadlineSeconds", "backoffLimit", "ttlSecondsAfterFinished",
+        "backoffLimitPerIndex", "maxFailedIndexes"}) {
+      nonNegative(spec.path(f), path + "." + f, errs);
+    }
+    String mode = text(spec.path("completionMode"));
+    if (mode != null && !COMPLETION_MODES.contains(mode)) errs.notSupported(path + ".completionMode", mode, COMPLETION_MODES);
+    if ("Indexed".equals(mode)) {
+      if (isUnset(spec.path("completions"))) errs.required(path + ".completions", "when completion mode is Indexed");
+      JsonNode parallelism = spec.path("parallelism");
+      if (parallelism.isIntegralNumber() && parallelism.asLong() > 100_000) {
+        errs.invalid(path + ".parallelism", parallelism, "must be less than or equal to 100000 when completion mode is Indexed");
+      }
+    }
+    if (!isUnset(spec.path("backoffLimitPerIndex")) && !"Indexed".equals(mode)) {
+      errs.invalid(path + ".backoffLimitPerIndex", spec.path("backoffLimitPerIndex"), "requires indexed completion mode");
+    }
+    String replacement = text(spec.path("podReplacementPolicy"));
+    if (replacement != null && !POD_REPLACEMENT_POLICIES.contains(replacement)) {
+      errs.notSupported(path + ".podReplacementPolicy", replacement, POD_REPLACEMENT_POLICIES);
+    }
+    JsonNode template = spec.path("template");
+    if (!template.isObject()) {
+      errs.required(path + ".template");
+      return;
+    }
+    // kube's ValidatePodTemplateSpec paths: a name too long for the generated job-name label shows here
+    labels(template.path("metadata").path("labels"), path + ".template.labels", errs);
+    annotations(template.path("metadata").path("annotations"), path + ".template.annotations", errs);
+    JsonNode podSpec = template.path("spec");
+    if (!podSpec.isObject()) {
+      errs.required(path + ".template.spec");
+      return;
+    }
+    // a Job's pods run to completion: Always (the pod default) is refused with kube's message
+    podSpec(podSpec, path + ".template.spec", errs, JOB_RESTART_POLICIES);
+    if (podSpec.path("ephemeralContainers").size() > 0) {
+      errs.forbidden(path + ".template.spec.ephemeralContainers", "ephemeral containers not allowed in pod template");
+    }
+  }
+
+  private static void cronJob(ObjectNode cj, ObjectNode old, FieldErrors errs) {
+    String name = text(cj.path("metadata").path("name"), "");
+    if (old == null && name.length() > MAX_CRONJOB_NAME) errs.invalid("metadata.name", name, "must be no more than 52 characters");
+    JsonNode spec = cj.path("spec");
+    if (!spec.isObject()) {
+      errs.required("spec");
+      return;
+    }
+    JsonNode scheduleNode = spec.path("schedule");
+    String schedule = text(scheduleNode, "");
+    if (schedule.isEmpty()) {
+      if (isUnset(scheduleNode) || scheduleNode.isString()) errs.required("spec.schedule");
+      else errs.invalid("spec.schedule", scheduleNode, "must be a string");
+    } else {
+      String problem = CronSchedules.problem(schedule);
+      if (problem != null) errs.invalid("spec.schedule", schedule, problem);
+      // kube keeps TZ= in schedules stored before spec.timeZone existed, and refuses it in new ones
+      boolean zoneAllowed = old != null && CronSchedules.hasZone(text(old.path("spec").path("schedule"), ""));
+      if (CronSchedules.hasZone(schedule)) {
+        if (!zoneAllowed) errs.invalid("spec.schedule", schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
+        else if (!isUnset(spec.path("timeZone"))) errs.invalid("spec.schedule", schedule, "cannot use both timeZone field and TZ or CRON_TZ in schedule");
+      }
+    }
+    JsonNode zone = spec.path("timeZone");
+    if (!isUnset(zone)) {
+      String problem = zone.isString() ? CronSchedules.zoneProblem(zone.stringValue()) : "must be a string";
+      if (problem != null) errs.invalid("spec.timeZone", zone.isString() ? zone.stringValue() : zone, problem);
+    }
+    nonNegative(spec.path("startingDeadlineSeconds"), "spec.startingDeadlineSeconds", errs);
+    nonNegative(spec.path("successfulJobsHistoryLimit"), "spec.successfulJobsHistoryLimit", errs);
+    nonNegative(spec.path("failedJobsHistoryLimit"), "spec.failedJobsHistoryLimit", errs);
+    String policy = text(spec.path("concurrencyPolicy"), "");
+    if (policy.isEmpty()) errs.required("spec.concurrencyPolicy");
+    else if (!CronSchedules.CONCURRENCY_POLICIES.contains(policy)) {
+      errs.notSupported("spec.concurrencyPolicy", policy, CronSchedules.CONCURRENCY_POLICIES);
+    }
+    JsonNode jobTemplate = spec.path("jobTemplate");
+    if (!jobTemplate.isObject()) {
+      errs.required("spec.jobTemplate");
+      return;
+    }
+    labels(jobTemplate.path("metadata").path("labels"), "spec.jobTemplate.metadata.labels", errs);
+    annotations(jobTemplate.path("metadata").path("annotations"), "spec.jobTemplate.metadata.annotations", errs);
+    JsonNode jobSpec = jobTemplate.path("spec");
+    if (!jobSpec.isObject()) {
+      errs.required("spec.jobTemplate.spec");
+      return;
+    }
+    jobSpec(jobSpec, "spec.jobTemplate.spec", errs);
+    // each Job the CronJob creates generates its own selector
+    if (!isUnset(jobSpec.path("selector"))) {
+      errs.invalid("spec.jobTemplate.spec.selector", jobSpec.path("selector"), "`selector` will be auto-generated");
+    }
+    if (jobSpec.path("manualSelector").asBoolean(false)) {
+      errs.notSupported("spec.jobTemplate.spec.manualSelector", true, List.of("nil", "false"));
+    }
   }
 
   /** Selector present, valid, non-empty, matching the template's labels, immutable; template valid. */

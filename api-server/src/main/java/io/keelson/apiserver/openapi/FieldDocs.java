@@ -256,6 +256,50 @@ final class FieldDocs {
     f("DaemonSetSpec.template", "The pod template of the daemon pods, one per matching node.");
     f("DaemonSetSpec.updateStrategy", "How daemon pods are replaced when the template changes.");
 
+    f("JobSpec.parallelism", "The most pods the job runs at the same time. Defaults to 1; 0 stops the job from "
+        + "starting pods until it is raised.");
+    f("JobSpec.completions", "How many pods must finish successfully for the job to be complete. Unset means any "
+        + "one success completes it (then parallelism may be anything); defaults to 1 when parallelism is unset too.");
+    f("JobSpec.backoffLimit", "How many times the job's pods may fail before the job is marked failed. Defaults to 6.");
+    f("JobSpec.activeDeadlineSeconds", "How long, in seconds from its start, the job may be active before it is "
+        + "terminated and marked failed. Suspending the job stops and resets this timer.");
+    f("JobSpec.ttlSecondsAfterFinished", "Seconds after the job finishes (Complete or Failed) when it may be deleted "
+        + "automatically. Unset: never; 0: right away.");
+    f("JobSpec.completionMode", "How completions are counted: NonIndexed (default; any completions successes) or "
+        + "Indexed (one success for each index 0..completions-1, given to each pod in the "
+        + "batch.kubernetes.io/job-completion-index annotation).");
+    f("JobSpec.suspend", "Whether the job's pods should not run now: true deletes its active pods and starts none "
+        + "until it is set back to false. Defaults to false.");
+    f("JobSpec.manualSelector", "Leave unset: the server then generates a selector and pod labels unique to this job "
+        + "(batch.kubernetes.io/controller-uid). true means you pick the selector and labels yourself.");
+    f("JobSpec.selector", "Which pods belong to this job, as a label query. Generated from the job's uid unless "
+        + "manualSelector is true.");
+    f("JobSpec.template", "The pod template of the job's pods. Its restartPolicy must be OnFailure or Never. Immutable.");
+    f("JobSpec.podReplacementPolicy", "When a replacement pod is created for a failed one: TerminatingOrFailed "
+        + "(default; as soon as the old one is terminating) or Failed (once it has fully terminated).");
+    f("JobStatus.active", "The number of pending and running pods of the job.");
+    f("JobStatus.succeeded", "The number of pods which reached phase Succeeded.");
+    f("JobStatus.failed", "The number of pods which reached phase Failed.");
+    f("JobStatus.startTime", "When the job controller started processing the job.");
+    f("JobStatus.completionTime", "When the job completed successfully.");
+    f("CronJobSpec.schedule", "The schedule in standard cron format (minute hour day-of-month month day-of-week, e.g. "
+        + "\"*/5 * * * *\"), or a descriptor such as @hourly, @daily, @weekly, @monthly, @yearly or @every <duration>. "
+        + "Put the time zone in timeZone, not in the schedule.");
+    f("CronJobSpec.timeZone", "The IANA time zone the schedule is read in, e.g. \"Etc/UTC\" or \"Europe/Berlin\". "
+        + "Unset: the controller-manager's local time zone.");
+    f("CronJobSpec.startingDeadlineSeconds", "How late, in seconds, a missed run may still be started; a run later "
+        + "than that counts as failed.");
+    f("CronJobSpec.concurrencyPolicy", "What to do when a run is due while the previous one is still active: Allow "
+        + "(default; run both), Forbid (skip the new run) or Replace (stop the old one and start the new one).");
+    f("CronJobSpec.suspend", "Whether to suspend future runs; running jobs are not affected. Defaults to false.");
+    f("CronJobSpec.jobTemplate", "The job to create at each scheduled time.");
+    f("CronJobSpec.successfulJobsHistoryLimit", "How many finished successful jobs to keep. Defaults to 3.");
+    f("CronJobSpec.failedJobsHistoryLimit", "How many finished failed jobs to keep. Defaults to 1.");
+    f("CronJobStatus.active", "The jobs of this cron job that are running now.");
+    f("CronJobStatus.lastScheduleTime", "When a job was last scheduled.");
+    f("CronJobStatus.lastSuccessfulTime", "When a job last completed successfully.");
+    f("JobTemplateSpec.spec", "The specification of the job to create.");
+
     // ---- type descriptions ----
     t("Deployment", "A Deployment keeps a set of identical pods running through ReplicaSets and "
         + "rolls out changes to their template gradually.");
@@ -263,6 +307,13 @@ final class FieldDocs {
     t("DeploymentStatus", "The most recently observed status of a Deployment.");
     t("ReplicaSet", "ReplicaSet keeps a given number of pod replicas running at any time.");
     t("DaemonSet", "DaemonSet runs a copy of a pod on each (selected) node.");
+    t("Job", "Job runs pods until a given number of them complete successfully.");
+    t("JobSpec", "The desired behaviour of a Job.");
+    t("JobStatus", "The most recently observed status of a Job.");
+    t("CronJob", "CronJob creates a Job on a repeating schedule.");
+    t("CronJobSpec", "The schedule of a CronJob and the Job it creates.");
+    t("CronJobStatus", "The most recently observed status of a CronJob.");
+    t("JobTemplateSpec", "The Job a CronJob creates at each scheduled time.");
     t("Pod", "Pod is a collection of containers that run together on a node.");
     t("PodSpec", "The desired behaviour of a pod.");
     t("Container", "A single application container to run within a pod.");
@@ -318,6 +369,8 @@ final class FieldDocs {
         "NamespaceStatus", "ServiceStatus")) {
       mapList(s + ".conditions", "type");
     }
+    LISTS.put("JobStatus.conditions", new ListMeta("merge", "type", "atomic", null));
+    LISTS.put("CronJobStatus.active", new ListMeta(null, null, "atomic", null));
     LISTS.put("DeploymentSpec.strategy", new ListMeta("retainKeys", null, null, null));
     LISTS.put("EndpointSubset.addresses", new ListMeta(null, null, "atomic", null));
     LISTS.put("Endpoints.subsets", new ListMeta(null, null, "atomic", null));
@@ -329,6 +382,9 @@ final class FieldDocs {
     r("DeploymentSpec", "selector", "template");
     r("ReplicaSetSpec", "selector");
     r("DaemonSetSpec", "selector", "template");
+    r("JobSpec", "template");
+    r("CronJobSpec", "schedule", "jobTemplate");
+    r("JobCondition", "type", "status");
     r("ContainerPort", "containerPort");
     r("ServicePort", "port");
     r("EnvVar", "name");

@@ -249,6 +249,31 @@ public final class TablePrinter {
         num("Revision", "Revision of the ControllerRevision.", 0, (o, now) -> Fields.num(o, "revision")),
         age());
 
+    // kube 1.32's printJob / printCronJob
+    put("batch", "Job", name(),
+        str("Status", "Status of the job.", 0, (o, now) -> jobStatus(o)),
+        str("Completions", "The number of pods which reached phase Succeeded.", 0, (o, now) -> jobCompletions(o)),
+        str("Duration", "Time required to complete the job.", 0, (o, now) -> jobDuration(o, now)),
+        age(), containers(), images(), selector());
+
+    put("batch", "CronJob", name(),
+        str("Schedule", "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.", 0,
+            (o, now) -> Fields.str(o, "spec.schedule")),
+        str("Timezone", "The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.", 0,
+            (o, now) -> Fields.strOr(o, "spec.timeZone", NONE)),
+        new Column("Suspend", "boolean", "", "This flag tells the controller to suspend subsequent executions.", 0,
+            (o, now) -> boolPtr(Fields.at(o, "spec.suspend"))),
+        num("Active", "A list of pointers to currently running jobs.", 0, (o, now) -> (long) Fields.list(o, "status.active").size()),
+        str("Last Schedule", "Information when was the last time the job was successfully scheduled.", 0,
+            (o, now) -> Fields.str(o, "status.lastScheduleTime").isEmpty() ? NONE : Ages.since(Fields.str(o, "status.lastScheduleTime"), now)),
+        age(),
+        str("Containers", "Names of each container in the template.", 1,
+            (o, now) -> joinContainers(Fields.at(o, "spec.jobTemplate"), "name")),
+        str("Images", "Images referenced by each container in the template.", 1,
+            (o, now) -> joinContainers(Fields.at(o, "spec.jobTemplate"), "image")),
+        str("Selector", "A label query over pods that should match the pod count.", 1,
+            (o, now) -> labelSelector(Fields.at(o, "spec.jobTemplate.spec.selector"))));
+
     put("", "Service", name(),
         str("Type", "The type of the service.", 0, (o, now) -> Fields.strOr(o, "spec.type", "ClusterIP")),
         str("Cluster-IP", "The virtual IP of the service.", 0, (o, now) -> Fields.strOr(o, "spec.clusterIP", NONE)),
@@ -393,6 +418,45 @@ public final class TablePrinter {
       return kind + (group.isEmpty() ? "" : "." + group) + "/" + ref.path("name").asString("");
     }
     return NONE;
+  }
+
+  /** kube's order: a finished Job is Complete or Failed, then Terminating, Suspended, FailureTarget, else Running. */
+  static String jobStatus(JsonNode job) {
+    if (jobCondition(job, "Complete")) return "Complete";
+    if (jobCondition(job, "Failed")) return "Failed";
+    if (!Fields.str(job, "metadata.deletionTimestamp").isEmpty()) return "Terminating";
+    if (jobCondition(job, "Suspended")) return "Suspended";
+    if (jobCondition(job, "FailureTarget")) return "FailureTarget";
+    return "Running";
+  }
+
+  private static boolean jobCondition(JsonNode job, String type) {
+    for (JsonNode c : Fields.list(job, "status.conditions")) {
+      if (Fields.str(c, "type").equals(type) && Fields.str(c, "status").equals("True")) return true;
+    }
+    return false;
+  }
+
+  /** "succeeded/completions"; without completions "n/1", or "n/1 of p" when more than one pod runs at a time. */
+  static String jobCompletions(JsonNode job) {
+    long succeeded = Fields.num(job, "status.succeeded");
+    JsonNode completions = Fields.at(job, "spec.completions");
+    if (completions.isNumber()) return succeeded + "/" + completions.asLong();
+    long parallelism = Fields.num(job, "spec.parallelism");
+    return parallelism > 1 ? succeeded + "/1 of " + parallelism : succeeded + "/1";
+  }
+
+  /** From startTime to completionTime (or now while it runs); empty before it starts. */
+  static String jobDuration(JsonNode job, Instant now) {
+    Instant start = Ages.parse(Fields.str(job, "status.startTime"));
+    if (start == null) return "";
+    Instant end = Ages.parse(Fields.str(job, "status.completionTime"));
+    return Ages.human(java.time.Duration.between(start, end == null ? now : end));
+  }
+
+  private static String boolPtr(JsonNode b) {
+    if (!b.isBoolean()) return "<unset>";
+    return b.asBoolean() ? "True" : "False";
   }
 
   private static long replicas(JsonNode o) {

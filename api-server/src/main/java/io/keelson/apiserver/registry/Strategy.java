@@ -19,6 +19,9 @@ final class Strategy {
         && !type.kind().equals("Service")) {
       obj.remove("status");
     }
+    if (type.group().equals("batch") && type.kind().equals("Job")) {
+      io.keelson.apiserver.admission.Defaulter.generateJobSelector(obj); // after the uid is set: the selector names it
+    }
     if (type.kind().equals("Pod")) {
       ObjectNode st = obj.putObject("status");
       st.put("phase", "Pending");

@@ -53,6 +53,11 @@ public final class ResourceRegistry {
     // the DaemonSet controller's template history: kubectl rollout history / undo daemonset
     add("apps", "v1", "controllerrevisions", "ControllerRevision", true, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.apps.ControllerRevision.class, false);
+    // batch/v1: the Job and CronJob controllers run them; kube lists both under "all"
+    add("batch", "v1", "jobs", "Job", true, List.of(), List.of("all"), Set.of("status"),
+        io.fabric8.kubernetes.api.model.batch.v1.Job.class, true);
+    add("batch", "v1", "cronjobs", "CronJob", true, List.of("cj"), List.of("all"), Set.of("status"),
+        io.fabric8.kubernetes.api.model.batch.v1.CronJob.class, true);
     // others
     add("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class, false);

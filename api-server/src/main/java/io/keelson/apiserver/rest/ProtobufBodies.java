@@ -15,6 +15,7 @@ import io.kubernetes.client.proto.V1;
 import io.kubernetes.client.proto.V1Apps;
 import io.kubernetes.client.proto.V1Authentication;
 import io.kubernetes.client.proto.V1Authorization;
+import io.kubernetes.client.proto.V1Batch;
 import io.kubernetes.client.proto.V1Autoscaling;
 import io.kubernetes.client.proto.V1Policy;
 import io.kubernetes.client.proto.V1Scheduling;
@@ -44,6 +45,7 @@ final class ProtobufBodies {
   private static final Map<String, FileDescriptor> BY_GROUP_VERSION = Map.of(
       "v1", V1.getDescriptor(),
       "apps/v1", V1Apps.getDescriptor(),
+      "batch/v1", V1Batch.getDescriptor(),
       "policy/v1", V1Policy.getDescriptor(),
       "authorization.k8s.io/v1", V1Authorization.getDescriptor(),
       "authentication.k8s.io/v1", V1Authentication.getDescriptor(),
