@@ -120,6 +120,60 @@ class DefaulterTest {
   }
 
   @Test
+  void jobDefaultsAndGeneratedSelector() {
+    ObjectNode job = json("{'apiVersion':'batch/v1','kind':'Job','metadata':{'name':'pi','namespace':'default','uid':'u-1'},"
+        + "'spec':{'template':{'spec':{'restartPolicy':'Never','containers':[{'name':'pi','image':'busybox'}]}}}}");
+    Defaulter.generateJobSelector(job); // the create path, after the uid is set
+    Defaulter.applyDefaults(type("batch/v1", "Job"), job);
+    JsonNode spec = job.get("spec");
+    assertThat(spec.get("completions").intValue()).isEqualTo(1);
+    assertThat(spec.get("parallelism").intValue()).isEqualTo(1);
+    assertThat(spec.get("backoffLimit").intValue()).isEqualTo(6);
+    assertThat(spec.get("completionMode").stringValue()).isEqualTo("NonIndexed");
+    assertThat(spec.get("suspend").booleanValue()).isFalse();
+    assertThat(spec.get("manualSelector").booleanValue()).isFalse();
+    assertThat(spec.get("podReplacementPolicy").stringValue()).isEqualTo("TerminatingOrFailed");
+    assertThat(spec.get("selector")).isEqualTo(json("{'matchLabels':{'batch.kubernetes.io/controller-uid':'u-1'}}"));
+    ObjectNode podLabels = json("{'job-name':'pi','batch.kubernetes.io/job-name':'pi','controller-uid':'u-1',"
+        + "'batch.kubernetes.io/controller-uid':'u-1'}");
+    assertThat(spec.at("/template/metadata/labels")).isEqualTo(podLabels);
+    assertThat(job.at("/metadata/labels")).as("a Job without labels takes its pods'").isEqualTo(podLabels);
+    assertThat(spec.at("/template/spec/dnsPolicy").stringValue()).isEqualTo("ClusterFirst");
+    assertThat(spec.at("/template/spec/restartPolicy").stringValue()).isEqualTo("Never");
+  }
+
+  @Test
+  void jobCountsAndManualSelectors() {
+    // parallelism alone leaves completions unset: any one success completes the job
+    ObjectNode workQueue = defaulted("batch/v1", "Job", "{'spec':{'parallelism':3,'template':{'spec':{'containers':[]}}}}");
+    assertThat(workQueue.at("/spec/completions").isMissingNode()).isTrue();
+    assertThat(workQueue.at("/spec/parallelism").intValue()).isEqualTo(3);
+    ObjectNode fixed = defaulted("batch/v1", "Job", "{'spec':{'completions':5,'template':{'spec':{'containers':[]}}}}");
+    assertThat(fixed.at("/spec/parallelism").intValue()).isEqualTo(1);
+    ObjectNode perIndex = defaulted("batch/v1", "Job", "{'spec':{'backoffLimitPerIndex':1,'template':{'spec':{'containers':[]}}}}");
+    assertThat(perIndex.at("/spec/backoffLimit").intValue()).isEqualTo(Integer.MAX_VALUE);
+    ObjectNode manual = json("{'metadata':{'name':'m','uid':'u'},'spec':{'manualSelector':true,'selector':{'matchLabels':{'a':'b'}},"
+        + "'template':{'metadata':{'labels':{'a':'b'}}}}}");
+    Defaulter.generateJobSelector(manual);
+    assertThat(manual.at("/spec/selector")).isEqualTo(json("{'matchLabels':{'a':'b'}}"));
+    assertThat(manual.at("/spec/template/metadata/labels")).isEqualTo(json("{'a':'b'}"));
+  }
+
+  @Test
+  void cronJobDefaults() {
+    ObjectNode cj = defaulted("batch/v1", "CronJob", "{'spec':{'schedule':'@hourly','jobTemplate':{'spec':{'template':{'spec':{"
+        + "'restartPolicy':'OnFailure','containers':[{'name':'c','image':'busybox'}]}}}}}}");
+    JsonNode spec = cj.get("spec");
+    assertThat(spec.get("concurrencyPolicy").stringValue()).isEqualTo("Allow");
+    assertThat(spec.get("suspend").booleanValue()).isFalse();
+    assertThat(spec.get("successfulJobsHistoryLimit").intValue()).isEqualTo(3);
+    assertThat(spec.get("failedJobsHistoryLimit").intValue()).isEqualTo(1);
+    assertThat(spec.at("/jobTemplate/spec/template/spec/schedulerName").stringValue()).isEqualTo("default-scheduler");
+    // as in kube: the Job fields are defaulted on the Jobs the controller creates, not in the template
+    assertThat(spec.at("/jobTemplate/spec").has("backoffLimit")).isFalse();
+  }
+
+  @Test
   void recreateDeploymentGetsNoRollingUpdate() {
     ObjectNode d = defaulted("apps/v1", "Deployment", "{'spec':{'strategy':{'type':'Recreate'},'template':{'spec':{'containers':[]}}}}");
     assertThat(d.at("/spec/strategy")).isEqualTo(json("{'type':'Recreate'}"));

@@ -67,8 +67,14 @@ class ValidatorTest {
           + "'hostname':'web-0'}],'ports':[{'name':'http','port':8080,'protocol':'TCP'},{'name':'metrics','port':9090}]}");
       case "Event" -> json("{'apiVersion':'v1','kind':'Event','metadata':{'name':'web.1','namespace':'default'},"
           + "'involvedObject':{'kind':'Pod','name':'web','namespace':'default'},'reason':'Started','message':'Started container web'}");
+      case "Job" -> json("{'apiVersion':'batch/v1','kind':'Job','metadata':{'name':'pi','namespace':'default','uid':'u-1'},"
+          + "'spec':{'template':{'spec':{'restartPolicy':'Never','containers':[{'name':'pi','image':'busybox'}]}}}}");
+      case "CronJob" -> json("{'apiVersion':'batch/v1','kind':'CronJob','metadata':{'name':'nightly','namespace':'default'},"
+          + "'spec':{'schedule':'*/5 * * * *','jobTemplate':{'metadata':{'name':'nightly'},'spec':{'template':{'spec':{"
+          + "'restartPolicy':'OnFailure','containers':[{'name':'c','image':'busybox'}]}}}}}}");
       default -> throw new IllegalArgumentException(kind);
     };
+    if (kind.equals("Job")) Defaulter.generateJobSelector(o); // as the create path does, with the stored uid
     Defaulter.applyDefaults(type(kind), o);
     return o;
   }
@@ -82,7 +88,7 @@ class ValidatorTest {
 
   static Stream<String> kinds() {
     return Stream.of("Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ConfigMap", "Secret", "Namespace", "Node",
-        "Lease", "PriorityClass", "RuntimeClass", "EndpointSlice", "Event");
+        "Lease", "PriorityClass", "RuntimeClass", "EndpointSlice", "Event", "Job", "CronJob");
   }
 
   /** kind, JSON pointer to change, new value (null removes), expected field, reason, message start. */
@@ -227,7 +233,104 @@ class ValidatorTest {
         Arguments.of("Event", "/involvedObject/namespace", "'other'", "involvedObject.namespace", "FieldValueInvalid",
             "Invalid value: \"other\": does not match event.namespace"),
         Arguments.of("Event", "/metadata/namespace", "'kube-system'", "involvedObject.namespace", "FieldValueInvalid",
-            "Invalid value: \"default\": does not match event.namespace"));
+            "Invalid value: \"default\": does not match event.namespace"),
+        // batch/v1: kube's messages
+        Arguments.of("Job", "/spec/template/spec/restartPolicy", "'Always'", "spec.template.spec.restartPolicy", "FieldValueNotSupported",
+            "Unsupported value: \"Always\": supported values: \"OnFailure\", \"Never\""),
+        Arguments.of("Job", "/spec/backoffLimit", "-1", "spec.backoffLimit", "FieldValueInvalid",
+            "Invalid value: -1: must be greater than or equal to 0"),
+        Arguments.of("Job", "/spec/parallelism", "-2", "spec.parallelism", "FieldValueInvalid", "Invalid value: -2: must be greater than or equal to 0"),
+        Arguments.of("Job", "/spec/activeDeadlineSeconds", "-5", "spec.activeDeadlineSeconds", "FieldValueInvalid", "Invalid value: -5"),
+        Arguments.of("Job", "/spec/ttlSecondsAfterFinished", "-1", "spec.ttlSecondsAfterFinished", "FieldValueInvalid", "Invalid value: -1"),
+        Arguments.of("Job", "/spec/completionMode", "'Sometimes'", "spec.completionMode", "FieldValueNotSupported",
+            "Unsupported value: \"Sometimes\": supported values: \"NonIndexed\", \"Indexed\""),
+        Arguments.of("Job", "/spec/template/metadata/labels/controller-uid", "'other'", "spec.template.metadata.labels[controller-uid]",
+            "FieldValueInvalid", "Invalid value: \"other\": must be 'u-1'"),
+        Arguments.of("Job", "/spec/selector/matchLabels", "{'batch.kubernetes.io/controller-uid':'other'}", "spec.selector",
+            "FieldValueInvalid", "Invalid value: {\"matchLabels\":{\"batch.kubernetes.io/controller-uid\":\"other\"}}: `selector` not auto-generated"),
+        Arguments.of("Job", "/spec/template/metadata/labels/job-name", "'" + "j".repeat(64) + "'", "spec.template.labels",
+            "FieldValueInvalid", "Invalid value: \"jjjj"),
+        Arguments.of("CronJob", "/spec/schedule", "'*/5 * * *'", "spec.schedule", "FieldValueInvalid",
+            "Invalid value: \"*/5 * * *\": expected exactly 5 fields, found 4: [*/5 * * *]"),
+        Arguments.of("CronJob", "/spec/schedule", "'61 * * * *'", "spec.schedule", "FieldValueInvalid", "Invalid value: \"61 * * * *\": "),
+        Arguments.of("CronJob", "/spec/schedule", "'@fortnightly'", "spec.schedule", "FieldValueInvalid",
+            "Invalid value: \"@fortnightly\": unrecognized descriptor: @fortnightly"),
+        Arguments.of("CronJob", "/spec/schedule", "'@every soon'", "spec.schedule", "FieldValueInvalid",
+            "Invalid value: \"@every soon\": failed to parse duration @every soon"),
+        Arguments.of("CronJob", "/spec/schedule", null, "spec.schedule", "FieldValueRequired", "Required value"),
+        Arguments.of("CronJob", "/spec/schedule", "'TZ=Europe/Berlin 0 * * * *'", "spec.schedule", "FieldValueInvalid",
+            "Invalid value: \"TZ=Europe/Berlin 0 * * * *\": cannot use TZ or CRON_TZ in schedule, use timeZone field instead"),
+        Arguments.of("CronJob", "/spec/timeZone", "'Mars/Olympus'", "spec.timeZone", "FieldValueInvalid",
+            "Invalid value: \"Mars/Olympus\": unknown time zone Mars/Olympus"),
+        Arguments.of("CronJob", "/spec/timeZone", "'Local'", "spec.timeZone", "FieldValueInvalid",
+            "Invalid value: \"Local\": timeZone must be an explicit time zone"),
+        Arguments.of("CronJob", "/spec/concurrencyPolicy", "'Sometimes'", "spec.concurrencyPolicy", "FieldValueNotSupported",
+            "Unsupported value: \"Sometimes\": supported values: \"Allow\", \"Forbid\", \"Replace\""),
+        Arguments.of("CronJob", "/spec/startingDeadlineSeconds", "-1", "spec.startingDeadlineSeconds", "FieldValueInvalid",
+            "Invalid value: -1: must be greater than or equal to 0"),
+        Arguments.of("CronJob", "/metadata/name", "'" + "c".repeat(53) + "'", "metadata.name", "FieldValueInvalid",
+            "Invalid value: \"" + "c".repeat(53) + "\": must be no more than 52 characters"),
+        Arguments.of("CronJob", "/spec/jobTemplate/spec/template/spec/restartPolicy", "'Always'",
+            "spec.jobTemplate.spec.template.spec.restartPolicy", "FieldValueNotSupported", "Unsupported value: \"Always\""),
+        Arguments.of("CronJob", "/spec/jobTemplate/spec/selector", "{'matchLabels':{'a':'b'}}", "spec.jobTemplate.spec.selector",
+            "FieldValueInvalid", "Invalid value: {\"matchLabels\":{\"a\":\"b\"}}: `selector` will be auto-generated"),
+        Arguments.of("CronJob", "/spec/jobTemplate/spec/backoffLimit", "-1", "spec.jobTemplate.spec.backoffLimit", "FieldValueInvalid",
+            "Invalid value: -1"));
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly",
+      "@annually", "@every 1h30m", "0 9 * * mon-fri", "0 0 ? * *", "*/15 0-6 1,15 JAN-MAR *", "5 4 * * SUN", "0 0 1 1 *"})
+  void standardCronSchedulesPass(String schedule) {
+    ObjectNode cj = valid("CronJob");
+    ((ObjectNode) cj.get("spec")).put("schedule", schedule);
+    assertThatCode(() -> Validator.validate(type("CronJob"), cj, null)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void cronJobTimeZonesAreIanaNames() {
+    for (String zone : List.of("Etc/UTC", "UTC", "Europe/Berlin", "America/New_York")) {
+      ObjectNode cj = valid("CronJob");
+      ((ObjectNode) cj.get("spec")).put("timeZone", zone);
+      assertThatCode(() -> Validator.validate(type("CronJob"), cj, null)).as(zone).doesNotThrowAnyException();
+    }
+  }
+
+  @Test
+  void indexedJobsNeedCompletionsAndManualSelectorsMustMatch() {
+    ObjectNode indexed = valid("Job");
+    set(indexed, "/spec/completionMode", "'Indexed'");
+    set(indexed, "/spec/completions", null);
+    assertThat(validationError("Job", indexed, null).getMessage())
+        .contains("spec.completions: Required value: when completion mode is Indexed");
+    // manualSelector: the user's selector, which must select the template's labels
+    ObjectNode manual = json("{'apiVersion':'batch/v1','kind':'Job','metadata':{'name':'m','namespace':'default','uid':'u-2'},"
+        + "'spec':{'manualSelector':true,'selector':{'matchLabels':{'app':'m'}},'template':{'metadata':{'labels':{'app':'m'}},"
+        + "'spec':{'restartPolicy':'Never','containers':[{'name':'c','image':'busybox'}]}}}}");
+    Defaulter.generateJobSelector(manual);
+    Defaulter.applyDefaults(type("Job"), manual);
+    assertThat(manual.at("/spec/selector")).isEqualTo(json("{'matchLabels':{'app':'m'}}"));
+    assertThatCode(() -> Validator.validate(type("Job"), manual, null)).doesNotThrowAnyException();
+    set(manual, "/spec/template/metadata/labels", "{'app':'other'}");
+    assertThat(validationError("Job", manual, null).getMessage())
+        .contains("spec.template.metadata.labels: Invalid value: {\"app\":\"other\"}: `selector` does not match template `labels`");
+    set(manual, "/spec/selector", null);
+    assertThat(validationError("Job", manual, null).getMessage()).contains("spec.selector: Required value");
+  }
+
+  @Test
+  void jobUpdatesMayChangeSuspendAndCountsButNotThePods() {
+    ObjectNode old = valid("Job");
+    ObjectNode updated = old.deepCopy();
+    set(updated, "/spec/suspend", "true");
+    set(updated, "/spec/backoffLimit", "2");
+    set(updated, "/spec/parallelism", "3");
+    assertThatCode(() -> Validator.validate(type("Job"), updated, old)).doesNotThrowAnyException();
+    ObjectNode cj = valid("CronJob");
+    ObjectNode cjUpdated = cj.deepCopy();
+    set(cjUpdated, "/spec/schedule", "'@daily'");
+    set(cjUpdated, "/spec/jobTemplate/spec/template/spec/containers/0/image", "'busybox:2'");
+    assertThatCode(() -> Validator.validate(type("CronJob"), cjUpdated, cj)).doesNotThrowAnyException();
   }
 
   @ParameterizedTest(name = "{0} {1}={2} -> {3}")
@@ -296,7 +399,12 @@ class ValidatorTest {
         Arguments.of("ConfigMap", "/metadata/name", "'other'", "metadata.name", "Invalid value: \"other\": field is immutable"),
         Arguments.of("PriorityClass", "/value", "5", "value", null),
         Arguments.of("RuntimeClass", "/handler", "'runc'", "handler", null),
-        Arguments.of("EndpointSlice", "/addressType", "'IPv6'", "addressType", "Invalid value: \"IPv6\": field is immutable"));
+        Arguments.of("EndpointSlice", "/addressType", "'IPv6'", "addressType", "Invalid value: \"IPv6\": field is immutable"),
+        Arguments.of("Job", "/spec/template/spec/containers/0/image", "'busybox:2'", "spec.template", null),
+        Arguments.of("Job", "/spec/completionMode", "'Indexed'", "spec.completionMode", "Invalid value: \"Indexed\": field is immutable"),
+        Arguments.of("Job", "/spec/completions", "3", "spec.completions", "Invalid value: 3: field is immutable"),
+        Arguments.of("Job", "/spec/selector/matchLabels", "{'batch.kubernetes.io/controller-uid':'1234'}", "spec.selector",
+            "Invalid value: {\"matchLabels\":{\"batch.kubernetes.io/controller-uid\":\"1234\"}}: field is immutable"));
   }
 
   @ParameterizedTest(name = "{0} {1} -> {3}")

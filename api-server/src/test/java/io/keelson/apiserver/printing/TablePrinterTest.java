@@ -166,6 +166,37 @@ class TablePrinterTest {
   }
 
   @Test
+  void jobAndCronJobColumns() {
+    String job = "{'kind':'Job','metadata':{'name':'pi','creationTimestamp':'" + ago(Duration.ofMinutes(5)) + "'},"
+        + "'spec':{'completions':3,'parallelism':1,'selector':{'matchLabels':{'batch.kubernetes.io/controller-uid':'u1'}},"
+        + "'template':{'spec':{'containers':[{'name':'pi','image':'perl'}]}}},'status':%s}";
+    var running = print("batch", "jobs", job.formatted("{'succeeded':1,'startTime':'" + ago(Duration.ofSeconds(90)) + "'}"));
+    assertThat(running).containsEntry("STATUS", "Running").containsEntry("COMPLETIONS", "1/3").containsEntry("DURATION", "90s")
+        .containsEntry("AGE", "5m").containsEntry("CONTAINERS", "pi").containsEntry("IMAGES", "perl")
+        .containsEntry("SELECTOR", "batch.kubernetes.io/controller-uid=u1");
+    var done = print("batch", "jobs", job.formatted("{'succeeded':3,'startTime':'" + ago(Duration.ofMinutes(4)) + "','completionTime':'"
+        + ago(Duration.ofMinutes(3)) + "','conditions':[{'type':'Complete','status':'True'}]}"));
+    assertThat(done).containsEntry("STATUS", "Complete").containsEntry("COMPLETIONS", "3/3").containsEntry("DURATION", "60s");
+    assertThat(print("batch", "jobs", job.formatted("{'conditions':[{'type':'Failed','status':'True'}]}")).get("STATUS")).isEqualTo("Failed");
+    assertThat(print("batch", "jobs", job.formatted("{'conditions':[{'type':'Suspended','status':'True'}]}")))
+        .containsEntry("STATUS", "Suspended").containsEntry("DURATION", "").containsEntry("COMPLETIONS", "0/3");
+    // no completions: any one success completes the job
+    assertThat(TablePrinter.jobCompletions(obj("{'spec':{'parallelism':4},'status':{'succeeded':2}}"))).isEqualTo("2/1 of 4");
+    assertThat(TablePrinter.jobCompletions(obj("{'spec':{'parallelism':1}}"))).isEqualTo("0/1");
+
+    String cj = "{'kind':'CronJob','metadata':{'name':'nightly','creationTimestamp':'" + ago(Duration.ofHours(2)) + "'},"
+        + "'spec':{'schedule':'*/5 * * * *','suspend':false,'jobTemplate':{'spec':{'template':{'spec':{'containers':[{'name':'c','image':'busybox'}]}}}}},"
+        + "'status':{'active':[{'name':'nightly-1'}],'lastScheduleTime':'" + ago(Duration.ofMinutes(3)) + "'}}";
+    assertThat(print("batch", "cronjobs", cj)).containsExactly(java.util.Map.entry("NAME", "nightly"),
+        java.util.Map.entry("SCHEDULE", "*/5 * * * *"), java.util.Map.entry("TIMEZONE", "<none>"), java.util.Map.entry("SUSPEND", "False"),
+        java.util.Map.entry("ACTIVE", "1"), java.util.Map.entry("LAST SCHEDULE", "3m"), java.util.Map.entry("AGE", "120m"),
+        java.util.Map.entry("CONTAINERS", "c"), java.util.Map.entry("IMAGES", "busybox"), java.util.Map.entry("SELECTOR", "<none>"));
+    assertThat(print("batch", "cronjobs", "{'metadata':{'name':'x'},'spec':{'schedule':'@daily','timeZone':'Europe/Berlin'}}"))
+        .containsEntry("TIMEZONE", "Europe/Berlin").containsEntry("SUSPEND", "<unset>").containsEntry("LAST SCHEDULE", "<none>")
+        .containsEntry("ACTIVE", "0");
+  }
+
+  @Test
   void serviceAndOtherColumns() {
     assertThat(print("", "services", "{'metadata':{'name':'web'},'spec':{'type':'NodePort','clusterIP':'10.96.0.10',"
         + "'ports':[{'port':80,'nodePort':30080,'protocol':'TCP'},{'port':53,'protocol':'UDP'}],"
