@@ -553,7 +553,8 @@ public final class Validator {
       labelSelector(selector, "spec.selector", errs);
       JsonNode labels = spec.path("template").path("metadata").path("labels");
       if (!selectorMatches(selector, labels)) {
-        errs.invalid("spec.template.metadata.labels", labels.isMissingNode() ? "{}" : labels, "`selector` does not match template `labels`");
+        errs.invalid("spec.template.metadata.labels", labels.isMissingNode() ? job.objectNode() : labels,
+            "`selector` does not match template `labels`");
       }
     }
     // the pods of an Indexed Job are named <job>-<index>, and their hostname must be a DNS label

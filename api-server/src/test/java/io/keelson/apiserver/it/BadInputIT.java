@@ -34,6 +34,8 @@ class BadInputIT {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final String CM = "/api/v1/namespaces/bad/configmaps";
+  private static final String JOBS = "/apis/batch/v1/namespaces/bad/jobs";
+  private static final String CRONJOBS = "/apis/batch/v1/namespaces/bad/cronjobs";
   private static TestCluster c;
   private static Client etcd;
 
@@ -62,6 +64,7 @@ class BadInputIT {
     post("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"bad\"}}");
     post(CM, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"keep\",\"labels\":{\"app\":\"x\"}},\"data\":{\"a\":\"1\"}}");
     post("/apis/apps/v1/namespaces/bad/deployments", deployment("web", 1));
+    post(JOBS, job("run", "Never"));
   }
 
   @AfterAll
@@ -80,6 +83,17 @@ class BadInputIT {
     return "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"" + name + "\"},\"spec\":{\"replicas\":"
         + replicas + ",\"selector\":{\"matchLabels\":{\"app\":\"" + name + "\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\""
         + name + "\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}}}";
+  }
+
+  private static String job(String name, String restartPolicy) {
+    return "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"" + name + "\"},\"spec\":{\"template\":{\"spec\":{"
+        + "\"restartPolicy\":\"" + restartPolicy + "\",\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}}}";
+  }
+
+  private static String cronJob(String name, String schedule) {
+    return "{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\",\"metadata\":{\"name\":\"" + name + "\"},\"spec\":{\"schedule\":\""
+        + schedule + "\",\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":{\"restartPolicy\":\"OnFailure\","
+        + "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}}}}}";
   }
 
   private static String pod(String name, String containerExtra) {
@@ -143,6 +157,47 @@ class BadInputIT {
     l.add(json("Event in another namespace than its object", "POST", "/api/v1/namespaces/bad/events",
         "{\"metadata\":{\"name\":\"ev\"},\"involvedObject\":{\"kind\":\"Pod\",\"name\":\"p\",\"namespace\":\"default\"}}", 422,
         "Invalid", "involvedObject.namespace: Invalid value: \"default\": does not match event.namespace"));
+    // ---- batch/v1: kube's messages
+    l.add(json("Job whose pods restart Always", "POST", JOBS, job("always", "Always"), 422, "Invalid",
+        "spec.template.spec.restartPolicy: Unsupported value: \"Always\": supported values: \"OnFailure\", \"Never\""));
+    l.add(json("Job with a negative backoffLimit", "POST", JOBS, job("neg", "Never").replace("\"spec\":{", "\"spec\":{\"backoffLimit\":-1,"),
+        422, "Invalid", "spec.backoffLimit: Invalid value: -1: must be greater than or equal to 0"));
+    l.add(json("Indexed Job without completions", "POST", JOBS,
+        job("idx", "Never").replace("\"spec\":{", "\"spec\":{\"completionMode\":\"Indexed\",\"parallelism\":2,"), 422, "Invalid",
+        "spec.completions: Required value: when completion mode is Indexed"));
+    l.add(json("Job name too long for its pods' job-name label", "POST", JOBS, job("j".repeat(64), "Never"), 422, "Invalid",
+        "spec.template.labels: Invalid value: \"" + "j".repeat(64) + "\": must be no more than 63 characters"));
+    l.add(json("manual Job selector that misses its pods", "POST", JOBS, job("man", "Never").replace("\"spec\":{",
+        "\"spec\":{\"manualSelector\":true,\"selector\":{\"matchLabels\":{\"app\":\"x\"}},"), 422, "Invalid",
+        "spec.template.metadata.labels: Invalid value: {}: `selector` does not match template `labels`"));
+    l.add(bad("Job template change", "PATCH", JOBS + "/run", "application/merge-patch+json",
+        "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox:2\"}]}}}}", 422, "Invalid",
+        "spec.template: Invalid value: "));
+    l.add(bad("Job completionMode change", "PATCH", JOBS + "/run", "application/merge-patch+json",
+        "{\"spec\":{\"completionMode\":\"Indexed\"}}", 422, "Invalid", "spec.completionMode: Invalid value: \"Indexed\": field is immutable"));
+    l.add(bad("Job selector change", "PATCH", JOBS + "/run", "application/merge-patch+json",
+        "{\"spec\":{\"selector\":{\"matchLabels\":{\"batch.kubernetes.io/controller-uid\":\"other\"}}}}", 422, "Invalid",
+        "spec.selector"));
+    l.add(json("CronJob schedule with four fields", "POST", CRONJOBS, cronJob("four", "*/5 * * *"), 422, "Invalid",
+        "spec.schedule: Invalid value: \"*/5 * * *\": expected exactly 5 fields, found 4: [*/5 * * *]"));
+    l.add(json("CronJob schedule out of range", "POST", CRONJOBS, cronJob("range", "61 * * * *"), 422, "Invalid",
+        "spec.schedule: Invalid value: \"61 * * * *\""));
+    l.add(json("CronJob without a schedule", "POST", CRONJOBS, cronJob("none", ""), 422, "Invalid", "spec.schedule: Required value"));
+    l.add(json("CronJob with TZ= in its schedule", "POST", CRONJOBS, cronJob("tz", "CRON_TZ=UTC 0 * * * *"), 422, "Invalid",
+        "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"));
+    l.add(json("CronJob in an unknown time zone", "POST", CRONJOBS,
+        cronJob("zone", "@daily").replace("\"spec\":{", "\"spec\":{\"timeZone\":\"Mars/Olympus\","), 422, "Invalid",
+        "spec.timeZone: Invalid value: \"Mars/Olympus\": unknown time zone Mars/Olympus"));
+    l.add(json("CronJob with an unknown concurrencyPolicy", "POST", CRONJOBS,
+        cronJob("conc", "@daily").replace("\"spec\":{", "\"spec\":{\"concurrencyPolicy\":\"Sometimes\","), 422, "Invalid",
+        "spec.concurrencyPolicy: Unsupported value: \"Sometimes\": supported values: \"Allow\", \"Forbid\", \"Replace\""));
+    l.add(json("CronJob name over 52 characters", "POST", CRONJOBS, cronJob("c".repeat(53), "@daily"), 422, "Invalid",
+        "metadata.name: Invalid value: \"" + "c".repeat(53) + "\": must be no more than 52 characters"));
+    l.add(json("CronJob whose jobs restart Always", "POST", CRONJOBS,
+        cronJob("alw", "@daily").replace("OnFailure", "Always"), 422, "Invalid",
+        "spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: \"Always\""));
+    l.add(json("CronJob schedule that is a number", "POST", CRONJOBS, cronJob("num", "x").replace("\"x\"", "5"), 400, "BadRequest",
+        "CronJob"));
     l.add(json("unknown field under Strict", "POST", CM + "?fieldValidation=Strict",
         "{\"metadata\":{\"name\":\"u\"},\"bogus\":1}", 400, "BadRequest", "unknown field \"bogus\""));
     l.add(json("invalid fieldValidation", "POST", CM + "?fieldValidation=Loose", cm("fv"), 400, "BadRequest", "fieldValidation"));
