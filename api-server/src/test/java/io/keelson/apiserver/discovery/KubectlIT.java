@@ -158,6 +158,62 @@ class KubectlIT {
     assertThat(ok("get", "pods", "-A")).containsPattern("NAMESPACE\\s+NAME\\s+READY\\s+STATUS");
   }
 
+  /** batch/v1 as kubectl 1.32 sees it: typed (protobuf) creates, generated selectors, columns, explain, "all", errors. */
+  @Test
+  void jobsAndCronJobs() throws Exception {
+    ok("create", "namespace", "it-batch");
+    assertThat(ok("create", "job", "pi", "-n", "it-batch", "--image=keelson.local/busybox:latest", "--", "echo", "3.14"))
+        .contains("job.batch/pi created");
+    String uid = ok("get", "job", "pi", "-n", "it-batch", "-o", "jsonpath={.metadata.uid}");
+    assertThat(ok("get", "job", "pi", "-n", "it-batch", "-o", "jsonpath={.spec.selector.matchLabels}"))
+        .isEqualTo("{\"batch.kubernetes.io/controller-uid\":\"" + uid + "\"}");
+    assertThat(ok("get", "job", "pi", "-n", "it-batch", "-o", "yaml")).contains("backoffLimit: 6", "completions: 1", "parallelism: 1",
+        "completionMode: NonIndexed", "suspend: false", "restartPolicy: Never", "batch.kubernetes.io/job-name: pi", "job-name: pi",
+        "controller-uid: " + uid);
+    String wide = ok("get", "job", "-n", "it-batch", "-o", "wide");
+    assertThat(wide.lines().findFirst().orElseThrow())
+        .containsPattern("NAME\\s+STATUS\\s+COMPLETIONS\\s+DURATION\\s+AGE\\s+CONTAINERS\\s+IMAGES\\s+SELECTOR");
+    assertThat(wide).containsPattern("pi\\s+Running\\s+0/1\\s+\\d+s\\s+pi\\s+keelson.local/busybox:latest\\s+"
+        + "batch.kubernetes.io/controller-uid=" + uid);
+
+    assertThat(ok("create", "cronjob", "x", "-n", "it-batch", "--image=busybox", "--schedule=*/5 * * * *"))
+        .contains("cronjob.batch/x created");
+    String cj = ok("get", "cj", "-n", "it-batch");
+    assertThat(cj.lines().findFirst().orElseThrow())
+        .containsPattern("NAME\\s+SCHEDULE\\s+TIMEZONE\\s+SUSPEND\\s+ACTIVE\\s+LAST SCHEDULE\\s+AGE");
+    assertThat(cj).containsPattern("x\\s+\\*/5 \\* \\* \\* \\*\\s+<none>\\s+False\\s+0\\s+<none>\\s+\\d+s");
+    assertThat(ok("get", "cronjob", "x", "-n", "it-batch", "-o", "yaml")).contains("concurrencyPolicy: Allow",
+        "successfulJobsHistoryLimit: 3", "failedJobsHistoryLimit: 1", "restartPolicy: OnFailure");
+    assertThat(ok("get", "all", "-n", "it-batch")).contains("job.batch/pi", "cronjob.batch/x");
+    assertThat(ok("describe", "cronjob", "x", "-n", "it-batch")).containsPattern("Schedule:\\s+\\*/5 \\* \\* \\* \\*")
+        .containsPattern("Concurrency Policy:\\s+Allow");
+    assertThat(ok("describe", "job", "pi", "-n", "it-batch")).containsPattern("Backoff Limit:\\s+6");
+
+    assertThat(ok("explain", "cronjob.spec.schedule")).contains("GROUP:      batch", "KIND:       CronJob", "FIELD: schedule <string>",
+        "cron");
+    assertThat(ok("explain", "job.spec.backoffLimit")).contains("FIELD: backoffLimit <integer>", "Defaults to 6");
+    assertThat(ok("api-resources", "--api-group=batch")).containsPattern("cronjobs\\s+cj\\s+batch/v1\\s+true\\s+CronJob")
+        .containsPattern("jobs\\s+batch/v1\\s+true\\s+Job");
+
+    Result bad = kubectl("create", "cronjob", "bad", "-n", "it-batch", "--image=busybox", "--schedule=*/5 * * *");
+    assertThat(bad.code()).isNotZero();
+    assertThat(bad.out()).contains("CronJob.batch \"bad\" is invalid: spec.schedule: Invalid value: \"*/5 * * *\": "
+        + "expected exactly 5 fields, found 4: [*/5 * * *]");
+    Result always = kubectl("create", "-n", "it-batch", "-f", manifest("always-job.yaml", """
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: always}
+        spec:
+          template:
+            spec:
+              restartPolicy: Always
+              containers: [{name: c, image: busybox}]
+        """));
+    assertThat(always.code()).isNotZero();
+    assertThat(always.out()).contains("spec.template.spec.restartPolicy: Unsupported value: \"Always\": supported values: "
+        + "\"OnFailure\", \"Never\"");
+  }
+
   @Test
   void eventsOfEitherApiAreTheSameEvents() throws Exception {
     ok("create", "namespace", "it-events");
