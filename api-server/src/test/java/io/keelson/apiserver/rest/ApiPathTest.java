@@ -17,16 +17,18 @@ class ApiPathTest {
     assertThat(p.subresource()).isEqualTo("ephemeralcontainers");
     assertThat(ApiPath.parse("", "v1", "namespaces/default/serviceaccounts/robot/token").subresource()).isEqualTo("token");
     assertThat(ApiPath.parse("", "v1", "namespaces/default/status").type().resource()).isEqualTo("namespaces");
+    assertThat(ApiPath.parse("batch", "v1", "namespaces/default/jobs/pi/status").subresource()).isEqualTo("status");
+    assertThat(ApiPath.parse("batch", "v1", "namespaces/default/cronjobs").type().kind()).isEqualTo("CronJob");
   }
 
-  /** kubectl autoscale / create job post to groups Keelson does not serve: the 404 says what is missing. */
+  /** kubectl autoscale / create ingress post to groups Keelson does not serve: the 404 says what is missing. */
   @Test
   void unservedResourcesAreNamed() {
     assertThatThrownBy(() -> ApiPath.parse("autoscaling", "v2", "namespaces/default/horizontalpodautoscalers"))
         .isInstanceOf(StatusException.class).satisfies(e -> assertThat(((StatusException) e).code()).isEqualTo(404))
         .hasMessage("the server could not find the requested resource (horizontalpodautoscalers.autoscaling/v2 is not served)");
-    assertThatThrownBy(() -> ApiPath.parse("batch", "v1", "jobs"))
-        .hasMessage("the server could not find the requested resource (jobs.batch/v1 is not served)");
+    assertThatThrownBy(() -> ApiPath.parse("networking.k8s.io", "v1", "ingresses"))
+        .hasMessage("the server could not find the requested resource (ingresses.networking.k8s.io/v1 is not served)");
     assertThatThrownBy(() -> ApiPath.parse("", "v1", "namespaces/default/foos"))
         .hasMessage("the server could not find the requested resource (namespaces/foos)");
     assertThatThrownBy(() -> ApiPath.parse("", "v1", "namespaces/default/pods/web/nonsense"))
