@@ -144,6 +144,11 @@ public final class Defaulter {
     put(spec, "suspend", false);
     put(spec, "manualSelector", false);
     put(spec, "podReplacementPolicy", spec.hasNonNull("podFailurePolicy") ? "Failed" : "TerminatingOrFailed");
+    for (JsonNode rule : spec.path("podFailurePolicy").path("rules")) {
+      for (JsonNode pattern : rule.path("onPodConditions")) {
+        if (pattern.isObject()) put((ObjectNode) pattern, "status", "True");
+      }
+    }
     JsonNode templateLabels = spec.path("template").path("metadata").path("labels");
     JsonNode labels = job.path("metadata").path("labels");
     if (templateLabels.isObject() && (labels.isMissingNode() || labels.isNull() || labels.isEmpty())) {

@@ -152,6 +152,10 @@ class DefaulterTest {
     assertThat(fixed.at("/spec/parallelism").intValue()).isEqualTo(1);
     ObjectNode perIndex = defaulted("batch/v1", "Job", "{'spec':{'backoffLimitPerIndex':1,'template':{'spec':{'containers':[]}}}}");
     assertThat(perIndex.at("/spec/backoffLimit").intValue()).isEqualTo(Integer.MAX_VALUE);
+    ObjectNode policy = defaulted("batch/v1", "Job", "{'spec':{'podFailurePolicy':{'rules':[{'action':'Ignore',"
+        + "'onPodConditions':[{'type':'DisruptionTarget'}]}]},'template':{'spec':{'containers':[]}}}}");
+    assertThat(policy.at("/spec/podReplacementPolicy").stringValue()).isEqualTo("Failed");
+    assertThat(policy.at("/spec/podFailurePolicy/rules/0/onPodConditions/0/status").stringValue()).isEqualTo("True");
     ObjectNode manual = json("{'metadata':{'name':'m','uid':'u'},'spec':{'manualSelector':true,'selector':{'matchLabels':{'a':'b'}},"
         + "'template':{'metadata':{'labels':{'a':'b'}}}}}");
     Defaulter.generateJobSelector(manual);
