@@ -46,7 +46,8 @@ public final class CronSchedules {
     if (s.startsWith("@")) {
       if (s.startsWith("@every ")) {
         String d = s.substring("@every ".length()).strip();
-        return GO_DURATION.matcher(d).matches() && d.matches(".*[1-9].*") ? null
+        // robfig runs anything under a second every second, so any Go duration will do
+        return d.equals("0") || GO_DURATION.matcher(d).matches() ? null
             : "failed to parse duration " + s + ": time: invalid duration \"" + d + "\"";
       }
       String fields = DESCRIPTORS.get(s);
@@ -57,8 +58,8 @@ public final class CronSchedules {
     if (fields.length != 5) {
       return "expected exactly 5 fields, found " + fields.length + ": [" + String.join(" ", Arrays.asList(fields)) + "]";
     }
-    // robfig reads "?" as "*" in the day fields; names in any case
-    for (int i : new int[] {2, 4}) {
+    // robfig reads "?" as "*"; names in any case
+    for (int i = 0; i < fields.length; i++) {
       if (fields[i].equals("?")) fields[i] = "*";
     }
     try {

@@ -151,7 +151,10 @@ public final class Defaulter {
     }
     JsonNode templateLabels = spec.path("template").path("metadata").path("labels");
     JsonNode labels = job.path("metadata").path("labels");
-    if (templateLabels.isObject() && (labels.isMissingNode() || labels.isNull() || labels.isEmpty())) {
+    // (labels the template may not have are reported there, once, and nothing is stored anyway)
+    FieldErrors invalid = new FieldErrors();
+    Validator.labels(templateLabels, "", invalid);
+    if (templateLabels.isObject() && invalid.isEmpty() && (labels.isMissingNode() || labels.isNull() || labels.isEmpty())) {
       obj(job, "metadata").set("labels", templateLabels.deepCopy());
     }
     template(spec);

@@ -280,7 +280,7 @@ class ValidatorTest {
 
   @ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(strings = {"@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly",
-      "@annually", "@every 1h30m", "0 9 * * mon-fri", "0 0 ? * *", "*/15 0-6 1,15 JAN-MAR *", "5 4 * * SUN", "0 0 1 1 *"})
+      "@annually", "@every 1h30m", "@every 0s", "0 9 * * mon-fri", "0 0 ? * *", "*/15 0-6 1,15 JAN-MAR *", "5 4 * * SUN", "0 0 1 1 *"})
   void standardCronSchedulesPass(String schedule) {
     ObjectNode cj = valid("CronJob");
     ((ObjectNode) cj.get("spec")).put("schedule", schedule);
