@@ -62,6 +62,10 @@ public final class CronSchedules {
     for (int i = 0; i < fields.length; i++) {
       if (fields[i].equals("?")) fields[i] = "*";
     }
+    for (int i = 0; i < fields.length; i++) {
+      String bounds = boundsProblem(fields[i], MIN[i], MAX[i]);
+      if (bounds != null) return bounds;
+    }
     try {
       UNIX.parse(String.join(" ", fields).toUpperCase(Locale.ROOT)).validate();
       return null;
@@ -69,6 +73,30 @@ public final class CronSchedules {
       String msg = String.valueOf(e.getMessage());
       return msg.startsWith("Failed to parse cron expression. ") ? msg.substring("Failed to parse cron expression. ".length()) : msg;
     }
+  }
+
+  /** Each field's bounds in robfig's parser: minute, hour, day of month, month, day of week (0-6, no 7). */
+  private static final int[] MIN = {0, 0, 1, 1, 0};
+  private static final int[] MAX = {59, 23, 31, 12, 6};
+
+  /**
+   * robfig's words for numbers out of a field's bounds ("end of range (61) above maximum (59): 61"),
+   * the mistake people make most; anything else in the field is left to the parser.
+   */
+  private static String boundsProblem(String field, int min, int max) {
+    for (String expr : field.split(",", -1)) {
+      String range = expr.contains("/") ? expr.substring(0, expr.indexOf('/')) : expr;
+      if (range.equals("*") || range.equals("?")) continue;
+      String[] ends = range.split("-", -1);
+      if (ends.length > 2 || !ends[0].matches("[0-9]{1,9}") || (ends.length == 2 && !ends[1].matches("[0-9]{1,9}"))) continue;
+      int start = Integer.parseInt(ends[0]);
+      // "a/step" runs from a to the field's maximum
+      int end = ends.length == 2 ? Integer.parseInt(ends[1]) : expr.contains("/") ? max : start;
+      if (start < min) return "beginning of range (" + start + ") below minimum (" + min + "): " + expr;
+      if (end > max) return "end of range (" + end + ") above maximum (" + max + "): " + expr;
+      if (start > end) return "beginning of range (" + start + ") beyond end of range (" + end + "): " + expr;
+    }
+    return null;
   }
 
   /** Whether a schedule carries its own zone, which kube only lets pre-existing schedules keep. */

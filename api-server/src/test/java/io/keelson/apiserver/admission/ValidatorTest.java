@@ -252,7 +252,15 @@ class ValidatorTest {
             "FieldValueInvalid", "Invalid value: \"jjjj"),
         Arguments.of("CronJob", "/spec/schedule", "'*/5 * * *'", "spec.schedule", "FieldValueInvalid",
             "Invalid value: \"*/5 * * *\": expected exactly 5 fields, found 4: [*/5 * * *]"),
-        Arguments.of("CronJob", "/spec/schedule", "'61 * * * *'", "spec.schedule", "FieldValueInvalid", "Invalid value: \"61 * * * *\": "),
+        Arguments.of("CronJob", "/spec/schedule", "'61 * * * *'", "spec.schedule", "FieldValueInvalid",
+            "Invalid value: \"61 * * * *\": end of range (61) above maximum (59): 61"),
+        Arguments.of("CronJob", "/spec/schedule", "'0 0 0 * *'", "spec.schedule", "FieldValueInvalid",
+            "Invalid value: \"0 0 0 * *\": beginning of range (0) below minimum (1): 0"),
+        Arguments.of("CronJob", "/spec/schedule", "'0 0 * * 1-7'", "spec.schedule", "FieldValueInvalid",
+            "Invalid value: \"0 0 * * 1-7\": end of range (7) above maximum (6): 1-7"),
+        Arguments.of("CronJob", "/spec/schedule", "'0 5-2 * * *'", "spec.schedule", "FieldValueInvalid",
+            "Invalid value: \"0 5-2 * * *\": beginning of range (5) beyond end of range (2): 5-2"),
+        Arguments.of("CronJob", "/spec/schedule", "'x * * * *'", "spec.schedule", "FieldValueInvalid", "Invalid value: \"x * * * *\": "),
         Arguments.of("CronJob", "/spec/schedule", "'@fortnightly'", "spec.schedule", "FieldValueInvalid",
             "Invalid value: \"@fortnightly\": unrecognized descriptor: @fortnightly"),
         Arguments.of("CronJob", "/spec/schedule", "'@every soon'", "spec.schedule", "FieldValueInvalid",
@@ -280,7 +288,8 @@ class ValidatorTest {
 
   @ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(strings = {"@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly",
-      "@annually", "@every 1h30m", "@every 0s", "0 9 * * mon-fri", "0 0 ? * *", "*/15 0-6 1,15 JAN-MAR *", "5 4 * * SUN", "0 0 1 1 *"})
+      "@annually", "@every 1h30m", "@every 0s", "0 9 * * mon-fri", "0 0 ? * *", "*/15 0-6 1,15 JAN-MAR *", "5 4 * * SUN", "0 0 1 1 *",
+      "30/10 * * * *", "0 0 1-31/2 * 0-6", "0 12 * 12 sat"})
   void standardCronSchedulesPass(String schedule) {
     ObjectNode cj = valid("CronJob");
     ((ObjectNode) cj.get("spec")).put("schedule", schedule);
