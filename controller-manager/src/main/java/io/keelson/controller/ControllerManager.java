@@ -12,7 +12,9 @@ import io.keelson.controller.deployment.DeploymentController;
 import io.keelson.controller.endpoints.EndpointsController;
 import io.keelson.controller.endpointslice.EndpointSliceController;
 import io.keelson.controller.events.EventRecorder;
+import io.keelson.controller.cronjob.CronJobController;
 import io.keelson.controller.gc.GarbageCollector;
+import io.keelson.controller.job.JobController;
 import io.keelson.controller.namespace.NamespaceController;
 import io.keelson.controller.serviceaccount.ServiceAccountsController;
 import io.keelson.controller.nodelifecycle.NodeLifecycleController;
@@ -21,6 +23,8 @@ import io.keelson.controller.replicaset.ReplicaSetController;
 import io.keelson.controller.runtime.Controller;
 import io.keelson.controller.runtime.Informers;
 import io.keelson.controller.runtime.ManagedController;
+import io.keelson.controller.runtime.ServedResources;
+import io.keelson.controller.ttlafterfinished.TtlAfterFinishedController;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -70,7 +74,7 @@ public final class ControllerManager implements AutoCloseable {
   public static final class Names implements Iterable<String> {
     public static final List<String> ALL =
         List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc", "serviceaccount",
-            "endpoint", "endpointslice");
+            "endpoint", "endpointslice", "job", "cronjob", "ttl-after-finished");
 
     @Override
     public Iterator<String> iterator() {
@@ -232,6 +236,24 @@ public final class ControllerManager implements AutoCloseable {
     if (on.contains("endpoint")) parts.add(new EndpointsController(informers, metrics, w));
     if (on.contains("endpointslice")) parts.add(new EndpointSliceController(informers, metrics, w));
     if (on.contains("podgc")) parts.add(new PodGarbageCollector(informers, metrics, options.terminatedPodGcThreshold()));
+    if (on.contains("job") || on.contains("cronjob") || on.contains("ttl-after-finished")) {
+      // The batch controllers run only where the api-server serves their kinds (an older one may not).
+      ServedResources served = ServedResources.discover(client);
+      boolean jobs = served.forKind("batch/v1", "Job") != null;
+      boolean cronJobs = jobs && served.forKind("batch/v1", "CronJob") != null;
+      if (on.contains("job")) {
+        if (jobs) parts.add(new JobController(informers, events, metrics, w));
+        else log.info("controller job skipped: the api-server does not serve batch/v1 jobs");
+      }
+      if (on.contains("ttl-after-finished")) {
+        if (jobs) parts.add(new TtlAfterFinishedController(informers, metrics, w));
+        else log.info("controller ttl-after-finished skipped: the api-server does not serve batch/v1 jobs");
+      }
+      if (on.contains("cronjob")) {
+        if (cronJobs) parts.add(new CronJobController(informers, events, metrics, w));
+        else log.info("controller cronjob skipped: the api-server does not serve batch/v1 cronjobs and jobs");
+      }
+    }
     try {
       informers.startAndSync(Duration.ofMinutes(2));
     } catch (Exception e) {

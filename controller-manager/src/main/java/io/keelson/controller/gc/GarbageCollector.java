@@ -83,7 +83,9 @@ public final class GarbageCollector implements Reconciler, ManagedController {
           "apps/v1/ReplicaSet", io.fabric8.kubernetes.api.model.apps.ReplicaSet.class,
           "apps/v1/Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class,
           "apps/v1/DaemonSet", io.fabric8.kubernetes.api.model.apps.DaemonSet.class,
-          "apps/v1/ControllerRevision", io.fabric8.kubernetes.api.model.apps.ControllerRevision.class);
+          "apps/v1/ControllerRevision", io.fabric8.kubernetes.api.model.apps.ControllerRevision.class,
+          "batch/v1/Job", io.fabric8.kubernetes.api.model.batch.v1.Job.class,
+          "batch/v1/CronJob", io.fabric8.kubernetes.api.model.batch.v1.CronJob.class);
 
   public OwnerGraph graph() {
     return graph;

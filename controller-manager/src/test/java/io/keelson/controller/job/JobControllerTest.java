@@ -1,0 +1,142 @@
+package io.keelson.controller.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.keelson.client.fake.InMemoryApiServer;
+import io.keelson.client.fake.SelfSignedTls;
+import io.keelson.controller.ControllerManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The Job controller against the in-memory API (the real controller-manager, its informers and
+ * status writes): the test plays the kubelet, driving the Job's pods to Succeeded or Failed, and
+ * the Job's counters and conditions must follow.
+ */
+class JobControllerTest {
+  static final String NS = "default";
+  InMemoryApiServer api;
+  ControllerManager manager;
+
+  @BeforeEach
+  void start() throws Exception {
+    api = InMemoryApiServer.start((SelfSignedTls) null);
+    Path dir = Files.createTempDirectory("job-controller-test");
+    Path kubeconfig = api.writeKubeconfig(dir.resolve("kubeconfig"));
+    var defaults = ControllerManager.Options.defaults();
+    var options = new ControllerManager.Options(
+        ControllerManager.Names.select(List.of("job", "ttl-after-finished")), 2,
+        defaults.nodeMonitorGracePeriod(), defaults.defaultNotReadyToleration(), defaults.defaultUnreachableToleration(),
+        defaults.terminatedPodGcThreshold());
+    manager = ControllerManager.fromKubeconfig(kubeconfig, options);
+    manager.start();
+  }
+
+  @AfterEach
+  void stop() {
+    // the server first: it ends the watches, which a client-side close would wait for
+    if (api != null) api.close();
+    if (manager != null) manager.close();
+  }
+
+  /** A Job as the api-server stores it after defaulting (generated selector and labels). */
+  static String job(String name, int parallelism, int completions, int backoffLimit, String extraSpec) {
+    String uidLabel = "\"batch.kubernetes.io/controller-uid\":\"uid-" + name + "\",\"batch.kubernetes.io/job-name\":\"" + name + "\"";
+    return "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\"" + NS + "\"},"
+        + "\"spec\":{\"parallelism\":" + parallelism + ",\"completions\":" + completions + ",\"backoffLimit\":" + backoffLimit
+        + ",\"completionMode\":\"NonIndexed\"" + extraSpec
+        + ",\"selector\":{\"matchLabels\":{\"batch.kubernetes.io/controller-uid\":\"uid-" + name + "\"}},"
+        + "\"template\":{\"metadata\":{\"labels\":{" + uidLabel + "}},"
+        + "\"spec\":{\"restartPolicy\":\"Never\",\"containers\":[{\"name\":\"main\",\"image\":\"busybox\"}]}}}}";
+  }
+
+  List<Pod> pods(String job) {
+    return manager.client().pods().inNamespace(NS).list().getItems().stream()
+        .filter(p -> p.getMetadata().getOwnerReferences() != null
+            && p.getMetadata().getOwnerReferences().stream().anyMatch(r -> r.getName().equals(job)))
+        .toList();
+  }
+
+  Job get(String name) {
+    return manager.client().batch().v1().jobs().inNamespace(NS).withName(name).get();
+  }
+
+  void finish(Pod pod, String phase) {
+    api.update("pods", NS, pod.getMetadata().getName(), o -> {
+      ((ObjectNode) o).putObject("status").put("phase", phase);
+      return o;
+    });
+  }
+
+  static boolean hasCondition(Job job, String type) {
+    return job != null && job.getStatus() != null && JobConditions.isTrue(job.getStatus().getConditions(), type);
+  }
+
+  @Test
+  void podsSucceedAndTheJobCompletes() {
+    api.create("jobs.batch", job("pi", 2, 3, 6, ""));
+    await().atMost(Duration.ofSeconds(20)).until(() -> pods("pi").size() == 2);
+    for (Pod p : pods("pi")) {
+      assertThat(p.getMetadata().getFinalizers()).contains(JobSync.TRACKING_FINALIZER);
+      assertThat(p.getMetadata().getName()).startsWith("pi-");
+      assertThat(p.getMetadata().getOwnerReferences().get(0).getController()).isTrue();
+      assertThat(p.getMetadata().getLabels()).containsEntry("batch.kubernetes.io/job-name", "pi");
+    }
+    await().atMost(Duration.ofSeconds(20)).until(() -> get("pi").getStatus() != null && Integer.valueOf(2).equals(get("pi").getStatus().getActive()));
+    assertThat(get("pi").getStatus().getStartTime()).isNotNull();
+
+    pods("pi").forEach(p -> finish(p, "Succeeded"));
+    // counted once the finalizers are gone, and the third completion is started
+    await().atMost(Duration.ofSeconds(20)).until(() -> Integer.valueOf(2).equals(get("pi").getStatus().getSucceeded()));
+    await().atMost(Duration.ofSeconds(20)).until(() -> pods("pi").size() == 3);
+    for (Pod p : pods("pi")) {
+      if ("Succeeded".equals(p.getStatus() == null ? null : p.getStatus().getPhase())) {
+        assertThat(p.getMetadata().getFinalizers()).doesNotContain(JobSync.TRACKING_FINALIZER);
+      }
+    }
+    pods("pi").stream().filter(p -> p.getStatus() == null || p.getStatus().getPhase() == null).forEach(p -> finish(p, "Succeeded"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> hasCondition(get("pi"), JobConditions.COMPLETE));
+    Job done = get("pi");
+    assertThat(done.getStatus().getSucceeded()).isEqualTo(3);
+    assertThat(done.getStatus().getFailed()).isZero();
+    assertThat(done.getStatus().getActive()).isZero();
+    assertThat(done.getStatus().getCompletionTime()).isNotNull();
+    assertThat(JobConditions.isTrue(done.getStatus().getConditions(), JobConditions.SUCCESS_CRITERIA_MET)).isTrue();
+    assertThat(done.getStatus().getUncountedTerminatedPods().getSucceeded()).isEmpty();
+    assertThat(pods("pi")).hasSize(3);
+  }
+
+  @Test
+  void failuresBeyondTheBackoffLimitFailTheJob() {
+    api.create("jobs.batch", job("flaky", 1, 1, 0, ""));
+    await().atMost(Duration.ofSeconds(20)).until(() -> pods("flaky").size() == 1);
+    finish(pods("flaky").get(0), "Failed");
+    await().atMost(Duration.ofSeconds(20)).until(() -> hasCondition(get("flaky"), JobConditions.FAILED));
+    Job failed = get("flaky");
+    assertThat(failed.getStatus().getFailed()).isEqualTo(1);
+    var c = JobConditions.find(failed.getStatus().getConditions(), JobConditions.FAILED);
+    assertThat(c.getReason()).isEqualTo("BackoffLimitExceeded");
+    assertThat(c.getMessage()).isEqualTo("Job has reached the specified backoff limit");
+    assertThat(JobConditions.isTrue(failed.getStatus().getConditions(), JobConditions.FAILURE_TARGET)).isTrue();
+    assertThat(failed.getStatus().getCompletionTime()).isNull();
+    assertThat(pods("flaky")).hasSize(1); // no replacement
+    assertThat(pods("flaky").get(0).getMetadata().getFinalizers()).doesNotContain(JobSync.TRACKING_FINALIZER);
+  }
+
+  @Test
+  void aFinishedJobWithATtlIsDeleted() {
+    api.create("jobs.batch", job("short", 1, 1, 6, ",\"ttlSecondsAfterFinished\":1"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> pods("short").size() == 1);
+    finish(pods("short").get(0), "Succeeded");
+    await().atMost(Duration.ofSeconds(20)).until(() -> get("short") == null);
+  }
+}
