@@ -96,14 +96,16 @@ public final class JobController implements Reconciler, ManagedController {
       expectations.forget(key);
       backoffs.remove(key);
       releaseOrphans(inNamespace, Informers.nameOf(key), null);
-      finalizerRemovals.remove(key);
+      finalizerRemovals.computeIfPresent(key, (k, v) -> v.isEmpty() ? null : v);
       return Result.noUpdate();
     }
     releaseOrphans(inNamespace, job.getMetadata().getName(), job.getMetadata().getUid());
     if (JobConditions.isFinished(job)) {
       backoffs.remove(key);
-      List<Pod> owned = inNamespace.stream().filter(p -> Owners.isControlledBy(p, job) && JobSync.hasTrackingFinalizer(p)).toList();
-      removeFinalizers(key, owned);
+      Set<String> pending = finalizerRemovals.getOrDefault(key, Set.of());
+      removeFinalizers(key, inNamespace.stream()
+          .filter(p -> Owners.isControlledBy(p, job) && JobSync.hasTrackingFinalizer(p) && !pending.contains(p.getMetadata().getUid()))
+          .toList());
       return Result.noUpdate();
     }
     String mode = job.getSpec().getCompletionMode();
@@ -112,7 +114,10 @@ public final class JobController implements Reconciler, ManagedController {
       return Result.noUpdate();
     }
     boolean satisfied = expectations.satisfied(key);
-    List<Pod> owned = OwnershipClaims.claim(client, job, job.getSpec().getSelector(), inNamespace);
+    // The api-server generates the selector; without one, only the pods this Job created are its own.
+    List<Pod> owned = job.getSpec().getSelector() == null
+        ? inNamespace.stream().filter(p -> Owners.isControlledBy(p, job)).toList()
+        : OwnershipClaims.claim(client, job, job.getSpec().getSelector(), inNamespace);
     Set<String> pending = Set.copyOf(finalizerRemovals.getOrDefault(key, Set.of()));
     Instant now = clock.instant();
     JobSync.Plan plan =
@@ -269,13 +274,15 @@ public final class JobController implements Reconciler, ManagedController {
   /** Pods naming a Job of this name as controller that is gone (or another incarnation) lose the finalizer. */
   private void releaseOrphans(List<Pod> inNamespace, String jobName, String liveUid) throws Exception {
     List<Pod> orphans = new ArrayList<>();
+    String namespace = inNamespace.isEmpty() ? "" : inNamespace.get(0).getMetadata().getNamespace();
+    Set<String> pending = finalizerRemovals.getOrDefault(Informers.key(namespace, jobName), Set.of());
     for (Pod p : inNamespace) {
-      if (!JobSync.hasTrackingFinalizer(p)) continue;
+      if (!JobSync.hasTrackingFinalizer(p) || pending.contains(p.getMetadata().getUid())) continue;
       var ref = Owners.controllerOf(p).orElse(null);
       if (ref == null || !"Job".equals(ref.getKind()) || !jobName.equals(ref.getName())) continue;
       if (liveUid == null || !liveUid.equals(ref.getUid())) orphans.add(p);
     }
-    if (!orphans.isEmpty()) removeFinalizers(Informers.key(orphans.get(0).getMetadata().getNamespace(), jobName), orphans);
+    if (!orphans.isEmpty()) removeFinalizers(Informers.key(namespace, jobName), orphans);
   }
 
   // ---- pod events → Job keys (and expectations bookkeeping)

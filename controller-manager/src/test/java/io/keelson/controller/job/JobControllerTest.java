@@ -139,4 +139,30 @@ class JobControllerTest {
     finish(pods("short").get(0), "Succeeded");
     await().atMost(Duration.ofSeconds(20)).until(() -> get("short") == null);
   }
+
+  @Test
+  void suspendedJobRunsNothingUntilResumed() {
+    api.create("jobs.batch", job("later", 2, 2, 6, ",\"suspend\":true"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> hasCondition(get("later"), JobConditions.SUSPENDED));
+    assertThat(JobConditions.find(get("later").getStatus().getConditions(), JobConditions.SUSPENDED).getReason()).isEqualTo("JobSuspended");
+    assertThat(pods("later")).isEmpty();
+    assertThat(get("later").getStatus().getStartTime()).isNull();
+    api.update("jobs.batch", NS, "later", o -> {
+      ((ObjectNode) o.path("spec")).put("suspend", false);
+      return o;
+    });
+    await().atMost(Duration.ofSeconds(20)).until(() -> pods("later").size() == 2);
+    await().atMost(Duration.ofSeconds(20)).until(() -> {
+      var c = JobConditions.find(get("later").getStatus().getConditions(), JobConditions.SUSPENDED);
+      return c != null && "False".equals(c.getStatus()) && "JobResumed".equals(c.getReason()) && get("later").getStatus().getStartTime() != null;
+    });
+  }
+
+  @Test
+  void podsOfADeletedJobLoseTheTrackingFinalizer() {
+    api.create("jobs.batch", job("gone", 2, 2, 6, ""));
+    await().atMost(Duration.ofSeconds(20)).until(() -> pods("gone").size() == 2);
+    api.delete("jobs.batch", NS, "gone"); // no garbage collector here: the pods stay, but must not stay stuck
+    await().atMost(Duration.ofSeconds(20)).until(() -> pods("gone").stream().noneMatch(JobSync::hasTrackingFinalizer));
+  }
 }
