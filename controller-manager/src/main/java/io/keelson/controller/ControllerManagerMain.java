@@ -10,13 +10,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code keelson controller-manager}: runs the workload, GC, node, namespace and service controllers. */
+/** {@code keelson controller-manager}: runs the workload, batch, GC, node, namespace and service controllers. */
 @Command(
     name = "keelson-controller-manager",
     mixinStandardHelpOptions = true,
     description = {
       "Runs Keelson's controllers (deployment, replicaset, daemonset, garbage collector, node"
-          + " lifecycle, namespace, pod GC, service accounts, endpoints, endpoint slices) against an api-server,"
+          + " lifecycle, namespace, pod GC, service accounts, endpoints, endpoint slices, jobs, cron jobs,"
+          + " ttl-after-finished) against an api-server,"
           + " leader-elected through a Lease."
     })
 public final class ControllerManagerMain implements Callable<Integer> {
