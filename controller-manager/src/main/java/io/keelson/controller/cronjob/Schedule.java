@@ -30,7 +30,7 @@ public final class Schedule {
       "@daily", "0 0 * * *",
       "@midnight", "0 0 * * *",
       "@hourly", "0 * * * *");
-  private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(h|ms|m|s)");
+  private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(h|ms|m|s|ns|us|\u00b5s)");
 
   private final ExecutionTime cron; // null for @every
   private final Duration every;
@@ -45,7 +45,8 @@ public final class Schedule {
     if (spec == null || spec.isBlank()) throw new IllegalArgumentException("empty schedule");
     String s = spec.trim().replaceAll("\\s+", " ");
     if (s.startsWith("@every ")) return new Schedule(null, goDuration(s.substring(7).trim()));
-    String expr = DESCRIPTORS.getOrDefault(s.toLowerCase(Locale.ROOT), s);
+    // robfig reads '?' as '*' in any field (the api-server accepts it there too).
+    String expr = DESCRIPTORS.getOrDefault(s.toLowerCase(Locale.ROOT), s.replace('?', '*'));
     if (expr.startsWith("@")) throw new IllegalArgumentException("unrecognized descriptor: " + s);
     try {
       var parsed = PARSER.parse(expr);
@@ -65,7 +66,7 @@ public final class Schedule {
     return cron.nextExecution(ZonedDateTime.ofInstant(t, zone)).map(ZonedDateTime::toInstant).orElse(null);
   }
 
-  /** Go's time.ParseDuration for the units a schedule uses (h, m, s, ms), rounded to seconds, at least 1 s. */
+  /** Go's time.ParseDuration (h, m, s, ms, us, ns), rounded to whole seconds and at least 1 s as robfig runs it. */
   static Duration goDuration(String s) {
     Matcher m = GO_DURATION_PART.matcher(s);
     int at = 0;
@@ -76,7 +77,9 @@ public final class Schedule {
         case "h" -> 3.6e12;
         case "m" -> 6e10;
         case "s" -> 1e9;
-        default -> 1e6;
+        case "ms" -> 1e6;
+        case "ns" -> 1;
+        default -> 1e3; // us, µs
       };
       at = m.end();
     }

@@ -55,7 +55,9 @@ class CronJobSyncTest {
         Arguments.of("0 9 * * *", "America/New_York", "2026-11-28T10:02:00Z", "2026-11-28T14:00:00Z"), // 09:00 EST
         Arguments.of("30 2 * * *", "Europe/Berlin", "2026-11-28T10:02:00Z", "2026-11-29T01:30:00Z"),
         Arguments.of("@every 90s", "UTC", "2026-11-28T10:02:00.400Z", "2026-11-28T10:03:30Z"),
-        Arguments.of("@every 1h30m", "UTC", "2026-11-28T10:02:00Z", "2026-11-28T11:32:00Z"));
+        Arguments.of("@every 1h30m", "UTC", "2026-11-28T10:02:00Z", "2026-11-28T11:32:00Z"),
+        Arguments.of("@every 500ms", "UTC", "2026-11-28T10:02:00Z", "2026-11-28T10:02:01Z"), // sub-second: every second
+        Arguments.of("0 12 ? * *", "UTC", "2026-11-28T10:02:00Z", "2026-11-28T12:00:00Z"));
   }
 
   @ParameterizedTest(name = "{0} in {1} after {2} -> {3}")
