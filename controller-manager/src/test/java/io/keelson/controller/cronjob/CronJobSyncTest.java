@@ -57,7 +57,9 @@ class CronJobSyncTest {
         Arguments.of("@every 90s", "UTC", "2026-11-28T10:02:00.400Z", "2026-11-28T10:03:30Z"),
         Arguments.of("@every 1h30m", "UTC", "2026-11-28T10:02:00Z", "2026-11-28T11:32:00Z"),
         Arguments.of("@every 500ms", "UTC", "2026-11-28T10:02:00Z", "2026-11-28T10:02:01Z"), // sub-second: every second
-        Arguments.of("0 12 ? * *", "UTC", "2026-11-28T10:02:00Z", "2026-11-28T12:00:00Z"));
+        Arguments.of("0 12 ? * *", "UTC", "2026-11-28T10:02:00Z", "2026-11-28T12:00:00Z"),
+        Arguments.of("0 0 13 * 5", "UTC", "2026-11-28T10:02:00Z", "2026-12-04T00:00:00Z"), // the 13th or a Friday (cron's OR)
+        Arguments.of("0 0 13 * *", "UTC", "2026-11-28T10:02:00Z", "2026-12-13T00:00:00Z"));
   }
 
   @ParameterizedTest(name = "{0} in {1} after {2} -> {3}")
