@@ -79,6 +79,9 @@ public final class JobSync {
 
     List<Pod> active = new ArrayList<>();
     int terminating = 0;
+    // podReplacementPolicy Failed (the default with a podFailurePolicy): a pod is replaced only once
+    // it has failed, so terminating pods still take a slot.
+    boolean onlyReplaceFailed = "Failed".equals(job.getSpec().getPodReplacementPolicy()) || job.getSpec().getPodFailurePolicy() != null;
     for (Pod p : pods) {
       if (PodConditions.isActive(p)) active.add(p);
       else if (!PodConditions.isTerminated(p) && p.getMetadata().getDeletionTimestamp() != null) terminating++;
@@ -92,10 +95,12 @@ public final class JobSync {
       if (!tracked(p, pending)) continue;
       String uid = p.getMetadata().getUid();
       if (isSucceeded(p) && !uncounted.getSucceeded().contains(uid)) newSucceeded.add(p);
-      else if (isFailed(p) && !uncounted.getFailed().contains(uid)) newFailed.add(p);
+      else if (isFailed(p, job) && !uncounted.getFailed().contains(uid)) newFailed.add(p);
     }
     int succeeded = n(status.getSucceeded()) + newSucceeded.size() + uncounted.getSucceeded().size();
-    int failed = n(status.getFailed()) + newFailed.size() + uncounted.getFailed().size();
+    var policy = job.getSpec().getPodFailurePolicy();
+    int ignored = (int) newFailed.stream().filter(p -> !PodFailurePolicies.match(policy, p).counts()).count();
+    int failed = n(status.getFailed()) + newFailed.size() - ignored + uncounted.getFailed().size();
 
     if (status.getStartTime() == null && !suspended) status.setStartTime(ts(now));
     PodFailureBackoff backoff = ctx.backoff().after(newSucceeded, newFailed, now);
@@ -105,8 +110,12 @@ public final class JobSync {
     boolean newFailureTarget = false;
     if (finished == null) {
       JobCondition target = trueCondition(status, JobConditions.FAILURE_TARGET);
+      String failJob = failJobMessage(job, pods);
       if (target != null) {
         finished = JobConditions.condition(JobConditions.FAILED, "True", target.getReason(), target.getMessage(), now);
+      } else if (failJob != null) {
+        finished = failureTarget(JobConditions.REASON_POD_FAILURE_POLICY, failJob, now);
+        newFailureTarget = true;
       } else if (failed > backoffLimit || pastBackoffLimitOnFailure(job, pods, backoffLimit)) {
         finished = failureTarget(JobConditions.REASON_BACKOFF_LIMIT, JobConditions.MESSAGE_BACKOFF_LIMIT, now);
         newFailureTarget = true;
@@ -151,14 +160,15 @@ public final class JobSync {
           int want;
           if (completions == null) want = succeeded > 0 ? active.size() : parallelism;
           else want = Math.max(0, Math.min(parallelism, completions - succeeded));
-          if (active.size() > want) {
+          int slotsTaken = onlyReplaceFailed ? terminating : 0;
+          if (active.size() + slotsTaken < want) {
+            Duration wait = backoff.remaining(now);
+            if (wait.isPositive()) requeue = min(requeue, wait);
+            else for (int i = 0; i < Math.min(MAX_CREATE_DELETE, want - slotsTaken - active.size()); i++) create.add(-1);
+          } else if (active.size() > want) {
             List<Pod> sorted = new ArrayList<>(active);
             sorted.sort(DELETE_FIRST);
             deleteUncounted.addAll(sorted.subList(0, Math.min(MAX_CREATE_DELETE, active.size() - want)));
-          } else if (active.size() < want) {
-            Duration wait = backoff.remaining(now);
-            if (wait.isPositive()) requeue = min(requeue, wait);
-            else for (int i = 0; i < Math.min(MAX_CREATE_DELETE, want - active.size()); i++) create.add(-1);
           }
         }
         activeCount = active.size() - deleteUncounted.size() + create.size();
@@ -197,7 +207,7 @@ public final class JobSync {
     moveCounted(status, withFinalizer);
     for (Pod p : pods) {
       if (!tracked(p, pending)) continue;
-      boolean podFailed = isFailed(p);
+      boolean podFailed = isFailed(p, job);
       if (!(finishing || isSucceeded(p) || podFailed)) continue;
       release.add(p);
       String uid = p.getMetadata().getUid();
@@ -205,7 +215,8 @@ public final class JobSync {
         if (!indexed && !uncounted.getSucceeded().contains(uid)) uncounted.getSucceeded().add(uid);
       } else if (podFailed || failing) {
         int ix = completionIndex(p);
-        if (!uncounted.getFailed().contains(uid) && (!indexed || (ix >= 0 && ix < n(completions)))) {
+        boolean counts = !podFailed || PodFailurePolicies.match(policy, p).counts();
+        if (counts && !uncounted.getFailed().contains(uid) && (!indexed || (ix >= 0 && ix < n(completions)))) {
           uncounted.getFailed().add(uid);
         }
       }
@@ -367,10 +378,14 @@ public final class JobSync {
     return p.getStatus() != null && "Succeeded".equals(p.getStatus().getPhase());
   }
 
-  /** Failed, or deleted before it could finish (an orphan that never reaches Failed) — kube's isPodFailed. */
-  static boolean isFailed(Pod p) {
+  /**
+   * Failed, or deleted before it could finish (an orphan that never reaches Failed) — kube's
+   * isPodFailed; with podReplacementPolicy Failed or a podFailurePolicy only the Failed phase counts.
+   */
+  static boolean isFailed(Pod p, Job job) {
     String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
     if ("Failed".equals(phase)) return true;
+    if ("Failed".equals(job.getSpec().getPodReplacementPolicy()) || job.getSpec().getPodFailurePolicy() != null) return false;
     return p.getMetadata().getDeletionTimestamp() != null && !"Succeeded".equals(phase);
   }
 
@@ -394,6 +409,17 @@ public final class JobSync {
     } catch (NumberFormatException e) {
       return -1;
     }
+  }
+
+  /** The FailJob message of the first failed pod a podFailurePolicy rule fails the Job for. */
+  private static String failJobMessage(Job job, List<Pod> pods) {
+    if (job.getSpec().getPodFailurePolicy() == null) return null;
+    for (Pod p : pods) {
+      if (!isFailed(p, job)) continue;
+      String m = PodFailurePolicies.match(job.getSpec().getPodFailurePolicy(), p).failJobMessage();
+      if (m != null) return m;
+    }
+    return null;
   }
 
   private static JobCondition trueCondition(JobStatus status, String type) {

@@ -349,4 +349,59 @@ class JobSyncTest {
     sparse.setConditions(null);
     assertThat(JobSync.sameStatus(sparse, new JobStatus())).isTrue();
   }
+
+  static Pod failedWithExitCode(int code) {
+    Pod p = pod("Failed");
+    p.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder().withName("main")
+        .withNewState().withNewTerminated().withExitCode(code).endTerminated().endState().build()));
+    return p;
+  }
+
+  static io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy policy() {
+    return new io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder()
+        .addNewRule().withAction("FailJob").withNewOnExitCodes().withContainerName("main").withOperator("In").withValues(42).endOnExitCodes().endRule()
+        .addNewRule().withAction("Ignore").addNewOnPodCondition().withType("DisruptionTarget").endOnPodCondition().endRule()
+        .build();
+  }
+
+  @Test
+  void podFailurePolicyFailJobFailsAtOnce() {
+    Job job = job(2, 4);
+    job.getSpec().setPodFailurePolicy(policy());
+    Pod p = failedWithExitCode(42);
+    var plan = JobSync.plan(job, List.of(p, pod("Running")), ctx());
+    JobCondition target = JobConditions.find(plan.status().getConditions(), JobConditions.FAILURE_TARGET);
+    assertThat(target.getReason()).isEqualTo("PodFailurePolicy");
+    assertThat(target.getMessage()).isEqualTo("Container main for pod default/" + p.getMetadata().getName()
+        + " failed with exit code 42 matching FailJob rule at index 0");
+    assertThat(plan.deleteKeepingFinalizer()).hasSize(1);
+    // another exit code is an ordinary failure
+    assertThat(JobConditions.find(JobSync.plan(job, List.of(failedWithExitCode(1)), ctx()).status().getConditions(), JobConditions.FAILURE_TARGET)).isNull();
+  }
+
+  @Test
+  void podFailurePolicyIgnoreDoesNotCountTheFailure() {
+    Job job = job(1, 1);
+    job.getSpec().setBackoffLimit(0);
+    job.getSpec().setPodFailurePolicy(policy());
+    Pod p = pod("Failed");
+    p.getStatus().setConditions(List.of(new io.fabric8.kubernetes.api.model.PodConditionBuilder().withType("DisruptionTarget").withStatus("True").build()));
+    var plan = JobSync.plan(job, List.of(p), ctx());
+    assertThat(JobConditions.find(plan.status().getConditions(), JobConditions.FAILURE_TARGET)).isNull();
+    assertThat(plan.status().getUncountedTerminatedPods().getFailed()).isEmpty();
+    assertThat(plan.removeFinalizer()).containsExactly(p);
+  }
+
+  @Test
+  void podReplacementPolicyFailedWaitsForTerminatingPods() {
+    Job job = job(1, 1);
+    job.getSpec().setPodReplacementPolicy("Failed");
+    Pod p = pod("Running");
+    p.getMetadata().setDeletionTimestamp(NOW.toString());
+    var plan = JobSync.plan(job, List.of(p), ctx());
+    assertThat(plan.createIndexes()).isEmpty();
+    assertThat(plan.requeueAfter()).isNull();
+    assertThat(plan.status().getUncountedTerminatedPods().getFailed()).isEmpty();
+    assertThat(plan.status().getTerminating()).isEqualTo(1);
+  }
 }
