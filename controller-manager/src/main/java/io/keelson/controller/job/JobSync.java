@@ -136,6 +136,13 @@ public final class JobSync {
         if (isSucceeded(p) && ix >= 0 && ix < n(completions)) succeededIndexes.add(ix);
       }
       succeeded = succeededIndexes.size();
+      if (finished == null) {
+        String matched = matchSuccessPolicy(job, succeededIndexes);
+        if (matched != null) {
+          finished = JobConditions.condition(
+              JobConditions.SUCCESS_CRITERIA_MET, "True", JobConditions.REASON_SUCCESS_POLICY, matched, now);
+        }
+      }
     }
 
     List<Integer> create = new ArrayList<>();
@@ -409,6 +416,29 @@ public final class JobSync {
     } catch (NumberFormatException e) {
       return -1;
     }
+  }
+
+  /**
+   * An Indexed Job's successPolicy: the first rule met ("Matched rules at index i"), else null. A
+   * rule names indexes (all must have succeeded, or succeededCount of them) and/or a count.
+   */
+  static String matchSuccessPolicy(Job job, Set<Integer> succeededIndexes) {
+    var policy = job.getSpec().getSuccessPolicy();
+    if (policy == null || policy.getRules() == null) return null;
+    for (int i = 0; i < policy.getRules().size(); i++) {
+      var rule = policy.getRules().get(i);
+      Integer count = rule.getSucceededCount();
+      boolean met;
+      if (rule.getSucceededIndexes() != null) {
+        var wanted = CompletedIndexes.parse(rule.getSucceededIndexes());
+        long have = wanted.stream().filter(succeededIndexes::contains).count();
+        met = count == null ? have == wanted.size() : have >= count;
+      } else {
+        met = count != null && succeededIndexes.size() >= count;
+      }
+      if (met) return "Matched rules at index " + i;
+    }
+    return null;
   }
 
   /** The FailJob message of the first failed pod a podFailurePolicy rule fails the Job for. */

@@ -404,4 +404,46 @@ class JobSyncTest {
     assertThat(plan.status().getUncountedTerminatedPods().getFailed()).isEmpty();
     assertThat(plan.status().getTerminating()).isEqualTo(1);
   }
+
+  static Pod indexedPod(String phase, int index) {
+    Pod p = pod(phase);
+    p.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of(JobSync.COMPLETION_INDEX, Integer.toString(index))));
+    return p;
+  }
+
+  @Test
+  void successPolicyCompletesAnIndexedJobEarlyAndRemovesTheRest() {
+    Job job = job(3, 3);
+    job.getSpec().setCompletionMode("Indexed");
+    job.getSpec().setSuccessPolicy(new io.fabric8.kubernetes.api.model.batch.v1.SuccessPolicyBuilder()
+        .addNewRule().withSucceededIndexes("0").endRule().build());
+    Pod leader = indexedPod("Succeeded", 0);
+    Pod worker = indexedPod("Running", 1);
+    var plan = JobSync.plan(job, List.of(leader, worker), ctx());
+    JobCondition met = JobConditions.find(plan.status().getConditions(), JobConditions.SUCCESS_CRITERIA_MET);
+    assertThat(met.getReason()).isEqualTo("SuccessPolicy");
+    assertThat(met.getMessage()).isEqualTo("Matched rules at index 0");
+    assertThat(plan.deleteKeepingFinalizer()).containsExactly(worker);
+    assertThat(plan.createIndexes()).isEmpty();
+    assertThat(plan.terminal().getType()).isEqualTo(JobConditions.COMPLETE);
+  }
+
+  static Stream<Arguments> successRules() {
+    return Stream.of(
+        // succeededIndexes, succeededCount, succeeded -> met
+        Arguments.of("0-2", null, List.of(0, 1), false),
+        Arguments.of("0-2", null, List.of(0, 1, 2), true),
+        Arguments.of("0-2", 2, List.of(0, 2, 5), true),
+        Arguments.of(null, 3, List.of(4, 5), false),
+        Arguments.of(null, 3, List.of(4, 5, 7), true));
+  }
+
+  @ParameterizedTest(name = "indexes={0} count={1} succeeded={2} -> {3}")
+  @MethodSource("successRules")
+  void successPolicyRules(String indexes, Integer count, List<Integer> succeeded, boolean met) {
+    Job job = job(1, 10);
+    job.getSpec().setSuccessPolicy(new io.fabric8.kubernetes.api.model.batch.v1.SuccessPolicyBuilder()
+        .addNewRule().withSucceededIndexes(indexes).withSucceededCount(count).endRule().build());
+    assertThat(JobSync.matchSuccessPolicy(job, new java.util.HashSet<>(succeeded)) != null).isEqualTo(met);
+  }
 }
