@@ -14,10 +14,10 @@ import java.util.concurrent.TimeUnit;
  * {@link Listener}; the client's go in with back-pressure. Both port-forward protocols (SPDY and the
  * WebSocket channels) run their connections on it.
  */
-final class AgentPortCall {
+public final class AgentPortCall {
 
   /** What the pod side does; called on gRPC's threads. */
-  interface Listener {
+  public interface Listener {
     void data(byte[] bytes);
 
     /** The connection ended: {@code error} says why it failed, null when it closed (or was cancelled). */
@@ -31,7 +31,7 @@ final class AgentPortCall {
   private AgentPortCall() {}
 
   /** Opens the connection to {@code port} of the target's pod. */
-  static AgentPortCall open(PodAgents.Target target, int port, Listener listener) {
+  public static AgentPortCall open(PodAgents.Target target, int port, Listener listener) {
     AgentPortCall c = new AgentPortCall();
     target.stub().forwardPodPort(new ClientResponseObserver<ForwardPodPortRequest, ForwardPodPortResponse>() {
       @Override
@@ -89,7 +89,7 @@ final class AgentPortCall {
    * slower than the client sends): the client's connection stops being read and TCP pushes back,
    * instead of the api-server buffering without bound. Gives up waiting after a minute.
    */
-  void write(byte[] bytes, int offset, int length) {
+  public void write(byte[] bytes, int offset, int length) {
     synchronized (this) {
       if (over || length == 0) return;
       try {
@@ -112,7 +112,7 @@ final class AgentPortCall {
   }
 
   /** The client closed its side: close the write side of the pod's connection. */
-  synchronized void halfClose() {
+  public synchronized void halfClose() {
     if (over) return;
     try {
       call.onCompleted();
@@ -122,7 +122,7 @@ final class AgentPortCall {
   }
 
   /** The client is gone: the agent closes the pod's connection. */
-  void cancel(String why) {
+  public void cancel(String why) {
     over = true;
     signal();
     call.cancel(why, null);

@@ -38,9 +38,9 @@ public final class ResourceRegistry {
     // core/v1
     add("", "v1", "namespaces", "Namespace", false, List.of("ns"), List.of(), Set.of("status", "finalize"), Namespace.class, true);
     add("", "v1", "pods", "Pod", true, List.of("po"), List.of("all"),
-        Set.of("status", "binding", "eviction", "log", "exec", "portforward", "attach", "ephemeralcontainers"), Pod.class, true);
+        Set.of("status", "binding", "eviction", "log", "exec", "portforward", "attach", "ephemeralcontainers", "proxy"), Pod.class, true);
     add("", "v1", "nodes", "Node", false, List.of("no"), List.of(), Set.of("status"), Node.class, true);
-    add("", "v1", "services", "Service", true, List.of("svc"), List.of("all"), Set.of("status"), Service.class, true);
+    add("", "v1", "services", "Service", true, List.of("svc"), List.of("all"), Set.of("status", "proxy"), Service.class, true);
     add("", "v1", "endpoints", "Endpoints", true, List.of("ep"), List.of(), Set.of(), Endpoints.class, false);
     add("", "v1", "configmaps", "ConfigMap", true, List.of("cm"), List.of(), Set.of(), ConfigMap.class, false);
     add("", "v1", "secrets", "Secret", true, List.of(), List.of(), Set.of(), Secret.class, false);

@@ -69,7 +69,14 @@ public class ApiFastPath extends HttpFilter {
     String rest = uri.substring(restStart, end);
     if (rest.startsWith("/") || rest.contains("//")) return null;
     String last = rest.substring(rest.lastIndexOf('/') + 1);
-    if (STREAMING.contains(last)) return null;
+    if (STREAMING.contains(last) || proxied(rest)) return null;
     return new String[] {group, version, rest};
+  }
+
+  /** A proxy subresource with a path of its own: {@code namespaces/ns/pods/web/proxy/metrics}. */
+  private static boolean proxied(String rest) {
+    String[] parts = rest.split("/", 6);
+    int at = parts[0].equals("namespaces") ? 4 : 2;
+    return parts.length > at + 1 && parts[at].equals("proxy");
   }
 }
