@@ -275,6 +275,77 @@ class WorkloadJourneyIT {
     }
   }
 
+  /**
+   * The proxy subresources as kubectl uses them: `kubectl get --raw` through a pod's and a service's
+   * proxy, and `kubectl proxy` carrying a POST with its query and body to a CGI script in the pod.
+   */
+  @Test
+  @Order(7)
+  void proxySubresourcesReachAPodAndAServiceBehindIt() throws Exception {
+    String yaml = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: px, labels: {app: px}}
+        spec:
+          terminationGracePeriodSeconds: 1
+          containers:
+          - name: web
+            image: keelson.local/busybox:latest
+            ports: [{containerPort: 8080}]
+            command:
+            - sh
+            - -c
+            - |
+              mkdir -p /www/cgi-bin
+              echo hello from px > /www/index.html
+              cat > /www/cgi-bin/echo <<'EOF'
+              #!/bin/sh
+              printf 'Content-Type: text/plain\\r\\n\\r\\n'
+              echo "method=$REQUEST_METHOD query=$QUERY_STRING body=$(head -c "$CONTENT_LENGTH")"
+              EOF
+              chmod +x /www/cgi-bin/echo
+              exec httpd -f -p 8080 -h /www
+            readinessProbe:
+              exec: {command: ["sh", "-c", "netstat -ltn | grep -q :8080"]}
+              periodSeconds: 1
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: px}
+        spec:
+          selector: {app: px}
+          ports: [{name: http, port: 80, targetPort: 8080}]
+        """;
+    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+    assertThat(applied.out()).as(applied.toString()).contains("pod/px created");
+    assertThat(cluster.kubectl("wait", "--for=condition=Ready", "pod/px", "--timeout=120s").ok()).isTrue();
+    String ns = "/api/v1/namespaces/default";
+    // without a port: the first port the pod's containers declare
+    assertThat(cluster.kubectlOk("get", "--raw", ns + "/pods/px/proxy/")).isEqualTo("hello from px\n");
+    assertThat(cluster.kubectlOk("get", "--raw", ns + "/pods/px:8080/proxy/index.html")).isEqualTo("hello from px\n");
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+        assertThat(cluster.kubectl("get", "--raw", ns + "/services/px:http/proxy/").out()).isEqualTo("hello from px\n"));
+    assertThat(cluster.kubectlOk("get", "--raw", ns + "/services/px:80/proxy/")).isEqualTo("hello from px\n");
+    assertThat(cluster.kubectl("get", "--raw", ns + "/services/px:81/proxy/").err())
+        .contains("ServiceUnavailable").contains("no service port 81 found for service \"px\"");
+    assertThat(cluster.kubectl("get", "--raw", ns + "/pods/px:9999/proxy/").err())
+        .contains("ServiceUnavailable").contains("error trying to reach service: port 9999 of pod default/px");
+
+    Process proxy = new ProcessBuilder("kubectl", "--kubeconfig", cluster.dir.resolve("kubeconfig").toString(), "proxy", "--port=0")
+        .redirectErrorStream(true).start();
+    try {
+      String first = new java.io.BufferedReader(new java.io.InputStreamReader(proxy.getInputStream())).readLine();
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("Starting to serve on 127\\.0\\.0\\.1:(\\d+)").matcher(String.valueOf(first));
+      assertThat(m.find()).as("kubectl proxy said: %s", first).isTrue();
+      KeelsonCluster.Result posted = cluster.run(Duration.ofSeconds(30), List.of("curl", "-sS", "-m", "20", "--data-binary", "the body",
+          "http://127.0.0.1:" + m.group(1) + ns + "/services/px:http/proxy/cgi-bin/echo?x=1&y=two"));
+      assertThat(posted.out()).as(posted.toString()).isEqualTo("method=POST query=x=1&y=two body=the body\n");
+    } finally {
+      proxy.destroy();
+      cluster.kubectl("delete", "pod,service", "px", "--wait=false");
+    }
+  }
+
   @Test
   @Order(8)
   void portForwardReachesAVm() throws Exception {
@@ -283,6 +354,8 @@ class WorkloadJourneyIT {
     startWebPod("pf-vm", "vm", Duration.ofSeconds(240));
     try (PortForward pf = PortForward.start(cluster, "pod/pf-vm", 8080)) {
       assertThat(pf.curl(cluster, "/").out()).isEqualTo("hello from pf-vm\n");
+      // the proxy subresource reaches a VM the same way, through its agent
+      assertThat(cluster.kubectlOk("get", "--raw", "/api/v1/namespaces/default/pods/pf-vm:8080/proxy/")).isEqualTo("hello from pf-vm\n");
       assertThat(pf.curl(cluster, "/big", "-o", "/dev/null", "-w", "%{http_code} %{size_download}").out())
           .isEqualTo("200 4194304");
     } finally {
@@ -386,6 +459,79 @@ class WorkloadJourneyIT {
     } finally {
       cluster.kubectl("delete", "pod", "dbg", "--wait=false");
     }
+  }
+
+  /**
+   * Batch work as a user runs it: a Job of three completions two at a time runs to Complete and
+   * its logs are read through the Job; a Job that keeps failing stops at its backoffLimit with
+   * kube's reason; a CronJob starts a Job on its next minute, `kubectl create job --from` starts one
+   * by hand, and deleting the CronJob takes its Jobs and their pods with it.
+   */
+  @Test
+  @Order(12)
+  void jobsRunToCompletionAndACronJobStartsThemOnSchedule() {
+    String batch = """
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: batch}
+        spec:
+          completions: 3
+          parallelism: 2
+          template:
+            spec:
+              restartPolicy: Never
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: work
+                image: keelson.local/busybox:latest
+                command: ["sh", "-c", "echo work item done on $(hostname)"]
+        """;
+    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), batch);
+    assertThat(applied.out()).as(applied.toString()).contains("job.batch/batch created");
+    KeelsonCluster.Result done = cluster.kubectl("wait", "--for=condition=complete", "job/batch", "--timeout=150s");
+    assertThat(done.out()).as("%s\n%s", done, cluster.diagnostics()).contains("job.batch/batch condition met");
+    assertThat(cluster.kubectlOk("get", "job", "batch")).containsPattern("(?m)^batch\\s+Complete\\s+3/3\\s");
+    assertThat(cluster.kubectlOk("get", "pods", "-l", "job-name=batch", "-o",
+        "jsonpath={range .items[*]}{.status.phase}{\"\\n\"}{end}").lines()).containsExactly("Succeeded", "Succeeded", "Succeeded");
+    assertThat(cluster.kubectlOk("logs", "job/batch")).contains("work item done on batch-");
+
+    String failing = """
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: flaky}
+        spec:
+          backoffLimit: 1
+          template:
+            spec:
+              restartPolicy: Never
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: work
+                image: keelson.local/busybox:latest
+                command: ["sh", "-c", "echo giving up; exit 4"]
+        """;
+    cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), failing);
+    KeelsonCluster.Result failed = cluster.kubectl("wait", "--for=condition=failed", "job/flaky", "--timeout=150s");
+    assertThat(failed.out()).as("%s\n%s", failed, cluster.diagnostics()).contains("job.batch/flaky condition met");
+    assertThat(cluster.kubectlOk("get", "job", "flaky", "-o",
+        "jsonpath={.status.failed} {.status.conditions[?(@.type==\"Failed\")].reason}")).isEqualTo("2 BackoffLimitExceeded");
+
+    assertThat(cluster.kubectlOk("create", "cronjob", "tick", "--image=keelson.local/busybox:latest",
+        "--schedule=* * * * *", "--", "sh", "-c", "echo tick")).contains("cronjob.batch/tick created");
+    assertThat(cluster.kubectlOk("create", "job", "tick-by-hand", "--from=cronjob/tick")).contains("job.batch/tick-by-hand created");
+    assertThat(cluster.kubectl("wait", "--for=condition=complete", "job/tick-by-hand", "--timeout=120s").out())
+        .contains("condition met");
+    // the schedule's next minute starts a Job named after the CronJob and that minute
+    await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(3)).untilAsserted(() ->
+        assertThat(cluster.kubectlOk("get", "jobs", "-o",
+            "jsonpath={range .items[?(@.metadata.ownerReferences[0].name==\"tick\")]}{.metadata.name} {.status.succeeded}{\"\\n\"}{end}"))
+            .containsPattern("(?m)^tick-\\d+ 1$"));
+    assertThat(cluster.kubectlOk("get", "cronjob", "tick")).containsPattern("(?m)^tick\\s+\\* \\* \\* \\* \\*\\s+<none>\\s+False\\s+\\d+\\s+\\d+[ms]\\S*\\s");
+
+    cluster.kubectlOk("delete", "cronjob", "tick");
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+        assertThat(cluster.kubectlOk("get", "jobs,pods", "-o", "name")).doesNotContain("tick-").contains("job.batch/batch"));
+    cluster.kubectlOk("delete", "job", "batch", "flaky", "--ignore-not-found");
   }
 
   /**
