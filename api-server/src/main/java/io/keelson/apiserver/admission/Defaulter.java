@@ -58,6 +58,7 @@ public final class Defaulter {
       case "apps/DaemonSet" -> Defaulter::daemonSet;
       case "batch/Job" -> Defaulter::job;
       case "batch/CronJob" -> Defaulter::cronJob;
+      case "autoscaling/HorizontalPodAutoscaler" -> Defaulter::horizontalPodAutoscaler;
       case "/Service" -> o -> service(o, clusterIpInUse);
       case "/Secret" -> Defaulter::secret;
       case "/Namespace" -> Defaulter::namespace;
@@ -169,6 +170,35 @@ public final class Defaulter {
     put(spec, "failedJobsHistoryLimit", 1);
     JsonNode jobTemplate = spec.get("jobTemplate");
     if (jobTemplate != null && jobTemplate.isObject()) template(obj((ObjectNode) jobTemplate, "spec"));
+  }
+
+  /**
+   * SetDefaults_HorizontalPodAutoscaler (autoscaling/v2): minReplicas 1, an 80% CPU utilization target
+   * when no metric is given, and — only when behavior is given — its unset rules filled with kube's
+   * (scale up: no window, the larger of +100% and +4 pods per 15 s; scale down: 300 s window, -100% per 15 s).
+   */
+  private static void horizontalPodAutoscaler(ObjectNode hpa) {
+    if (hpa.get("spec") != null && !hpa.get("spec").isObject()) return; // the validator reports it
+    ObjectNode spec = obj(hpa, "spec");
+    put(spec, "minReplicas", 1);
+    if (!spec.path("metrics").isArray() || spec.path("metrics").isEmpty()) {
+      ObjectNode resource = spec.putArray("metrics").addObject().put("type", "Resource").putObject("resource");
+      resource.put("name", "cpu");
+      resource.putObject("target").put("type", "Utilization").put("averageUtilization", 80);
+    }
+    if (!(spec.get("behavior") instanceof ObjectNode behavior)) return;
+    scalingRules(obj(behavior, "scaleUp"), 0, List.of(new int[] {100, 15}, new int[] {4, 15}));
+    scalingRules(obj(behavior, "scaleDown"), 300, List.<int[]>of(new int[] {100, 15}));
+  }
+
+  private static void scalingRules(ObjectNode rules, int window, List<int[]> policies) {
+    put(rules, "stabilizationWindowSeconds", window);
+    put(rules, "selectPolicy", "Max");
+    if (rules.path("policies").isArray() && !rules.path("policies").isEmpty()) return;
+    ArrayNode list = rules.putArray("policies");
+    for (int i = 0; i < policies.size(); i++) {
+      list.addObject().put("type", i == 0 ? "Percent" : "Pods").put("value", policies.get(i)[0]).put("periodSeconds", policies.get(i)[1]);
+    }
   }
 
   /**

@@ -57,6 +57,7 @@ public final class Validator {
       case "apps/DaemonSet" -> daemonSet(obj, old, errs);
       case "batch/Job" -> job(obj, old, errs);
       case "batch/CronJob" -> cronJob(obj, old, errs);
+      case "autoscaling/HorizontalPodAutoscaler" -> horizontalPodAutoscaler(obj, errs);
       case "/Service" -> service(obj, old, errs);
       case "/ConfigMap" -> configMap(obj, old, errs);
       case "/Secret" -> secret(obj, old, errs);
@@ -1110,6 +1111,150 @@ public final class Validator {
     if (handler.isEmpty()) errs.required("handler");
     else for (String msg : Names.dns1123Label(handler)) errs.invalid("handler", handler, msg);
     if (old != null && !Objects.equals(old.path("handler"), rc.path("handler"))) errs.invalid("handler", handler, "field is immutable");
+  }
+
+  // ================================================================== autoscaling
+
+  private static final List<String> METRIC_SOURCE_TYPES = List.of("ContainerResource", "External", "Object", "Pods", "Resource");
+  private static final List<String> SELECT_POLICIES = List.of("Disabled", "Max", "Min");
+  private static final List<String> SCALING_POLICY_TYPES = List.of("Percent", "Pods");
+
+  /** kube's ValidateHorizontalPodAutoscaler (autoscaling/v2, the stored shape; v1 is converted first). */
+  private static void horizontalPodAutoscaler(ObjectNode hpa, FieldErrors errs) {
+    JsonNode spec = hpa.path("spec");
+    JsonNode min = spec.path("minReplicas");
+    JsonNode max = spec.path("maxReplicas");
+    if (min.isNumber() && min.asLong() < 1) errs.invalid("spec.minReplicas", min, "must be greater than or equal to 1");
+    if (!max.isNumber() || max.asLong() < 1) errs.invalid("spec.maxReplicas", max.isNumber() ? max : 0, "must be greater than 0");
+    if (min.isNumber() && max.isNumber() && max.asLong() < min.asLong()) {
+      errs.invalid("spec.maxReplicas", max, "must be greater than or equal to `minReplicas`");
+    }
+    crossVersionObjectReference(spec.path("scaleTargetRef"), "spec.scaleTargetRef", errs);
+    int i = 0;
+    for (JsonNode m : spec.path("metrics")) metricSpec(m, "spec.metrics[" + i++ + "]", errs);
+    JsonNode behavior = spec.path("behavior");
+    if (behavior.isObject()) {
+      scalingRules(behavior.path("scaleUp"), "spec.behavior.scaleUp", errs);
+      scalingRules(behavior.path("scaleDown"), "spec.behavior.scaleDown", errs);
+    }
+    JsonNode status = hpa.path("status");
+    nonNegative(status.path("currentReplicas"), "status.currentReplicas", errs);
+    nonNegative(status.path("desiredReplicas"), "status.desiredReplicas", errs);
+  }
+
+  private static void crossVersionObjectReference(JsonNode ref, String p, FieldErrors errs) {
+    for (String f : new String[] {"kind", "name"}) {
+      String v = text(ref.path(f), "");
+      if (v.isEmpty()) errs.required(p + "." + f);
+      else for (String msg : pathSegmentName(v)) errs.invalid(p + "." + f, v, msg);
+    }
+  }
+
+  /** apimachinery's IsValidPathSegmentName: the value becomes one segment of a URL path. */
+  private static List<String> pathSegmentName(String v) {
+    if (v.equals(".") || v.equals("..")) return List.of("may not be '" + v + "'");
+    List<String> out = new ArrayList<>();
+    for (String bad : new String[] {"/", "%"}) {
+      if (v.contains(bad)) out.add("may not contain '" + bad + "'");
+    }
+    return out;
+  }
+
+  private static void metricSpec(JsonNode m, String p, FieldErrors errs) {
+    String type = text(m.path("type"), "");
+    if (type.isEmpty()) errs.required(p + ".type", "must specify a metric source type");
+    if (!METRIC_SOURCE_TYPES.contains(type)) errs.notSupported(p + ".type", type, METRIC_SOURCE_TYPES);
+    String expected = type.isEmpty() ? "" : Character.toLowerCase(type.charAt(0)) + type.substring(1);
+    List<String> present = new ArrayList<>();
+    for (String source : new String[] {"object", "pods", "resource", "containerResource", "external"}) {
+      if (!m.path(source).isObject()) continue;
+      present.add(source);
+      if (present.size() == 1) metricSource(source, m.path(source), p + "." + source, errs);
+    }
+    if (METRIC_SOURCE_TYPES.contains(type) && !m.path(expected).isObject()) {
+      errs.required(p + "." + expected, "must populate information for the given metric source");
+    }
+    if (present.size() > 1) {
+      for (String source : present) {
+        if (!source.equals(expected)) errs.forbidden(p + "." + source, "must populate the given metric source only");
+      }
+    }
+  }
+
+  private static void metricSource(String source, JsonNode src, String p, FieldErrors errs) {
+    JsonNode target = src.path("target");
+    metricTarget(target, p + ".target", errs);
+    switch (source) {
+      case "resource", "containerResource" -> {
+        if (isBlank(src.path("name"))) errs.required(p + ".name", "must specify a resource name");
+        if (source.equals("containerResource") && isBlank(src.path("container"))) errs.required(p + ".container", "must specify a container");
+        boolean util = target.path("averageUtilization").isNumber();
+        boolean avg = present(target.path("averageValue"));
+        if (!util && !avg) errs.required(p + ".target.averageUtilization", "must set either a target raw value or a target utilization");
+        if (util && avg) errs.forbidden(p + ".target.averageValue", "may not set both a target raw value and a target utilization");
+      }
+      case "pods" -> {
+        if (isBlank(src.path("metric").path("name"))) errs.required(p + ".metric.name", "must specify a metric name");
+        if (!present(target.path("averageValue"))) errs.required(p + ".target.averageValue", "must specify a positive target averageValue");
+      }
+      case "object" -> {
+        crossVersionObjectReference(src.path("describedObject"), p + ".describedObject", errs);
+        if (isBlank(src.path("metric").path("name"))) errs.required(p + ".metric.name", "must specify a metric name");
+        if (!present(target.path("value")) && !present(target.path("averageValue"))) {
+          errs.required(p + ".target.value", "must set either a target value or averageValue");
+        }
+      }
+      default -> { // external
+        if (isBlank(src.path("metric").path("name"))) errs.required(p + ".metric.name", "must specify a metric name");
+        if (!present(target.path("value")) && !present(target.path("averageValue"))) {
+          errs.required(p + ".target.value", "must set either a target value for metric or a per-pod target");
+        }
+      }
+    }
+  }
+
+  private static void metricTarget(JsonNode t, String p, FieldErrors errs) {
+    String type = text(t.path("type"), "");
+    if (type.isEmpty()) errs.required(p + ".type", "must specify a metric target type");
+    if (!List.of("Utilization", "Value", "AverageValue").contains(type)) {
+      errs.invalid(p + ".type", type, "must be either Utilization, Value, or AverageValue");
+    }
+    for (String f : new String[] {"value", "averageValue"}) {
+      JsonNode q = t.path(f);
+      if (!present(q)) continue;
+      try {
+        if (Quantities.parse(q.isNumber() ? q.asString() : text(q, "")).signum() != 1) errs.invalid(p + "." + f, q, "must be positive");
+      } catch (IllegalArgumentException e) {
+        errs.invalid(p + "." + f, q, e.getMessage());
+      }
+    }
+    JsonNode util = t.path("averageUtilization");
+    if (util.isNumber() && util.asLong() < 1) errs.invalid(p + ".averageUtilization", util, "must be greater than 0");
+  }
+
+  private static void scalingRules(JsonNode rules, String p, FieldErrors errs) {
+    if (!rules.isObject()) return;
+    JsonNode window = rules.path("stabilizationWindowSeconds");
+    if (window.isNumber() && window.asLong() < 0) errs.invalid(p + ".stabilizationWindowSeconds", window, "must be greater than or equal to zero");
+    if (window.isNumber() && window.asLong() > 3600) errs.invalid(p + ".stabilizationWindowSeconds", window, "must be less than or equal to 3600");
+    JsonNode select = rules.path("selectPolicy");
+    if (present(select) && !SELECT_POLICIES.contains(text(select, ""))) errs.notSupported(p + ".selectPolicy", select, SELECT_POLICIES);
+    if (rules.path("policies").isEmpty()) errs.required(p + ".policies", "must specify at least one Policy");
+    int i = 0;
+    for (JsonNode policy : rules.path("policies")) {
+      String pp = p + ".policies[" + i++ + "]";
+      String type = text(policy.path("type"), "");
+      if (!SCALING_POLICY_TYPES.contains(type)) errs.notSupported(pp + ".type", type, SCALING_POLICY_TYPES);
+      long value = policy.path("value").asLong(0);
+      if (value <= 0) errs.invalid(pp + ".value", value, "must be greater than zero");
+      long period = policy.path("periodSeconds").asLong(0);
+      if (period <= 0) errs.invalid(pp + ".periodSeconds", period, "must be greater than zero");
+      if (period > 1800) errs.invalid(pp + ".periodSeconds", period, "must be less than or equal to 1800");
+    }
+  }
+
+  private static boolean present(JsonNode n) {
+    return !n.isMissingNode() && !n.isNull();
   }
 
   // ================================================================== small checks

@@ -274,6 +274,17 @@ public final class TablePrinter {
         str("Selector", "A label query over pods that should match the pod count.", 1,
             (o, now) -> labelSelector(Fields.at(o, "spec.jobTemplate.spec.selector"))));
 
+    // kube 1.32's printHorizontalPodAutoscaler; the cells read the v2 shape and v1's (served from the same objects)
+    put("autoscaling", "HorizontalPodAutoscaler", name(),
+        str("Reference", "reference to target object", 0,
+            (o, now) -> Fields.str(o, "spec.scaleTargetRef.kind") + "/" + Fields.str(o, "spec.scaleTargetRef.name")),
+        str("Targets", "the target metrics, with their current values", 0, (o, now) -> hpaTargets(o)),
+        str("MinPods", "minimum number of pods", 0,
+            (o, now) -> Fields.at(o, "spec.minReplicas").isNumber() ? String.valueOf(Fields.num(o, "spec.minReplicas")) : "<unset>"),
+        num("MaxPods", "maximum number of pods", 0, (o, now) -> Fields.num(o, "spec.maxReplicas")),
+        num("Replicas", "current replicas", 0, (o, now) -> Fields.num(o, "status.currentReplicas")),
+        age());
+
     put("", "Service", name(),
         str("Type", "The type of the service.", 0, (o, now) -> Fields.strOr(o, "spec.type", "ClusterIP")),
         str("Cluster-IP", "The virtual IP of the service.", 0, (o, now) -> Fields.strOr(o, "spec.clusterIP", NONE)),
@@ -418,6 +429,66 @@ public final class TablePrinter {
       return kind + (group.isEmpty() ? "" : "." + group) + "/" + ref.path("name").asString("");
     }
     return NONE;
+  }
+
+  /**
+   * kube's formatHPAMetrics: "cpu: 12%/50%" per metric (current/target, {@code <unknown>} before the
+   * controller has measured, {@code <auto>} for a utilization metric without target), at most two and
+   * then "+ N more...", {@code <none>} without metrics. A v1 object shows its CPU target the same way.
+   */
+  static String hpaTargets(JsonNode hpa) {
+    JsonNode v1Target = Fields.at(hpa, "spec.targetCPUUtilizationPercentage");
+    if (Fields.at(hpa, "spec.metrics").isMissingNode() && v1Target.isNumber()) {
+      JsonNode cur = Fields.at(hpa, "status.currentCPUUtilizationPercentage");
+      return "cpu: " + (cur.isNumber() ? cur.asLong() + "%" : "<unknown>") + "/" + v1Target.asLong() + "%";
+    }
+    List<JsonNode> specs = Fields.list(hpa, "spec.metrics");
+    List<JsonNode> statuses = Fields.list(hpa, "status.currentMetrics");
+    if (specs.isEmpty()) return NONE;
+    List<String> list = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      JsonNode spec = specs.get(i);
+      JsonNode status = i < statuses.size() ? statuses.get(i) : NODES.missingNode();
+      String type = Fields.str(spec, "type");
+      switch (type) {
+        case "Resource", "ContainerResource" -> {
+          String src = type.equals("Resource") ? "resource" : "containerResource";
+          JsonNode target = spec.path(src).path("target");
+          JsonNode current = status.path(src).path("current");
+          String name = spec.path(src).path("name").asString("");
+          if (type.equals("ContainerResource")) name = name + " of container \"" + spec.path(src).path("container").asString("") + "\"";
+          if (target.has("averageValue")) {
+            list.add(name + ": " + quantityOr(current.path("averageValue"), "<unknown>") + "/" + target.path("averageValue").asString());
+          } else {
+            JsonNode util = current.path("averageUtilization");
+            JsonNode want = target.path("averageUtilization");
+            list.add(name + ": " + (util.isNumber() ? util.asLong() + "%" : "<unknown>") + "/"
+                + (want.isNumber() ? want.asLong() + "%" : "<auto>"));
+          }
+        }
+        case "Pods" -> list.add(Fields.str(spec, "pods.metric.name") + ": "
+            + quantityOr(status.path("pods").path("current").path("averageValue"), "<unknown>") + "/"
+            + spec.path("pods").path("target").path("averageValue").asString());
+        case "Object", "External" -> {
+          String src = type.equals("Object") ? "object" : "external";
+          JsonNode target = spec.path(src).path("target");
+          JsonNode current = status.path(src).path("current");
+          String metric = spec.path(src).path("metric").path("name").asString("");
+          if (target.has("averageValue")) {
+            list.add(metric + ": " + quantityOr(current.path("averageValue"), "<unknown>") + "/" + target.path("averageValue").asString() + " (avg)");
+          } else {
+            list.add(metric + ": " + quantityOr(current.path("value"), "<unknown>") + "/" + target.path("value").asString());
+          }
+        }
+        default -> list.add("<unknown type>");
+      }
+    }
+    if (list.size() > 2) return String.join(", ", list.subList(0, 2)) + " + " + (list.size() - 2) + " more...";
+    return String.join(", ", list);
+  }
+
+  private static String quantityOr(JsonNode q, String fallback) {
+    return q.isMissingNode() || q.isNull() ? fallback : q.asString();
   }
 
   /** kube's order: a finished Job is Complete or Failed, then Terminating, Suspended, FailureTarget, else Running. */

@@ -58,6 +58,13 @@ public final class ResourceRegistry {
         io.fabric8.kubernetes.api.model.batch.v1.Job.class, true);
     add("batch", "v1", "cronjobs", "CronJob", true, List.of("cj"), List.of("all"), Set.of("status"),
         io.fabric8.kubernetes.api.model.batch.v1.CronJob.class, true);
+    // autoscaling: v2 first, so discovery prefers it; v1 (what kubectl 1.32's autoscale creates) is a view of v2's storage
+    add("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, List.of("hpa"), List.of("all"),
+        Set.of("status"), io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class, true);
+    add("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, List.of("hpa"), List.of("all"),
+        Set.of("status"), io.fabric8.kubernetes.api.model.autoscaling.v1.HorizontalPodAutoscaler.class, true);
+    VIEWS.put(BY_PATH.get("autoscaling/v1/horizontalpodautoscalers"), new ResourceView(BY_PATH.get("autoscaling/v1/horizontalpodautoscalers"),
+        BY_PATH.get("autoscaling/v2/horizontalpodautoscalers"), new io.keelson.apiserver.conversion.AutoscalingV1Conversion()));
     // others
     add("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class, false);

@@ -50,6 +50,8 @@ final class ProtobufBodies {
       "authorization.k8s.io/v1", V1Authorization.getDescriptor(),
       "authentication.k8s.io/v1", V1Authentication.getDescriptor(),
       "autoscaling/v1", V1Autoscaling.getDescriptor(),
+      // client-java-proto has no autoscaling/v2 file; v2 kept v2beta2's messages and field numbers
+      "autoscaling/v2", io.kubernetes.client.proto.V2beta2Autoscaling.getDescriptor(),
       "scheduling.k8s.io/v1", V1Scheduling.getDescriptor(),
       "meta.k8s.io/v1", Meta.getDescriptor());
 
