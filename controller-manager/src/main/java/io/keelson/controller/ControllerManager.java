@@ -18,6 +18,7 @@ import io.keelson.controller.job.JobController;
 import io.keelson.controller.namespace.NamespaceController;
 import io.keelson.controller.serviceaccount.ServiceAccountsController;
 import io.keelson.controller.nodelifecycle.NodeLifecycleController;
+import io.keelson.controller.podautoscaler.HorizontalController;
 import io.keelson.controller.podgc.PodGarbageCollector;
 import io.keelson.controller.replicaset.ReplicaSetController;
 import io.keelson.controller.runtime.Controller;
@@ -63,7 +64,14 @@ public final class ControllerManager implements AutoCloseable {
       Duration nodeMonitorGracePeriod,
       Duration defaultNotReadyToleration,
       Duration defaultUnreachableToleration,
-      int terminatedPodGcThreshold) {
+      int terminatedPodGcThreshold,
+      HorizontalController.Settings autoscaling) {
+    public Options(Set<String> controllers, int workers, Duration nodeMonitorGracePeriod, Duration defaultNotReadyToleration,
+        Duration defaultUnreachableToleration, int terminatedPodGcThreshold) {
+      this(controllers, workers, nodeMonitorGracePeriod, defaultNotReadyToleration, defaultUnreachableToleration,
+          terminatedPodGcThreshold, HorizontalController.Settings.defaults());
+    }
+
     public static Options defaults() {
       return new Options(
           Names.select(List.of("*")), 5, Duration.ofSeconds(40), Duration.ofSeconds(300), Duration.ofSeconds(300), 12500);
@@ -74,7 +82,7 @@ public final class ControllerManager implements AutoCloseable {
   public static final class Names implements Iterable<String> {
     public static final List<String> ALL =
         List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc", "serviceaccount",
-            "endpoint", "endpointslice", "job", "cronjob", "ttl-after-finished");
+            "endpoint", "endpointslice", "job", "cronjob", "ttl-after-finished", "horizontalpodautoscaling");
 
     @Override
     public Iterator<String> iterator() {
@@ -236,9 +244,9 @@ public final class ControllerManager implements AutoCloseable {
     if (on.contains("endpoint")) parts.add(new EndpointsController(informers, metrics, w));
     if (on.contains("endpointslice")) parts.add(new EndpointSliceController(informers, metrics, w));
     if (on.contains("podgc")) parts.add(new PodGarbageCollector(informers, metrics, options.terminatedPodGcThreshold()));
+    // Batch and autoscaling controllers run only where the api-server serves their kinds (an older one may not).
+    ServedResources served = ServedResources.discover(client);
     if (on.contains("job") || on.contains("cronjob") || on.contains("ttl-after-finished")) {
-      // The batch controllers run only where the api-server serves their kinds (an older one may not).
-      ServedResources served = ServedResources.discover(client);
       boolean jobs = served.forKind("batch/v1", "Job") != null;
       boolean cronJobs = jobs && served.forKind("batch/v1", "CronJob") != null;
       if (on.contains("job")) {
@@ -252,6 +260,13 @@ public final class ControllerManager implements AutoCloseable {
       if (on.contains("cronjob")) {
         if (cronJobs) parts.add(new CronJobController(informers, events, metrics, w));
         else log.info("controller cronjob skipped: the api-server does not serve batch/v1 cronjobs and jobs");
+      }
+    }
+    if (on.contains("horizontalpodautoscaling")) {
+      if (served.forKind("autoscaling/v2", "HorizontalPodAutoscaler") != null) {
+        parts.add(new HorizontalController(informers, events, metrics, options.autoscaling()));
+      } else {
+        log.info("controller horizontalpodautoscaling skipped: the api-server does not serve autoscaling/v2 horizontalpodautoscalers");
       }
     }
     try {

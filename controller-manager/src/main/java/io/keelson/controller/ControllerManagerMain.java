@@ -99,6 +99,30 @@ public final class ControllerManagerMain implements Callable<Integer> {
   int metricsPort;
 
   @Option(
+      names = "--horizontal-pod-autoscaler-sync-period",
+      paramLabel = "DURATION",
+      defaultValue = "15s",
+      converter = DurationConverter.class,
+      description = "how often each HorizontalPodAutoscaler is synced (default: ${DEFAULT-VALUE})")
+  Duration hpaSyncPeriod;
+
+  @Option(
+      names = "--horizontal-pod-autoscaler-downscale-stabilization",
+      paramLabel = "DURATION",
+      defaultValue = "5m",
+      converter = DurationConverter.class,
+      description = "how far back the autoscaler looks for a higher recommendation before scaling down, for HPAs"
+          + " without spec.behavior (default: ${DEFAULT-VALUE})")
+  Duration hpaDownscaleStabilization;
+
+  @Option(
+      names = "--horizontal-pod-autoscaler-tolerance",
+      paramLabel = "RATIO",
+      defaultValue = "0.1",
+      description = "the smallest change of usage/target ratio the autoscaler acts on (default: ${DEFAULT-VALUE})")
+  double hpaTolerance;
+
+  @Option(
       names = "--aot-training",
       description =
           "Run the AOT training workload (the controllers against an in-process fake api-server: pods at scale, a"
@@ -120,7 +144,8 @@ public final class ControllerManagerMain implements Callable<Integer> {
             nodeMonitorGracePeriod,
             Duration.ofSeconds(notReadyTolerationSeconds),
             Duration.ofSeconds(unreachableTolerationSeconds),
-            terminatedPodGcThreshold);
+            terminatedPodGcThreshold,
+            new io.keelson.controller.podautoscaler.HorizontalController.Settings(hpaSyncPeriod, hpaDownscaleStabilization, hpaTolerance));
     try (var manager = ControllerManager.fromKubeconfig(config, options)) {
       manager.serveMetrics(metricsPort);
       if (leaderElect) manager.runLeaderElected(leaseDuration);
