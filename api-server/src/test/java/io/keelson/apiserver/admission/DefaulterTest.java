@@ -178,6 +178,29 @@ class DefaulterTest {
   }
 
   @Test
+  void horizontalPodAutoscalerDefaults() {
+    ObjectNode bare = defaulted("autoscaling/v2", "HorizontalPodAutoscaler",
+        "{'spec':{'scaleTargetRef':{'apiVersion':'apps/v1','kind':'Deployment','name':'web'},'maxReplicas':5}}");
+    assertThat(bare.at("/spec/minReplicas").intValue()).isEqualTo(1);
+    // kube's default metric: 80% of the pods' CPU requests; no behavior unless one is given
+    assertThat(bare.at("/spec/metrics/0")).isEqualTo(json(
+        "{'type':'Resource','resource':{'name':'cpu','target':{'type':'Utilization','averageUtilization':80}}}"));
+    assertThat(bare.at("/spec/metrics").size()).isEqualTo(1);
+    assertThat(bare.at("/spec").has("behavior")).isFalse();
+
+    ObjectNode withBehavior = defaulted("autoscaling/v2", "HorizontalPodAutoscaler",
+        "{'spec':{'scaleTargetRef':{'kind':'Deployment','name':'web'},'minReplicas':2,'maxReplicas':5,"
+            + "'metrics':[{'type':'Resource','resource':{'name':'memory','target':{'type':'AverageValue','averageValue':'100Mi'}}}],"
+            + "'behavior':{'scaleDown':{'stabilizationWindowSeconds':30}}}}");
+    assertThat(withBehavior.at("/spec/minReplicas").intValue()).isEqualTo(2);
+    assertThat(withBehavior.at("/spec/metrics/0/resource/name").stringValue()).isEqualTo("memory");
+    assertThat(withBehavior.at("/spec/behavior")).isEqualTo(json("{"
+        + "'scaleDown':{'stabilizationWindowSeconds':30,'selectPolicy':'Max','policies':[{'type':'Percent','value':100,'periodSeconds':15}]},"
+        + "'scaleUp':{'stabilizationWindowSeconds':0,'selectPolicy':'Max','policies':["
+        + "{'type':'Percent','value':100,'periodSeconds':15},{'type':'Pods','value':4,'periodSeconds':15}]}}"));
+  }
+
+  @Test
   void recreateDeploymentGetsNoRollingUpdate() {
     ObjectNode d = defaulted("apps/v1", "Deployment", "{'spec':{'strategy':{'type':'Recreate'},'template':{'spec':{'containers':[]}}}}");
     assertThat(d.at("/spec/strategy")).isEqualTo(json("{'type':'Recreate'}"));

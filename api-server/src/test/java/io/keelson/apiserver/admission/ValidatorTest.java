@@ -72,6 +72,11 @@ class ValidatorTest {
       case "CronJob" -> json("{'apiVersion':'batch/v1','kind':'CronJob','metadata':{'name':'nightly','namespace':'default'},"
           + "'spec':{'schedule':'*/5 * * * *','jobTemplate':{'metadata':{'name':'nightly'},'spec':{'template':{'spec':{"
           + "'restartPolicy':'OnFailure','containers':[{'name':'c','image':'busybox'}]}}}}}}");
+      case "HorizontalPodAutoscaler" -> json("{'apiVersion':'autoscaling/v2','kind':'HorizontalPodAutoscaler',"
+          + "'metadata':{'name':'web','namespace':'default'},'spec':{'scaleTargetRef':{'apiVersion':'apps/v1','kind':'Deployment',"
+          + "'name':'web'},'maxReplicas':5,'metrics':[{'type':'Resource','resource':{'name':'cpu','target':{'type':'Utilization',"
+          + "'averageUtilization':50}}},{'type':'Pods','pods':{'metric':{'name':'qps'},'target':{'type':'AverageValue','averageValue':'10'}}}],"
+          + "'behavior':{'scaleDown':{'stabilizationWindowSeconds':60}}}}");
       default -> throw new IllegalArgumentException(kind);
     };
     if (kind.equals("Job")) Defaulter.generateJobSelector(o); // as the create path does, with the stored uid
@@ -88,7 +93,8 @@ class ValidatorTest {
 
   static Stream<String> kinds() {
     return Stream.of("Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ConfigMap", "Secret", "Namespace", "Node",
-        "Lease", "PriorityClass", "RuntimeClass", "EndpointSlice", "Event", "Job", "CronJob");
+        "Lease", "PriorityClass", "RuntimeClass", "EndpointSlice", "Event", "Job", "CronJob",
+        "HorizontalPodAutoscaler");
   }
 
   /** kind, JSON pointer to change, new value (null removes), expected field, reason, message start. */
@@ -276,6 +282,39 @@ class ValidatorTest {
             "Unsupported value: \"Sometimes\": supported values: \"Allow\", \"Forbid\", \"Replace\""),
         Arguments.of("CronJob", "/spec/startingDeadlineSeconds", "-1", "spec.startingDeadlineSeconds", "FieldValueInvalid",
             "Invalid value: -1: must be greater than or equal to 0"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/scaleTargetRef/kind", null, "spec.scaleTargetRef.kind", "FieldValueRequired",
+            "Required value"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/scaleTargetRef/name", "'a/b'", "spec.scaleTargetRef.name", "FieldValueInvalid",
+            "Invalid value: \"a/b\": may not contain '/'"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/minReplicas", "0", "spec.minReplicas", "FieldValueInvalid",
+            "Invalid value: 0: must be greater than or equal to 1"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/maxReplicas", null, "spec.maxReplicas", "FieldValueInvalid",
+            "Invalid value: 0: must be greater than 0"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/minReplicas", "6", "spec.maxReplicas", "FieldValueInvalid",
+            "Invalid value: 5: must be greater than or equal to `minReplicas`"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/metrics/0/type", "'Bogus'", "spec.metrics[0].type", "FieldValueNotSupported",
+            "Unsupported value: \"Bogus\": supported values: \"ContainerResource\", \"External\", \"Object\", \"Pods\", \"Resource\""),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/metrics/0/type", "'Pods'", "spec.metrics[0].pods", "FieldValueRequired",
+            "Required value: must populate information for the given metric source"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/metrics/0/resource/target/averageUtilization", "0",
+            "spec.metrics[0].resource.target.averageUtilization", "FieldValueInvalid", "Invalid value: 0: must be greater than 0"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/metrics/0/resource/target/type", "'Percent'", "spec.metrics[0].resource.target.type",
+            "FieldValueInvalid", "Invalid value: \"Percent\": must be either Utilization, Value, or AverageValue"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/metrics/0/resource/target/averageValue", "'100m'",
+            "spec.metrics[0].resource.target.averageValue", "FieldValueForbidden",
+            "Forbidden: may not set both a target raw value and a target utilization"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/metrics/0/resource/name", null, "spec.metrics[0].resource.name", "FieldValueRequired",
+            "Required value: must specify a resource name"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/metrics/1/pods/target/averageValue", "'-1'", "spec.metrics[1].pods.target.averageValue",
+            "FieldValueInvalid", "Invalid value: \"-1\": must be positive"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/behavior/scaleDown/stabilizationWindowSeconds", "3601",
+            "spec.behavior.scaleDown.stabilizationWindowSeconds", "FieldValueInvalid", "Invalid value: 3601: must be less than or equal to 3600"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/behavior/scaleUp/selectPolicy", "'Most'", "spec.behavior.scaleUp.selectPolicy",
+            "FieldValueNotSupported", "Unsupported value: \"Most\": supported values: \"Disabled\", \"Max\", \"Min\""),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/behavior/scaleUp/policies", "[]", "spec.behavior.scaleUp.policies",
+            "FieldValueRequired", "Required value: must specify at least one Policy"),
+        Arguments.of("HorizontalPodAutoscaler", "/spec/behavior/scaleDown/policies/0/periodSeconds", "1801",
+            "spec.behavior.scaleDown.policies[0].periodSeconds", "FieldValueInvalid", "Invalid value: 1801: must be less than or equal to 1800"),
         Arguments.of("CronJob", "/metadata/name", "'" + "c".repeat(53) + "'", "metadata.name", "FieldValueInvalid",
             "Invalid value: \"" + "c".repeat(53) + "\": must be no more than 52 characters"),
         Arguments.of("CronJob", "/spec/jobTemplate/spec/template/spec/restartPolicy", "'Always'",

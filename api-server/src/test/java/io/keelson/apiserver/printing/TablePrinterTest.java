@@ -306,4 +306,27 @@ class TablePrinterTest {
     assertThat(TablePrinter.podMetricsSum(pm, "cpu")).isEqualTo("250000005n");
     assertThat(TablePrinter.podMetricsSum(pm, "memory")).isEqualTo("1025Ki");
   }
+
+  @Test
+  void horizontalPodAutoscalerColumns() {
+    String hpa = "{'kind':'HorizontalPodAutoscaler','metadata':{'name':'web','creationTimestamp':'" + ago(Duration.ofMinutes(2)) + "'},"
+        + "'spec':{'scaleTargetRef':{'apiVersion':'apps/v1','kind':'Deployment','name':'web'},'minReplicas':1,'maxReplicas':5,"
+        + "'metrics':[{'type':'Resource','resource':{'name':'cpu','target':{'type':'Utilization','averageUtilization':50}}}]},'status':%s}";
+    var measured = row(TablePrinter.table(ResourceRegistry.find("autoscaling", "v2", "horizontalpodautoscalers").orElseThrow(),
+        List.of(obj(hpa.formatted("{'currentReplicas':3,'desiredReplicas':3,'currentMetrics':[{'type':'Resource','resource':{'name':'cpu',"
+            + "'current':{'averageUtilization':12,'averageValue':'12m'}}}]}"))), "7", null, IncludeObject.METADATA, NOW));
+    assertThat(measured).containsExactly(java.util.Map.entry("NAME", "web"), java.util.Map.entry("REFERENCE", "Deployment/web"),
+        java.util.Map.entry("TARGETS", "cpu: 12%/50%"), java.util.Map.entry("MINPODS", "1"), java.util.Map.entry("MAXPODS", "5"),
+        java.util.Map.entry("REPLICAS", "3"), java.util.Map.entry("AGE", "2m"));
+    assertThat(TablePrinter.hpaTargets(obj(hpa.formatted("{}")))).isEqualTo("cpu: <unknown>/50%");
+    // v1's shape (served from the same objects)
+    assertThat(TablePrinter.hpaTargets(obj("{'spec':{'targetCPUUtilizationPercentage':80},'status':{'currentCPUUtilizationPercentage':7}}")))
+        .isEqualTo("cpu: 7%/80%");
+    assertThat(TablePrinter.hpaTargets(obj("{'spec':{'metrics':["
+        + "{'type':'Resource','resource':{'name':'memory','target':{'type':'AverageValue','averageValue':'100Mi'}}},"
+        + "{'type':'Pods','pods':{'metric':{'name':'qps'},'target':{'type':'AverageValue','averageValue':'10'}}},"
+        + "{'type':'External','external':{'metric':{'name':'queue'},'target':{'type':'Value','value':'30'}}}]}}")))
+        .isEqualTo("memory: <unknown>/100Mi, qps: <unknown>/10 + 1 more...");
+    assertThat(TablePrinter.hpaTargets(obj("{'spec':{}}"))).isEqualTo("<none>");
+  }
 }
