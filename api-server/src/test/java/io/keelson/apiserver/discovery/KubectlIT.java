@@ -411,4 +411,56 @@ class KubectlIT {
     assertThat(garbage.code()).isNotZero();
     assertThat(garbage.out()).contains("invalid resourceVersion");
   }
+
+  /**
+   * kubectl 1.32's autoscale posts an autoscaling/v1 HPA (protobuf); get and describe read it as
+   * autoscaling/v2, the preferred version, with the server's defaults. No controller runs here, so
+   * the current values stay unknown.
+   */
+  @Test
+  void autoscaleCreatesAnHpaThatGetAndDescribeShow() throws Exception {
+    ok("create", "namespace", "it-hpa");
+    ok("create", "deployment", "web", "-n", "it-hpa", "--image=keelson.local/busybox:latest", "--", "sleep", "3600");
+    assertThat(ok("autoscale", "deployment", "web", "-n", "it-hpa", "--cpu-percent=50", "--min=1", "--max=5"))
+        .contains("horizontalpodautoscaler.autoscaling/web autoscaled");
+    assertThat(ok("get", "hpa", "-n", "it-hpa")).containsPattern(
+        "NAME\\s+REFERENCE\\s+TARGETS\\s+MINPODS\\s+MAXPODS\\s+REPLICAS\\s+AGE\\n"
+            + "web\\s+Deployment/web\\s+cpu: <unknown>/50%\\s+1\\s+5\\s+0\\s+\\d+s");
+    assertThat(ok("get", "hpa", "web", "-n", "it-hpa", "-o", "jsonpath={.apiVersion} {.spec.metrics[0].resource.name} "
+        + "{.spec.metrics[0].resource.target.averageUtilization} {.spec.scaleTargetRef.kind}"))
+        .isEqualTo("autoscaling/v2 cpu 50 Deployment");
+    // no --cpu-percent: kube's default of 80%, and v1 reads it back as targetCPUUtilizationPercentage
+    ok("autoscale", "deployment", "web", "-n", "it-hpa", "--max=3", "--name=web-default");
+    assertThat(ok("get", "hpa", "web-default", "-n", "it-hpa", "-o", "jsonpath={.spec.minReplicas} {.spec.metrics[0].resource.target.averageUtilization}"))
+        .isEqualTo("1 80");
+    assertThat(ok("get", "--raw", "/apis/autoscaling/v1/namespaces/it-hpa/horizontalpodautoscalers/web-default"))
+        .contains("\"targetCPUUtilizationPercentage\":80");
+    assertThat(ok("describe", "hpa", "web", "-n", "it-hpa")).contains("Reference:", "Deployment/web",
+        "resource cpu on pods  (as a percentage of request):  <unknown> / 50%", "Min replicas:", "Max replicas:");
+    assertThat(ok("get", "all", "-n", "it-hpa")).contains("horizontalpodautoscaler.autoscaling/web");
+    assertThat(ok("api-resources", "--api-group=autoscaling")).containsPattern(
+        "horizontalpodautoscalers\\s+hpa\\s+autoscaling/v2\\s+true\\s+HorizontalPodAutoscaler");
+    Result dup = kubectl("autoscale", "deployment", "web", "-n", "it-hpa", "--max=3");
+    assertThat(dup.code()).isNotZero();
+    assertThat(dup.out()).contains("horizontalpodautoscalers.autoscaling \"web\" already exists");
+    String bad = manifest("bad-hpa.yaml", """
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata: {name: bad, namespace: it-hpa}
+        spec:
+          scaleTargetRef: {apiVersion: apps/v1, name: web}
+          minReplicas: 3
+          maxReplicas: 2
+          metrics:
+          - type: Resource
+            resource: {name: cpu, target: {type: Utilization, averageUtilization: 0}}
+        """);
+    Result invalid = kubectl("create", "-f", bad);
+    assertThat(invalid.code()).isNotZero();
+    assertThat(invalid.out()).contains("The HorizontalPodAutoscaler \"bad\" is invalid",
+        "spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`",
+        "spec.scaleTargetRef.kind: Required value",
+        "spec.metrics[0].resource.target.averageUtilization: Invalid value: 0: must be greater than 0");
+    ok("delete", "hpa", "web", "web-default", "-n", "it-hpa");
+  }
 }

@@ -36,6 +36,8 @@ class BadInputIT {
   private static final String CM = "/api/v1/namespaces/bad/configmaps";
   private static final String JOBS = "/apis/batch/v1/namespaces/bad/jobs";
   private static final String CRONJOBS = "/apis/batch/v1/namespaces/bad/cronjobs";
+  private static final String HPAS = "/apis/autoscaling/v2/namespaces/bad/horizontalpodautoscalers";
+  private static final String HPAS_V1 = "/apis/autoscaling/v1/namespaces/bad/horizontalpodautoscalers";
   private static TestCluster c;
   private static Client etcd;
 
@@ -95,6 +97,14 @@ class BadInputIT {
         + schedule + "\",\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":{\"restartPolicy\":\"OnFailure\","
         + "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}}}}}";
   }
+
+  /** An autoscaling/v2 HPA of Deployment web; {@code spec} is the rest of its spec after scaleTargetRef. */
+  private static String hpa(String name, String ref, String spec) {
+    return "{\"apiVersion\":\"autoscaling/v2\",\"kind\":\"HorizontalPodAutoscaler\",\"metadata\":{\"name\":\"" + name + "\"},"
+        + "\"spec\":{\"scaleTargetRef\":" + ref + (spec.isEmpty() ? "" : "," + spec) + "}}";
+  }
+
+  private static final String WEB = "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"name\":\"web\"}";
 
   private static String pod(String name, String containerExtra) {
     return "{\"metadata\":{\"name\":\"" + name + "\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"" + containerExtra + "}]}}";
@@ -198,6 +208,37 @@ class BadInputIT {
         "spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: \"Always\""));
     l.add(json("CronJob schedule that is a number", "POST", CRONJOBS, cronJob("num", "x").replace("\"x\"", "5"), 400, "BadRequest",
         "CronJob"));
+    // ---- autoscaling
+    l.add(json("HPA without a target kind", "POST", HPAS, hpa("nokind", "{\"name\":\"web\"}", "\"maxReplicas\":3"), 422, "Invalid",
+        "spec.scaleTargetRef.kind: Required value"));
+    l.add(json("HPA without maxReplicas", "POST", HPAS, hpa("nomax", WEB, ""), 422, "Invalid",
+        "spec.maxReplicas: Invalid value: 0: must be greater than 0"));
+    l.add(json("HPA with maxReplicas below minReplicas", "POST", HPAS, hpa("inverted", WEB, "\"minReplicas\":4,\"maxReplicas\":2"), 422,
+        "Invalid", "spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`"));
+    l.add(json("HPA with minReplicas 0", "POST", HPAS, hpa("zero", WEB, "\"minReplicas\":0,\"maxReplicas\":2"), 422, "Invalid",
+        "spec.minReplicas: Invalid value: 0: must be greater than or equal to 1"));
+    l.add(json("HPA metric of an unknown type", "POST", HPAS, hpa("bogus", WEB, "\"maxReplicas\":2,\"metrics\":[{\"type\":\"Bogus\"}]"),
+        422, "Invalid", "spec.metrics[0].type: Unsupported value: \"Bogus\""));
+    l.add(json("HPA resource metric without a target", "POST", HPAS, hpa("notarget", WEB,
+        "\"maxReplicas\":2,\"metrics\":[{\"type\":\"Resource\",\"resource\":{\"name\":\"cpu\",\"target\":{\"type\":\"Utilization\"}}}]"),
+        422, "Invalid", "spec.metrics[0].resource.target.averageUtilization: Required value: must set either a target raw value or a target utilization"));
+    l.add(json("HPA target type that does not exist", "POST", HPAS, hpa("tt", WEB,
+        "\"maxReplicas\":2,\"metrics\":[{\"type\":\"Resource\",\"resource\":{\"name\":\"cpu\",\"target\":{\"type\":\"Percent\",\"averageUtilization\":5}}}]"),
+        422, "Invalid", "spec.metrics[0].resource.target.type: Invalid value: \"Percent\": must be either Utilization, Value, or AverageValue"));
+    l.add(json("HPA averageValue that is no quantity", "POST", HPAS, hpa("qty", WEB,
+        "\"maxReplicas\":2,\"metrics\":[{\"type\":\"Resource\",\"resource\":{\"name\":\"memory\",\"target\":{\"type\":\"AverageValue\",\"averageValue\":\"lots\"}}}]"),
+        422, "Invalid", "spec.metrics[0].resource.target.averageValue: Invalid value: \"lots\": quantities must match the regular expression"));
+    l.add(json("HPA stabilization window over an hour", "POST", HPAS, hpa("window", WEB,
+        "\"maxReplicas\":2,\"behavior\":{\"scaleDown\":{\"stabilizationWindowSeconds\":3601}}"), 422, "Invalid",
+        "spec.behavior.scaleDown.stabilizationWindowSeconds: Invalid value: 3601: must be less than or equal to 3600"));
+    l.add(json("HPA maxReplicas that is a string", "POST", HPAS, hpa("str", WEB, "\"maxReplicas\":\"five\""), 400, "BadRequest",
+        "HorizontalPodAutoscaler"));
+    l.add(json("v1 HPA with a 0% CPU target", "POST", HPAS_V1, "{\"apiVersion\":\"autoscaling/v1\",\"kind\":\"HorizontalPodAutoscaler\","
+        + "\"metadata\":{\"name\":\"v1zero\"},\"spec\":{\"scaleTargetRef\":" + WEB + ",\"maxReplicas\":2,\"targetCPUUtilizationPercentage\":0}}",
+        422, "Invalid", "spec.targetCPUUtilizationPercentage: Invalid value: 0: must be greater than 0"));
+    l.add(json("v1 HPA with maxReplicas below minReplicas", "POST", HPAS_V1, "{\"apiVersion\":\"autoscaling/v1\",\"kind\":\"HorizontalPodAutoscaler\","
+        + "\"metadata\":{\"name\":\"v1inv\"},\"spec\":{\"scaleTargetRef\":" + WEB + ",\"minReplicas\":3,\"maxReplicas\":2}}",
+        422, "Invalid", "spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`"));
     l.add(json("unknown field under Strict", "POST", CM + "?fieldValidation=Strict",
         "{\"metadata\":{\"name\":\"u\"},\"bogus\":1}", 400, "BadRequest", "unknown field \"bogus\""));
     l.add(json("invalid fieldValidation", "POST", CM + "?fieldValidation=Loose", cm("fv"), 400, "BadRequest", "fieldValidation"));
