@@ -21,12 +21,14 @@ class ApiPathTest {
     assertThat(ApiPath.parse("batch", "v1", "namespaces/default/cronjobs").type().kind()).isEqualTo("CronJob");
   }
 
-  /** kubectl autoscale / create ingress post to groups Keelson does not serve: the 404 says what is missing. */
+  /** Old API versions and groups Keelson does not serve (kubectl create ingress): the 404 says what is missing. */
   @Test
   void unservedResourcesAreNamed() {
-    assertThatThrownBy(() -> ApiPath.parse("autoscaling", "v2", "namespaces/default/horizontalpodautoscalers"))
+    assertThat(ApiPath.parse("autoscaling", "v2", "namespaces/default/horizontalpodautoscalers/web/status").subresource()).isEqualTo("status");
+    assertThat(ApiPath.parse("autoscaling", "v1", "namespaces/default/horizontalpodautoscalers").type().kind()).isEqualTo("HorizontalPodAutoscaler");
+    assertThatThrownBy(() -> ApiPath.parse("autoscaling", "v2beta2", "namespaces/default/horizontalpodautoscalers"))
         .isInstanceOf(StatusException.class).satisfies(e -> assertThat(((StatusException) e).code()).isEqualTo(404))
-        .hasMessage("the server could not find the requested resource (horizontalpodautoscalers.autoscaling/v2 is not served)");
+        .hasMessage("the server could not find the requested resource (horizontalpodautoscalers.autoscaling/v2beta2 is not served)");
     assertThatThrownBy(() -> ApiPath.parse("networking.k8s.io", "v1", "ingresses"))
         .hasMessage("the server could not find the requested resource (ingresses.networking.k8s.io/v1 is not served)");
     assertThatThrownBy(() -> ApiPath.parse("", "v1", "namespaces/default/foos"))

@@ -87,6 +87,7 @@ public final class InMemoryApiServer implements AutoCloseable {
       new Kind("apps", "v1", "controllerrevisions", "ControllerRevision", true),
       new Kind("batch", "v1", "jobs", "Job", true),
       new Kind("batch", "v1", "cronjobs", "CronJob", true),
+      new Kind("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true),
       new Kind("coordination.k8s.io", "v1", "leases", "Lease", true),
       new Kind("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false),
       new Kind("node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", false));
