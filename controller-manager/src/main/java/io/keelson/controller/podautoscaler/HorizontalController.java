@@ -165,9 +165,9 @@ public final class HorizontalController implements Reconciler, ManagedController
       rescaleReason = "Current number of replicas below Spec.MinReplicas";
     } else {
       Proposal p = proposal(hpa, scale, current, st, now);
-      if (p == null) {
-        // no metric could be computed: keep the scale as it is (kube's FailedComputeMetricsReplicas)
-        write(hpa, st, statusReplicas, old.getDesiredReplicas() == null ? current : old.getDesiredReplicas(), List.of(), false);
+      if (p.replicas() < 0) {
+        // no usable recommendation: keep the scale as it is (kube's FailedComputeMetricsReplicas)
+        write(hpa, st, statusReplicas, old.getDesiredReplicas() == null ? current : old.getDesiredReplicas(), p.statuses(), false);
         return;
       }
       currentMetrics = p.statuses();
@@ -206,20 +206,23 @@ public final class HorizontalController implements Reconciler, ManagedController
   /** What the metrics ask for: the largest valid recommendation, its reason, and the current values. */
   private record Proposal(int replicas, String reason, List<MetricStatus> statuses) {}
 
-  /** kube's computeReplicasForMetrics; null when no metric could be computed. */
+  /**
+   * kube's computeReplicasForMetrics; replicas -1 when no metric could be computed, or when one
+   * could not and the others would scale down (the missing one might have wanted more).
+   */
   private Proposal proposal(HorizontalPodAutoscaler hpa, Scale scale, int current, Status st, Instant now) {
     String selector = scale.getStatus() == null ? null : scale.getStatus().getSelector();
     if (selector == null || selector.isEmpty()) {
       events.warning(hpa, "SelectorRequired", "selector is required");
       st.condition("ScalingActive", "False", "InvalidSelector", "the HPA target's scale is missing a selector");
-      return null;
+      return new Proposal(-1, "", List.of());
     }
     try {
       SelectorString.parse(selector);
     } catch (IllegalArgumentException e) {
       events.warning(hpa, "InvalidSelector", "couldn't convert selector into a corresponding internal selector object: " + e.getMessage());
       st.condition("ScalingActive", "False", "InvalidSelector", "the HPA target's scale has an invalid selector: " + e.getMessage());
-      return null;
+      return new Proposal(-1, "", List.of());
     }
     List<MetricSpec> specs = hpa.getSpec().getMetrics() == null ? List.of() : hpa.getSpec().getMetrics();
     int best = -1;
@@ -227,7 +230,6 @@ public final class HorizontalController implements Reconciler, ManagedController
     List<MetricStatus> statuses = new ArrayList<>();
     int invalid = 0;
     String firstError = null;
-    String lastValidMetric = null;
     for (MetricSpec m : specs) {
       String type = m.getType() == null ? "" : m.getType();
       if (!type.equals("Resource") || m.getResource() == null) {
@@ -255,12 +257,11 @@ public final class HorizontalController implements Reconciler, ManagedController
         List<PodSample> samples = samples(hpa.getMetadata().getNamespace(), selector, resource);
         Recommendation r = calculator.resourceReplicas(current, t, resource, samples, now);
         var cur = new io.fabric8.kubernetes.api.model.autoscaling.v2.MetricValueStatus();
-        cur.setAverageValue(new Quantity(r.averageUsage() + "m"));
+        cur.setAverageValue(new Quantity(quantity(r.averageUsage())));
         if (r.utilization() != null) cur.setAverageUtilization(r.utilization());
         statuses.add(new MetricStatusBuilder().withType("Resource")
             .withNewResource().withName(resource).withCurrent(cur).endResource().build());
         String reason = resource + " resource" + (t.utilization() != null ? " utilization (percentage of request)" : "");
-        lastValidMetric = reason;
         if (r.replicas() > best) {
           best = r.replicas();
           bestReason = reason;
@@ -275,16 +276,13 @@ public final class HorizontalController implements Reconciler, ManagedController
       }
     }
     if (best < 0 || (invalid > 0 && best < current)) {
-      // kube: without a valid metric, or when an invalid one might have asked for more, do not scale down
+      // the condition stays that of the failed metric
       String msg = "invalid metrics (" + invalid + " invalid out of " + specs.size() + "), first error is: " + firstError;
       events.warning(hpa, "FailedComputeMetricsReplicas", msg);
-      if (best < 0) return null;
-      return new Proposal(current, bestReason, statuses);
+      return new Proposal(-1, bestReason, statuses);
     }
-    if (invalid == 0) {
-      st.condition("ScalingActive", "True", "ValidMetricFound",
-          "the HPA was able to successfully calculate a replica count from " + lastValidMetric);
-    }
+    st.condition("ScalingActive", "True", "ValidMetricFound",
+        "the HPA was able to successfully calculate a replica count from " + bestReason);
     return new Proposal(best, bestReason, statuses);
   }
 
@@ -380,6 +378,19 @@ public final class HorizontalController implements Reconciler, ManagedController
     if (s.equals(old)) return;
     HorizontalPodAutoscaler copy = new io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder(hpa).withStatus(s).build();
     targets.updateStatus(copy);
+  }
+
+  /** A milli-unit value as kube prints it: "12m", or whole units with the largest exact SI suffix ("229376", "2k", "5M"). */
+  static String quantity(long milli) {
+    if (milli % 1000 != 0) return milli + "m";
+    long v = milli / 1000;
+    String[] suffixes = {"", "k", "M", "G", "T", "P"};
+    int i = 0;
+    while (v != 0 && v % 1000 == 0 && i < suffixes.length - 1) {
+      v /= 1000;
+      i++;
+    }
+    return v + suffixes[i];
   }
 
   static long milli(Quantity q) {

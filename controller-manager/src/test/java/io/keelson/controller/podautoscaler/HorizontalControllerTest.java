@@ -212,4 +212,31 @@ class HorizontalControllerTest {
     await().atMost(Duration.ofSeconds(10)).until(() ->
         event("SuccessfulRescale", "New size: 10; reason: Current number of replicas above Spec.MaxReplicas"));
   }
+
+  private static final String PODS_QPS =
+      "{\"type\":\"Pods\",\"pods\":{\"metric\":{\"name\":\"qps\"},\"target\":{\"type\":\"AverageValue\",\"averageValue\":\"10\"}}}";
+
+  @Test
+  void anUnservedMetricBlocksScaleDownButNotScaleUp() throws Exception {
+    createHpa("[" + PODS_QPS + "," + CPU_50.substring(1));
+    targets.cpu.put("web-a", 1L);
+    targets.cpu.put("web-b", 1L);
+    HorizontalPodAutoscalerStatus s = sync();
+    assertThat(targets.scaledTo).as("qps might want more pods").isEmpty();
+    assertThat(condition(s, "ScalingActive").getReason()).isEqualTo("FailedGetPodsMetric");
+    targets.cpu.put("web-a", 100L);
+    targets.cpu.put("web-b", 100L);
+    s = sync();
+    assertThat(targets.scaledTo).containsExactly(4);
+    assertThat(condition(s, "ScalingActive").getReason()).isEqualTo("ValidMetricFound");
+    assertThat(condition(s, "ScalingActive").getMessage()).endsWith("from cpu resource utilization (percentage of request)");
+  }
+
+  @Test
+  void quantitiesPrintAsKubeDoes() {
+    assertThat(HorizontalController.quantity(12)).isEqualTo("12m");
+    assertThat(HorizontalController.quantity(229_376_000)).isEqualTo("229376");
+    assertThat(HorizontalController.quantity(2_000_000)).isEqualTo("2k");
+    assertThat(HorizontalController.quantity(0)).isEqualTo("0");
+  }
 }
