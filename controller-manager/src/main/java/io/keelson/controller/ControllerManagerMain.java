@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
     description = {
       "Runs Keelson's controllers (deployment, replicaset, daemonset, garbage collector, node"
           + " lifecycle, namespace, pod GC, service accounts, endpoints, endpoint slices, jobs, cron jobs,"
-          + " ttl-after-finished) against an api-server,"
+          + " ttl-after-finished, horizontal pod autoscaler) against an api-server,"
           + " leader-elected through a Lease."
     })
 public final class ControllerManagerMain implements Callable<Integer> {
