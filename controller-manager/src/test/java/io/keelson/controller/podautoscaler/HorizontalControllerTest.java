@@ -119,10 +119,13 @@ class HorizontalControllerTest {
   }
 
   @AfterEach
-  void down() {
+  void down() throws Exception {
     // informers not stopped: that waits on their blocking watch reads, which last as long as a watch
     events.close();
     api.close();
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
   }
 
   private void createHpa(String metrics) throws Exception {
