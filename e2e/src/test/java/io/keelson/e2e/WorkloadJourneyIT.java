@@ -462,6 +462,65 @@ class WorkloadJourneyIT {
   }
 
   /**
+   * A HorizontalPodAutoscaler on a real node: pods burning CPU at their limit (twice their
+   * request) make the controller scale the Deployment to its maximum from the agents' metrics;
+   * once the pods idle it scales back down after the HPA's short stabilization window.
+   */
+  @Test
+  @Order(12)
+  void anAutoscalerScalesADeploymentWithItsCpuUse() {
+    String yaml = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: burn}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: burn}}
+          template:
+            metadata: {labels: {app: burn}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: main
+                image: keelson.local/busybox:latest
+                command: ["sh", "-c", "while :; do :; done"]
+                resources: {requests: {cpu: 100m}, limits: {cpu: 200m}}
+        ---
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata: {name: burn}
+        spec:
+          scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: burn}
+          minReplicas: 1
+          maxReplicas: 3
+          metrics:
+          - type: Resource
+            resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+          behavior:
+            scaleDown: {stabilizationWindowSeconds: 10}
+        """;
+    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+    assertThat(applied.out()).as(applied.toString()).contains("horizontalpodautoscaler.autoscaling/burn created");
+    try {
+      await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(3)).untilAsserted(() ->
+          assertThat(cluster.kubectlOk("get", "hpa", "burn")).containsPattern("(?m)^burn\\s+Deployment/burn\\s+cpu: \\d+%/50%\\s+1\\s+3\\s+3\\s"));
+      awaitAvailable("burn", 3, Duration.ofSeconds(120));
+      assertThat(cluster.kubectlOk("describe", "hpa", "burn"))
+          .contains("SuccessfulRescale").contains("above target");
+
+      cluster.kubectlOk("patch", "deploy", "burn", "--type=json",
+          "-p=[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/command\",\"value\":[\"sleep\",\"3600\"]}]");
+      await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(3)).untilAsserted(() ->
+          assertThat(cluster.kubectlOk("get", "deploy", "burn", "-o", "jsonpath={.spec.replicas}")).isEqualTo("1"));
+      assertThat(cluster.kubectlOk("describe", "hpa", "burn")).contains("New size: 1; reason: All metrics below target");
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(cluster.kubectl("describe", "hpa", "burn") + "\n" + cluster.diagnostics(), e);
+    } finally {
+      cluster.kubectl("delete", "hpa,deploy", "burn", "--wait=false");
+    }
+  }
+
+  /**
    * Batch work as a user runs it: a Job of three completions two at a time runs to Complete and
    * its logs are read through the Job; a Job that keeps failing stops at its backoffLimit with
    * kube's reason; a CronJob starts a Job on its next minute, `kubectl create job --from` starts one
