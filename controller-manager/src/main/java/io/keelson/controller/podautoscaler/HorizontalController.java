@@ -1,6 +1,7 @@
 package io.keelson.controller.podautoscaler;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -24,6 +25,7 @@ import io.keelson.controller.podautoscaler.ReplicaCalculator.Recommendation;
 import io.keelson.controller.podautoscaler.ReplicaCalculator.Target;
 import io.keelson.controller.runtime.Controller;
 import io.keelson.controller.runtime.Informers;
+import io.keelson.controller.runtime.LabelSelectors;
 import io.keelson.controller.runtime.ManagedController;
 import io.keelson.controller.runtime.Reconciler;
 import io.keelson.controller.runtime.Result;
@@ -217,8 +219,9 @@ public final class HorizontalController implements Reconciler, ManagedController
       st.condition("ScalingActive", "False", "InvalidSelector", "the HPA target's scale is missing a selector");
       return new Proposal(-1, "", List.of());
     }
+    LabelSelector podSelector;
     try {
-      SelectorString.parse(selector);
+      podSelector = LabelSelectors.parse(selector);
     } catch (IllegalArgumentException e) {
       events.warning(hpa, "InvalidSelector", "couldn't convert selector into a corresponding internal selector object: " + e.getMessage());
       st.condition("ScalingActive", "False", "InvalidSelector", "the HPA target's scale has an invalid selector: " + e.getMessage());
@@ -254,7 +257,7 @@ public final class HorizontalController implements Reconciler, ManagedController
       Target t = target.getAverageUtilization() != null ? Target.utilization(target.getAverageUtilization())
           : Target.averageValue(milli(target.getAverageValue()));
       try {
-        List<PodSample> samples = samples(hpa.getMetadata().getNamespace(), selector, resource);
+        List<PodSample> samples = samples(hpa.getMetadata().getNamespace(), podSelector, resource);
         Recommendation r = calculator.resourceReplicas(current, t, resource, samples, now);
         var cur = new io.fabric8.kubernetes.api.model.autoscaling.v2.MetricValueStatus();
         cur.setAverageValue(new Quantity(quantity(r.averageUsage())));
@@ -287,12 +290,12 @@ public final class HorizontalController implements Reconciler, ManagedController
   }
 
   /** The target's pods with their requests and samples, for one resource. */
-  private List<PodSample> samples(String namespace, String selector, String resource) {
-    SelectorString sel = SelectorString.parse(selector);
+  private List<PodSample> samples(String namespace, LabelSelector selector, String resource) {
     List<Pod> matching = new ArrayList<>();
+    // a selector string without requirements selects every pod (labels.Parse), an empty LabelSelector none
+    boolean everything = selector.getMatchExpressions().isEmpty();
     for (Pod p : pods.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace)) {
-      Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
-      if (sel.matches(labels)) matching.add(p);
+      if (everything || LabelSelectors.matches(selector, p.getMetadata().getLabels())) matching.add(p);
     }
     Map<String, ScaleTargets.PodUsage> usage = new HashMap<>();
     if (!matching.isEmpty()) {
