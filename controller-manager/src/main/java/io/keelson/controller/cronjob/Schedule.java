@@ -4,6 +4,7 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
+import io.keelson.controller.runtime.GoDurations;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -11,8 +12,6 @@ import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A CronJob's {@code spec.schedule}: standard five-field cron (via cron-utils' UNIX definition),
@@ -30,7 +29,6 @@ public final class Schedule {
       "@daily", "0 0 * * *",
       "@midnight", "0 0 * * *",
       "@hourly", "0 * * * *");
-  private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(h|ms|m|s|ns|us|\u00b5s)");
 
   private final ExecutionTime cron; // null for @every
   private final Duration every;
@@ -66,25 +64,15 @@ public final class Schedule {
     return cron.nextExecution(ZonedDateTime.ofInstant(t, zone)).map(ZonedDateTime::toInstant).orElse(null);
   }
 
-  /** Go's time.ParseDuration (h, m, s, ms, us, ns), rounded to whole seconds and at least 1 s as robfig runs it. */
+  /** Go's time.ParseDuration, rounded to whole seconds and at least 1 s as robfig runs it. */
   static Duration goDuration(String s) {
-    Matcher m = GO_DURATION_PART.matcher(s);
-    int at = 0;
-    double nanos = 0;
-    while (m.find() && m.start() == at) {
-      double v = Double.parseDouble(m.group(1));
-      nanos += v * switch (m.group(2)) {
-        case "h" -> 3.6e12;
-        case "m" -> 6e10;
-        case "s" -> 1e9;
-        case "ms" -> 1e6;
-        case "ns" -> 1;
-        default -> 1e3; // us, µs
-      };
-      at = m.end();
+    Duration d;
+    try {
+      d = GoDurations.parse(s);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("failed to parse duration @every " + s);
     }
-    if (at == 0 || at != s.length()) throw new IllegalArgumentException("failed to parse duration @every " + s);
-    long seconds = Math.round(nanos / 1e9);
+    long seconds = Math.round(d.getSeconds() + d.getNano() / 1e9);
     return Duration.ofSeconds(Math.max(1, seconds));
   }
 }

@@ -91,21 +91,11 @@ public interface ScaleTargets {
 
     /** A Go duration as metrics.k8s.io writes it ("11.974s", "1m0s", "500ms"); null when unreadable. */
     static java.time.Duration goDuration(Object s) {
-      if (s == null) return null;
-      var m = java.util.regex.Pattern.compile("([0-9.]+)(h|ms|m|s)").matcher(String.valueOf(s));
-      double nanos = 0;
-      boolean any = false;
-      while (m.find()) {
-        any = true;
-        double unit = switch (m.group(2)) {
-          case "h" -> 3.6e12;
-          case "m" -> 6e10;
-          case "ms" -> 1e6;
-          default -> 1e9;
-        };
-        nanos += Double.parseDouble(m.group(1)) * unit;
+      try {
+        return s == null ? null : io.keelson.controller.runtime.GoDurations.parse(String.valueOf(s));
+      } catch (IllegalArgumentException e) {
+        return null;
       }
-      return any ? java.time.Duration.ofNanos((long) nanos) : null;
     }
 
     @Override
