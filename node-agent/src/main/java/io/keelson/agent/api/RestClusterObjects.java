@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.keelson.agent.pod.ClusterObjects;
+import io.keelson.agent.service.ServiceCatalog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +38,7 @@ public final class RestClusterObjects implements ClusterObjects, AutoCloseable {
 
   private final KubernetesClient client;
   private final String nodeName;
+  private volatile ServiceCatalog services;
   private final Map<String, Cached> runtimeClasses = new ConcurrentHashMap<>();
   private final ExecutorService events =
       new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(2000),
@@ -50,6 +52,19 @@ public final class RestClusterObjects implements ClusterObjects, AutoCloseable {
   public static KubernetesClient client(Path kubeconfig) throws IOException {
     Config config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
     return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** Starts watching Services and EndpointSlices (real nodes only: hollow nodes run no proxy or DNS). */
+  public RestClusterObjects watchServices() {
+    if (services == null) {
+      services = ServiceCatalog.watch(client);
+    }
+    return this;
+  }
+
+  @Override
+  public ServiceCatalog services() {
+    return services;
   }
 
   @Override
@@ -127,6 +142,9 @@ public final class RestClusterObjects implements ClusterObjects, AutoCloseable {
   @Override
   public void close() {
     events.shutdown();
+    if (services != null) {
+      services.close();
+    }
     client.close();
   }
 }

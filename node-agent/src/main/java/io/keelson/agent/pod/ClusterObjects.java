@@ -3,6 +3,7 @@ package io.keelson.agent.pod;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.keelson.agent.service.ServiceCatalog;
 
 /**
  * The API objects a pod depends on, read by the agent (through the REST API in production, from
@@ -16,6 +17,15 @@ public interface ClusterObjects {
 
   /** The handler of a RuntimeClass (node.k8s.io/v1), or null when there is no such class. */
   String runtimeClassHandler(String name);
+
+  /**
+   * The cluster's Services and EndpointSlices as this node watches them, for the Service proxy,
+   * node-local DNS and service environment variables; null when the node does not watch them
+   * (hollow nodes, tests that need no Services).
+   */
+  default ServiceCatalog services() {
+    return null;
+  }
 
   /** Records a Kubernetes event about the pod (best effort, asynchronous). */
   void event(Pod pod, String fieldPath, String type, String reason, String message);
