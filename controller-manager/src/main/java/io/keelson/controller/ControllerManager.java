@@ -16,6 +16,7 @@ import io.keelson.controller.cronjob.CronJobController;
 import io.keelson.controller.gc.GarbageCollector;
 import io.keelson.controller.job.JobController;
 import io.keelson.controller.namespace.NamespaceController;
+import io.keelson.controller.rootcacert.RootCaCertPublisher;
 import io.keelson.controller.serviceaccount.ServiceAccountsController;
 import io.keelson.controller.nodelifecycle.NodeLifecycleController;
 import io.keelson.controller.podautoscaler.HorizontalController;
@@ -82,7 +83,7 @@ public final class ControllerManager implements AutoCloseable {
   public static final class Names implements Iterable<String> {
     public static final List<String> ALL =
         List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc", "serviceaccount",
-            "endpoint", "endpointslice", "job", "cronjob", "ttl-after-finished", "horizontalpodautoscaling");
+            "root-ca-cert-publisher", "endpoint", "endpointslice", "job", "cronjob", "ttl-after-finished", "horizontalpodautoscaling");
 
     @Override
     public Iterator<String> iterator() {
@@ -241,6 +242,11 @@ public final class ControllerManager implements AutoCloseable {
     }
     if (on.contains("namespace")) parts.add(new NamespaceController(informers, metrics, w));
     if (on.contains("serviceaccount")) parts.add(new ServiceAccountsController(informers, metrics, w));
+    if (on.contains("root-ca-cert-publisher")) {
+      String ca = RootCaCertPublisher.caPem(client);
+      if (ca == null) log.info("controller root-ca-cert-publisher off: the kubeconfig names no cluster CA to publish");
+      else parts.add(new RootCaCertPublisher(informers, ca, metrics, w));
+    }
     if (on.contains("endpoint")) parts.add(new EndpointsController(informers, metrics, w));
     if (on.contains("endpointslice")) parts.add(new EndpointSliceController(informers, metrics, w));
     if (on.contains("podgc")) parts.add(new PodGarbageCollector(informers, metrics, options.terminatedPodGcThreshold()));

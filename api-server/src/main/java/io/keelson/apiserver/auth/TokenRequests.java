@@ -35,6 +35,11 @@ public final class TokenRequests {
     this.tokens = tokens;
   }
 
+  /** The expiry kubelet requests for projected tokens (kube's WarnOnlyBoundTokenExpirationSeconds). */
+  static final long WARN_ONLY_SECONDS = 3607;
+  /** What such a token really lasts (kube's maxExtendedExpiration). */
+  static final long EXTENDED_SECONDS = 365L * 24 * 3600;
+
   /**
    * Issues a token for service account {@code namespace/name} as {@code request} (a TokenRequest)
    * asks, and returns the request with its spec defaulted and status filled in.
@@ -81,7 +86,12 @@ public final class TokenRequests {
     }
     if (!causes.isEmpty()) throw StatusException.invalid("TokenRequest", "authentication.k8s.io", name, causes);
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    String token = tokens.issue(namespace, name, sa.path("metadata").path("uid").asString(""), audiences, now, seconds, bound);
+    // Kube's --service-account-extend-token-expiration (on by default): the 3607 s pod-bound token a
+    // node asks for its pods is valid a year while the pod exists, so a pod whose node missed a
+    // refresh keeps working; the response still says 3607 s, and deleting the pod ends the token.
+    long lifetime = bound != null && bound.kind().equals("Pod") && seconds == WARN_ONLY_SECONDS
+        && audiences.equals(List.of(ServiceAccountTokens.API_AUDIENCE)) ? EXTENDED_SECONDS : seconds;
+    String token = tokens.issue(namespace, name, sa.path("metadata").path("uid").asString(""), audiences, now, lifetime, bound);
     ObjectNode out = ObjectCodec.JSON.createObjectNode();
     out.put("kind", "TokenRequest");
     out.put("apiVersion", "authentication.k8s.io/v1");

@@ -10,8 +10,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Admission rules that need other objects, as Kubernetes' admission plugins do: RuntimeClass (pod
- * overhead and node selector from the pod's RuntimeClass) and Priority (spec.priority from the
- * PriorityClass). Stateless rules live in the admission package.
+ * overhead and node selector from the pod's RuntimeClass), Priority (spec.priority from the
+ * PriorityClass) and ServiceAccount (the API credentials volume). Stateless rules live in the
+ * admission package.
  */
 final class Admission {
 
@@ -25,6 +26,56 @@ final class Admission {
     ObjectNode spec = obj.has("spec") && obj.get("spec").isObject() ? (ObjectNode) obj.get("spec") : obj.putObject("spec");
     runtimeClass(svc, type, obj, spec);
     priority(svc, type, obj, spec);
+    serviceAccountToken(svc, obj.path("metadata").path("namespace").asString(""), spec);
+  }
+
+  /** Where in-cluster clients (client-go, fabric8, kubectl) look for the token, CA and namespace. */
+  static final String TOKEN_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+  /**
+   * Kube's ServiceAccount admission: unless the pod or its ServiceAccount opts out with
+   * automountServiceAccountToken: false, the pod gets a projected volume {@code kube-api-access-XXXXX}
+   * (a bound token the node requests for the pod, the cluster CA from the kube-root-ca.crt ConfigMap,
+   * the namespace) mounted read-only at {@link #TOKEN_MOUNT_PATH} in every container and init
+   * container that does not mount something there already. A ServiceAccount that does not exist yet
+   * (the controller-manager creates {@code default} just after its namespace) does not block the pod:
+   * the node retries the token until it does.
+   */
+  private static void serviceAccountToken(ResourceService svc, String namespace, ObjectNode spec) {
+    JsonNode podOptOut = spec.get("automountServiceAccountToken");
+    if (podOptOut != null && podOptOut.isBoolean() && !podOptOut.booleanValue()) return;
+    if (podOptOut == null || podOptOut.isNull()) {
+      ResourceType saType = ResourceRegistry.find("", "v1", "serviceaccounts").orElseThrow();
+      ObjectNode sa = namespace.isEmpty() ? null : svc.cached(saType, namespace, spec.path("serviceAccountName").asString("default"));
+      if (sa != null && sa.path("automountServiceAccountToken").isBoolean() && !sa.get("automountServiceAccountToken").booleanValue()) return;
+    }
+    String volumeName = null;
+    for (JsonNode v : spec.path("volumes")) {
+      if (v.path("name").asString("").startsWith("kube-api-access-")) volumeName = v.path("name").asString();
+    }
+    if (volumeName == null) {
+      volumeName = "kube-api-access-" + ResourceService.randomSuffix();
+      ArrayNode volumes = spec.has("volumes") && spec.get("volumes").isArray() ? (ArrayNode) spec.get("volumes") : spec.putArray("volumes");
+      ObjectNode projected = volumes.addObject().put("name", volumeName).putObject("projected");
+      projected.put("defaultMode", 420);
+      ArrayNode sources = projected.putArray("sources");
+      sources.addObject().putObject("serviceAccountToken").put("expirationSeconds", 3607).put("path", "token");
+      ObjectNode ca = sources.addObject().putObject("configMap").put("name", "kube-root-ca.crt");
+      ca.putArray("items").addObject().put("key", "ca.crt").put("path", "ca.crt");
+      sources.addObject().putObject("downwardAPI").putArray("items").addObject().put("path", "namespace")
+          .putObject("fieldRef").put("apiVersion", "v1").put("fieldPath", "metadata.namespace");
+    }
+    for (String list : new String[] {"initContainers", "containers"}) {
+      for (JsonNode c : spec.path(list)) {
+        if (!(c instanceof ObjectNode container)) continue;
+        boolean mounted = false;
+        for (JsonNode m : container.path("volumeMounts")) mounted |= TOKEN_MOUNT_PATH.equals(m.path("mountPath").asString(""));
+        if (mounted) continue;
+        ArrayNode mounts = container.has("volumeMounts") && container.get("volumeMounts").isArray()
+            ? (ArrayNode) container.get("volumeMounts") : container.putArray("volumeMounts");
+        mounts.addObject().put("name", volumeName).put("readOnly", true).put("mountPath", TOKEN_MOUNT_PATH);
+      }
+    }
   }
 
   static void admitUpdate(ResourceService svc, ResourceType type, ObjectNode obj, ObjectNode old, String subresource) {

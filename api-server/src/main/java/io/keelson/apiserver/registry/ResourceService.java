@@ -930,7 +930,7 @@ public class ResourceService {
 
   private static volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
 
-  private static String randomSuffix() {
+  static String randomSuffix() {
     StringBuilder sb = new StringBuilder(5);
     for (int i = 0; i < 5; i++) sb.append(NAME_CHARS.charAt(RANDOM.nextInt(NAME_CHARS.length())));
     return sb.toString();

@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -75,6 +78,19 @@ public final class RestClusterObjects implements ClusterObjects, AutoCloseable {
   @Override
   public Secret secret(String namespace, String name) {
     return client.secrets().inNamespace(namespace).withName(name).get();
+  }
+
+  @Override
+  public String serviceAccountToken(Pod pod, String audience, long expirationSeconds) {
+    String account = pod.getSpec().getServiceAccountName() == null ? "default" : pod.getSpec().getServiceAccountName();
+    TokenRequest request = new TokenRequestBuilder().withNewSpec()
+        .withAudiences(audience == null || audience.isEmpty() ? List.of() : List.of(audience))
+        .withExpirationSeconds(expirationSeconds)
+        .withNewBoundObjectRef().withApiVersion("v1").withKind("Pod").withName(pod.getMetadata().getName())
+        .withUid(pod.getMetadata().getUid()).endBoundObjectRef()
+        .endSpec().build();
+    return client.serviceAccounts().inNamespace(pod.getMetadata().getNamespace()).withName(account)
+        .tokenRequest(request).getStatus().getToken();
   }
 
   @Override

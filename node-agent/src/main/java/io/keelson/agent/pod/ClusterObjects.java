@@ -27,6 +27,15 @@ public interface ClusterObjects {
     return null;
   }
 
+  /**
+   * A token for the pod's ServiceAccount, bound to the pod (TokenRequest, as kubelet asks for a
+   * projected serviceAccountToken source); {@code audience} empty means the api-server's own.
+   * Throws when the api-server refuses (e.g. the account does not exist yet).
+   */
+  default String serviceAccountToken(Pod pod, String audience, long expirationSeconds) {
+    throw new IllegalStateException("service account tokens are not available on this node");
+  }
+
   /** Records a Kubernetes event about the pod (best effort, asynchronous). */
   void event(Pod pod, String fieldPath, String type, String reason, String message);
 }

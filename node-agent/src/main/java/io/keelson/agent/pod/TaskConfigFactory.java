@@ -238,7 +238,8 @@ public final class TaskConfigFactory {
     };
   }
 
-  private static String resourceField(Container c, String resource, Quantity divisor) {
+  /** A container's request or limit in units of {@code divisor} (env valueFrom and downwardAPI files). */
+  public static String resourceField(Container c, String resource, Quantity divisor) {
     var res = c.getResources();
     Map<String, Quantity> limits = res == null || res.getLimits() == null ? Map.of() : res.getLimits();
     Map<String, Quantity> requests = res == null || res.getRequests() == null ? Map.of() : res.getRequests();

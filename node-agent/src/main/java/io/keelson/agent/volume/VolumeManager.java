@@ -1,12 +1,17 @@
 package io.keelson.agent.volume;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.DownwardAPIVolumeFile;
 import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ProjectedVolumeSource;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.keelson.agent.driver.DriverException;
 import io.keelson.agent.pod.ClusterObjects;
+import io.keelson.agent.pod.TaskConfigFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +27,8 @@ import java.util.Set;
 /**
  * Materialises a pod's volumes as host directories under the pod's state dir: emptyDir (a fresh
  * directory), hostPath (the path itself, created for the *OrCreate types), configMap and secret
- * (one file per key, honouring items and defaultMode). Unsupported volume types fail the pod with a
+ * (one file per key, honouring items and defaultMode), downwardAPI, and projected volumes (the
+ * API credentials every pod gets: a bound service-account token, the cluster CA, its namespace). Unsupported volume types fail the pod with a
  * clear reason instead of silently mounting nothing.
  */
 public final class VolumeManager {
@@ -61,45 +67,18 @@ public final class VolumeManager {
           }
           result.put(v.getName(), p);
         } else if (v.getConfigMap() != null) {
-          ConfigMap cm = objects.configMap(ns, v.getConfigMap().getName());
-          boolean optional = Boolean.TRUE.equals(v.getConfigMap().getOptional());
-          if (cm == null && !optional) {
-            throw new DriverException(
-                "FailedMount", "configmap \"" + v.getConfigMap().getName() + "\" not found", null);
-          }
-          Map<String, byte[]> data = new LinkedHashMap<>();
-          if (cm != null) {
-            if (cm.getData() != null) {
-              cm.getData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
-            }
-            if (cm.getBinaryData() != null) {
-              cm.getBinaryData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
-            }
-          }
-          writeFiles(dir, data, v.getConfigMap().getItems(), v.getConfigMap().getDefaultMode());
+          var src = v.getConfigMap();
+          writeFiles(dir, configMapData(ns, src.getName(), src.getOptional()), src.getItems(), src.getDefaultMode());
           result.put(v.getName(), dir);
         } else if (v.getSecret() != null) {
-          Secret s = objects.secret(ns, v.getSecret().getSecretName());
-          boolean optional = Boolean.TRUE.equals(v.getSecret().getOptional());
-          if (s == null && !optional) {
-            throw new DriverException(
-                "FailedMount", "secret \"" + v.getSecret().getSecretName() + "\" not found", null);
-          }
-          Map<String, byte[]> data = new LinkedHashMap<>();
-          if (s != null) {
-            if (s.getData() != null) {
-              s.getData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
-            }
-            if (s.getStringData() != null) {
-              s.getStringData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
-            }
-          }
-          writeFiles(dir, data, v.getSecret().getItems(), v.getSecret().getDefaultMode());
+          var src = v.getSecret();
+          writeFiles(dir, secretData(ns, src.getSecretName(), src.getOptional()), src.getItems(), src.getDefaultMode());
           result.put(v.getName(), dir);
-        } else if (v.getDownwardAPI() != null || v.getProjected() != null) {
-          // service account tokens and downward API files are not served yet: an empty dir keeps
-          // pods that merely mount them (the default kube-api-access volume) running
-          Files.createDirectories(dir);
+        } else if (v.getDownwardAPI() != null) {
+          writeDownward(dir, pod, v.getDownwardAPI().getItems(), v.getDownwardAPI().getDefaultMode());
+          result.put(v.getName(), dir);
+        } else if (v.getProjected() != null) {
+          project(dir, pod, v.getProjected());
           result.put(v.getName(), dir);
         } else {
           throw new DriverException(
@@ -110,6 +89,134 @@ public final class VolumeManager {
       throw new DriverException("FailedMount", "preparing volumes failed: " + e.getMessage(), e);
     }
     return result;
+  }
+
+  private Map<String, byte[]> configMapData(String ns, String name, Boolean optional) throws DriverException {
+    ConfigMap cm = objects.configMap(ns, name);
+    if (cm == null && !Boolean.TRUE.equals(optional)) {
+      throw new DriverException("FailedMount", "configmap \"" + name + "\" not found", null);
+    }
+    Map<String, byte[]> data = new LinkedHashMap<>();
+    if (cm != null) {
+      if (cm.getData() != null) {
+        cm.getData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+      }
+      if (cm.getBinaryData() != null) {
+        cm.getBinaryData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
+      }
+    }
+    return data;
+  }
+
+  private Map<String, byte[]> secretData(String ns, String name, Boolean optional) throws DriverException {
+    Secret s = objects.secret(ns, name);
+    if (s == null && !Boolean.TRUE.equals(optional)) {
+      throw new DriverException("FailedMount", "secret \"" + name + "\" not found", null);
+    }
+    Map<String, byte[]> data = new LinkedHashMap<>();
+    if (s != null) {
+      if (s.getData() != null) {
+        s.getData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
+      }
+      if (s.getStringData() != null) {
+        s.getStringData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+    return data;
+  }
+
+  /**
+   * A projected volume: every source's files in one directory, as kubelet writes them; the
+   * serviceAccountToken source is a token bound to this pod (the api-server gives the 3607 s tokens
+   * kubelet asks for a year's validity while the pod exists, so it is requested once per sandbox).
+   */
+  private void project(Path dir, Pod pod, ProjectedVolumeSource projected) throws DriverException, IOException {
+    String ns = pod.getMetadata().getNamespace();
+    Integer mode = projected.getDefaultMode();
+    for (VolumeProjection src : projected.getSources() == null ? List.<VolumeProjection>of() : projected.getSources()) {
+      if (src.getConfigMap() != null) {
+        var cm = src.getConfigMap();
+        writeFiles(dir, configMapData(ns, cm.getName(), cm.getOptional()), cm.getItems(), mode);
+      } else if (src.getSecret() != null) {
+        var sec = src.getSecret();
+        writeFiles(dir, secretData(ns, sec.getName(), sec.getOptional()), sec.getItems(), mode);
+      } else if (src.getDownwardAPI() != null) {
+        writeDownward(dir, pod, src.getDownwardAPI().getItems(), mode);
+      } else if (src.getServiceAccountToken() != null) {
+        var t = src.getServiceAccountToken();
+        String token;
+        try {
+          token = objects.serviceAccountToken(pod, t.getAudience(), t.getExpirationSeconds() == null ? 3600 : t.getExpirationSeconds());
+        } catch (RuntimeException e) {
+          throw new DriverException("FailedMount", "failed to fetch token for service account \""
+              + (pod.getSpec().getServiceAccountName() == null ? "default" : pod.getSpec().getServiceAccountName())
+              + "\": " + e.getMessage(), e);
+        }
+        // kubelet writes the token 0600 unless the volume's mode says otherwise
+        writeFiles(dir, Map.of(t.getPath(), token.getBytes(StandardCharsets.UTF_8)), null, mode == null ? 0600 : mode);
+      } else {
+        throw new DriverException("FailedMount", "projected volume source of an unsupported kind (this node projects "
+            + "configMap, secret, downwardAPI and serviceAccountToken)", null);
+      }
+    }
+  }
+
+  /** downwardAPI files: pod fields (labels and annotations as sorted key="value" lines) and container resources. */
+  private static void writeDownward(Path dir, Pod pod, List<DownwardAPIVolumeFile> items, Integer defaultMode)
+      throws DriverException, IOException {
+    Map<String, byte[]> data = new LinkedHashMap<>();
+    List<KeyToPath> paths = new java.util.ArrayList<>();
+    for (DownwardAPIVolumeFile item : items == null ? List.<DownwardAPIVolumeFile>of() : items) {
+      String value;
+      if (item.getFieldRef() != null) {
+        value = podField(pod, item.getFieldRef().getFieldPath());
+      } else if (item.getResourceFieldRef() != null) {
+        var ref = item.getResourceFieldRef();
+        Container target = pod.getSpec().getContainers().stream()
+            .filter(c -> c.getName().equals(ref.getContainerName())).findFirst()
+            .orElseThrow(() -> new DriverException("FailedMount", "downwardAPI item " + item.getPath()
+                + ": no container named \"" + ref.getContainerName() + "\"", null));
+        value = TaskConfigFactory.resourceField(target, ref.getResource(), ref.getDivisor());
+      } else {
+        continue;
+      }
+      data.put(item.getPath(), value.getBytes(StandardCharsets.UTF_8));
+      paths.add(new io.fabric8.kubernetes.api.model.KeyToPathBuilder().withKey(item.getPath()).withPath(item.getPath()).withMode(item.getMode()).build());
+    }
+    writeFiles(dir, data, paths, defaultMode);
+  }
+
+  static String podField(Pod pod, String path) throws DriverException {
+    var md = pod.getMetadata();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]").matcher(path);
+    if (m.matches()) {
+      Map<String, String> map = m.group(1).equals("labels") ? md.getLabels() : md.getAnnotations();
+      return map == null ? "" : map.getOrDefault(m.group(2), "");
+    }
+    return switch (path) {
+      case "metadata.name" -> md.getName();
+      case "metadata.namespace" -> md.getNamespace();
+      case "metadata.uid" -> md.getUid();
+      case "metadata.labels" -> keyValueLines(md.getLabels());
+      case "metadata.annotations" -> keyValueLines(md.getAnnotations());
+      default -> throw new DriverException("FailedMount", "downwardAPI fieldRef " + path + " is not supported in volumes "
+          + "(metadata.name, namespace, uid, labels, annotations are)", null);
+    };
+  }
+
+  /** Kube's format for labels and annotations files: key="value" (Go-quoted), one per line, sorted. */
+  static String keyValueLines(Map<String, String> map) {
+    if (map == null) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    new java.util.TreeMap<>(map).forEach((k, v) -> {
+      if (sb.length() > 0) {
+        sb.append('\n');
+      }
+      sb.append(k).append("=\"").append(v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
+    });
+    return sb.toString();
   }
 
   private static void require(boolean ok, String message) throws DriverException {

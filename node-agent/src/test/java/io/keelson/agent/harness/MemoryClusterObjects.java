@@ -17,6 +17,8 @@ public final class MemoryClusterObjects implements ClusterObjects {
   public final Map<String, ConfigMap> configMaps = new ConcurrentHashMap<>();
   public final Map<String, Secret> secrets = new ConcurrentHashMap<>();
   public final Map<String, String> runtimeClasses = new ConcurrentHashMap<>(Map.of("runc", "runc", "vm", "qemu"));
+  /** "namespace/name" of ServiceAccounts whose tokens the API refuses. */
+  public final java.util.Set<String> missingAccounts = ConcurrentHashMap.newKeySet();
   public final List<RecordedEvent> events = new CopyOnWriteArrayList<>();
 
   @Override
@@ -27,6 +29,17 @@ public final class MemoryClusterObjects implements ClusterObjects {
   @Override
   public Secret secret(String namespace, String name) {
     return secrets.get(namespace + "/" + name);
+  }
+
+  /** Issued tokens name what they were asked for: "token:NS/ACCOUNT:POD:AUDIENCE:SECONDS". */
+  @Override
+  public String serviceAccountToken(Pod pod, String audience, long expirationSeconds) {
+    String account = pod.getSpec().getServiceAccountName() == null ? "default" : pod.getSpec().getServiceAccountName();
+    if (missingAccounts.contains(pod.getMetadata().getNamespace() + "/" + account)) {
+      throw new IllegalStateException("serviceaccounts \"" + account + "\" not found");
+    }
+    return "token:" + pod.getMetadata().getNamespace() + "/" + account + ":" + pod.getMetadata().getName() + ":"
+        + (audience == null ? "" : audience) + ":" + expirationSeconds;
   }
 
   @Override
