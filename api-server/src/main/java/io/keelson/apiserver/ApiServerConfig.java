@@ -1,6 +1,9 @@
 package io.keelson.apiserver;
 
 import io.keelson.apiserver.auth.AuthenticationFilter;
+import io.keelson.apiserver.auth.rbac.CachedPolicy;
+import io.keelson.apiserver.auth.rbac.EscalationCheck;
+import io.keelson.apiserver.auth.rbac.RbacAuthorizer;
 import io.keelson.apiserver.registry.ResourceService;
 import io.keelson.apiserver.rest.ApiController;
 import io.keelson.apiserver.rest.ApiFastPath;
@@ -16,7 +19,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 
-/** Wires storage, the resource service and the authentication filter. */
+/** Wires storage, the resource service, RBAC and the authentication filter. */
 @Configuration(proxyBeanMethods = false)
 public class ApiServerConfig {
 
@@ -48,10 +51,18 @@ public class ApiServerConfig {
         io.keelson.apiserver.auth.ClusterCredentials.serviceAccountKey(java.nio.file.Path.of(dir)));
   }
 
+  /** RBAC over the watch caches; it also guards RBAC writes against privilege escalation. */
+  @Bean
+  RbacAuthorizer rbacAuthorizer(ResourceService resources) {
+    RbacAuthorizer rbac = new RbacAuthorizer(new CachedPolicy(resources));
+    resources.guardWrites(new EscalationCheck(rbac));
+    return rbac;
+  }
+
   @Bean
   AuthenticationFilter authenticationFilter(@Value("${keelson.admin-token}") String token,
-      io.keelson.apiserver.auth.ServiceAccountTokens tokens, ResourceService resources) {
-    return new AuthenticationFilter(token, tokens, new io.keelson.apiserver.auth.TokenRequests(resources, tokens)::stillValid);
+      io.keelson.apiserver.auth.ServiceAccountTokens tokens, ResourceService resources, RbacAuthorizer rbac) {
+    return new AuthenticationFilter(token, tokens, new io.keelson.apiserver.auth.TokenRequests(resources, tokens)::stillValid, rbac);
   }
 
   @Bean

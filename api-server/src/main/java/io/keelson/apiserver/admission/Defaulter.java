@@ -65,6 +65,7 @@ public final class Defaulter {
       case "/Node" -> Defaulter::node;
       case "/Endpoints" -> Defaulter::endpoints;
       case "scheduling.k8s.io/PriorityClass" -> o -> put(o, "preemptionPolicy", "PreemptLowerPriority");
+      case RbacObjects.GROUP + "/RoleBinding", RbacObjects.GROUP + "/ClusterRoleBinding" -> RbacObjects::defaultBinding;
       default -> o -> {};
     };
     defaults.accept(obj);

@@ -70,6 +70,10 @@ public final class Validator {
       case "coordination.k8s.io/Lease" -> lease(obj, errs);
       case "scheduling.k8s.io/PriorityClass" -> priorityClass(obj, old, errs);
       case "node.k8s.io/RuntimeClass" -> runtimeClass(obj, old, errs);
+      case RbacObjects.GROUP + "/Role" -> RbacObjects.role(obj, true, errs);
+      case RbacObjects.GROUP + "/ClusterRole" -> RbacObjects.role(obj, false, errs);
+      case RbacObjects.GROUP + "/RoleBinding" -> RbacObjects.binding(obj, old, true, errs);
+      case RbacObjects.GROUP + "/ClusterRoleBinding" -> RbacObjects.binding(obj, old, false, errs);
       default -> {}
     }
     if (!errs.isEmpty()) {
@@ -142,7 +146,7 @@ public final class Validator {
     if (name.equals(".") || name.equals("..")) errs.add("may not be '" + name + "'");
     if (name.contains("/")) errs.add("may not contain '/'");
     if (name.contains("%")) errs.add("may not contain '%'");
-    if (!errs.isEmpty()) return errs;
+    if (!errs.isEmpty() || type.group().equals(RbacObjects.GROUP)) return errs; // RBAC names are path segments
     return switch (type.group() + "/" + type.kind()) {
       case "/Namespace" -> Names.dns1123Label(name);
       case "/Service" -> Names.dns1035Label(name);

@@ -1,5 +1,6 @@
 package io.keelson.apiserver.auth;
 
+import io.keelson.apiserver.auth.rbac.RbacAuthorizer;
 import io.keelson.apiserver.rest.Responses;
 import io.keelson.apiserver.status.StatusException;
 import jakarta.servlet.FilterChain;
@@ -15,9 +16,13 @@ import java.util.function.Predicate;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * The single place in the request pipeline where callers are authenticated (RBAC will follow it
- * here). Bearer tokens only for now: the admin token, and service-account tokens from TokenRequest
- * ({@code kubectl create token}); health and version endpoints are public, as in Kubernetes.
+ * The single place in the request pipeline where callers are authenticated, may act as someone else
+ * ({@link Impersonation}) and are authorized, in kube's order. Bearer tokens only: the admin token,
+ * and service-account tokens from TokenRequest ({@code kubectl create token}); health and version
+ * endpoints are public, as in Kubernetes. Members of {@code system:masters} (the admin token, which
+ * every Keelson component uses) pass authorization without a rule being evaluated; anyone else's
+ * request is checked against RBAC and denied with kube's 403 Forbidden. Everything after this filter
+ * — the fast path, the dispatcher, watches, streaming subresources, discovery — is covered by it.
  */
 public class AuthenticationFilter extends OncePerRequestFilter {
 
@@ -27,15 +32,19 @@ public class AuthenticationFilter extends OncePerRequestFilter {
   private final ServiceAccountTokens tokens;
   /** Whether a verified token's service account (and bound object) still exist as issued. */
   private final Predicate<ServiceAccountTokens.Subject> current;
+  private final Authorizer authorizer;
 
+  /** Admin token only, no policy beyond it (tests). */
   public AuthenticationFilter(String adminToken) {
-    this(adminToken, null, s -> false);
+    this(adminToken, null, s -> false, Authorizer.ALWAYS_ALLOW);
   }
 
-  public AuthenticationFilter(String adminToken, ServiceAccountTokens tokens, Predicate<ServiceAccountTokens.Subject> current) {
+  public AuthenticationFilter(String adminToken, ServiceAccountTokens tokens, Predicate<ServiceAccountTokens.Subject> current,
+      Authorizer authorizer) {
     this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
     this.tokens = tokens;
     this.current = current;
+    this.authorizer = authorizer;
   }
 
   @Override
@@ -46,25 +55,47 @@ public class AuthenticationFilter extends OncePerRequestFilter {
       chain.doFilter(req, resp);
       return;
     }
-    String h = req.getHeader("Authorization");
-    if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7)
-        && MessageDigest.isEqual(h.substring(7).trim().getBytes(StandardCharsets.UTF_8), adminToken)) {
-      req.setAttribute(UserInfo.ATTRIBUTE, UserInfo.ADMIN);
-      chain.doFilter(req, resp);
+    UserInfo user = authenticate(req.getHeader("Authorization"));
+    if (user == null) {
+      Responses.status(resp, StatusException.unauthorized());
       return;
     }
-    if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) && tokens != null) {
-      ServiceAccountTokens.Subject sa = tokens.verify(h.substring(7).trim(), Instant.now());
-      if (sa != null && current.test(sa)) {
-        req.setAttribute(UserInfo.ATTRIBUTE, sa.user());
-        chain.doFilter(req, resp);
-        return;
-      }
+    try {
+      if (Impersonation.requested(req)) user = Impersonation.as(req, user, authorizer);
+      req.setAttribute(UserInfo.ATTRIBUTE, user);
+      if (!RbacAuthorizer.superuser(user)) authorize(req, user);
+    } catch (StatusException e) {
+      Responses.status(resp, e);
+      return;
     }
-    Responses.status(resp, StatusException.unauthorized());
+    chain.doFilter(req, resp);
   }
 
-  /** Whether a bearer token (e.g. from gRPC metadata) is valid. */
+  /** The caller a bearer token speaks for, or null. */
+  private UserInfo authenticate(String h) {
+    if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) return null;
+    String token = h.substring(7).trim();
+    if (MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), adminToken)) return UserInfo.ADMIN;
+    if (tokens == null) return null;
+    ServiceAccountTokens.Subject sa = tokens.verify(token, Instant.now());
+    return sa != null && current.test(sa) ? sa.user() : null;
+  }
+
+  private void authorize(HttpServletRequest req, UserInfo user) {
+    Authorizer.Attributes a = RequestAttributes.of(req.getMethod(), req.getRequestURI(), req.getParameter("watch"),
+        req.getParameter("fieldSelector"));
+    Authorizer.Decision d = authorizer.authorize(user, a);
+    if (!d.allowed()) throw forbidden(user, a, d.reason());
+  }
+
+  /** kube's 403 for a denied request: the message names the user, verb, resource and scope. */
+  static StatusException forbidden(UserInfo user, Authorizer.Attributes a, String reason) {
+    String message = RequestAttributes.forbiddenMessage(user.username(), a, reason);
+    return new StatusException(403, "Forbidden", message, a.resourceRequest() ? a.resource() : null,
+        a.resourceRequest() ? a.group() : null, a.name() == null || a.name().isEmpty() ? null : a.name(), null, null);
+  }
+
+  /** Whether a bearer token (e.g. from gRPC metadata) is the admin token: the NodeService takes only that. */
   public boolean accepts(String token) {
     return token != null && MessageDigest.isEqual(token.trim().getBytes(StandardCharsets.UTF_8), adminToken);
   }

@@ -106,13 +106,14 @@ public final class SelfReviews {
     ArrayNode resourceRules = status.putArray("resourceRules");
     ArrayNode nonResourceRules = status.putArray("nonResourceRules");
     for (Authorizer.Rule r : authorizer.rulesFor(user, namespace)) {
-      ObjectNode rule = r.nonResourceURLs() == null ? resourceRules.addObject() : nonResourceRules.addObject();
+      ObjectNode rule = r.isNonResource() ? nonResourceRules.addObject() : resourceRules.addObject();
       strings(rule.putArray("verbs"), r.verbs());
-      if (r.nonResourceURLs() != null) {
+      if (r.isNonResource()) {
         strings(rule.putArray("nonResourceURLs"), r.nonResourceURLs());
       } else {
         strings(rule.putArray("apiGroups"), r.apiGroups());
         strings(rule.putArray("resources"), r.resources());
+        if (!r.resourceNames().isEmpty()) strings(rule.putArray("resourceNames"), r.resourceNames());
       }
     }
     status.put("incomplete", false);

@@ -32,13 +32,14 @@ public class HealthController {
   private final Map<String, Supplier<String>> livez = new LinkedHashMap<>();
   private final Map<String, Supplier<String>> readyz = new LinkedHashMap<>();
 
-  public HealthController(ResourceService svc, ClusterBootstrap bootstrap) {
+  public HealthController(ResourceService svc, ClusterBootstrap bootstrap, io.keelson.apiserver.bootstrap.RbacBootstrap rbac) {
     livez.put("ping", () -> null);
     livez.put("log", () -> null);
     livez.put("etcd", () -> etcdProblem(svc));
     readyz.putAll(livez);
     readyz.put("informer-sync", () -> svc.ready() ? null : "the watch caches have not loaded every resource yet");
     readyz.put("poststarthook/bootstrap-controller", () -> bootstrap.done() ? null : "the default namespaces and RuntimeClasses are not created yet");
+    readyz.put("poststarthook/rbac/bootstrap-roles", () -> rbac.done() ? null : "the bootstrap ClusterRoles and bindings are not reconciled yet");
   }
 
   /** Null when etcd answers a ping within kube's timeout; else why not, in one short line. */

@@ -352,6 +352,22 @@ public final class TablePrinter {
         str("PreemptionPolicy", "Whether pods of this class may preempt lower-priority pods.", 0,
             (o, now) -> Fields.strOr(o, "preemptionPolicy", "PreemptLowerPriority")));
 
+    // rbac.authorization.k8s.io: kube's role printer shows when, its binding printer what and to whom
+    for (String kind : List.of("Role", "ClusterRole")) {
+      put("rbac.authorization.k8s.io", kind, name(),
+          new Column("Created At", "date", "", "Time at which the object was created.", 0,
+              (o, now) -> Fields.str(o, "metadata.creationTimestamp")));
+    }
+    for (String kind : List.of("RoleBinding", "ClusterRoleBinding")) {
+      put("rbac.authorization.k8s.io", kind, name(),
+          str("Role", "The role the subjects are bound to.", 0,
+              (o, now) -> Fields.str(o, "roleRef.kind") + "/" + Fields.str(o, "roleRef.name")),
+          age(),
+          str("Users", "The users bound.", 1, (o, now) -> subjects(o, "User")),
+          str("Groups", "The groups bound.", 1, (o, now) -> subjects(o, "Group")),
+          str("ServiceAccounts", "The service accounts bound, as namespace/name.", 1, (o, now) -> subjects(o, "ServiceAccount")));
+    }
+
     List<Column> events = List.of(
         str("Last Seen", "When the event was last seen.", 0, (o, now) -> EventCells.lastSeen(o, now)),
         str("Type", "Normal or Warning.", 0, (o, now) -> Fields.str(o, "type")),
@@ -404,6 +420,17 @@ public final class TablePrinter {
   }
 
   // ---- cell computations ----
+
+  /** kube's rbac.SubjectsStrings: the names of a binding's subjects of one kind, service accounts as namespace/name. */
+  private static String subjects(JsonNode binding, String kind) {
+    StringJoiner names = new StringJoiner(", ");
+    for (JsonNode s : binding.path("subjects")) {
+      if (!s.path("kind").asString("").equals(kind)) continue;
+      String ns = s.path("namespace").asString("");
+      names.add(kind.equals("ServiceAccount") && !ns.isEmpty() ? ns + "/" + s.path("name").asString("") : s.path("name").asString(""));
+    }
+    return names.toString();
+  }
 
   /** kube's printer: Healthy / Unhealthy / Unknown from the Healthy condition, and its message or error. */
   private static String componentCondition(JsonNode o, String field) {

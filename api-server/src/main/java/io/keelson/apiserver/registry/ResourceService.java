@@ -49,6 +49,7 @@ public class ResourceService {
   private final ListSnapshots listSnapshots = new ListSnapshots();
   private final Map<ResourceType, Long> ttlSeconds = new java.util.concurrent.ConcurrentHashMap<>();
   private final ObjectLeases leases;
+  private volatile WriteGuard guard = WriteGuard.NONE;
 
   public ResourceService(EtcdStore store, int watchWindow) {
     this.store = store;
@@ -64,6 +65,11 @@ public class ResourceService {
   public void expireAfter(ResourceType type, java.time.Duration ttl) {
     if (!type.stored()) throw new IllegalArgumentException(type.qualifiedResource() + " is not stored");
     ttlSeconds.put(type, Math.max(1, ttl.toSeconds()));
+  }
+
+  /** A check every validated create and update passes, given who writes (RBAC's escalation check). */
+  public void guardWrites(WriteGuard guard) {
+    this.guard = guard;
   }
 
   public void start() {
@@ -392,6 +398,7 @@ public class ResourceService {
     Strategy.applyDefaults(type, o, null, this::clusterIpInUse);
     Admission.admitCreate(this, type, o);
     Strategy.validate(type, o, null);
+    guard.admit(type, o, null, opts);
     o = Strategy.recordManager(type, null, o, opts.withSubresource(null));
     ObjectCodec.Stored stored = encodeChecked(type, o);
     if (opts.dryRun()) return new Written(o, null);
@@ -744,6 +751,7 @@ public class ResourceService {
     // A status write keeps everything but status as stored (see above), and the validation rules
     // are about the rest (kube's status updates do not validate the spec either): nothing to check.
     if (!"status".equals(sub)) Strategy.validate(type, next, current);
+    if (sub == null) guard.admit(type, next, current, opts);
     return Strategy.recordManager(type, current, next, opts);
   }
 

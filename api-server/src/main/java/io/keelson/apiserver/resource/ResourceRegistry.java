@@ -71,6 +71,15 @@ public final class ResourceRegistry {
     add("coordination.k8s.io", "v1", "leases", "Lease", true, List.of(), List.of(), Set.of(), Lease.class, true);
     add("node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", false, List.of(), List.of(), Set.of(), RuntimeClass.class, false);
     add("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, List.of("pc"), List.of(), Set.of(), PriorityClass.class, false);
+    // rbac.authorization.k8s.io/v1: the policy auth.rbac evaluates on every request
+    add("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class, false);
+    add("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.rbac.ClusterRole.class, false);
+    add("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.rbac.RoleBinding.class, false);
+    add("rbac.authorization.k8s.io", "v1", "roles", "Role", true, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.rbac.Role.class, false);
     add("events.k8s.io", "v1", "events", "Event", true, List.of("ev"), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.events.v1.Event.class, false);
     // the same objects as core/v1 events, as in Kubernetes: one storage, two shapes

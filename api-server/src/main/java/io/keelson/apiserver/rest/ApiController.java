@@ -43,10 +43,11 @@ public class ApiController {
   private final MeterRegistry meters;
 
   public ApiController(ResourceService resources, MeterRegistry meters, io.keelson.apiserver.metrics.MetricsApi metrics,
-      io.keelson.apiserver.auth.ServiceAccountTokens tokens, io.keelson.apiserver.health.ComponentStatuses componentStatuses) {
+      io.keelson.apiserver.auth.ServiceAccountTokens tokens, io.keelson.apiserver.health.ComponentStatuses componentStatuses,
+      io.keelson.apiserver.auth.Authorizer authorizer) {
     this.resources = resources;
     this.handler = new RequestHandler(resources, metrics, new io.keelson.apiserver.auth.TokenRequests(resources, tokens),
-        componentStatuses);
+        componentStatuses, authorizer);
     this.meters = meters;
   }
 
@@ -255,6 +256,6 @@ public class ApiController {
       manager = ua == null ? "unknown" : ua.split("/")[0];
     }
     if (manager.length() > 128) throw StatusException.badRequest("fieldManager is longer than 128 characters");
-    return new WriteOptions("All".equals(dry), manager, subresource);
+    return new WriteOptions("All".equals(dry), manager, subresource).by(io.keelson.apiserver.auth.UserInfo.of(req));
   }
 }

@@ -42,18 +42,19 @@ final class ProtobufBodies {
   static final String MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
   private static final byte[] MAGIC = {'k', '8', 's', 0};
 
-  private static final Map<String, FileDescriptor> BY_GROUP_VERSION = Map.of(
-      "v1", V1.getDescriptor(),
-      "apps/v1", V1Apps.getDescriptor(),
-      "batch/v1", V1Batch.getDescriptor(),
-      "policy/v1", V1Policy.getDescriptor(),
-      "authorization.k8s.io/v1", V1Authorization.getDescriptor(),
-      "authentication.k8s.io/v1", V1Authentication.getDescriptor(),
-      "autoscaling/v1", V1Autoscaling.getDescriptor(),
+  private static final Map<String, FileDescriptor> BY_GROUP_VERSION = Map.ofEntries(
+      Map.entry("v1", V1.getDescriptor()),
+      Map.entry("apps/v1", V1Apps.getDescriptor()),
+      Map.entry("batch/v1", V1Batch.getDescriptor()),
+      Map.entry("policy/v1", V1Policy.getDescriptor()),
+      Map.entry("authorization.k8s.io/v1", V1Authorization.getDescriptor()),
+      Map.entry("authentication.k8s.io/v1", V1Authentication.getDescriptor()),
+      Map.entry("autoscaling/v1", V1Autoscaling.getDescriptor()),
       // client-java-proto has no autoscaling/v2 file; v2 kept v2beta2's messages and field numbers
-      "autoscaling/v2", io.kubernetes.client.proto.V2beta2Autoscaling.getDescriptor(),
-      "scheduling.k8s.io/v1", V1Scheduling.getDescriptor(),
-      "meta.k8s.io/v1", Meta.getDescriptor());
+      Map.entry("autoscaling/v2", io.kubernetes.client.proto.V2beta2Autoscaling.getDescriptor()),
+      Map.entry("scheduling.k8s.io/v1", V1Scheduling.getDescriptor()),
+      Map.entry("rbac.authorization.k8s.io/v1", io.kubernetes.client.proto.V1Rbac.getDescriptor()),
+      Map.entry("meta.k8s.io/v1", Meta.getDescriptor()));
 
   /**
    * Numbers and booleans that are plain values in the Go types (not pointers) and {@code omitempty}

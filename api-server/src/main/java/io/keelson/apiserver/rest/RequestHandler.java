@@ -37,15 +37,17 @@ final class RequestHandler {
 
   private final ResourceService svc;
   private final io.keelson.apiserver.metrics.MetricsApi metrics;
-  private final SelfReviews reviews = new SelfReviews(Authorizer.ALWAYS_ALLOW);
+  private final SelfReviews reviews;
 
   private final io.keelson.apiserver.auth.TokenRequests tokenRequests;
 
   private final io.keelson.apiserver.health.ComponentStatuses componentStatuses;
 
   RequestHandler(ResourceService svc, io.keelson.apiserver.metrics.MetricsApi metrics,
-      io.keelson.apiserver.auth.TokenRequests tokenRequests, io.keelson.apiserver.health.ComponentStatuses componentStatuses) {
+      io.keelson.apiserver.auth.TokenRequests tokenRequests, io.keelson.apiserver.health.ComponentStatuses componentStatuses,
+      Authorizer authorizer) {
     this.svc = svc;
+    this.reviews = new SelfReviews(authorizer);
     this.metrics = metrics;
     this.tokenRequests = tokenRequests;
     this.componentStatuses = componentStatuses;
@@ -352,7 +354,7 @@ final class RequestHandler {
     }
     ObjectNode fresh = ServerSideApply.apply(p.type(), null, applied, manager, force);
     ResourceService.metadata(fresh).put("name", p.name());
-    ObjectNode created = svc.create(p.type(), p.namespace(), fresh, new WriteOptions(opts.dryRun(), manager, null, true));
+    ObjectNode created = svc.create(p.type(), p.namespace(), fresh, new WriteOptions(opts.dryRun(), manager, null, true, opts.requester()));
     return send(resp, 201, created);
   }
 

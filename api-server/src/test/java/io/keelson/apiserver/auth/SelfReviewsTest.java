@@ -30,7 +30,7 @@ class SelfReviewsTest {
 
     @Override
     public List<Rule> rulesFor(UserInfo user, String namespace) {
-      return List.of(new Rule(List.of("get"), List.of(""), List.of("pods"), null));
+      return List.of(Rule.resources(List.of("get"), List.of(""), List.of("pods")));
     }
   };
 
