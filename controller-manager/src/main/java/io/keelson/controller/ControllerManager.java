@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.keelson.controller.clusterroleaggregation.ClusterRoleAggregationController;
 import io.keelson.controller.daemonset.DaemonSetController;
 import io.keelson.controller.deployment.DeploymentController;
 import io.keelson.controller.endpoints.EndpointsController;
@@ -83,7 +84,8 @@ public final class ControllerManager implements AutoCloseable {
   public static final class Names implements Iterable<String> {
     public static final List<String> ALL =
         List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc", "serviceaccount",
-            "root-ca-cert-publisher", "endpoint", "endpointslice", "job", "cronjob", "ttl-after-finished", "horizontalpodautoscaling");
+            "root-ca-cert-publisher", "endpoint", "endpointslice", "job", "cronjob", "ttl-after-finished", "horizontalpodautoscaling",
+            "clusterrole-aggregation");
 
     @Override
     public Iterator<String> iterator() {
@@ -273,6 +275,13 @@ public final class ControllerManager implements AutoCloseable {
         parts.add(new HorizontalController(informers, events, metrics, options.autoscaling()));
       } else {
         log.info("controller horizontalpodautoscaling skipped: the api-server does not serve autoscaling/v2 horizontalpodautoscalers");
+      }
+    }
+    if (on.contains(ClusterRoleAggregationController.NAME)) {
+      if (served.forKind("rbac.authorization.k8s.io/v1", "ClusterRole") != null) {
+        parts.add(new ClusterRoleAggregationController(informers, metrics, w));
+      } else {
+        log.info("controller clusterrole-aggregation skipped: the api-server does not serve rbac.authorization.k8s.io/v1 clusterroles");
       }
     }
     try {
