@@ -313,7 +313,7 @@ class KubectlIT {
     assertThat(delete.out()).contains("MethodNotAllowed");
   }
 
-  /** Without an authorization policy (RBAC is to come) the admin may do everything, and kubectl says so. */
+  /** The admin (system:masters, bound to cluster-admin) may do everything, and kubectl says so. */
   @Test
   void authCanIAndWhoamiAnswerForTheCaller() throws Exception {
     assertThat(ok("auth", "can-i", "create", "pods").trim()).isEqualTo("yes"); // a protobuf SelfSubjectAccessReview
@@ -376,7 +376,10 @@ class KubectlIT {
     String token = ok("create", "token", "robot", "-n", "it-token").trim();
     assertThat(ok("auth", "whoami", "--token=" + token, "-o", "jsonpath={.status.userInfo.username}"))
         .isEqualTo("system:serviceaccount:it-token:robot");
-    assertThat(ok("get", "serviceaccounts", "-n", "it-token", "--token=" + token, "-o", "name")).contains("serviceaccount/robot");
+    // authenticated, but RBAC grants a service account nothing of its own: Forbidden, not Unauthorized
+    assertThat(kubectl("get", "serviceaccounts", "-n", "it-token", "--token=" + token).out()).contains("Error from server (Forbidden): "
+        + "serviceaccounts is forbidden: User \"system:serviceaccount:it-token:robot\" cannot list resource \"serviceaccounts\" "
+        + "in API group \"\" in the namespace \"it-token\"");
     Result shortLived = kubectl("create", "token", "robot", "-n", "it-token", "--duration=5m");
     assertThat(shortLived.out()).contains("may not specify a duration less than 10 minutes");
     assertThat(kubectl("create", "token", "nobody", "-n", "it-token").out()).contains("serviceaccounts \"nobody\" not found");
@@ -386,6 +389,68 @@ class KubectlIT {
     ok("delete", "serviceaccount", "robot", "-n", "it-token");
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
         kubectl("get", "pods", "-n", "it-token", "--token=" + token).out().contains("Unauthorized"));
+  }
+
+  /**
+   * RBAC as kube-apiserver's --authorization-mode=RBAC: a service account may do what its bindings
+   * grant and nothing more, kubectl auth can-i --as answers for it, it cannot grant itself more than
+   * it holds, and the bootstrap roles are there.
+   */
+  @Test
+  void rbacGrantsWhatRoleBindingsSay() throws Exception {
+    ok("create", "namespace", "it-rbac");
+    ok("create", "serviceaccount", "robot", "-n", "it-rbac");
+    String token = ok("create", "token", "robot", "-n", "it-rbac").trim();
+    String sa = "system:serviceaccount:it-rbac:robot";
+    Result denied = kubectl("get", "pods", "-n", "it-rbac", "--token=" + token);
+    assertThat(denied.code()).isNotZero();
+    assertThat(denied.out()).contains("Error from server (Forbidden): pods is forbidden: User \"" + sa
+        + "\" cannot list resource \"pods\" in API group \"\" in the namespace \"it-rbac\"");
+    assertThat(kubectl("get", "nodes", "--token=" + token).out()).contains("nodes is forbidden: User \"" + sa
+        + "\" cannot list resource \"nodes\" in API group \"\" at the cluster scope");
+    assertThat(kubectl("get", "--raw", "/metrics", "--token=" + token).out())
+        .contains("forbidden: User \"" + sa + "\" cannot get path \"/metrics\"");
+    assertThat(kubectl("auth", "can-i", "list", "pods", "-n", "it-rbac", "--as=" + sa).out().trim()).isEqualTo("no");
+
+    ok("create", "role", "pod-reader", "-n", "it-rbac", "--verb=get,list", "--resource=pods");
+    ok("create", "rolebinding", "robot-reads", "-n", "it-rbac", "--role=pod-reader", "--serviceaccount=it-rbac:robot");
+    assertThat(ok("get", "roles", "-n", "it-rbac")).containsPattern("(?m)^NAME\\s+CREATED AT$")
+        .containsPattern("(?m)^pod-reader\\s+\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$");
+    assertThat(ok("get", "rolebinding", "robot-reads", "-n", "it-rbac", "-o", "wide"))
+        .containsPattern("(?m)^NAME\\s+ROLE\\s+AGE\\s+USERS\\s+GROUPS\\s+SERVICEACCOUNTS$")
+        .containsPattern("(?m)^robot-reads\\s+Role/pod-reader\\s+\\S+\\s+it-rbac/robot$");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+        kubectl("get", "pods", "-n", "it-rbac", "--token=" + token).code() == 0);
+    assertThat(kubectl("delete", "pod", "web", "-n", "it-rbac", "--token=" + token).out()).contains("pods \"web\" is forbidden: User \""
+        + sa + "\" cannot delete resource \"pods\" in API group \"\" in the namespace \"it-rbac\"");
+    assertThat(ok("auth", "can-i", "list", "pods", "-n", "it-rbac", "--as=" + sa).trim()).isEqualTo("yes");
+    assertThat(kubectl("auth", "can-i", "delete", "pods", "-n", "it-rbac", "--as=" + sa).out().trim()).isEqualTo("no");
+    assertThat(ok("auth", "can-i", "--list", "-n", "it-rbac", "--token=" + token))
+        .containsPattern("(?m)^pods\\s+\\[\\]\\s+\\[\\]\\s+\\[get list\\]");
+
+    // allowed to write roles and bindings, the robot still cannot grant what it does not hold
+    ok("create", "role", "role-writer", "-n", "it-rbac", "--verb=create", "--resource=roles,rolebindings");
+    ok("create", "rolebinding", "robot-writes", "-n", "it-rbac", "--role=role-writer", "--serviceaccount=it-rbac:robot");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+        kubectl("create", "role", "reader-too", "-n", "it-rbac", "--verb=get", "--resource=pods", "--token=" + token).code() == 0);
+    assertThat(kubectl("create", "role", "deleter", "-n", "it-rbac", "--verb=delete,get", "--resource=pods", "--token=" + token).out())
+        .contains("roles.rbac.authorization.k8s.io \"deleter\" is forbidden: user \"" + sa + "\" (groups=[\"system:serviceaccounts\" "
+            + "\"system:serviceaccounts:it-rbac\" \"system:authenticated\"]) is attempting to grant RBAC permissions not currently held:\n"
+            + "{APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"delete\"]}");
+    assertThat(kubectl("create", "rolebinding", "robot-admin", "-n", "it-rbac", "--clusterrole=cluster-admin",
+        "--serviceaccount=it-rbac:robot", "--token=" + token).out())
+        .contains("rolebindings.rbac.authorization.k8s.io \"robot-admin\" is forbidden: user \"" + sa + "\"");
+    assertThat(kubectl("get", "pods", "-n", "it-rbac", "--as=jane", "--token=" + token).out()).contains("users \"jane\" is forbidden: User \""
+        + sa + "\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope");
+
+    // the admin is not bound by any of it; the bootstrap policy is in place
+    assertThat(ok("get", "clusterroles")).containsPattern("(?m)^cluster-admin\\s").containsPattern("(?m)^view\\s")
+        .containsPattern("(?m)^system:basic-user\\s").containsPattern("(?m)^system:aggregate-to-edit\\s");
+    assertThat(ok("get", "clusterrolebinding", "cluster-admin", "-o", "wide"))
+        .containsPattern("(?m)^cluster-admin\\s+ClusterRole/cluster-admin\\s+\\S+\\s+system:masters\\s");
+    ok("delete", "rolebinding", "robot-reads", "-n", "it-rbac");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+        kubectl("get", "pods", "-n", "it-rbac", "--token=" + token).out().contains("Forbidden"));
   }
 
   /** A resourceVersion in a patch is a precondition (kubectl label/annotate --resource-version). */

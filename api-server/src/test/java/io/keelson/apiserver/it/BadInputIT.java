@@ -38,6 +38,9 @@ class BadInputIT {
   private static final String CRONJOBS = "/apis/batch/v1/namespaces/bad/cronjobs";
   private static final String HPAS = "/apis/autoscaling/v2/namespaces/bad/horizontalpodautoscalers";
   private static final String HPAS_V1 = "/apis/autoscaling/v1/namespaces/bad/horizontalpodautoscalers";
+  private static final String RBAC = "/apis/rbac.authorization.k8s.io/v1";
+  private static final String ROLES = RBAC + "/namespaces/bad/roles";
+  private static final String ROLE_BINDINGS = RBAC + "/namespaces/bad/rolebindings";
   private static TestCluster c;
   private static Client etcd;
 
@@ -67,6 +70,8 @@ class BadInputIT {
     post(CM, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"keep\",\"labels\":{\"app\":\"x\"}},\"data\":{\"a\":\"1\"}}");
     post("/apis/apps/v1/namespaces/bad/deployments", deployment("web", 1));
     post(JOBS, job("run", "Never"));
+    post(ROLES, role("reader", rule("\"verbs\":[\"get\"],\"apiGroups\":[\"\"],\"resources\":[\"pods\"]")));
+    post(ROLE_BINDINGS, binding("RoleBinding", "reads", "Role", "reader", "{\"kind\":\"User\",\"name\":\"jane\"}"));
   }
 
   @AfterAll
@@ -102,6 +107,21 @@ class BadInputIT {
   private static String hpa(String name, String ref, String spec) {
     return "{\"apiVersion\":\"autoscaling/v2\",\"kind\":\"HorizontalPodAutoscaler\",\"metadata\":{\"name\":\"" + name + "\"},"
         + "\"spec\":{\"scaleTargetRef\":" + ref + (spec.isEmpty() ? "" : "," + spec) + "}}";
+  }
+
+  private static String rule(String fields) {
+    return "{" + fields + "}";
+  }
+
+  private static String role(String name, String... rules) {
+    return "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"Role\",\"metadata\":{\"name\":\"" + name
+        + "\"},\"rules\":[" + String.join(",", rules) + "]}";
+  }
+
+  private static String binding(String kind, String name, String roleKind, String roleName, String subject) {
+    return "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"" + kind + "\",\"metadata\":{\"name\":\"" + name
+        + "\"},\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"" + roleKind + "\",\"name\":\"" + roleName
+        + "\"},\"subjects\":[" + subject + "]}";
   }
 
   private static final String WEB = "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"name\":\"web\"}";
@@ -316,6 +336,33 @@ class BadInputIT {
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep}\n", 400, "BadRequest", "fieldManager"));
     l.add(bad("apply of the wrong kind", "PATCH", CM + "/keep?fieldManager=it", "application/apply-patch+yaml",
         "apiVersion: v1\nkind: Secret\nmetadata: {name: keep}\n", 400, "BadRequest", "kind of the object (Secret)"));
+    // ---- RBAC objects (kube's pkg/apis/rbac/validation)
+    l.add(json("a role rule without verbs", "POST", ROLES, role("r1", rule("\"apiGroups\":[\"\"],\"resources\":[\"pods\"]")), 422,
+        "Invalid", "rules[0].verbs: Required value: verbs must contain at least one value"));
+    l.add(json("a namespaced role with non-resource URLs", "POST", ROLES,
+        role("r2", rule("\"verbs\":[\"get\"],\"nonResourceURLs\":[\"/healthz\"]")), 422, "Invalid",
+        "rules[0].nonResourceURLs: Invalid value: []string{\"/healthz\"}: namespaced rules cannot apply to non-resource URLs"));
+    l.add(json("a cluster role rule with neither resources nor URLs", "POST", RBAC + "/clusterroles",
+        role("r3", rule("\"verbs\":[\"get\"]")).replace("\"Role\"", "\"ClusterRole\""), 422, "Invalid",
+        "rules[0].apiGroups: Required value: resource rules must supply at least one api group"));
+    l.add(json("an aggregationRule without selectors", "POST", RBAC + "/clusterroles",
+        "{\"metadata\":{\"name\":\"agg\"},\"aggregationRule\":{}}", 422, "Invalid",
+        "aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required"));
+    l.add(json("a binding to a Deployment", "POST", ROLE_BINDINGS, binding("RoleBinding", "b1", "Deployment", "web",
+        "{\"kind\":\"User\",\"name\":\"jane\"}"), 422, "Invalid",
+        "roleRef.kind: Unsupported value: \"Deployment\": supported values: \"Role\", \"ClusterRole\""));
+    l.add(json("a cluster-wide binding to a namespaced Role", "POST", RBAC + "/clusterrolebindings",
+        binding("ClusterRoleBinding", "b2", "Role", "reader", "{\"kind\":\"User\",\"name\":\"jane\"}"), 422, "Invalid",
+        "roleRef.kind: Unsupported value: \"Role\": supported values: \"ClusterRole\""));
+    l.add(json("a cluster-wide binding to a service account without namespace", "POST", RBAC + "/clusterrolebindings",
+        binding("ClusterRoleBinding", "b3", "ClusterRole", "view", "{\"kind\":\"ServiceAccount\",\"name\":\"robot\"}"), 422,
+        "Invalid", "subjects[0].namespace: Required value"));
+    l.add(json("a subject of an unknown kind", "POST", ROLE_BINDINGS, binding("RoleBinding", "b4", "Role", "reader",
+        "{\"kind\":\"Robot\",\"name\":\"r2d2\"}"), 422, "Invalid",
+        "subjects[0].kind: Unsupported value: \"Robot\": supported values: \"ServiceAccount\", \"User\", \"Group\""));
+    l.add(bad("a patch changing a binding's roleRef", "PATCH", ROLE_BINDINGS + "/reads", "application/merge-patch+json",
+        "{\"roleRef\":{\"name\":\"writer\"}}", 422, "Invalid", "roleRef: Invalid value: rbac.RoleRef{APIGroup:"
+            + "\"rbac.authorization.k8s.io\", Kind:\"Role\", Name:\"writer\"}: cannot change roleRef"));
     return l;
   }
 
