@@ -17,7 +17,9 @@ import tools.jackson.databind.node.ObjectNode;
  * The self-review APIs, computed per request and never stored, as in Kubernetes:
  * {@code authorization.k8s.io/v1} SelfSubjectAccessReview ({@code kubectl auth can-i VERB RESOURCE})
  * and SelfSubjectRulesReview ({@code kubectl auth can-i --list}), and {@code authentication.k8s.io/v1}
- * SelfSubjectReview ({@code kubectl auth whoami}). Each is create-only and answers about the caller.
+ * SelfSubjectReview ({@code kubectl auth whoami}), each about the caller; and SubjectAccessReview and
+ * LocalSubjectAccessReview (the latter confined to its namespace), about the user and groups in their
+ * spec. Each is create-only.
  */
 public final class SelfReviews {
 
@@ -42,10 +44,13 @@ public final class SelfReviews {
     ObjectNode review = ApiController.readObject(req, type);
     review.put("kind", type.kind());
     review.put("apiVersion", type.apiVersion());
+    if (type.kind().equals("LocalSubjectAccessReview")) localNamespace(type, review, p.namespace());
     requireEmptyMetadata(type, review);
+    if (p.namespace() != null) ((ObjectNode) review.get("metadata")).put("namespace", p.namespace());
     UserInfo user = UserInfo.of(req);
     ObjectNode status = switch (type.kind()) {
       case "SelfSubjectAccessReview" -> accessReview(type, review, user);
+      case "SubjectAccessReview", "LocalSubjectAccessReview" -> accessReview(type, review, subject(type, review));
       case "SelfSubjectRulesReview" -> rulesReview(review, user);
       case "SelfSubjectReview" -> whoami(review, user);
       default -> throw StatusException.notFound(type.qualifiedResource() + " is not served");
@@ -53,6 +58,45 @@ public final class SelfReviews {
     review.set("status", status);
     Responses.json(resp, 201, review);
     return 201;
+  }
+
+  /**
+   * A LocalSubjectAccessReview is about its namespace only: its metadata may name only that one (taken
+   * off here, so that the rest must be empty, and put back in the answer) and its resourceAttributes
+   * the same; non-resource URLs are not a namespace's.
+   */
+  private static void localNamespace(ResourceType type, ObjectNode review, String namespace) {
+    if (review.get("metadata") instanceof ObjectNode md && md.has("namespace")) {
+      String ns = md.path("namespace").asString("");
+      if (!ns.isEmpty() && !ns.equals(namespace)) {
+        throw StatusException.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      md.remove("namespace");
+    }
+    JsonNode spec = review.path("spec");
+    List<StatusException.Cause> causes = new java.util.ArrayList<>();
+    if (spec.path("resourceAttributes").isObject() && !text(spec.path("resourceAttributes"), "namespace").equals(namespace)) {
+      causes.add(new StatusException.Cause("FieldValueInvalid", "Invalid value: \"" + text(spec.path("resourceAttributes"), "namespace")
+          + "\": must match metadata.namespace", "spec.resourceAttributes.namespace"));
+    }
+    if (spec.path("nonResourceAttributes").isObject()) {
+      causes.add(new StatusException.Cause("FieldValueInvalid", "Invalid value: disallowed on this kind of request",
+          "spec.nonResourceAttributes"));
+    }
+    if (!causes.isEmpty()) throw StatusException.invalid(type, "", causes);
+  }
+
+  /** The user a SubjectAccessReview asks about: exactly as its spec says (nothing added, as in kube). */
+  private static UserInfo subject(ResourceType type, ObjectNode review) {
+    JsonNode spec = review.path("spec");
+    List<String> groups = new java.util.ArrayList<>();
+    for (JsonNode g : spec.path("groups")) groups.add(g.asString(""));
+    String user = text(spec, "user");
+    if (user.isEmpty() && groups.isEmpty()) {
+      throw StatusException.invalid(type, "", List.of(new StatusException.Cause("FieldValueInvalid",
+          "Invalid value: \"\": at least one of user or group must be specified", "spec.user")));
+    }
+    return new UserInfo(user, text(spec, "uid"), List.copyOf(groups));
   }
 
   /** Kube's validation: a review names nobody, it is about the caller. */

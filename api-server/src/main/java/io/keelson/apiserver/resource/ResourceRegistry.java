@@ -92,6 +92,11 @@ public final class ResourceRegistry {
         Set.of(), io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview.class, false));
     COMPUTED.add(add("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, List.of(), List.of(),
         Set.of(), io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview.class, false));
+    // answered about the user in their spec (auth.SelfReviews): what webhook authorizers and proxies ask
+    COMPUTED.add(add("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false, List.of(), List.of(),
+        Set.of(), io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview.class, false));
+    COMPUTED.add(add("authorization.k8s.io", "v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", true, List.of(), List.of(),
+        Set.of(), io.fabric8.kubernetes.api.model.authorization.v1.LocalSubjectAccessReview.class, false));
     // probed on request (health.ComponentStatuses), never stored: kubectl get cs
     COMPUTED.add(add("", "v1", "componentstatuses", "ComponentStatus", false, List.of("cs"), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.ComponentStatus.class, false));

@@ -34,13 +34,20 @@ class SelfReviewsTest {
     }
   };
 
+  private static final ResourceType SAR = ResourceRegistry.find("authorization.k8s.io", "v1", "subjectaccessreviews").orElseThrow();
+  private static final ResourceType LSAR = ResourceRegistry.find("authorization.k8s.io", "v1", "localsubjectaccessreviews").orElseThrow();
+
   private static JsonNode post(Authorizer a, ResourceType type, String body, UserInfo user) throws Exception {
-    MockHttpServletRequest req = new MockHttpServletRequest("POST", type.collectionPath(null));
+    return post(a, type, null, body, user);
+  }
+
+  private static JsonNode post(Authorizer a, ResourceType type, String namespace, String body, UserInfo user) throws Exception {
+    MockHttpServletRequest req = new MockHttpServletRequest("POST", type.collectionPath(namespace));
     req.setContentType("application/json");
     req.setContent(body.getBytes(StandardCharsets.UTF_8));
     if (user != null) req.setAttribute(UserInfo.ATTRIBUTE, user);
     MockHttpServletResponse resp = new MockHttpServletResponse();
-    assertThat(new SelfReviews(a).handle(new ApiPath(type, null, null, null), req, resp)).isEqualTo(201);
+    assertThat(new SelfReviews(a).handle(new ApiPath(type, namespace, null, null), req, resp)).isEqualTo(201);
     assertThat(resp.getStatus()).isEqualTo(201);
     return ObjectCodec.JSON.readTree(resp.getContentAsByteArray());
   }
@@ -104,9 +111,36 @@ class SelfReviewsTest {
     assertThat(rejected(SSAR, "POST", "{broken").code()).isEqualTo(400);
   }
 
+  /** SubjectAccessReview asks about the user in its spec, exactly as given; the local one stays in its namespace. */
+  @Test
+  void subjectAccessReviewsAnswerForTheirSubject() throws Exception {
+    JsonNode bob = post(READ_PODS, SAR, "{\"spec\":{\"user\":\"bob\",\"resourceAttributes\":{\"verb\":\"delete\",\"resource\":\"pods\"}}}",
+        UserInfo.ADMIN);
+    assertThat(bob.at("/status/allowed").asBoolean()).isFalse();
+    assertThat(bob.at("/status/reason").asString()).isEqualTo("bob may only get pods"); // the subject, not the caller
+    JsonNode local = post(READ_PODS, LSAR, "apps", "{\"metadata\":{\"namespace\":\"apps\"},\"spec\":{\"groups\":[\"devs\"],"
+        + "\"resourceAttributes\":{\"namespace\":\"apps\",\"verb\":\"get\",\"resource\":\"pods\"}}}", UserInfo.ADMIN);
+    assertThat(local.at("/status/allowed").asBoolean()).isTrue();
+    assertThat(local.at("/metadata/namespace").asString()).isEqualTo("apps");
+    assertThat(rejected(SAR, "POST", "{\"spec\":{\"resourceAttributes\":{\"verb\":\"get\"}}}").getMessage())
+        .contains("spec.user", "at least one of user or group must be specified");
+  }
+
+  @Test
+  void aLocalReviewIsAboutItsNamespaceOnly() {
+    MockHttpServletRequest req = new MockHttpServletRequest("POST", LSAR.collectionPath("apps"));
+    req.setContentType("application/json");
+    req.setContent(("{\"spec\":{\"user\":\"bob\",\"resourceAttributes\":{\"namespace\":\"other\",\"verb\":\"get\"}}}")
+        .getBytes(StandardCharsets.UTF_8));
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() ->
+        new SelfReviews(READ_PODS).handle(new ApiPath(LSAR, "apps", null, null), req, new MockHttpServletResponse()));
+    assertThat(((StatusException) t).code()).isEqualTo(422);
+    assertThat(t.getMessage()).contains("spec.resourceAttributes.namespace", "must match metadata.namespace");
+  }
+
   @Test
   void reviewsAreNotStored() {
-    for (ResourceType t : List.of(SSAR, SSRR, SSR)) {
+    for (ResourceType t : List.of(SSAR, SSRR, SSR, SAR, LSAR)) {
       assertThat(t.stored()).as(t.qualifiedResource()).isFalse();
       assertThat(io.keelson.apiserver.discovery.ApiDiscovery.verbs(t)).containsExactly("create");
     }

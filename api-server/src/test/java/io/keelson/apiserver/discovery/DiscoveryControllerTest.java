@@ -164,7 +164,8 @@ class DiscoveryControllerTest {
     List<String> names = new ArrayList<>();
     items.forEach(g -> names.add(g.get("metadata").get("name").asString()));
     assertThat(names).contains("apps", "coordination.k8s.io", "node.k8s.io", "scheduling.k8s.io", "events.k8s.io")
-        .contains("metrics.k8s.io", "authorization.k8s.io", "authentication.k8s.io").doesNotContain("example.keelson.io", "rbac.authorization.k8s.io");
+        .contains("metrics.k8s.io", "authorization.k8s.io", "authentication.k8s.io", "rbac.authorization.k8s.io")
+        .doesNotContain("example.keelson.io");
   }
 
   private static JsonNode find(JsonNode array, java.util.function.Predicate<JsonNode> p) {
