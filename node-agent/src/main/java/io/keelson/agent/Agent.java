@@ -6,6 +6,8 @@ import io.keelson.agent.api.AssignmentWatcher;
 import io.keelson.agent.api.LeaseRenewer;
 import io.keelson.agent.api.NodeServiceConnection;
 import io.keelson.agent.api.StatusReporter;
+import io.keelson.agent.dns.NodeDns;
+import io.keelson.agent.driver.DriverException;
 import io.keelson.agent.driver.Fingerprint;
 import io.keelson.agent.driver.WorkloadDriver;
 import io.keelson.agent.metrics.AgentMetrics;
@@ -21,6 +23,7 @@ import io.keelson.agent.pod.NodeContext;
 import io.keelson.agent.pod.PodManager;
 import io.keelson.agent.server.AgentServer;
 import io.keelson.agent.server.AgentServiceImpl;
+import io.keelson.agent.service.ServiceCatalog;
 import io.keelson.agent.state.PodState;
 import io.keelson.agent.state.StateStore;
 import io.keelson.proto.node.v1.ConfirmPodTerminationRequest;
@@ -28,6 +31,7 @@ import io.keelson.proto.node.v1.PodAssignment;
 import io.keelson.proto.node.v1.RegisterNodeRequest;
 import io.keelson.proto.node.v1.RegisterNodeResponse;
 import com.google.protobuf.ByteString;
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +81,8 @@ public final class Agent implements AutoCloseable {
   private Duration backoffBase = Duration.ofSeconds(10);
   private volatile Map<String, Fingerprint> lastFingerprints = Map.of();
   private final AgentMetrics metrics;
+  /** The node-local cluster DNS (real nodes that watch Services), else null. */
+  private final NodeDns dns;
 
   public Agent(AgentOptions options, Runtime runtime, NodeServiceConnection connection) {
     this.options = options;
@@ -93,6 +99,8 @@ public final class Agent implements AutoCloseable {
             options.systemReservedMemoryBytes());
     this.metrics = new AgentMetrics(this::podCount, !options.hollow());
     this.selector = new DriverSelector(runtime.driversByHandler(), runtime.defaultHandler(), runtime.objects());
+    ServiceCatalog services = runtime.objects() == null ? null : runtime.objects().services();
+    this.dns = options.hollow() || services == null ? null : new NodeDns(services, metrics.registry());
     if (options.hollow()) {
       for (int i = 1; i <= options.hollowNodes(); i++) {
         nodeNames.add(options.nodeName() + "-" + i);
@@ -270,6 +278,8 @@ public final class Agent implements AutoCloseable {
                   .build());
           Node stored = Serialization.unmarshal(resp.getNodeJson().toStringUtf8(), Node.class);
           String cidr = stored.getSpec() == null ? null : stored.getSpec().getPodCIDR();
+          // DNS first: a pod may start as soon as the node has its CIDR, and needs the address then
+          serveDns(managers.get(n).context(), cidr);
           managers.get(n).context().podCidr(cidr);
           // Its lease at once, and renewed from now on: in a long batch (5,000 hollow nodes) the
           // first nodes would otherwise wait for the last and look silent to the node lifecycle
@@ -292,8 +302,27 @@ public final class Agent implements AutoCloseable {
     log.info("registered {} node(s)", names.size());
   }
 
+  /** Serves cluster DNS at the node's pod gateway; without it pods get the host's resolv.conf (kubelet's fallback). */
+  private void serveDns(NodeContext ctx, String cidr) {
+    if (dns == null || cidr == null || cidr.isEmpty()) {
+      return;
+    }
+    try {
+      String address = ctx.network().nodeAddress(cidr);
+      if (address != null) {
+        dns.serveAt(address);
+        ctx.clusterDns(address);
+      }
+    } catch (DriverException | IOException e) {
+      log.warn("no cluster DNS on this node, pods get the host's resolv.conf: {}", e.getMessage());
+    }
+  }
+
   @Override
   public void close() {
+    if (dns != null) {
+      dns.close();
+    }
     if (watcher != null) {
       watcher.close();
     }

@@ -148,7 +148,7 @@ class PodNetworkOverlapTest {
 
     @Override
     public PodNetwork createNamespace(String sandboxId, String podUid, String podCidr) {
-      return new PodNetwork(Path.of("/dev/null"), "eth0", null, 0, null, null, List.of(), List.of());
+      return new PodNetwork(Path.of("/dev/null"), "eth0", null, 0, null, null);
     }
 
     @Override

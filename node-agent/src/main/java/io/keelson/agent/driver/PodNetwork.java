@@ -1,7 +1,6 @@
 package io.keelson.agent.driver;
 
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * The pod's network as set up by the network component (io.keelson.agent.network, CNI bridge +
@@ -15,8 +14,6 @@ import java.util.List;
  * @param prefixLength of the pod subnet (24 for a node's /24)
  * @param gateway default route inside the pod
  * @param mac the interface's MAC address (a VM guest NIC reuses it), may be null
- * @param dnsServers nameservers for the pod's resolv.conf
- * @param dnsSearches search domains for the pod's resolv.conf
  */
 public record PodNetwork(
     Path netnsPath,
@@ -24,12 +21,4 @@ public record PodNetwork(
     String ip,
     int prefixLength,
     String gateway,
-    String mac,
-    List<String> dnsServers,
-    List<String> dnsSearches) {
-
-  public PodNetwork {
-    dnsServers = List.copyOf(dnsServers);
-    dnsSearches = List.copyOf(dnsSearches);
-  }
-}
+    String mac) {}

@@ -56,8 +56,6 @@ public final class CniNetwork {
   private final String nodeName;
   private final Path stateDir;
   private final Path cniBin;
-  private final List<String> dnsServers;
-  private final List<String> dnsSearches;
   private final String bridge;
   private final String networkName;
   private final JsonMapper json = JsonMapper.builder().build();
@@ -72,14 +70,11 @@ public final class CniNetwork {
   /**
    * @param nodeName this node (names the bridge)
    * @param stateDir where IPAM allocations and cached results live (e.g. the agent's state dir + /network)
-   * @param dnsServers nameservers put into every {@link PodNetwork}
    */
-  public CniNetwork(String nodeName, Path stateDir, Path cniBin, List<String> dnsServers, List<String> dnsSearches) throws IOException {
+  public CniNetwork(String nodeName, Path stateDir, Path cniBin) throws IOException {
     this.nodeName = nodeName;
     this.stateDir = stateDir.toAbsolutePath();
     this.cniBin = cniBin;
-    this.dnsServers = List.copyOf(dnsServers);
-    this.dnsSearches = List.copyOf(dnsSearches);
     Files.createDirectories(this.stateDir);
     String h = bridgeHash(nodeName, this.stateDir);
     this.bridge = "kb-" + h;
@@ -92,7 +87,7 @@ public final class CniNetwork {
   }
 
   public CniNetwork(String nodeName, Path stateDir) throws IOException {
-    this(nodeName, stateDir, DEFAULT_CNI_BIN, List.of(), List.of());
+    this(nodeName, stateDir, DEFAULT_CNI_BIN);
   }
 
   /** Why pod networking cannot work on this host, or null when it can. */
@@ -134,13 +129,13 @@ public final class CniNetwork {
    * containers can join it while {@link #setUp} (CNI ADD) runs. Leftovers of an earlier attempt are
    * removed first. A sandbox whose network is set up already gets that (with its address).
    *
-   * @return the network as far as it is known now: namespace path and DNS, no address
+   * @return the network as far as it is known now: namespace path, no address
    * @throws DriverException reason FailedCreatePodSandBox
    */
   public PodNetwork createNamespace(String sandboxId) throws DriverException {
     checkId(sandboxId);
     Path netns = netnsPath(sandboxId);
-    PodNetwork pending = new PodNetwork(netns, "eth0", null, 0, null, null, dnsServers, dnsSearches);
+    PodNetwork pending = new PodNetwork(netns, "eth0", null, 0, null, null);
     Optional<PodNetwork> existing = get(sandboxId);
     if (existing.isPresent()) {
       return existing.get(); // set up already (e.g. claimed from the pool before an agent restart)
@@ -518,13 +513,28 @@ public final class CniNetwork {
     return "02:" + h.substring(0, 2) + ":" + h.substring(2, 4) + ":" + h.substring(4, 6) + ":" + h.substring(6, 8) + ":" + h.substring(8, 10);
   }
 
-  /** Creates the bridge with its gateway address if no pod did yet (tap-only nodes). */
-  private void ensureBridge(String podCidr) throws IOException {
-    if (linkExists(bridge)) {
-      return;
+  /**
+   * The node's address on the pod network (the bridge's: the pod CIDR's first IP), with the bridge
+   * created if no pod did yet: node-local services for pods (the cluster DNS) listen on it.
+   *
+   * @throws DriverException reason NetworkNotReady
+   */
+  public synchronized String nodeAddress(String podCidr) throws DriverException {
+    try {
+      ensureBridge(podCidr);
+      return gatewayOf(podCidr);
+    } catch (IOException | RuntimeException e) {
+      throw new DriverException("NetworkNotReady", "failed to create the pod bridge " + bridge + ": " + e.getMessage(), e);
     }
-    run(null, Map.of(), "ip", "link", "add", bridge, "type", "bridge");
-    run(null, Map.of(), "ip", "addr", "add", gatewayOf(podCidr) + "/" + podCidr.split("/")[1], "dev", bridge);
+  }
+
+  /** Creates the bridge with its gateway address unless there is one (before the first pod, tap-only nodes). */
+  private void ensureBridge(String podCidr) throws IOException {
+    if (!linkExists(bridge)) {
+      run(null, Map.of(), "ip", "link", "add", bridge, "type", "bridge");
+    }
+    // replace: idempotent, where add fails once the bridge plugin has put the address there
+    run(null, Map.of(), "ip", "addr", "replace", gatewayOf(podCidr) + "/" + podCidr.split("/")[1], "dev", bridge);
     run(null, Map.of(), "ip", "link", "set", bridge, "up");
   }
 
@@ -607,7 +617,7 @@ public final class CniNetwork {
         mac = i.path("mac").asString(null);
       }
     }
-    return new PodNetwork(netns, "eth0", addr[0], Integer.parseInt(addr[1]), ip.path("gateway").asString(null), mac, dnsServers, dnsSearches);
+    return new PodNetwork(netns, "eth0", addr[0], Integer.parseInt(addr[1]), ip.path("gateway").asString(null), mac);
   }
 
   /** Runs a CNI plugin; returns its result JSON (empty object for DEL). */

@@ -50,6 +50,12 @@ public final class CniNetworkProvider implements NetworkProvider {
   }
 
   @Override
+  public String nodeAddress(String podCidr) throws DriverException {
+    checkCidr(podCidr);
+    return network.nodeAddress(podCidr);
+  }
+
+  @Override
   public boolean busy() {
     return network.setUpsInProgress() > 0;
   }

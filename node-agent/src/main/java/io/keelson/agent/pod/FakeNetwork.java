@@ -2,7 +2,6 @@ package io.keelson.agent.pod;
 
 import io.keelson.agent.driver.PodNetwork;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -24,7 +23,7 @@ public final class FakeNetwork implements NetworkProvider {
       return prefix + host;
     });
     String gw = ip.substring(0, ip.lastIndexOf('.') + 1) + "1";
-    return new PodNetwork(Path.of("/dev/null"), "eth0", ip, 24, gw, null, List.of(), List.of());
+    return new PodNetwork(Path.of("/dev/null"), "eth0", ip, 24, gw, null);
   }
 
   @Override

@@ -18,7 +18,7 @@ public interface NetworkProvider {
   /**
    * The first half of {@link #setUp}, for pods whose containers may be created while the rest runs:
    * creates the sandbox's network namespace and returns the network without an address (ip null:
-   * namespace path and DNS only); {@link #setUp} then addresses it. It may instead return a
+   * namespace path only); {@link #setUp} then addresses it. It may instead return a
    * finished network (with its ip: set up ahead of the pod, or before an agent restart): then there
    * is nothing left to set up. Null when this provider only sets up in one go (then just call setUp).
    */
@@ -36,6 +36,14 @@ public interface NetworkProvider {
   }
 
   void tearDown(String sandboxId, String podUid) throws DriverException;
+
+  /**
+   * The node's own address on the pod network (the pods' gateway), set up if no pod did yet; where
+   * node-local services for pods listen. Null when pods have no real network (fake, hollow).
+   */
+  default String nodeAddress(String podCidr) throws DriverException {
+    return null;
+  }
 
   /** The node's pod CIDR is known (or changed): a provider may set up networks for it ahead of pods. */
   default void podCidr(String cidr) {}

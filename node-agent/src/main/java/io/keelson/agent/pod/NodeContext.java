@@ -1,5 +1,7 @@
 package io.keelson.agent.pod;
 
+import io.keelson.agent.dns.NodeDns;
+import io.keelson.agent.dns.PodDns;
 import io.keelson.agent.state.StateStore;
 import io.keelson.agent.volume.VolumeManager;
 import java.time.Duration;
@@ -16,6 +18,9 @@ public final class NodeContext {
   /** The hostname of the agent's UTS namespace: what a hostNetwork pod's containers see. */
   final String hostname;
   volatile String podCidr;
+  /** The node-local cluster DNS address pods are pointed at, null while (or when) the node serves none. */
+  volatile String clusterDns;
+  final PodDns dns = new PodDns(NodeDns.CLUSTER_DOMAIN);
   final DriverSelector drivers;
   final ImageProvider images;
   final NetworkProvider network;
@@ -80,6 +85,11 @@ public final class NodeContext {
     if (!hollow) {
       network.podCidr(cidr);
     }
+  }
+
+  /** The node serves cluster DNS at {@code address} from now on. */
+  public void clusterDns(String address) {
+    this.clusterDns = address;
   }
 
   public NetworkProvider network() {

@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.keelson.agent.dns.NodeDns;
+import io.keelson.agent.dns.ResolvConf;
 import io.keelson.agent.driver.DriverException;
 import io.keelson.agent.driver.ExitResult;
 import io.keelson.agent.driver.PodNetwork;
@@ -475,7 +477,7 @@ public final class PodWorker {
       }
       trace(PodStartTrace.NETWORK);
       if (!ctx.hollow) {
-        writeEtcFiles(podDir, hostname, network);
+        writeEtcFiles(p, podDir, hostname);
       }
       CompletableFuture<PodNetwork> networkReady = null;
       if (network != null && network.ip() == null) {
@@ -625,7 +627,7 @@ public final class PodWorker {
     return h.length() > 63 ? h.substring(0, 63) : h;
   }
 
-  private void writeEtcFiles(Path podDir, String hostname, PodNetwork network) throws IOException {
+  private void writeEtcFiles(Pod p, Path podDir, String hostname) throws IOException {
     Path etc = podDir.resolve("etc");
     Files.createDirectories(etc);
     etcHosts = etc.resolve("hosts");
@@ -633,18 +635,7 @@ public final class PodWorker {
     etcHostname = etc.resolve("hostname");
     Files.writeString(etcHostname, hostname + "\n");
     resolvConf = etc.resolve("resolv.conf");
-    if (network != null && !network.dnsServers().isEmpty()) {
-      StringBuilder sb = new StringBuilder();
-      if (!network.dnsSearches().isEmpty()) {
-        sb.append("search ").append(String.join(" ", network.dnsSearches())).append('\n');
-      }
-      network.dnsServers().forEach(s -> sb.append("nameserver ").append(s).append('\n'));
-      Files.writeString(resolvConf, sb.toString());
-    } else if (Files.exists(Path.of("/etc/resolv.conf"))) {
-      Files.writeString(resolvConf, Files.readString(Path.of("/etc/resolv.conf")));
-    } else {
-      Files.writeString(resolvConf, "");
-    }
+    Files.writeString(resolvConf, ctx.dns.resolvConf(p, ResolvConf.read(NodeDns.HOST_RESOLV_CONF), ctx.clusterDns).render());
   }
 
   /** The pod's /etc/hosts, with its IP when known; written in place (containers bind-mount the file). */

@@ -49,7 +49,7 @@ final class TestPodNetworks implements AutoCloseable {
     TestImages.run("ip", "netns", "exec", netns, "ip", "link", "set", "eth0", "up");
     TestImages.run("ip", "addr", "add", gw + "/24", "dev", hostIf);
     TestImages.run("ip", "link", "set", hostIf, "up");
-    return new PodNetwork(Path.of("/run/netns", netns), "eth0", podIp, 24, gw, null, List.of(), List.of());
+    return new PodNetwork(Path.of("/run/netns", netns), "eth0", podIp, 24, gw, null);
   }
 
   @Override
