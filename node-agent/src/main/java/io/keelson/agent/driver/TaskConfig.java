@@ -16,8 +16,9 @@ import java.util.Map;
  * @param image the image, already pulled and unpacked by the image store
  * @param command the final argv: Kubernetes rules already applied (command overrides the image
  *     ENTRYPOINT, args override CMD); never empty
- * @param env the final environment in order: image ENV, then the container's env (incl. values from
- *     ConfigMaps/Secrets/downward API), later entries win; plus KUBERNETES_* / HOSTNAME
+ * @param env the final environment in order: image ENV, HOSTNAME, the Service variables
+ *     (KUBERNETES_SERVICE_HOST, ...), then the container's env (incl. values from
+ *     ConfigMaps/Secrets/downward API), later entries win
  * @param workingDir the cwd (container spec, else image WORKDIR, else "/")
  * @param user who the process runs as
  * @param mounts bind mounts in order (volumes, /etc/hosts, /etc/resolv.conf, /etc/hostname,

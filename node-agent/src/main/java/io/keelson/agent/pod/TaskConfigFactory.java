@@ -13,6 +13,8 @@ import io.keelson.agent.driver.TaskConfig;
 import io.keelson.agent.driver.TaskConfig.TaskMount;
 import io.keelson.agent.driver.TaskConfig.TaskResources;
 import io.keelson.agent.driver.TaskConfig.TaskUser;
+import io.keelson.agent.service.ServiceCatalog;
+import io.keelson.agent.service.ServiceEnvironment;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,6 +35,7 @@ import java.util.regex.Pattern;
 public final class TaskConfigFactory {
   private static final Pattern VAR_REF = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_.-]*)\\)|\\$\\$");
   private static final String CONFIG_ERROR = "CreateContainerConfigError";
+  private static final java.time.Duration SERVICES_SYNC_WAIT = java.time.Duration.ofSeconds(5);
 
   private final ClusterObjects objects;
 
@@ -113,6 +116,8 @@ public final class TaskConfigFactory {
       }
     }
     env.put("HOSTNAME", ctx.hostname());
+    // before the container's own variables, which win and may refer to them, as in kubelet
+    env.putAll(serviceEnv(pod));
     if (c.getEnvFrom() != null) {
       for (EnvFromSource from : c.getEnvFrom()) {
         String prefix = from.getPrefix() == null ? "" : from.getPrefix();
@@ -146,6 +151,30 @@ public final class TaskConfigFactory {
       }
     }
     return env;
+  }
+
+  /** The Service variables of the pod's namespace; none when the node does not watch Services (hollow nodes). */
+  private Map<String, String> serviceEnv(Pod pod) throws DriverException {
+    ServiceCatalog catalog = objects.services();
+    if (catalog == null) {
+      return Map.of();
+    }
+    // a container started right after the agent would otherwise miss variables: wait a little for
+    // the first list, then fail as kubelet does (the container is retried)
+    long deadline = System.nanoTime() + SERVICES_SYNC_WAIT.toNanos();
+    while (!catalog.synced()) {
+      if (System.nanoTime() > deadline) {
+        throw new DriverException(CONFIG_ERROR, "services have not yet been read at least once, cannot construct envvars", null);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new DriverException(CONFIG_ERROR, "interrupted while waiting for services", e);
+      }
+    }
+    return ServiceEnvironment.of(catalog.snapshot(), pod.getMetadata().getNamespace(),
+        !Boolean.FALSE.equals(pod.getSpec().getEnableServiceLinks()));
   }
 
   private String value(PodContext ctx, Container c, EnvVar e, Map<String, String> env) throws DriverException {
