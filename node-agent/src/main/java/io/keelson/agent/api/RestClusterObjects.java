@@ -54,6 +54,9 @@ public final class RestClusterObjects implements ClusterObjects, AutoCloseable {
 
   public static KubernetesClient client(Path kubeconfig) throws IOException {
     Config config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+    // as the scheduler and controller-manager: fabric8's WebSocket watch attempt hangs against our
+    // api-server, so the Service informers would see their first change ~20 s late
+    config.setOnlyHttpWatches(true);
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
