@@ -29,7 +29,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * A user's day with one node: `./keelson up`, a Deployment running as containers and another as
  * VMs, scale, roll out, undo, logs, exec, `keelctl compare`, delete, port-forward to a web server
- * in a container and in a VM, kubectl run -i/-it and kubectl attach — with kubectl and keelctl.
+ * in a container and in a VM, kubectl run -i/-it and kubectl attach, Services found by name
+ * from pods — with kubectl and keelctl.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -591,6 +592,104 @@ class WorkloadJourneyIT {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
         assertThat(cluster.kubectlOk("get", "jobs,pods", "-o", "name")).doesNotContain("tick-").contains("job.batch/batch"));
     cluster.kubectlOk("delete", "job", "batch", "flaky", "--ignore-not-found");
+  }
+
+  /**
+   * Service discovery, from a container and from a VM: the node's cluster DNS answers a Service's
+   * name with its ClusterIP, a headless Service's with its pods' IPs and a pod with hostname and
+   * subdomain by its own name (through the cluster search path, as libc resolves it), an unknown
+   * name with NXDOMAIN; a pod started after a Service has its variables, usable in $(VAR).
+   */
+  @Test
+  @Order(12)
+  void podsFindServicesByName() {
+    String services = """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: dns-e2e}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: dns-e2e}
+        spec:
+          selector: {app: dns-web}
+          ports: [{name: http, port: 80, targetPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: db, namespace: dns-e2e}
+        spec:
+          clusterIP: None
+          selector: {app: dns-db}
+          ports: [{name: http, port: 8080}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: db-0, namespace: dns-e2e, labels: {app: dns-db}}
+        spec:
+          hostname: db-0
+          subdomain: db
+          terminationGracePeriodSeconds: 1
+          containers:
+          - name: db
+            image: keelson.local/busybox:latest
+            command: ["sh", "-c", "mkdir -p /www && echo hello from db-0 > /www/index.html && exec httpd -f -p 8080 -h /www"]
+        """;
+    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), services);
+    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    StringBuilder clients = new StringBuilder();
+    for (String runtime : List.of("runc", "vm")) {
+      clients.append("""
+          ---
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: client-%s, namespace: dns-e2e}
+          spec:
+            runtimeClassName: %s
+            terminationGracePeriodSeconds: 1
+            containers:
+            - name: c
+              image: keelson.local/busybox:latest
+              command: ["sh", "-c", "exec sleep 3600"]
+              env: [{name: WEB_URL, value: "http://$(WEB_SERVICE_HOST):$(WEB_SERVICE_PORT)"}]
+          """.formatted(runtime, runtime));
+    }
+    applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), clients.toString());
+    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    KeelsonCluster.Result ready = cluster.kubectl("-n", "dns-e2e", "wait", "--for=condition=Ready", "pod", "--all", "--timeout=240s");
+    assertThat(ready.ok()).as("pods Ready\n%s\n%s", ready, cluster.diagnostics()).isTrue();
+    String webIp = cluster.kubectlOk("-n", "dns-e2e", "get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}");
+    String dbIp = cluster.kubectlOk("-n", "dns-e2e", "get", "pod", "db-0", "-o", "jsonpath={.status.podIP}");
+    try {
+      for (String client : List.of("client-runc", "client-vm")) {
+        assertThat(cluster.kubectlOk("-n", "dns-e2e", "exec", client, "--", "cat", "/etc/resolv.conf")).as(client)
+            .contains("search dns-e2e.svc.cluster.local svc.cluster.local cluster.local")
+            .containsPattern("nameserver 10\\.\\d+\\.\\d+\\.1\n")
+            .contains("options ndots:5");
+        assertThat(cluster.kubectlOk("-n", "dns-e2e", "exec", client, "--", "env")).as(client)
+            .contains("WEB_SERVICE_HOST=" + webIp + "\n", "WEB_SERVICE_PORT_HTTP=80\n", "WEB_PORT=tcp://" + webIp + ":80\n",
+                "WEB_URL=http://" + webIp + ":80\n");
+        // the node's Service informer may see the Services a moment after the API has them
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+            assertThat(cluster.kubectl("-n", "dns-e2e", "exec", client, "--", "nslookup", "web").out())
+                .contains("web.dns-e2e.svc.cluster.local", "Address: " + webIp));
+        assertThat(cluster.kubectlOk("-n", "dns-e2e", "exec", client, "--", "nslookup", "web.dns-e2e.svc.cluster.local"))
+            .contains("Address: " + webIp);
+        // busybox nslookup asks every search domain and exits 1 when one has no such name, as it does with CoreDNS
+        assertThat(cluster.kubectl("-n", "dns-e2e", "exec", client, "--", "nslookup", "db").out()).as("headless: the pods")
+            .contains("db.dns-e2e.svc.cluster.local", "Address: " + dbIp);
+        // libc's resolver: db-0.db has fewer than ndots dots, so the search path completes it
+        assertThat(cluster.kubectlOk("-n", "dns-e2e", "exec", client, "--", "sh", "-c",
+            "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 db-0.db 8080")).as(client).contains("hello from db-0");
+        KeelsonCluster.Result unknown = cluster.kubectl("-n", "dns-e2e", "exec", client, "--", "nslookup", "nope.dns-e2e.svc.cluster.local");
+        assertThat(unknown.ok()).as(unknown.toString()).isFalse();
+        assertThat(unknown.out()).contains("NXDOMAIN");
+      }
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + cluster.diagnostics(), e);
+    } finally {
+      cluster.kubectl("delete", "namespace", "dns-e2e", "--wait=false");
+    }
   }
 
   /**
