@@ -68,6 +68,20 @@ class CniNetworkIT {
     }
   }
 
+  /** The node-local DNS binds the gateway address before any pod exists; pods set up later still get theirs. */
+  @Test
+  void theNodeAddressExistsBeforeTheFirstPod() throws Exception {
+    String gw = CniNetwork.gatewayOf(CIDR);
+    assertThat(net.nodeAddress(CIDR)).isEqualTo(gw);
+    assertThat(net.nodeAddress(CIDR)).as("idempotent").isEqualTo(gw);
+    try (java.net.DatagramSocket bound = new java.net.DatagramSocket(new java.net.InetSocketAddress(gw, 0))) {
+      assertThat(bound.getLocalAddress().getHostAddress()).isEqualTo(gw);
+    }
+    PodNetwork a = net.setUp("it-after-dns", CIDR);
+    assertThat(a.gateway()).isEqualTo(gw);
+    assertThat(sh("nsenter", "--net=" + a.netnsPath(), "busybox", "ping", "-c", "1", "-W", "3", gw)).isZero();
+  }
+
   @Test
   void podsReachEachOtherAndTheNode() throws Exception {
     PodNetwork a = net.setUp("keelson-it-a", CIDR);
