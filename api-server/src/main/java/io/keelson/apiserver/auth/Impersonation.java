@@ -45,15 +45,18 @@ final class Impersonation {
       throw StatusException.badRequest("requested impersonation of groups " + groups + ", a uid or extras without impersonating a user:"
           + " set " + USER);
     }
+    List<String> implied = List.of();
     if (username.startsWith(SA_PREFIX) && username.substring(SA_PREFIX.length()).contains(":")) {
       String rest = username.substring(SA_PREFIX.length());
       String ns = rest.substring(0, rest.indexOf(':'));
       check(actor, authorizer, new Authorizer.Attributes("impersonate", "", "serviceaccounts", "", ns, rest.substring(rest.indexOf(':') + 1), null));
-      if (groups.isEmpty()) groups = new ArrayList<>(List.of("system:serviceaccounts", "system:serviceaccounts:" + ns));
+      // a service account's groups follow from its name: only groups asked for need the verb
+      implied = List.of("system:serviceaccounts", "system:serviceaccounts:" + ns);
     } else {
       check(actor, authorizer, new Authorizer.Attributes("impersonate", "", "users", "", "", username, null));
     }
     for (String g : groups) check(actor, authorizer, new Authorizer.Attributes("impersonate", "", "groups", "", "", g, null));
+    if (groups.isEmpty()) groups = new ArrayList<>(implied);
     for (String h : Collections.list(req.getHeaderNames())) {
       if (!h.toLowerCase(Locale.ROOT).startsWith(EXTRA)) continue;
       String key = h.substring(EXTRA.length()).toLowerCase(Locale.ROOT);
