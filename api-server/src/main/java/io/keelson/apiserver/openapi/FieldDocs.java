@@ -139,6 +139,20 @@ final class FieldDocs {
     f("PriorityClass.globalDefault", "Whether this class is the default for pods that name none.");
     f("RuntimeClass.handler", "The name of the low-level runtime that runs pods of this class (\"runc\" or \"vm\" in "
         + "Keelson). Immutable.");
+    f("PolicyRule.verbs", "The verbs this rule allows (get, list, watch, create, update, patch, delete, deletecollection, "
+        + "or others such as bind, escalate, impersonate); \"*\" is every verb.");
+    f("PolicyRule.apiGroups", "The API groups of the resources, \"\" for the core group; \"*\" is every group.");
+    f("PolicyRule.resources", "The resources this rule applies to, a subresource as \"pods/log\"; \"*\" is every resource, "
+        + "\"*/scale\" the scale subresource of every resource.");
+    f("PolicyRule.resourceNames", "When set, only the objects of these names; an empty list means all of them.");
+    f("PolicyRule.nonResourceURLs", "Paths that are not resources, such as \"/healthz\" or \"/apis/*\" (a trailing \"*\" "
+        + "matches every path it starts); cluster roles only.");
+    f("RoleRef.kind", "Role or ClusterRole (a ClusterRoleBinding takes only ClusterRole). Cannot be changed.");
+    f("RoleRef.name", "The name of the role bound. Cannot be changed.");
+    f("Subject.kind", "User, Group or ServiceAccount.");
+    f("Subject.namespace", "The namespace of a ServiceAccount subject (in a RoleBinding, the binding's when empty).");
+    f("ClusterRole.aggregationRule", "When set, the rules are gathered by the controller-manager from the ClusterRoles "
+        + "these selectors match, and any written here are overwritten.");
     f("ContainerPort.name", "An IANA_SVC_NAME for the port, unique within the pod; services can refer to it.");
     f("ServicePort.port", "The port the service exposes.");
     f("NodeSpec.unschedulable", "When true, the scheduler places no new pods on this node (what kubectl "
@@ -329,6 +343,12 @@ final class FieldDocs {
     t("Lease", "Lease defines a lease concept, used for leader election and node heartbeats.");
     t("RuntimeClass", "RuntimeClass selects the container runtime (runc or VM) that runs a pod.");
     t("PriorityClass", "PriorityClass maps a priority class name to the integer priority of pods.");
+    t("Role", "Role is a namespaced set of rules of what may be done to which resources, granted by RoleBindings.");
+    t("ClusterRole", "ClusterRole is a cluster-wide set of rules, granted in a namespace by RoleBindings or everywhere by "
+        + "ClusterRoleBindings.");
+    t("RoleBinding", "RoleBinding grants the rules of a Role or ClusterRole to users, groups or service accounts in its namespace.");
+    t("ClusterRoleBinding", "ClusterRoleBinding grants the rules of a ClusterRole to users, groups or service accounts "
+        + "in every namespace and at the cluster scope.");
     t("ObjectMeta", "Metadata that all persisted resources must have.");
     t("ListMeta", "Metadata that synthetic resources must have, including lists.");
     t("Quantity", "A fixed-point number with a suffix, such as \"100m\", \"1Gi\" or \"2\", serialized as a string.");
@@ -396,6 +416,11 @@ final class FieldDocs {
     r("PriorityClass", "value");
     r("RuntimeClass", "handler");
     r("Binding", "target");
+    r("PolicyRule", "verbs");
+    r("RoleRef", "apiGroup", "kind", "name");
+    r("Subject", "kind", "name");
+    r("RoleBinding", "roleRef");
+    r("ClusterRoleBinding", "roleRef");
     r("NodeAddress", "type", "address");
     r("NodeCondition", "type", "status");
     r("PodCondition", "type", "status");
