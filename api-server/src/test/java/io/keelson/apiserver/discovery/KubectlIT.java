@@ -283,7 +283,8 @@ class KubectlIT {
   void healthChecksAreListedExcludedAndAskedOneByOne() throws Exception {
     assertThat(ok("get", "--raw", "/readyz")).isEqualTo("ok");
     assertThat(ok("get", "--raw", "/readyz?verbose")).contains("[+]ping ok\n").contains("[+]etcd ok\n")
-        .contains("[+]informer-sync ok\n").contains("[+]poststarthook/bootstrap-controller ok\n").endsWith("readyz check passed\n");
+        .contains("[+]informer-sync ok\n").contains("[+]poststarthook/bootstrap-controller ok\n")
+        .contains("[+]poststarthook/rbac/bootstrap-roles ok\n").endsWith("readyz check passed\n");
     assertThat(ok("get", "--raw", "/livez?verbose&exclude=etcd")).contains("[+]etcd excluded: ok\n").endsWith("livez check passed\n")
         .doesNotContain("informer-sync");
     assertThat(ok("get", "--raw", "/readyz/etcd")).isEqualTo("ok");
