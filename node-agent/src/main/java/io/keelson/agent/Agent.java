@@ -21,6 +21,9 @@ import io.keelson.agent.pod.ImageProvider;
 import io.keelson.agent.pod.NetworkProvider;
 import io.keelson.agent.pod.NodeContext;
 import io.keelson.agent.pod.PodManager;
+import io.keelson.agent.proxy.Nft;
+import io.keelson.agent.proxy.ServiceProxy;
+import io.keelson.agent.network.CniNetwork;
 import io.keelson.agent.server.AgentServer;
 import io.keelson.agent.server.AgentServiceImpl;
 import io.keelson.agent.service.ServiceCatalog;
@@ -83,6 +86,7 @@ public final class Agent implements AutoCloseable {
   private final AgentMetrics metrics;
   /** The node-local cluster DNS (real nodes that watch Services), else null. */
   private final NodeDns dns;
+  private ServiceProxy proxy;
 
   public Agent(AgentOptions options, Runtime runtime, NodeServiceConnection connection) {
     this.options = options;
@@ -178,6 +182,7 @@ public final class Agent implements AutoCloseable {
         managers.put(n, m);
       }
     }
+    startServiceProxy();
     server = new AgentServer(options.address(), options.port(), agentToken, new AgentServiceImpl(managers, options.hollow() ? null : new HostUsage())).start();
     reporter.start();
     leases = new LeaseRenewer(connection, this::register);
@@ -213,6 +218,19 @@ public final class Agent implements AutoCloseable {
         nodeNames.size() == 1 ? nodeNames.get(0) : nodeNames.get(0) + ".." + nodeNames.get(nodeNames.size() - 1),
         options.address(), server.port());
     return this;
+  }
+
+  /** Routes Services on a real node whose objects include the Service catalog (not hollow or fake nodes). */
+  private void startServiceProxy() throws java.io.IOException {
+    var catalog = runtime.objects().services();
+    if (options.hollow() || catalog == null) {
+      return;
+    }
+    String table = ServiceProxy.tableName(CniNetwork.nodeHash(options.nodeName(), options.stateDir().resolve("network")));
+    proxy = new ServiceProxy(catalog, options.nodeName(), table, options.stateDir(), Nft.fromPath(),
+        problem -> runtime.objects().nodeEvent("Warning", "ServiceProxyUnavailable", problem))
+        .metrics(metrics.registry())
+        .start();
   }
 
   private Map<String, Fingerprint> fingerprints() {
@@ -328,6 +346,9 @@ public final class Agent implements AutoCloseable {
     }
     if (leases != null) {
       leases.close();
+    }
+    if (proxy != null) {
+      proxy.close(); // the rules stay: Services keep working while the agent restarts
     }
     managers.values().forEach(PodManager::shutdown);
     managers.values().forEach(m -> m.context().network().close());

@@ -100,6 +100,11 @@ final class RealRuntimes {
     } catch (IOException | RuntimeException e) {
       log.warn("removing the pod network pool: {}", e.getMessage());
     }
+    try {
+      io.keelson.agent.proxy.ServiceProxy.cleanup(stateDir, io.keelson.agent.proxy.Nft.fromPath());
+    } catch (IOException | RuntimeException e) {
+      log.warn("removing the node's Service rules: {}", e.getMessage());
+    }
     drivers.values().forEach(WorkloadDriver::close);
     return n.get();
   }

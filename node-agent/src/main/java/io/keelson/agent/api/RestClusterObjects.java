@@ -3,6 +3,8 @@ package io.keelson.agent.api;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
@@ -118,24 +120,30 @@ public final class RestClusterObjects implements ClusterObjects, AutoCloseable {
 
   @Override
   public void event(Pod pod, String fieldPath, String type, String reason, String message) {
+    var m = pod.getMetadata();
+    post(new ObjectReferenceBuilder().withKind("Pod").withApiVersion("v1").withNamespace(m.getNamespace())
+        .withName(m.getName()).withUid(m.getUid()).withResourceVersion(m.getResourceVersion()).withFieldPath(fieldPath)
+        .build(), type, reason, message);
+  }
+
+  @Override
+  public void nodeEvent(String type, String reason, String message) {
+    // as the kubelet does: Node events live in "default", and the Node's uid is its name
+    post(new ObjectReferenceBuilder().withKind("Node").withApiVersion("v1").withName(nodeName).withUid(nodeName).build(),
+        type, reason, message);
+  }
+
+  private void post(ObjectReference involved, String type, String reason, String message) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    String ns = pod.getMetadata().getNamespace();
+    String ns = involved.getNamespace() == null ? "default" : involved.getNamespace();
     Event e =
         new EventBuilder()
             .withNewMetadata()
             .withNamespace(ns)
-            .withName(pod.getMetadata().getName() + "." + Long.toHexString(System.nanoTime())
+            .withName(involved.getName() + "." + Long.toHexString(System.nanoTime())
                 + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000)))
             .endMetadata()
-            .withNewInvolvedObject()
-            .withKind("Pod")
-            .withApiVersion("v1")
-            .withNamespace(ns)
-            .withName(pod.getMetadata().getName())
-            .withUid(pod.getMetadata().getUid())
-            .withResourceVersion(pod.getMetadata().getResourceVersion())
-            .withFieldPath(fieldPath)
-            .endInvolvedObject()
+            .withInvolvedObject(involved)
             .withType(type)
             .withReason(reason)
             .withMessage(message)

@@ -36,6 +36,9 @@ public interface ClusterObjects {
     throw new IllegalStateException("service account tokens are not available on this node");
   }
 
+  /** Records a Kubernetes event about this node, e.g. a host problem (best effort, asynchronous). */
+  default void nodeEvent(String type, String reason, String message) {}
+
   /** Records a Kubernetes event about the pod (best effort, asynchronous). */
   void event(Pod pod, String fieldPath, String type, String reason, String message);
 }

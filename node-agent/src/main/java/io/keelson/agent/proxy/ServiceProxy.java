@@ -1,0 +1,187 @@
+package io.keelson.agent.proxy;
+
+import io.keelson.agent.service.ServiceCatalog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's Service proxy (kube-proxy in nftables mode): renders the whole ruleset from the
+ * {@link ServiceCatalog} ({@link ServiceRules}) and loads it with {@code nft -f -}, replacing its
+ * table in one transaction. Changes are coalesced for {@link #MIN_SYNC_PERIOD} (a burst of endpoint
+ * updates becomes one write, kube-proxy's minSyncPeriod) and the ruleset is rewritten every {@link
+ * #RESYNC_PERIOD} anyway, which repairs a table someone else flushed.
+ *
+ * <p>The table belongs to this node ({@link #tableName}: {@code keelson-<hash of node and state
+ * dir>}, the hash the node's bridge is named with), so that agents sharing a network namespace
+ * ({@code keelson up} runs every node on the host) and clusters sharing a host never write each
+ * other's tables. Their ClusterIP and NodePort rules are alike; the first table whose NAT chain
+ * picks an endpoint wins, which makes no difference. The table stays when the agent stops (Services
+ * keep working through a restart, as with kube-proxy); {@code --cleanup} ({@code keelson down})
+ * deletes it, by the name recorded in {@code <state dir>/service-proxy-table}.
+ *
+ * <p>Until the catalog has listed everything once no rules are written, so that a restarting
+ * agent does not replace working rules with a partial set. When nft is missing or fails, the
+ * problem is logged and reported once through {@code problems} (a Node event), and the proxy keeps
+ * trying on every change and resync.
+ */
+public final class ServiceProxy implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ServiceProxy.class);
+
+  public static final Duration MIN_SYNC_PERIOD = Duration.ofMillis(150);
+  public static final Duration RESYNC_PERIOD = Duration.ofSeconds(30);
+  /** Where the table's name is recorded in the agent's state dir, for {@link #cleanup}. */
+  static final String TABLE_FILE = "service-proxy-table";
+
+  private final ServiceCatalog catalog;
+  private final String nodeName;
+  private final String table;
+  private final Path stateDir;
+  private final Nft nft;
+  private final Consumer<String> problems;
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("service-proxy").daemon().factory());
+  private final Object pending = new Object();
+  private ScheduledFuture<?> scheduled;
+  private volatile String lastProblem;
+  private final AtomicInteger rules = new AtomicInteger();
+  private final AtomicInteger endpoints = new AtomicInteger();
+  private Timer syncs;
+  private Counter failures;
+
+  /**
+   * @param table the nftables table to own ({@link #tableName})
+   * @param problems told (once per distinct problem) why Services are not routed, e.g. to post a Node event
+   */
+  public ServiceProxy(ServiceCatalog catalog, String nodeName, String table, Path stateDir, Nft nft, Consumer<String> problems) {
+    this.catalog = catalog;
+    this.nodeName = nodeName;
+    this.table = table;
+    this.stateDir = stateDir;
+    this.nft = nft;
+    this.problems = problems;
+  }
+
+  /** {@code keelson-<8 hex>}: unique per node and state dir, like the node's bridge. */
+  public static String tableName(String hash) {
+    return "keelson-" + hash;
+  }
+
+  /** Registers sync count/duration ({@code keelson_agent_proxy_sync_seconds}), failures and ruleset size. */
+  public ServiceProxy metrics(MeterRegistry registry) {
+    syncs = Timer.builder("keelson.agent.proxy.sync")
+        .description("Writes of the node's Service ruleset (nft -f), successful ones")
+        .register(registry);
+    failures = Counter.builder("keelson.agent.proxy.sync.failures")
+        .description("Writes of the node's Service ruleset that failed (nft missing or refusing the ruleset)")
+        .register(registry);
+    Gauge.builder("keelson.agent.proxy.rules", rules, AtomicInteger::get)
+        .description("Rules in the node's Service ruleset as last written").register(registry);
+    Gauge.builder("keelson.agent.proxy.endpoints", endpoints, AtomicInteger::get)
+        .description("Service endpoints programmed on this node as last written").register(registry);
+    return this;
+  }
+
+  public ServiceProxy start() {
+    String problem = nft.problem();
+    if (problem != null) {
+      report(problem);
+    }
+    try {
+      Files.createDirectories(stateDir);
+      Files.writeString(stateDir.resolve(TABLE_FILE), table + "\n");
+    } catch (IOException e) {
+      log.warn("cannot record the Service table's name in {}: {}", stateDir, e.toString());
+    }
+    catalog.onChange(this::changed);
+    timer.scheduleWithFixedDelay(this::sync, RESYNC_PERIOD.toMillis(), RESYNC_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    changed();
+    log.info("service proxy for node {} writes nftables table ip {}", nodeName, table);
+    return this;
+  }
+
+  /** Schedules a sync {@link #MIN_SYNC_PERIOD} from now unless one is already waiting. */
+  private void changed() {
+    synchronized (pending) {
+      if (scheduled == null || scheduled.isDone()) {
+        scheduled = timer.schedule(this::sync, MIN_SYNC_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  /** One full sync; runs on the proxy's single thread only. */
+  void sync() {
+    if (!catalog.synced()) {
+      changed(); // try again shortly: the informers' first list is about to arrive
+      return;
+    }
+    long start = System.nanoTime();
+    ServiceRules.Rendered r = ServiceRules.render(table, catalog.snapshot(), nodeName);
+    try {
+      nft.apply(r.text());
+      if (syncs != null) {
+        syncs.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      }
+      rules.set(r.rules());
+      endpoints.set(r.endpoints());
+      if (lastProblem != null) {
+        log.info("service proxy: the ruleset applies again ({} service ports, {} endpoints)", r.servicePorts(), r.endpoints());
+        lastProblem = null;
+      }
+      log.debug("service proxy: {} service ports, {} endpoints, {} rules in {} ms",
+          r.servicePorts(), r.endpoints(), r.rules(), (System.nanoTime() - start) / 1_000_000);
+    } catch (IOException | RuntimeException e) {
+      if (failures != null) {
+        failures.increment();
+      }
+      String problem = nft.problem();
+      report(problem != null ? problem : "writing the Service rules failed: " + e.getMessage());
+    }
+  }
+
+  private void report(String problem) {
+    if (problem.equals(lastProblem)) {
+      return;
+    }
+    lastProblem = problem;
+    log.error("service proxy: {}", problem);
+    try {
+      problems.accept(problem);
+    } catch (RuntimeException e) {
+      log.debug("reporting the proxy problem failed: {}", e.toString());
+    }
+  }
+
+  /** Deletes the Service table recorded in {@code stateDir}, if any (for {@code --cleanup}). */
+  public static void cleanup(Path stateDir, Nft nft) throws IOException {
+    Path f = stateDir.resolve(TABLE_FILE);
+    if (!Files.exists(f)) {
+      return;
+    }
+    String table = Files.readString(f, StandardCharsets.UTF_8).trim();
+    if (table.matches("keelson-[0-9a-f]+")) {
+      nft.deleteTable(table);
+    }
+    Files.delete(f);
+  }
+
+  /** Stops syncing; the rules stay (see the class comment). */
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
