@@ -38,6 +38,11 @@ public class ApiServerMain implements Callable<Integer> {
   @Option(names = "--bind-address", description = "Address to listen on (default ${DEFAULT-VALUE})")
   String bindAddress = "127.0.0.1";
 
+  @Option(names = "--advertise-address", description = "The address pods reach this api-server at, the endpoint of the"
+      + " default/kubernetes Service (default: --bind-address unless that is 0.0.0.0 or 127.0.0.1, else this host's"
+      + " default-route address, as kube-apiserver picks it)")
+  String advertiseAddress;
+
   @Option(names = "--etcd-servers", split = ",", description = "etcd client URLs (default http://127.0.0.1:2379)")
   List<String> etcdServers = new ArrayList<>(List.of("http://127.0.0.1:2379"));
 
@@ -99,6 +104,8 @@ public class ApiServerMain implements Callable<Integer> {
     Files.createDirectories(dir);
     List<String> sans = new ArrayList<>(tlsSans);
     if (!bindAddress.equals("0.0.0.0") && !bindAddress.equals("127.0.0.1")) sans.add(bindAddress);
+    String advertise = advertiseAddress != null ? advertiseAddress : defaultAdvertiseAddress(bindAddress);
+    sans.add(advertise);
     String url = advertiseUrl != null ? advertiseUrl : "https://127.0.0.1:" + apiPort;
     ClusterCredentials creds = ClusterCredentials.ensure(dir, sans, url);
     Map<String, Object> props = new HashMap<>();
@@ -110,6 +117,7 @@ public class ApiServerMain implements Callable<Integer> {
     props.put("keelson.dir", dir.toString());
     props.put("keelson.grpc-port", grpc);
     props.put("keelson.bind-address", bindAddress);
+    props.put("keelson.advertise-address", advertise);
     props.put("keelson.etcd-servers", String.join(",", etcdServers));
     props.put("keelson.watch-window", watchWindow);
     props.put("keelson.event-ttl-seconds", eventTtl.toSeconds());
@@ -119,6 +127,22 @@ public class ApiServerMain implements Callable<Integer> {
     app.setDefaultProperties(props);
     context = app.run();
     return 0;
+  }
+
+  /**
+   * A specific bind address; else the source address of this host's default route (no packet is
+   * sent: connecting a UDP socket only picks a route); else loopback, which pods cannot reach.
+   */
+  static String defaultAdvertiseAddress(String bind) {
+    if (!bind.equals("0.0.0.0") && !bind.equals("127.0.0.1")) return bind;
+    try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
+      s.connect(java.net.InetAddress.getByName("203.0.113.1"), 9); // any global address: the default route
+      java.net.InetAddress a = s.getLocalAddress();
+      if (a instanceof java.net.Inet4Address && !a.isAnyLocalAddress() && !a.isLoopbackAddress()) return a.getHostAddress();
+    } catch (java.io.IOException e) {
+      // no default route
+    }
+    return "127.0.0.1";
   }
 
   static final class PodRange implements CommandLine.ITypeConverter<ClusterCidr> {

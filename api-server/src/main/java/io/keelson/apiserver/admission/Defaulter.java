@@ -21,6 +21,8 @@ public final class Defaulter {
 
   /** Where Service cluster IPs come from: the kube-apiserver default {@code --service-cluster-ip-range}. */
   public static final String SERVICE_CIDR = "10.96.0.0/12";
+  /** The first address of {@link #SERVICE_CIDR}: the default/kubernetes Service's, never allocated to another. */
+  public static final String KUBERNETES_SERVICE_IP = "10.96.0.1";
 
   private static final int SERVICE_BASE = (10 << 24) | (96 << 16);
   private static final int SERVICE_SIZE = 1 << 20;

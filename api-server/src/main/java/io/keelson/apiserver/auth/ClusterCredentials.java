@@ -49,6 +49,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  */
 public final class ClusterCredentials {
 
+  /** The default/kubernetes Service's ClusterIP and names, as kube-apiserver puts them into its cert. */
+  public static final List<String> KUBERNETES_SERVICE_SANS = List.of(io.keelson.apiserver.admission.Defaulter.KUBERNETES_SERVICE_IP, "kubernetes", "kubernetes.default",
+      "kubernetes.default.svc", "kubernetes.default.svc.cluster.local");
+
   private final Path tlsDir;
   private final String token;
 
@@ -89,6 +93,9 @@ public final class ClusterCredentials {
     X509Certificate ca = readCert(caCrt);
     PrivateKey caPriv = readKey(caKey);
     Set<String> sans = new LinkedHashSet<>(List.of("127.0.0.1", "localhost", "::1"));
+    // what pods dial: the "kubernetes" Service's ClusterIP and DNS names (a cert from an older
+    // start lacks them and is made again below, with the same CA)
+    sans.addAll(KUBERNETES_SERVICE_SANS);
     try {
       sans.add(InetAddress.getLocalHost().getHostName());
     } catch (IOException ignored) {
