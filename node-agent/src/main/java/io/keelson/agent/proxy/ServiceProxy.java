@@ -12,8 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -55,8 +55,8 @@ public final class ServiceProxy implements AutoCloseable {
   private final Consumer<String> problems;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("service-proxy").daemon().factory());
-  private final Object pending = new Object();
-  private ScheduledFuture<?> scheduled;
+  /** A sync is scheduled and has not started yet: later changes are covered by it. */
+  private final AtomicBoolean queued = new AtomicBoolean();
   private volatile String lastProblem;
   private final AtomicInteger rules = new AtomicInteger();
   private final AtomicInteger endpoints = new AtomicInteger();
@@ -114,12 +114,16 @@ public final class ServiceProxy implements AutoCloseable {
     return this;
   }
 
-  /** Schedules a sync {@link #MIN_SYNC_PERIOD} from now unless one is already waiting. */
+  /**
+   * Schedules a sync {@link #MIN_SYNC_PERIOD} from now unless one is waiting to start. A change
+   * during a running sync schedules the next one, since that sync may have read its snapshot before.
+   */
   private void changed() {
-    synchronized (pending) {
-      if (scheduled == null || scheduled.isDone()) {
-        scheduled = timer.schedule(this::sync, MIN_SYNC_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-      }
+    if (queued.compareAndSet(false, true)) {
+      timer.schedule(() -> {
+        queued.set(false);
+        sync();
+      }, MIN_SYNC_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 

@@ -1,0 +1,176 @@
+package io.keelson.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Services that route, on one `./keelson up` node: a ClusterIP reached from another pod and from
+ * its own endpoints (hairpin), spreading over both pods; a NodePort reached from the host; a
+ * Service without endpoints refusing at once; scaling to zero and back; and the API through
+ * default/kubernetes at 10.96.0.1:443. Busybox nc, not wget: Debian's static busybox wget crashes
+ * (exit 139) on this platform.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ServiceRoutingIT {
+  private static final Duration ROUTED = Duration.ofSeconds(20);
+  private KeelsonCluster cluster;
+  private String clusterIp;
+
+  @BeforeAll
+  void up() throws Exception {
+    String lacks = Host.lacksContainers();
+    if (lacks == null && !Host.onPath("nft")) {
+      lacks = "nft (nftables) not installed";
+    }
+    if (lacks != null) {
+      System.out.println("SKIP ServiceRoutingIT: " + lacks);
+    }
+    Assumptions.assumeTrue(lacks == null, lacks);
+    cluster = KeelsonCluster.start(1, false);
+    String yaml = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: httpd
+                image: keelson.local/busybox:latest
+                command: ["sh", "-c", "mkdir -p /www && echo $HOSTNAME > /www/index.html && exec httpd -f -p 8080 -h /www"]
+                ports: [{name: http, containerPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: client}
+        spec:
+          terminationGracePeriodSeconds: 0
+          containers:
+          - name: main
+            image: keelson.local/busybox:latest
+            command: ["sleep", "3600"]
+        """;
+    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    cluster.kubectlOk("expose", "deployment", "web", "--port", "80", "--target-port", "http");
+    cluster.kubectlOk("expose", "deployment", "web", "--name", "web-np", "--type", "NodePort", "--port", "80", "--target-port", "8080");
+    cluster.kubectlOk("create", "service", "clusterip", "empty", "--tcp", "80:80");
+    KeelsonCluster.Result ready = cluster.kubectl("wait", "--for=condition=Ready", "pod", "--all", "--timeout=120s");
+    if (!ready.ok()) {
+      throw new AssertionError("pods not ready\n" + ready + "\n" + cluster.diagnostics());
+    }
+    clusterIp = cluster.kubectlOk("get", "service", "web", "-o", "jsonpath={.spec.clusterIP}").trim();
+  }
+
+  @AfterAll
+  void down() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  /** An HTTP GET through busybox nc in {@code pod}: the body's last line (a pod name), or nc's error. */
+  private KeelsonCluster.Result get(String pod, String host, int port) {
+    return cluster.kubectl("exec", pod, "--", "sh", "-c",
+        "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 " + host + " " + port + " | tail -1");
+  }
+
+  private List<String> webPods() {
+    return List.of(cluster.kubectlOk("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].metadata.name}").trim().split("\\s+"));
+  }
+
+  @Test
+  @Order(1)
+  void clusterIpSpreadsOverBothPods() {
+    List<String> pods = webPods();
+    Set<String> answered = new HashSet<>();
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      answered.add(get("client", clusterIp, 80).out().trim());
+      assertThat(answered).containsAll(pods);
+    });
+  }
+
+  @Test
+  @Order(1)
+  void aPodReachesItselfThroughItsService() {
+    String self = webPods().get(0);
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+        assertThat(get(self, clusterIp, 80).out().trim()).isEqualTo(self));
+  }
+
+  @Test
+  @Order(1)
+  void nodePortAnswersOnTheHostsAddress() throws Exception {
+    int nodePort = Integer.parseInt(cluster.kubectlOk("get", "service", "web-np", "-o", "jsonpath={.spec.ports[0].nodePort}").trim());
+    // the node reports 127.0.0.1 in `keelson up`, and loopback NodePorts are not served (as in
+    // kube-proxy's nftables mode): the host's own address, the one the api-server advertises, is
+    String host = cluster.kubectlOk("get", "endpoints", "kubernetes", "-o", "jsonpath={.subsets[0].addresses[0].ip}").trim();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + nodePort + "/"))
+          .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.body().trim()).isIn(webPods());
+    });
+  }
+
+  @Test
+  @Order(1)
+  void aServiceWithoutEndpointsRefusesAtOnce() {
+    String emptyIp = cluster.kubectlOk("get", "service", "empty", "-o", "jsonpath={.spec.clusterIP}").trim();
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      long start = System.nanoTime();
+      KeelsonCluster.Result r = get("client", emptyIp, 80);
+      assertThat(r.err() + r.out()).contains("Connection refused");
+      // nc waits 3 s for a connection that hangs; a refusal comes back at once (kubectl exec ~0.3 s)
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
+    });
+  }
+
+  @Test
+  @Order(1)
+  void podsReachTheApiThroughTheKubernetesService() {
+    assertThat(cluster.kubectlOk("get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP} {.spec.ports[0].port}"))
+        .isEqualTo("10.96.0.1 443");
+    assertThat(cluster.kubectlOk("get", "endpointslice", "kubernetes", "-o", "jsonpath={.metadata.labels.kubernetes\\.io/service-name}"))
+        .isEqualTo("kubernetes");
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      KeelsonCluster.Result r = cluster.kubectl("exec", "client", "--", "sh", "-c", "nc -w 3 10.96.0.1 443 </dev/null");
+      assertThat(r.exit()).as(r.toString()).isZero();
+    });
+  }
+
+  @Test
+  @Order(2)
+  void scalingToZeroAndBackUpdatesTheRules() {
+    cluster.kubectlOk("scale", "deployment", "web", "--replicas=0");
+    await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      KeelsonCluster.Result r = get("client", clusterIp, 80);
+      assertThat(r.err() + r.out()).contains("Connection refused");
+    });
+    cluster.kubectlOk("scale", "deployment", "web", "--replicas=1");
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+        assertThat(get("client", clusterIp, 80).out().trim()).startsWith("web-"));
+  }
+}
