@@ -178,6 +178,26 @@ class TwoApiServersIT {
     assertThat(names(ok(send(b, "GET", base + "?limit=10", null), 200))).containsExactly("p0", "p1", "p2", "p25", "p4", "p5");
   }
 
+  @Test
+  void theKubernetesServiceListsBothApiServersAndTheyAgree() throws Exception {
+    // both run on this host (same advertised address), on two ports: a subset and a slice per port
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      JsonNode eps = ok(send(a, "GET", "/api/v1/namespaces/default/endpoints/kubernetes", null), 200);
+      assertThat(eps.path("subsets").valueStream().map(s -> s.path("ports").get(0).path("port").asInt()))
+          .containsExactly(Math.min(a.port, b.port), Math.max(a.port, b.port));
+      JsonNode slices = ok(send(b, "GET", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"
+          + "?labelSelector=kubernetes.io/service-name%3Dkubernetes", null), 200);
+      assertThat(names(slices)).containsExactly("kubernetes", "kubernetes-" + Math.max(a.port, b.port));
+    });
+    JsonNode svc = ok(send(b, "GET", "/api/v1/namespaces/default/services/kubernetes", null), 200);
+    assertThat(svc.path("spec").path("clusterIP").asString()).isEqualTo("10.96.0.1");
+    assertThat(svc.path("spec").path("ports").get(0).path("port").asInt()).isEqualTo(443);
+    // the reconcilers agree: a reconcile period later nothing was rewritten
+    String rv = rv(ok(send(a, "GET", "/api/v1/namespaces/default/endpoints/kubernetes", null), 200));
+    Thread.sleep(11_000); // one reconcile period (10 s) of both servers
+    assertThat(rv(ok(send(a, "GET", "/api/v1/namespaces/default/endpoints/kubernetes", null), 200))).isEqualTo(rv);
+  }
+
   private static List<String> names(JsonNode list) {
     return list.path("items").valueStream().map(o -> o.path("metadata").path("name").asString()).toList();
   }
