@@ -138,6 +138,28 @@ class LabJourneyIT {
   }
 
   @Test
+  @Order(3)
+  void aClusterIpReachesPodsOnEveryHostAndPodsReachTheApi() {
+    cluster.kubectlOk("expose", "deployment", "spread", "--port", "80", "--target-port", "8080");
+    String ip = cluster.kubectlOk("get", "service", "spread", "-o", "jsonpath={.spec.clusterIP}").trim();
+    List<String> names = List.of(cluster.kubectlOk("get", "pods", "-l", "app=spread", "-o", "jsonpath={.items[*].metadata.name}")
+        .trim().split("\\s+"));
+    String from = names.get(0);
+    java.util.Set<String> answered = new java.util.HashSet<>();
+    // the Service's endpoints are on all three hosts: two of them only across the lab's links
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      KeelsonCluster.Result r = cluster.kubectl("exec", from, "--", "sh", "-c",
+          "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 " + ip + " 80 | tail -1");
+      answered.add(r.out().trim());
+      assertThat(answered).containsAll(names);
+    });
+    // the API through default/kubernetes (10.96.0.1:443 -> the lab gateway)
+    KeelsonCluster.Result api = cluster.kubectl("exec", from, "--", "sh", "-c", "nc -w 3 10.96.0.1 443 </dev/null");
+    assertThat(api.exit()).as("pod connects to 10.96.0.1:443\n%s", api).isZero();
+    cluster.kubectlOk("delete", "service", "spread");
+  }
+
+  @Test
   @Order(4)
   void kubectlTopShowsEachPodAndHost() {
     // metrics.k8s.io computed from the agents' stats: every spread pod and every host has a usage row
