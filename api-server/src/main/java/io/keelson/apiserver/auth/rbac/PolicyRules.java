@@ -107,25 +107,25 @@ public final class PolicyRules {
   }
 
   /**
-   * kube's CompactRules then CompactString, sorted: atoms of one group and resource (and no names)
-   * merged into one rule with their verbs, each printed as {@code {APIGroups:[""], Resources:["pods"], Verbs:["get" "list"]}}.
+   * kube's CompactRules then CompactString, sorted: atoms of one group, resource and resource name (or
+   * none) merged into one rule with their verbs, each printed as {@code {APIGroups:[""], Resources:["pods"], Verbs:["get" "list"]}}.
    */
   public static String describe(List<Rule> atoms) {
     Map<String, Rule> merged = new LinkedHashMap<>();
     List<Rule> rest = new ArrayList<>();
     for (Rule a : atoms) {
-      if (a.isNonResource() || !a.resourceNames().isEmpty()) {
+      if (a.isNonResource()) {
         rest.add(a);
         continue;
       }
-      String key = a.apiGroups().get(0) + "\u0000" + a.resources().get(0);
+      String key = a.apiGroups().get(0) + "\u0000" + a.resources().get(0) + "\u0000" + a.resourceNames();
       Rule m = merged.get(key);
       if (m == null) {
         merged.put(key, a);
       } else if (!m.verbs().contains(a.verbs().get(0))) {
         List<String> verbs = new ArrayList<>(m.verbs());
         verbs.add(a.verbs().get(0));
-        merged.put(key, new Rule(verbs, m.apiGroups(), m.resources(), null, null));
+        merged.put(key, new Rule(verbs, m.apiGroups(), m.resources(), m.resourceNames(), null));
       }
     }
     rest.addAll(0, merged.values());

@@ -84,5 +84,10 @@ class PolicyRulesTest {
         .isEmpty();
     assertThat(PolicyRules.describe(PolicyRules.uncovered(owner, List.of(rule(List.of("get"), List.of(""), List.of("secrets"))))))
         .isEqualTo("{APIGroups:[\"\"], Resources:[\"secrets\"], Verbs:[\"get\"]}");
+    assertThat(PolicyRules.describe(PolicyRules.uncovered(owner,
+        List.of(new Rule(List.of("get", "update"), List.of(""), List.of("secrets"), List.of("mine", "yours"), null)))))
+        .isEqualTo("""
+            {APIGroups:[""], Resources:["secrets"], ResourceNames:["mine"], Verbs:["update"]}
+            {APIGroups:[""], Resources:["secrets"], ResourceNames:["yours"], Verbs:["get" "update"]}""");
   }
 }
