@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -689,6 +690,71 @@ class WorkloadJourneyIT {
       throw new AssertionError(e.getMessage() + "\n" + cluster.diagnostics(), e);
     } finally {
       cluster.kubectl("delete", "namespace", "dns-e2e", "--wait=false");
+    }
+  }
+
+  /**
+   * What in-cluster clients (client-go, fabric8) rely on: a pod's projected credentials — its
+   * ServiceAccount's token, the cluster CA, its namespace — and KUBERNETES_SERVICE_HOST reach the API
+   * through the kubernetes Service, the CA verifying the certificate for kubernetes.default.svc. The
+   * token is the account's: RBAC refuses it until a RoleBinding grants `view`, and it dies with the pod.
+   * (Checked with the host's curl on the pod's files: busybox's built-in TLS does not handshake with
+   * the JDK's.)
+   */
+  @Test
+  @Order(12)
+  void aPodsCredentialsReachTheApiThroughTheKubernetesService() throws Exception {
+    String yaml = """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: creds-e2e}
+        ---
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: reader, namespace: creds-e2e}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: holder, namespace: creds-e2e}
+        spec:
+          serviceAccountName: reader
+          terminationGracePeriodSeconds: 1
+          containers:
+          - name: c
+            image: keelson.local/busybox:latest
+            command: ["sh", "-c", "exec sleep 3600"]
+        """;
+    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    Path dir = Files.createTempDirectory("creds-e2e");
+    try {
+      KeelsonCluster.Result ready = cluster.kubectl("-n", "creds-e2e", "wait", "--for=condition=Ready", "pod/holder", "--timeout=120s");
+      assertThat(ready.ok()).as("pod Ready\n%s\n%s", ready, cluster.diagnostics()).isTrue();
+      String sa = "/var/run/secrets/kubernetes.io/serviceaccount/";
+      String token = cluster.kubectlOk("-n", "creds-e2e", "exec", "holder", "--", "cat", sa + "token").strip();
+      Files.writeString(dir.resolve("ca.crt"), cluster.kubectlOk("-n", "creds-e2e", "exec", "holder", "--", "cat", sa + "ca.crt"));
+      assertThat(cluster.kubectlOk("-n", "creds-e2e", "exec", "holder", "--", "cat", sa + "namespace")).isEqualTo("creds-e2e");
+      assertThat(cluster.kubectlOk("-n", "creds-e2e", "exec", "holder", "--", "env"))
+          .contains("KUBERNETES_SERVICE_HOST=10.96.0.1\n", "KUBERNETES_SERVICE_PORT=443\n");
+
+      List<String> listPods = List.of("curl", "-s", "--max-time", "10", "--cacert", dir.resolve("ca.crt").toString(),
+          "--resolve", "kubernetes.default.svc:443:10.96.0.1", "-H", "Authorization: Bearer " + token,
+          "-w", "\n%{http_code}", "https://kubernetes.default.svc/api/v1/namespaces/creds-e2e/pods");
+      KeelsonCluster.Result forbidden = cluster.run(Duration.ofSeconds(20), listPods);
+      assertThat(forbidden.out()).as(forbidden.toString()).endsWith("\n403")
+          .contains("pods is forbidden: User \\\"system:serviceaccount:creds-e2e:reader\\\" cannot list resource \\\"pods\\\"");
+
+      cluster.kubectlOk("-n", "creds-e2e", "create", "rolebinding", "reader-view", "--clusterrole=view", "--serviceaccount=creds-e2e:reader");
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+          assertThat(cluster.run(Duration.ofSeconds(20), listPods).out()).endsWith("\n200").contains("\"name\":\"holder\""));
+
+      cluster.kubectlOk("-n", "creds-e2e", "delete", "pod", "holder", "--wait=true");
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+          assertThat(cluster.run(Duration.ofSeconds(20), listPods).out()).as("a token bound to a deleted pod").endsWith("\n401"));
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + cluster.diagnostics(), e);
+    } finally {
+      cluster.kubectl("delete", "namespace", "creds-e2e", "--wait=false");
     }
   }
 
