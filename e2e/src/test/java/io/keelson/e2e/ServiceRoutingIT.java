@@ -30,7 +30,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServiceRoutingIT {
-  private static final Duration ROUTED = Duration.ofSeconds(20);
+  /** How soon a change must be routed: the proxy coalesces for 150 ms; a lagging watch took 20 s. */
+  private static final Duration ROUTED = Duration.ofSeconds(10);
   private KeelsonCluster cluster;
   private String clusterIp;
 
