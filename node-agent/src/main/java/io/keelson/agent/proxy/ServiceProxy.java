@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's Service proxy (kube-proxy in nftables mode): renders the whole ruleset from the
- * {@link ServiceCatalog} ({@link ServiceRules}) and loads it with {@code nft -f -}, replacing its
- * table in one transaction. Changes are coalesced for {@link #MIN_SYNC_PERIOD} (a burst of endpoint
+ * {@link ServiceCatalog} ({@link ServiceRules}) and loads it with {@code nft -f -}, rewriting its
+ * table in one transaction (affinity sets keep their clients; see {@link #apply}). Changes are
+ * coalesced for {@link #MIN_SYNC_PERIOD} (a burst of endpoint
  * updates becomes one write, kube-proxy's minSyncPeriod) and the ruleset is rewritten every {@link
  * #RESYNC_PERIOD} anyway, which repairs a table someone else flushed.
  *
@@ -58,6 +59,8 @@ public final class ServiceProxy implements AutoCloseable {
   /** A sync is scheduled and has not started yet: later changes are covered by it. */
   private final AtomicBoolean queued = new AtomicBoolean();
   private volatile String lastProblem;
+  /** The ruleset last loaded by this process (null before the first): the next sync updates from it. */
+  private ServiceRules.Rendered loaded;
   private final AtomicInteger rules = new AtomicInteger();
   private final AtomicInteger endpoints = new AtomicInteger();
   private Timer syncs;
@@ -136,7 +139,7 @@ public final class ServiceProxy implements AutoCloseable {
     long start = System.nanoTime();
     ServiceRules.Rendered r = ServiceRules.render(table, catalog.snapshot(), nodeName);
     try {
-      nft.apply(r.text());
+      apply(r);
       if (syncs != null) {
         syncs.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       }
@@ -155,6 +158,27 @@ public final class ServiceProxy implements AutoCloseable {
       String problem = nft.problem();
       report(problem != null ? problem : "writing the Service rules failed: " + e.getMessage());
     }
+  }
+
+  /**
+   * Updates the table from what this process loaded last (affinity sets keep their clients), or
+   * replaces it: on the first sync, and when the update fails because the table is not as it was
+   * left (someone flushed or deleted it).
+   */
+  private void apply(ServiceRules.Rendered r) throws IOException {
+    ServiceRules.Rendered previous = loaded;
+    loaded = null;
+    if (previous != null) {
+      try {
+        nft.apply(r.updateFrom(previous));
+        loaded = r;
+        return;
+      } catch (IOException e) {
+        log.info("service proxy: updating table {} failed, replacing it: {}", table, e.getMessage());
+      }
+    }
+    nft.apply(r.text());
+    loaded = r;
   }
 
   private void report(String problem) {

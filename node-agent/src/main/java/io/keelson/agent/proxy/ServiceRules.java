@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -79,14 +80,55 @@ public final class ServiceRules {
   }
 
   /** The summary of a rendered ruleset, for logs and metrics. */
-  public record Rendered(String text, int servicePorts, int endpoints, int rules) {}
+  /**
+   * A rendered ruleset: the table's block, the names of its chains and affinity sets, and the
+   * scripts that load it — {@link #text} replaces the table outright; {@link #updateFrom} keeps the
+   * table, its affinity sets and their remembered clients, and rewrites everything else.
+   */
+  public record Rendered(String table, String block, Set<String> chains, Set<String> sets,
+      int servicePorts, int endpoints, int rules) {
+
+    /** Replaces the table in one transaction ("add" first so that "delete" succeeds on a first sync). */
+    public String text() {
+      return "add table ip " + table + "\ndelete table ip " + table + "\n" + block;
+    }
+
+    /**
+     * Rewrites the table as {@code previous} left it, in one transaction: rules and map elements are
+     * flushed and written anew, chains and sets that are no longer rendered are deleted, affinity
+     * sets that stay keep their clients (a delete-and-add would forget every client's endpoint on
+     * each change anywhere in the cluster). Fails when the table is not as {@code previous} left it;
+     * {@link #text} then repairs it.
+     */
+    public String updateFrom(Rendered previous) {
+      StringBuilder sb = new StringBuilder("add table ip ").append(table).append('\n');
+      sb.append("flush table ip ").append(table).append('\n'); // rules only: sets and maps keep their elements
+      for (String map : MAPS) {
+        sb.append("flush map ip ").append(table).append(' ').append(map).append('\n');
+      }
+      sb.append(block);
+      for (String chain : previous.chains()) {
+        if (!chains.contains(chain)) {
+          sb.append("delete chain ip ").append(table).append(' ').append(chain).append('\n');
+        }
+      }
+      for (String set : previous.sets()) {
+        if (!sets.contains(set)) {
+          sb.append("delete set ip ").append(table).append(' ').append(set).append('\n');
+        }
+      }
+      return sb.toString();
+    }
+  }
+
+  /** The verdict maps every ruleset has. */
+  static final List<String> MAPS = List.of("service-ips", "service-nodeports", "no-endpoint-services", "no-endpoint-nodeports");
 
   private ServiceRules() {}
 
   /**
-   * The ruleset for {@code table} (an {@code ip} family table) on node {@code nodeName}: the
-   * table is added, deleted and written anew in one transaction, so {@code nft -f} replaces it
-   * atomically.
+   * The ruleset for {@code table} (an {@code ip} family table) on node {@code nodeName}, loaded
+   * atomically by {@code nft -f} with {@link Rendered#text} or {@link Rendered#updateFrom}.
    */
   public static Rendered render(String table, ServiceCatalog.Snapshot snapshot, String nodeName) {
     List<ServicePortRules> ports = servicePorts(snapshot, nodeName);
@@ -199,6 +241,8 @@ public final class ServiceRules {
     private final StringBuilder out = new StringBuilder();
     /** Affinity sets, written before the chains that use them. */
     private final StringBuilder sets = new StringBuilder();
+    private final Set<String> chainNames = new java.util.HashSet<>();
+    private final Set<String> setNames = new java.util.HashSet<>();
     private final List<String> serviceIps = new ArrayList<>();
     private final List<String> nodePorts = new ArrayList<>();
     private final List<String> noEndpointServices = new ArrayList<>();
@@ -212,11 +256,6 @@ public final class ServiceRules {
     }
 
     Rendered write() {
-      // "add" first so that "delete" also succeeds on the first sync, when the table does not exist yet
-      out.append("add table ip ").append(table).append('\n');
-      // delete and add again rather than flush: a flush keeps chains, sets and maps, and those of
-      // Services that are gone must go too
-      out.append("delete table ip ").append(table).append('\n');
       out.append("table ip ").append(table).append(" {\n");
       StringBuilder perService = new StringBuilder();
       for (ServicePortRules p : ports) {
@@ -229,7 +268,7 @@ public final class ServiceRules {
       map("no-endpoint-nodeports", "inet_proto . inet_service", noEndpointNodePorts);
       out.append(sets).append(perService);
       out.append("}\n");
-      return new Rendered(out.toString(), ports.size(), endpoints, rules);
+      return new Rendered(table, out.toString(), Set.copyOf(chainNames), Set.copyOf(setNames), ports.size(), endpoints, rules);
     }
 
     /** The hooks and the chains every ruleset has. */
@@ -312,6 +351,7 @@ public final class ServiceRules {
       List<String> body = new ArrayList<>();
       if (p.affinitySeconds() > 0) {
         String set = affinitySet(p, b);
+        setNames.add(set);
         sets.append("  set ").append(set).append(" {\n    type ipv4_addr\n    flags dynamic,timeout\n    timeout ")
             .append(p.affinitySeconds()).append("s\n  }\n");
         body.add("update @" + set + " { ip saddr }");
@@ -325,8 +365,9 @@ public final class ServiceRules {
       return "ep-" + hash(ep) + "-" + ep;
     }
 
+    /** Named after the timeout too: a set's timeout cannot change in place. */
     private static String affinitySet(ServicePortRules p, Backend b) {
-      return "affinity-" + hash(p.key() + "__" + b.ip() + "/" + b.port());
+      return "affinity-" + hash(p.key() + "__" + b.ip() + "/" + b.port() + "/" + p.affinitySeconds());
     }
 
     private void map(String name, String type, List<String> all) {
@@ -349,6 +390,7 @@ public final class ServiceRules {
     }
 
     private void chain(StringBuilder to, String name, String hook, String... body) {
+      chainNames.add(name);
       to.append("  chain ").append(name).append(" {\n");
       if (hook != null) {
         to.append("    ").append(hook).append('\n');

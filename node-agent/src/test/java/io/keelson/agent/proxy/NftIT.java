@@ -35,8 +35,14 @@ class NftIT {
     HostTools.run("ip", "netns", "del", netns);
   }
 
+  /** What the table lists once {@code rules} replace it outright. */
+  private String listedAfterReplace(ServiceRules.Rendered rules) throws IOException {
+    nft.apply(rules.text());
+    return nft.listTable(ServiceRulesTest.TABLE);
+  }
+
   @Test
-  void everyKindOfServiceLoadsAndAnUpdateReplacesTheTable() throws IOException {
+  void everyKindOfServiceLoadsAndUpdatesKeepAffinityButDropWhatIsGone() throws IOException {
     Service sticky = ServiceRulesTest.service("sticky", "10.96.0.60", "ClusterIP");
     sticky.getSpec().setSessionAffinity("ClientIP");
     Service local = ServiceRulesTest.service("local", "10.96.0.50", "NodePort");
@@ -49,20 +55,40 @@ class NftIT {
         List.of(ServiceRulesTest.slice("web", "10.244.1.5", "10.244.2.7:node-2"), ServiceRulesTest.slice("empty"),
             ServiceRulesTest.slice("sticky", "10.244.1.8"), ServiceRulesTest.slice("local", "10.244.2.5:node-2")));
 
-    nft.apply(ServiceRules.render(ServiceRulesTest.TABLE, first, "node-1").text());
+    ServiceRules.Rendered firstRules = ServiceRules.render(ServiceRulesTest.TABLE, first, "node-1");
+    nft.apply(firstRules.text());
     String listed = nft.listTable(ServiceRulesTest.TABLE);
     assertThat(listed).contains("dnat to 10.244.1.5:8080", "dnat to 10.244.2.7:8080", "10.96.0.30 . tcp . 80 : goto reject-chain",
         "tcp . 30080 : goto", "update @affinity-", "masquerade fully-random");
 
-    // the next sync replaces everything: the chains of Services that are gone go too
+    // a client the sticky Service remembers
+    String set = listed.lines().map(String::trim).filter(l -> l.startsWith("set affinity-")).findFirst().orElseThrow()
+        .replace("set ", "").replace(" {", "");
+    HostTools.run("ip", "netns", "exec", netns, "nft", "add", "element", "ip", ServiceRulesTest.TABLE, set, "{ 10.244.3.3 }");
+
+    // an update after a change elsewhere (web's endpoints): the client is still remembered
+    var changed = ServiceCatalog.Snapshot.of(first.services().values().stream().toList(),
+        List.of(ServiceRulesTest.slice("web", "10.244.1.6"), ServiceRulesTest.slice("empty"),
+            ServiceRulesTest.slice("sticky", "10.244.1.8"), ServiceRulesTest.slice("local", "10.244.2.5:node-2")));
+    ServiceRules.Rendered changedRules = ServiceRules.render(ServiceRulesTest.TABLE, changed, "node-1");
+    nft.apply(changedRules.updateFrom(firstRules));
+    listed = nft.listTable(ServiceRulesTest.TABLE);
+    assertThat(listed).contains("dnat to 10.244.1.6:8080", "10.244.3.3").doesNotContain("10.244.1.5", "10.244.2.7");
+
+    // and once Services are gone, their chains and sets go too
     var second = ServiceCatalog.Snapshot.of(List.of(ServiceRulesTest.service("web", "10.96.0.20", "ClusterIP")),
         List.of(ServiceRulesTest.slice("web", "10.244.1.9")));
-    nft.apply(ServiceRules.render(ServiceRulesTest.TABLE, second, "node-1").text());
+    ServiceRules.Rendered secondRules = ServiceRules.render(ServiceRulesTest.TABLE, second, "node-1");
+    nft.apply(secondRules.updateFrom(changedRules));
     listed = nft.listTable(ServiceRulesTest.TABLE);
-    assertThat(listed).contains("dnat to 10.244.1.9:8080").doesNotContain("10.244.1.5", "sticky", "reject-chain }", "affinity-");
+    assertThat(listed).contains("dnat to 10.244.1.9:8080").doesNotContain("10.244.1.6", "sticky", "goto reject-chain", "affinity-", "30080");
+    assertThat(listed).as("an update leaves what a replacement would").isEqualTo(listedAfterReplace(secondRules));
 
     nft.deleteTable(ServiceRulesTest.TABLE);
     nft.deleteTable(ServiceRulesTest.TABLE); // gone already: still fine
+    // an update of a table that is gone fails (the proxy then replaces it)
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> nft.apply(secondRules.updateFrom(secondRules)))
+        .isInstanceOf(IOException.class);
     assertThat(HostTools.run("ip", "netns", "exec", netns, "nft", "list", "tables")).doesNotContain(ServiceRulesTest.TABLE);
   }
 }
