@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Removes every pod a node agent left running on this host: its runc containers (which outlive the
 # agent by design), their monitors, the mounts under the agent's state dir (container rootfs
-# overlays, pod IPC/network namespaces, /dev/shm tmpfs), the pods' cgroups and the node's pod
-# bridge. For `keelson down`, tests, and hosts being decommissioned. Idempotent; needs root.
+# overlays, pod IPC/network namespaces, /dev/shm tmpfs), the pods' cgroups, the node's pod
+# bridge and its Service rules. For `keelson down`, tests, and hosts being decommissioned. Idempotent; needs root.
 #
 #   purge-node.sh --state-dir DIR [--node NAME] [--dry-run]
 #
@@ -52,10 +52,11 @@ for d in /sys/fs/cgroup/keelson /sys/fs/cgroup/*/keelson; do
   find "$d" -mindepth 1 -depth -type d 2>/dev/null | while IFS= read -r c; do $DRY rmdir "$c" 2>/dev/null; done
 done
 
-# 5. the node's pod bridge
+# 5. the node's pod bridge and its Service rules (nftables table keelson-<same hash>)
 # (named by node and state dir, as the agent's CniNetwork names it: two clusters' node-1 differ)
 if [ -d "$STATE/network" ]; then
-  BR=kb-$(printf %s "$NODE@$(cd "$STATE/network" && pwd -P)" | sha256sum | cut -c1-8)
-  if ip link show dev "$BR" >/dev/null 2>&1; then $DRY ip link delete "$BR"; fi
+  H=$(printf %s "$NODE@$(cd "$STATE/network" && pwd -P)" | sha256sum | cut -c1-8)
+  if ip link show dev "kb-$H" >/dev/null 2>&1; then $DRY ip link delete "kb-$H"; fi
+  if command -v nft >/dev/null && nft list table ip "keelson-$H" >/dev/null 2>&1; then $DRY nft delete table ip "keelson-$H"; fi
 fi
 echo "purge-node: removed $n container(s) of $STATE"

@@ -694,16 +694,16 @@ public final class CniNetwork {
    * What names the node's bridge: the node and its network state dir (symlinks resolved), as
    * deploy/runc/purge-node.sh computes it: {@code sha256("NODE@DIR")}, first 8 hex digits.
    */
+  static String bridgeHash(String nodeName, Path stateDir) throws IOException {
+    return hash(nodeName + "@" + stateDir.toRealPath()).substring(0, 8);
+  }
+
   /**
    * The short hash that names this node's bridge ({@code kb-<hash>}) and other per-node host
    * objects such as its Service table; {@code stateDir} as given to the constructor.
    */
   public static String nodeHash(String nodeName, Path stateDir) throws IOException {
     return bridgeHash(nodeName, stateDir.toAbsolutePath());
-  }
-
-  static String bridgeHash(String nodeName, Path stateDir) throws IOException {
-    return hash(nodeName + "@" + stateDir.toRealPath()).substring(0, 8);
   }
 
   static String hash(String s) {
