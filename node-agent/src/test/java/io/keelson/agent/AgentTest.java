@@ -236,7 +236,12 @@ class AgentTest {
       assertThat(cp.nodes().get("hollow-7").getMetadata().getLabels()).containsEntry("keelson.io/hollow", "true");
       List<Pod> pods = new java.util.ArrayList<>();
       for (int i = 0; i < 200; i++) {
-        pods.add(cp.apply(pod("p" + i).editSpec().withNodeName("hollow-" + (i % 50 + 1)).endSpec().build()));
+        // mounting a volume, as every pod mounts its API credentials: a hollow node writes none but must not fail
+        pods.add(cp.apply(pod("p" + i).editSpec().withNodeName("hollow-" + (i % 50 + 1))
+            .addNewVolume().withName("kube-api-access-x1y2z").withNewEmptyDir().endEmptyDir().endVolume()
+            .editFirstContainer().addNewVolumeMount().withName("kube-api-access-x1y2z")
+            .withMountPath("/var/run/secrets/kubernetes.io/serviceaccount").withReadOnly(true).endVolumeMount().endContainer()
+            .endSpec().build()));
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> pods.stream()
           .allMatch(p -> cp.status(p) != null && "True".equals(condition(cp.status(p), "Ready"))));

@@ -485,6 +485,8 @@ public final class PodWorker {
       }
       if (!ctx.hollow) {
         volumes = ctx.volumes.materialise(p, podDir);
+      } else {
+        volumes = hollowVolumes(p);
       }
       long cpu = 0;
       long mem = 0;
@@ -610,6 +612,18 @@ public final class PodWorker {
       }
     }
     return absorbNetwork(p);
+  }
+
+  /**
+   * A hollow pod's volumes: names only (its containers run nothing, so nothing is written), enough
+   * for its mounts to resolve — every pod mounts at least its API credentials volume.
+   */
+  private static Map<String, Path> hollowVolumes(Pod p) {
+    Map<String, Path> names = new java.util.LinkedHashMap<>();
+    if (p.getSpec().getVolumes() != null) {
+      p.getSpec().getVolumes().forEach(v -> names.put(v.getName(), Path.of("/hollow-volumes", v.getName())));
+    }
+    return names;
   }
 
   private static boolean needsPodIp(Container c) {
