@@ -58,6 +58,7 @@ public final class Defaulter {
       case "apps/Deployment" -> Defaulter::deployment;
       case "apps/ReplicaSet" -> Defaulter::replicaSet;
       case "apps/DaemonSet" -> Defaulter::daemonSet;
+      case "apps/StatefulSet" -> Defaulter::statefulSet;
       case "batch/Job" -> Defaulter::job;
       case "batch/CronJob" -> Defaulter::cronJob;
       case "autoscaling/HorizontalPodAutoscaler" -> Defaulter::horizontalPodAutoscaler;
@@ -134,6 +135,22 @@ public final class Defaulter {
       put(ru, "maxSurge", 0);
     }
     put(spec, "revisionHistoryLimit", 10);
+    template(spec);
+  }
+
+  /** SetDefaults_StatefulSet (kube 1.32). */
+  private static void statefulSet(ObjectNode sts) {
+    ObjectNode spec = obj(sts, "spec");
+    put(spec, "replicas", 1);
+    put(spec, "podManagementPolicy", "OrderedReady");
+    ObjectNode strategy = obj(spec, "updateStrategy");
+    put(strategy, "type", "RollingUpdate");
+    if ("RollingUpdate".equals(strategy.get("type").asString(""))) put(obj(strategy, "rollingUpdate"), "partition", 0);
+    put(spec, "revisionHistoryLimit", 10);
+    // minReadySeconds: a plain omitempty int in kube, so its 0 is never shown
+    ObjectNode retention = obj(spec, "persistentVolumeClaimRetentionPolicy");
+    put(retention, "whenDeleted", "Retain");
+    put(retention, "whenScaled", "Retain");
     template(spec);
   }
 

@@ -55,6 +55,7 @@ public final class Validator {
       case "apps/Deployment" -> deployment(obj, old, errs);
       case "apps/ReplicaSet" -> replicaSet(obj, old, errs);
       case "apps/DaemonSet" -> daemonSet(obj, old, errs);
+      case "apps/StatefulSet" -> statefulSet(obj, old, errs);
       case "batch/Job" -> job(obj, old, errs);
       case "batch/CronJob" -> cronJob(obj, old, errs);
       case "autoscaling/HorizontalPodAutoscaler" -> horizontalPodAutoscaler(obj, errs);
@@ -533,6 +534,55 @@ public final class Validator {
     }
     nonNegative(spec.path("revisionHistoryLimit"), "spec.revisionHistoryLimit", errs);
     nonNegative(spec.path("minReadySeconds"), "spec.minReadySeconds", errs);
+  }
+
+  /** Spec fields kube lets a StatefulSet update change (revisionHistoryLimit too, though its message leaves it out). */
+  private static final List<String> STATEFULSET_MUTABLE = List.of("replicas", "ordinals", "template", "updateStrategy",
+      "persistentVolumeClaimRetentionPolicy", "minReadySeconds", "revisionHistoryLimit");
+
+  private static void statefulSet(ObjectNode sts, ObjectNode old, FieldErrors errs) {
+    JsonNode spec = sts.path("spec");
+    nonNegative(spec.path("replicas"), "spec.replicas", errs);
+    nonNegative(spec.path("minReadySeconds"), "spec.minReadySeconds", errs);
+    nonNegative(spec.path("revisionHistoryLimit"), "spec.revisionHistoryLimit", errs);
+    nonNegative(spec.path("ordinals").path("start"), "spec.ordinals.start", errs);
+    workloadSelectorAndTemplate(spec, old, "statefulset", errs);
+    String policy = text(spec.path("podManagementPolicy"));
+    if (policy != null && !List.of("OrderedReady", "Parallel").contains(policy)) {
+      errs.notSupported("spec.podManagementPolicy", policy, List.of("OrderedReady", "Parallel"));
+    }
+    JsonNode us = spec.path("updateStrategy");
+    String type = text(us.path("type"));
+    if (type != null && !List.of("OnDelete", "RollingUpdate").contains(type)) {
+      errs.notSupported("spec.updateStrategy.type", type, List.of("OnDelete", "RollingUpdate"));
+    }
+    if ("OnDelete".equals(type) && us.path("rollingUpdate").isObject()) {
+      errs.invalid("spec.updateStrategy.rollingUpdate", us.path("rollingUpdate"), "only allowed for updateStrategy 'RollingUpdate'");
+    }
+    nonNegative(us.path("rollingUpdate").path("partition"), "spec.updateStrategy.rollingUpdate.partition", errs);
+    for (String when : new String[] {"whenDeleted", "whenScaled"}) {
+      String v = text(spec.path("persistentVolumeClaimRetentionPolicy").path(when));
+      if (v != null && !List.of("Retain", "Delete").contains(v)) {
+        errs.notSupported("spec.persistentVolumeClaimRetentionPolicy." + when, v, List.of("Retain", "Delete"));
+      }
+    }
+    // no PersistentVolumeClaims are served: pods claiming one could never start
+    if (spec.path("volumeClaimTemplates").size() > 0) {
+      errs.forbidden("spec.volumeClaimTemplates", "PersistentVolumeClaims (volumeClaimTemplates) are not supported by this cluster yet;"
+          + " use emptyDir or hostPath volumes in the pod template instead");
+    }
+    if (old != null && spec.isObject()) {
+      ObjectNode before = old.path("spec").isObject() ? ((ObjectNode) old.get("spec")).deepCopy() : sts.objectNode();
+      ObjectNode now = ((ObjectNode) spec).deepCopy();
+      for (String f : STATEFULSET_MUTABLE) {
+        before.remove(f);
+        now.remove(f);
+      }
+      if (!before.equals(now)) {
+        errs.forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', "
+            + "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden");
+      }
+    }
   }
 
   // ================================================================== batch

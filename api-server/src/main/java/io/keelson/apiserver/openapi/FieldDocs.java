@@ -269,6 +269,12 @@ final class FieldDocs {
     f("ReplicaSetSpec.template", "The pod template new pods of this ReplicaSet are created from.");
     f("DaemonSetSpec.template", "The pod template of the daemon pods, one per matching node.");
     f("DaemonSetSpec.updateStrategy", "How daemon pods are replaced when the template changes.");
+    f("StatefulSetSpec.serviceName", "The headless service that gives the pods their DNS names "
+        + "(<pod>.<serviceName>.<namespace>.svc.cluster.local); may be empty.");
+    f("StatefulSetSpec.podManagementPolicy", "OrderedReady (default): pods are created one at a time in ordinal "
+        + "order, each once the previous is Ready, and removed in reverse; Parallel: all at once.");
+    f("StatefulSetSpec.volumeClaimTemplates", "Claims each pod gets a PersistentVolumeClaim of; not supported by "
+        + "this cluster yet (use emptyDir or hostPath volumes).");
 
     f("JobSpec.parallelism", "The most pods the job runs at the same time. Defaults to 1; 0 stops the job from "
         + "starting pods until it is raised.");
@@ -321,6 +327,8 @@ final class FieldDocs {
     t("DeploymentStatus", "The most recently observed status of a Deployment.");
     t("ReplicaSet", "ReplicaSet keeps a given number of pod replicas running at any time.");
     t("DaemonSet", "DaemonSet runs a copy of a pod on each (selected) node.");
+    t("StatefulSet", "StatefulSet runs pods with stable names (<name>-<ordinal>) and DNS names, created, "
+        + "scaled and updated in ordinal order.");
     t("Job", "Job runs pods until a given number of them complete successfully.");
     t("JobSpec", "The desired behaviour of a Job.");
     t("JobStatus", "The most recently observed status of a Job.");
@@ -386,7 +394,7 @@ final class FieldDocs {
     LISTS.put("NodeSpec.podCIDRs", new ListMeta("merge", null, "set", null));
     LISTS.put("NodeStatus.addresses", new ListMeta("merge", "type", "atomic", null));
     for (String s : List.of("PodStatus", "NodeStatus", "DeploymentStatus", "ReplicaSetStatus", "DaemonSetStatus",
-        "NamespaceStatus", "ServiceStatus")) {
+        "StatefulSetStatus", "NamespaceStatus", "ServiceStatus")) {
       mapList(s + ".conditions", "type");
     }
     LISTS.put("JobStatus.conditions", new ListMeta("merge", "type", "atomic", null));
@@ -402,6 +410,7 @@ final class FieldDocs {
     r("DeploymentSpec", "selector", "template");
     r("ReplicaSetSpec", "selector");
     r("DaemonSetSpec", "selector", "template");
+    r("StatefulSetSpec", "selector", "template");
     r("JobSpec", "template");
     r("CronJobSpec", "schedule", "jobTemplate");
     r("JobCondition", "type", "status");

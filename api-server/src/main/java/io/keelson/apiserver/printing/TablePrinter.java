@@ -244,6 +244,12 @@ public final class TablePrinter {
             (o, now) -> labels(Fields.map(o, "spec.template.spec.nodeSelector"))),
         age(), containers(), images(), selector());
 
+    // kube's printStatefulSet: no selector column
+    put("apps", "StatefulSet", name(),
+        str("Ready", "Number of the pod with ready state.", 0,
+            (o, now) -> Fields.num(o, "status.readyReplicas") + "/" + replicas(o)),
+        age(), containers(), images());
+
     put("apps", "ControllerRevision", name(),
         str("Controller", "Controller of the object.", 0, (o, now) -> controllerName(o)),
         num("Revision", "Revision of the ControllerRevision.", 0, (o, now) -> Fields.num(o, "revision")),

@@ -50,6 +50,8 @@ public final class ResourceRegistry {
     add("apps", "v1", "deployments", "Deployment", true, List.of("deploy"), List.of("all"), Set.of("status", "scale"), Deployment.class, true);
     add("apps", "v1", "replicasets", "ReplicaSet", true, List.of("rs"), List.of("all"), Set.of("status", "scale"), ReplicaSet.class, true);
     add("apps", "v1", "daemonsets", "DaemonSet", true, List.of("ds"), List.of("all"), Set.of("status"), DaemonSet.class, true);
+    add("apps", "v1", "statefulsets", "StatefulSet", true, List.of("sts"), List.of("all"), Set.of("status", "scale"),
+        io.fabric8.kubernetes.api.model.apps.StatefulSet.class, true);
     // the DaemonSet controller's template history: kubectl rollout history / undo daemonset
     add("apps", "v1", "controllerrevisions", "ControllerRevision", true, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.apps.ControllerRevision.class, false);

@@ -80,6 +80,7 @@ final class ProtobufBodies {
       Map.entry("k8s.io.api.apps.v1.DeploymentSpec", Set.of("minReadySeconds", "paused")),
       Map.entry("k8s.io.api.apps.v1.ReplicaSetSpec", Set.of("minReadySeconds")),
       Map.entry("k8s.io.api.apps.v1.DaemonSetSpec", Set.of("minReadySeconds")),
+      Map.entry("k8s.io.api.apps.v1.StatefulSetSpec", Set.of("minReadySeconds")),
       Map.entry("k8s.io.api.scheduling.v1.PriorityClass", Set.of("globalDefault")));
 
   /** Go structs embedded with {@code json:",inline"}: a field of their own in protobuf, their fields in JSON. */

@@ -10,7 +10,7 @@ import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** The autoscaling/v1 Scale view of a Deployment or ReplicaSet (the scale subresource). */
+/** The autoscaling/v1 Scale view of a Deployment, ReplicaSet or StatefulSet (the scale subresource). */
 final class Scale {
 
   static final ResourceType TYPE = new ResourceType("autoscaling", "v1", "scale", "Scale", true, List.of(), List.of(),

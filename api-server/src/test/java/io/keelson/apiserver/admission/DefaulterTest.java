@@ -218,6 +218,19 @@ class DefaulterTest {
   }
 
   @Test
+  void statefulSet() {
+    ObjectNode sts = defaulted("apps/v1", "StatefulSet", "{'spec':{'template':{'spec':{'containers':[{'name':'c','image':'x'}]}}}}");
+    assertThat(sts.at("/spec/replicas").intValue()).isEqualTo(1);
+    assertThat(sts.at("/spec/podManagementPolicy").stringValue()).isEqualTo("OrderedReady");
+    assertThat(sts.at("/spec/updateStrategy")).isEqualTo(json("{'type':'RollingUpdate','rollingUpdate':{'partition':0}}"));
+    assertThat(sts.at("/spec/revisionHistoryLimit").intValue()).isEqualTo(10);
+    assertThat(sts.at("/spec/persistentVolumeClaimRetentionPolicy")).isEqualTo(json("{'whenDeleted':'Retain','whenScaled':'Retain'}"));
+    assertThat(sts.at("/spec/template/spec/restartPolicy").stringValue()).isEqualTo("Always");
+    ObjectNode onDelete = defaulted("apps/v1", "StatefulSet", "{'spec':{'updateStrategy':{'type':'OnDelete'}}}");
+    assertThat(onDelete.at("/spec/updateStrategy")).isEqualTo(json("{'type':'OnDelete'}"));
+  }
+
+  @Test
   void service() {
     ObjectNode s = defaulted("v1", "Service", "{'metadata':{'name':'web','namespace':'default'},'spec':{'selector':{'app':'web'},"
         + "'ports':[{'port':80},{'port':443,'targetPort':8443,'protocol':'TCP'}]}}");

@@ -49,6 +49,9 @@ class ValidatorTest {
       case "DaemonSet" -> json("{'apiVersion':'apps/v1','kind':'DaemonSet','metadata':{'name':'agent','namespace':'default'},"
           + "'spec':{'selector':{'matchLabels':{'app':'agent'}},'template':{'metadata':{'labels':{'app':'agent'}},"
           + "'spec':{'containers':[{'name':'agent','image':'busybox'}]}}}}");
+      case "StatefulSet" -> json("{'apiVersion':'apps/v1','kind':'StatefulSet','metadata':{'name':'db','namespace':'default'},"
+          + "'spec':{'replicas':3,'serviceName':'db','selector':{'matchLabels':{'app':'db'}},'template':{'metadata':{'labels':{'app':'db'}},"
+          + "'spec':{'containers':[{'name':'db','image':'busybox'}]}}}}");
       case "Service" -> json("{'apiVersion':'v1','kind':'Service','metadata':{'name':'web','namespace':'default'},"
           + "'spec':{'selector':{'app':'web'},'ports':[{'name':'http','port':80,'targetPort':'http'},{'name':'https','port':443}]}}");
       case "ConfigMap" -> json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'cfg','namespace':'default'},"
@@ -92,7 +95,7 @@ class ValidatorTest {
   }
 
   static Stream<String> kinds() {
-    return Stream.of("Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ConfigMap", "Secret", "Namespace", "Node",
+    return Stream.of("Pod", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Service", "ConfigMap", "Secret", "Namespace", "Node",
         "Lease", "PriorityClass", "RuntimeClass", "EndpointSlice", "Event", "Job", "CronJob",
         "HorizontalPodAutoscaler");
   }
@@ -194,6 +197,15 @@ class ValidatorTest {
             "FieldValueInvalid", "Invalid value: \"Like\": not a valid selector operator"),
         Arguments.of("DaemonSet", "/spec/updateStrategy/type", "'Sometimes'", "spec.updateStrategy.type", "FieldValueNotSupported",
             "Unsupported value: \"Sometimes\": supported values: \"OnDelete\", \"RollingUpdate\""),
+        Arguments.of("StatefulSet", "/spec/podManagementPolicy", "'Random'", "spec.podManagementPolicy", "FieldValueNotSupported",
+            "Unsupported value: \"Random\": supported values: \"OrderedReady\", \"Parallel\""),
+        Arguments.of("StatefulSet", "/spec/template/spec/restartPolicy", "'Never'", "spec.template.spec.restartPolicy",
+            "FieldValueNotSupported", "Unsupported value: \"Never\": supported values: \"Always\""),
+        Arguments.of("StatefulSet", "/spec/selector", null, "spec.selector", "FieldValueRequired", "Required value"),
+        Arguments.of("StatefulSet", "/spec/template/metadata/labels/app", "'web'", "spec.template.metadata.labels", "FieldValueInvalid",
+            "Invalid value: {\"app\":\"web\"}: `selector` does not match template `labels`"),
+        Arguments.of("StatefulSet", "/spec/volumeClaimTemplates", "[{'metadata':{'name':'data'},'spec':{'accessModes':['ReadWriteOnce']}}]",
+            "spec.volumeClaimTemplates", "FieldValueForbidden", "Forbidden: PersistentVolumeClaims (volumeClaimTemplates) are not supported"),
         Arguments.of("Service", "/spec/ports", "[]", "spec.ports", "FieldValueRequired", "Required value"),
         Arguments.of("Service", "/spec/ports/0/port", "0", "spec.ports[0].port", "FieldValueInvalid",
             "Invalid value: 0: must be between 1 and 65535, inclusive"),
@@ -439,6 +451,9 @@ class ValidatorTest {
         Arguments.of("Deployment", "/spec/selector/matchLabels/app", "'other'", "spec.selector", "Invalid value: {\"matchLabels\":{\"app\":\"other\"}}: field is immutable"),
         Arguments.of("ReplicaSet", "/spec/selector/matchExpressions/0/values/0", "'x'", "spec.selector", null),
         Arguments.of("DaemonSet", "/spec/selector/matchLabels/app", "'x'", "spec.selector", null),
+        Arguments.of("StatefulSet", "/spec/serviceName", "'other'", "spec", "Forbidden: updates to statefulset spec for fields other than "
+            + "'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"),
+        Arguments.of("StatefulSet", "/spec/podManagementPolicy", "'Parallel'", "spec", "Forbidden: updates to statefulset spec"),
         Arguments.of("Pod", "/spec/containers/0/ports/0/containerPort", "81", "spec", "Forbidden: pod updates may not change fields other than"),
         Arguments.of("Pod", "/spec/tolerations/0", "{'key':'other','operator':'Exists'}", "spec.tolerations", null),
         Arguments.of("Service", "/spec/clusterIP", "'10.96.0.99'", "spec.clusterIPs[0]", "Invalid value: \"10.96.0.99\": may not change once set"),
@@ -467,6 +482,17 @@ class ValidatorTest {
     if (message != null) {
       assertThat(e.causes().stream().filter(c -> c.field().equals(field)).findFirst().orElseThrow().message()).startsWith(message);
     }
+  }
+
+  @Test
+  void statefulSetUpdatesMayScaleAndChangeTheTemplate() {
+    ObjectNode old = valid("StatefulSet");
+    ObjectNode updated = old.deepCopy();
+    set(updated, "/spec/replicas", "5");
+    set(updated, "/spec/template/spec/containers/0/image", "'busybox:2'");
+    set(updated, "/spec/updateStrategy", "{'type':'RollingUpdate','rollingUpdate':{'partition':2}}");
+    set(updated, "/spec/minReadySeconds", "3");
+    assertThatCode(() -> Validator.validate(type("StatefulSet"), updated, old)).doesNotThrowAnyException();
   }
 
   @Test

@@ -40,7 +40,7 @@ public final class BootstrapPolicy {
         rule(WRITE, List.of(""), List.of("configmaps", "events", "secrets", "serviceaccounts", "services", "services/proxy")),
         rule(List.of("create"), List.of(""), List.of("serviceaccounts/token")),
         rule(WRITE, List.of("apps"), List.of("daemonsets", "deployments", "deployments/rollback", "deployments/scale", "replicasets",
-            "replicasets/scale")),
+            "replicasets/scale", "statefulsets", "statefulsets/scale")),
         rule(WRITE, List.of("autoscaling"), List.of("horizontalpodautoscalers")),
         rule(WRITE, List.of("batch"), List.of("cronjobs", "jobs"))));
     roles.add(role("system:aggregate-to-view", "view",
@@ -49,7 +49,8 @@ public final class BootstrapPolicy {
         rule(READ, List.of(""), List.of("namespaces")),
         rule(READ, List.of("discovery.k8s.io"), List.of("endpointslices")),
         rule(READ, List.of("apps"), List.of("controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale",
-            "deployments/status", "replicasets", "replicasets/scale", "replicasets/status")),
+            "deployments/status", "replicasets", "replicasets/scale", "replicasets/status",
+            "statefulsets", "statefulsets/scale", "statefulsets/status")),
         rule(READ, List.of("autoscaling"), List.of("horizontalpodautoscalers", "horizontalpodautoscalers/status")),
         rule(READ, List.of("batch"), List.of("cronjobs", "cronjobs/status", "jobs", "jobs/status"))));
     roles.add(role("system:discovery", null, urls(List.of("get"), List.of("/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez",
