@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.keelson.controller.clusterroleaggregation.ClusterRoleAggregationController;
 import io.keelson.controller.daemonset.DaemonSetController;
+import io.keelson.controller.statefulset.StatefulSetController;
 import io.keelson.controller.deployment.DeploymentController;
 import io.keelson.controller.endpoints.EndpointsController;
 import io.keelson.controller.endpointslice.EndpointSliceController;
@@ -85,7 +86,7 @@ public final class ControllerManager implements AutoCloseable {
     public static final List<String> ALL =
         List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc", "serviceaccount",
             "root-ca-cert-publisher", "endpoint", "endpointslice", "job", "cronjob", "ttl-after-finished", "horizontalpodautoscaling",
-            "clusterrole-aggregation");
+            "clusterrole-aggregation", "statefulset");
 
     @Override
     public Iterator<String> iterator() {
@@ -269,6 +270,10 @@ public final class ControllerManager implements AutoCloseable {
         if (cronJobs) parts.add(new CronJobController(informers, events, metrics, w));
         else log.info("controller cronjob skipped: the api-server does not serve batch/v1 cronjobs and jobs");
       }
+    }
+    if (on.contains(StatefulSetController.NAME)) {
+      if (served.forKind("apps/v1", "StatefulSet") != null) parts.add(new StatefulSetController(informers, events, metrics, w));
+      else log.info("controller statefulset skipped: the api-server does not serve apps/v1 statefulsets");
     }
     if (on.contains("horizontalpodautoscaling")) {
       if (served.forKind("autoscaling/v2", "HorizontalPodAutoscaler") != null) {

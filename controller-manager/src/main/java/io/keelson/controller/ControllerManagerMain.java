@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
     name = "keelson-controller-manager",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs Keelson's controllers (deployment, replicaset, daemonset, garbage collector, node"
+      "Runs Keelson's controllers (deployment, replicaset, daemonset, statefulset, garbage collector, node"
           + " lifecycle, namespace, pod GC, service accounts, endpoints, endpoint slices, jobs, cron jobs,"
           + " ttl-after-finished, horizontal pod autoscaler) against an api-server,"
           + " leader-elected through a Lease."

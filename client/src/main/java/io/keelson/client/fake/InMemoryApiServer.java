@@ -84,6 +84,7 @@ public final class InMemoryApiServer implements AutoCloseable {
       new Kind("apps", "v1", "deployments", "Deployment", true),
       new Kind("apps", "v1", "replicasets", "ReplicaSet", true),
       new Kind("apps", "v1", "daemonsets", "DaemonSet", true),
+      new Kind("apps", "v1", "statefulsets", "StatefulSet", true),
       new Kind("apps", "v1", "controllerrevisions", "ControllerRevision", true),
       new Kind("batch", "v1", "jobs", "Job", true),
       new Kind("batch", "v1", "cronjobs", "CronJob", true),

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.keelson.controller.deployment.ReplicaSets;
 import io.keelson.controller.deployment.RolloutMath;
 import io.keelson.controller.events.EventRecorder;
+import io.keelson.controller.history.TemplateHistory;
 import io.keelson.controller.pod.PodConditions;
 import io.keelson.controller.pod.PodControl;
 import io.keelson.controller.runtime.Controller;
@@ -47,7 +48,7 @@ import java.util.Set;
  */
 public final class DaemonSetController implements Reconciler, ManagedController {
   public static final String NAME = "daemonset";
-  public static final String REVISION_HASH = "controller-revision-hash";
+  public static final String REVISION_HASH = TemplateHistory.REVISION_HASH;
 
   private final KubernetesClient client;
   private final SharedIndexInformer<DaemonSet> daemonSets;
@@ -140,7 +141,14 @@ public final class DaemonSetController implements Reconciler, ManagedController 
     int minReady = ds.getSpec().getMinReadySeconds() == null ? 0 : ds.getSpec().getMinReadySeconds();
     Instant now = Instant.now();
 
-    if (!Owners.isDeleting(ds)) history.sync(ds, hash, owned);
+    if (!Owners.isDeleting(ds)) {
+      Set<String> running = new HashSet<>();
+      for (Pod p : owned) {
+        if (p.getMetadata().getLabels() != null) running.add(p.getMetadata().getLabels().get(REVISION_HASH));
+      }
+      history.sync(ds, ds.getSpec().getTemplate(), ds.getSpec().getRevisionHistoryLimit(), hash,
+          r -> running.contains(TemplateHistory.hashOf(r)));
+    }
     if (expectations.satisfied(key) && !Owners.isDeleting(ds)) {
       List<String> create = new ArrayList<>();
       List<Pod> delete = new ArrayList<>();

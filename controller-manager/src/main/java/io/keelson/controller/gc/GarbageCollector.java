@@ -75,17 +75,18 @@ public final class GarbageCollector implements Reconciler, ManagedController {
 
   /** Kinds with a typed shared informer in this process, by apiVersion/kind. */
   private static final Map<String, Class<? extends HasMetadata>> TYPED =
-      Map.of(
-          "v1/Pod", io.fabric8.kubernetes.api.model.Pod.class,
-          "v1/Node", io.fabric8.kubernetes.api.model.Node.class,
-          "v1/Namespace", io.fabric8.kubernetes.api.model.Namespace.class,
-          "coordination.k8s.io/v1/Lease", io.fabric8.kubernetes.api.model.coordination.v1.Lease.class,
-          "apps/v1/ReplicaSet", io.fabric8.kubernetes.api.model.apps.ReplicaSet.class,
-          "apps/v1/Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class,
-          "apps/v1/DaemonSet", io.fabric8.kubernetes.api.model.apps.DaemonSet.class,
-          "apps/v1/ControllerRevision", io.fabric8.kubernetes.api.model.apps.ControllerRevision.class,
-          "batch/v1/Job", io.fabric8.kubernetes.api.model.batch.v1.Job.class,
-          "batch/v1/CronJob", io.fabric8.kubernetes.api.model.batch.v1.CronJob.class);
+      Map.ofEntries(
+          Map.entry("v1/Pod", io.fabric8.kubernetes.api.model.Pod.class),
+          Map.entry("v1/Node", io.fabric8.kubernetes.api.model.Node.class),
+          Map.entry("v1/Namespace", io.fabric8.kubernetes.api.model.Namespace.class),
+          Map.entry("coordination.k8s.io/v1/Lease", io.fabric8.kubernetes.api.model.coordination.v1.Lease.class),
+          Map.entry("apps/v1/ReplicaSet", io.fabric8.kubernetes.api.model.apps.ReplicaSet.class),
+          Map.entry("apps/v1/Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class),
+          Map.entry("apps/v1/DaemonSet", io.fabric8.kubernetes.api.model.apps.DaemonSet.class),
+          Map.entry("apps/v1/ControllerRevision", io.fabric8.kubernetes.api.model.apps.ControllerRevision.class),
+          Map.entry("batch/v1/Job", io.fabric8.kubernetes.api.model.batch.v1.Job.class),
+          Map.entry("batch/v1/CronJob", io.fabric8.kubernetes.api.model.batch.v1.CronJob.class),
+          Map.entry("apps/v1/StatefulSet", io.fabric8.kubernetes.api.model.apps.StatefulSet.class));
 
   public OwnerGraph graph() {
     return graph;
