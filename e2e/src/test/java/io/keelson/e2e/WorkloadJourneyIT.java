@@ -694,6 +694,85 @@ class WorkloadJourneyIT {
   }
 
   /**
+   * A StatefulSet behind a headless Service: pods web-0..2 made in order, each once the one before is
+   * Ready, each resolvable by its own DNS name; scaled down from the top; rolled out after a template
+   * change; and gone with the set.
+   */
+  @Test
+  @Order(12)
+  void statefulSetPodsComeInOrderWithStableNames() {
+    String yaml = """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: sts-e2e}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: sts-e2e}
+        spec:
+          clusterIP: None
+          selector: {app: sts-web}
+          ports: [{port: 80}]
+        ---
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: web, namespace: sts-e2e}
+        spec:
+          serviceName: web
+          replicas: 3
+          selector: {matchLabels: {app: sts-web}}
+          template:
+            metadata: {labels: {app: sts-web}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: c
+                image: keelson.local/busybox:latest
+                command: ["sh", "-c", "exec sleep 3600"]
+        """;
+    try {
+      KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+      assertThat(applied.ok()).as(applied.toString()).isTrue();
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+          assertThat(cluster.kubectlOk("-n", "sts-e2e", "get", "sts", "web", "-o", "jsonpath={.status.readyReplicas}")).isEqualTo("3"));
+      // OrderedReady: each pod is made no earlier than its predecessor became Ready (RFC 3339 seconds compare as text)
+      String[] created = cluster.kubectlOk("-n", "sts-e2e", "get", "pods", "web-0", "web-1", "web-2", "-o",
+          "jsonpath={range .items[*]}{.metadata.creationTimestamp} {end}").trim().split(" ");
+      String[] readyAt = cluster.kubectlOk("-n", "sts-e2e", "get", "pods", "web-0", "web-1", "web-2", "-o",
+          "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].lastTransitionTime} {end}").trim().split(" ");
+      assertThat(created[1]).isGreaterThanOrEqualTo(readyAt[0]);
+      assertThat(created[2]).isGreaterThanOrEqualTo(readyAt[1]);
+      assertThat(cluster.kubectlOk("-n", "sts-e2e", "exec", "web-1", "--", "hostname").trim()).isEqualTo("web-1");
+      String ip = cluster.kubectlOk("-n", "sts-e2e", "get", "pod", "web-1", "-o", "jsonpath={.status.podIP}");
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+          assertThat(cluster.kubectl("-n", "sts-e2e", "exec", "web-0", "--", "nslookup", "web-1.web.sts-e2e.svc.cluster.local").out())
+              .contains("Address: " + ip));
+
+      cluster.kubectlOk("-n", "sts-e2e", "scale", "sts", "web", "--replicas=1");
+      // from the top, one at a time: web-1 stays while web-2 is still there
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        String pods = cluster.kubectlOk("-n", "sts-e2e", "get", "pods", "-o", "jsonpath={.items[*].metadata.name}");
+        assertThat(pods.contains("web-2") && !pods.contains("web-1")).as("web-1 went before web-2: %s", pods).isFalse();
+        return pods.trim().equals("web-0");
+      });
+
+      cluster.kubectlOk("-n", "sts-e2e", "set", "env", "sts/web", "ROLLED=1");
+      KeelsonCluster.Result rolled = cluster.kubectl("-n", "sts-e2e", "rollout", "status", "sts/web", "--timeout=60s");
+      assertThat(rolled.ok()).as(rolled.toString()).isTrue();
+      assertThat(rolled.out()).contains("roll out complete");
+      assertThat(cluster.kubectlOk("-n", "sts-e2e", "exec", "web-0", "--", "sh", "-c", "echo $ROLLED").trim()).isEqualTo("1");
+
+      cluster.kubectlOk("-n", "sts-e2e", "delete", "sts", "web");
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).until(() ->
+          cluster.kubectlOk("-n", "sts-e2e", "get", "pods,controllerrevisions", "-o", "name").isBlank());
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + cluster.diagnostics(), e);
+    } finally {
+      cluster.kubectl("delete", "namespace", "sts-e2e", "--wait=false");
+    }
+  }
+
+  /**
    * What in-cluster clients (client-go, fabric8) rely on: a pod's projected credentials — its
    * ServiceAccount's token, the cluster CA, its namespace — and KUBERNETES_SERVICE_HOST reach the API
    * through the kubernetes Service, the CA verifying the certificate for kubernetes.default.svc. The
