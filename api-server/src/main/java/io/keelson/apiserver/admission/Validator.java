@@ -59,6 +59,7 @@ public final class Validator {
       case "batch/Job" -> job(obj, old, errs);
       case "batch/CronJob" -> cronJob(obj, old, errs);
       case "autoscaling/HorizontalPodAutoscaler" -> horizontalPodAutoscaler(obj, errs);
+      case "policy/PodDisruptionBudget" -> podDisruptionBudget(obj, errs);
       case "/Service" -> service(obj, old, errs);
       case "/ConfigMap" -> configMap(obj, old, errs);
       case "/Secret" -> secret(obj, old, errs);
@@ -824,7 +825,7 @@ public final class Validator {
   }
 
   /** Whether a LabelSelector selects the given labels. */
-  static boolean selectorMatches(JsonNode selector, JsonNode labels) {
+  public static boolean selectorMatches(JsonNode selector, JsonNode labels) {
     for (Map.Entry<String, JsonNode> e : selector.path("matchLabels").properties()) {
       if (!labels.path(e.getKey()).equals(e.getValue())) return false;
     }
@@ -1165,6 +1166,28 @@ public final class Validator {
     if (handler.isEmpty()) errs.required("handler");
     else for (String msg : Names.dns1123Label(handler)) errs.invalid("handler", handler, msg);
     if (old != null && !Objects.equals(old.path("handler"), rc.path("handler"))) errs.invalid("handler", handler, "field is immutable");
+  }
+
+  // ================================================================== policy
+
+  private static final List<String> UNHEALTHY_POD_EVICTION_POLICIES = List.of("AlwaysAllow", "IfHealthyBudget");
+
+  /** kube's ValidatePodDisruptionBudget (policy/v1): at most one of minAvailable and maxUnavailable. */
+  private static void podDisruptionBudget(ObjectNode pdb, FieldErrors errs) {
+    JsonNode spec = pdb.path("spec");
+    boolean hasMin = !spec.path("minAvailable").isMissingNode() && !spec.path("minAvailable").isNull();
+    boolean hasMax = !spec.path("maxUnavailable").isMissingNode() && !spec.path("maxUnavailable").isNull();
+    if (hasMin && hasMax) errs.invalid("spec", spec, "minAvailable and maxUnavailable cannot be both set");
+    for (String f : new String[] {"minAvailable", "maxUnavailable"}) {
+      JsonNode v = spec.path(f);
+      intOrPercent(v, "spec." + f, errs);
+      if (percent(v) > 100) errs.invalid("spec." + f, v, "must not be greater than 100%");
+    }
+    if (spec.path("selector").isObject()) labelSelector(spec.path("selector"), "spec.selector", errs);
+    String policy = text(spec.path("unhealthyPodEvictionPolicy"));
+    if (policy != null && !UNHEALTHY_POD_EVICTION_POLICIES.contains(policy)) {
+      errs.notSupported("spec.unhealthyPodEvictionPolicy", policy, UNHEALTHY_POD_EVICTION_POLICIES);
+    }
   }
 
   // ================================================================== autoscaling

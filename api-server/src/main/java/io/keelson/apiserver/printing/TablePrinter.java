@@ -291,6 +291,16 @@ public final class TablePrinter {
         num("Replicas", "current replicas", 0, (o, now) -> Fields.num(o, "status.currentReplicas")),
         age());
 
+    // kube 1.32's printPodDisruptionBudget
+    put("policy", "PodDisruptionBudget", name(),
+        str("Min Available", "The minimum number of pods that must be available.", 0,
+            (o, now) -> Fields.strOr(o, "spec.minAvailable", "N/A")),
+        str("Max Unavailable", "The maximum number of pods that may be unavailable.", 0,
+            (o, now) -> Fields.strOr(o, "spec.maxUnavailable", "N/A")),
+        num("Allowed Disruptions", "Calculated number of pods that may be disrupted at this time.", 0,
+            (o, now) -> Fields.num(o, "status.disruptionsAllowed")),
+        age());
+
     put("", "Service", name(),
         str("Type", "The type of the service.", 0, (o, now) -> Fields.strOr(o, "spec.type", "ClusterIP")),
         str("Cluster-IP", "The virtual IP of the service.", 0, (o, now) -> Fields.strOr(o, "spec.clusterIP", NONE)),

@@ -67,6 +67,9 @@ public final class ResourceRegistry {
         Set.of("status"), io.fabric8.kubernetes.api.model.autoscaling.v1.HorizontalPodAutoscaler.class, true);
     VIEWS.put(BY_PATH.get("autoscaling/v1/horizontalpodautoscalers"), new ResourceView(BY_PATH.get("autoscaling/v1/horizontalpodautoscalers"),
         BY_PATH.get("autoscaling/v2/horizontalpodautoscalers"), new io.keelson.apiserver.conversion.AutoscalingV1Conversion()));
+    // policy/v1: the disruption controller keeps their status, pods/eviction honours them
+    add("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, List.of("pdb"), List.of(), Set.of("status"),
+        io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class, true);
     // others
     add("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class, false);

@@ -47,6 +47,7 @@ public final class KindResolver {
     add("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, "clusterrolebinding");
     add("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, "pc", "priorityclass");
     add("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, "hpa", "horizontalpodautoscaler");
+    add("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, "pdb", "poddisruptionbudget");
     add("networking.k8s.io", "v1", "ingresses", "Ingress", true, "ing", "ingress");
     add("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, "netpol", "networkpolicy");
     add("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, "crd", "crds", "customresourcedefinition");

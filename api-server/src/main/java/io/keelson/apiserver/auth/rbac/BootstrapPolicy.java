@@ -42,7 +42,8 @@ public final class BootstrapPolicy {
         rule(WRITE, List.of("apps"), List.of("daemonsets", "deployments", "deployments/rollback", "deployments/scale", "replicasets",
             "replicasets/scale", "statefulsets", "statefulsets/scale")),
         rule(WRITE, List.of("autoscaling"), List.of("horizontalpodautoscalers")),
-        rule(WRITE, List.of("batch"), List.of("cronjobs", "jobs"))));
+        rule(WRITE, List.of("batch"), List.of("cronjobs", "jobs")),
+        rule(WRITE, List.of("policy"), List.of("poddisruptionbudgets"))));
     roles.add(role("system:aggregate-to-view", "view",
         rule(READ, List.of(""), List.of("configmaps", "endpoints", "pods", "serviceaccounts", "services", "services/status")),
         rule(READ, List.of(""), List.of("events", "namespaces/status", "pods/log", "pods/status")),
@@ -52,7 +53,8 @@ public final class BootstrapPolicy {
             "deployments/status", "replicasets", "replicasets/scale", "replicasets/status",
             "statefulsets", "statefulsets/scale", "statefulsets/status")),
         rule(READ, List.of("autoscaling"), List.of("horizontalpodautoscalers", "horizontalpodautoscalers/status")),
-        rule(READ, List.of("batch"), List.of("cronjobs", "cronjobs/status", "jobs", "jobs/status"))));
+        rule(READ, List.of("batch"), List.of("cronjobs", "cronjobs/status", "jobs", "jobs/status")),
+        rule(READ, List.of("policy"), List.of("poddisruptionbudgets", "poddisruptionbudgets/status"))));
     roles.add(role("system:discovery", null, urls(List.of("get"), List.of("/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez",
         "/openapi", "/openapi/*", "/readyz", "/version", "/version/"))));
     roles.add(role("system:basic-user", null,
