@@ -38,6 +38,7 @@ final class RequestHandler {
   private final ResourceService svc;
   private final io.keelson.apiserver.metrics.MetricsApi metrics;
   private final SelfReviews reviews;
+  private final io.keelson.apiserver.eviction.Evictions evictions;
 
   private final io.keelson.apiserver.auth.TokenRequests tokenRequests;
 
@@ -48,6 +49,7 @@ final class RequestHandler {
       Authorizer authorizer) {
     this.svc = svc;
     this.reviews = new SelfReviews(authorizer);
+    this.evictions = new io.keelson.apiserver.eviction.Evictions(svc);
     this.metrics = metrics;
     this.tokenRequests = tokenRequests;
     this.componentStatuses = componentStatuses;
@@ -472,7 +474,7 @@ final class RequestHandler {
     JsonNode ev = body.length == 0 ? null : Bodies.parse(body, req.getContentType());
     JsonNode opts = ev == null ? null : ev.path("deleteOptions");
     DeleteOptions d = ApiController.deleteOptions(req, opts == null || opts.isMissingNode() ? null : opts);
-    svc.delete(p.type(), p.namespace(), p.name(), d);
+    evictions.evict(p.type(), p.namespace(), p.name(), d);
     return send(resp, 201, Responses.success(201));
   }
 
