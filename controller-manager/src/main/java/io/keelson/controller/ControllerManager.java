@@ -13,6 +13,7 @@ import io.keelson.controller.statefulset.StatefulSetController;
 import io.keelson.controller.deployment.DeploymentController;
 import io.keelson.controller.endpoints.EndpointsController;
 import io.keelson.controller.endpointslice.EndpointSliceController;
+import io.keelson.controller.disruption.DisruptionController;
 import io.keelson.controller.events.EventRecorder;
 import io.keelson.controller.cronjob.CronJobController;
 import io.keelson.controller.gc.GarbageCollector;
@@ -86,7 +87,7 @@ public final class ControllerManager implements AutoCloseable {
     public static final List<String> ALL =
         List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc", "serviceaccount",
             "root-ca-cert-publisher", "endpoint", "endpointslice", "job", "cronjob", "ttl-after-finished", "horizontalpodautoscaling",
-            "clusterrole-aggregation", "statefulset");
+            "clusterrole-aggregation", "statefulset", "disruption");
 
     @Override
     public Iterator<String> iterator() {
@@ -280,6 +281,13 @@ public final class ControllerManager implements AutoCloseable {
         parts.add(new HorizontalController(informers, events, metrics, options.autoscaling()));
       } else {
         log.info("controller horizontalpodautoscaling skipped: the api-server does not serve autoscaling/v2 horizontalpodautoscalers");
+      }
+    }
+    if (on.contains(DisruptionController.NAME)) {
+      if (served.forKind("policy/v1", "PodDisruptionBudget") != null) {
+        parts.add(new DisruptionController(informers, served, events, metrics, w));
+      } else {
+        log.info("controller disruption skipped: the api-server does not serve policy/v1 poddisruptionbudgets");
       }
     }
     if (on.contains(ClusterRoleAggregationController.NAME)) {

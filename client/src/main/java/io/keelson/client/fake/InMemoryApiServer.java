@@ -89,6 +89,7 @@ public final class InMemoryApiServer implements AutoCloseable {
       new Kind("batch", "v1", "jobs", "Job", true),
       new Kind("batch", "v1", "cronjobs", "CronJob", true),
       new Kind("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true),
+      new Kind("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true),
       new Kind("coordination.k8s.io", "v1", "leases", "Lease", true),
       new Kind("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false),
       new Kind("node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", false),
