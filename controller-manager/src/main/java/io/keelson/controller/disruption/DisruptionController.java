@@ -30,6 +30,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -319,7 +320,7 @@ public final class DisruptionController implements Reconciler, ManagedController
       }
     }
     String since = before != null && status.equals(before.getStatus()) && before.getLastTransitionTime() != null
-        ? before.getLastTransitionTime() : now.toString();
+        ? before.getLastTransitionTime() : now.truncatedTo(ChronoUnit.SECONDS).toString(); // metav1.Time: RFC 3339 seconds
     out.add(new ConditionBuilder().withType(CONDITION).withStatus(status).withReason(reason).withMessage(message)
         .withObservedGeneration(observedGeneration).withLastTransitionTime(since).build());
     return out;
