@@ -523,6 +523,46 @@ class WorkloadJourneyIT {
   }
 
   /**
+   * A PodDisruptionBudget as kubectl drain meets it: with min-available 2 over a Deployment of 2 the
+   * budget allows no disruption and the drain's evictions are refused with kube's message; relaxed
+   * to 1, one pod is evicted (its replacement stays Pending on the cordoned node) and the budget is
+   * spent again. The node is uncordoned whatever happens: the other tests share it.
+   */
+  @Test
+  @Order(12)
+  void aDisruptionBudgetHoldsOffADrain() {
+    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"),
+        deployment("budgeted", 2, "runc", "exec sleep 3600"));
+    assertThat(applied.exit()).as(applied.toString()).isZero();
+    try {
+      awaitAvailable("budgeted", 2, Duration.ofSeconds(120));
+      assertThat(cluster.kubectlOk("create", "pdb", "budgeted", "--selector=app=budgeted", "--min-available=2"))
+          .contains("poddisruptionbudget.policy/budgeted created");
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+          assertThat(cluster.kubectlOk("get", "pdb", "budgeted")).containsPattern("(?m)^budgeted\\s+2\\s+N/A\\s+0\\s"));
+      KeelsonCluster.Result refused = drain("budgeted", 10);
+      assertThat(refused.exit()).as(refused.toString()).isNotZero();
+      assertThat(refused.out() + refused.err()).contains("Cannot evict pod as it would violate the pod's disruption budget.");
+      cluster.kubectlOk("uncordon", "node-1");
+
+      cluster.kubectlOk("patch", "pdb", "budgeted", "--type=merge", "-p", "{\"spec\":{\"minAvailable\":1}}");
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+          assertThat(cluster.kubectlOk("get", "pdb", "budgeted")).containsPattern("(?m)^budgeted\\s+1\\s+N/A\\s+1\\s"));
+      KeelsonCluster.Result once = drain("budgeted", 15);
+      assertThat(once.out() + once.err()).as(once.toString()).containsPattern("pod/budgeted-\\S+ evicted");
+      assertThat(cluster.kubectlOk("get", "pdb", "budgeted")).containsPattern("(?m)^budgeted\\s+1\\s+N/A\\s+0\\s");
+    } finally {
+      cluster.kubectl("uncordon", "node-1");
+      cluster.kubectl("delete", "deploy,pdb", "budgeted", "--wait=false");
+    }
+  }
+
+  private KeelsonCluster.Result drain(String app, int timeoutSeconds) {
+    return cluster.run(Duration.ofSeconds(timeoutSeconds + 30), List.of("kubectl", "drain", "node-1", "--ignore-daemonsets",
+        "--delete-emptydir-data", "--timeout=" + timeoutSeconds + "s", "--pod-selector=app=" + app));
+  }
+
+  /**
    * Batch work as a user runs it: a Job of three completions two at a time runs to Complete and
    * its logs are read through the Job; a Job that keeps failing stops at its backoffLimit with
    * kube's reason; a CronJob starts a Job on its next minute, `kubectl create job --from` starts one
