@@ -80,6 +80,8 @@ class ValidatorTest {
           + "'name':'web'},'maxReplicas':5,'metrics':[{'type':'Resource','resource':{'name':'cpu','target':{'type':'Utilization',"
           + "'averageUtilization':50}}},{'type':'Pods','pods':{'metric':{'name':'qps'},'target':{'type':'AverageValue','averageValue':'10'}}}],"
           + "'behavior':{'scaleDown':{'stabilizationWindowSeconds':60}}}}");
+      case "PodDisruptionBudget" -> json("{'apiVersion':'policy/v1','kind':'PodDisruptionBudget','metadata':{'name':'web',"
+          + "'namespace':'default'},'spec':{'minAvailable':'50%','selector':{'matchLabels':{'app':'web'}}}}");
       default -> throw new IllegalArgumentException(kind);
     };
     if (kind.equals("Job")) Defaulter.generateJobSelector(o); // as the create path does, with the stored uid
@@ -97,7 +99,7 @@ class ValidatorTest {
   static Stream<String> kinds() {
     return Stream.of("Pod", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Service", "ConfigMap", "Secret", "Namespace", "Node",
         "Lease", "PriorityClass", "RuntimeClass", "EndpointSlice", "Event", "Job", "CronJob",
-        "HorizontalPodAutoscaler");
+        "HorizontalPodAutoscaler", "PodDisruptionBudget");
   }
 
   /** kind, JSON pointer to change, new value (null removes), expected field, reason, message start. */
@@ -294,6 +296,13 @@ class ValidatorTest {
             "Unsupported value: \"Sometimes\": supported values: \"Allow\", \"Forbid\", \"Replace\""),
         Arguments.of("CronJob", "/spec/startingDeadlineSeconds", "-1", "spec.startingDeadlineSeconds", "FieldValueInvalid",
             "Invalid value: -1: must be greater than or equal to 0"),
+        Arguments.of("PodDisruptionBudget", "/spec/maxUnavailable", "1", "spec", "FieldValueInvalid", "Invalid value: "),
+        Arguments.of("PodDisruptionBudget", "/spec/minAvailable", "'120%'", "spec.minAvailable", "FieldValueInvalid",
+            "Invalid value: \"120%\": must not be greater than 100%"),
+        Arguments.of("PodDisruptionBudget", "/spec/minAvailable", "-1", "spec.minAvailable", "FieldValueInvalid",
+            "Invalid value: -1: must be greater than or equal to 0"),
+        Arguments.of("PodDisruptionBudget", "/spec/unhealthyPodEvictionPolicy", "'Never'", "spec.unhealthyPodEvictionPolicy",
+            "FieldValueNotSupported", "Unsupported value: \"Never\": supported values: \"AlwaysAllow\", \"IfHealthyBudget\""),
         Arguments.of("HorizontalPodAutoscaler", "/spec/scaleTargetRef/kind", null, "spec.scaleTargetRef.kind", "FieldValueRequired",
             "Required value"),
         Arguments.of("HorizontalPodAutoscaler", "/spec/scaleTargetRef/name", "'a/b'", "spec.scaleTargetRef.name", "FieldValueInvalid",
