@@ -302,6 +302,24 @@ final class FieldDocs {
     f("JobStatus.failed", "The number of pods which reached phase Failed.");
     f("JobStatus.startTime", "When the job controller started processing the job.");
     f("JobStatus.completionTime", "When the job completed successfully.");
+    f("PodDisruptionBudgetSpec.minAvailable", "An eviction is allowed if at least this many pods selected by \"selector\" "
+        + "will still be available after it, i.e. without the evicted pod: a number or a percentage of the expected pods "
+        + "(\"100%\" prevents all voluntary evictions). Mutually exclusive with maxUnavailable.");
+    f("PodDisruptionBudgetSpec.maxUnavailable", "An eviction is allowed if at most this many pods selected by \"selector\" "
+        + "are unavailable after it: a number or a percentage of the expected pods (0 prevents all voluntary evictions). "
+        + "Mutually exclusive with minAvailable.");
+    f("PodDisruptionBudgetSpec.selector", "The pods whose evictions the budget manages. A null selector matches no pods; "
+        + "an empty one ({}) selects every pod in the namespace.");
+    f("PodDisruptionBudgetSpec.unhealthyPodEvictionPolicy", "When running pods that are not Ready may be evicted: "
+        + "IfHealthyBudget (the default) only while the budget has its desired healthy pods, AlwaysAllow regardless of the budget.");
+    f("PodDisruptionBudgetStatus.disruptionsAllowed", "How many pod disruptions are allowed now.");
+    f("PodDisruptionBudgetStatus.currentHealthy", "The number of healthy (Ready, not being deleted) pods.");
+    f("PodDisruptionBudgetStatus.desiredHealthy", "The minimum number of healthy pods the budget needs.");
+    f("PodDisruptionBudgetStatus.expectedPods", "The number of pods the budget counts, from its pods' controllers' scale.");
+    f("PodDisruptionBudgetStatus.disruptedPods", "Pods evicted by the API server but not yet seen deleted by the disruption "
+        + "controller, with the time of their eviction; an entry is dropped when the pod goes or after two minutes.");
+    f("PodDisruptionBudgetStatus.observedGeneration", "The generation of the budget this status was computed for; evictions "
+        + "wait (429) until it reaches metadata.generation.");
     f("CronJobSpec.schedule", "The schedule in standard cron format (minute hour day-of-month month day-of-week, e.g. "
         + "\"*/5 * * * *\"), or a descriptor such as @hourly, @daily, @weekly, @monthly, @yearly or @every <duration>. "
         + "Put the time zone in timeZone, not in the schedule.");
@@ -332,6 +350,10 @@ final class FieldDocs {
     t("Job", "Job runs pods until a given number of them complete successfully.");
     t("JobSpec", "The desired behaviour of a Job.");
     t("JobStatus", "The most recently observed status of a Job.");
+    t("PodDisruptionBudget", "PodDisruptionBudget limits how many of a set of pods voluntary disruptions (evictions, e.g. by "
+        + "kubectl drain) may take down at once.");
+    t("PodDisruptionBudgetSpec", "The pods a PodDisruptionBudget covers and how many of them must stay available.");
+    t("PodDisruptionBudgetStatus", "The most recently observed status of a PodDisruptionBudget.");
     t("CronJob", "CronJob creates a Job on a repeating schedule.");
     t("CronJobSpec", "The schedule of a CronJob and the Job it creates.");
     t("CronJobStatus", "The most recently observed status of a CronJob.");

@@ -85,6 +85,17 @@ class OpenApiDocumentsTest {
   }
 
   @Test
+  void podDisruptionBudgetSchemaServesExplain() {
+    JsonNode d = doc("apis/policy/v1");
+    JsonNode gvk = schema(d, "io.k8s.api.policy.v1.PodDisruptionBudget").get("x-kubernetes-group-version-kind").get(0);
+    assertThat(gvk.get("kind").asString()).isEqualTo("PodDisruptionBudget");
+    JsonNode spec = schema(d, "io.k8s.api.policy.v1.PodDisruptionBudgetSpec").get("properties");
+    assertThat(spec.get("minAvailable").get("description").asString()).contains("Mutually exclusive with maxUnavailable");
+    assertThat(schema(d, "io.k8s.api.policy.v1.PodDisruptionBudgetStatus").get("properties").get("disruptedPods")
+        .get("description").asString()).contains("two minutes");
+  }
+
+  @Test
   void deploymentSchemaServesExplain() {
     JsonNode d = doc("apis/apps/v1");
     JsonNode deployment = schema(d, "io.k8s.api.apps.v1.Deployment");
