@@ -472,6 +472,8 @@ final class RequestHandler {
   private int eviction(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
     byte[] body = ApiController.readBody(req);
     JsonNode ev = body.length == 0 ? null : Bodies.parse(body, req.getContentType());
+    String named = ev == null ? "" : ev.path("metadata").path("name").asString("");
+    if (!named.isEmpty() && !named.equals(p.name())) throw StatusException.badRequest("name in URL does not match name in Eviction object");
     JsonNode opts = ev == null ? null : ev.path("deleteOptions");
     DeleteOptions d = ApiController.deleteOptions(req, opts == null || opts.isMissingNode() ? null : opts);
     evictions.evict(p.type(), p.namespace(), p.name(), d);

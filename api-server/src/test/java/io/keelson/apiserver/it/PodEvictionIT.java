@@ -130,6 +130,27 @@ class PodEvictionIT {
   }
 
   @Test
+  void anUnreadyPodIsEvictableUnderAlwaysAllowAndAnEvictionMustNameItsPod() throws Exception {
+    pod("sick-1", "sick", "Running");
+    patchStatus(NS + "/pods/sick-1", "{\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}]}");
+    budget("sick", "sick", 0);
+    patchStatus(PDBS + "/sick", "{\"currentHealthy\":0}");
+    assertThat(evict("sick-1", "").statusCode()).isEqualTo(429); // IfHealthyBudget: the budget lacks healthy pods
+    HttpResponse<String> patched = c.send(c.request(c.api(), PDBS + "/sick").header("Content-Type", "application/merge-patch+json")
+        .method("PATCH", BodyPublishers.ofString("{\"spec\":{\"unhealthyPodEvictionPolicy\":\"AlwaysAllow\"}}")).build());
+    assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+
+    HttpResponse<String> misnamed = post(NS + "/pods/sick-1/eviction",
+        "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"other\"}}");
+    assertThat(misnamed.statusCode()).as(misnamed.body()).isEqualTo(400);
+    assertThat(JSON.readTree(misnamed.body()).path("message").asString()).isEqualTo("name in URL does not match name in Eviction object");
+
+    HttpResponse<String> r = evict("sick-1", "");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    assertThat(JSON.readTree(get(PDBS + "/sick").body()).path("status").path("disruptionsAllowed").asInt()).isZero();
+  }
+
+  @Test
   void aPodNotRunningBypassesTheBudget() throws Exception {
     pod("done-1", "done", "Succeeded");
     budget("done", "done", 0);
