@@ -42,8 +42,9 @@ public final class Evictions {
     if (!bypassesBudget(pod)) {
       List<ObjectNode> matching = budgetsOf(namespace, pod);
       if (matching.size() > 1) {
-        throw StatusException.internal("Internal error occurred: This pod has more than one PodDisruptionBudget, "
-            + "which the eviction subresource does not support.");
+        // kube answers with a plain Status of code 500 (no reason), not an InternalError
+        throw new StatusException(500, null, "This pod has more than one PodDisruptionBudget, "
+            + "which the eviction subresource does not support.", null, null, List.of());
       }
       if (matching.size() == 1) checkAndDecrement(matching.get(0), pod, name, namespace, opts.dryRun());
     }

@@ -216,7 +216,7 @@ public class StatusException extends RuntimeException {
     s.putObject("metadata");
     s.put("status", "Failure");
     s.put("message", getMessage());
-    s.put("reason", reason);
+    if (reason != null) s.put("reason", reason); // a Status a REST handler returns (e.g. the eviction's 500) may have none
     if (detailsName != null || detailsKind != null || !causes.isEmpty() || retryAfterSeconds != null) {
       ObjectNode d = s.putObject("details");
       if (detailsName != null) d.put("name", detailsName);

@@ -125,7 +125,7 @@ class PodEvictionIT {
     HttpResponse<String> r = evict("two-1", "");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(500);
     assertThat(JSON.readTree(r.body()).path("message").asString())
-        .isEqualTo("Internal error occurred: This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.");
+        .isEqualTo("This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.");
     assertThat(get(NS + "/pods/two-1").statusCode()).isEqualTo(200);
   }
 
