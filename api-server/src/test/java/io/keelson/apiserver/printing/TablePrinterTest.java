@@ -148,6 +148,16 @@ class TablePrinterTest {
   }
 
   @Test
+  void podDisruptionBudgetColumns() {
+    String pdb = "{'kind':'PodDisruptionBudget','metadata':{'name':'web','creationTimestamp':'" + ago(Duration.ofMinutes(5))
+        + "'},'spec':{'minAvailable':'50%','selector':{'matchLabels':{'app':'web'}}},'status':{'disruptionsAllowed':1}}";
+    assertThat(print("policy", "poddisruptionbudgets", pdb)).containsEntry("NAME", "web").containsEntry("MIN AVAILABLE", "50%")
+        .containsEntry("MAX UNAVAILABLE", "N/A").containsEntry("ALLOWED DISRUPTIONS", "1").containsEntry("AGE", "5m");
+    assertThat(print("policy", "poddisruptionbudgets", "{'metadata':{'name':'db'},'spec':{'maxUnavailable':1}}"))
+        .containsEntry("MIN AVAILABLE", "N/A").containsEntry("MAX UNAVAILABLE", "1").containsEntry("ALLOWED DISRUPTIONS", "0");
+  }
+
+  @Test
   void workloadColumns() {
     String deploy = "{'kind':'Deployment','metadata':{'name':'web','creationTimestamp':'" + ago(Duration.ofDays(2)
         .plusHours(3)) + "'},'spec':{'replicas':3,'selector':{'matchLabels':{'app':'web'},'matchExpressions':"
