@@ -117,6 +117,8 @@ class ClusterIT {
           name: it-web
         spec:
           nodeName: node-1
+          # no controller-manager here: no default ServiceAccount or kube-root-ca.crt to project
+          automountServiceAccountToken: false
           terminationGracePeriodSeconds: 3
           containers:
           - name: main
