@@ -33,6 +33,7 @@ import java.util.regex.Pattern;
  * referenced objects are a CreateContainerConfigError, as in the kubelet.
  */
 public final class TaskConfigFactory {
+  private static final Pattern ONE_LABEL_OR_ANNOTATION = Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]");
   private static final Pattern VAR_REF = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_.-]*)\\)|\\$\\$");
   private static final String CONFIG_ERROR = "CreateContainerConfigError";
   private static final java.time.Duration SERVICES_SYNC_WAIT = java.time.Duration.ofSeconds(5);
@@ -248,22 +249,37 @@ public final class TaskConfigFactory {
 
   private static String field(PodContext ctx, String path) throws DriverException {
     Pod pod = ctx.pod();
-    Matcher m = Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]").matcher(path);
-    if (m.matches()) {
-      Map<String, String> map =
-          m.group(1).equals("labels") ? pod.getMetadata().getLabels() : pod.getMetadata().getAnnotations();
-      return map == null ? "" : map.getOrDefault(m.group(2), "");
+    String metadata = metadataField(pod, path);
+    if (metadata != null) {
+      return metadata;
     }
     return switch (path) {
-      case "metadata.name" -> pod.getMetadata().getName();
-      case "metadata.namespace" -> pod.getMetadata().getNamespace();
-      case "metadata.uid" -> pod.getMetadata().getUid();
       case "spec.nodeName" -> ctx.nodeName();
       case "spec.serviceAccountName" ->
           pod.getSpec().getServiceAccountName() == null ? "default" : pod.getSpec().getServiceAccountName();
       case "status.podIP", "status.podIPs" -> ctx.podIp() == null ? "" : ctx.podIp();
       case "status.hostIP", "status.hostIPs" -> ctx.hostIp();
       default -> throw new DriverException(CONFIG_ERROR, "unsupported fieldRef " + path, null);
+    };
+  }
+
+  /**
+   * The pod metadata the downward API exposes in env vars and volume files alike (name, namespace,
+   * uid, one label or annotation); null when {@code path} is none of them.
+   */
+  public static String metadataField(Pod pod, String path) {
+    var md = pod.getMetadata();
+    Matcher m = ONE_LABEL_OR_ANNOTATION.matcher(path);
+    if (m.matches()) {
+      Map<String, String> map = m.group(1).equals("labels") ? md.getLabels() : md.getAnnotations();
+      return map == null ? "" : map.getOrDefault(m.group(2), "");
+    }
+    return switch (path) {
+      // the api-server sets all three on every pod it stores
+      case "metadata.name" -> java.util.Objects.requireNonNullElse(md.getName(), "");
+      case "metadata.namespace" -> java.util.Objects.requireNonNullElse(md.getNamespace(), "");
+      case "metadata.uid" -> java.util.Objects.requireNonNullElse(md.getUid(), "");
+      default -> null;
     };
   }
 

@@ -186,22 +186,18 @@ public final class VolumeManager {
     writeFiles(dir, data, paths, defaultMode);
   }
 
+  /** A downwardAPI file's pod field: what env vars may name, or all labels or annotations (volumes only). */
   static String podField(Pod pod, String path) throws DriverException {
-    var md = pod.getMetadata();
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]").matcher(path);
-    if (m.matches()) {
-      Map<String, String> map = m.group(1).equals("labels") ? md.getLabels() : md.getAnnotations();
-      return map == null ? "" : map.getOrDefault(m.group(2), "");
-    }
-    return switch (path) {
-      case "metadata.name" -> md.getName();
-      case "metadata.namespace" -> md.getNamespace();
-      case "metadata.uid" -> md.getUid();
-      case "metadata.labels" -> keyValueLines(md.getLabels());
-      case "metadata.annotations" -> keyValueLines(md.getAnnotations());
-      default -> throw new DriverException("FailedMount", "downwardAPI fieldRef " + path + " is not supported in volumes "
-          + "(metadata.name, namespace, uid, labels, annotations are)", null);
+    String value = switch (path) {
+      case "metadata.labels" -> keyValueLines(pod.getMetadata().getLabels());
+      case "metadata.annotations" -> keyValueLines(pod.getMetadata().getAnnotations());
+      default -> TaskConfigFactory.metadataField(pod, path);
     };
+    if (value == null) {
+      throw new DriverException("FailedMount", "downwardAPI fieldRef " + path + " is not supported in volumes "
+          + "(metadata.name, namespace, uid, labels, annotations are)", null);
+    }
+    return value;
   }
 
   /** Kube's format for labels and annotations files: key="value" (Go-quoted), one per line, sorted. */
