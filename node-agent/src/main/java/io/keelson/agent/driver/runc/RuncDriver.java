@@ -681,10 +681,30 @@ public final class RuncDriver implements WorkloadDriver {
   @Override
   public AttachSession attachTask(String taskId, boolean stdin) throws DriverException {
     Task t = tasks.get(taskId);
-    if (t == null || t.exit.isDone()) {
-      throw new DriverException("ContainerNotRunning", "container " + taskId + " is not running", null);
+    if (t == null || t.exit.isDone() || exitedWithoutSocket(t)) {
+      throw new DriverException("ContainerNotRunning", "container " + taskId + " is not running (it has exited;"
+          + " kubectl logs shows its output)", null);
     }
     return RuncAttachSession.connect(taskId, t.bundle, stdin);
+  }
+
+  /**
+   * The attach socket goes away when the container's process exits, a moment before the task's exit
+   * is recorded: a quick command (kubectl run -i --rm) is then "not running", not "without stdin".
+   */
+  private static boolean exitedWithoutSocket(Task t) {
+    if (Files.exists(RuncAttachSession.socketPath(t.bundle))) {
+      return false;
+    }
+    try {
+      t.exit.get(2, java.util.concurrent.TimeUnit.SECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** The cgroup path runc uses for a task (for tests and diagnostics). */

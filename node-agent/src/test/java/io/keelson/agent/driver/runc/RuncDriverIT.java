@@ -390,6 +390,19 @@ class RuncDriverIT {
   }
 
   @Test
+  void attachingToAnInteractiveContainerThatJustExitedSaysItIsNotRunning() throws Exception {
+    // kubectl run -i --rm of a quick command attaches after the process may have ended: the refusal
+    // must say so, not that the container has no stdin (it was created with one)
+    TaskConfig t = interactive("quick", false, true, true, "sh", "-c", "sleep 0.5");
+    TaskHandle h = driver.startTask(t);
+    Path socket = RuncAttachSession.socketPath(dir.resolve("runc").resolve("tasks").resolve(h.id()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(socket));
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> !Files.exists(socket));
+    assertThatThrownBy(() -> driver.attachTask(h.id(), true)).isInstanceOf(DriverException.class)
+        .hasMessageContaining("is not running");
+  }
+
+  @Test
   void stdinOnceClosesStdinWhenTheFirstSessionEnds() throws Exception {
     TaskConfig t = interactive("once", false, true, true, "sh", "-c", "cat; echo stdin closed; sleep 0.2");
     TaskHandle h = driver.startTask(t);
