@@ -343,6 +343,9 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
           throw Status.UNAVAILABLE.withDescription("cannot attach to container " + v.name() + ": " + e.getMessage())
               .asRuntimeException();
         } catch (DriverException e) {
+          if ("ContainerNotRunning".equals(e.reason())) { // it exited since the check above
+            throw Status.FAILED_PRECONDITION.withDescription("container " + v.name() + " is not running").asRuntimeException();
+          }
           throw ("AttachNotSupported".equals(e.reason()) ? Status.UNIMPLEMENTED : Status.FAILED_PRECONDITION)
               .withDescription("cannot attach to container " + v.name() + ": " + e.getMessage()).asRuntimeException();
         }

@@ -20,7 +20,7 @@
  * at SOCKET-console), whose output goes to the log as stdout, as kubelet does. --attach serves
  * SOCKET (a unix stream socket) to the agent's attach sessions, in frames [type u8][length u32 BE]
  * [payload]. To a client: 1 stdout, 2 stderr (raw bytes as they are read, from the moment of
- * connecting); the socket closes once the container has exited and its output was sent. From a
+ * connecting; with --stdin-once the first client also gets what came before); the socket closes once the container has exited and its output was sent. From a
  * client: 0 stdin bytes, 1 stdin EOF, 2 resize (u16 BE columns, u16 BE rows), 3 "this session
  * forwards stdin". With --stdin-once the end of the first stdin session (EOF, or its client going
  * away) closes the container's stdin (on a tty: sends ^D); otherwise stdin stays open for the next.
@@ -67,6 +67,7 @@ struct held {
   size_t text_len;
   char *line;               /* the formatted log line */
   size_t line_len;
+  char tag;                 /* 'F' a whole line (its newline dropped), 'P' a part */
 };
 
 /* stdout and stderr pipes of runc (and of the container without a tty), and the pty master with one */
@@ -143,15 +144,41 @@ static void emit(struct stream *s, const char *text, size_t n, char tag) {
   e->text_len = n;
   e->line = line;
   e->line_len = line_len;
+  e->tag = tag;
   *held_tail = e;
   held_tail = &e->next;
 }
 
 static void drop_client(int i);
 
+/*
+ * With --stdin-once (kubectl run -i / -it) the output written before the first attach session is kept
+ * (up to REPLAY_MAX) and sent to that session first: kubectl attaches only after it sees the pod
+ * running, and a quick command's output (or a shell's first prompt) would otherwise be lost to it
+ * (kubernetes#27264). Later sessions get output from the moment they connect, as before.
+ */
+#define REPLAY_MAX (1 << 20)
+static int replay_pending;             /* no session yet, and the buffer below still holds all output */
+static char *replay;
+static size_t replay_len;
+
+static void keep_for_replay(int type, const char *data, size_t n) {
+  char head[5] = {(char)type, (char)(n >> 24), (char)(n >> 16), (char)(n >> 8), (char)n};
+  if (!replay_pending || !n) return;
+  if (replay_len + 5 + n > REPLAY_MAX) { /* too much to replay whole: a gap would mislead, keep none */
+    free(replay); replay = NULL; replay_len = 0; replay_pending = 0;
+    return;
+  }
+  if (!replay && !(replay = malloc(REPLAY_MAX))) { replay_pending = 0; return; }
+  memcpy(replay + replay_len, head, 5);
+  memcpy(replay + replay_len + 5, data, n);
+  replay_len += 5 + n;
+}
+
 /* Sends container output to every attached client; a client that cannot take it for 2 s is dropped. */
 static void broadcast(int type, const char *data, size_t n) {
   char head[5] = {(char)type, (char)(n >> 24), (char)(n >> 16), (char)(n >> 8), (char)n};
+  keep_for_replay(type, data, n);
   for (int i = 0; i < MAX_CLIENTS; i++) {
     if (!clients[i]) continue;
     if (write_all(clients[i]->fd, head, 5) != 0 || write_all(clients[i]->fd, data, n) != 0) drop_client(i);
@@ -270,6 +297,11 @@ static void accept_client(void) {
     struct timeval tv = {2, 0};
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     clients[i]->fd = fd;
+    if (replay_pending) {
+      replay_pending = 0;
+      if (replay_len && write_all(fd, replay, replay_len) != 0) drop_client(i);
+      free(replay); replay = NULL; replay_len = 0;
+    }
     return;
   }
   close(fd);
@@ -474,7 +506,7 @@ int main(int argc, char **argv) {
   const char *attach_path = NULL;
   while (argc > 1 && strncmp(argv[1], "--", 2) == 0) {
     if (strcmp(argv[1], "--stdin") == 0) want_stdin = 1;
-    else if (strcmp(argv[1], "--stdin-once") == 0) stdin_once = 1;
+    else if (strcmp(argv[1], "--stdin-once") == 0) stdin_once = replay_pending = 1;
     else if (strcmp(argv[1], "--tty") == 0) want_tty = 1;
     else if (strcmp(argv[1], "--attach") == 0 && argc > 2) { attach_path = argv[2]; argv++; argc--; }
     else { printf("err keelson-monitor: unknown option %s\n", argv[1]); return 255; }
@@ -636,6 +668,13 @@ int main(int argc, char **argv) {
     if (!want_stdin) stdin_sessions_ended = 2; /* a tty without stdin: nothing is forwarded */
   }
   for (struct held *e = held_head; e; e = e->next) write_all(log_fd, e->line, e->line_len);
+  /* what the container wrote while runc was still starting it was held, not sent: replay it too,
+     and the start of a line not yet ended (the rest is sent as it comes) */
+  for (struct held *e = held_head; e; e = e->next) {
+    keep_for_replay(e->is_stderr ? 2 : 1, e->text, e->text_len);
+    if (e->tag == 'F') keep_for_replay(e->is_stderr ? 2 : 1, "\n", 1);
+  }
+  for (int k = 0; k < 2; k++) keep_for_replay(k == 1 ? 2 : 1, streams[k].buf, streams[k].len);
 
   if (!container_pid) {
     char pid_text[64] = {0};

@@ -390,6 +390,23 @@ class RuncDriverIT {
   }
 
   @Test
+  void theFirstAttachOfAStdinOnceContainerGetsTheOutputWrittenBeforeIt() throws Exception {
+    // kubectl run -i attaches only after the pod shows Running: what a quick command printed before
+    // then reaches it (kube loses it: kubernetes#27264); a second session starts from its connection
+    TaskConfig t = interactive("early", false, true, true, "sh", "-c", "echo early; echo oops >&2; sleep 1; echo late; sleep 2");
+    TaskHandle h = driver.startTask(t);
+    await().atMost(Duration.ofSeconds(10)).until(() -> log(t).contains("oops"));
+    Attached a = Attached.to(driver, h.id(), false);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(a.out().toString()).isEqualTo("early\nlate\n");
+      assertThat(a.err().toString()).isEqualTo("oops\n");
+    });
+    Attached b = Attached.to(driver, h.id(), false);
+    b.ended().get(10, TimeUnit.SECONDS);
+    assertThat(b.out().toString()).isEmpty();
+  }
+
+  @Test
   void attachingToAnInteractiveContainerThatJustExitedSaysItIsNotRunning() throws Exception {
     // kubectl run -i --rm of a quick command attaches after the process may have ended: the refusal
     // must say so, not that the container has no stdin (it was created with one)
