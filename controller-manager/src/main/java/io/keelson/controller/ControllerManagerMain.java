@@ -162,16 +162,17 @@ public final class ControllerManagerMain implements Callable<Integer> {
     return Files.exists(home) ? home : null;
   }
 
-  /** Accepts Go-style durations as Kubernetes flags do: 40s, 5m, 1h, 500ms, or plain seconds. */
+  /** Accepts Go-style durations as Kubernetes flags do: 40s, 5m, 1m30s, 1h, 500ms, or plain seconds. */
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String v) {
       v = v.trim();
-      if (v.endsWith("ms")) return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-      if (v.endsWith("s")) return Duration.ofMillis((long) (Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
-      if (v.endsWith("m")) return Duration.ofSeconds((long) (Double.parseDouble(v.substring(0, v.length() - 1)) * 60));
-      if (v.endsWith("h")) return Duration.ofSeconds((long) (Double.parseDouble(v.substring(0, v.length() - 1)) * 3600));
-      return Duration.ofSeconds(Long.parseLong(v));
+      if (v.matches("\\d+")) return Duration.ofSeconds(Long.parseLong(v));
+      try {
+        return io.keelson.controller.runtime.GoDurations.parse(v);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException("'" + v + "' is not a duration (e.g. 40s, 5m, 1m30s, 500ms)");
+      }
     }
   }
 
