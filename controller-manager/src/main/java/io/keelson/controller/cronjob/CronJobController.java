@@ -61,7 +61,7 @@ public final class CronJobController implements Reconciler, ManagedController {
     this.client = informers.client();
     this.cronJobs = informers.of(CronJob.class);
     this.jobs = informers.of(Job.class);
-    this.events = events;
+    this.events = events.forComponent("cronjob-controller");
     this.clock = clock;
     this.local = local;
     this.controller = new Controller(NAME, this, workers, metrics);

@@ -64,7 +64,7 @@ public final class DaemonSetController implements Reconciler, ManagedController 
     this.daemonSets = informers.of(DaemonSet.class);
     this.pods = informers.of(Pod.class);
     this.nodes = informers.of(Node.class);
-    this.podControl = new PodControl(client, events);
+    this.podControl = new PodControl(client, events.forComponent("daemonset-controller"));
     SharedIndexInformer<ControllerRevision> revisions = informers.of(ControllerRevision.class);
     this.history = new TemplateHistory(client, revisions);
     this.controller = new Controller(NAME, this, workers, metrics);

@@ -68,7 +68,7 @@ public final class DeploymentController implements Reconciler, ManagedController
 
   public DeploymentController(Informers informers, EventRecorder events, MeterRegistry metrics, int workers) {
     this.client = informers.client();
-    this.events = events;
+    this.events = events.forComponent("deployment-controller");
     this.deployments = informers.of(Deployment.class);
     this.replicaSets = informers.of(ReplicaSet.class);
     this.pods = informers.of(Pod.class);

@@ -73,7 +73,7 @@ public final class DisruptionController implements Reconciler, ManagedController
     this.replicaSets = informers.of(ReplicaSet.class);
     this.deployments = informers.of(Deployment.class);
     this.served = served;
-    this.events = events;
+    this.events = events.forComponent("controllermanager"); // kube's disruption controller reports so
     this.clock = clock;
     this.controller = new Controller(NAME, this, workers, metrics);
     budgets.addEventHandler(Informers.handler(b -> List.of(Informers.key(b)), controller::enqueue));

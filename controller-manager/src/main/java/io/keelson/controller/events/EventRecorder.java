@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Records core/v1 Events about what the controllers did (SuccessfulCreate, ScalingReplicaSet,
  * ...), the way client-go's recorder does: asynchronously so a slow api-server never stalls a
  * reconcile, and aggregated so a repeated event bumps {@code count} and {@code lastTimestamp}
- * instead of creating a new object.
+ * instead of creating a new object. Each controller reports under its own component, as kube's
+ * do ({@code kubectl describe} shows "From: replicaset-controller"): {@link #forComponent}.
  */
 public final class EventRecorder implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
@@ -30,22 +31,37 @@ public final class EventRecorder implements AutoCloseable {
 
   private final KubernetesClient client;
   private final String component;
-  private final ExecutorService sender =
-      Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("events").unstarted(r));
-  /** key (uid, reason, message) -> name and count of the event already written. */
-  private final Map<String, Seen> seen =
-      new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Seen> e) {
-          return size() > CACHE_SIZE;
-        }
-      };
+  private final ExecutorService sender;
+  /** key (component, uid, reason, message) -> name and count of the event already written. */
+  private final Map<String, Seen> seen;
+  /** Only the recorder that made the sender shuts it down. */
+  private final boolean ownsSender;
 
   private record Seen(String namespace, String name, int count) {}
 
   public EventRecorder(KubernetesClient client, String component) {
+    this(client, component,
+        Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("events").unstarted(r)),
+        new LinkedHashMap<>(256, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Seen> e) {
+            return size() > CACHE_SIZE;
+          }
+        }, true);
+  }
+
+  private EventRecorder(KubernetesClient client, String component, ExecutorService sender, Map<String, Seen> seen,
+      boolean ownsSender) {
     this.client = client;
     this.component = component;
+    this.sender = sender;
+    this.seen = seen;
+    this.ownsSender = ownsSender;
+  }
+
+  /** A recorder that reports as {@code component} ("deployment-controller") through this one's sender. */
+  public EventRecorder forComponent(String component) {
+    return new EventRecorder(client, component, sender, seen, false);
   }
 
   public void normal(HasMetadata obj, String reason, String message) {
@@ -69,7 +85,7 @@ public final class EventRecorder implements AutoCloseable {
             .withResourceVersion(obj.getMetadata().getResourceVersion())
             .build();
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    sender.execute(() -> send(uid + "\0" + type + "\0" + reason + "\0" + message, ref, type, reason, message, now));
+    sender.execute(() -> send(component + "\0" + uid + "\0" + type + "\0" + reason + "\0" + message, ref, type, reason, message, now));
   }
 
   private static String ns(HasMetadata obj) {
@@ -143,6 +159,6 @@ public final class EventRecorder implements AutoCloseable {
 
   @Override
   public void close() {
-    sender.shutdown();
+    if (ownsSender) sender.shutdown();
   }
 }

@@ -73,8 +73,8 @@ public final class JobController implements Reconciler, ManagedController {
     this.client = informers.client();
     this.jobs = informers.of(Job.class);
     this.pods = informers.of(Pod.class);
-    this.events = events;
-    this.podControl = new PodControl(client, events);
+    this.events = events.forComponent("job-controller");
+    this.podControl = new PodControl(client, this.events);
     this.clock = clock;
     this.controller = new Controller(NAME, this, workers, metrics);
     jobs.addEventHandler(Informers.handler(j -> List.of(Informers.key(j)), controller::enqueue));

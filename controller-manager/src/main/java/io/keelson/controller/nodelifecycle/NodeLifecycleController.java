@@ -81,7 +81,7 @@ public final class NodeLifecycleController implements Reconciler, ManagedControl
       Duration notReadyToleration,
       Duration unreachableToleration) {
     this.client = informers.client();
-    this.events = events;
+    this.events = events.forComponent("node-controller");
     this.grace = grace;
     this.notReadyToleration = notReadyToleration;
     this.unreachableToleration = unreachableToleration;

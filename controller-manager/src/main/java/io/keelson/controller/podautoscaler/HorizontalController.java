@@ -78,7 +78,7 @@ public final class HorizontalController implements Reconciler, ManagedController
       ScaleTargets targets) {
     this.hpas = informers.of(HorizontalPodAutoscaler.class);
     this.pods = informers.of(Pod.class);
-    this.events = events;
+    this.events = events.forComponent("horizontal-pod-autoscaler");
     this.settings = settings;
     this.clock = clock;
     this.targets = targets;

@@ -62,7 +62,7 @@ public final class ReplicaSetController implements Reconciler, ManagedController
     this.client = informers.client();
     this.replicaSets = informers.of(ReplicaSet.class);
     this.pods = informers.of(Pod.class);
-    this.podControl = new PodControl(client, events);
+    this.podControl = new PodControl(client, events.forComponent("replicaset-controller"));
     this.controller = new Controller(NAME, this, workers, metrics);
     replicaSets.addEventHandler(Informers.handler(rs -> List.of(Informers.key(rs)), controller::enqueue));
     pods.addEventHandler(new PodHandler());

@@ -63,7 +63,7 @@ public final class StatefulSetController implements Reconciler, ManagedControlle
     this.client = informers.client();
     this.sets = informers.of(StatefulSet.class);
     this.pods = informers.of(Pod.class);
-    this.podControl = new PodControl(client, events);
+    this.podControl = new PodControl(client, events.forComponent("statefulset-controller"));
     SharedIndexInformer<ControllerRevision> revisions = informers.of(ControllerRevision.class);
     this.history = new TemplateHistory(client, revisions);
     this.controller = new Controller(NAME, this, workers, metrics);

@@ -93,6 +93,10 @@ class JobControllerTest {
     }
     await().atMost(Duration.ofSeconds(20)).until(() -> get("pi").getStatus() != null && Integer.valueOf(2).equals(get("pi").getStatus().getActive()));
     assertThat(get("pi").getStatus().getStartTime()).isNotNull();
+    // kubectl describe job shows "From: job-controller", as in kube
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(manager.client().v1().events().inNamespace(NS).list().getItems())
+        .filteredOn(e -> "SuccessfulCreate".equals(e.getReason()) && "pi".equals(e.getInvolvedObject().getName()))
+        .isNotEmpty().allSatisfy(e -> assertThat(e.getSource().getComponent()).isEqualTo("job-controller")));
 
     pods("pi").forEach(p -> finish(p, "Succeeded"));
     // counted once the finalizers are gone, and the third completion is started
