@@ -114,6 +114,10 @@ public class ApiServerMain implements Callable<Integer> {
     props.put("server.ssl.enabled", true);
     props.put("server.ssl.certificate", "file:" + creds.serverCert());
     props.put("server.ssl.certificate-private-key", "file:" + creds.serverKey());
+    // client certificates signed by the cluster CA authenticate (kubectl certificate approve's users);
+    // asked for, not required, so token clients are unaffected
+    props.put("server.ssl.client-auth", "want");
+    props.put("server.ssl.trust-certificate", "file:" + creds.caCert());
     props.put("keelson.dir", dir.toString());
     props.put("keelson.grpc-port", grpc);
     props.put("keelson.bind-address", bindAddress);

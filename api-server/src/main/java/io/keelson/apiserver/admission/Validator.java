@@ -72,6 +72,7 @@ public final class Validator {
       case "coordination.k8s.io/Lease" -> lease(obj, errs);
       case "scheduling.k8s.io/PriorityClass" -> priorityClass(obj, old, errs);
       case "node.k8s.io/RuntimeClass" -> runtimeClass(obj, old, errs);
+      case "certificates.k8s.io/CertificateSigningRequest" -> CertificateRequests.validate(obj, old, errs);
       case RbacObjects.GROUP + "/Role" -> RbacObjects.role(obj, true, errs);
       case RbacObjects.GROUP + "/ClusterRole" -> RbacObjects.role(obj, false, errs);
       case RbacObjects.GROUP + "/RoleBinding" -> RbacObjects.binding(obj, old, true, errs);

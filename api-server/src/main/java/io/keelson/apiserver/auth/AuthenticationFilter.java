@@ -17,7 +17,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * The single place in the request pipeline where callers are authenticated, may act as someone else
- * ({@link Impersonation}) and are authorized, in kube's order. Bearer tokens only: the admin token,
+ * ({@link Impersonation}) and are authorized, in kube's order. Client certificates signed by the
+ * cluster CA ({@link ClientCertificates}), then bearer tokens: the admin token,
  * and service-account tokens from TokenRequest ({@code kubectl create token}); health and version
  * endpoints are public, as in Kubernetes. Members of {@code system:masters} (the admin token, which
  * every Keelson component uses) pass authorization without a rule being evaluated; anyone else's
@@ -55,7 +56,8 @@ public class AuthenticationFilter extends OncePerRequestFilter {
       chain.doFilter(req, resp);
       return;
     }
-    UserInfo user = authenticate(req.getHeader("Authorization"));
+    UserInfo user = ClientCertificates.user(req);
+    if (user == null) user = authenticate(req.getHeader("Authorization"));
     if (user == null) {
       Responses.status(resp, StatusException.unauthorized());
       return;

@@ -291,6 +291,14 @@ public final class TablePrinter {
         num("Replicas", "current replicas", 0, (o, now) -> Fields.num(o, "status.currentReplicas")),
         age());
 
+    // kube 1.32's printCertificateSigningRequest
+    put("certificates.k8s.io", "CertificateSigningRequest", name(), age(),
+        str("SignerName", "Only requests with this signer name are issued by that signer.", 0, (o, now) -> Fields.strOr(o, "spec.signerName", NONE)),
+        str("Requestor", "Name of the user who requested the certificate.", 0, (o, now) -> Fields.str(o, "spec.username")),
+        str("RequestedDuration", "The validity period the request asked for.", 0, (o, now) -> Fields.at(o, "spec.expirationSeconds").isNumber()
+            ? Ages.human(java.time.Duration.ofSeconds(Fields.at(o, "spec.expirationSeconds").asLong())) : NONE),
+        str("Condition", "Approval state of the request, and Issued once signed.", 0, (o, now) -> csrCondition(o)));
+
     // kube 1.32's printPodDisruptionBudget
     put("policy", "PodDisruptionBudget", name(),
         str("Min Available", "The minimum number of pods that must be available.", 0,
@@ -402,6 +410,18 @@ public final class TablePrinter {
 
   private static void put(String group, String kind, Column... columns) {
     COLUMNS.put(group + "/" + kind, List.of(columns));
+  }
+
+  /** "Approved,Issued", "Denied", "Pending", ...: kube's extractCSRStatus. */
+  private static String csrCondition(JsonNode o) {
+    java.util.List<String> states = new java.util.ArrayList<>();
+    for (JsonNode c : Fields.at(o, "status.conditions")) {
+      String type = c.path("type").asString("");
+      if (type.equals("Approved") || type.equals("Denied") || type.equals("Failed")) states.add(type);
+    }
+    if (states.isEmpty()) states.add("Pending");
+    if (!Fields.str(o, "status.certificate").isEmpty()) states.add("Issued");
+    return String.join(",", states);
   }
 
   private static Column name() {

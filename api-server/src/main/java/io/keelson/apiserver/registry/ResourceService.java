@@ -397,6 +397,9 @@ public class ResourceService {
     Strategy.prepareForCreate(type, o);
     Strategy.applyDefaults(type, o, null, this::clusterIpInUse);
     Admission.admitCreate(this, type, o);
+    if (io.keelson.apiserver.certificates.SigningRequests.is(type.group(), type.kind())) {
+      io.keelson.apiserver.certificates.SigningRequests.recordRequester(o, opts.requester());
+    }
     Strategy.validate(type, o, null);
     guard.admit(type, o, null, opts);
     o = Strategy.recordManager(type, null, o, opts.withSubresource(null));
@@ -699,6 +702,10 @@ public class ResourceService {
       JsonNode added = desired.path("spec").path("ephemeralContainers");
       if (added.isArray() && !added.isEmpty()) spec.set("ephemeralContainers", added);
       else spec.remove("ephemeralContainers");
+    } else if ("approval".equals(sub)) {
+      next = desired; // the conditions of it; the rest as stored (below)
+      next.put("apiVersion", type.apiVersion());
+      next.put("kind", type.kind());
     } else if ("finalize".equals(sub)) {
       next = current.deepCopy();
       ObjectNode spec = next.has("spec") && next.get("spec").isObject() ? (ObjectNode) next.get("spec") : next.putObject("spec");
@@ -713,6 +720,9 @@ public class ResourceService {
         if (current.has("status")) next.set("status", current.get("status").deepCopy());
         else next.remove("status");
       }
+    }
+    if (io.keelson.apiserver.certificates.SigningRequests.is(type.group(), type.kind())) {
+      io.keelson.apiserver.certificates.SigningRequests.keepWhatTheWriteMayNotChange(next, current, sub);
     }
     ObjectNode md = metadata(next);
     ObjectNode cmd = metadata(current);
@@ -750,7 +760,9 @@ public class ResourceService {
     Admission.admitUpdate(this, type, next, current, sub);
     // A status write keeps everything but status as stored (see above), and the validation rules
     // are about the rest (kube's status updates do not validate the spec either): nothing to check.
-    if (!"status".equals(sub)) Strategy.validate(type, next, current);
+    if (!"status".equals(sub) || io.keelson.apiserver.certificates.SigningRequests.is(type.group(), type.kind())) {
+      Strategy.validate(type, next, current); // a CSR's status holds the issued certificate: checked too
+    }
     if (sub == null) guard.admit(type, next, current, opts);
     return Strategy.recordManager(type, current, next, opts);
   }

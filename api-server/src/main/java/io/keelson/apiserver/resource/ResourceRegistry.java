@@ -75,6 +75,9 @@ public final class ResourceRegistry {
         io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class, false);
     add("coordination.k8s.io", "v1", "leases", "Lease", true, List.of(), List.of(), Set.of(), Lease.class, true);
     add("node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", false, List.of(), List.of(), Set.of(), RuntimeClass.class, false);
+    // certificates.k8s.io/v1: kubectl certificate approve; the controller-manager's csrsigning issues
+    add("certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", false, List.of("csr"), List.of(),
+        Set.of("status", "approval"), io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest.class, false);
     add("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, List.of("pc"), List.of(), Set.of(), PriorityClass.class, false);
     // rbac.authorization.k8s.io/v1: the policy auth.rbac evaluates on every request
     add("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, List.of(), List.of(), Set.of(),

@@ -54,6 +54,7 @@ final class ProtobufBodies {
       Map.entry("autoscaling/v2", io.kubernetes.client.proto.V2beta2Autoscaling.getDescriptor()),
       Map.entry("scheduling.k8s.io/v1", V1Scheduling.getDescriptor()),
       Map.entry("rbac.authorization.k8s.io/v1", io.kubernetes.client.proto.V1Rbac.getDescriptor()),
+      Map.entry("certificates.k8s.io/v1", io.kubernetes.client.proto.V1Certificates.getDescriptor()), // kubectl certificate approve
       Map.entry("meta.k8s.io/v1", Meta.getDescriptor()));
 
   /**

@@ -74,7 +74,8 @@ final class RequestHandler {
         default -> throw notAllowed(m, p);
       };
     }
-    if (sub == null || sub.equals("status") || sub.equals("ephemeralcontainers")) { // the latter two: the pod, in part writable
+    // the latter: the pod (or a CSR's approval), in part writable
+    if (sub == null || sub.equals("status") || sub.equals("ephemeralcontainers") || sub.equals("approval")) {
       return switch (m) {
         case "GET" -> get(p, req, resp);
         case "PUT" -> update(p, req, resp);

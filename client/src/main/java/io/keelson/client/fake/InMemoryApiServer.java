@@ -93,7 +93,8 @@ public final class InMemoryApiServer implements AutoCloseable {
       new Kind("coordination.k8s.io", "v1", "leases", "Lease", true),
       new Kind("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false),
       new Kind("node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", false),
-      new Kind("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false));
+      new Kind("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
+      new Kind("certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", false));
 
   private record Stored(ObjectNode object, String json, long rv) {}
 
