@@ -87,7 +87,7 @@ public final class ControllerManager implements AutoCloseable {
     public static final List<String> ALL =
         List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc", "serviceaccount",
             "root-ca-cert-publisher", "endpoint", "endpointslice", "job", "cronjob", "ttl-after-finished", "horizontalpodautoscaling",
-            "clusterrole-aggregation", "statefulset", "disruption");
+            "clusterrole-aggregation", "statefulset", "disruption", "csrsigning");
 
     @Override
     public Iterator<String> iterator() {
@@ -122,6 +122,14 @@ public final class ControllerManager implements AutoCloseable {
   private final CountDownLatch closed = new CountDownLatch(1);
   private HttpServer metricsServer;
   private Running running;
+  /** The cluster CA for csrsigning (kube's --cluster-signing-cert-file/-key-file); null: not signing. */
+  private io.keelson.controller.certificates.ClusterSigner signer;
+
+  /** Signs approved client CertificateSigningRequests with this CA (set before start). */
+  public ControllerManager signWith(io.keelson.controller.certificates.ClusterSigner signer) {
+    this.signer = signer;
+    return this;
+  }
 
   /** One generation of informers and controllers (rebuilt after a lost Lease). */
   private record Running(
@@ -288,6 +296,15 @@ public final class ControllerManager implements AutoCloseable {
         parts.add(new DisruptionController(informers, served, events, metrics, w));
       } else {
         log.info("controller disruption skipped: the api-server does not serve policy/v1 poddisruptionbudgets");
+      }
+    }
+    if (on.contains(io.keelson.controller.certificates.CsrSigningController.NAME)) {
+      if (signer == null) {
+        log.info("controller csrsigning off: no --cluster-signing-cert-file/--cluster-signing-key-file to sign with");
+      } else if (served.forKind("certificates.k8s.io/v1", "CertificateSigningRequest") == null) {
+        log.info("controller csrsigning skipped: the api-server does not serve certificates.k8s.io/v1 certificatesigningrequests");
+      } else {
+        parts.add(new io.keelson.controller.certificates.CsrSigningController(informers, signer, metrics, w, java.time.Clock.systemUTC()));
       }
     }
     if (on.contains(ClusterRoleAggregationController.NAME)) {

@@ -123,6 +123,19 @@ public final class ControllerManagerMain implements Callable<Integer> {
   double hpaTolerance;
 
   @Option(
+      names = "--cluster-signing-cert-file",
+      paramLabel = "FILE",
+      description = "PEM CA certificate that signs approved kubernetes.io/kube-apiserver-client CertificateSigningRequests"
+          + " (kubectl certificate approve); ./keelson up passes DIR/tls/ca.crt")
+  Path signingCert;
+
+  @Option(
+      names = "--cluster-signing-key-file",
+      paramLabel = "FILE",
+      description = "PEM private key of --cluster-signing-cert-file")
+  Path signingKey;
+
+  @Option(
       names = "--aot-training",
       description =
           "Run the AOT training workload (the controllers against an in-process fake api-server: pods at scale, a"
@@ -146,7 +159,13 @@ public final class ControllerManagerMain implements Callable<Integer> {
             Duration.ofSeconds(unreachableTolerationSeconds),
             terminatedPodGcThreshold,
             new io.keelson.controller.podautoscaler.HorizontalController.Settings(hpaSyncPeriod, hpaDownscaleStabilization, hpaTolerance));
+    if ((signingCert == null) != (signingKey == null)) {
+      System.err.println("keelson-controller-manager: give both --cluster-signing-cert-file and --cluster-signing-key-file, or neither");
+      return 1;
+    }
+    var signer = signingCert == null ? null : io.keelson.controller.certificates.ClusterSigner.fromFiles(signingCert, signingKey);
     try (var manager = ControllerManager.fromKubeconfig(config, options)) {
+      manager.signWith(signer);
       manager.serveMetrics(metricsPort);
       if (leaderElect) manager.runLeaderElected(leaseDuration);
       else manager.runUntilStopped();

@@ -374,6 +374,11 @@ class WorkloadJourneyIT {
     assertThat(r.out()).as(r.toString()).contains("got hi").contains("pod \"t-in\" deleted");
     assertThat(r.exit()).as("kubectl run -i passes the container's exit code on").isEqualTo(3);
     assertThat(cluster.kubectl("get", "pod", "t-in").err()).contains("NotFound");
+    // a command that prints at once: kubectl attaches only after it sees the pod running, and the
+    // first session of a stdinOnce container gets what was printed before it (kube may lose it)
+    KeelsonCluster.Result quick = cluster.run(Duration.ofSeconds(90), List.of("kubectl", "run", "t-quick", "-i", "--rm",
+        "--restart=Never", "--image=keelson.local/busybox:latest", "--", "sh", "-c", "echo said at once; sleep 2"), "");
+    assertThat(quick.out()).as(quick.toString()).contains("said at once");
   }
 
   @Test
@@ -874,6 +879,63 @@ class WorkloadJourneyIT {
       throw new AssertionError(e.getMessage() + "\n" + cluster.diagnostics(), e);
     } finally {
       cluster.kubectl("delete", "namespace", "creds-e2e", "--wait=false");
+    }
+  }
+
+  /**
+   * The RBAC lab's user, made as a Kubernetes admin makes one: openssl key and request, a
+   * CertificateSigningRequest, {@code kubectl certificate approve}, the controller-manager's signer
+   * issues the certificate, and kubectl with it is that user — forbidden until a RoleBinding says otherwise.
+   */
+  @Test
+  @Order(12)
+  void anApprovedCertificateRequestMakesAUserThatRbacGoverns() throws Exception {
+    Assumptions.assumeTrue(Shell.run(Duration.ofSeconds(10), List.of("sh", "-c", "command -v openssl")).exit() == 0,
+        "openssl is not installed: cannot make a key and request as a user would");
+    Path work = Files.createTempDirectory("csr-e2e");
+    KeelsonCluster.Result made = Shell.run(Duration.ofSeconds(30), List.of("sh", "-c", "cd " + work
+        + " && openssl genrsa -out ann.key 2048 && openssl req -new -key ann.key -subj /CN=ann/O=qa -out ann.csr"));
+    assertThat(made.exit()).as(made.toString()).isZero();
+    String request = java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(work.resolve("ann.csr")));
+    String csr = """
+        apiVersion: certificates.k8s.io/v1
+        kind: CertificateSigningRequest
+        metadata: {name: ann}
+        spec:
+          request: %s
+          signerName: kubernetes.io/kube-apiserver-client
+          expirationSeconds: 86400
+          usages: [client auth]
+        """.formatted(request);
+    try {
+      KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(30), List.of("kubectl", "apply", "-f", "-"), csr);
+      assertThat(applied.out()).as(applied.toString()).contains("certificatesigningrequest.certificates.k8s.io/ann created");
+      assertThat(cluster.kubectlOk("get", "csr", "ann")).contains("kubernetes.io/kube-apiserver-client").contains("24h").contains("Pending");
+      assertThat(cluster.kubectlOk("certificate", "approve", "ann")).contains("approved");
+      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.kubectl("get", "csr", "ann").out().contains("Approved,Issued"));
+      byte[] cert = java.util.Base64.getDecoder().decode(cluster.kubectlOk("get", "csr", "ann", "-o", "jsonpath={.status.certificate}"));
+      Files.write(work.resolve("ann.crt"), cert);
+      String server = cluster.kubectlOk("config", "view", "--minify", "--raw", "-o", "jsonpath={.clusters[0].cluster.server}");
+      String ca = cluster.kubectlOk("config", "view", "--minify", "--raw", "-o", "jsonpath={.clusters[0].cluster.certificate-authority-data}");
+      Files.writeString(work.resolve("kubeconfig"), """
+          apiVersion: v1
+          kind: Config
+          clusters: [{name: c, cluster: {server: "%s", certificate-authority-data: %s}}]
+          users: [{name: ann, user: {client-certificate: %s, client-key: %s}}]
+          contexts: [{name: ann, context: {cluster: c, user: ann, namespace: default}}]
+          current-context: ann
+          """.formatted(server, ca, work.resolve("ann.crt"), work.resolve("ann.key")));
+      Map<String, String> asAnn = Map.of("KUBECONFIG", work.resolve("kubeconfig").toString());
+      KeelsonCluster.Result who = Shell.run(Duration.ofSeconds(30), List.of("kubectl", "auth", "whoami"), null, asAnn);
+      assertThat(who.out()).as(who.toString()).containsPattern("Username\\s+ann").containsPattern("Groups\\s+\\[qa system:authenticated\\]");
+      KeelsonCluster.Result denied = Shell.run(Duration.ofSeconds(30), List.of("kubectl", "get", "pods"), null, asAnn);
+      assertThat(denied.err()).contains("User \"ann\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"");
+      cluster.kubectlOk("create", "rolebinding", "ann-view", "--clusterrole=view", "--group=qa");
+      await().atMost(Duration.ofSeconds(20)).until(() -> Shell.run(Duration.ofSeconds(30), List.of("kubectl", "get", "pods"), null, asAnn).exit() == 0);
+      assertThat(Shell.run(Duration.ofSeconds(30), List.of("kubectl", "auth", "can-i", "delete", "pods"), null, asAnn).out().trim()).isEqualTo("no");
+    } finally {
+      cluster.kubectl("delete", "csr", "ann", "--ignore-not-found");
+      cluster.kubectl("delete", "rolebinding", "ann-view", "--ignore-not-found");
     }
   }
 
