@@ -68,6 +68,7 @@ public final class Defaulter {
       case "/Node" -> Defaulter::node;
       case "/Endpoints" -> Defaulter::endpoints;
       case "scheduling.k8s.io/PriorityClass" -> o -> put(o, "preemptionPolicy", "PreemptLowerPriority");
+      case "networking.k8s.io/Ingress" -> o -> obj(obj(o, "status"), "loadBalancer"); // as kube serializes an empty status
       case RbacObjects.GROUP + "/RoleBinding", RbacObjects.GROUP + "/ClusterRoleBinding" -> RbacObjects::defaultBinding;
       default -> o -> {};
     };

@@ -73,6 +73,8 @@ public final class Validator {
       case "scheduling.k8s.io/PriorityClass" -> priorityClass(obj, old, errs);
       case "node.k8s.io/RuntimeClass" -> runtimeClass(obj, old, errs);
       case "certificates.k8s.io/CertificateSigningRequest" -> CertificateRequests.validate(obj, old, errs);
+      case IngressObjects.GROUP + "/Ingress" -> IngressObjects.ingress(obj, errs);
+      case IngressObjects.GROUP + "/IngressClass" -> IngressObjects.ingressClass(obj, old, errs);
       case RbacObjects.GROUP + "/Role" -> RbacObjects.role(obj, true, errs);
       case RbacObjects.GROUP + "/ClusterRole" -> RbacObjects.role(obj, false, errs);
       case RbacObjects.GROUP + "/RoleBinding" -> RbacObjects.binding(obj, old, true, errs);

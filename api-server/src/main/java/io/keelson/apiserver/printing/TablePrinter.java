@@ -368,6 +368,19 @@ public final class TablePrinter {
         str("Handler", "The runtime that runs pods of this class.", 0, (o, now) -> Fields.str(o, "handler")),
         age());
 
+    // kube 1.32's printIngress and printIngressClass
+    put("networking.k8s.io", "Ingress", name(),
+        str("Class", "The name of the IngressClass resource that should be used for ingress.", 0,
+            (o, now) -> Fields.strOr(o, "spec.ingressClassName", NONE)),
+        str("Hosts", "Hosts that incoming requests are matched against before the ingress rule", 0, (o, now) -> ingressHosts(o)),
+        str("Address", "Address is a list containing ingress points for the load-balancer", 0, (o, now) -> ingressAddress(o)),
+        str("Ports", "Ports of TLS configurations that open", 0, (o, now) -> Fields.size(o, "spec.tls") > 0 ? "80, 443" : "80"),
+        age());
+    put("networking.k8s.io", "IngressClass", name(),
+        str("Controller", "Controller that is responsible for handling this class", 0, (o, now) -> Fields.str(o, "spec.controller")),
+        str("Parameters", "A reference to a resource with additional parameters", 0, (o, now) -> ingressClassParameters(o)),
+        age());
+
     put("scheduling.k8s.io", "PriorityClass", name(),
         num("Value", "The priority value of pods in this class.", 0, (o, now) -> Fields.num(o, "value")),
         new Column("Global-Default", "boolean", "", "Whether this is the default priority class.", 0,
@@ -655,6 +668,37 @@ public final class TablePrinter {
       default:
         return external.isEmpty() ? NONE : String.join(",", external);
     }
+  }
+
+  /** The rules' hosts, the first three named ("a,b,c + 2 more...", counted over all rules); "*" when no rule names one. */
+  private static String ingressHosts(JsonNode ingress) {
+    List<JsonNode> rules = Fields.list(ingress, "spec.rules");
+    List<String> hosts = new ArrayList<>();
+    boolean more = false;
+    for (JsonNode rule : rules) {
+      if (hosts.size() == 3) more = true;
+      if (!more && !Fields.str(rule, "host").isEmpty()) hosts.add(Fields.str(rule, "host"));
+    }
+    if (hosts.isEmpty()) return "*";
+    return String.join(",", hosts) + (more ? " + " + (rules.size() - 3) + " more..." : "");
+  }
+
+  /** The load balancer's IPs or host names, cut at 16 characters as kubectl's narrow output does. */
+  private static String ingressAddress(JsonNode ingress) {
+    List<String> points = new ArrayList<>();
+    for (JsonNode point : Fields.list(ingress, "status.loadBalancer.ingress")) {
+      points.add(Fields.str(point, "ip").isEmpty() ? Fields.str(point, "hostname") : Fields.str(point, "ip"));
+    }
+    String s = String.join(",", points);
+    return s.length() > 16 ? s.substring(0, 13) + "..." : s;
+  }
+
+  /** "Kind.group/name" of the class's parameters, or {@code <none>}. */
+  private static String ingressClassParameters(JsonNode ingressClass) {
+    JsonNode p = Fields.at(ingressClass, "spec.parameters");
+    if (!p.isObject()) return NONE;
+    String group = Fields.str(p, "apiGroup");
+    return Fields.str(p, "kind") + (group.isEmpty() ? "" : "." + group) + "/" + Fields.str(p, "name");
   }
 
   private static String servicePorts(JsonNode svc) {

@@ -79,6 +79,11 @@ public final class ResourceRegistry {
     add("certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", false, List.of("csr"), List.of(),
         Set.of("status", "approval"), io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest.class, false);
     add("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, List.of("pc"), List.of(), Set.of(), PriorityClass.class, false);
+    // networking.k8s.io/v1 Ingresses: stored for charts (helm create's) and for ingress controllers run as pods
+    add("networking.k8s.io", "v1", "ingresses", "Ingress", true, List.of("ing"), List.of(), Set.of("status"),
+        io.fabric8.kubernetes.api.model.networking.v1.Ingress.class, true);
+    add("networking.k8s.io", "v1", "ingressclasses", "IngressClass", false, List.of(), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.networking.v1.IngressClass.class, true);
     // rbac.authorization.k8s.io/v1: the policy auth.rbac evaluates on every request
     add("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class, false);

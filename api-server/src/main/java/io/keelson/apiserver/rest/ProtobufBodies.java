@@ -55,6 +55,7 @@ final class ProtobufBodies {
       Map.entry("scheduling.k8s.io/v1", V1Scheduling.getDescriptor()),
       Map.entry("rbac.authorization.k8s.io/v1", io.kubernetes.client.proto.V1Rbac.getDescriptor()),
       Map.entry("certificates.k8s.io/v1", io.kubernetes.client.proto.V1Certificates.getDescriptor()), // kubectl certificate approve
+      Map.entry("networking.k8s.io/v1", io.kubernetes.client.proto.V1Networking.getDescriptor()),
       Map.entry("meta.k8s.io/v1", Meta.getDescriptor()));
 
   /**
@@ -82,6 +83,7 @@ final class ProtobufBodies {
       Map.entry("k8s.io.api.apps.v1.ReplicaSetSpec", Set.of("minReadySeconds")),
       Map.entry("k8s.io.api.apps.v1.DaemonSetSpec", Set.of("minReadySeconds")),
       Map.entry("k8s.io.api.apps.v1.StatefulSetSpec", Set.of("minReadySeconds")),
+      Map.entry("k8s.io.api.networking.v1.ServiceBackendPort", Set.of("number")),
       Map.entry("k8s.io.api.scheduling.v1.PriorityClass", Set.of("globalDefault")));
 
   /** Go structs embedded with {@code json:",inline"}: a field of their own in protobuf, their fields in JSON. */
@@ -89,7 +91,8 @@ final class ProtobufBodies {
       "k8s.io.api.core.v1.Volume.volumeSource",
       "k8s.io.api.core.v1.Probe.handler",
       "k8s.io.api.core.v1.EphemeralContainer.ephemeralContainerCommon",
-      "k8s.io.api.core.v1.PersistentVolumeSpec.persistentVolumeSource");
+      "k8s.io.api.core.v1.PersistentVolumeSpec.persistentVolumeSource",
+      "k8s.io.api.networking.v1.IngressRule.ingressRuleValue");
 
   private ProtobufBodies() {}
 

@@ -82,6 +82,14 @@ class ValidatorTest {
           + "'behavior':{'scaleDown':{'stabilizationWindowSeconds':60}}}}");
       case "PodDisruptionBudget" -> json("{'apiVersion':'policy/v1','kind':'PodDisruptionBudget','metadata':{'name':'web',"
           + "'namespace':'default'},'spec':{'minAvailable':'50%','selector':{'matchLabels':{'app':'web'}}}}");
+      case "Ingress" -> json("{'apiVersion':'networking.k8s.io/v1','kind':'Ingress','metadata':{'name':'web','namespace':'default'},"
+          + "'spec':{'ingressClassName':'nginx','tls':[{'hosts':['web.example.com'],'secretName':'web-tls'}],'rules':["
+          + "{'host':'web.example.com','http':{'paths':[{'path':'/','pathType':'Prefix','backend':{'service':{'name':'web','port':{'number':80}}}},"
+          + "{'path':'/api','pathType':'Exact','backend':{'service':{'name':'api','port':{'name':'http'}}}}]}},"
+          + "{'host':'*.example.com','http':{'paths':[{'pathType':'ImplementationSpecific','backend':{'resource':{'apiGroup':'k8s.example.com',"
+          + "'kind':'StorageBucket','name':'static'}}}]}}]}}");
+      case "IngressClass" -> json("{'apiVersion':'networking.k8s.io/v1','kind':'IngressClass','metadata':{'name':'nginx'},"
+          + "'spec':{'controller':'k8s.io/ingress-nginx'}}");
       default -> throw new IllegalArgumentException(kind);
     };
     if (kind.equals("Job")) Defaulter.generateJobSelector(o); // as the create path does, with the stored uid
@@ -99,7 +107,7 @@ class ValidatorTest {
   static Stream<String> kinds() {
     return Stream.of("Pod", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Service", "ConfigMap", "Secret", "Namespace", "Node",
         "Lease", "PriorityClass", "RuntimeClass", "EndpointSlice", "Event", "Job", "CronJob",
-        "HorizontalPodAutoscaler", "PodDisruptionBudget");
+        "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "IngressClass");
   }
 
   /** kind, JSON pointer to change, new value (null removes), expected field, reason, message start. */
@@ -237,6 +245,21 @@ class ValidatorTest {
         Arguments.of("PriorityClass", "/value", "2000000000", "value", "FieldValueForbidden",
             "Forbidden: maximum allowed value of a user defined priority is 1000000000"),
         Arguments.of("RuntimeClass", "/handler", "''", "handler", "FieldValueRequired", "Required value"),
+        Arguments.of("Ingress", "/spec/rules", null, "spec", "FieldValueInvalid",
+            "Invalid value: null: either `defaultBackend` or `rules` must be specified"),
+        Arguments.of("Ingress", "/spec/rules/0/http/paths/0/pathType", null, "spec.rules[0].http.paths[0].pathType", "FieldValueRequired",
+            "Required value: pathType must be specified"),
+        Arguments.of("Ingress", "/spec/rules/0/http/paths/0/pathType", "'Regex'", "spec.rules[0].http.paths[0].pathType",
+            "FieldValueNotSupported", "Unsupported value: \"Regex\": supported values: \"Exact\", \"ImplementationSpecific\", \"Prefix\""),
+        Arguments.of("Ingress", "/spec/rules/0/http/paths/0/path", "'web'", "spec.rules[0].http.paths[0].path", "FieldValueInvalid",
+            "Invalid value: \"web\": must be an absolute path"),
+        Arguments.of("Ingress", "/spec/rules/0/http/paths/0/backend/service/port", "{}", "spec.rules[0].http.paths[0].backend",
+            "FieldValueRequired", "Required value: port name or number is required"),
+        Arguments.of("Ingress", "/spec/rules/0/http/paths/0/backend/service", null, "spec.rules[0].http.paths[0].backend",
+            "FieldValueInvalid", "Invalid value: \"\": resource or service backend is required"),
+        Arguments.of("Ingress", "/spec/rules/0/host", "'10.0.0.1'", "spec.rules[0].host", "FieldValueInvalid",
+            "Invalid value: \"10.0.0.1\": must be a DNS name, not an IP address"),
+        Arguments.of("IngressClass", "/spec/controller", null, "spec.controller", "FieldValueRequired", "Required value"),
         Arguments.of("EndpointSlice", "/addressType", "'IP'", "addressType", "FieldValueNotSupported",
             "Unsupported value: \"IP\": supported values: \"IPv4\", \"IPv6\", \"FQDN\""),
         Arguments.of("EndpointSlice", "/addressType", null, "addressType", "FieldValueRequired", "Required value"),
@@ -471,6 +494,8 @@ class ValidatorTest {
         Arguments.of("ConfigMap", "/metadata/name", "'other'", "metadata.name", "Invalid value: \"other\": field is immutable"),
         Arguments.of("PriorityClass", "/value", "5", "value", null),
         Arguments.of("RuntimeClass", "/handler", "'runc'", "handler", null),
+        Arguments.of("IngressClass", "/spec/controller", "'example.com/other'", "spec.controller",
+            "Invalid value: \"example.com/other\": field is immutable"),
         Arguments.of("EndpointSlice", "/addressType", "'IPv6'", "addressType", "Invalid value: \"IPv6\": field is immutable"),
         Arguments.of("Job", "/spec/template/spec/containers/0/image", "'busybox:2'", "spec.template", null),
         Arguments.of("Job", "/spec/completionMode", "'Indexed'", "spec.completionMode", "Invalid value: \"Indexed\": field is immutable"),

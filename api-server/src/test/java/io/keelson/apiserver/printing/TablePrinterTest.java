@@ -158,6 +158,22 @@ class TablePrinterTest {
   }
 
   @Test
+  void ingressColumns() {
+    String ingress = "{'kind':'Ingress','metadata':{'name':'web','creationTimestamp':'" + ago(Duration.ofMinutes(5)) + "'},"
+        + "'spec':{'ingressClassName':'nginx','tls':[{'hosts':['a.example.com']}],'rules':[{'host':'a.example.com'},{'host':'b.example.com'},"
+        + "{},{'host':'d.example.com'},{'host':'e.example.com'}]},'status':{'loadBalancer':{'ingress':[{'ip':'192.168.10.10'},"
+        + "{'hostname':'lb.example.com'}]}}}";
+    assertThat(print("networking.k8s.io", "ingresses", ingress)).containsEntry("NAME", "web").containsEntry("CLASS", "nginx")
+        .containsEntry("HOSTS", "a.example.com,b.example.com,d.example.com + 2 more...").containsEntry("ADDRESS", "192.168.10.10...")
+        .containsEntry("PORTS", "80, 443").containsEntry("AGE", "5m");
+    assertThat(print("networking.k8s.io", "ingresses", "{'metadata':{'name':'d'},'spec':{'defaultBackend':{}},'status':{'loadBalancer':{}}}"))
+        .containsEntry("CLASS", "<none>").containsEntry("HOSTS", "*").containsEntry("ADDRESS", "").containsEntry("PORTS", "80");
+    assertThat(print("networking.k8s.io", "ingressclasses", "{'metadata':{'name':'nginx'},'spec':{'controller':'k8s.io/ingress-nginx',"
+        + "'parameters':{'apiGroup':'k8s.example.com','kind':'IngressParameters','name':'external-lb'}}}"))
+        .containsEntry("CONTROLLER", "k8s.io/ingress-nginx").containsEntry("PARAMETERS", "IngressParameters.k8s.example.com/external-lb");
+  }
+
+  @Test
   void workloadColumns() {
     String deploy = "{'kind':'Deployment','metadata':{'name':'web','creationTimestamp':'" + ago(Duration.ofDays(2)
         .plusHours(3)) + "'},'spec':{'replicas':3,'selector':{'matchLabels':{'app':'web'},'matchExpressions':"
