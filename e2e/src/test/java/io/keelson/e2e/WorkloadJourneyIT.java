@@ -658,6 +658,42 @@ class WorkloadJourneyIT {
   }
 
   /**
+   * The chart `helm create` writes, with its Ingress and HorizontalPodAutoscaler turned on, installs as it does on
+   * Kubernetes (networking.k8s.io/v1 Ingresses are served), an upgrade patches the Ingress's rules, uninstall removes it.
+   */
+  @Test
+  @Order(12)
+  void helmCreatesScaffoldInstallsWithItsIngress() throws Exception {
+    Host.Helm tool = Host.helm();
+    if (tool.lacks() != null) {
+      System.out.println("SKIP helm scaffold: " + tool.lacks());
+    }
+    Assumptions.assumeTrue(tool.lacks() == null, tool.lacks());
+    String helm = tool.path();
+    Path work = Files.createTempDirectory("helm-create-");
+    String chart = work.resolve("demo").toString();
+    KeelsonCluster.Result created = helm(Duration.ofSeconds(60), helm, "create", chart);
+    assertThat(created.ok()).as(created.toString()).isTrue();
+    String ns = "helm-scaffold";
+    KeelsonCluster.Result installed = helm(Duration.ofMinutes(2), helm, "install", "demo", chart, "-n", ns, "--create-namespace",
+        "--set", "image.repository=keelson.local/busybox,image.tag=latest,ingress.enabled=true,autoscaling.enabled=true");
+    assertThat(installed.out()).as(installed.toString()).contains("STATUS: deployed");
+    assertThat(cluster.kubectlOk("-n", ns, "get", "ingress", "demo")).contains("chart-example.local").contains("80");
+    assertThat(cluster.kubectlOk("-n", ns, "get", "hpa,svc,sa", "-o", "name"))
+        .contains("horizontalpodautoscaler.autoscaling/demo", "service/demo", "serviceaccount/demo");
+    KeelsonCluster.Result upgraded = helm(Duration.ofMinutes(2), helm, "upgrade", "demo", chart, "-n", ns, "--reuse-values",
+        "--set", "ingress.hosts[0].host=shop.example.com,ingress.hosts[0].paths[0].path=/shop,ingress.hosts[0].paths[0].pathType=Prefix");
+    assertThat(upgraded.out()).as(upgraded.toString()).contains("REVISION: 2");
+    assertThat(cluster.kubectlOk("-n", ns, "get", "ingress", "demo", "-o",
+        "jsonpath={.spec.rules[*].host} {.spec.rules[0].http.paths[*].path} {.spec.rules[0].http.paths[0].pathType}"))
+        .isEqualTo("shop.example.com /shop Prefix");
+    KeelsonCluster.Result uninstalled = helm(Duration.ofMinutes(2), helm, "uninstall", "demo", "-n", ns, "--wait");
+    assertThat(uninstalled.ok()).as(uninstalled.toString()).isTrue();
+    assertThat(cluster.kubectlOk("-n", ns, "get", "ingress,deploy,svc", "-o", "name")).isEmpty();
+    cluster.kubectl("delete", "namespace", ns, "--wait=false");
+  }
+
+  /**
    * helm/keelson, the chart that runs Keelson on a cluster, lints, and its rendering (3 etcd members, the
    * privileged host-network agent DaemonSet) passes a server-side dry run on Keelson itself; without the
    * credentials Secret it says which value to set.
