@@ -663,14 +663,13 @@ class WorkloadJourneyIT {
    */
   @Test
   @Order(12)
-  void helmCreatesScaffoldInstallsWithItsIngress() throws Exception {
+  void helmCreatesScaffoldInstallsWithItsIngress(@org.junit.jupiter.api.io.TempDir Path work) {
     Host.Helm tool = Host.helm();
     if (tool.lacks() != null) {
       System.out.println("SKIP helm scaffold: " + tool.lacks());
     }
     Assumptions.assumeTrue(tool.lacks() == null, tool.lacks());
     String helm = tool.path();
-    Path work = Files.createTempDirectory("helm-create-");
     String chart = work.resolve("demo").toString();
     KeelsonCluster.Result created = helm(Duration.ofSeconds(60), helm, "create", chart);
     assertThat(created.ok()).as(created.toString()).isTrue();
