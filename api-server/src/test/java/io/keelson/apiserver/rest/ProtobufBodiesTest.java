@@ -72,6 +72,27 @@ class ProtobufBodiesTest {
   }
 
   @Test
+  void ingressesFromKubectlCreateIngressKeepTheRuleInlineAndOnePortField() throws Exception {
+    // `kubectl create ingress web --rule=foo.com/x=svc:http`: Go writes the port's number 0 beside its name
+    io.kubernetes.client.proto.V1Networking.HTTPIngressPath path = io.kubernetes.client.proto.V1Networking.HTTPIngressPath.newBuilder()
+        .setPath("/x").setPathType("Exact").setBackend(io.kubernetes.client.proto.V1Networking.IngressBackend.newBuilder()
+            .setService(io.kubernetes.client.proto.V1Networking.IngressServiceBackend.newBuilder().setName("svc")
+                .setPort(io.kubernetes.client.proto.V1Networking.ServiceBackendPort.newBuilder().setName("http").setNumber(0))))
+        .build();
+    io.kubernetes.client.proto.V1Networking.Ingress ing = io.kubernetes.client.proto.V1Networking.Ingress.newBuilder()
+        .setMetadata(Meta.ObjectMeta.newBuilder().setName("web"))
+        .setSpec(io.kubernetes.client.proto.V1Networking.IngressSpec.newBuilder().addRules(
+            io.kubernetes.client.proto.V1Networking.IngressRule.newBuilder().setHost("foo.com").setIngressRuleValue(
+                io.kubernetes.client.proto.V1Networking.IngressRuleValue.newBuilder().setHttp(
+                    io.kubernetes.client.proto.V1Networking.HTTPIngressRuleValue.newBuilder().addPaths(path)))))
+        .build();
+    JsonNode rule = ProtobufBodies.decode(envelope("networking.k8s.io/v1", "Ingress", ing)).at("/spec/rules/0");
+    assertThat(rule.has("ingressRuleValue")).isFalse(); // inline in JSON: http beside host
+    assertThat(rule.at("/http/paths/0/path").asString()).isEqualTo("/x");
+    assertThat(rule.at("/http/paths/0/backend/service/port").toString()).isEqualTo("{\"name\":\"http\"}");
+  }
+
+  @Test
   void servicesFromKubectlCreateServiceHaveNoZeroPorts() throws Exception {
     V1.Service s = V1.Service.newBuilder().setMetadata(Meta.ObjectMeta.newBuilder().setName("web"))
         .setSpec(V1.ServiceSpec.newBuilder().setType("ClusterIP").setHealthCheckNodePort(0).setPublishNotReadyAddresses(false)
