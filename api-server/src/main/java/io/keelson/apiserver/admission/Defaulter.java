@@ -67,6 +67,7 @@ public final class Defaulter {
       case "/Namespace" -> Defaulter::namespace;
       case "/Node" -> Defaulter::node;
       case "/Endpoints" -> Defaulter::endpoints;
+      case NetworkPolicies.GROUP + "/NetworkPolicy" -> NetworkPolicies::defaults;
       case "scheduling.k8s.io/PriorityClass" -> o -> put(o, "preemptionPolicy", "PreemptLowerPriority");
       case "networking.k8s.io/Ingress" -> o -> obj(obj(o, "status"), "loadBalancer"); // as kube serializes an empty status
       case RbacObjects.GROUP + "/RoleBinding", RbacObjects.GROUP + "/ClusterRoleBinding" -> RbacObjects::defaultBinding;

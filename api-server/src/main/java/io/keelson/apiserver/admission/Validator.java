@@ -60,6 +60,7 @@ public final class Validator {
       case "batch/CronJob" -> cronJob(obj, old, errs);
       case "autoscaling/HorizontalPodAutoscaler" -> horizontalPodAutoscaler(obj, errs);
       case "policy/PodDisruptionBudget" -> podDisruptionBudget(obj, errs);
+      case NetworkPolicies.GROUP + "/NetworkPolicy" -> NetworkPolicies.validate(obj, errs);
       case "/Service" -> service(obj, old, errs);
       case "/ConfigMap" -> configMap(obj, old, errs);
       case "/Secret" -> secret(obj, old, errs);
@@ -1345,7 +1346,7 @@ public final class Validator {
     else if (v.asLong() < 0) errs.invalid(p, v, "must be greater than or equal to 0");
   }
 
-  private static void portNumber(JsonNode v, String p, FieldErrors errs) {
+  static void portNumber(JsonNode v, String p, FieldErrors errs) {
     if (!v.isIntegralNumber() || v.asLong() < 1 || v.asLong() > 65535) errs.invalid(p, v, "must be between 1 and 65535, inclusive");
   }
 

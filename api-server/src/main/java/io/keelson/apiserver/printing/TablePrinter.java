@@ -309,6 +309,11 @@ public final class TablePrinter {
             (o, now) -> Fields.num(o, "status.disruptionsAllowed")),
         age());
 
+    // kube 1.32's printNetworkPolicy
+    put("networking.k8s.io", "NetworkPolicy", name(),
+        str("Pod-Selector", "The pods the policy applies to.", 0, (o, now) -> labelSelector(Fields.at(o, "spec.podSelector"))),
+        age());
+
     put("", "Service", name(),
         str("Type", "The type of the service.", 0, (o, now) -> Fields.strOr(o, "spec.type", "ClusterIP")),
         str("Cluster-IP", "The virtual IP of the service.", 0, (o, now) -> Fields.strOr(o, "spec.clusterIP", NONE)),

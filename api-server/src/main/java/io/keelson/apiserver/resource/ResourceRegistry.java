@@ -70,6 +70,9 @@ public final class ResourceRegistry {
     // policy/v1: the disruption controller keeps their status, pods/eviction honours them
     add("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, List.of("pdb"), List.of(), Set.of("status"),
         io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class, true);
+    // networking.k8s.io/v1: enforced by every node agent (its netpol package, nftables)
+    add("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, List.of("netpol"), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class, true);
     // others
     add("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class, false);

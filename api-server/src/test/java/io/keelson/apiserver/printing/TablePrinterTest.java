@@ -174,6 +174,16 @@ class TablePrinterTest {
   }
 
   @Test
+  void networkPolicyColumns() {
+    String np = "{'kind':'NetworkPolicy','metadata':{'name':'db','creationTimestamp':'" + ago(Duration.ofMinutes(3))
+        + "'},'spec':{'podSelector':{'matchLabels':{'app':'db'}}}}";
+    assertThat(print("networking.k8s.io", "networkpolicies", np)).containsEntry("NAME", "db").containsEntry("POD-SELECTOR", "app=db")
+        .containsEntry("AGE", "3m");
+    assertThat(print("networking.k8s.io", "networkpolicies", "{'metadata':{'name':'deny'},'spec':{'podSelector':{}}}"))
+        .containsEntry("POD-SELECTOR", "<none>");
+  }
+
+  @Test
   void workloadColumns() {
     String deploy = "{'kind':'Deployment','metadata':{'name':'web','creationTimestamp':'" + ago(Duration.ofDays(2)
         .plusHours(3)) + "'},'spec':{'replicas':3,'selector':{'matchLabels':{'app':'web'},'matchExpressions':"

@@ -43,7 +43,7 @@ public final class BootstrapPolicy {
             "replicasets/scale", "statefulsets", "statefulsets/scale")),
         rule(WRITE, List.of("autoscaling"), List.of("horizontalpodautoscalers")),
         rule(WRITE, List.of("batch"), List.of("cronjobs", "jobs")),
-        rule(WRITE, List.of("networking.k8s.io"), List.of("ingresses")),
+        rule(WRITE, List.of("networking.k8s.io"), List.of("ingresses", "networkpolicies")),
         rule(WRITE, List.of("policy"), List.of("poddisruptionbudgets"))));
     roles.add(role("system:aggregate-to-view", "view",
         rule(READ, List.of(""), List.of("configmaps", "endpoints", "pods", "serviceaccounts", "services", "services/status")),
@@ -55,7 +55,7 @@ public final class BootstrapPolicy {
             "statefulsets", "statefulsets/scale", "statefulsets/status")),
         rule(READ, List.of("autoscaling"), List.of("horizontalpodautoscalers", "horizontalpodautoscalers/status")),
         rule(READ, List.of("batch"), List.of("cronjobs", "cronjobs/status", "jobs", "jobs/status")),
-        rule(READ, List.of("networking.k8s.io"), List.of("ingresses", "ingresses/status")),
+        rule(READ, List.of("networking.k8s.io"), List.of("ingresses", "ingresses/status", "networkpolicies")),
         rule(READ, List.of("policy"), List.of("poddisruptionbudgets", "poddisruptionbudgets/status"))));
     roles.add(role("system:discovery", null, urls(List.of("get"), List.of("/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez",
         "/openapi", "/openapi/*", "/readyz", "/version", "/version/"))));
