@@ -23,6 +23,7 @@ import io.keelson.agent.pod.NetworkProvider;
 import io.keelson.agent.pod.NodeContext;
 import io.keelson.agent.pod.PodManager;
 import io.keelson.agent.proxy.Nft;
+import io.keelson.agent.netpol.PolicyEnforcer;
 import io.keelson.agent.proxy.ServiceProxy;
 import io.keelson.agent.server.AgentServer;
 import io.keelson.agent.server.AgentServiceImpl;
@@ -87,6 +88,7 @@ public final class Agent implements AutoCloseable {
   /** The node-local cluster DNS (real nodes that watch Services), else null. */
   private final NodeDns dns;
   private ServiceProxy proxy;
+  private PolicyEnforcer policies;
 
   public Agent(AgentOptions options, Runtime runtime, NodeServiceConnection connection) {
     this.options = options;
@@ -183,6 +185,7 @@ public final class Agent implements AutoCloseable {
       }
     }
     startServiceProxy();
+    startNetworkPolicies();
     server = new AgentServer(options.address(), options.port(), agentToken, new AgentServiceImpl(managers, options.hollow() ? null : new HostUsage())).start();
     reporter.start();
     leases = new LeaseRenewer(connection, this::register);
@@ -229,6 +232,19 @@ public final class Agent implements AutoCloseable {
     String table = ServiceProxy.tableName(CniNetwork.nodeHash(options.nodeName(), options.stateDir().resolve("network")));
     proxy = new ServiceProxy(catalog, options.nodeName(), table, options.stateDir(), Nft.fromPath(),
         problem -> runtime.objects().nodeEvent("Warning", "ServiceProxyUnavailable", problem))
+        .metrics(metrics.registry())
+        .start();
+  }
+
+  /** Enforces NetworkPolicies on a real node that watches them (never on hollow or fake nodes). */
+  private void startNetworkPolicies() throws java.io.IOException {
+    var catalog = runtime.objects().networkPolicies();
+    if (options.hollow() || catalog == null) {
+      return;
+    }
+    String table = PolicyEnforcer.tableName(CniNetwork.nodeHash(options.nodeName(), options.stateDir().resolve("network")));
+    policies = new PolicyEnforcer(catalog, options.nodeName(), table, options.stateDir(), Nft.fromPath(),
+        problem -> runtime.objects().nodeEvent("Warning", "NetworkPolicyUnavailable", problem))
         .metrics(metrics.registry())
         .start();
   }
@@ -330,6 +346,9 @@ public final class Agent implements AutoCloseable {
       if (address != null) {
         dns.serveAt(address);
         ctx.clusterDns(address);
+        if (policies != null) {
+          policies.nodeDns(address);
+        }
       }
     } catch (DriverException | IOException e) {
       log.warn("no cluster DNS on this node, pods get the host's resolv.conf: {}", e.getMessage());
@@ -349,6 +368,9 @@ public final class Agent implements AutoCloseable {
     }
     if (proxy != null) {
       proxy.close(); // the rules stay: Services keep working while the agent restarts
+    }
+    if (policies != null) {
+      policies.close(); // the rules stay too: policies hold while the agent restarts
     }
     managers.values().forEach(PodManager::shutdown);
     managers.values().forEach(m -> m.context().network().close());

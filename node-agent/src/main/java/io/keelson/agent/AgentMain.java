@@ -151,7 +151,7 @@ public final class AgentMain implements Callable<Integer> {
         handlers.put("qemu", fake);
         return new Agent.Runtime(handlers, "runc", new FakeImages(), FakeNetwork::new, objects);
       }
-      return RealRuntimes.create(options, objects.watchServices(), vmWarmPool, networkPool);
+      return RealRuntimes.create(options, objects.watchServices().watchNetworkPolicies(), vmWarmPool, networkPool);
     }
   }
 }

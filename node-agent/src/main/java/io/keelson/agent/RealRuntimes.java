@@ -105,6 +105,11 @@ final class RealRuntimes {
     } catch (IOException | RuntimeException e) {
       log.warn("removing the node's Service rules: {}", e.getMessage());
     }
+    try {
+      io.keelson.agent.netpol.PolicyEnforcer.cleanup(stateDir, io.keelson.agent.proxy.Nft.fromPath());
+    } catch (IOException | RuntimeException e) {
+      log.warn("removing the node's NetworkPolicy rules: {}", e.getMessage());
+    }
     drivers.values().forEach(WorkloadDriver::close);
     return n.get();
   }

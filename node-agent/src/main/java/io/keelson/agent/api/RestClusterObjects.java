@@ -44,6 +44,7 @@ public final class RestClusterObjects implements ClusterObjects, AutoCloseable {
   private final KubernetesClient client;
   private final String nodeName;
   private volatile ServiceCatalog services;
+  private volatile io.keelson.agent.netpol.PolicyCatalog networkPolicies;
   private final Map<String, Cached> runtimeClasses = new ConcurrentHashMap<>();
   private final ExecutorService events =
       new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(2000),
@@ -73,6 +74,19 @@ public final class RestClusterObjects implements ClusterObjects, AutoCloseable {
   @Override
   public ServiceCatalog services() {
     return services;
+  }
+
+  /** Starts watching NetworkPolicies, pods and namespaces (real nodes only: hollow nodes enforce nothing). */
+  public RestClusterObjects watchNetworkPolicies() {
+    if (networkPolicies == null) {
+      networkPolicies = io.keelson.agent.netpol.PolicyCatalog.watch(client);
+    }
+    return this;
+  }
+
+  @Override
+  public io.keelson.agent.netpol.PolicyCatalog networkPolicies() {
+    return networkPolicies;
   }
 
   @Override
@@ -171,6 +185,9 @@ public final class RestClusterObjects implements ClusterObjects, AutoCloseable {
     events.shutdown();
     if (services != null) {
       services.close();
+    }
+    if (networkPolicies != null) {
+      networkPolicies.close();
     }
     client.close();
   }

@@ -28,6 +28,14 @@ public interface ClusterObjects {
   }
 
   /**
+   * The NetworkPolicies, pods and namespaces of the cluster as this node watches them, for
+   * enforcing policies; null when the node does not watch them (hollow and fake nodes, tests).
+   */
+  default io.keelson.agent.netpol.PolicyCatalog networkPolicies() {
+    return null;
+  }
+
+  /**
    * A token for the pod's ServiceAccount, bound to the pod (TokenRequest, as kubelet asks for a
    * projected serviceAccountToken source); {@code audience} empty means the api-server's own.
    * Throws when the api-server refuses (e.g. the account does not exist yet).

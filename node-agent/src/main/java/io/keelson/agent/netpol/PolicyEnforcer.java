@@ -1,0 +1,200 @@
+package io.keelson.agent.netpol;
+
+import io.keelson.agent.proxy.Nft;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Enforces NetworkPolicies for the pods of this node: renders the ruleset from the {@link
+ * PolicyCatalog} ({@link PolicyRules}) and replaces its table with {@code nft -f -} in one
+ * transaction, so that there is never a moment without the policies. Changes are coalesced for
+ * {@link #MIN_SYNC_PERIOD}, and the table is rewritten every {@link #RESYNC_PERIOD} anyway (which
+ * repairs a table someone flushed).
+ *
+ * <p>The table is {@code keelson-np-<hash>}, the hash of the node's bridge and Service table; it
+ * stays when the agent stops (policies keep holding through a restart) and {@code --cleanup}
+ * deletes it, by the name recorded in {@code <state dir>/network-policy-table}. Until the catalog
+ * has listed everything once nothing is written: a partial view could open what a policy closes.
+ *
+ * <p>Traffic between pods on one bridge is switched, not routed: it reaches the {@code ip} hooks
+ * only through br_netfilter with {@code net.bridge.bridge-nf-call-iptables=1} (what kube's CNI
+ * plugins require too). The enforcer turns it on when it is off, and reports when it cannot.
+ */
+public final class PolicyEnforcer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PolicyEnforcer.class);
+
+  public static final Duration MIN_SYNC_PERIOD = Duration.ofMillis(150);
+  public static final Duration RESYNC_PERIOD = Duration.ofSeconds(30);
+  static final String TABLE_FILE = "network-policy-table";
+  static final Path BRIDGE_NF_CALL = Path.of("/proc/sys/net/bridge/bridge-nf-call-iptables");
+
+  private final PolicyCatalog catalog;
+  private final String nodeName;
+  private final String table;
+  private final Path stateDir;
+  private final Nft nft;
+  private final Consumer<String> problems;
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("network-policy").daemon().factory());
+  private final AtomicBoolean queued = new AtomicBoolean();
+  private volatile String dnsAddress;
+  private volatile String lastProblem;
+  private final AtomicInteger isolatedPods = new AtomicInteger();
+  private Timer syncs;
+  private Counter failures;
+
+  /**
+   * @param table the nftables table to own ({@link #tableName})
+   * @param problems told (once per distinct problem) why policies are not enforced, e.g. to post a Node event
+   */
+  public PolicyEnforcer(PolicyCatalog catalog, String nodeName, String table, Path stateDir, Nft nft, Consumer<String> problems) {
+    this.catalog = catalog;
+    this.nodeName = nodeName;
+    this.table = table;
+    this.stateDir = stateDir;
+    this.nft = nft;
+    this.problems = problems;
+  }
+
+  /** {@code keelson-np-<8 hex>}: unique per node and state dir, like the node's bridge. */
+  public static String tableName(String hash) {
+    return "keelson-np-" + hash;
+  }
+
+  /** Sync count/duration ({@code keelson_agent_netpol_sync_seconds}), failures, pods isolated. */
+  public PolicyEnforcer metrics(MeterRegistry registry) {
+    syncs = Timer.builder("keelson.agent.netpol.sync")
+        .description("Writes of the node's NetworkPolicy ruleset (nft -f), successful ones").register(registry);
+    failures = Counter.builder("keelson.agent.netpol.sync.failures")
+        .description("Writes of the node's NetworkPolicy ruleset that failed").register(registry);
+    Gauge.builder("keelson.agent.netpol.isolated.pods", isolatedPods, AtomicInteger::get)
+        .description("Pods of this node isolated by some NetworkPolicy, as last written").register(registry);
+    return this;
+  }
+
+  public PolicyEnforcer start() {
+    String problem = nft.problem();
+    if (problem != null) {
+      report(problem.replace("ClusterIP and NodePort Services are not routed", "NetworkPolicies are not enforced"));
+    }
+    bridgedTrafficToIpHooks();
+    try {
+      Files.createDirectories(stateDir);
+      Files.writeString(stateDir.resolve(TABLE_FILE), table + "\n");
+    } catch (IOException e) {
+      log.warn("cannot record the NetworkPolicy table's name in {}: {}", stateDir, e.toString());
+    }
+    catalog.onChange(this::changed);
+    timer.scheduleWithFixedDelay(this::sync, RESYNC_PERIOD.toMillis(), RESYNC_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    changed();
+    log.info("network policies for node {} in nftables table ip {}", nodeName, table);
+    return this;
+  }
+
+  /** Where the node answers DNS (its pod gateway): matched as CoreDNS's pods are ({@link PolicyRules}). */
+  public void nodeDns(String address) {
+    dnsAddress = address;
+    changed();
+  }
+
+  /** Bridged IPv4 through the ip hooks (br_netfilter), so that pods on one bridge are policed too. */
+  private void bridgedTrafficToIpHooks() {
+    try {
+      if (!Files.exists(BRIDGE_NF_CALL)) {
+        new ProcessBuilder("modprobe", "br_netfilter").redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
+      }
+      if (!Files.readString(BRIDGE_NF_CALL).trim().equals("1")) {
+        Files.writeString(BRIDGE_NF_CALL, "1\n");
+        log.info("network policies: set net.bridge.bridge-nf-call-iptables=1 (pods on one bridge are policed through the ip hooks)");
+      }
+    } catch (IOException | RuntimeException e) {
+      report("br_netfilter is not available (" + e.getMessage() + "): NetworkPolicies do not hold between pods on the same node");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void changed() {
+    if (queued.compareAndSet(false, true)) {
+      timer.schedule(() -> {
+        queued.set(false);
+        sync();
+      }, MIN_SYNC_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** One full sync; runs on the enforcer's single thread only. */
+  void sync() {
+    if (!catalog.synced()) {
+      changed();
+      return;
+    }
+    long start = System.nanoTime();
+    PolicyRules.Rendered r = PolicyRules.render(table, catalog.snapshot(), nodeName, dnsAddress);
+    try {
+      nft.apply(r.text());
+      if (syncs != null) {
+        syncs.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      }
+      isolatedPods.set(r.isolatedPods());
+      if (lastProblem != null) {
+        log.info("network policies: the ruleset applies again ({} policies, {} isolated pods)", r.policies(), r.isolatedPods());
+        lastProblem = null;
+      }
+      log.debug("network policies: {} policies apply here, {} pods isolated, {} rules in {} ms",
+          r.policies(), r.isolatedPods(), r.rules(), (System.nanoTime() - start) / 1_000_000);
+    } catch (IOException | RuntimeException e) {
+      if (failures != null) {
+        failures.increment();
+      }
+      report("writing the NetworkPolicy rules failed: " + e.getMessage());
+    }
+  }
+
+  private void report(String problem) {
+    if (problem.equals(lastProblem)) {
+      return;
+    }
+    lastProblem = problem;
+    log.error("network policies: {}", problem);
+    try {
+      problems.accept(problem);
+    } catch (RuntimeException e) {
+      log.debug("reporting the network policy problem failed: {}", e.toString());
+    }
+  }
+
+  /** Deletes the table recorded in {@code stateDir}, if any (for {@code --cleanup}). */
+  public static void cleanup(Path stateDir, Nft nft) throws IOException {
+    Path f = stateDir.resolve(TABLE_FILE);
+    if (!Files.exists(f)) {
+      return;
+    }
+    String table = Files.readString(f, StandardCharsets.UTF_8).trim();
+    if (table.matches("keelson-np-[0-9a-f]+")) {
+      nft.deleteTable(table);
+    }
+    Files.delete(f);
+  }
+
+  /** Stops syncing; the rules stay (see the class comment). */
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
