@@ -174,4 +174,91 @@ class ServiceRoutingIT {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
         assertThat(get("client", clusterIp, 80).out().trim()).startsWith("web-"));
   }
+
+  /** A GET from {@code pod} to {@code host}: whether db's page ("db") came back within nc's 2 s. */
+  private boolean dbAnswers(String pod, String host) {
+    KeelsonCluster.Result r = cluster.kubectl("exec", pod, "--", "sh", "-c",
+        "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 " + host + " 8080 | tail -1");
+    return r.out().trim().equals("db");
+  }
+
+  @Test
+  @Order(3)
+  void networkPoliciesIsolateAPodAndLetItsClientsIn() {
+    String yaml = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: db, labels: {app: db}}
+        spec:
+          terminationGracePeriodSeconds: 0
+          containers:
+          - name: httpd
+            image: keelson.local/busybox:latest
+            command: ["sh", "-c", "mkdir -p /www && echo $HOSTNAME > /www/index.html && exec httpd -f -p 8080 -h /www"]
+            ports: [{name: http, containerPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: friend, labels: {role: client}}
+        spec:
+          terminationGracePeriodSeconds: 0
+          containers: [{name: main, image: keelson.local/busybox:latest, command: ["sleep", "3600"]}]
+        """;
+    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(30), List.of("kubectl", "apply", "-f", "-"), yaml);
+    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    cluster.kubectlOk("wait", "--for=condition=Ready", "pod/db", "pod/friend", "--timeout=60s");
+    cluster.kubectlOk("expose", "pod", "db", "--port", "8080");
+    String dbIp = cluster.kubectlOk("get", "pod", "db", "-o", "jsonpath={.status.podIP}").trim();
+    String dbService = cluster.kubectlOk("get", "service", "db", "-o", "jsonpath={.spec.clusterIP}").trim();
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).until(() -> dbAnswers("client", dbIp));
+
+    // default deny for db: nobody gets in, by its IP or through its Service (policy sees the client before masquerading)
+    KeelsonCluster.Result deny = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: db-deny}
+        spec:
+          podSelector: {matchLabels: {app: db}}
+        """);
+    assertThat(deny.ok()).as(deny.toString()).isTrue();
+    assertThat(cluster.kubectlOk("get", "netpol", "db-deny", "-o", "jsonpath={.spec.policyTypes}")).isEqualTo("[\"Ingress\"]");
+    assertThat(cluster.kubectlOk("get", "networkpolicies")).contains("POD-SELECTOR").contains("app=db");
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).until(() -> !dbAnswers("client", dbIp));
+    assertThat(dbAnswers("friend", dbIp)).isFalse();
+    assertThat(dbAnswers("friend", dbService)).isFalse();
+
+    // role=client pods may reach db's named port: friend gets in, the unlabelled client stays out
+    KeelsonCluster.Result allow = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: db-clients}
+        spec:
+          podSelector: {matchLabels: {app: db}}
+          ingress:
+          - from: [{podSelector: {matchLabels: {role: client}}}]
+            ports: [{port: http}]
+        """);
+    assertThat(allow.ok()).as(allow.toString()).isTrue();
+    assertThat(cluster.kubectlOk("describe", "netpol", "db-clients")).contains("PodSelector:", "role=client", "Allowing ingress traffic");
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).until(() -> dbAnswers("friend", dbIp));
+    assertThat(dbAnswers("friend", dbService)).as("through the Service too").isTrue();
+    assertThat(dbAnswers("client", dbIp)).isFalse();
+    assertThat(dbAnswers("client", dbService)).isFalse();
+
+    // the policies gone, db is open again
+    cluster.kubectlOk("delete", "netpol", "db-deny", "db-clients");
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).until(() -> dbAnswers("client", dbIp));
+
+    // bad input gets kube's 422 and says what to fix
+    KeelsonCluster.Result bad = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: bad}
+        spec:
+          podSelector: {}
+          ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [192.168.0.0/16]}}]}]
+        """);
+    assertThat(bad.ok()).isFalse();
+    assertThat(bad.err()).contains("spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: \"192.168.0.0/16\": must be a strict subset of `cidr`");
+  }
 }
