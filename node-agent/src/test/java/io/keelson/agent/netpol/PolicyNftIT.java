@@ -33,6 +33,7 @@ class PolicyNftIT {
   static final String SERVER = "10.250.1.5";
   static final String CLIENT = "10.250.1.7";
   static final String STRANGER = "10.250.1.8";
+  static final String REMOTE = "10.250.2.7";
 
   @BeforeEach
   void network() throws IOException {
@@ -48,29 +49,40 @@ class PolicyNftIT {
     in(node, "ip", "link", "add", "br0", "type", "bridge");
     in(node, "ip", "addr", "add", "10.250.1.1/24", "dev", "br0");
     in(node, "ip", "link", "set", "br0", "up");
+    // a second bridge stands for another node's pods: its traffic is routed, not bridged
+    in(node, "ip", "link", "add", "br1", "type", "bridge");
+    in(node, "ip", "addr", "add", "10.250.2.1/24", "dev", "br1");
+    in(node, "ip", "link", "set", "br1", "up");
+    in(node, "sysctl", "-qw", "net.ipv4.ip_forward=1");
     in(node, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1");
-    pod("srv", SERVER);
-    pod("cli", CLIENT);
-    pod("str", STRANGER);
+    pod("srv", SERVER, "br0");
+    pod("cli", CLIENT, "br0");
+    pod("str", STRANGER, "br0");
+    pod("rem", REMOTE, "br1");
     nft = new Nft(List.of("ip", "netns", "exec", node, "nft"));
-    // the server: busybox httpd answering 404 on its port 8080 ("http")
+    // the server: busybox httpd answering 404 on its port 8080 ("http"); the node answers too, on its gateway
+    serve("np-srv-" + id, SERVER);
+    serve(node, "10.250.1.1");
+  }
+
+  private void serve(String ns, String ip) throws IOException {
     Path root = Files.createTempDirectory("np-www");
-    servers.add(new ProcessBuilder("ip", "netns", "exec", "np-srv-" + id, "busybox", "httpd", "-f", "-p", SERVER + ":8080",
+    servers.add(new ProcessBuilder("ip", "netns", "exec", ns, "busybox", "httpd", "-f", "-p", ip + ":8080",
         "-h", root.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
   }
 
-  private void pod(String name, String ip) throws IOException {
+  private void pod(String name, String ip, String bridge) throws IOException {
     String ns = "np-" + name + "-" + id;
     HostTools.run("ip", "netns", "add", ns);
     namespaces.add(0, ns);
     String host = "v" + name + id;
     HostTools.run("ip", "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", ns);
     HostTools.run("ip", "link", "set", host, "netns", node);
-    in(node, "ip", "link", "set", host, "master", "br0", "up");
+    in(node, "ip", "link", "set", host, "master", bridge, "up");
     in(ns, "ip", "addr", "add", ip + "/24", "dev", "eth0");
     in(ns, "ip", "link", "set", "eth0", "up");
     in(ns, "ip", "link", "set", "lo", "up");
-    in(ns, "ip", "route", "add", "default", "via", "10.250.1.1");
+    in(ns, "ip", "route", "add", "default", "via", ip.substring(0, ip.lastIndexOf('.')) + ".1");
   }
 
   private static String in(String ns, String... cmd) throws IOException {
@@ -89,9 +101,14 @@ class PolicyNftIT {
 
   /** Whether {@code from} gets the server's HTTP answer within 2 s. */
   private boolean reaches(String from) {
+    return reaches(from, SERVER);
+  }
+
+  /** Whether {@code from} gets an HTTP answer from port 8080 at {@code ip} within 2 s. */
+  private boolean reaches(String from, String ip) {
     String ns = from.equals("node") ? node : "np-" + from + "-" + id;
     try {
-      String out = in(ns, "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout 3 busybox nc -w 2 " + SERVER + " 8080");
+      String out = in(ns, "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout 3 busybox nc -w 2 " + ip + " 8080");
       return out.contains("HTTP/1");
     } catch (IOException e) {
       return false;
@@ -102,7 +119,8 @@ class PolicyNftIT {
     List<Pod> pods = List.of(
         PolicyRulesTest.pod("default/srv", SERVER, "node-1", "app=db"),
         PolicyRulesTest.pod("default/cli", CLIENT, "node-1", "role=client"),
-        PolicyRulesTest.pod("default/str", STRANGER, "node-1", ""));
+        PolicyRulesTest.pod("default/str", STRANGER, "node-1", ""),
+        PolicyRulesTest.pod("default/rem", REMOTE, "node-2", "role=client"));
     nft.apply(PolicyRules.render("keelson-np-it", new PolicyCatalog.Snapshot(policies, pods, List.of()), "node-1", "10.250.1.1").text());
   }
 
@@ -117,13 +135,46 @@ class PolicyNftIT {
     assertThat(reaches("str")).isFalse();
     assertThat(reaches("node")).as("the pod's own node is always allowed").isTrue();
 
+    assertThat(reaches("rem")).as("default deny, routed from another node").isFalse();
+
     apply(List.of(PolicyRulesTest.denyDb(), PolicyRulesTest.allowClients()));
     assertThat(reaches("cli")).as("role=client, to the named port http").isTrue();
+    assertThat(reaches("rem")).as("role=client on another node").isTrue();
     assertThat(reaches("str")).as("an unlabelled pod stays out").isFalse();
 
     apply(List.of());
     assertThat(reaches("str")).as("policies deleted: open again").isTrue();
     assertThat(nft.listTable("keelson-np-it")).contains("ingress-forward");
+    nft.deleteTable("keelson-np-it");
+  }
+
+  @Test
+  void egressIsolatedPodsReachOnlyWhatTheirPoliciesAllow() throws IOException {
+    // the client may send only to app=db pods on TCP 8080; the stranger nowhere
+    NetworkPolicy toDb = new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder()
+        .withNewMetadata().withNamespace("default").withName("to-db").endMetadata()
+        .withNewSpec().withNewPodSelector().addToMatchLabels("role", "client").endPodSelector().withPolicyTypes("Egress")
+        .addNewEgress().addNewTo().withNewPodSelector().addToMatchLabels("app", "db").endPodSelector().endTo()
+        .addNewPort().withProtocol("TCP").withPort(new io.fabric8.kubernetes.api.model.IntOrString(8080)).endPort().endEgress()
+        .endSpec().build();
+    NetworkPolicy strangerNowhere = new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder()
+        .withNewMetadata().withNamespace("default").withName("nowhere").endMetadata()
+        .withNewSpec().withNewPodSelector().addNewMatchExpression().withKey("role").withOperator("DoesNotExist").endMatchExpression()
+        .addNewMatchExpression().withKey("app").withOperator("DoesNotExist").endMatchExpression().endPodSelector()
+        .withPolicyTypes("Egress").endSpec().build();
+    apply(List.of(toDb, strangerNowhere));
+    assertThat(reaches("cli")).as("allowed egress").isTrue();
+    assertThat(reaches("cli", "10.250.1.1")).as("the node is not app=db").isFalse();
+    assertThat(reaches("str")).as("egress-isolated without rules").isFalse();
+    assertThat(reaches("str", "10.250.1.1")).as("nor to its node").isFalse();
+    assertThat(reaches("rem")).as("another node's client: not this node's to police").isTrue();
+
+    // an ipBlock with the gateway opens the node (as for its DNS)
+    strangerNowhere.getSpec().setEgress(List.of(new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRuleBuilder()
+        .addNewTo().withNewIpBlock().withCidr("10.250.1.1/32").endIpBlock().endTo().build()));
+    apply(List.of(toDb, strangerNowhere));
+    assertThat(reaches("str", "10.250.1.1")).isTrue();
+    assertThat(reaches("str")).isFalse();
     nft.deleteTable("keelson-np-it");
   }
 }
