@@ -261,4 +261,53 @@ class ServiceRoutingIT {
     assertThat(bad.ok()).isFalse();
     assertThat(bad.err()).contains("spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: \"192.168.0.0/16\": must be a strict subset of `cidr`");
   }
+
+  @Test
+  @Order(3)
+  void egressIsolatedPodsNeedARuleForTheNodesDns() {
+    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(30), List.of("kubectl", "apply", "-f", "-"), """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: lonely, labels: {app: lonely}}
+        spec:
+          terminationGracePeriodSeconds: 0
+          containers: [{name: main, image: keelson.local/busybox:latest, command: ["sleep", "3600"]}]
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: lonely-egress}
+        spec:
+          podSelector: {matchLabels: {app: lonely}}
+          policyTypes: [Egress]
+        """);
+    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    cluster.kubectlOk("wait", "--for=condition=Ready", "pod/lonely", "--timeout=60s");
+    String lookup = "timeout 4 nslookup kubernetes.default.svc.cluster.local";
+    // egress-isolated without rules: not even DNS
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).until(() ->
+        !cluster.kubectl("exec", "lonely", "--", "sh", "-c", lookup).out().contains("10.96.0.1"));
+
+    // kube's usual DNS rule: the node's DNS answers as kube-system's k8s-app=kube-dns pods do
+    KeelsonCluster.Result dns = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: lonely-dns}
+        spec:
+          podSelector: {matchLabels: {app: lonely}}
+          policyTypes: [Egress]
+          egress:
+          - to:
+            - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+              podSelector: {matchLabels: {k8s-app: kube-dns}}
+            ports: [{port: dns, protocol: UDP}, {port: dns-tcp, protocol: TCP}]
+        """);
+    assertThat(dns.ok()).as(dns.toString()).isTrue();
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
+        assertThat(cluster.kubectl("exec", "lonely", "--", "sh", "-c", lookup).out()).contains("10.96.0.1"));
+    // and nothing else
+    assertThat(get("lonely", clusterIp, 80).out().trim()).doesNotStartWith("web-");
+    cluster.kubectlOk("delete", "netpol", "lonely-egress", "lonely-dns");
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
+        assertThat(get("lonely", clusterIp, 80).out().trim()).startsWith("web-"));
+  }
 }
