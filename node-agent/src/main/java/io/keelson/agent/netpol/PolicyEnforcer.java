@@ -54,6 +54,8 @@ public final class PolicyEnforcer implements AutoCloseable {
   private final AtomicBoolean queued = new AtomicBoolean();
   private volatile String dnsAddress;
   private volatile String lastProblem;
+  /** The ruleset last loaded (null before the first, or after a failure): unchanged ones are not written again. */
+  private String loaded;
   private final AtomicInteger isolatedPods = new AtomicInteger();
   private Timer syncs;
   private Counter failures;
@@ -100,7 +102,7 @@ public final class PolicyEnforcer implements AutoCloseable {
       log.warn("cannot record the NetworkPolicy table's name in {}: {}", stateDir, e.toString());
     }
     catalog.onChange(this::changed);
-    timer.scheduleWithFixedDelay(this::sync, RESYNC_PERIOD.toMillis(), RESYNC_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(this::resync, RESYNC_PERIOD.toMillis(), RESYNC_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
     changed();
     log.info("network policies for node {} in nftables table ip {}", nodeName, table);
     return this;
@@ -138,7 +140,16 @@ public final class PolicyEnforcer implements AutoCloseable {
     }
   }
 
-  /** One full sync; runs on the enforcer's single thread only. */
+  /** Writes the ruleset even when unchanged: repairs a table someone flushed or deleted. */
+  private void resync() {
+    loaded = null;
+    sync();
+  }
+
+  /**
+   * One full render, written when it differs from what was loaded (most pod updates, e.g. of
+   * conditions, change no address or label); runs on the enforcer's single thread only.
+   */
   void sync() {
     if (!catalog.synced()) {
       changed();
@@ -146,8 +157,13 @@ public final class PolicyEnforcer implements AutoCloseable {
     }
     long start = System.nanoTime();
     PolicyRules.Rendered r = PolicyRules.render(table, catalog.snapshot(), nodeName, dnsAddress);
+    if (r.text().equals(loaded)) {
+      return;
+    }
+    loaded = null;
     try {
       nft.apply(r.text());
+      loaded = r.text();
       if (syncs != null) {
         syncs.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       }
