@@ -159,6 +159,40 @@ class LabJourneyIT {
     cluster.kubectlOk("delete", "service", "spread");
   }
 
+  /** Whether pod {@code from} gets pod {@code to}'s page by its IP within nc's 2 s. */
+  private boolean fetches(String[] from, String[] to) {
+    return cluster.kubectl("exec", from[0], "--", "sh", "-c",
+        "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 2 " + to[2] + " 8080").out().contains(to[0]);
+  }
+
+  @Test
+  @Order(3)
+  void networkPoliciesHoldAcrossHosts() {
+    String jp = "jsonpath={range .items[?(@.status.phase==\"Running\")]}{.metadata.name} {.spec.nodeName} {.status.podIP}{\"\\n\"}{end}";
+    List<String[]> pods = lines(cluster.kubectlOk("get", "pods", "-l", "app=spread", "-o", jp)).stream().map(l -> l.split(" ")).toList();
+    String[] a = pods.get(0);
+    String[] b = pods.get(1);
+    String[] c = pods.get(2);
+    cluster.kubectlOk("label", "pod", a[0], "peer=yes");
+    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: spread-peers}
+        spec:
+          podSelector: {matchLabels: {app: spread}}
+          ingress: [{from: [{podSelector: {matchLabels: {peer: "yes"}}}], ports: [{port: 8080}]}]
+        """);
+    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    // each host polices its own pods against peers on the others, routed between hosts
+    await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).until(() -> !fetches(c, b));
+    assertThat(fetches(a, b)).as("peer=yes on %s reaches %s on %s", a[1], b[0], b[1]).isTrue();
+    assertThat(fetches(a, c)).as("peer=yes on %s reaches %s on %s", a[1], c[0], c[1]).isTrue();
+    assertThat(fetches(b, a)).as("%s on %s is not a peer", b[0], b[1]).isFalse();
+    cluster.kubectlOk("delete", "netpol", "spread-peers");
+    cluster.kubectlOk("label", "pod", a[0], "peer-");
+    await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).until(() -> fetches(c, b));
+  }
+
   @Test
   @Order(4)
   void kubectlTopShowsEachPodAndHost() {
