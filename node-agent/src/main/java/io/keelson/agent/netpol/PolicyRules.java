@@ -30,10 +30,10 @@ import java.util.regex.Pattern;
 /**
  * Renders the NetworkPolicies that apply to this node's pods as one nftables table.
  *
- * <p>Shape: a verdict map per direction from a local pod's IP to a chain of that pod
- * ({@code ingress-pods}: by destination, {@code egress-pods}: by source), holding only pods that
- * some policy isolates in that direction. The pod's chain jumps to the chain of every policy that
- * selects it and drops what none accepted. A policy's chain is written once however many pods it
+ * <p>Shape: a verdict map per direction from a local pod's IP ({@code ingress-pods}: by
+ * destination, {@code egress-pods}: by source), holding only pods that some policy isolates in that
+ * direction, to a chain that jumps to the chain of every policy selecting the pod and drops what
+ * none accepted (one such chain per distinct list of policies, shared by the pods it selects). A policy's chain is written once however many pods it
  * selects; its peers are named sets of pod IPs (one per distinct namespace and selectors, shared),
  * ipBlocks are prefixes with their excepts, named ports a set of {@code pod IP . protocol . port}
  * per port name (resolved on the destination pod, for ingress and egress alike). So the rules grow
@@ -348,23 +348,26 @@ public final class PolicyRules {
 
     private void podMap(StringBuilder out, String name, Map<String, List<String>> pods, String direction) {
       List<String> elements = new ArrayList<>();
-      pods.keySet().forEach(ip -> elements.add(ip + " : goto " + podChain(direction, ip)));
+      pods.forEach((ip, policyChains) -> elements.add(ip + " : goto " + isolationChain(direction, policyChains)));
       out.append("  map ").append(name).append(" {\n    type ipv4_addr : verdict\n");
       elements(out, elements);
       out.append("  }\n");
     }
 
+    /** One chain per distinct list of policies: pods selected by the same policies share it. */
     private void podChains(StringBuilder out, Map<String, List<String>> pods, String direction) {
-      pods.forEach((ip, policyChains) -> {
+      Set<List<String>> written = new java.util.HashSet<>();
+      pods.values().forEach(policyChains -> {
+        if (!written.add(policyChains)) return;
         List<String> body = new ArrayList<>();
         policyChains.forEach(c -> body.add("jump " + c));
         body.add("drop"); // isolated: only what some policy accepted passes
-        chain(out, podChain(direction, ip), null, body.toArray(String[]::new));
+        chain(out, isolationChain(direction, policyChains), null, body.toArray(String[]::new));
       });
     }
 
-    private static String podChain(String direction, String ip) {
-      return direction + "-pod-" + ip;
+    private static String isolationChain(String direction, List<String> policyChains) {
+      return direction + "-isolated-" + hash(String.join(",", policyChains));
     }
 
     private static void set(StringBuilder out, String name, String type, TreeSet<String> elements) {

@@ -83,9 +83,9 @@ class PolicyRulesTest {
   @Test
   void defaultDenyIsolatesOnlyThisNodesSelectedPods() {
     String nft = render(List.of(denyDb()), PODS, List.of());
-    assertThat(section(nft, "map ingress-pods")).contains("10.244.1.5 : goto ingress-pod-10.244.1.5")
+    assertThat(section(nft, "map ingress-pods")).contains("10.244.1.5 : goto ingress-isolated-")
         .doesNotContain("10.244.2.5", "10.244.1.8");
-    assertThat(section(nft, "chain ingress-pod-10.244.1.5")).contains("jump ingress-", "default/deny", "drop");
+    assertThat(isolation(nft, "ingress", "10.244.1.5")).contains("jump ingress-", "default/deny", "drop");
     // the policy's own chain accepts nothing
     String policyChain = nft.lines().filter(l -> l.startsWith("  chain ingress-") && l.contains("default/deny")).findFirst().orElseThrow();
     assertThat(section(nft, policyChain.trim())).doesNotContain("accept");
@@ -95,7 +95,7 @@ class PolicyRulesTest {
   @Test
   void podSelectorPeersAndPortsBecomeSetsAndMatches() {
     String nft = render(List.of(denyDb(), allowClients()), PODS, List.of());
-    assertThat(section(nft, "chain ingress-pod-10.244.1.5")).contains("default/clients", "default/deny");
+    assertThat(isolation(nft, "ingress", "10.244.1.5")).contains("default/clients", "default/deny");
     // role=client in the policy's namespace only: the pod on node-2, not other/client
     String peer = nft.lines().filter(l -> l.trim().startsWith("set peer-")).findFirst().orElseThrow().trim();
     assertThat(section(nft, peer)).contains("10.244.2.7").doesNotContain("10.244.1.9");
@@ -131,6 +131,22 @@ class PolicyRulesTest {
     String nsRule = section(nft, nft.lines().filter(l -> l.startsWith("  chain ingress-") && l.contains("default/mixed"))
         .findFirst().orElseThrow().trim()).lines().filter(l -> l.contains("@peer-")).findFirst().orElseThrow().trim();
     assertThat(section(nft, "set " + nsRule.split("@")[1].split(" ")[0])).contains("10.244.1.9").doesNotContain("10.244.1.5");
+  }
+
+  @Test
+  void podsSelectedByTheSamePoliciesShareOneChain() {
+    List<Pod> pods = new java.util.ArrayList<>(PODS);
+    pods.add(pod("default/db-2", "10.244.1.6", "node-1", "app=db"));
+    String nft = render(List.of(denyDb(), allowClients()), pods, List.of());
+    assertThat(isolation(nft, "ingress", "10.244.1.5")).isEqualTo(isolation(nft, "ingress", "10.244.1.6"));
+    assertThat(nft.lines().filter(l -> l.startsWith("  chain ingress-isolated-")).count()).isEqualTo(1);
+  }
+
+  /** The chain the {@code direction}-pods map sends {@code ip} to. */
+  static String isolation(String nft, String direction, String ip) {
+    String element = section(nft, "map " + direction + "-pods").lines().map(String::trim)
+        .filter(l -> l.startsWith(ip + " : goto ")).findFirst().orElseThrow();
+    return section(nft, "chain " + element.substring(element.indexOf("goto ") + 5).replace(",", ""));
   }
 
   @Test
