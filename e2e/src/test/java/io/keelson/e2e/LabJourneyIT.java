@@ -188,6 +188,19 @@ class LabJourneyIT {
     assertThat(fetches(a, b)).as("peer=yes on %s reaches %s on %s", a[1], b[0], b[1]).isTrue();
     assertThat(fetches(a, c)).as("peer=yes on %s reaches %s on %s", a[1], c[0], c[1]).isTrue();
     assertThat(fetches(b, a)).as("%s on %s is not a peer", b[0], b[1]).isFalse();
+    // through a Service too: the endpoint's host sees the client pod (not masqueraded between hosts)
+    cluster.kubectlOk("expose", "deployment", "spread", "--name", "spread-np", "--port", "80", "--target-port", "8080");
+    String ip = cluster.kubectlOk("get", "service", "spread-np", "-o", "jsonpath={.spec.clusterIP}").trim();
+    String get = "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 2 " + ip + " 80 | tail -1";
+    java.util.Set<String> answered = new java.util.HashSet<>();
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      answered.add(cluster.kubectl("exec", a[0], "--", "sh", "-c", get).out().trim());
+      assertThat(answered).as("the peer reaches every host's pod through the Service").contains(b[0], c[0]);
+    });
+    for (int i = 0; i < 6; i++) {
+      assertThat(cluster.kubectl("exec", c[0], "--", "sh", "-c", get).out()).as("not a peer, through the Service").doesNotContain("spread-");
+    }
+    cluster.kubectlOk("delete", "service", "spread-np");
     cluster.kubectlOk("delete", "netpol", "spread-peers");
     cluster.kubectlOk("label", "pod", a[0], "peer-");
     await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).until(() -> fetches(c, b));

@@ -35,11 +35,14 @@ import java.util.regex.Pattern;
  * NodePort traffic, to this node's endpoints (dropped when it has none). {@code sessionAffinity:
  * ClientIP} remembers each client's endpoint in a timed set per endpoint.
  *
- * <p>All Service traffic is masqueraded (kube-proxy's {@code --masquerade-all}): a pod reaching a
+ * <p>Service traffic is masqueraded (kube-proxy's {@code --masquerade-all}): a pod reaching a
  * Service whose endpoint sits on the same bridge (itself, or a neighbour) gets the reply straight
  * over the bridge unless the reply comes back through this host, which br_netfilter would arrange
  * but is not loaded everywhere (lab namespaces, hosts without the module). The cost: endpoints see
- * the node's address instead of the client's.
+ * the node's address instead of the client's. The exception: a pod of this node's bridge reaching
+ * an endpoint on another node keeps its address (the reply is routed back through this node
+ * anyway), so that the endpoint's node can apply NetworkPolicies to the client pod, as kube-proxy
+ * without {@code --masquerade-all} leaves pod-to-pod Service traffic.
  *
  * <p>NodePorts answer on the node's local addresses except 127.0.0.0/8, as in kube-proxy's nftables
  * mode: DNAT of loopback traffic to a pod needs {@code route_localnet}, which opens the host's
@@ -52,6 +55,8 @@ public final class ServiceRules {
 
   /** The packet mark bit that asks for masquerading (kube-proxy's 0x4000). */
   static final String MASQUERADE_MARK = "0x4000";
+  /** Every bit but {@link #MASQUERADE_MARK}: clears it. */
+  static final String NOT_MASQUERADE_MARK = "0xffffbfff";
 
   /** kube-proxy's default for {@code sessionAffinityConfig.clientIP.timeoutSeconds}. */
   static final int DEFAULT_AFFINITY_SECONDS = 10800;
@@ -132,7 +137,12 @@ public final class ServiceRules {
    */
   public static Rendered render(String table, ServiceCatalog.Snapshot snapshot, String nodeName) {
     List<ServicePortRules> ports = servicePorts(snapshot, nodeName);
-    return new Writer(table, ports).write();
+    return new Writer(table, ports, nodeName, bridgeOf(table)).write();
+  }
+
+  /** The node's bridge: the table is named after it ({@code keelson-<hash>}, {@code kb-<hash>}). */
+  static String bridgeOf(String table) {
+    return "kb-" + table.substring(table.lastIndexOf('-') + 1);
   }
 
   /** The Service ports to program, sorted by their key. */
@@ -238,6 +248,8 @@ public final class ServiceRules {
   private static final class Writer {
     private final String table;
     private final List<ServicePortRules> ports;
+    private final String nodeName;
+    private final String bridge;
     private final StringBuilder out = new StringBuilder();
     /** Affinity sets, written before the chains that use them. */
     private final StringBuilder sets = new StringBuilder();
@@ -250,9 +262,11 @@ public final class ServiceRules {
     private int rules;
     private int endpoints;
 
-    Writer(String table, List<ServicePortRules> ports) {
+    Writer(String table, List<ServicePortRules> ports, String nodeName, String bridge) {
       this.table = table;
       this.ports = ports;
+      this.nodeName = nodeName;
+      this.bridge = bridge;
     }
 
     Rendered write() {
@@ -355,6 +369,10 @@ public final class ServiceRules {
         sets.append("  set ").append(set).append(" {\n    type ipv4_addr\n    flags dynamic,timeout\n    timeout ")
             .append(p.affinitySeconds()).append("s\n  }\n");
         body.add("update @" + set + " { ip saddr }");
+      }
+      if (b.nodeName() != null && !b.nodeName().equals(nodeName)) {
+        // a local pod to another node's pod: not masqueraded (see the class comment)
+        body.add("iifname \"" + bridge + "\" meta mark set meta mark and " + NOT_MASQUERADE_MARK);
       }
       body.add("meta l4proto " + p.protocol() + " dnat to " + b.ip() + ":" + b.port());
       chain(chains, endpointChainName(p, b), null, body.toArray(String[]::new));

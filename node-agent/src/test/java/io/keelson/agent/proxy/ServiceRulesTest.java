@@ -54,6 +54,11 @@ class ServiceRulesTest {
     assertThat(nft).contains("numgen random mod 2 vmap { 0 : goto ep-");
     assertThat(nft).contains("meta l4proto tcp dnat to 10.244.1.5:8080", "meta l4proto tcp dnat to 10.244.2.7:8080");
     assertThat(nft).contains("jump mark-for-masquerade", "masquerade fully-random");
+    // the pod on node-2 keeps a local pod's address (its node applies NetworkPolicies to it); the local one does not
+    assertThat(section(nft, "chain ep-" + ServiceRules.hash("default/web/tcp/http__10.244.2.7/8080") + "-default/web/tcp/http__10.244.2.7/8080"))
+        .contains("iifname \"kb-0123abcd\" meta mark set meta mark and 0xffffbfff");
+    assertThat(section(nft, "chain ep-" + ServiceRules.hash("default/web/tcp/http__10.244.1.5/8080") + "-default/web/tcp/http__10.244.1.5/8080"))
+        .doesNotContain("iifname");
     // no NodePort for a ClusterIP Service, no rejects when there are endpoints
     assertThat(section(nft, "map service-nodeports")).doesNotContain("elements");
     assertThat(section(nft, "map no-endpoint-services")).doesNotContain("elements");
