@@ -68,6 +68,9 @@ public final class Defaulter {
       case "/Node" -> Defaulter::node;
       case "/Endpoints" -> Defaulter::endpoints;
       case NetworkPolicies.GROUP + "/NetworkPolicy" -> NetworkPolicies::defaults;
+      case "/PersistentVolume" -> StorageObjects::defaultVolume;
+      case "/PersistentVolumeClaim" -> StorageObjects::defaultClaim;
+      case "storage.k8s.io/StorageClass" -> StorageObjects::defaultClass;
       case "scheduling.k8s.io/PriorityClass" -> o -> put(o, "preemptionPolicy", "PreemptLowerPriority");
       case "networking.k8s.io/Ingress" -> o -> obj(obj(o, "status"), "loadBalancer"); // as kube serializes an empty status
       case RbacObjects.GROUP + "/RoleBinding", RbacObjects.GROUP + "/ClusterRoleBinding" -> RbacObjects::defaultBinding;
@@ -153,6 +156,9 @@ public final class Defaulter {
     ObjectNode retention = obj(spec, "persistentVolumeClaimRetentionPolicy");
     put(retention, "whenDeleted", "Retain");
     put(retention, "whenScaled", "Retain");
+    for (JsonNode claim : spec.path("volumeClaimTemplates")) {
+      if (claim instanceof ObjectNode c) put(obj(c, "spec"), "volumeMode", "Filesystem");
+    }
     template(spec);
   }
 

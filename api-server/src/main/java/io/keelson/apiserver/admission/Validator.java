@@ -76,6 +76,9 @@ public final class Validator {
       case "certificates.k8s.io/CertificateSigningRequest" -> CertificateRequests.validate(obj, old, errs);
       case IngressObjects.GROUP + "/Ingress" -> IngressObjects.ingress(obj, errs);
       case IngressObjects.GROUP + "/IngressClass" -> IngressObjects.ingressClass(obj, old, errs);
+      case "/PersistentVolume" -> StorageObjects.volume(obj, old, errs);
+      case "/PersistentVolumeClaim" -> StorageObjects.claim(obj, old, errs);
+      case "storage.k8s.io/StorageClass" -> StorageObjects.storageClass(obj, old, errs);
       case RbacObjects.GROUP + "/Role" -> RbacObjects.role(obj, true, errs);
       case RbacObjects.GROUP + "/ClusterRole" -> RbacObjects.role(obj, false, errs);
       case RbacObjects.GROUP + "/RoleBinding" -> RbacObjects.binding(obj, old, true, errs);
@@ -313,6 +316,9 @@ public final class Validator {
       if (v.path("configMap").isObject() && isBlank(v.path("configMap").path("name"))) errs.required(p + ".configMap.name");
       if (v.path("secret").isObject() && isBlank(v.path("secret").path("secretName"))) errs.required(p + ".secret.secretName");
       if (v.path("hostPath").isObject() && isBlank(v.path("hostPath").path("path"))) errs.required(p + ".hostPath.path");
+      if (v.path("persistentVolumeClaim").isObject() && isBlank(v.path("persistentVolumeClaim").path("claimName"))) {
+        errs.required(p + ".persistentVolumeClaim.claimName");
+      }
     }
     JsonNode containers = spec.path("containers");
     if (!containers.isArray() || containers.isEmpty()) errs.required(path + ".containers");
@@ -571,10 +577,12 @@ public final class Validator {
         errs.notSupported("spec.persistentVolumeClaimRetentionPolicy." + when, v, List.of("Retain", "Delete"));
       }
     }
-    // no PersistentVolumeClaims are served: pods claiming one could never start
-    if (spec.path("volumeClaimTemplates").size() > 0) {
-      errs.forbidden("spec.volumeClaimTemplates", "PersistentVolumeClaims (volumeClaimTemplates) are not supported by this cluster yet;"
-          + " use emptyDir or hostPath volumes in the pod template instead");
+    int t = 0;
+    for (JsonNode claim : spec.path("volumeClaimTemplates")) {
+      String p = "spec.volumeClaimTemplates[" + t++ + "]";
+      String name = text(claim.path("metadata").path("name"));
+      if (name == null || name.isEmpty()) errs.required(p + ".metadata.name");
+      StorageObjects.claimSpec(claim.path("spec"), p + ".spec", errs);
     }
     if (old != null && spec.isObject()) {
       ObjectNode before = old.path("spec").isObject() ? ((ObjectNode) old.get("spec")).deepCopy() : sts.objectNode();

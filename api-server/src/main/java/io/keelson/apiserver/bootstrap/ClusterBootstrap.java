@@ -17,9 +17,10 @@ import org.springframework.stereotype.Component;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Objects every cluster has: the system namespaces, the {@code runc} and {@code vm} RuntimeClasses
- * and the system PriorityClasses. Created when absent (any api-server replica may do it; creation
- * races are harmless), then etcd history is compacted periodically as Kubernetes does.
+ * Objects every cluster has: the system namespaces, the {@code runc} and {@code vm} RuntimeClasses,
+ * the system PriorityClasses and the default {@code local-path} StorageClass. Created when absent (any
+ * api-server replica may do it; creation races are harmless), then etcd history is compacted
+ * periodically as Kubernetes does.
  */
 @Component
 public class ClusterBootstrap {
@@ -74,6 +75,11 @@ public class ClusterBootstrap {
          "handler":"qemu",
          "overhead":{"podFixed":{"cpu":"100m","memory":"64Mi"}},
          "scheduling":{"nodeSelector":{"keelson.io/runtime.vm":"true"}}}""");
+    // node-local directories, as k3s' local-path provisioner: the volume is made once the pod's node is known
+    ensure("storage.k8s.io", "v1", "storageclasses", null, """
+        {"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"local-path",
+         "annotations":{"storageclass.kubernetes.io/is-default-class":"true"}},
+         "provisioner":"keelson.io/local-path","reclaimPolicy":"Delete","volumeBindingMode":"WaitForFirstConsumer"}""");
     ensure("scheduling.k8s.io", "v1", "priorityclasses", null, """
         {"apiVersion":"scheduling.k8s.io/v1","kind":"PriorityClass","metadata":{"name":"system-cluster-critical"},
          "value":2000000000,"description":"Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."}""");

@@ -273,8 +273,8 @@ final class FieldDocs {
         + "(<pod>.<serviceName>.<namespace>.svc.cluster.local); may be empty.");
     f("StatefulSetSpec.podManagementPolicy", "OrderedReady (default): pods are created one at a time in ordinal "
         + "order, each once the previous is Ready, and removed in reverse; Parallel: all at once.");
-    f("StatefulSetSpec.volumeClaimTemplates", "Claims each pod gets a PersistentVolumeClaim of; not supported by "
-        + "this cluster yet (use emptyDir or hostPath volumes).");
+    f("StatefulSetSpec.volumeClaimTemplates", "Claims each pod gets a PersistentVolumeClaim of, named "
+        + "<template>-<statefulset>-<ordinal>; kept when the pod or the set is scaled down (Retain).");
 
     f("JobSpec.parallelism", "The most pods the job runs at the same time. Defaults to 1; 0 stops the job from "
         + "starting pods until it is raised.");

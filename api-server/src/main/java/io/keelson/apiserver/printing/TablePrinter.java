@@ -369,6 +369,46 @@ public final class TablePrinter {
         str("Memory", "Memory usage (working set) of all containers.", 0, (o, now) -> podMetricsSum(o, "memory")),
         str("Window", "The time window the usage was measured over.", 0, (o, now) -> Fields.str(o, "window")));
 
+    // kube's printPersistentVolume(Claim) / printStorageClass
+    put("", "PersistentVolume", name(),
+        str("Capacity", "The capacity of the volume.", 0, (o, now) -> Fields.str(o, "spec.capacity.storage")),
+        str("Access Modes", "How the volume may be mounted.", 0, (o, now) -> accessModes(Fields.at(o, "spec.accessModes"))),
+        str("Reclaim Policy", "What happens to the volume when its claim is deleted.", 0,
+            (o, now) -> Fields.str(o, "spec.persistentVolumeReclaimPolicy")),
+        str("Status", "The phase of the volume.", 0, (o, now) -> Fields.str(o, "status.phase")),
+        str("Claim", "The claim bound to the volume, as namespace/name.", 0, (o, now) -> Fields.str(o, "spec.claimRef.name").isEmpty()
+            ? "" : Fields.str(o, "spec.claimRef.namespace") + "/" + Fields.str(o, "spec.claimRef.name")),
+        str("StorageClass", "The class of the volume.", 0, (o, now) -> Fields.str(o, "spec.storageClassName")),
+        str("VolumeAttributesClass", "The attributes class of the volume.", 0,
+            (o, now) -> Fields.strOr(o, "spec.volumeAttributesClassName", "<unset>")),
+        str("Reason", "Why the volume is in its phase.", 0, (o, now) -> Fields.str(o, "status.reason")),
+        age(),
+        str("VolumeMode", "Filesystem or Block.", 1, (o, now) -> Fields.str(o, "spec.volumeMode")));
+
+    put("", "PersistentVolumeClaim", name(),
+        str("Status", "The phase of the claim.", 0, (o, now) -> Fields.str(o, "status.phase")),
+        str("Volume", "The volume bound to the claim.", 0, (o, now) -> Fields.str(o, "spec.volumeName")),
+        str("Capacity", "The capacity of the bound volume.", 0, (o, now) -> Fields.str(o, "status.capacity.storage")),
+        str("Access Modes", "How the bound volume may be mounted.", 0, (o, now) -> accessModes(Fields.at(o, "status.accessModes"))),
+        str("StorageClass", "The class of the claim.", 0, (o, now) -> Fields.str(o, "spec.storageClassName")),
+        str("VolumeAttributesClass", "The attributes class of the claim.", 0,
+            (o, now) -> Fields.strOr(o, "spec.volumeAttributesClassName", "<unset>")),
+        age(),
+        str("VolumeMode", "Filesystem or Block.", 1, (o, now) -> Fields.str(o, "spec.volumeMode")));
+
+    put("storage.k8s.io", "StorageClass",
+        new Column("Name", "string", "name", "Name must be unique within a namespace.", 0, (o, now) -> Fields.str(o, "metadata.name")
+            + ("true".equals(o.path("metadata").path("annotations").path("storageclass.kubernetes.io/is-default-class").asString(""))
+            ? " (default)" : "")),
+        str("Provisioner", "The provisioner of the class's volumes.", 0, (o, now) -> Fields.str(o, "provisioner")),
+        str("ReclaimPolicy", "What happens to a provisioned volume when its claim is deleted.", 0,
+            (o, now) -> Fields.strOr(o, "reclaimPolicy", "Delete")),
+        str("VolumeBindingMode", "When volumes are bound and provisioned.", 0,
+            (o, now) -> Fields.strOr(o, "volumeBindingMode", "Immediate")),
+        new Column("AllowVolumeExpansion", "boolean", "", "Whether claims of this class may grow.", 0,
+            (o, now) -> Fields.bool(o, "allowVolumeExpansion")),
+        age());
+
     put("node.k8s.io", "RuntimeClass", name(),
         str("Handler", "The runtime that runs pods of this class.", 0, (o, now) -> Fields.str(o, "handler")),
         age());
@@ -476,6 +516,20 @@ public final class TablePrinter {
   // ---- cell computations ----
 
   /** kube's rbac.SubjectsStrings: the names of a binding's subjects of one kind, service accounts as namespace/name. */
+  /** kube's GetAccessModesAsString: RWO,ROX,RWX,RWOP in that order. */
+  static String accessModes(JsonNode modes) {
+    StringJoiner j = new StringJoiner(",");
+    for (String[] m : new String[][] {{"ReadWriteOnce", "RWO"}, {"ReadOnlyMany", "ROX"}, {"ReadWriteMany", "RWX"}, {"ReadWriteOncePod", "RWOP"}}) {
+      for (JsonNode n : modes == null ? NODES.arrayNode() : modes) {
+        if (m[0].equals(n.asString(""))) {
+          j.add(m[1]);
+          break;
+        }
+      }
+    }
+    return j.toString();
+  }
+
   private static String subjects(JsonNode binding, String kind) {
     StringJoiner names = new StringJoiner(", ");
     for (JsonNode s : binding.path("subjects")) {

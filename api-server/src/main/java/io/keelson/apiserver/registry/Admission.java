@@ -11,8 +11,9 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Admission rules that need other objects, as Kubernetes' admission plugins do: RuntimeClass (pod
  * overhead and node selector from the pod's RuntimeClass), Priority (spec.priority from the
- * PriorityClass) and ServiceAccount (the API credentials volume). Stateless rules live in the
- * admission package.
+ * PriorityClass), ServiceAccount (the API credentials volume), DefaultStorageClass (a claim without
+ * a class gets the default one) and StorageObjectInUseProtection (the pvc-/pv-protection
+ * finalizers). Stateless rules live in the admission package.
  */
 final class Admission {
 
@@ -22,11 +23,43 @@ final class Admission {
   private Admission() {}
 
   static void admitCreate(ResourceService svc, ResourceType type, ObjectNode obj) {
+    if (type.group().isEmpty() && type.kind().equals("PersistentVolumeClaim")) {
+      defaultStorageClass(svc, obj);
+      protect(obj, "kubernetes.io/pvc-protection");
+    }
+    if (type.group().isEmpty() && type.kind().equals("PersistentVolume")) protect(obj, "kubernetes.io/pv-protection");
     if (!type.kind().equals("Pod")) return;
     ObjectNode spec = obj.has("spec") && obj.get("spec").isObject() ? (ObjectNode) obj.get("spec") : obj.putObject("spec");
     runtimeClass(svc, type, obj, spec);
     priority(svc, type, obj, spec);
     serviceAccountToken(svc, obj.path("metadata").path("namespace").asString(""), spec);
+  }
+
+  static final String DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
+
+  /**
+   * Kube's DefaultStorageClass admission: a claim that leaves storageClassName out gets the default
+   * class (the newest when several are marked); an explicit "" keeps meaning "no class".
+   */
+  private static void defaultStorageClass(ResourceService svc, ObjectNode pvc) {
+    ObjectNode spec = pvc.get("spec") instanceof ObjectNode s ? s : pvc.putObject("spec");
+    if (spec.has("storageClassName") && !spec.get("storageClassName").isNull()) return;
+    ResourceType scType = ResourceRegistry.find("storage.k8s.io", "v1", "storageclasses").orElseThrow();
+    ObjectNode chosen = null;
+    for (ObjectNode sc : svc.cache(scType).snapshot(null, o -> true).objects()) {
+      if (!"true".equals(sc.path("metadata").path("annotations").path(DEFAULT_CLASS_ANNOTATION).asString(""))) continue;
+      String created = sc.path("metadata").path("creationTimestamp").asString("");
+      if (chosen == null || created.compareTo(chosen.path("metadata").path("creationTimestamp").asString("")) > 0) chosen = sc;
+    }
+    if (chosen != null) spec.put("storageClassName", chosen.path("metadata").path("name").asString());
+  }
+
+  /** StorageObjectInUseProtection: the object stays until the controller-manager sees it unused. */
+  private static void protect(ObjectNode obj, String finalizer) {
+    ObjectNode md = ResourceService.metadata(obj);
+    ArrayNode fins = md.get("finalizers") instanceof ArrayNode a ? a : md.putArray("finalizers");
+    for (JsonNode f : fins) if (finalizer.equals(f.asString(""))) return;
+    fins.add(finalizer);
   }
 
   /** Where in-cluster clients (client-go, fabric8, kubectl) look for the token, CA and namespace. */

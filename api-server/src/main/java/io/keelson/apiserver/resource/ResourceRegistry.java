@@ -46,6 +46,11 @@ public final class ResourceRegistry {
     add("", "v1", "secrets", "Secret", true, List.of(), List.of(), Set.of(), Secret.class, false);
     add("", "v1", "events", "Event", true, List.of("ev"), List.of(), Set.of(), Event.class, false);
     add("", "v1", "serviceaccounts", "ServiceAccount", true, List.of("sa"), List.of(), Set.of("token"), ServiceAccount.class, false);
+    // persistent storage: the controller-manager's persistentvolume-binder binds and provisions them
+    add("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, List.of("pvc"), List.of(), Set.of("status"),
+        io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class, true);
+    add("", "v1", "persistentvolumes", "PersistentVolume", false, List.of("pv"), List.of(), Set.of("status"),
+        io.fabric8.kubernetes.api.model.PersistentVolume.class, true);
     // apps/v1
     add("apps", "v1", "deployments", "Deployment", true, List.of("deploy"), List.of("all"), Set.of("status", "scale"), Deployment.class, true);
     add("apps", "v1", "replicasets", "ReplicaSet", true, List.of("rs"), List.of("all"), Set.of("status", "scale"), ReplicaSet.class, true);
@@ -81,6 +86,8 @@ public final class ResourceRegistry {
     // certificates.k8s.io/v1: kubectl certificate approve; the controller-manager's csrsigning issues
     add("certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", false, List.of("csr"), List.of(),
         Set.of("status", "approval"), io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest.class, false);
+    add("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, List.of("sc"), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.storage.StorageClass.class, false);
     add("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, List.of("pc"), List.of(), Set.of(), PriorityClass.class, false);
     // networking.k8s.io/v1 Ingresses: stored for charts (helm create's) and for ingress controllers run as pods
     add("networking.k8s.io", "v1", "ingresses", "Ingress", true, List.of("ing"), List.of(), Set.of("status"),

@@ -90,6 +90,12 @@ class ValidatorTest {
           + "'kind':'StorageBucket','name':'static'}}}]}}]}}");
       case "IngressClass" -> json("{'apiVersion':'networking.k8s.io/v1','kind':'IngressClass','metadata':{'name':'nginx'},"
           + "'spec':{'controller':'k8s.io/ingress-nginx'}}");
+      case "PersistentVolume" -> json("{'apiVersion':'v1','kind':'PersistentVolume','metadata':{'name':'pv-1'},'spec':{"
+          + "'capacity':{'storage':'1Gi'},'accessModes':['ReadWriteOnce'],'hostPath':{'path':'/srv/pv-1'}}}");
+      case "PersistentVolumeClaim" -> json("{'apiVersion':'v1','kind':'PersistentVolumeClaim','metadata':{'name':'data','namespace':"
+          + "'default'},'spec':{'accessModes':['ReadWriteOnce'],'resources':{'requests':{'storage':'1Gi'}},'storageClassName':'local-path'}}");
+      case "StorageClass" -> json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass','metadata':{'name':'fast'},"
+          + "'provisioner':'keelson.io/local-path'}");
       default -> throw new IllegalArgumentException(kind);
     };
     if (kind.equals("Job")) Defaulter.generateJobSelector(o); // as the create path does, with the stored uid
@@ -107,7 +113,8 @@ class ValidatorTest {
   static Stream<String> kinds() {
     return Stream.of("Pod", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Service", "ConfigMap", "Secret", "Namespace", "Node",
         "Lease", "PriorityClass", "RuntimeClass", "EndpointSlice", "Event", "Job", "CronJob",
-        "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "IngressClass");
+        "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "IngressClass", "PersistentVolume", "PersistentVolumeClaim",
+        "StorageClass");
   }
 
   /** kind, JSON pointer to change, new value (null removes), expected field, reason, message start. */
@@ -215,7 +222,26 @@ class ValidatorTest {
         Arguments.of("StatefulSet", "/spec/template/metadata/labels/app", "'web'", "spec.template.metadata.labels", "FieldValueInvalid",
             "Invalid value: {\"app\":\"web\"}: `selector` does not match template `labels`"),
         Arguments.of("StatefulSet", "/spec/volumeClaimTemplates", "[{'metadata':{'name':'data'},'spec':{'accessModes':['ReadWriteOnce']}}]",
-            "spec.volumeClaimTemplates", "FieldValueForbidden", "Forbidden: PersistentVolumeClaims (volumeClaimTemplates) are not supported"),
+            "spec.volumeClaimTemplates[0].spec.resources[storage]", "FieldValueRequired", "Required value"),
+        Arguments.of("PersistentVolumeClaim", "/spec/accessModes", null, "spec.accessModes", "FieldValueRequired",
+            "Required value: at least 1 access mode is required"),
+        Arguments.of("PersistentVolumeClaim", "/spec/resources/requests/storage", "'lots'", "spec.resources.requests[storage]",
+            "FieldValueInvalid", "Invalid value: \"lots\": quantities must match the regular expression"),
+        Arguments.of("PersistentVolumeClaim", "/spec/resources/requests/storage", "'0'", "spec.resources.requests[storage]",
+            "FieldValueInvalid", "Invalid value: \"0\": must be greater than zero"),
+        Arguments.of("PersistentVolumeClaim", "/spec/volumeMode", "'Disk'", "spec.volumeMode", "FieldValueNotSupported",
+            "Unsupported value: \"Disk\": supported values: \"Block\", \"Filesystem\""),
+        Arguments.of("PersistentVolume", "/spec/capacity", null, "spec.capacity", "FieldValueRequired", "Required value"),
+        Arguments.of("PersistentVolume", "/spec/hostPath", null, "spec", "FieldValueRequired", "Required value: must specify a volume type"),
+        Arguments.of("PersistentVolume", "/spec/accessModes/0", "'ReadWriteSometimes'", "spec.accessModes", "FieldValueNotSupported",
+            "Unsupported value: \"ReadWriteSometimes\""),
+        Arguments.of("PersistentVolume", "/spec/persistentVolumeReclaimPolicy", "'Keep'", "spec.persistentVolumeReclaimPolicy",
+            "FieldValueNotSupported", "Unsupported value: \"Keep\": supported values: \"Delete\", \"Recycle\", \"Retain\""),
+        Arguments.of("PersistentVolume", "/spec/local", "{'path':'/mnt/disk'}", "spec.nodeAffinity", "FieldValueRequired",
+            "Required value: Local volume requires node affinity"),
+        Arguments.of("StorageClass", "/provisioner", null, "provisioner", "FieldValueRequired", "Required value"),
+        Arguments.of("StorageClass", "/volumeBindingMode", "'Later'", "volumeBindingMode", "FieldValueNotSupported",
+            "Unsupported value: \"Later\": supported values: \"Immediate\", \"WaitForFirstConsumer\""),
         Arguments.of("Service", "/spec/ports", "[]", "spec.ports", "FieldValueRequired", "Required value"),
         Arguments.of("Service", "/spec/ports/0/port", "0", "spec.ports[0].port", "FieldValueInvalid",
             "Invalid value: 0: must be between 1 and 65535, inclusive"),
@@ -496,6 +522,13 @@ class ValidatorTest {
         Arguments.of("RuntimeClass", "/handler", "'runc'", "handler", null),
         Arguments.of("IngressClass", "/spec/controller", "'example.com/other'", "spec.controller",
             "Invalid value: \"example.com/other\": field is immutable"),
+        Arguments.of("PersistentVolumeClaim", "/spec/accessModes/0", "'ReadWriteMany'", "spec", "Forbidden: spec is immutable after "
+            + "creation except resources.requests and volumeAttributesClassName for bound claims"),
+        Arguments.of("PersistentVolumeClaim", "/spec/resources/requests/storage", "'512Mi'", "spec.resources.requests.storage",
+            "Forbidden: field can not be less than previous value"),
+        Arguments.of("PersistentVolume", "/spec/hostPath/path", "'/elsewhere'", "spec.persistentvolumesource",
+            "Forbidden: spec.persistentvolumesource is immutable after creation"),
+        Arguments.of("StorageClass", "/provisioner", "'example.com/nfs'", "provisioner", "Forbidden: updates to provisioner are forbidden."),
         Arguments.of("EndpointSlice", "/addressType", "'IPv6'", "addressType", "Invalid value: \"IPv6\": field is immutable"),
         Arguments.of("Job", "/spec/template/spec/containers/0/image", "'busybox:2'", "spec.template", null),
         Arguments.of("Job", "/spec/completionMode", "'Indexed'", "spec.completionMode", "Invalid value: \"Indexed\": field is immutable"),
@@ -516,6 +549,19 @@ class ValidatorTest {
     if (message != null) {
       assertThat(e.causes().stream().filter(c -> c.field().equals(field)).findFirst().orElseThrow().message()).startsWith(message);
     }
+  }
+
+  @Test
+  void claimsMayGrowAndBeBoundButNothingElse() {
+    ObjectNode old = valid("PersistentVolumeClaim");
+    ObjectNode updated = old.deepCopy();
+    set(updated, "/spec/resources/requests/storage", "'2Gi'");
+    set(updated, "/spec/volumeName", "'pvc-1234'");
+    assertThatCode(() -> Validator.validate(type("PersistentVolumeClaim"), updated, old)).doesNotThrowAnyException();
+    ObjectNode sts = valid("StatefulSet");
+    set(sts, "/spec/volumeClaimTemplates", "[{'metadata':{'name':'data'},'spec':{'accessModes':['ReadWriteOnce'],"
+        + "'resources':{'requests':{'storage':'1Gi'}}}}]");
+    assertThatCode(() -> Validator.validate(type("StatefulSet"), sts, null)).doesNotThrowAnyException();
   }
 
   @Test
