@@ -30,6 +30,8 @@ import io.keelson.controller.runtime.Informers;
 import io.keelson.controller.runtime.ManagedController;
 import io.keelson.controller.runtime.ServedResources;
 import io.keelson.controller.ttlafterfinished.TtlAfterFinishedController;
+import io.keelson.controller.volume.PersistentVolumeBinder;
+import io.keelson.controller.volume.StorageProtection;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -87,7 +89,8 @@ public final class ControllerManager implements AutoCloseable {
     public static final List<String> ALL =
         List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc", "serviceaccount",
             "root-ca-cert-publisher", "endpoint", "endpointslice", "job", "cronjob", "ttl-after-finished", "horizontalpodautoscaling",
-            "clusterrole-aggregation", "statefulset", "disruption", "csrsigning");
+            "clusterrole-aggregation", "statefulset", "disruption", "csrsigning", "persistentvolume-binder", "pvc-protection",
+            "pv-protection");
 
     @Override
     public Iterator<String> iterator() {
@@ -312,6 +315,18 @@ public final class ControllerManager implements AutoCloseable {
         parts.add(new ClusterRoleAggregationController(informers, metrics, w));
       } else {
         log.info("controller clusterrole-aggregation skipped: the api-server does not serve rbac.authorization.k8s.io/v1 clusterroles");
+      }
+    }
+    if (on.contains(PersistentVolumeBinder.NAME) || on.contains(StorageProtection.PVC_NAME) || on.contains(StorageProtection.PV_NAME)) {
+      if (served.forKind("v1", "PersistentVolumeClaim") != null && served.forKind("storage.k8s.io/v1", "StorageClass") != null) {
+        if (on.contains(PersistentVolumeBinder.NAME)) parts.add(new PersistentVolumeBinder(informers, events, metrics, w));
+        // one part with kube's two queues, pvc-protection and pv-protection
+        if (on.contains(StorageProtection.PVC_NAME) || on.contains(StorageProtection.PV_NAME)) {
+          parts.add(new StorageProtection(informers, metrics, w));
+        }
+      } else {
+        log.info("controllers persistentvolume-binder, pvc-protection, pv-protection skipped: the api-server does not serve"
+            + " persistentvolumeclaims and storageclasses");
       }
     }
     try {

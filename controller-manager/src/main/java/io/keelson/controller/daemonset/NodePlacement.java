@@ -17,7 +17,7 @@ import java.util.Map;
  * metadata.name fields) and NoSchedule/NoExecute taints against the pod's tolerations plus the
  * ones Kubernetes gives every daemon pod.
  */
-final class NodePlacement {
+public final class NodePlacement {
   private NodePlacement() {}
 
   /** Tolerations added to every daemon pod, as the DaemonSet controller in Kubernetes does. */
@@ -81,7 +81,8 @@ final class NodePlacement {
     return true;
   }
 
-  static boolean termMatches(NodeSelectorTerm term, Node node, Map<String, String> labels) {
+  /** One required node-affinity term against a node (also a PersistentVolume's node affinity). */
+  public static boolean termMatches(NodeSelectorTerm term, Node node, Map<String, String> labels) {
     boolean any = false;
     if (term.getMatchExpressions() != null) {
       for (NodeSelectorRequirement r : term.getMatchExpressions()) {
