@@ -135,6 +135,7 @@ public final class SchedulerMain implements Callable<Integer> {
     Scheduler scheduler;
     try {
       scheduler = new Scheduler(cfg, DefaultPlugins.registry(), cache, queue, api, metrics, watch::runtimeClass);
+      scheduler.useStorage(watch);
     } catch (IllegalArgumentException e) {
       System.err.println("keelson-scheduler: " + e.getMessage());
       return 1;

@@ -16,6 +16,14 @@ public interface ClusterApi {
   /** Deletes a preemption victim with its grace period. Asynchronous. */
   void evict(Pod victim, String preemptorKey, String nodeName);
 
+  /**
+   * Sets an annotation on a PersistentVolumeClaim (merge patch); blocks until the API server answered.
+   * Throws ApiException on rejection.
+   */
+  default void annotateClaim(String namespace, String name, String key, String value) {
+    throw new ApiException(0, "this client cannot annotate PersistentVolumeClaims");
+  }
+
   /** Records a core/v1 Event about the pod. Asynchronous, may be dropped under overload. */
   void event(Pod pod, String type, String reason, String action, String message);
 

@@ -92,6 +92,22 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
     }
   }
 
+  @Override
+  public void annotateClaim(String namespace, String name, String key, String value) {
+    // keys are qualified names and values node names: nothing to escape
+    String body = "{\"metadata\":{\"annotations\":{\"" + key + "\":\"" + value + "\"}}}";
+    DirectHttp.Response resp;
+    try {
+      resp = direct.send("PATCH", "/api/v1/namespaces/" + namespace + "/persistentvolumeclaims/" + name, MERGE_PATCH,
+          body.getBytes(java.nio.charset.StandardCharsets.UTF_8), 30_000);
+    } catch (java.io.IOException e) {
+      throw new ApiException(0, "annotating claim " + namespace + "/" + name + ": " + e);
+    }
+    if (!resp.ok()) {
+      throw new ApiException(resp.code(), statusMessage(resp.code(), resp.text()));
+    }
+  }
+
   private String statusMessage(int code, String b) {
     try {
       Object m = json.unmarshal(b, Map.class).get("message");

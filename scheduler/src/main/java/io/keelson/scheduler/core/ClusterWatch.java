@@ -3,7 +3,10 @@ package io.keelson.scheduler.core;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -21,12 +24,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Shared informers for pods, nodes, PriorityClasses and RuntimeClasses, feeding the cache (bound
- * pods, nodes) and the queue (this scheduler's unbound pods), and requeueing unschedulable pods on
+ * Shared informers for pods, nodes, PriorityClasses, RuntimeClasses and storage (claims, volumes,
+ * classes), feeding the cache (bound pods, nodes) and the queue (this scheduler's unbound pods), and requeueing unschedulable pods on
  * the events that can help them. Also resolves what admission would have filled in on a pod
  * (priority from its PriorityClass, RuntimeClass overhead).
  */
-public final class ClusterWatch implements PodInfo.Resolver, AutoCloseable {
+public final class ClusterWatch implements PodInfo.Resolver, io.keelson.scheduler.framework.StorageLister, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClusterWatch.class);
   static final int SYSTEM_CLUSTER_CRITICAL = 2_000_000_000;
   static final int SYSTEM_NODE_CRITICAL = 2_000_001_000;
@@ -38,6 +41,9 @@ public final class ClusterWatch implements PodInfo.Resolver, AutoCloseable {
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private SharedIndexInformer<PriorityClass> priorityClasses;
   private SharedIndexInformer<RuntimeClass> runtimeClasses;
+  private SharedIndexInformer<PersistentVolumeClaim> claims;
+  private SharedIndexInformer<PersistentVolume> volumes;
+  private SharedIndexInformer<StorageClass> storageClasses;
 
   public ClusterWatch(KubernetesClient client, SchedulerCache cache, SchedulingQueue queue, String schedulerName) {
     this.client = client;
@@ -59,6 +65,18 @@ public final class ClusterWatch implements PodInfo.Resolver, AutoCloseable {
     runtimeClasses.start();
     if (!awaitSynced(List.of(priorityClasses, runtimeClasses), Math.min(syncTimeoutMs, 10_000))) {
       log.warn("PriorityClass/RuntimeClass informers not synced yet; continuing without them for now");
+    }
+    // claims, volumes and classes for VolumeBinding; a binder's change may make a waiting pod schedulable
+    claims = client.persistentVolumeClaims().inAnyNamespace().runnableInformer(0);
+    volumes = client.persistentVolumes().runnableInformer(0);
+    storageClasses = client.storage().v1().storageClasses().runnableInformer(0);
+    for (SharedIndexInformer<?> i : List.of(claims, volumes, storageClasses)) {
+      addStorageHandler(i);
+      informers.add(i);
+      i.start();
+    }
+    if (!awaitSynced(List.of(claims, volumes, storageClasses), Math.min(syncTimeoutMs, 10_000))) {
+      log.warn("PersistentVolumeClaim/PersistentVolume/StorageClass informers not synced yet; continuing without them for now");
     }
     SharedIndexInformer<Node> nodes = client.nodes().runnableInformer(0);
     nodes.addEventHandler(new NodeEvents());
@@ -145,6 +163,25 @@ public final class ClusterWatch implements PodInfo.Resolver, AutoCloseable {
   public Map<String, Quantity> runtimeClassOverhead(String name) {
     RuntimeClass rc = runtimeClass(name);
     return rc == null || rc.getOverhead() == null ? null : rc.getOverhead().getPodFixed();
+  }
+
+  private <T> void addStorageHandler(SharedIndexInformer<T> informer) {
+    informer.addEventHandler(classEvents(ClusterEvent.STORAGE_CHANGE));
+  }
+
+  @Override
+  public PersistentVolumeClaim claim(String namespace, String name) {
+    return claims == null ? null : claims.getStore().getByKey(namespace + "/" + name);
+  }
+
+  @Override
+  public PersistentVolume volume(String name) {
+    return volumes == null ? null : volumes.getStore().getByKey(name);
+  }
+
+  @Override
+  public StorageClass storageClass(String name) {
+    return storageClasses == null ? null : storageClasses.getStore().getByKey(name);
   }
 
   public RuntimeClass runtimeClass(String name) {

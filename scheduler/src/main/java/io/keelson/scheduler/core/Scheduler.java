@@ -48,6 +48,7 @@ public final class Scheduler implements Handle {
   private final ClusterApi api;
   private final SchedulerMetrics metrics;
   private final Function<String, RuntimeClass> runtimeClasses;
+  private volatile io.keelson.scheduler.framework.StorageLister storage = io.keelson.scheduler.framework.StorageLister.NONE;
   private final Snapshot snapshot = new Snapshot();
   private final Framework framework;
   private final ExecutorService binders;
@@ -99,6 +100,16 @@ public final class Scheduler implements Handle {
   @Override
   public RuntimeClass runtimeClass(String name) {
     return runtimeClasses.apply(name);
+  }
+
+  /** Where VolumeBinding reads claims, volumes and classes (the cluster watch's informers). */
+  public void useStorage(io.keelson.scheduler.framework.StorageLister storage) {
+    this.storage = storage;
+  }
+
+  @Override
+  public io.keelson.scheduler.framework.StorageLister storage() {
+    return storage;
   }
 
   @Override

@@ -12,6 +12,11 @@ public interface Handle {
 
   ClusterApi api();
 
+  /** PersistentVolumeClaims, PersistentVolumes and StorageClasses as the scheduler's informers see them. */
+  default StorageLister storage() {
+    return StorageLister.NONE;
+  }
+
   /** The running framework, for plugins (preemption) that re-run the filters. */
   Framework framework();
 }

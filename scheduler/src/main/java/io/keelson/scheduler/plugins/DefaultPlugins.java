@@ -13,6 +13,7 @@ import io.keelson.scheduler.plugins.noderesources.NodeResourcesFit;
 import io.keelson.scheduler.plugins.nodeunschedulable.NodeUnschedulable;
 import io.keelson.scheduler.plugins.podtopologyspread.PodTopologySpread;
 import io.keelson.scheduler.plugins.runtimeclass.RuntimeClassFit;
+import io.keelson.scheduler.plugins.volumebinding.VolumeBinding;
 import io.keelson.scheduler.plugins.tainttoleration.TaintToleration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +33,7 @@ public final class DefaultPlugins {
     r.put(TaintToleration.NAME, TaintToleration.FACTORY);
     r.put(NodeAffinity.NAME, NodeAffinity.FACTORY);
     r.put(RuntimeClassFit.NAME, RuntimeClassFit.FACTORY);
+    r.put(VolumeBinding.NAME, VolumeBinding.FACTORY);
     r.put(NodeResourcesFit.NAME, NodeResourcesFit.FACTORY);
     r.put(PodTopologySpread.NAME, PodTopologySpread.FACTORY);
     r.put(InterPodAffinity.NAME, InterPodAffinity.FACTORY);
@@ -50,6 +52,7 @@ public final class DefaultPlugins {
         new PluginSpec(TaintToleration.NAME, 3),
         new PluginSpec(NodeAffinity.NAME, 2),
         new PluginSpec(RuntimeClassFit.NAME, 1),
+        new PluginSpec(VolumeBinding.NAME, 1),
         new PluginSpec(NodeResourcesFit.NAME, 1),
         new PluginSpec(PodTopologySpread.NAME, 2),
         new PluginSpec(InterPodAffinity.NAME, 2),

@@ -121,6 +121,7 @@ public final class Fixtures {
     private final NodeInfoLister snapshot;
     public final Map<String, RuntimeClass> runtimeClasses = new HashMap<>();
     public final RecordingApi api = new RecordingApi();
+    public io.keelson.scheduler.framework.StorageLister storage = io.keelson.scheduler.framework.StorageLister.NONE;
     private Framework framework;
 
     TestHandle(NodeInfoLister snapshot) {
@@ -143,6 +144,11 @@ public final class Fixtures {
     }
 
     @Override
+    public io.keelson.scheduler.framework.StorageLister storage() {
+      return storage;
+    }
+
+    @Override
     public Framework framework() {
       if (framework == null) {
         framework = new Framework(DefaultPlugins.registry(), DefaultPlugins.defaults(), this);
@@ -159,6 +165,7 @@ public final class Fixtures {
     public final Map<String, String> unschedulable = new java.util.concurrent.ConcurrentHashMap<>();
     public final Map<String, String> nominated = new java.util.concurrent.ConcurrentHashMap<>();
     public volatile RuntimeException failBindWith;
+    public final Map<String, String> claimAnnotations = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public void bind(Pod pod, String nodeName) {
@@ -175,6 +182,11 @@ public final class Fixtures {
       if (nominatedNodeName != null) {
         nominated.put(key, nominatedNodeName);
       }
+    }
+
+    @Override
+    public void annotateClaim(String namespace, String name, String key, String value) {
+      claimAnnotations.put(namespace + "/" + name + " " + key, value);
     }
 
     @Override
