@@ -14,6 +14,7 @@ import io.keelson.agent.metrics.AgentMetrics;
 import io.keelson.agent.metrics.HostUsage;
 import io.keelson.agent.network.CniNetwork;
 import io.keelson.agent.node.NodeFactory;
+import io.keelson.agent.volume.LocalPathVolumes;
 import io.keelson.agent.node.NodeResources;
 import io.keelson.agent.pod.ClusterObjects;
 import io.keelson.agent.pod.ControlPlane;
@@ -78,6 +79,8 @@ public final class Agent implements AutoCloseable {
       Executors.newScheduledThreadPool(2, Thread.ofPlatform().name("agent-timer-", 0).daemon().factory());
   private final StatusReporter reporter;
   private final NodeFactory nodeFactory;
+  /** This node's local-path volumes: their root and the removal of deleted ones (null on hollow nodes). */
+  private final LocalPathVolumes localPath;
   private final DriverSelector selector;
   private AssignmentWatcher watcher;
   private LeaseRenewer leases;
@@ -104,6 +107,7 @@ public final class Agent implements AutoCloseable {
             options.systemReservedCpuMillis(),
             options.systemReservedMemoryBytes());
     this.metrics = new AgentMetrics(this::podCount, !options.hollow());
+    this.localPath = options.hollow() || runtime.objects() == null ? null : new LocalPathVolumes(options.stateDir(), runtime.objects());
     this.selector = new DriverSelector(runtime.driversByHandler(), runtime.defaultHandler(), runtime.objects());
     ServiceCatalog services = runtime.objects() == null ? null : runtime.objects().services();
     this.dns = options.hollow() || services == null ? null : new NodeDns(services, metrics.registry());
@@ -216,6 +220,9 @@ public final class Agent implements AutoCloseable {
     if (!options.hollow()) {
       timers.scheduleWithFixedDelay(
           () -> Thread.ofVirtual().start(this::refreshNodeStatus), 60, 60, TimeUnit.SECONDS);
+      if (localPath != null) {
+        timers.scheduleWithFixedDelay(() -> Thread.ofVirtual().start(localPath::sweep), 10, 15, TimeUnit.SECONDS);
+      }
     }
     log.info("agent serving {} node(s) ({}), AgentService on {}:{}", nodeNames.size(),
         nodeNames.size() == 1 ? nodeNames.get(0) : nodeNames.get(0) + ".." + nodeNames.get(nodeNames.size() - 1),
@@ -299,12 +306,16 @@ public final class Agent implements AutoCloseable {
     Map<String, Fingerprint> fingerprints = fingerprints();
     lastFingerprints = fingerprints;
     Map<String, String> extra = options.hollow() ? Map.of("keelson.io/hollow", "true") : Map.of();
+    // where the local-path provisioner puts this node's volumes (hollow nodes write nothing)
+    Map<String, String> annotations =
+        options.hollow() || localPath == null ? Map.of() : Map.of(LocalPathVolumes.ROOT_ANNOTATION, localPath.root().toString());
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(16, names.size()), Thread.ofVirtual().factory());
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (String n : names) {
         futures.add(pool.submit(() -> {
           Node node = nodeFactory.build(n, options.address(), server.port(), fingerprints, extra);
+          if (!annotations.isEmpty()) node.getMetadata().setAnnotations(annotations);
           RegisterNodeResponse resp = connection.blocking().withDeadlineAfter(30, TimeUnit.SECONDS).registerNode(
               RegisterNodeRequest.newBuilder()
                   .setNodeJson(ByteString.copyFromUtf8(Serialization.asJson(node)))

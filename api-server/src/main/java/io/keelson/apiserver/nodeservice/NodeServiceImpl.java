@@ -162,6 +162,12 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       if (labels.isObject()) {
         labels.properties().forEach(e -> l.set(e.getKey(), e.getValue()));
       }
+      // and its own annotations (e.g. keelson.io/local-path-root, which moves with its state dir)
+      JsonNode annotations = node.path("metadata").path("annotations");
+      if (annotations.isObject() && !annotations.isEmpty()) {
+        ObjectNode a = md.get("annotations") instanceof ObjectNode existing ? existing : md.putObject("annotations");
+        annotations.properties().forEach(e -> a.set(e.getKey(), e.getValue()));
+      }
       ObjectNode spec = o.has("spec") && o.get("spec").isObject() ? (ObjectNode) o.get("spec") : o.putObject("spec");
       if (!hollow && !spec.hasNonNull("podCIDR")) {
         String cidr = cidrs.allocate(name, usedCidrs(), this::nodeExists);

@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
@@ -32,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads ConfigMaps, Secrets and RuntimeClasses and writes Events through the ordinary REST API with
+ * Reads ConfigMaps, Secrets, RuntimeClasses, PersistentVolumeClaims and PersistentVolumes and writes Events through the ordinary REST API with
  * the kubeconfig's token (fabric8 client). Events are sent from a small bounded queue so a slow
  * api-server never blocks a pod worker; when the queue is full they are dropped.
  */
@@ -87,6 +89,21 @@ public final class RestClusterObjects implements ClusterObjects, AutoCloseable {
   @Override
   public io.keelson.agent.netpol.PolicyCatalog networkPolicies() {
     return networkPolicies;
+  }
+
+  @Override
+  public PersistentVolumeClaim persistentVolumeClaim(String namespace, String name) {
+    return client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
+  }
+
+  @Override
+  public PersistentVolume persistentVolume(String name) {
+    return client.persistentVolumes().withName(name).get();
+  }
+
+  @Override
+  public List<PersistentVolume> persistentVolumes() {
+    return client.persistentVolumes().list().getItems();
   }
 
   @Override

@@ -1,6 +1,8 @@
 package io.keelson.agent.pod;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.keelson.agent.service.ServiceCatalog;
@@ -14,6 +16,21 @@ public interface ClusterObjects {
   ConfigMap configMap(String namespace, String name);
 
   Secret secret(String namespace, String name);
+
+  /** A PersistentVolumeClaim, or null when there is none (or this node cannot read them). */
+  default PersistentVolumeClaim persistentVolumeClaim(String namespace, String name) {
+    return null;
+  }
+
+  /** A PersistentVolume, or null when there is none (or this node cannot read them). */
+  default PersistentVolume persistentVolume(String name) {
+    return null;
+  }
+
+  /** Every PersistentVolume, for removing the directories of deleted local-path volumes; null when unknown. */
+  default java.util.List<PersistentVolume> persistentVolumes() {
+    return null;
+  }
 
   /** The handler of a RuntimeClass (node.k8s.io/v1), or null when there is no such class. */
   String runtimeClassHandler(String name);

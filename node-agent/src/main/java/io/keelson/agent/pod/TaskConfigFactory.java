@@ -374,7 +374,7 @@ public final class TaskConfigFactory {
             throw new DriverException(CONFIG_ERROR, "creating subPath " + host + ": " + e.getMessage(), e);
           }
         }
-        mounts.add(new TaskMount(host, vm.getMountPath(), Boolean.TRUE.equals(vm.getReadOnly())));
+        mounts.add(new TaskMount(host, vm.getMountPath(), Boolean.TRUE.equals(vm.getReadOnly()) || claimReadOnly(ctx.pod(), vm.getName())));
         hostsMounted |= vm.getMountPath().equals("/etc/hosts");
       }
     }
@@ -388,6 +388,19 @@ public final class TaskConfigFactory {
       mounts.add(new TaskMount(ctx.resolvConf(), "/etc/resolv.conf", false));
     }
     return mounts;
+  }
+
+  /** A persistentVolumeClaim volume with readOnly: true is read-only in every container that mounts it. */
+  private static boolean claimReadOnly(Pod pod, String volumeName) {
+    if (pod.getSpec().getVolumes() == null) {
+      return false;
+    }
+    for (var v : pod.getSpec().getVolumes()) {
+      if (v.getName().equals(volumeName) && v.getPersistentVolumeClaim() != null) {
+        return Boolean.TRUE.equals(v.getPersistentVolumeClaim().getReadOnly());
+      }
+    }
+    return false;
   }
 
   public static TaskResources resources(Container c) {

@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.DownwardAPIVolumeFile;
 import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ProjectedVolumeSource;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -26,7 +28,8 @@ import java.util.Set;
 
 /**
  * Materialises a pod's volumes as host directories under the pod's state dir: emptyDir (a fresh
- * directory), hostPath (the path itself, created for the *OrCreate types), configMap and secret
+ * directory), hostPath (the path itself, created for the *OrCreate types), persistentVolumeClaim
+ * (the bound PersistentVolume's hostPath or local directory, outliving the pod), configMap and secret
  * (one file per key, honouring items and defaultMode), downwardAPI, and projected volumes (the
  * API credentials every pod gets: a bound service-account token, the cluster CA, its namespace). Unsupported volume types fail the pod with a
  * clear reason instead of silently mounting nothing.
@@ -51,21 +54,9 @@ public final class VolumeManager {
           Files.setPosixFilePermissions(dir, EnumSet.allOf(PosixFilePermission.class));
           result.put(v.getName(), dir);
         } else if (v.getHostPath() != null) {
-          Path p = Path.of(v.getHostPath().getPath());
-          String type = v.getHostPath().getType() == null ? "" : v.getHostPath().getType();
-          switch (type) {
-            case "DirectoryOrCreate" -> Files.createDirectories(p);
-            case "FileOrCreate" -> {
-              Files.createDirectories(p.getParent());
-              if (!Files.exists(p)) {
-                Files.createFile(p);
-              }
-            }
-            case "Directory" -> require(Files.isDirectory(p), "hostPath type check failed: " + p + " is not a directory");
-            case "File" -> require(Files.isRegularFile(p), "hostPath type check failed: " + p + " is not a file");
-            default -> {}
-          }
-          result.put(v.getName(), p);
+          result.put(v.getName(), hostPath(v.getHostPath().getPath(), v.getHostPath().getType()));
+        } else if (v.getPersistentVolumeClaim() != null) {
+          result.put(v.getName(), claimedVolume(pod, v.getPersistentVolumeClaim().getClaimName()));
         } else if (v.getConfigMap() != null) {
           var src = v.getConfigMap();
           writeFiles(dir, configMapData(ns, src.getName(), src.getOptional()), src.getItems(), src.getDefaultMode());
@@ -89,6 +80,56 @@ public final class VolumeManager {
       throw new DriverException("FailedMount", "preparing volumes failed: " + e.getMessage(), e);
     }
     return result;
+  }
+
+  private static Path hostPath(String path, String type) throws IOException, DriverException {
+    Path p = Path.of(path);
+    switch (type == null ? "" : type) {
+      case "DirectoryOrCreate" -> Files.createDirectories(p);
+      case "FileOrCreate" -> {
+        Files.createDirectories(p.getParent());
+        if (!Files.exists(p)) {
+          Files.createFile(p);
+        }
+      }
+      case "Directory" -> require(Files.isDirectory(p), "hostPath type check failed: " + p + " is not a directory");
+      case "File" -> require(Files.isRegularFile(p), "hostPath type check failed: " + p + " is not a file");
+      default -> {}
+    }
+    return p;
+  }
+
+  /**
+   * The host directory behind a claim: claim, then its bound PersistentVolume, then the volume's
+   * hostPath (a local-path volume's directory is made on first use) or local path. The scheduler
+   * only places a pod once its claims are bound, so an unbound claim here is a race worth a retry.
+   */
+  private Path claimedVolume(Pod pod, String claimName) throws IOException, DriverException {
+    String ns = pod.getMetadata().getNamespace();
+    String rc = pod.getSpec().getRuntimeClassName();
+    if (rc != null && !rc.isEmpty() && "qemu".equals(objects.runtimeClassHandler(rc))) {
+      // a VM gets a copy of its volumes on a disk at boot: what it wrote would never reach the claim
+      throw new DriverException("FailedMount", "persistentVolumeClaim volumes are not supported in VM pods (runtimeClassName "
+          + rc + "): the VM boots with a copy of its volumes, so its writes would be lost; run the pod as a container", null);
+    }
+    PersistentVolumeClaim claim = objects.persistentVolumeClaim(ns, claimName);
+    if (claim == null) throw new DriverException("FailedMount", "persistentvolumeclaim \"" + claimName + "\" not found", null);
+    String volumeName = claim.getSpec().getVolumeName();
+    if (volumeName == null || volumeName.isEmpty()) {
+      throw new DriverException("FailedMount", "persistentvolumeclaim \"" + claimName + "\" is not bound", null);
+    }
+    PersistentVolume pv = objects.persistentVolume(volumeName);
+    if (pv == null) throw new DriverException("FailedMount", "persistentvolume \"" + volumeName + "\" not found", null);
+    if (pv.getSpec().getHostPath() != null) {
+      return hostPath(pv.getSpec().getHostPath().getPath(), pv.getSpec().getHostPath().getType());
+    }
+    if (pv.getSpec().getLocal() != null) {
+      Path p = Path.of(pv.getSpec().getLocal().getPath());
+      require(Files.exists(p), "local volume " + volumeName + ": path " + p + " does not exist on this node");
+      return p;
+    }
+    throw new DriverException("FailedMount", "persistentvolume \"" + volumeName + "\" has a volume type this node does not"
+        + " mount (it mounts hostPath and local volumes)", null);
   }
 
   private Map<String, byte[]> configMapData(String ns, String name, Boolean optional) throws DriverException {

@@ -16,6 +16,9 @@ public final class MemoryClusterObjects implements ClusterObjects {
 
   public final Map<String, ConfigMap> configMaps = new ConcurrentHashMap<>();
   public final Map<String, Secret> secrets = new ConcurrentHashMap<>();
+  /** Claims by namespace/name, volumes by name. */
+  public final Map<String, io.fabric8.kubernetes.api.model.PersistentVolumeClaim> claims = new ConcurrentHashMap<>();
+  public final Map<String, io.fabric8.kubernetes.api.model.PersistentVolume> persistentVolumes = new ConcurrentHashMap<>();
   public final Map<String, String> runtimeClasses = new ConcurrentHashMap<>(Map.of("runc", "runc", "vm", "qemu"));
   /** "namespace/name" of ServiceAccounts whose tokens the API refuses. */
   public final java.util.Set<String> missingAccounts = ConcurrentHashMap.newKeySet();
@@ -40,6 +43,21 @@ public final class MemoryClusterObjects implements ClusterObjects {
     }
     return "token:" + pod.getMetadata().getNamespace() + "/" + account + ":" + pod.getMetadata().getName() + ":"
         + (audience == null ? "" : audience) + ":" + expirationSeconds;
+  }
+
+  @Override
+  public io.fabric8.kubernetes.api.model.PersistentVolumeClaim persistentVolumeClaim(String namespace, String name) {
+    return claims.get(namespace + "/" + name);
+  }
+
+  @Override
+  public io.fabric8.kubernetes.api.model.PersistentVolume persistentVolume(String name) {
+    return persistentVolumes.get(name);
+  }
+
+  @Override
+  public List<io.fabric8.kubernetes.api.model.PersistentVolume> persistentVolumes() {
+    return List.copyOf(persistentVolumes.values());
   }
 
   @Override

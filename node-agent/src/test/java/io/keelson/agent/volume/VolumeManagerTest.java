@@ -96,4 +96,43 @@ class VolumeManagerTest {
     assertThatThrownBy(() -> volumes.materialise(pod(v), podDir)).isInstanceOf(DriverException.class)
         .hasMessageContaining("status.podIP is not supported in volumes");
   }
+
+  @Test
+  void aClaimResolvesToItsBoundVolumesDirectoryWhichOutlivesThePodAndGoesWithTheVolume(@TempDir Path state) throws Exception {
+    Path dir = state.resolve("storage").resolve("pvc-u-9_shop_data");
+    objects.claims.put("shop/data", new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder().withNewMetadata().withName("data")
+        .withNamespace("shop").endMetadata().withNewSpec().withVolumeName("pvc-u-9").endSpec().build());
+    objects.persistentVolumes.put("pvc-u-9", new io.fabric8.kubernetes.api.model.PersistentVolumeBuilder().withNewMetadata()
+        .withName("pvc-u-9").endMetadata().withNewSpec().withNewHostPath(dir.toString(), "DirectoryOrCreate").endSpec().build());
+    Volume claimed = new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("data").withNewPersistentVolumeClaim()
+        .withClaimName("data").endPersistentVolumeClaim().build();
+
+    assertThat(volumes.materialise(pod(claimed), podDir).get("data")).isEqualTo(dir);
+    Files.writeString(dir.resolve("db"), "rows");
+    assertThat(volumes.materialise(pod(claimed), podDir.resolve("next-pod")).get("data").resolve("db")).hasContent("rows");
+
+    // the volume is deleted: two sweeps later its directory is gone
+    LocalPathVolumes localPath = new LocalPathVolumes(state, objects);
+    assertThat(localPath.sweep()).isZero();
+    objects.persistentVolumes.clear();
+    assertThat(localPath.sweep()).isZero();
+    assertThat(localPath.sweep()).isEqualTo(1);
+    assertThat(dir).doesNotExist();
+  }
+
+  @Test
+  void anUnboundOrMissingClaimAndVmPodsFailTheMountWithTheReason() {
+    Volume claimed = new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("data").withNewPersistentVolumeClaim()
+        .withClaimName("data").endPersistentVolumeClaim().build();
+    assertThatThrownBy(() -> volumes.materialise(pod(claimed), podDir)).isInstanceOf(DriverException.class)
+        .hasMessageContaining("persistentvolumeclaim \"data\" not found");
+    objects.claims.put("shop/data", new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder().withNewMetadata().withName("data")
+        .withNamespace("shop").endMetadata().withNewSpec().endSpec().build());
+    assertThatThrownBy(() -> volumes.materialise(pod(claimed), podDir)).isInstanceOf(DriverException.class)
+        .hasMessageContaining("persistentvolumeclaim \"data\" is not bound");
+    Pod vm = pod(claimed);
+    vm.getSpec().setRuntimeClassName("vm");
+    assertThatThrownBy(() -> volumes.materialise(vm, podDir)).isInstanceOf(DriverException.class)
+        .hasMessageContaining("persistentVolumeClaim volumes are not supported in VM pods");
+  }
 }
