@@ -94,7 +94,10 @@ public final class InMemoryApiServer implements AutoCloseable {
       new Kind("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false),
       new Kind("node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", false),
       new Kind("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
-      new Kind("certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", false));
+      new Kind("certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", false),
+      new Kind("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true),
+      new Kind("", "v1", "persistentvolumes", "PersistentVolume", false),
+      new Kind("storage.k8s.io", "v1", "storageclasses", "StorageClass", false));
 
   private record Stored(ObjectNode object, String json, long rv) {}
 

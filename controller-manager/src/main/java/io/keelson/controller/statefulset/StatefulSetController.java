@@ -1,7 +1,11 @@
 package io.keelson.controller.statefulset;
 
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
@@ -41,8 +45,9 @@ import java.util.TreeMap;
  * Running and Ready, and removes them from the highest ordinal down, one at a time; Parallel does
  * both at once. Failed or succeeded pods are deleted and made again. A RollingUpdate replaces pods
  * of an old revision from the highest ordinal down to the partition, one at a time, each once the
- * others are Ready; OnDelete leaves that to the user. Template history as ControllerRevisions
- * ({@link TemplateHistory}) backs kubectl rollout history and undo.
+ * others are Ready; OnDelete leaves that to the user. Each pod gets its own PersistentVolumeClaims
+ * from the volumeClaimTemplates, kept across pod re-creation and scale-down. Template history as
+ * ControllerRevisions ({@link TemplateHistory}) backs kubectl rollout history and undo.
  *
  * <p>Pod names are fixed, so a create or delete the cache has not seen yet is simply repeated and
  * answered 409 / 404; no expectations are needed to avoid duplicates.
@@ -216,11 +221,56 @@ public final class StatefulSetController implements Reconciler, ManagedControlle
     pod.getSpec().setHostname(name);
     String service = set.getSpec().getServiceName();
     if (service != null && !service.isEmpty()) pod.getSpec().setSubdomain(service);
+    claimStorage(set, ordinal, pod);
     try {
       podControl.create(pod, set);
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) throw e; // made by an earlier sync the cache has not shown yet
     }
+  }
+
+  /**
+   * kube's createPersistentVolumeClaims + updateStorage: each volumeClaimTemplate gives the pod a
+   * claim {@code <template>-<set>-<ordinal>}, made before the pod if absent (labelled with the set's
+   * selector, so the set finds them) and mounted in place of any template volume of that name. Claims
+   * are kept when pods go (scale-down, deletion): the next pod of that ordinal gets the same data.
+   * With persistentVolumeClaimRetentionPolicy.whenDeleted Delete they are owned by the set, so the
+   * garbage collector removes them with it.
+   */
+  private void claimStorage(StatefulSet set, int ordinal, Pod pod) {
+    List<PersistentVolumeClaim> templates = set.getSpec().getVolumeClaimTemplates();
+    if (templates == null || templates.isEmpty()) return;
+    String ns = set.getMetadata().getNamespace();
+    var retention = set.getSpec().getPersistentVolumeClaimRetentionPolicy();
+    boolean ownedBySet = retention != null && "Delete".equals(retention.getWhenDeleted());
+    List<Volume> volumes = new ArrayList<>(pod.getSpec().getVolumes() == null ? List.of() : pod.getSpec().getVolumes());
+    for (PersistentVolumeClaim template : templates) {
+      String volume = template.getMetadata().getName();
+      String claimName = volume + "-" + set.getMetadata().getName() + "-" + ordinal;
+      Map<String, String> labels = new TreeMap<>(template.getMetadata().getLabels() == null ? Map.of() : template.getMetadata().getLabels());
+      if (set.getSpec().getSelector() != null && set.getSpec().getSelector().getMatchLabels() != null) {
+        labels.putAll(set.getSpec().getSelector().getMatchLabels());
+      }
+      PersistentVolumeClaim claim = new PersistentVolumeClaimBuilder()
+          .withNewMetadata()
+          .withName(claimName)
+          .withNamespace(ns)
+          .withLabels(labels)
+          .withAnnotations(template.getMetadata().getAnnotations())
+          .endMetadata()
+          .withSpec(template.getSpec())
+          .build();
+      if (ownedBySet) claim.getMetadata().setOwnerReferences(List.of(Owners.controllerRef(set)));
+      try {
+        client.persistentVolumeClaims().inNamespace(ns).resource(claim).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) throw e; // kept from an earlier pod of this ordinal
+      }
+      volumes.removeIf(v -> v.getName().equals(volume));
+      volumes.add(new VolumeBuilder().withName(volume).withNewPersistentVolumeClaim().withClaimName(claimName).endPersistentVolumeClaim()
+          .build());
+    }
+    pod.getSpec().setVolumes(volumes);
   }
 
   /** The status writes 0 where there was none; hashing with 0 from the start keeps the revision name stable. */

@@ -63,8 +63,14 @@ public final class PersistentVolumeBinder implements Reconciler, ManagedControll
     this.nodes = informers.of(Node.class);
     this.events = events;
     this.controller = new Controller(NAME, this, workers, metrics);
-    claims.addEventHandler(Informers.handler(c -> List.of(CLAIM + Informers.key(c)), controller::enqueue));
+    claims.addEventHandler(Informers.handler(this::claimKeys, controller::enqueue));
     volumes.addEventHandler(Informers.handler(this::volumeKeys, controller::enqueue));
+  }
+
+  /** A claim's own key and its volume's (whose phase follows the claim: Bound once the claim names it, Released once it is gone). */
+  private List<String> claimKeys(PersistentVolumeClaim c) {
+    String volume = c.getSpec() == null ? null : c.getSpec().getVolumeName();
+    return isEmpty(volume) ? List.of(CLAIM + Informers.key(c)) : List.of(CLAIM + Informers.key(c), VOLUME + volume);
   }
 
   /** A volume's own key, its claim's, and (a volume that may have come free) every pending claim's. */

@@ -124,6 +124,27 @@ class StatefulSetControllerTest {
   }
 
   @Test
+  void eachPodGetsItsOwnClaimsWhichOutliveScaleDown() {
+    api.create("statefulsets.apps", set("web", 2, "Parallel", "busybox", ",\"volumeClaimTemplates\":[{\"metadata\":{\"name\":"
+        + "\"data\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}]"));
+    await().atMost(WAIT).until(() -> podNames().equals(List.of("web-0", "web-1")));
+    var claims = manager.client().persistentVolumeClaims().inNamespace(NS);
+    assertThat(claims.list().getItems()).extracting(c -> c.getMetadata().getName()).containsExactlyInAnyOrder("data-web-0", "data-web-1");
+    assertThat(claims.withName("data-web-1").get().getMetadata().getLabels()).containsEntry("app", "web");
+    assertThat(claims.withName("data-web-1").get().getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("1Gi");
+    assertThat(pod("web-1").getSpec().getVolumes()).anySatisfy(v -> {
+      assertThat(v.getName()).isEqualTo("data");
+      assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("data-web-1");
+    });
+    api.update("statefulsets.apps", NS, "web", o -> {
+      ((ObjectNode) o.get("spec")).put("replicas", 1);
+      return o;
+    });
+    await().atMost(WAIT).until(() -> podNames().equals(List.of("web-0")));
+    assertThat(claims.withName("data-web-1").get()).as("Retain: the claim outlives its pod").isNotNull();
+  }
+
+  @Test
   void rollingUpdateReplacesFromTheHighestOrdinalAndFailedPodsAreMadeAgain() {
     api.create("statefulsets.apps", set("db", 2, "Parallel", "busybox", ""));
     await().atMost(WAIT).until(() -> podNames().equals(List.of("db-0", "db-1")));
