@@ -777,6 +777,20 @@ public final class Validator {
   }
 
   /** Selector present, valid, non-empty, matching the template's labels, immutable; template valid. */
+  /** A StatefulSet's pod spec as its pods get it: each volumeClaimTemplate is a claim volume its containers may mount. */
+  private static JsonNode withClaimVolumes(JsonNode podSpec, JsonNode claimTemplates) {
+    if (claimTemplates.isEmpty() || !(podSpec instanceof ObjectNode spec)) return podSpec;
+    ObjectNode copy = spec.deepCopy();
+    tools.jackson.databind.node.ArrayNode volumes = copy.get("volumes") instanceof tools.jackson.databind.node.ArrayNode a ? a : copy.putArray("volumes");
+    Set<String> names = new HashSet<>();
+    for (JsonNode v : volumes) names.add(v.path("name").asString(""));
+    for (JsonNode t : claimTemplates) {
+      String name = t.path("metadata").path("name").asString("");
+      if (!name.isEmpty() && names.add(name)) volumes.addObject().put("name", name).putObject("persistentVolumeClaim").put("claimName", name);
+    }
+    return copy;
+  }
+
   private static void workloadSelectorAndTemplate(JsonNode spec, ObjectNode old, String what, FieldErrors errs) {
     JsonNode selector = spec.path("selector");
     if (!selector.isObject()) {
@@ -800,7 +814,7 @@ public final class Validator {
       JsonNode podSpec = template.path("spec");
       if (!podSpec.isObject()) errs.required("spec.template.spec");
       else {
-        podSpec(podSpec, "spec.template.spec", errs, List.of("Always"));
+        podSpec(withClaimVolumes(podSpec, spec.path("volumeClaimTemplates")), "spec.template.spec", errs, List.of("Always"));
         if (podSpec.path("ephemeralContainers").size() > 0) {
           errs.forbidden("spec.template.spec.ephemeralContainers", "ephemeral containers not allowed in pod template");
         }

@@ -561,6 +561,7 @@ class ValidatorTest {
     ObjectNode sts = valid("StatefulSet");
     set(sts, "/spec/volumeClaimTemplates", "[{'metadata':{'name':'data'},'spec':{'accessModes':['ReadWriteOnce'],"
         + "'resources':{'requests':{'storage':'1Gi'}}}}]");
+    set(sts, "/spec/template/spec/containers/0/volumeMounts", "[{'name':'data','mountPath':'/data'}]");
     assertThatCode(() -> Validator.validate(type("StatefulSet"), sts, null)).doesNotThrowAnyException();
   }
 

@@ -96,15 +96,20 @@ public final class Fabric8ClusterApi implements ClusterApi, AutoCloseable {
   public void annotateClaim(String namespace, String name, String key, String value) {
     // keys are qualified names and values node names: nothing to escape
     String body = "{\"metadata\":{\"annotations\":{\"" + key + "\":\"" + value + "\"}}}";
-    DirectHttp.Response resp;
+    String path = "/api/v1/namespaces/" + namespace + "/persistentvolumeclaims/" + name;
+    HttpResponse<String> resp;
     try {
-      resp = direct.send("PATCH", "/api/v1/namespaces/" + namespace + "/persistentvolumeclaims/" + name, MERGE_PATCH,
-          body.getBytes(java.nio.charset.StandardCharsets.UTF_8), 30_000);
-    } catch (java.io.IOException e) {
+      // fabric8's client, not DirectHttp: HttpURLConnection cannot send PATCH
+      HttpRequest req = http.newHttpRequestBuilder().uri(base + path).method("PATCH", MERGE_PATCH, body).timeout(30, TimeUnit.SECONDS).build();
+      resp = http.sendAsync(req, String.class).get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(0, "annotating claim " + namespace + "/" + name + ": interrupted");
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new ApiException(0, "annotating claim " + namespace + "/" + name + ": " + e);
     }
-    if (!resp.ok()) {
-      throw new ApiException(resp.code(), statusMessage(resp.code(), resp.text()));
+    if (!resp.isSuccessful()) {
+      throw new ApiException(resp.code(), statusMessage(resp));
     }
   }
 
