@@ -1093,6 +1093,100 @@ class WorkloadJourneyIT {
   }
 
   /**
+   * Persistent storage with the default local-path class: a claim gets its volume (a directory on
+   * the node its first pod lands on) when that pod is scheduled; the data outlives the pod; a
+   * StatefulSet's volumeClaimTemplates give each pod a claim of its own; deleting a claim deletes
+   * its volume and, on the node, its directory.
+   */
+  @Test
+  @Order(12)
+  void claimsKeepDataAcrossPodsAndStatefulSetsGetAClaimPerPod() {
+    String claimAndPod = """
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: notes}
+        spec:
+          accessModes: [ReadWriteOnce]
+          resources: {requests: {storage: 64Mi}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: writer}
+        spec:
+          terminationGracePeriodSeconds: 1
+          containers:
+          - name: main
+            image: keelson.local/busybox:latest
+            command: ["sh", "-c", "echo run >> /data/log; sleep 3600"]
+            volumeMounts: [{name: data, mountPath: /data}]
+          volumes:
+          - name: data
+            persistentVolumeClaim: {claimName: notes}
+        """;
+    String statefulSet = """
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: web}
+        spec:
+          replicas: 2
+          serviceName: web
+          selector: {matchLabels: {app: pvweb}}
+          template:
+            metadata: {labels: {app: pvweb}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: main
+                image: keelson.local/busybox:latest
+                command: ["sh", "-c", "hostname > /data/owner; sleep 3600"]
+                volumeMounts: [{name: data, mountPath: /data}]
+          volumeClaimTemplates:
+          - metadata: {name: data}
+            spec:
+              accessModes: [ReadWriteOnce]
+              resources: {requests: {storage: 32Mi}}
+        """;
+    try {
+      assertThat(cluster.kubectlOk("get", "storageclass")).contains("local-path (default)", "keelson.io/local-path", "WaitForFirstConsumer");
+      cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), claimAndPod);
+      cluster.kubectlOk("wait", "--for=condition=Ready", "pod/writer", "--timeout=120s");
+      assertThat(cluster.kubectlOk("get", "pvc", "notes", "-o", "jsonpath={.status.phase} {.spec.storageClassName}"))
+          .isEqualTo("Bound local-path");
+      String volume = cluster.kubectlOk("get", "pvc", "notes", "-o", "jsonpath={.spec.volumeName}");
+      assertThat(cluster.kubectlOk("get", "pv", volume, "-o", "jsonpath={.status.phase} {.spec.claimRef.name} {.spec.hostPath.path}"))
+          .startsWith("Bound notes " + cluster.dir.resolve("nodes/node-1/storage").toAbsolutePath());
+      // the data outlives the pod: the next pod on the claim finds the first one's line
+      cluster.kubectlOk("delete", "pod", "writer", "--wait=true");
+      cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), claimAndPod);
+      cluster.kubectlOk("wait", "--for=condition=Ready", "pod/writer", "--timeout=120s");
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+          assertThat(cluster.kubectlOk("exec", "writer", "--", "cat", "/data/log")).isEqualTo("run\nrun\n"));
+
+      cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), statefulSet);
+      await().atMost(Duration.ofSeconds(180)).untilAsserted(() ->
+          assertThat(cluster.kubectlOk("get", "pvc", "data-web-0", "data-web-1", "-o", "jsonpath={.items[*].status.phase}"))
+              .isEqualTo("Bound Bound"));
+      cluster.kubectlOk("wait", "--for=condition=Ready", "pod/web-1", "--timeout=120s");
+      assertThat(cluster.kubectlOk("exec", "web-1", "--", "cat", "/data/owner")).isEqualTo("web-1\n");
+
+      // a claim deleted once no pod uses it takes its volume (reclaim policy Delete) and the directory with it
+      cluster.kubectlOk("delete", "pod", "writer", "--wait=true");
+      cluster.kubectlOk("delete", "pvc", "notes", "--wait=true");
+      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.kubectl("get", "pv", volume).err().contains("NotFound"));
+      Path storage = cluster.dir.resolve("nodes/node-1/storage");
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        try (var dirs = Files.list(storage)) {
+          return dirs.noneMatch(d -> d.getFileName().toString().startsWith(volume + "_"));
+        }
+      });
+    } finally {
+      cluster.kubectl("delete", "statefulset", "web", "--wait=false");
+      cluster.kubectl("delete", "pod", "writer", "--wait=false");
+      cluster.kubectl("delete", "pvc", "notes", "data-web-0", "data-web-1", "--wait=false");
+    }
+  }
+
+  /**
    * A second cluster on this host gets a pod range of its own. Both clusters' node-1 used to put
    * 10.244.0.0/24 on their bridges: the host (the agent's HTTP probes, port-forwards to VMs, curl)
    * then reached the first cluster's bridge at the second cluster's pod IPs, and a pod with an HTTP
