@@ -1,10 +1,12 @@
 package io.keelson.apiserver.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -156,6 +158,58 @@ class KubectlIT {
     assertThat(ok("get", "ns", "it-tables")).containsPattern("it-tables\\s+Active");
     assertThat(ok("get", "runtimeclass")).containsPattern("NAME\\s+HANDLER\\s+AGE").containsPattern("runc\\s+runc");
     assertThat(ok("get", "pods", "-A")).containsPattern("NAMESPACE\\s+NAME\\s+READY\\s+STATUS");
+  }
+
+  /** Persistent storage objects as kubectl shows them: the default class, defaulted claims, kube's columns and errors. */
+  @Test
+  void storageObjectsHaveKubectlColumnsDefaultsAndErrors() throws Exception {
+    assertThat(ok("api-resources")).containsPattern("persistentvolumeclaims\\s+pvc\\s+v1\\s+true\\s+PersistentVolumeClaim")
+        .containsPattern("persistentvolumes\\s+pv\\s+v1\\s+false\\s+PersistentVolume")
+        .containsPattern("storageclasses\\s+sc\\s+storage.k8s.io/v1\\s+false\\s+StorageClass");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(ok("get", "sc"))
+        .containsPattern("NAME\\s+PROVISIONER\\s+RECLAIMPOLICY\\s+VOLUMEBINDINGMODE\\s+ALLOWVOLUMEEXPANSION\\s+AGE")
+        .containsPattern("local-path \\(default\\)\\s+keelson.io/local-path\\s+Delete\\s+WaitForFirstConsumer\\s+false"));
+    ok("create", "namespace", "it-storage");
+    String f = manifest("storage.yaml", """
+        apiVersion: v1
+        kind: PersistentVolume
+        metadata: {name: it-pv}
+        spec:
+          capacity: {storage: 2Gi}
+          accessModes: [ReadWriteOnce]
+          hostPath: {path: /srv/it-pv}
+        ---
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: data, namespace: it-storage}
+        spec:
+          accessModes: [ReadWriteOnce]
+          resources: {requests: {storage: 1Gi}}
+        """);
+    assertThat(ok("apply", "-f", f)).contains("persistentvolume/it-pv created", "persistentvolumeclaim/data created");
+    // DefaultStorageClass admission, the protection finalizers, kube's defaults
+    assertThat(ok("get", "pvc", "data", "-n", "it-storage", "-o",
+        "jsonpath={.spec.storageClassName} {.spec.volumeMode} {.status.phase} {.metadata.finalizers}"))
+        .isEqualTo("local-path Filesystem Pending [\"kubernetes.io/pvc-protection\"]");
+    assertThat(ok("get", "pv", "it-pv", "-o", "jsonpath={.spec.persistentVolumeReclaimPolicy} {.metadata.finalizers}"))
+        .isEqualTo("Retain [\"kubernetes.io/pv-protection\"]");
+    assertThat(ok("get", "pv").lines().findFirst().orElseThrow()).containsPattern("NAME\\s+CAPACITY\\s+ACCESS MODES\\s+"
+        + "RECLAIM POLICY\\s+STATUS\\s+CLAIM\\s+STORAGECLASS\\s+VOLUMEATTRIBUTESCLASS\\s+REASON\\s+AGE");
+    assertThat(ok("get", "pvc", "-n", "it-storage")).containsPattern(
+        "NAME\\s+STATUS\\s+VOLUME\\s+CAPACITY\\s+ACCESS MODES\\s+STORAGECLASS\\s+VOLUMEATTRIBUTESCLASS\\s+AGE")
+        .containsPattern("data\\s+Pending\\s+local-path\\s+<unset>");
+    Result bad = kubectl("create", "-n", "it-storage", "-f", manifest("bad-pvc.yaml", """
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: bad}
+        spec:
+          resources: {requests: {storage: 0}}
+        """));
+    assertThat(bad.code()).isNotZero();
+    assertThat(bad.out()).contains("spec.accessModes: Required value: at least 1 access mode is required",
+        "spec.resources.requests[storage]: Invalid value: \"0\": must be greater than zero");
+    Result shrink = kubectl("patch", "pvc", "data", "-n", "it-storage", "-p", "{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"1Mi\"}}}}");
+    assertThat(shrink.out()).contains("spec.resources.requests.storage: Forbidden: field can not be less than previous value");
   }
 
   /** batch/v1 as kubectl 1.32 sees it: typed (protobuf) creates, generated selectors, columns, explain, "all", errors. */

@@ -274,6 +274,26 @@ class TablePrinterTest {
   }
 
   @Test
+  void storageColumns() {
+    assertThat(print("", "persistentvolumes", "{'metadata':{'name':'pvc-1'},'spec':{'capacity':{'storage':'1Gi'},"
+        + "'accessModes':['ReadOnlyMany','ReadWriteOnce'],'persistentVolumeReclaimPolicy':'Delete','storageClassName':'local-path',"
+        + "'claimRef':{'namespace':'default','name':'data'},'volumeMode':'Filesystem'},'status':{'phase':'Bound'}}"))
+        .containsEntry("CAPACITY", "1Gi").containsEntry("ACCESS MODES", "RWO,ROX").containsEntry("RECLAIM POLICY", "Delete")
+        .containsEntry("STATUS", "Bound").containsEntry("CLAIM", "default/data").containsEntry("STORAGECLASS", "local-path")
+        .containsEntry("VOLUMEATTRIBUTESCLASS", "<unset>").containsEntry("REASON", "");
+    assertThat(print("", "persistentvolumeclaims", "{'metadata':{'name':'data'},'spec':{'volumeName':'pvc-1',"
+        + "'storageClassName':'local-path'},'status':{'phase':'Bound','capacity':{'storage':'1Gi'},'accessModes':['ReadWriteOnce']}}"))
+        .containsEntry("STATUS", "Bound").containsEntry("VOLUME", "pvc-1").containsEntry("CAPACITY", "1Gi")
+        .containsEntry("ACCESS MODES", "RWO").containsEntry("STORAGECLASS", "local-path");
+    assertThat(print("storage.k8s.io", "storageclasses", "{'metadata':{'name':'local-path','annotations':"
+        + "{'storageclass.kubernetes.io/is-default-class':'true'}},'provisioner':'keelson.io/local-path','reclaimPolicy':'Delete',"
+        + "'volumeBindingMode':'WaitForFirstConsumer'}"))
+        .containsEntry("NAME", "local-path (default)").containsEntry("PROVISIONER", "keelson.io/local-path")
+        .containsEntry("RECLAIMPOLICY", "Delete").containsEntry("VOLUMEBINDINGMODE", "WaitForFirstConsumer")
+        .containsEntry("ALLOWVOLUMEEXPANSION", "false");
+  }
+
+  @Test
   void eventColumns() {
     String ev = "{'kind':'Event','metadata':{'name':'web.1'},'type':'Warning','reason':'BackOff','message':' Back-off '"
         + ",'involvedObject':{'kind':'Pod','name':'web'},'source':{'component':'kubelet','host':'node-1'},"
