@@ -46,7 +46,8 @@ import java.util.TreeMap;
  * both at once. Failed or succeeded pods are deleted and made again. A RollingUpdate replaces pods
  * of an old revision from the highest ordinal down to the partition, one at a time, each once the
  * others are Ready; OnDelete leaves that to the user. Each pod gets its own PersistentVolumeClaims
- * from the volumeClaimTemplates, kept across pod re-creation and scale-down. Template history as
+ * from the volumeClaimTemplates, kept across pod re-creation and (unless its retention policy says
+ * Delete) scale-down. Template history as
  * ControllerRevisions ({@link TemplateHistory}) backs kubectl rollout history and undo.
  *
  * <p>Pod names are fixed, so a create or delete the cache has not seen yet is simply repeated and
@@ -187,6 +188,7 @@ public final class StatefulSetController implements Reconciler, ManagedControlle
       }
       // kube scales down in order only while the pods left behind are healthy (the one removed need not be)
       if (ordered && ordinals.condemned.stream().anyMatch(p -> p != pod && !PodConditions.isReady(p))) return;
+      claimsGoWith(set, pod);
       podControl.delete(pod, set);
       if (ordered) return;
     }
@@ -271,6 +273,35 @@ public final class StatefulSetController implements Reconciler, ManagedControlle
           .build());
     }
     pod.getSpec().setVolumes(volumes);
+  }
+
+  /**
+   * persistentVolumeClaimRetentionPolicy.whenScaled Delete: a pod removed by a scale-down becomes an
+   * owner of its claims, so the garbage collector deletes them once the pod is gone (kube does the same).
+   */
+  private void claimsGoWith(StatefulSet set, Pod pod) {
+    var retention = set.getSpec().getPersistentVolumeClaimRetentionPolicy();
+    List<PersistentVolumeClaim> templates = set.getSpec().getVolumeClaimTemplates();
+    if (retention == null || !"Delete".equals(retention.getWhenScaled()) || templates == null) return;
+    int ordinal = Ordinals.ordinal(set.getMetadata().getName() + "-", pod.getMetadata().getName());
+    if (ordinal < 0) return;
+    String ns = set.getMetadata().getNamespace();
+    for (PersistentVolumeClaim template : templates) {
+      String claimName = template.getMetadata().getName() + "-" + set.getMetadata().getName() + "-" + ordinal;
+      PersistentVolumeClaim claim = client.persistentVolumeClaims().inNamespace(ns).withName(claimName).get();
+      if (claim == null) continue;
+      List<io.fabric8.kubernetes.api.model.OwnerReference> refs = new ArrayList<>(
+          claim.getMetadata().getOwnerReferences() == null ? List.of() : claim.getMetadata().getOwnerReferences());
+      if (refs.stream().anyMatch(r -> pod.getMetadata().getUid().equals(r.getUid()))) continue;
+      refs.add(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder().withApiVersion("v1").withKind("Pod")
+          .withName(pod.getMetadata().getName()).withUid(pod.getMetadata().getUid()).build());
+      claim.getMetadata().setOwnerReferences(refs);
+      try {
+        client.persistentVolumeClaims().inNamespace(ns).resource(claim).update();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 404) throw e; // a 409 retries the whole sync; the pod is deleted only after this succeeds
+      }
+    }
   }
 
   /** The status writes 0 where there was none; hashing with 0 from the start keeps the revision name stable. */

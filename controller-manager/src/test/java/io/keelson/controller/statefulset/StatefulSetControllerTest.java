@@ -142,6 +142,25 @@ class StatefulSetControllerTest {
     });
     await().atMost(WAIT).until(() -> podNames().equals(List.of("web-0")));
     assertThat(claims.withName("data-web-1").get()).as("Retain: the claim outlives its pod").isNotNull();
+    assertThat(claims.withName("data-web-1").get().getMetadata().getOwnerReferences()).isNullOrEmpty();
+  }
+
+  @Test
+  void whenScaledDeleteHandsTheClaimsOfARemovedPodToTheGarbageCollector() {
+    api.create("statefulsets.apps", set("db", 2, "Parallel", "busybox", ",\"persistentVolumeClaimRetentionPolicy\":{\"whenDeleted\":"
+        + "\"Retain\",\"whenScaled\":\"Delete\"},\"volumeClaimTemplates\":[{\"metadata\":{\"name\":\"data\"},\"spec\":"
+        + "{\"accessModes\":[\"ReadWriteOnce\"],\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}]"));
+    await().atMost(WAIT).until(() -> podNames().equals(List.of("db-0", "db-1")));
+    String uid = pod("db-1").getMetadata().getUid();
+    api.update("statefulsets.apps", NS, "db", o -> {
+      ((ObjectNode) o.get("spec")).put("replicas", 1);
+      return o;
+    });
+    await().atMost(WAIT).until(() -> podNames().equals(List.of("db-0")));
+    var claims = manager.client().persistentVolumeClaims().inNamespace(NS);
+    assertThat(claims.withName("data-db-1").get().getMetadata().getOwnerReferences())
+        .singleElement().satisfies(r -> assertThat(r.getUid()).isEqualTo(uid));
+    assertThat(claims.withName("data-db-0").get().getMetadata().getOwnerReferences()).isNullOrEmpty();
   }
 
   @Test
