@@ -21,7 +21,7 @@ class ApiPathTest {
     assertThat(ApiPath.parse("batch", "v1", "namespaces/default/cronjobs").type().kind()).isEqualTo("CronJob");
   }
 
-  /** Old API versions and groups Keelson does not serve (kubectl create ingress): the 404 says what is missing. */
+  /** Old API versions and groups Keelson does not serve (networking.k8s.io/v1beta1, gone in kube 1.22): the 404 says what is missing. */
   @Test
   void unservedResourcesAreNamed() {
     assertThat(ApiPath.parse("autoscaling", "v2", "namespaces/default/horizontalpodautoscalers/web/status").subresource()).isEqualTo("status");
@@ -29,8 +29,8 @@ class ApiPathTest {
     assertThatThrownBy(() -> ApiPath.parse("autoscaling", "v2beta2", "namespaces/default/horizontalpodautoscalers"))
         .isInstanceOf(StatusException.class).satisfies(e -> assertThat(((StatusException) e).code()).isEqualTo(404))
         .hasMessage("the server could not find the requested resource (horizontalpodautoscalers.autoscaling/v2beta2 is not served)");
-    assertThatThrownBy(() -> ApiPath.parse("networking.k8s.io", "v1", "ingresses"))
-        .hasMessage("the server could not find the requested resource (ingresses.networking.k8s.io/v1 is not served)");
+    assertThatThrownBy(() -> ApiPath.parse("networking.k8s.io", "v1beta1", "ingresses"))
+        .hasMessage("the server could not find the requested resource (ingresses.networking.k8s.io/v1beta1 is not served)");
     assertThatThrownBy(() -> ApiPath.parse("", "v1", "namespaces/default/foos"))
         .hasMessage("the server could not find the requested resource (namespaces/foos)");
     assertThatThrownBy(() -> ApiPath.parse("", "v1", "namespaces/default/pods/web/nonsense"))
