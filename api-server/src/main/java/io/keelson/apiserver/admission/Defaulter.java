@@ -73,6 +73,7 @@ public final class Defaulter {
       case "storage.k8s.io/StorageClass" -> StorageObjects::defaultClass;
       case "scheduling.k8s.io/PriorityClass" -> o -> put(o, "preemptionPolicy", "PreemptLowerPriority");
       case "networking.k8s.io/Ingress" -> o -> obj(obj(o, "status"), "loadBalancer"); // as kube serializes an empty status
+      case "/LimitRange" -> QuotaObjects::defaultLimitRange;
       case RbacObjects.GROUP + "/RoleBinding", RbacObjects.GROUP + "/ClusterRoleBinding" -> RbacObjects::defaultBinding;
       default -> o -> {};
     };

@@ -79,6 +79,8 @@ public final class Validator {
       case "/PersistentVolume" -> StorageObjects.volume(obj, old, errs);
       case "/PersistentVolumeClaim" -> StorageObjects.claim(obj, old, errs);
       case "storage.k8s.io/StorageClass" -> StorageObjects.storageClass(obj, old, errs);
+      case "/ResourceQuota" -> QuotaObjects.resourceQuota(obj, errs);
+      case "/LimitRange" -> QuotaObjects.limitRange(obj, errs);
       case RbacObjects.GROUP + "/Role" -> RbacObjects.role(obj, true, errs);
       case RbacObjects.GROUP + "/ClusterRole" -> RbacObjects.role(obj, false, errs);
       case RbacObjects.GROUP + "/RoleBinding" -> RbacObjects.binding(obj, old, true, errs);

@@ -313,6 +313,16 @@ public final class TablePrinter {
     put("networking.k8s.io", "NetworkPolicy", name(),
         str("Pod-Selector", "The pods the policy applies to.", 0, (o, now) -> labelSelector(Fields.at(o, "spec.podSelector"))),
         age());
+    // kube 1.32's printResourceQuota / printLimitRange
+    put("", "ResourceQuota", name(), age(),
+        str("Request", "Request represents a minimum amount of cpu/memory that a container may consume.", 0,
+            (o, now) -> quotaUsage(o, false)),
+        str("Limit", "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.", 0,
+            (o, now) -> quotaUsage(o, true)));
+
+    put("", "LimitRange", name(),
+        str("Created At", "Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.", 0,
+            (o, now) -> Fields.str(o, "metadata.creationTimestamp")));
 
     put("", "Service", name(),
         str("Type", "The type of the service.", 0, (o, now) -> Fields.strOr(o, "spec.type", "ClusterIP")),
@@ -464,6 +474,16 @@ public final class TablePrinter {
             (o, now) -> Fields.str(o, "metadata.name")));
     COLUMNS.put("/Event", events);
     COLUMNS.put("events.k8s.io/Event", events);
+  }
+
+  /** "pods: 1/10, requests.cpu: 100m/1": status.used over status.hard, limits.* in the Limit column. */
+  private static String quotaUsage(JsonNode quota, boolean limits) {
+    List<String> cells = new ArrayList<>();
+    Map<String, String> used = Fields.map(quota, "status.used"); // keys have dots: not paths
+    Fields.map(quota, "status.hard").forEach((r, hard) -> {
+      if (r.startsWith("limits.") == limits) cells.add(r + ": " + used.getOrDefault(r, "0") + "/" + hard);
+    });
+    return String.join(", ", cells);
   }
 
   private static void put(String group, String kind, Column... columns) {

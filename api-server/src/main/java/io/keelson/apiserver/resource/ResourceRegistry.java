@@ -51,6 +51,11 @@ public final class ResourceRegistry {
         io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class, true);
     add("", "v1", "persistentvolumes", "PersistentVolume", false, List.of("pv"), List.of(), Set.of("status"),
         io.fabric8.kubernetes.api.model.PersistentVolume.class, true);
+    // quota admission charges status.used on create; the controller-manager's resourcequota controller recomputes it
+    add("", "v1", "resourcequotas", "ResourceQuota", true, List.of("quota"), List.of(), Set.of("status"),
+        io.fabric8.kubernetes.api.model.ResourceQuota.class, true);
+    add("", "v1", "limitranges", "LimitRange", true, List.of("limits"), List.of(), Set.of(),
+        io.fabric8.kubernetes.api.model.LimitRange.class, true);
     // apps/v1
     add("apps", "v1", "deployments", "Deployment", true, List.of("deploy"), List.of("all"), Set.of("status", "scale"), Deployment.class, true);
     add("apps", "v1", "replicasets", "ReplicaSet", true, List.of("rs"), List.of("all"), Set.of("status", "scale"), ReplicaSet.class, true);
