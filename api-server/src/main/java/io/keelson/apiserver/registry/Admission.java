@@ -33,6 +33,8 @@ final class Admission {
     runtimeClass(svc, type, obj, spec);
     priority(svc, type, obj, spec);
     serviceAccountToken(svc, obj.path("metadata").path("namespace").asString(""), spec);
+    io.keelson.apiserver.quota.LimitRanger.admitPod(svc, type, obj);
+    if (obj.get("status") instanceof ObjectNode st) st.put("qosClass", Strategy.qosClass(obj)); // the LimitRanger's defaults count
   }
 
   static final String DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";

@@ -404,6 +404,8 @@ public class ResourceService {
     guard.admit(type, o, null, opts);
     o = Strategy.recordManager(type, null, o, opts.withSubresource(null));
     ObjectCodec.Stored stored = encodeChecked(type, o);
+    // last before the write, as kube's quota admission: what is refused for another reason is not charged
+    io.keelson.apiserver.quota.QuotaAdmission.admitCreate(this, type, o, opts.dryRun());
     if (opts.dryRun()) return new Written(o, null);
     for (int attempt = 0; ; attempt++) {
       String name = text(metadata(o), "name");

@@ -75,6 +75,11 @@ public class StatusException extends RuntimeException {
     return new StatusException(403, "Forbidden", message, null, null, List.of());
   }
 
+  /** kube's admission.NewForbidden: {@code pods "x" is forbidden: <why>}, the object named in details. */
+  public static StatusException forbidden(ResourceType type, String name, String why) {
+    return new StatusException(403, "Forbidden", type.qualifiedResource() + " \"" + name + "\" is forbidden: " + why, type, name, List.of());
+  }
+
   public static StatusException notFound(ResourceType type, String name) {
     return new StatusException(404, "NotFound", type.qualifiedResource() + " \"" + name + "\" not found", type, name, List.of());
   }
