@@ -14,6 +14,7 @@ import io.keelson.controller.deployment.DeploymentController;
 import io.keelson.controller.endpoints.EndpointsController;
 import io.keelson.controller.endpointslice.EndpointSliceController;
 import io.keelson.controller.disruption.DisruptionController;
+import io.keelson.controller.resourcequota.ResourceQuotaController;
 import io.keelson.controller.events.EventRecorder;
 import io.keelson.controller.cronjob.CronJobController;
 import io.keelson.controller.gc.GarbageCollector;
@@ -90,7 +91,7 @@ public final class ControllerManager implements AutoCloseable {
         List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc", "serviceaccount",
             "root-ca-cert-publisher", "endpoint", "endpointslice", "job", "cronjob", "ttl-after-finished", "horizontalpodautoscaling",
             "clusterrole-aggregation", "statefulset", "disruption", "csrsigning", "persistentvolume-binder", "pvc-protection",
-            "pv-protection");
+            "pv-protection", "resourcequota");
 
     @Override
     public Iterator<String> iterator() {
@@ -309,6 +310,10 @@ public final class ControllerManager implements AutoCloseable {
       } else {
         parts.add(new io.keelson.controller.certificates.CsrSigningController(informers, signer, metrics, w, java.time.Clock.systemUTC()));
       }
+    }
+    if (on.contains(ResourceQuotaController.NAME)) {
+      if (served.forKind("v1", "ResourceQuota") != null) parts.add(new ResourceQuotaController(informers, served, metrics, w));
+      else log.info("controller resourcequota skipped: the api-server does not serve v1 resourcequotas");
     }
     if (on.contains(ClusterRoleAggregationController.NAME)) {
       if (served.forKind("rbac.authorization.k8s.io/v1", "ClusterRole") != null) {

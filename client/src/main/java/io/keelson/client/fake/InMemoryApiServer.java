@@ -80,6 +80,7 @@ public final class InMemoryApiServer implements AutoCloseable {
       new Kind("", "v1", "services", "Service", true),
       new Kind("", "v1", "serviceaccounts", "ServiceAccount", true),
       new Kind("", "v1", "endpoints", "Endpoints", true),
+      new Kind("", "v1", "resourcequotas", "ResourceQuota", true),
       new Kind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
       new Kind("apps", "v1", "deployments", "Deployment", true),
       new Kind("apps", "v1", "replicasets", "ReplicaSet", true),
