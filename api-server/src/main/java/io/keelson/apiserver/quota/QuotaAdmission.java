@@ -41,7 +41,7 @@ public final class QuotaAdmission {
     Map<String, BigDecimal> usage = QuotaUsage.of(type.group(), type.resource(), obj, Instant.now());
     for (ObjectNode quota : quotas) {
       JsonNode hard = quota.path("status").path("hard");
-      if (!tracksAny(hard, usage) || !QuotaUsage.inScope(quota, type.group(), type.resource(), obj)) continue;
+      if (!tracksAny(hard, type) || !QuotaUsage.inScope(quota, type.group(), type.resource(), obj)) continue;
       String quotaName = quota.path("metadata").path("name").asString("");
       if (type.group().isEmpty() && type.resource().equals("pods")) {
         List<String> hardNames = new java.util.ArrayList<>();
@@ -57,8 +57,10 @@ public final class QuotaAdmission {
     }
   }
 
-  private static boolean tracksAny(JsonNode hard, Map<String, BigDecimal> usage) {
-    for (String r : usage.keySet()) if (hard.has(r)) return true;
+  private static boolean tracksAny(JsonNode hard, ResourceType type) {
+    for (Map.Entry<String, JsonNode> e : hard.properties()) {
+      if (QuotaUsage.tracks(type.group(), type.resource(), e.getKey())) return true;
+    }
     return false;
   }
 

@@ -78,6 +78,25 @@ public final class QuotaUsage {
     return u;
   }
 
+  /**
+   * Whether a quota resource counts objects of {@code group}/{@code resource}, whatever one object
+   * uses (kube's MatchingResources: a quota on requests.cpu concerns every pod, even one without
+   * requests, which it then refuses).
+   */
+  public static boolean tracks(String group, String resource, String quotaResource) {
+    if (quotaResource.equals(countKey(group, resource))) return true;
+    if (!group.isEmpty()) return false;
+    return switch (resource) {
+      case "pods" -> quotaResource.equals("pods") || quotaResource.equals("cpu") || quotaResource.equals("memory")
+          || quotaResource.equals("ephemeral-storage") || quotaResource.startsWith("requests.") && !quotaResource.equals("requests.storage")
+          || quotaResource.startsWith("limits.");
+      case "services" -> quotaResource.equals("services") || quotaResource.startsWith("services.");
+      case "persistentvolumeclaims" -> quotaResource.equals("persistentvolumeclaims") || quotaResource.equals("requests.storage")
+          || quotaResource.contains(STORAGE_CLASS_SUFFIX);
+      default -> LEGACY_COUNTS.contains(resource) && quotaResource.equals(resource);
+    };
+  }
+
   /** kube's QuotaV1Pod: a pod that ended, or is stuck terminating past its grace, is not charged. */
   public static boolean charged(JsonNode pod, Instant now) {
     String phase = pod.path("status").path("phase").asString("");
