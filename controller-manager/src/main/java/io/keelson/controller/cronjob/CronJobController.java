@@ -197,7 +197,7 @@ public final class CronJobController implements Reconciler, ManagedController {
         Job existing = api.withName(job.getMetadata().getName()).get();
         if (existing != null && Owners.isControlledBy(existing, cj)) return existing;
       }
-      events.warning(cj, "FailedCreate", "Error creating job: " + e.getMessage());
+      events.warning(cj, "FailedCreate", "Error creating job: " + io.keelson.controller.runtime.ApiErrors.message(e));
       throw e;
     }
   }

@@ -69,7 +69,7 @@ public final class PodControl {
       events.normal(owner, "SuccessfulCreate", "Created pod: " + pod.getMetadata().getName());
       return created;
     } catch (KubernetesClientException e) {
-      events.warning(owner, "FailedCreate", "Error creating: " + e.getMessage());
+      events.warning(owner, "FailedCreate", "Error creating: " + io.keelson.controller.runtime.ApiErrors.message(e));
       throw e;
     }
   }

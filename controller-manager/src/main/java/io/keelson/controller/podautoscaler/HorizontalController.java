@@ -412,7 +412,6 @@ public final class HorizontalController implements Reconciler, ManagedController
   }
 
   private static String message(Exception e) {
-    if (e instanceof KubernetesClientException k && k.getStatus() != null && k.getStatus().getMessage() != null) return k.getStatus().getMessage();
-    return e.getMessage() == null ? e.toString() : e.getMessage();
+    return io.keelson.controller.runtime.ApiErrors.message(e);
   }
 }
