@@ -1187,6 +1187,62 @@ class WorkloadJourneyIT {
   }
 
   /**
+   * A platform engineer's guard rails in a fresh namespace: `kubectl create quota` caps it at two
+   * pods, so a Deployment of three gets two and its ReplicaSet reports the third's refusal with
+   * kube's quota message; `kubectl get quota` shows the usage the controller keeps; a LimitRange's
+   * defaults appear in the resources of the pods created there.
+   */
+  @Test
+  @Order(12)
+  void aQuotaCapsADeploymentAndALimitRangeDefaultsItsPods() throws Exception {
+    try {
+      cluster.kubectlOk("create", "namespace", "quota-e2e");
+      cluster.kubectlOk("-n", "quota-e2e", "create", "quota", "q", "--hard=pods=2,requests.cpu=1");
+      String limits = """
+          apiVersion: v1
+          kind: LimitRange
+          metadata: {name: defaults, namespace: quota-e2e}
+          spec:
+            limits:
+            - type: Container
+              default: {cpu: 200m, memory: 64Mi}
+              defaultRequest: {cpu: 100m}
+          """;
+      KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), limits);
+      assertThat(applied.out()).as(applied.toString()).contains("limitrange/defaults created");
+      // admission enforces a quota once its controller has counted the namespace (status.hard), as in kube
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+          assertThat(cluster.kubectlOk("-n", "quota-e2e", "get", "quota", "q")).contains("pods: 0/2, requests.cpu: 0/1"));
+
+      cluster.kubectlOk("-n", "quota-e2e", "create", "deployment", "capped", "--image=keelson.local/busybox:latest",
+          "--replicas=3", "--", "sleep", "3600");
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+        assertThat(cluster.kubectlOk("-n", "quota-e2e", "get", "events", "--field-selector", "reason=FailedCreate",
+            "-o", "jsonpath={.items[*].message}"))
+            .containsPattern("Error creating: pods \"capped-[a-z0-9-]+\" is forbidden: exceeded quota: q, "
+                + "requested: pods=1, used: pods=2, limited: pods=2");
+        assertThat(cluster.kubectlOk("-n", "quota-e2e", "get", "quota", "q")).contains("pods: 2/2, requests.cpu: 200m/1");
+      });
+      assertThat(cluster.kubectlOk("-n", "quota-e2e", "get", "pods", "-o", "name").lines()).hasSize(2);
+      String resources = cluster.kubectlOk("-n", "quota-e2e", "get", "pods", "-o", "jsonpath={.items[0].spec.containers[0].resources}");
+      assertThat(resources).isEqualTo("{\"limits\":{\"cpu\":\"200m\",\"memory\":\"64Mi\"},"
+          + "\"requests\":{\"cpu\":\"100m\",\"memory\":\"64Mi\"}}");
+
+      // a pod gone gives its share back: the ReplicaSet's retry then gets the third one in
+      String first = cluster.kubectlOk("-n", "quota-e2e", "get", "pods", "-o", "jsonpath={.items[0].metadata.name}");
+      cluster.kubectlOk("-n", "quota-e2e", "delete", "pod", first, "--wait=true");
+      // (after the controller's recount: the ReplicaSet's retries back off up to a minute meanwhile)
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+          assertThat(cluster.kubectlOk("-n", "quota-e2e", "get", "pods", "-o", "name").lines()).hasSize(2)
+              .doesNotContain("pod/" + first));
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + cluster.diagnostics(), e);
+    } finally {
+      cluster.kubectl("delete", "namespace", "quota-e2e", "--wait=false");
+    }
+  }
+
+  /**
    * A second cluster on this host gets a pod range of its own. Both clusters' node-1 used to put
    * 10.244.0.0/24 on their bridges: the host (the agent's HTTP probes, port-forwards to VMs, curl)
    * then reached the first cluster's bridge at the second cluster's pod IPs, and a pod with an HTTP
