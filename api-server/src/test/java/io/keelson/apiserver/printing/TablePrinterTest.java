@@ -184,6 +184,18 @@ class TablePrinterTest {
   }
 
   @Test
+  void resourceQuotaAndLimitRangeColumns() {
+    String quota = "{'kind':'ResourceQuota','metadata':{'name':'q','creationTimestamp':'" + ago(Duration.ofMinutes(3))
+        + "'},'spec':{'hard':{'pods':'10'}},'status':{'hard':{'requests.cpu':'1','pods':'10','limits.memory':'1Gi',"
+        + "'count/configmaps':'5'},'used':{'requests.cpu':'100m','pods':'1','limits.memory':'128Mi'}}}";
+    assertThat(print("", "resourcequotas", quota)).containsEntry("NAME", "q").containsEntry("AGE", "3m")
+        .containsEntry("REQUEST", "count/configmaps: 0/5, pods: 1/10, requests.cpu: 100m/1")
+        .containsEntry("LIMIT", "limits.memory: 128Mi/1Gi");
+    assertThat(print("", "limitranges", "{'metadata':{'name':'lr','creationTimestamp':'2026-01-02T03:04:05Z'},'spec':{}}"))
+        .containsEntry("NAME", "lr").containsEntry("CREATED AT", "2026-01-02T03:04:05Z");
+  }
+
+  @Test
   void workloadColumns() {
     String deploy = "{'kind':'Deployment','metadata':{'name':'web','creationTimestamp':'" + ago(Duration.ofDays(2)
         .plusHours(3)) + "'},'spec':{'replicas':3,'selector':{'matchLabels':{'app':'web'},'matchExpressions':"
