@@ -60,6 +60,42 @@ public final class LimitRanger {
     }
   }
 
+  /**
+   * Checks a PersistentVolumeClaim (a create) against the PersistentVolumeClaim limits of its
+   * namespace's LimitRanges: its storage request within min and max.
+   */
+  public static void admitClaim(ResourceService svc, ResourceType claimType, ObjectNode claim) {
+    List<JsonNode> items = new ArrayList<>();
+    for (ObjectNode lr : limitRanges(svc, claim.path("metadata").path("namespace").asString(""))) lr.path("spec").path("limits").forEach(items::add);
+    List<String> errors = claimErrors(items, claim);
+    if (!errors.isEmpty()) {
+      String why = errors.size() == 1 ? errors.get(0) : "[" + String.join(", ", errors) + "]";
+      throw StatusException.forbidden(claimType, claim.path("metadata").path("name").asString(""), why);
+    }
+  }
+
+  /** What the PersistentVolumeClaim limits among {@code items} find wrong with {@code claim}. */
+  static List<String> claimErrors(List<JsonNode> items, JsonNode claim) {
+    List<String> errors = new ArrayList<>();
+    JsonNode requests = claim.path("spec").path("resources").path("requests");
+    JsonNode limits = claim.path("spec").path("resources").path("limits");
+    for (JsonNode item : items) {
+      if (!item.path("type").asString("").equals("PersistentVolumeClaim")) continue;
+      // min as for containers; max bounds the request (kube's maxRequestConstraint): a claim need not state a limit
+      ObjectNode minOnly = ((ObjectNode) item).deepCopy();
+      minOnly.remove("max");
+      minOnly.remove("maxLimitRequestRatio");
+      check(minOnly, "PersistentVolumeClaim", requests, limits, errors);
+      item.path("max").properties().forEach(e -> {
+        if (requests.has(e.getKey()) && QuotaQuantities.value(requests.get(e.getKey())).compareTo(QuotaQuantities.value(e.getValue())) > 0) {
+          errors.add("maximum " + e.getKey() + " usage per PersistentVolumeClaim is " + text(e.getValue()) + ", but request is "
+              + text(requests.get(e.getKey())));
+        }
+      });
+    }
+    return errors;
+  }
+
   private static JsonNode asList(Map<String, BigDecimal> values) {
     ObjectNode o = tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     values.forEach((r, v) -> o.put(r, QuotaQuantities.format(r, v)));

@@ -26,6 +26,7 @@ final class Admission {
     if (type.group().isEmpty() && type.kind().equals("PersistentVolumeClaim")) {
       defaultStorageClass(svc, obj);
       protect(obj, "kubernetes.io/pvc-protection");
+      io.keelson.apiserver.quota.LimitRanger.admitClaim(svc, type, obj);
     }
     if (type.group().isEmpty() && type.kind().equals("PersistentVolume")) protect(obj, "kubernetes.io/pv-protection");
     if (!type.kind().equals("Pod")) return;

@@ -53,4 +53,19 @@ class LimitRangerTest {
     assertThat(check("{'min':{'cpu':'100m'},'max':{'cpu':'1'},'maxLimitRequestRatio':{'cpu':'4'}}", "Container",
         "{'cpu':'250m'}", "{'cpu':'1'}")).isEmpty();
   }
+
+  @Test
+  void aClaimsStorageRequestIsBoundedByTheClaimLimits() {
+    List<JsonNode> items = List.of(json("{'type':'PersistentVolumeClaim','min':{'storage':'1Gi'},'max':{'storage':'2Gi'}}"),
+        json("{'type':'Container','max':{'cpu':'1'}}"));
+    assertThat(LimitRanger.claimErrors(items, claim("5Gi")))
+        .containsExactly("maximum storage usage per PersistentVolumeClaim is 2Gi, but request is 5Gi");
+    assertThat(LimitRanger.claimErrors(items, claim("500Mi")))
+        .containsExactly("minimum storage usage per PersistentVolumeClaim is 1Gi, but request is 500Mi");
+    assertThat(LimitRanger.claimErrors(items, claim("1536Mi"))).isEmpty();
+  }
+
+  static JsonNode claim(String storage) {
+    return json("{'spec':{'resources':{'requests':{'storage':'" + storage + "'}}}}");
+  }
 }
