@@ -97,6 +97,22 @@ public final class QuotaUsage {
     };
   }
 
+  /**
+   * The kind whose objects a quota resource counts, as "group/plural" ("/pods" for requests.cpu,
+   * "apps/deployments" for count/deployments.apps): the inverse of {@link #tracks}.
+   */
+  public static String countedKind(String quotaResource) {
+    if (quotaResource.startsWith("count/")) {
+      String what = quotaResource.substring("count/".length());
+      int dot = what.indexOf('.');
+      return dot < 0 ? "/" + what : what.substring(dot + 1) + "/" + what.substring(0, dot);
+    }
+    if (quotaResource.startsWith("services")) return "/services";
+    if (tracks("", "persistentvolumeclaims", quotaResource)) return "/persistentvolumeclaims";
+    if (LEGACY_COUNTS.contains(quotaResource)) return "/" + quotaResource;
+    return "/pods"; // pods, cpu, memory, requests.*, limits.*
+  }
+
   /** kube's QuotaV1Pod: a pod that ended, or is stuck terminating past its grace, is not charged. */
   public static boolean charged(JsonNode pod, Instant now) {
     String phase = pod.path("status").path("phase").asString("");

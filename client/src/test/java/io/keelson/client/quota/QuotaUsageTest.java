@@ -85,6 +85,11 @@ class QuotaUsageTest {
     assertThat(QuotaUsage.tracks("", "pods", "requests.cpu")).isTrue();
     assertThat(QuotaUsage.tracks("", "pods", "requests.storage")).isFalse();
     assertThat(QuotaUsage.tracks("apps", "deployments", "count/deployments.apps")).isTrue();
+    assertThat(QuotaUsage.countedKind("count/deployments.apps")).isEqualTo("apps/deployments");
+    assertThat(QuotaUsage.countedKind("limits.memory")).isEqualTo("/pods");
+    assertThat(QuotaUsage.countedKind("services.nodeports")).isEqualTo("/services");
+    assertThat(QuotaUsage.countedKind("gold.storageclass.storage.k8s.io/requests.storage")).isEqualTo("/persistentvolumeclaims");
+    assertThat(QuotaUsage.countedKind("secrets")).isEqualTo("/secrets");
   }
 
   @Test

@@ -173,21 +173,7 @@ public final class ResourceQuotaController implements Reconciler, ManagedControl
   /** The kinds ("group/plural") whose objects the quota's resources count. */
   static Set<String> kindsCounted(Set<String> resources) {
     Set<String> out = new LinkedHashSet<>();
-    for (String r : resources) {
-      if (r.startsWith("count/")) {
-        String what = r.substring("count/".length());
-        int dot = what.indexOf('.');
-        out.add(dot < 0 ? "/" + what : what.substring(dot + 1) + "/" + what.substring(0, dot));
-      } else if (r.startsWith("services")) {
-        out.add("/services");
-      } else if (r.equals("requests.storage") || r.contains(".storageclass.storage.k8s.io/") || r.equals("persistentvolumeclaims")) {
-        out.add("/persistentvolumeclaims");
-      } else if (List.of("configmaps", "secrets", "replicationcontrollers", "resourcequotas").contains(r)) {
-        out.add("/" + r);
-      } else {
-        out.add("/pods"); // pods, cpu, memory, requests.*, limits.*
-      }
-    }
+    for (String r : resources) out.add(QuotaUsage.countedKind(r));
     return out;
   }
 
