@@ -45,6 +45,14 @@ public class ApiServerConfig {
     return svc;
   }
 
+  /** Serves the custom resource types the CustomResourceDefinitions in etcd ask for. */
+  @Bean(destroyMethod = "close")
+  io.keelson.apiserver.apiextensions.CustomResourceRegistrar customResourceRegistrar(ResourceService resources) {
+    var registrar = new io.keelson.apiserver.apiextensions.CustomResourceRegistrar(resources);
+    registrar.start();
+    return registrar;
+  }
+
   @Bean
   io.keelson.apiserver.auth.ServiceAccountTokens serviceAccountTokens(@Value("${keelson.dir}") String dir) throws Exception {
     return new io.keelson.apiserver.auth.ServiceAccountTokens(

@@ -75,7 +75,9 @@ public final class Defaulter {
       case "networking.k8s.io/Ingress" -> o -> obj(obj(o, "status"), "loadBalancer"); // as kube serializes an empty status
       case "/LimitRange" -> QuotaObjects::defaultLimitRange;
       case RbacObjects.GROUP + "/RoleBinding", RbacObjects.GROUP + "/ClusterRoleBinding" -> RbacObjects::defaultBinding;
-      default -> o -> {};
+      case CustomResourceDefinitions.GROUP + "/CustomResourceDefinition" -> CustomResourceDefinitions::applyDefaults;
+      default -> io.keelson.apiserver.resource.CustomResource.isCustom(type)
+          ? o -> StructuralSchemas.applyDefaults(io.keelson.apiserver.resource.ResourceRegistry.customOf(type), o) : o -> {};
     };
     defaults.accept(obj);
   }

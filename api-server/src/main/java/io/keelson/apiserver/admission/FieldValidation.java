@@ -2,6 +2,8 @@ package io.keelson.apiserver.admission;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.keelson.apiserver.resource.CustomResource;
+import io.keelson.apiserver.resource.ResourceRegistry;
 import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.status.StatusException;
 import java.lang.reflect.Field;
@@ -36,6 +38,12 @@ public final class FieldValidation {
    */
   public static List<String> unknownFields(ResourceType type, ObjectNode obj) {
     List<String> out = new ArrayList<>();
+    if (CustomResource.isCustom(type)) {
+      // a custom resource: metadata as any object's, the rest per its definition's schema
+      walk(io.fabric8.kubernetes.api.model.ObjectMeta.class, obj.get("metadata"), ".metadata", out);
+      StructuralSchemas.prune(ResourceRegistry.customOf(type), obj.deepCopy(), out);
+      return out;
+    }
     walk(type.model(), obj, "", out);
     return out;
   }
@@ -47,6 +55,7 @@ public final class FieldValidation {
    * @throws StatusException 400 BadRequest naming the first offending field
    */
   public static void checkTypes(ResourceType type, ObjectNode obj) {
+    if (CustomResource.isCustom(type)) return; // the schema validation answers 422 for these, as kube does
     String problem = typeProblem(type.model(), obj, "", type.model().getSimpleName());
     if (problem != null) {
       throw StatusException.badRequest(type.kind() + " in version \"" + type.version() + "\" cannot be handled as a " + type.kind()
@@ -144,6 +153,11 @@ public final class FieldValidation {
    */
   public static List<String> removeUnknownFields(ResourceType type, ObjectNode obj) {
     List<String> out = new ArrayList<>();
+    if (CustomResource.isCustom(type)) {
+      prune(io.fabric8.kubernetes.api.model.ObjectMeta.class, obj.get("metadata"), ".metadata", out);
+      StructuralSchemas.prune(ResourceRegistry.customOf(type), obj, out);
+      return out;
+    }
     prune(type.model(), obj, "", out);
     return out;
   }

@@ -85,7 +85,12 @@ public final class Validator {
       case RbacObjects.GROUP + "/ClusterRole" -> RbacObjects.role(obj, false, errs);
       case RbacObjects.GROUP + "/RoleBinding" -> RbacObjects.binding(obj, old, true, errs);
       case RbacObjects.GROUP + "/ClusterRoleBinding" -> RbacObjects.binding(obj, old, false, errs);
-      default -> {}
+      case CustomResourceDefinitions.GROUP + "/CustomResourceDefinition" -> CustomResourceDefinitions.validate(obj, old, errs);
+      default -> {
+        if (io.keelson.apiserver.resource.CustomResource.isCustom(type)) {
+          StructuralSchemas.validate(io.keelson.apiserver.resource.ResourceRegistry.customOf(type), obj, errs);
+        }
+      }
     }
     if (!errs.isEmpty()) {
       String name = text(obj.path("metadata").path("name"));

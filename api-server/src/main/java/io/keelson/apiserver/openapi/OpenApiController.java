@@ -36,7 +36,7 @@ public class OpenApiController {
   @GetMapping("/openapi/v3")
   public ResponseEntity<byte[]> index(@RequestHeader(value = HttpHeaders.ACCEPT_ENCODING, required = false) String enc,
       @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String etag) {
-    return serve(OpenApiDocuments.get().index(), enc, etag, false);
+    return serve(OpenApiDocuments.currentIndex(), enc, etag, false);
   }
 
   @GetMapping("/openapi/v3/api/{version}")
@@ -44,7 +44,7 @@ public class OpenApiController {
       @RequestParam(value = "hash", required = false) String hash,
       @RequestHeader(value = HttpHeaders.ACCEPT_ENCODING, required = false) String enc,
       @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String etag) {
-    return serve(OpenApiDocuments.get().document("api/" + version), hash, enc, etag);
+    return serve(OpenApiDocuments.currentDocument("api/" + version), hash, enc, etag);
   }
 
   @GetMapping("/openapi/v3/apis/{group}/{version}")
@@ -52,7 +52,7 @@ public class OpenApiController {
       @RequestParam(value = "hash", required = false) String hash,
       @RequestHeader(value = HttpHeaders.ACCEPT_ENCODING, required = false) String enc,
       @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String etag) {
-    return serve(OpenApiDocuments.get().document("apis/" + group + "/" + version), hash, enc, etag);
+    return serve(OpenApiDocuments.currentDocument("apis/" + group + "/" + version), hash, enc, etag);
   }
 
   /** gnostic's OpenAPIv2 Document with only {@code swagger: "2.0"} (field 1), protobuf-encoded. */

@@ -1,6 +1,7 @@
 package io.keelson.apiserver.openapi;
 
 import io.keelson.apiserver.discovery.ApiDiscovery;
+import io.keelson.apiserver.resource.CustomResource;
 import io.keelson.apiserver.resource.ResourceRegistry;
 import io.keelson.apiserver.resource.ResourceType;
 import java.io.ByteArrayOutputStream;
@@ -40,13 +41,51 @@ public final class OpenApiDocuments {
   private final Map<String, Document> documents = new LinkedHashMap<>();
   private final Document index;
 
+  /** The documents of the custom resources served now, and the definitions they were made from. */
+  private record Custom(java.util.Set<CustomResource> from, OpenApiDocuments documents) {}
+
+  private static volatile Custom custom = new Custom(java.util.Set.of(), null);
+
+  /** The documents of the custom resources served now, made again whenever a definition changes. */
+  static OpenApiDocuments custom() {
+    java.util.Set<CustomResource> now = new java.util.HashSet<>(ResourceRegistry.custom());
+    Custom c = custom;
+    if (c.documents() != null && c.from().equals(now)) return c.documents();
+    synchronized (OpenApiDocuments.class) {
+      List<ResourceType> served = now.stream().filter(CustomResource::served).map(CustomResource::type)
+          .sorted(java.util.Comparator.comparing(ResourceType::apiVersion).thenComparing(ResourceType::resource)).toList();
+      custom = c = new Custom(now, new OpenApiDocuments(served));
+    }
+    return c.documents();
+  }
+
+  /** The index of every document: the built-in group/versions', then the custom resources'. */
+  public static Document currentIndex() {
+    OpenApiDocuments custom = custom();
+    if (custom.documents.isEmpty()) return get().index();
+    ObjectNode idx = NODES.objectNode();
+    ObjectNode paths = idx.putObject("paths");
+    for (OpenApiDocuments d : List.of(get(), custom)) {
+      d.documents.forEach((gv, doc) -> paths.putObject(gv).put("serverRelativeURL", "/openapi/v3/" + gv + "?hash=" + doc.hash()));
+    }
+    return render(idx);
+  }
+
+  /** The document for "api/v1", "apis/apps/v1" or a custom resource's "apis/example.com/v1". */
+  public static Optional<Document> currentDocument(String gvPath) {
+    Optional<Document> builtIn = get().document(gvPath);
+    return builtIn.isPresent() ? builtIn : custom().document(gvPath);
+  }
+
   /** The shared, lazily generated documents for the current registry. */
   public static OpenApiDocuments get() {
     OpenApiDocuments d = instance;
     if (d == null) {
       synchronized (OpenApiDocuments.class) {
         d = instance;
-        if (d == null) instance = d = new OpenApiDocuments(ResourceRegistry.all());
+        // the built-in types, fixed for the server's life; custom resources are documented per definition
+        if (d == null) instance = d = new OpenApiDocuments(ResourceRegistry.all().stream()
+            .filter(t -> !io.keelson.apiserver.resource.CustomResource.isCustom(t)).toList());
       }
     }
     return d;
@@ -148,9 +187,10 @@ public final class OpenApiDocuments {
     }
 
     private void addResource(ObjectNode paths, ResourceType t) {
-      String kindDef = schemas.add(t.model());
+      boolean custom = CustomResource.isCustom(t);
+      String kindDef = custom ? customKind(t) : schemas.add(t.model());
       schemas.markKind(kindDef, t.group(), t.version(), t.kind());
-      String listDef = listClass(t).map(schemas::add).orElse(null);
+      String listDef = custom ? customList(t, kindDef) : listClass(t).map(schemas::add).orElse(null);
       if (listDef != null) schemas.markKind(listDef, t.group(), t.version(), t.listKind());
 
       String base = t.group().isEmpty() ? "/api/" + t.version() : "/apis/" + t.group() + "/" + t.version();
@@ -209,6 +249,53 @@ public final class OpenApiDocuments {
         }
         paths.set(item + "/" + sub.name(), subPath);
       }
+    }
+
+    /** A custom resource's schema: its definition's openAPIV3Schema with the fields every object has. */
+    private String customKind(ResourceType t) {
+      CustomResource cr = ResourceRegistry.customOf(t);
+      String name = reversedGroup(t.group()) + "." + t.version() + "." + t.kind();
+      ObjectNode schema = cr != null && cr.schema().isObject() ? ((ObjectNode) cr.schema()).deepCopy()
+          : NODES.objectNode().put("type", "object").put("x-kubernetes-preserve-unknown-fields", true);
+      ObjectNode props = schema.get("properties") instanceof ObjectNode p ? p : schema.putObject("properties");
+      props.set("apiVersion", NODES.objectNode().put("type", "string").put("description",
+          "APIVersion defines the versioned schema of this representation of an object."));
+      props.set("kind", NODES.objectNode().put("type", "string").put("description",
+          "Kind is a string value representing the REST resource this object represents."));
+      props.set("metadata", refTo(schemas.add(io.fabric8.kubernetes.api.model.ObjectMeta.class),
+          "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"));
+      schemas.addRaw(name, schema);
+      return name;
+    }
+
+    private String customList(ResourceType t, String kindDef) {
+      ObjectNode list = NODES.objectNode();
+      list.put("description", t.listKind() + " is a list of " + t.kind());
+      list.put("type", "object");
+      list.putArray("required").add("items");
+      ObjectNode props = list.putObject("properties");
+      props.set("apiVersion", NODES.objectNode().put("type", "string"));
+      props.set("kind", NODES.objectNode().put("type", "string"));
+      props.set("metadata", refTo(schemas.add(io.fabric8.kubernetes.api.model.ListMeta.class), "Standard list metadata."));
+      ObjectNode items = props.putObject("items");
+      items.put("type", "array");
+      items.putObject("items").put("$ref", "#/components/schemas/" + kindDef);
+      schemas.addRaw(kindDef + "List", list);
+      return kindDef + "List";
+    }
+
+    private static ObjectNode refTo(String def, String description) {
+      ObjectNode n = NODES.objectNode();
+      n.put("description", description);
+      n.putArray("allOf").addObject().put("$ref", "#/components/schemas/" + def);
+      return n;
+    }
+
+    /** "example.com" → "com.example", as kube names custom resources' definitions. */
+    private static String reversedGroup(String group) {
+      List<String> parts = new java.util.ArrayList<>(List.of(group.split("\\.")));
+      java.util.Collections.reverse(parts);
+      return String.join(".", parts);
     }
 
     private static Optional<Class<?>> listClass(ResourceType t) {

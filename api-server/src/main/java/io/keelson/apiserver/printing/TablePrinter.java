@@ -179,6 +179,9 @@ public final class TablePrinter {
 
   /** The columns of a kind; kinds without printers get NAME and AGE. */
   static List<Column> columns(ResourceType type) {
+    if (io.keelson.apiserver.resource.CustomResource.isCustom(type)) {
+      return CustomColumns.of(io.keelson.apiserver.resource.ResourceRegistry.customOf(type));
+    }
     List<Column> c = COLUMNS.get(type.group() + "/" + type.kind());
     return c != null ? c : List.of(name(), age());
   }

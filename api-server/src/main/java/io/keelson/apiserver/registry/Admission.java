@@ -29,6 +29,10 @@ final class Admission {
       io.keelson.apiserver.quota.LimitRanger.admitClaim(svc, type, obj);
     }
     if (type.group().isEmpty() && type.kind().equals("PersistentVolume")) protect(obj, "kubernetes.io/pv-protection");
+    io.keelson.apiserver.resource.CustomResource custom = ResourceRegistry.customOf(type);
+    if (custom != null && custom.terminating()) {
+      throw StatusException.methodNotAllowed("create not allowed while custom resource definition is terminating");
+    }
     if (!type.kind().equals("Pod")) return;
     ObjectNode spec = obj.has("spec") && obj.get("spec").isObject() ? (ObjectNode) obj.get("spec") : obj.putObject("spec");
     runtimeClass(svc, type, obj, spec);

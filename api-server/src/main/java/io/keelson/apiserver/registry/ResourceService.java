@@ -46,6 +46,9 @@ public class ResourceService {
 
   private final EtcdStore store;
   private final Map<ResourceType, WatchCache> caches = new HashMap<>();
+  /** Watch caches of custom resources, by etcd key prefix (shared by a definition's versions), made on first use. */
+  private final Map<String, WatchCache> customCaches = new java.util.concurrent.ConcurrentHashMap<>();
+  private final int watchWindow;
   private final ListSnapshots listSnapshots = new ListSnapshots();
   private final Map<ResourceType, Long> ttlSeconds = new java.util.concurrent.ConcurrentHashMap<>();
   private final ObjectLeases leases;
@@ -54,6 +57,7 @@ public class ResourceService {
   public ResourceService(EtcdStore store, int watchWindow) {
     this.store = store;
     this.leases = new ObjectLeases(store);
+    this.watchWindow = watchWindow;
     for (ResourceType t : ResourceRegistry.all()) if (t.stored()) caches.put(t, new WatchCache(t, store, watchWindow));
   }
 
@@ -81,7 +85,19 @@ public class ResourceService {
   }
 
   public WatchCache cache(ResourceType type) {
-    return caches.get(type);
+    WatchCache c = caches.get(type);
+    if (c != null || !io.keelson.apiserver.resource.CustomResource.isCustom(type)) return c;
+    return customCaches.computeIfAbsent(type.keyPrefix(), prefix -> {
+      WatchCache w = new WatchCache(type, store, watchWindow);
+      w.start();
+      return w;
+    });
+  }
+
+  /** Stops the watch cache of a custom resource whose definition is gone (its objects went first). */
+  public void forgetCustom(String keyPrefix) {
+    WatchCache c = customCaches.remove(keyPrefix);
+    if (c != null) c.close();
   }
 
   public Map<ResourceType, WatchCache> caches() {
@@ -138,7 +154,7 @@ public class ResourceService {
   public ObjectNode get(ResourceType type, String namespace, String name, String resourceVersion) {
     if (resourceVersion != null && !resourceVersion.isEmpty() && !resourceVersion.equals("0")) {
       ResourceView v = ResourceRegistry.viewOf(type);
-      awaitRevision(caches.get(v != null ? v.storage() : type), parseRv(resourceVersion));
+      awaitRevision(cache(v != null ? v.storage() : type), parseRv(resourceVersion));
     }
     return get(type, namespace, name);
   }
@@ -150,7 +166,7 @@ public class ResourceService {
       ObjectNode o = cached(v.storage(), namespace, name);
       return o == null ? null : served(v, o);
     }
-    return caches.get(type).get(type.key(namespace, name));
+    return cache(type).get(type.key(namespace, name));
   }
 
   /** A list result: items, the resourceVersion they are consistent with, the next page's token. */
@@ -180,7 +196,7 @@ public class ResourceService {
     if (!exact && (atRevision || !paged || rv.equals("0"))) {
       // from the cache: at least N (its pages kept for the continue tokens), or everything at once
       // ("0": whatever the cache has; "": once it has caught up with etcd)
-      WatchCache cache = caches.get(type);
+      WatchCache cache = cache(type);
       if (atRevision) {
         awaitRevision(cache, parseRv(rv));
         if (paged) return firstPage(cache, prefix, opts);
@@ -207,7 +223,7 @@ public class ResourceService {
     } else if (rv.isEmpty()) {
       // A consistent paged list (kubectl get, informers' first list) starts from the watch cache
       // once it has caught up with etcd, as in kube 1.31+ (ConsistentListFromCache).
-      WatchCache cache = caches.get(type);
+      WatchCache cache = cache(type);
       long want = call(store::currentRevision);
       if (cache.waitFor(want, 10_000)) return firstPage(cache, prefix, opts);
     }
@@ -311,7 +327,7 @@ public class ResourceService {
     long from = rv.isEmpty() ? 0 : parseRv(rv);
     Predicate<ObjectNode> ns = namespace == null || !type.namespaced() ? o -> true
         : o -> namespace.equals(o.path("metadata").path("namespace").asString());
-    WatchCache cache = caches.get(type);
+    WatchCache cache = cache(type);
     if (!cache.waitFor(0, 10_000)) throw StatusException.unavailable("the watch cache of " + type.qualifiedResource() + " is not ready yet; retry");
     if (from > 0 && from < cache.revision()) {
       // The cache window may still hold events etcd has compacted away; answer as etcd would
@@ -494,7 +510,7 @@ public class ResourceService {
     for (int attempt = 0; ; attempt++) {
       // First try from the watch cache's copy, as kube-apiserver does: no etcd read, and the guarded
       // write below fails if etcd has moved on, after which the object is read from etcd itself.
-      ObjectNode cached = attempt == 0 ? caches.get(type).get(key) : null;
+      ObjectNode cached = attempt == 0 ? cache(type).get(key) : null;
       boolean fromCache = cached != null && (expected == 0 || expected == ObjectCodec.resourceVersion(cached));
       ObjectNode current; // read only: when from the cache, it is shared with watchers
       long stored;
@@ -581,7 +597,7 @@ public class ResourceService {
     io.keelson.apiserver.admission.Validator.validateBindingTarget(podType, b.pod(), b.node());
     String key = podType.key(namespace, b.pod());
     for (int attempt = 0; ; attempt++) {
-      ObjectNode cached = attempt == 0 ? caches.get(podType).get(key) : null;
+      ObjectNode cached = attempt == 0 ? cache(podType).get(key) : null;
       ObjectNode current;
       long stored;
       if (cached != null) {
@@ -861,7 +877,7 @@ public class ResourceService {
   /** Whether a Service already holds this cluster IP (so that allocation picks another). */
   private boolean clusterIpInUse(String ip) {
     ResourceType svcType = ResourceRegistry.find("", "v1", "services").orElseThrow();
-    return !caches.get(svcType).snapshot(null, o -> {
+    return !cache(svcType).snapshot(null, o -> {
       for (JsonNode n : o.path("spec").path("clusterIPs")) if (ip.equals(n.asString())) return true;
       return ip.equals(o.path("spec").path("clusterIP").asString(""));
     }).objects().isEmpty();
@@ -906,7 +922,7 @@ public class ResourceService {
    * event may arrive before the transaction's answer), so that it need not decode that event.
    */
   private Announced announce(ResourceType type, String key, ObjectCodec.Stored stored, ObjectNode object) {
-    WatchCache cache = caches.get(type);
+    WatchCache cache = cache(type);
     ObjectNode copy = cache == null ? null : ObjectCodec.decodedCopy(object); // the writer keeps (and may change) its own
     if (copy != null) metadata(copy).remove("resourceVersion");
     return new Announced(cache, key, copy == null ? null : cache.expect(key, stored, copy));
@@ -917,7 +933,7 @@ public class ResourceService {
    * without resourceVersion): the caller must not touch it afterwards.
    */
   private Announced handOver(ResourceType type, String key, ObjectCodec.Stored stored, ObjectNode object) {
-    WatchCache cache = caches.get(type);
+    WatchCache cache = cache(type);
     return new Announced(cache, key, cache == null ? null : cache.expect(key, stored, object));
   }
 

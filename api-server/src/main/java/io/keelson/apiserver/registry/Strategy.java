@@ -22,6 +22,9 @@ final class Strategy {
     if (type.group().equals("batch") && type.kind().equals("Job")) {
       io.keelson.apiserver.admission.Defaulter.generateJobSelector(obj); // after the uid is set: the selector names it
     }
+    if (type.group().equals(io.keelson.apiserver.admission.CustomResourceDefinitions.GROUP)) {
+      io.keelson.apiserver.admission.CustomResourceDefinitions.prepareForCreate(obj);
+    }
     if (type.kind().equals("Pod")) {
       ObjectNode st = obj.putObject("status");
       st.put("phase", "Pending");

@@ -26,9 +26,12 @@ import java.util.Set;
 /** The table of every resource Keelson serves. Discovery, OpenAPI, storage and REST derive from it. */
 public final class ResourceRegistry {
 
-  private static final List<ResourceType> ALL = new ArrayList<>();
+  // Concurrent: custom resources come and go while requests read the table (see CustomResource).
+  private static final List<ResourceType> ALL = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** By "group/version/resource": every request looks its type up here. */
-  private static final Map<String, ResourceType> BY_PATH = new java.util.HashMap<>();
+  private static final Map<String, ResourceType> BY_PATH = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The served versions of CustomResourceDefinitions (and storage versions not served), by "group/version/resource". */
+  private static final Map<String, CustomResource> CUSTOM = new java.util.concurrent.ConcurrentHashMap<>();
   /** Served resources stored as another one (see {@link ResourceView}), by the served type. */
   private static final Map<ResourceType, ResourceView> VIEWS = new java.util.IdentityHashMap<>(); // types are singletons; cheap on every request
   /** Served resources answered on request, never stored (metrics, self reviews). */
@@ -83,6 +86,9 @@ public final class ResourceRegistry {
     // networking.k8s.io/v1: enforced by every node agent (its netpol package, nftables)
     add("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, List.of("netpol"), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class, true);
+    // apiextensions.k8s.io/v1: each one adds served types below (CustomResource, apiextensions.CustomResourceRegistrar)
+    add("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, List.of("crd", "crds"),
+        List.of("api-extensions"), Set.of("status"), io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class, true);
     // others
     add("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class, false);
@@ -168,7 +174,51 @@ public final class ResourceRegistry {
 
   /** The view a served type is, or null when it has storage of its own. */
   public static ResourceView viewOf(ResourceType type) {
+    if (CustomResource.isCustom(type)) {
+      CustomResource c = customOf(type);
+      return c == null ? null : c.view();
+    }
     return VIEWS.get(type);
+  }
+
+  /** What a custom resource type takes from its CustomResourceDefinition; null for built-in types and unknown ones. */
+  public static CustomResource customOf(ResourceType type) {
+    if (!CustomResource.isCustom(type)) return null;
+    return CUSTOM.get(type.group() + "/" + type.version() + "/" + type.resource());
+  }
+
+  /** Every custom resource type known now: served versions, and storage versions (which may not be served). */
+  public static List<CustomResource> custom() {
+    return List.copyOf(CUSTOM.values());
+  }
+
+  /**
+   * Makes {@code wanted} the custom resource types served, replacing the previous set: new and
+   * changed types first, then the ones gone, so that a type that stays is never missing in between.
+   * Served types go into discovery after every built-in one.
+   */
+  public static synchronized void replaceCustom(List<CustomResource> wanted) {
+    Map<String, CustomResource> next = new LinkedHashMap<>();
+    for (CustomResource c : wanted) next.put(c.type().group() + "/" + c.type().version() + "/" + c.type().resource(), c);
+    for (Map.Entry<String, CustomResource> e : next.entrySet()) {
+      CustomResource before = CUSTOM.put(e.getKey(), e.getValue());
+      ResourceType t = e.getValue().type();
+      boolean wasServed = before != null && before.served();
+      if (e.getValue().served()) {
+        if (wasServed) ALL.replaceAll(x -> x.equals(before.type()) ? t : x);
+        else ALL.add(t);
+        BY_PATH.put(e.getKey(), t);
+      } else if (wasServed) {
+        ALL.remove(before.type());
+        BY_PATH.remove(e.getKey());
+      }
+    }
+    for (String path : List.copyOf(CUSTOM.keySet())) {
+      if (next.containsKey(path)) continue;
+      CustomResource gone = CUSTOM.remove(path);
+      ALL.remove(gone.type());
+      BY_PATH.remove(path, gone.type());
+    }
   }
 
   public static Optional<ResourceType> byKind(String apiVersion, String kind) {

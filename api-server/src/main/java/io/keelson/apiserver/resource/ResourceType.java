@@ -49,6 +49,8 @@ public record ResourceType(
 
   /** "deployment". */
   public String singular() {
+    CustomResource c = ResourceRegistry.customOf(this);
+    if (c != null) return c.singular();
     return kind.toLowerCase(java.util.Locale.ROOT);
   }
 
@@ -81,6 +83,8 @@ public record ResourceType(
 
   /** The list kind, e.g. "DeploymentList". */
   public String listKind() {
+    CustomResource c = ResourceRegistry.customOf(this);
+    if (c != null) return c.listKind();
     return kind + "List";
   }
 }

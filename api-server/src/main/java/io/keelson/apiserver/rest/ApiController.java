@@ -41,6 +41,9 @@ public class ApiController {
   private final ResourceService resources;
   private final RequestHandler handler;
   private final MeterRegistry meters;
+  /** Asked before a 404 for an unknown resource: it may be a custom resource defined a moment ago. */
+  @org.springframework.beans.factory.annotation.Autowired(required = false)
+  private io.keelson.apiserver.apiextensions.CustomResourceRegistrar customResources;
 
   public ApiController(ResourceService resources, MeterRegistry meters, io.keelson.apiserver.metrics.MetricsApi metrics,
       io.keelson.apiserver.auth.ServiceAccountTokens tokens, io.keelson.apiserver.health.ComponentStatuses componentStatuses,
@@ -88,7 +91,7 @@ public class ApiController {
     String resource = "unknown";
     int code = 500;
     try {
-      ApiPath path = ApiPath.parse(group, version, rest);
+      ApiPath path = parse(group, version, rest);
       resource = path.type().resource() + (path.subresource() == null ? "" : "/" + path.subresource());
       verb = k8sVerb(req, path);
       code = handler.handle(path, req, resp);
@@ -101,6 +104,16 @@ public class ApiController {
       Responses.status(resp, StatusException.internal("an internal error occurred while serving this request; see the api-server log"));
     } finally {
       timer(verb, resource, code).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private ApiPath parse(String group, String version, String rest) {
+    try {
+      return ApiPath.parse(group, version, rest);
+    } catch (StatusException e) {
+      if (e.code() != 404 || customResources == null || group.isEmpty()) throw e;
+      customResources.awaitCurrent();
+      return ApiPath.parse(group, version, rest);
     }
   }
 

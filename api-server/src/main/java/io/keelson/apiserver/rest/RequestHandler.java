@@ -89,7 +89,7 @@ final class RequestHandler {
     }
     return switch (sub) {
       case "scale" -> switch (m) {
-        case "GET" -> send(resp, 200, Scale.of(svc.get(p.type(), p.namespace(), p.name())));
+        case "GET" -> send(resp, 200, Scale.of(p.type(), svc.get(p.type(), p.namespace(), p.name())));
         case "PUT", "PATCH" -> scale(p, req, resp);
         default -> throw notAllowed(m, p);
       };
@@ -296,6 +296,9 @@ final class RequestHandler {
         .contains(ct)) {
       throw StatusException.unsupportedPatchType(req.getContentType(), true);
     }
+    if (ct.equals("application/strategic-merge-patch+json") && io.keelson.apiserver.resource.CustomResource.isCustom(p.type())) {
+      throw StatusException.unsupportedCustomResourcePatchType(req.getContentType()); // kubectl then sends a merge patch
+    }
     if (body.length == 0) throw StatusException.badRequest("the patch is empty");
     ObjectNode out = svc.mutate(p.type(), p.namespace(), p.name(), opts, current -> {
       long currentRv = ObjectCodec.resourceVersion(current);
@@ -431,17 +434,17 @@ final class RequestHandler {
       long expected = rv.isEmpty() ? 0 : Long.parseLong(rv);
       out = svc.mutate(p.type(), p.namespace(), p.name(), opts, current -> {
         requireResourceVersion(p, ObjectCodec.resourceVersion(current), expected);
-        return Scale.applyTo(current, scale);
+        return Scale.applyTo(p.type(), current, scale);
       });
     } else {
       if (ct.equals("application/apply-patch+yaml")) throw StatusException.unsupportedPatchType(req.getContentType(), false);
       out = svc.mutate(p.type(), p.namespace(), p.name(), opts, current -> {
-        ObjectNode scale = Scale.of(current);
+        ObjectNode scale = Scale.of(p.type(), current);
         ObjectNode patched = PatchApplier.apply(ct, scale, body, Scale.TYPE);
-        return Scale.applyTo(current, patched);
+        return Scale.applyTo(p.type(), current, patched);
       });
     }
-    return send(resp, 200, Scale.of(out));
+    return send(resp, 200, Scale.of(p.type(), out));
   }
 
   private int binding(ApiPath p, String podName, HttpServletRequest req, HttpServletResponse resp) throws IOException {

@@ -18,6 +18,44 @@ final class Scale {
 
   private Scale() {}
 
+  /** The Scale of an object of {@code type}: a custom resource's from the paths its definition names. */
+  static ObjectNode of(ResourceType type, ObjectNode obj) {
+    io.keelson.apiserver.resource.CustomResource cr = io.keelson.apiserver.resource.ResourceRegistry.customOf(type);
+    if (cr == null) return of(obj);
+    JsonNode paths = cr.versionSpec().path("subresources").path("scale");
+    ObjectNode s = of(obj);
+    ((ObjectNode) s.get("spec")).put("replicas", at(obj, paths.path("specReplicasPath").asString("")).asInt(0));
+    ObjectNode st = (ObjectNode) s.get("status");
+    st.put("replicas", at(obj, paths.path("statusReplicasPath").asString("")).asInt(0));
+    JsonNode selector = at(obj, paths.path("labelSelectorPath").asString(""));
+    if (selector.isString()) st.put("selector", selector.asString());
+    else st.remove("selector");
+    return s;
+  }
+
+  /** Sets the replicas a Scale asks for at the custom resource's {@code specReplicasPath}. */
+  static ObjectNode applyTo(ResourceType type, ObjectNode obj, ObjectNode scale) {
+    io.keelson.apiserver.resource.CustomResource cr = io.keelson.apiserver.resource.ResourceRegistry.customOf(type);
+    if (cr == null) return applyTo(obj, scale);
+    JsonNode r = scale.path("spec").path("replicas");
+    if (!r.isIntegralNumber() || r.asLong() < 0 || r.asLong() > Integer.MAX_VALUE) {
+      throw StatusException.invalid(TYPE, obj.path("metadata").path("name").asString(""),
+          List.of(StatusException.Cause.invalid("spec.replicas", "Invalid value: " + r + ": must be a non-negative integer")));
+    }
+    String[] path = cr.versionSpec().path("subresources").path("scale").path("specReplicasPath").asString("").substring(1).split("\\.");
+    ObjectNode parent = obj;
+    for (int i = 0; i < path.length - 1; i++) parent = parent.get(path[i]) instanceof ObjectNode o ? o : parent.putObject(path[i]);
+    parent.put(path[path.length - 1], r.asInt());
+    return obj;
+  }
+
+  /** The value at a simple path such as {@code .spec.replicas} (missing when absent). */
+  private static JsonNode at(JsonNode obj, String path) {
+    JsonNode cur = obj;
+    for (String f : path.isEmpty() ? new String[0] : path.substring(1).split("\\.")) cur = cur.path(f);
+    return path.isEmpty() ? tools.jackson.databind.node.MissingNode.getInstance() : cur;
+  }
+
   static ObjectNode of(ObjectNode obj) {
     ObjectNode s = ObjectCodec.JSON.createObjectNode();
     s.put("kind", "Scale");

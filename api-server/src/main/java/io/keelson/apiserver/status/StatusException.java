@@ -139,6 +139,11 @@ public class StatusException extends RuntimeException {
         + (applyToo ? "application/apply-patch+yaml, " : "") + "application/strategic-merge-patch+json");
   }
 
+  /** 415 for a strategic merge patch of a custom resource: kube has no patch strategies for their untyped fields. */
+  public static StatusException unsupportedCustomResourcePatchType(String contentType) {
+    return unsupportedMediaType(contentType, "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+  }
+
   private static StatusException unsupportedMediaType(String contentType, String accepted) {
     return new StatusException(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media"
         + " types include: " + accepted + " (got " + contentType + ")", null, null, List.of());
