@@ -91,7 +91,11 @@ final class Operations {
     writeParams((ArrayNode) op.get("parameters"), true);
     ObjectNode rb = NODES.objectNode();
     ObjectNode content = rb.putObject("content");
-    for (String mt : PATCH_TYPES) content.putObject(mt).set("schema", ref(SchemaNames.PATCH));
+    for (String mt : PATCH_TYPES) {
+      // custom resources take no strategic merge patch: without it listed, kubectl's apply sends a merge patch
+      if (mt.contains("strategic") && io.keelson.apiserver.resource.CustomResource.isCustom(type)) continue;
+      content.putObject(mt).set("schema", ref(SchemaNames.PATCH));
+    }
     rb.put("required", true);
     op.set("requestBody", rb);
     ObjectNode r = responses("200", def, false);

@@ -422,6 +422,11 @@ public final class TablePrinter {
             (o, now) -> Fields.bool(o, "allowVolumeExpansion")),
         age());
 
+    // kube's CRD printer: the creation time itself, not an age
+    put("apiextensions.k8s.io", "CustomResourceDefinition", name(),
+        new Column("Created At", "date", "", "Time when the custom resource definition was created.", 0,
+            (o, now) -> Fields.str(o, "metadata.creationTimestamp")));
+
     put("node.k8s.io", "RuntimeClass", name(),
         str("Handler", "The runtime that runs pods of this class.", 0, (o, now) -> Fields.str(o, "handler")),
         age());
