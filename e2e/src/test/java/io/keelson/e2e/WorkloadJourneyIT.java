@@ -562,6 +562,79 @@ class WorkloadJourneyIT {
     }
   }
 
+  /**
+   * Extending the API as operators and Helm charts do: a CustomResourceDefinition applied with kubectl
+   * is served at once (get by plural and short name, its printer columns, explain from its schema),
+   * a second apply of a resource updates it (kubectl falls back to a merge patch), an object its
+   * schema rejects gets the field's message, scale works through the scale subresource, and
+   * deleting the definition deletes its objects.
+   */
+  @Test
+  @Order(12)
+  void aCustomResourceDefinitionExtendsTheApi() {
+    String crd = """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: backups.demo.keelson.io}
+        spec:
+          group: demo.keelson.io
+          scope: Namespaced
+          names: {plural: backups, singular: backup, kind: Backup, shortNames: [bk]}
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            subresources:
+              status: {}
+              scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas}
+            additionalPrinterColumns:
+            - {name: Schedule, type: string, jsonPath: .spec.schedule}
+            - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+            schema:
+              openAPIV3Schema:
+                type: object
+                properties:
+                  spec:
+                    type: object
+                    description: What to back up and when.
+                    required: [schedule]
+                    properties:
+                      schedule: {type: string, description: the cron schedule of the backup}
+                      replicas: {type: integer, minimum: 0, default: 1}
+        """;
+    String backup = "apiVersion: demo.keelson.io/v1\nkind: Backup\nmetadata: {name: nightly}\nspec: {schedule: \"%s\"%s}\n";
+    try {
+      KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), crd);
+      assertThat(applied.exit()).as(applied.toString()).isZero();
+      applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), backup.formatted("0 3 * * *", ""));
+      assertThat(applied.exit()).as(applied.toString()).isZero();
+      assertThat(cluster.kubectlOk("get", "backups")).containsPattern("(?m)^NAME\\s+SCHEDULE\\s+AGE$")
+          .containsPattern("(?m)^nightly\\s+0 3 \\* \\* \\*\\s+\\d+s$");
+      assertThat(cluster.kubectlOk("api-resources", "--api-group=demo.keelson.io")).contains("backups").contains("bk");
+      assertThat(cluster.kubectlOk("explain", "backup.spec")).contains("What to back up and when.")
+          .contains("the cron schedule of the backup");
+
+      applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), backup.formatted("0 4 * * *", ""));
+      assertThat(applied.out()).as(applied.toString()).contains("backup.demo.keelson.io/nightly configured");
+      assertThat(cluster.kubectlOk("get", "bk", "nightly", "-o", "jsonpath={.spec.schedule}/{.spec.replicas}")).isEqualTo("0 4 * * */1");
+      KeelsonCluster.Result rejected = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"),
+          backup.formatted("0 5 * * *", ", replicas: two"));
+      assertThat(rejected.exit()).isNotZero();
+      assertThat(rejected.err()).contains("spec.replicas: Invalid value: \"string\": spec.replicas in body must be of type integer: \"string\"");
+
+      cluster.kubectlOk("scale", "backup", "nightly", "--replicas=3");
+      assertThat(cluster.kubectlOk("get", "bk", "nightly", "-o", "jsonpath={.spec.replicas}")).isEqualTo("3");
+
+      cluster.kubectlOk("delete", "crd", "backups.demo.keelson.io");
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        assertThat(cluster.kubectl("get", "crd", "backups.demo.keelson.io").ok()).isFalse();
+        assertThat(cluster.kubectlOk("api-resources")).doesNotContain("demo.keelson.io");
+      });
+    } finally {
+      cluster.kubectl("delete", "crd", "backups.demo.keelson.io", "--ignore-not-found", "--wait=false");
+    }
+  }
+
   private KeelsonCluster.Result drain(String app, int timeoutSeconds) {
     return cluster.run(Duration.ofSeconds(timeoutSeconds + 30), List.of("kubectl", "drain", "node-1", "--ignore-daemonsets",
         "--delete-emptydir-data", "--timeout=" + timeoutSeconds + "s", "--pod-selector=app=" + app));
