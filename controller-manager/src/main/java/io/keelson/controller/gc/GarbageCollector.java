@@ -44,8 +44,17 @@ public final class GarbageCollector implements Reconciler, ManagedController {
   private static final Set<String> IGNORED = Set.of("Event", "Binding", "TokenReview", "SubjectAccessReview",
       "SelfSubjectAccessReview", "LocalSubjectAccessReview", "SelfSubjectRulesReview", "ComponentStatus");
 
+  /** How often the served kinds are looked up again: CustomResourceDefinitions add (and remove) kinds while it runs. */
+  private static final long REDISCOVER_SECONDS = 10;
+
   private final KubernetesClient client;
-  private final ServedResources served;
+  private volatile ServedResources served;
+  /** "apiVersion/kind" of every kind the graph is fed from. */
+  private final Set<String> watchedKinds = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Informers of the kinds found after start (custom resources), by "apiVersion/kind". */
+  private final Map<String, io.fabric8.kubernetes.client.informers.SharedIndexInformer<GenericKubernetesResource>> later =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private java.util.concurrent.ScheduledExecutorService rediscovery;
   private final OwnerGraph graph = new OwnerGraph();
   private final Controller controller;
 
@@ -56,7 +65,8 @@ public final class GarbageCollector implements Reconciler, ManagedController {
     int watched = 0;
     int shared = 0;
     for (Served s : served.all()) {
-      if (!s.supports("list", "watch", "delete") || IGNORED.contains(s.context().getKind())) continue;
+      if (!collectable(s)) continue;
+      watchedKinds.add(key(s));
       Class<? extends HasMetadata> typed = TYPED.get(s.apiVersion() + "/" + s.context().getKind());
       if (typed != null) {
         // The process watches this kind already (or will: pods, nodes, leases...): one watch and
@@ -87,6 +97,62 @@ public final class GarbageCollector implements Reconciler, ManagedController {
           Map.entry("batch/v1/Job", io.fabric8.kubernetes.api.model.batch.v1.Job.class),
           Map.entry("batch/v1/CronJob", io.fabric8.kubernetes.api.model.batch.v1.CronJob.class),
           Map.entry("apps/v1/StatefulSet", io.fabric8.kubernetes.api.model.apps.StatefulSet.class));
+
+  private static boolean collectable(Served s) {
+    return s.supports("list", "watch", "delete") && !IGNORED.contains(s.context().getKind());
+  }
+
+  private static String key(Served s) {
+    return s.apiVersion() + "/" + s.context().getKind();
+  }
+
+  @Override
+  public synchronized void start() {
+    rediscovery = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("gc-rediscovery").factory());
+    rediscovery.scheduleWithFixedDelay(this::rediscover, REDISCOVER_SECONDS, REDISCOVER_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  @Override
+  public synchronized void stop() {
+    if (rediscovery != null) rediscovery.shutdownNow();
+    later.forEach((k, informer) -> {
+      informer.stop();
+      watchedKinds.remove(k);
+    });
+    later.clear();
+  }
+
+  /**
+   * Follows the kinds served now: a custom resource defined since start is watched from now on (so
+   * its dependents are collected when it goes), one no longer served is no longer watched.
+   */
+  private void rediscover() {
+    try {
+      ServedResources now = ServedResources.discover(client);
+      served = now;
+      Set<String> current = new java.util.HashSet<>();
+      for (Served s : now.all()) {
+        if (!collectable(s)) continue;
+        current.add(key(s));
+        if (!watchedKinds.add(key(s))) continue;
+        var informer = client.genericKubernetesResources(s.context()).inAnyNamespace().runnableInformer(0);
+        informer.addEventHandler(new GraphBuilder<>(s));
+        later.put(key(s), informer);
+        // Dependents seen before their owners' kind was: their owners could not be looked up then
+        // (kept as present), so they are looked at again once the kind's objects are in the graph.
+        String group = s.context().getGroup() == null ? "" : s.context().getGroup();
+        informer.start().thenRun(() -> graph.ownedByKind(group, s.context().getKind()).forEach(n -> controller.enqueue(n.uid())));
+        log.info("garbage collector watches {} from now on", key(s));
+      }
+      for (String gone : List.copyOf(later.keySet())) {
+        if (current.contains(gone)) continue;
+        later.remove(gone).stop();
+        watchedKinds.remove(gone);
+      }
+    } catch (RuntimeException e) {
+      log.warn("garbage collector could not look up the served kinds: {}", e.toString());
+    }
+  }
 
   public OwnerGraph graph() {
     return graph;

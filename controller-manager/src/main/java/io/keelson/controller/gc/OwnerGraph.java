@@ -86,6 +86,13 @@ public final class OwnerGraph {
         .toList();
   }
 
+  /** The objects with an owner of this kind in this API group (any version). */
+  public synchronized List<Node> ownedByKind(String group, String kind) {
+    return nodes.values().stream().filter(n -> n.owners() != null && n.owners().stream().anyMatch(r -> kind.equals(r.getKind())
+        && group.equals(r.getApiVersion().contains("/") ? r.getApiVersion().substring(0, r.getApiVersion().indexOf('/')) : "")))
+        .toList();
+  }
+
   public synchronized int size() {
     return nodes.size();
   }

@@ -52,4 +52,18 @@ class OwnerGraphTest {
     assertThat(g.get("d1")).isNull();
     assertThat(g.dependentsOf("d1")).extracting(OwnerGraph.Node::uid).containsExactly("rs1");
   }
+
+  @Test
+  void findsTheObjectsOwnedByAKindOfAnyVersionOfItsGroup() {
+    OwnerGraph g = new OwnerGraph();
+    OwnerReference backupV1 = new OwnerReferenceBuilder().withApiVersion("demo.keelson.io/v1").withKind("Backup")
+        .withName("nightly").withUid("b1").build();
+    OwnerReference backupBeta = new OwnerReferenceBuilder(backupV1).withApiVersion("demo.keelson.io/v1beta1").withUid("b2").build();
+    OwnerReference elsewhere = new OwnerReferenceBuilder(backupV1).withApiVersion("other.io/v1").withUid("b3").build();
+    g.upsert(node("c1", "ConfigMap", List.of(backupV1)));
+    g.upsert(node("c2", "ConfigMap", List.of(backupBeta)));
+    g.upsert(node("c3", "ConfigMap", List.of(elsewhere)));
+    g.upsert(node("p1", "Pod", List.of(ref("rs1", true))));
+    assertThat(g.ownedByKind("demo.keelson.io", "Backup")).extracting(OwnerGraph.Node::uid).containsExactlyInAnyOrder("c1", "c2");
+  }
 }
