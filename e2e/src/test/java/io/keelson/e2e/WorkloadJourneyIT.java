@@ -567,7 +567,7 @@ class WorkloadJourneyIT {
    * is served at once (get by plural and short name, its printer columns, explain from its schema),
    * a second apply of a resource updates it (kubectl falls back to a merge patch), an object its
    * schema rejects gets the field's message, scale works through the scale subresource, and
-   * deleting the definition deletes its objects.
+   * deleting the definition deletes its objects, and the garbage collector what they own.
    */
   @Test
   @Order(12)
@@ -622,6 +622,13 @@ class WorkloadJourneyIT {
       assertThat(rejected.exit()).isNotZero();
       assertThat(rejected.err()).contains("spec.replicas: Invalid value: \"string\": spec.replicas in body must be of type integer: \"string\"");
 
+      // an object the resource owns, as an operator makes them: collected once the resource goes
+      String uid = cluster.kubectlOk("get", "bk", "nightly", "-o", "jsonpath={.metadata.uid}");
+      applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), "apiVersion: v1\nkind: ConfigMap\n"
+          + "metadata:\n  name: nightly-settings\n  ownerReferences: [{apiVersion: demo.keelson.io/v1, kind: Backup, name: nightly, uid: "
+          + uid + "}]\ndata: {retain: \"3\"}\n");
+      assertThat(applied.exit()).as(applied.toString()).isZero();
+
       cluster.kubectlOk("scale", "backup", "nightly", "--replicas=3");
       assertThat(cluster.kubectlOk("get", "bk", "nightly", "-o", "jsonpath={.spec.replicas}")).isEqualTo("3");
 
@@ -630,8 +637,11 @@ class WorkloadJourneyIT {
         assertThat(cluster.kubectl("get", "crd", "backups.demo.keelson.io").ok()).isFalse();
         assertThat(cluster.kubectlOk("api-resources")).doesNotContain("demo.keelson.io");
       });
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+          assertThat(cluster.kubectl("get", "configmap", "nightly-settings").ok()).isFalse());
     } finally {
       cluster.kubectl("delete", "crd", "backups.demo.keelson.io", "--ignore-not-found", "--wait=false");
+      cluster.kubectl("delete", "configmap", "nightly-settings", "--ignore-not-found", "--wait=false");
     }
   }
 
