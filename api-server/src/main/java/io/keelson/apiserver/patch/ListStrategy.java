@@ -67,6 +67,9 @@ public record ListStrategy(Kind kind, String mergeKey, List<String> applyKeys) {
    */
   public static ListStrategy of(ResourceType type, List<String> fieldPath) {
     if (fieldPath.isEmpty()) return ATOMIC;
+    if (type != null && io.keelson.apiserver.resource.CustomResource.isCustom(type) && !fieldPath.get(0).equals("metadata")) {
+      return ofSchema(io.keelson.apiserver.resource.ResourceRegistry.customOf(type), fieldPath);
+    }
     String name = fieldPath.get(fieldPath.size() - 1);
     if (name.equals("finalizers") && fieldPath.size() == 2 && fieldPath.get(0).equals("metadata")) return SET;
     if (name.equals("ports")) {
@@ -84,5 +87,29 @@ public record ListStrategy(Kind kind, String mergeKey, List<String> applyKeys) {
     if (name.equals("addresses") && !(type != null && type.kind().equals("Node"))) return ATOMIC;
     ListStrategy s = BY_NAME.get(name);
     return s == null ? ATOMIC : s;
+  }
+
+  /**
+   * A custom resource's list merges as its schema says, as in kube: {@code x-kubernetes-list-type}
+   * map (by {@code x-kubernetes-list-map-keys}) or set; atomic otherwise, whatever the field's name.
+   */
+  private static ListStrategy ofSchema(io.keelson.apiserver.resource.CustomResource cr, List<String> fieldPath) {
+    tools.jackson.databind.JsonNode schema = cr == null ? null : cr.schema();
+    for (String name : fieldPath) {
+      if (schema == null || schema.isMissingNode()) return ATOMIC;
+      if (schema.path("type").asString("").equals("array")) schema = schema.path("items");
+      tools.jackson.databind.JsonNode next = schema.path("properties").get(name);
+      schema = next != null ? next : schema.get("additionalProperties");
+    }
+    if (schema == null) return ATOMIC;
+    return switch (schema.path("x-kubernetes-list-type").asString("")) {
+      case "set" -> SET;
+      case "map" -> {
+        List<String> keys = new java.util.ArrayList<>();
+        for (tools.jackson.databind.JsonNode k : schema.path("x-kubernetes-list-map-keys")) keys.add(k.asString());
+        yield keys.isEmpty() ? ATOMIC : new ListStrategy(Kind.MAP, keys.get(0), keys.stream().sorted().toList());
+      }
+      default -> ATOMIC;
+    };
   }
 }
