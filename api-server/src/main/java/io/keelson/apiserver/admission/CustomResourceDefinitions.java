@@ -35,9 +35,8 @@ public final class CustomResourceDefinitions {
   }
 
   /**
-   * kube's defaults (singular and listKind from the kind, conversion None), and the status an
-   * api-server that serves the definition reports: its names accepted, the storage version among
-   * the stored ones, conditions NamesAccepted and Established.
+   * kube's defaults (singular and listKind from the kind, conversion None), and the storage
+   * version among the stored ones in the status.
    */
   static void applyDefaults(ObjectNode crd) {
     ObjectNode spec = obj(crd, "spec");
@@ -50,7 +49,6 @@ public final class CustomResourceDefinitions {
     ObjectNode conversion = obj(spec, "conversion");
     if (conversion.path("strategy").asString("").isEmpty()) conversion.put("strategy", "None");
     ObjectNode status = obj(crd, "status");
-    status.set("acceptedNames", names.deepCopy());
     List<String> stored = new ArrayList<>();
     for (JsonNode v : status.path("storedVersions")) stored.add(v.asString());
     for (JsonNode v : spec.path("versions")) {
@@ -59,8 +57,8 @@ public final class CustomResourceDefinitions {
     }
     ArrayNode sv = status.putArray("storedVersions");
     stored.forEach(sv::add);
-    setCondition(status, "NamesAccepted", "True", "NoConflicts", "no conflicts found");
-    setCondition(status, "Established", "True", "InitialNamesAccepted", "the initial names have been accepted");
+    // acceptedNames and the conditions NamesAccepted and Established are the serving api-servers' to
+    // say once they serve it (apiextensions.CustomResourceRegistrar), as kube's naming controller does
   }
 
   /** Sets a condition, keeping its lastTransitionTime when its status does not change. */
@@ -89,6 +87,13 @@ public final class CustomResourceDefinitions {
       // the built-in API groups: a definition may not take their names without approval, as in kube
       errs.required("metadata.annotations[api-approved.kubernetes.io]", "protected groups must have approval annotation "
           + "\"api-approved.kubernetes.io\", see https://github.com/kubernetes/enhancements/pull/1111");
+    }
+    for (io.keelson.apiserver.resource.ResourceType t : io.keelson.apiserver.resource.ResourceRegistry.all()) {
+      // a built-in resource keeps its names: a definition may not take them over (kube: NamesAccepted False)
+      if (io.keelson.apiserver.resource.CustomResource.isCustom(t) || !t.group().equals(group)) continue;
+      if (t.resource().equals(plural)) errs.invalid("spec.names.plural", plural, "\"" + plural + "\" is already in use");
+      String kind = names.path("kind").asString("");
+      if (t.kind().equals(kind)) errs.invalid("spec.names.kind", kind, "\"" + kind + "\" is already in use");
     }
     String scope = spec.path("scope").asString("");
     if (scope.isEmpty()) errs.required("spec.scope");

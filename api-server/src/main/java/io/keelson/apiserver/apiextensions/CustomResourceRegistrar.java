@@ -60,6 +60,7 @@ public final class CustomResourceRegistrar implements AutoCloseable {
           if (ev != null && Watcher.isEnd(ev)) break;
           while (ev != null && !Watcher.isEnd(ev)) ev = w.pollNow(); // one sync for a burst of changes
           if (sync()) cleanUp();
+          reportConflicts();
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -89,7 +90,19 @@ public final class CustomResourceRegistrar implements AutoCloseable {
   private synchronized boolean sync() {
     List<CustomResource> wanted = new ArrayList<>();
     boolean terminating = false;
-    for (ObjectNode crd : svc.cache(definitions).snapshot(null, o -> true).objects()) {
+    List<ObjectNode> crds = new ArrayList<>(svc.cache(definitions).snapshot(null, o -> true).objects());
+    // a definition established already keeps its names; of the others the oldest claims them first
+    crds.sort(java.util.Comparator.comparing((ObjectNode o) -> established(o) ? 0 : 1)
+        .thenComparing(o -> o.path("metadata").path("creationTimestamp").asString(""))
+        .thenComparing(o -> o.path("metadata").path("name").asString("")));
+    java.util.Map<String, String> claimed = new java.util.HashMap<>(); // "group/name" -> the definition that has it
+    conflicts.clear();
+    for (ObjectNode crd : crds) {
+      String conflict = conflict(crd, claimed);
+      if (conflict != null) {
+        conflicts.put(crd.path("metadata").path("name").asString(), conflict);
+        continue;
+      }
       wanted.addAll(types(crd));
       terminating |= crd.path("metadata").has("deletionTimestamp");
     }
@@ -99,6 +112,71 @@ public final class CustomResourceRegistrar implements AutoCloseable {
     for (String gone : prefixes) if (!now.contains(gone)) svc.forgetCustom(gone);
     prefixes = now;
     return terminating;
+  }
+
+  /** Definitions not served because a name of theirs is taken, with why: their status says so (see {@link #reportConflicts}). */
+  private final java.util.Map<String, String> conflicts = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The first of a definition's names another definition of its group has claimed ("\"wd\" is already in use"), or null; claims them otherwise. */
+  private static String conflict(ObjectNode crd, java.util.Map<String, String> claimed) {
+    JsonNode names = crd.path("spec").path("names");
+    String group = crd.path("spec").path("group").asString("");
+    String me = crd.path("metadata").path("name").asString("");
+    List<String> all = new ArrayList<>();
+    for (String n : new String[] {"plural", "singular", "kind", "listKind"}) {
+      String v = names.path(n).asString("");
+      if (!v.isEmpty() && !all.contains(v)) all.add(v);
+    }
+    for (String v : strings(names.path("shortNames"))) if (!all.contains(v)) all.add(v);
+    for (String v : all) {
+      String owner = claimed.get(group + "/" + v.toLowerCase(java.util.Locale.ROOT));
+      if (owner != null && !owner.equals(me)) return "\"" + v + "\" is already in use";
+    }
+    for (String v : all) claimed.put(group + "/" + v.toLowerCase(java.util.Locale.ROOT), me);
+    return null;
+  }
+
+  /**
+   * The status of what this api-server serves, as kube's naming and establishing controllers
+   * write it: acceptedNames and conditions NamesAccepted and Established True once a definition
+   * is served, False on those whose names another definition of the group has taken.
+   */
+  private void reportConflicts() {
+    for (ObjectNode crd : svc.cache(definitions).snapshot(null, o -> true).objects()) {
+      String name = crd.path("metadata").path("name").asString("");
+      String conflict = conflicts.get(name);
+      if (conflict != null ? crd.path("status").path("conditions").toString().contains("\"NotAccepted\"")
+          : established(crd) && crd.path("status").path("acceptedNames").equals(crd.path("spec").path("names"))) {
+        continue; // said so already
+      }
+      if (conflict == null && ResourceRegistry.custom().stream().noneMatch(c -> c.definitionName().equals(name))) continue;
+      try {
+        svc.mutate(definitions, null, name, new WriteOptions(false, null, "status"), current -> {
+          ObjectNode status = current.get("status") instanceof ObjectNode st ? st : current.putObject("status");
+          if (conflict != null) {
+            status.remove("acceptedNames");
+            CustomResourceDefinitions.setCondition(status, "NamesAccepted", "False", "NameConflict", conflict);
+            CustomResourceDefinitions.setCondition(status, "Established", "False", "NotAccepted", "not all names are accepted");
+          } else {
+            status.set("acceptedNames", current.path("spec").path("names").deepCopy());
+            CustomResourceDefinitions.setCondition(status, "NamesAccepted", "True", "NoConflicts", "no conflicts found");
+            CustomResourceDefinitions.setCondition(status, "Established", "True", "InitialNamesAccepted",
+                "the initial names have been accepted");
+          }
+          return current;
+        });
+      } catch (StatusException ex) {
+        if (ex.code() != 404) log.warn("reporting the names of {}: {}", name, ex.getMessage());
+      }
+    }
+  }
+
+  /** Whether the definition's status says it is served (condition Established True). */
+  private static boolean established(JsonNode crd) {
+    for (JsonNode c : crd.path("status").path("conditions")) {
+      if ("Established".equals(c.path("type").asString("")) && "True".equals(c.path("status").asString(""))) return true;
+    }
+    return false;
   }
 
   /** The served types of one definition (its served versions, and its storage version). */

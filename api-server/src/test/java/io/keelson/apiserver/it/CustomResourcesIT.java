@@ -92,9 +92,13 @@ class CustomResourcesIT {
   void definedThroughOneServerServedByBothUntilDeleted() throws Exception {
     JsonNode crd = ok(send(a, "POST", CRDS, definition("widgets.example.com", "example.com", "widgets", "false")), 201);
     assertThat(crd.path("metadata").path("finalizers").toString()).contains("customresourcecleanup.apiextensions.k8s.io");
-    assertThat(crd.path("status").path("acceptedNames").path("kind").asString()).isEqualTo("Widget");
     assertThat(crd.path("status").path("storedVersions").toString()).isEqualTo("[\"v1\"]");
-    assertThat(crd.path("status").path("conditions").toString()).contains("Established").contains("NamesAccepted");
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      JsonNode status = ok(send(b, "GET", CRDS + "/widgets.example.com", null), 200).path("status");
+      assertThat(status.path("acceptedNames").path("kind").asString()).isEqualTo("Widget");
+      assertThat(status.path("conditions").toString()).contains("\"type\":\"NamesAccepted\"")
+          .contains("\"status\":\"True\",\"reason\":\"InitialNamesAccepted\"");
+    });
 
     // B serves it at once: discovery, both versions
     JsonNode resources = ok(send(b, "GET", "/apis/example.com/v1", null), 200);
@@ -225,5 +229,38 @@ class CustomResourcesIT {
     JsonNode noSchema = ok(send(a, "POST", CRDS, definition("widgets.example.io", "example.io", "widgets", "false")
         .replace("\"schema\":{\"openAPIV3Schema\":{\"type\":\"object\",\"x-kubernetes-preserve-unknown-fields\":true}}", "\"schema\":null")), 422);
     assertThat(noSchema.path("message").asString()).contains("spec.versions[1].schema.openAPIV3Schema: Required value: schemas are required");
+  }
+
+  @Test
+  void aDefinitionWhoseNamesAreTakenIsNotServedUntilTheyAreFree() throws Exception {
+    ok(send(a, "POST", CRDS, definition("widgets.example.dev", "example.dev", "widgets", "false")), 201);
+    // another definition of the group wants the short name "wd"
+    ok(send(a, "POST", CRDS, definition("sprockets.example.dev", "example.dev", "sprockets", "false")
+        .replace("\"Widget\"", "\"Sprocket\"").replace("\"widget\"", "\"sprocket\"")), 201);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      JsonNode conditions = ok(send(b, "GET", CRDS + "/sprockets.example.dev", null), 200).path("status").path("conditions");
+      assertThat(conditions.toString()).contains("\"status\":\"False\",\"reason\":\"NameConflict\"").contains("\"wd\\\" is already in use")
+          .contains("not all names are accepted");
+    });
+    String served = ok(send(b, "GET", "/apis/example.dev/v1", null), 200).toString();
+    assertThat(served).contains("\"widgets\"").doesNotContain("sprockets");
+
+    assertThat(send(a, "DELETE", CRDS + "/widgets.example.dev", null).statusCode()).isIn(200, 202);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(ok(send(b, "GET", "/apis/example.dev/v1", null), 200).toString()).contains("\"sprockets\"");
+      assertThat(ok(send(b, "GET", CRDS + "/sprockets.example.dev", null), 200).path("status").path("conditions").toString())
+          .contains("the initial names have been accepted");
+    });
+    assertThat(send(a, "DELETE", CRDS + "/sprockets.example.dev", null).statusCode()).isIn(200, 202);
+  }
+
+  @Test
+  void aBuiltInResourceKeepsItsNames() throws Exception {
+    JsonNode taken = ok(send(a, "POST", CRDS, definition("roles.rbac.authorization.k8s.io", "rbac.authorization.k8s.io", "roles", "false")
+        .replace("\"metadata\":{\"name\":\"roles.rbac.authorization.k8s.io\"}",
+            "\"metadata\":{\"name\":\"roles.rbac.authorization.k8s.io\",\"annotations\":{\"api-approved.kubernetes.io\":\"yes\"}}")), 422);
+    assertThat(taken.path("message").asString()).contains("spec.names.plural: Invalid value: \"roles\": \"roles\" is already in use");
+    JsonNode unapproved = ok(send(a, "POST", CRDS, definition("widgets.demo.k8s.io", "demo.k8s.io", "widgets", "false")), 422);
+    assertThat(unapproved.path("message").asString()).contains("protected groups must have approval annotation");
   }
 }
