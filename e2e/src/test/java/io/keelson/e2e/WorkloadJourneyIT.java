@@ -567,7 +567,7 @@ class WorkloadJourneyIT {
    * is served at once (get by plural and short name, its printer columns, explain from its schema),
    * a second apply of a resource updates it (kubectl falls back to a merge patch), an object its
    * schema rejects gets the field's message, scale works through the scale subresource, and
-   * deleting the definition deletes its objects, and the garbage collector what they own.
+   * deleting the definition deletes its objects; the garbage collector collects what they own.
    */
   @Test
   @Order(12)
@@ -632,13 +632,20 @@ class WorkloadJourneyIT {
       cluster.kubectlOk("scale", "backup", "nightly", "--replicas=3");
       assertThat(cluster.kubectlOk("get", "bk", "nightly", "-o", "jsonpath={.spec.replicas}")).isEqualTo("3");
 
+      // the garbage collector watches the kinds defined since it started (within 10 s) and collects what they owned
+      cluster.kubectlOk("delete", "backup", "nightly");
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+          assertThat(cluster.kubectl("get", "configmap", "nightly-settings").ok()).isFalse());
+      applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), backup.formatted("0 3 * * *", ""));
+      assertThat(applied.exit()).as(applied.toString()).isZero();
+
       cluster.kubectlOk("delete", "crd", "backups.demo.keelson.io");
+      assertThat(cluster.kubectl("get", "backups", "--all-namespaces").ok()).isFalse();
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
         assertThat(cluster.kubectl("get", "crd", "backups.demo.keelson.io").ok()).isFalse();
         assertThat(cluster.kubectlOk("api-resources")).doesNotContain("demo.keelson.io");
       });
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-          assertThat(cluster.kubectl("get", "configmap", "nightly-settings").ok()).isFalse());
+
     } finally {
       cluster.kubectl("delete", "crd", "backups.demo.keelson.io", "--ignore-not-found", "--wait=false");
       cluster.kubectl("delete", "configmap", "nightly-settings", "--ignore-not-found", "--wait=false");
