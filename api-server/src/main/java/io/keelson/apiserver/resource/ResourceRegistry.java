@@ -187,6 +187,14 @@ public final class ResourceRegistry {
     return CUSTOM.get(type.group() + "/" + type.version() + "/" + type.resource());
   }
 
+  /** Whether a custom resource type is served at this group/version now. */
+  public static boolean servesCustom(String group, String version) {
+    for (CustomResource c : CUSTOM.values()) {
+      if (c.served() && c.type().group().equals(group) && c.type().version().equals(version)) return true;
+    }
+    return false;
+  }
+
   /** Every custom resource type known now: served versions, and storage versions (which may not be served). */
   public static List<CustomResource> custom() {
     return List.copyOf(CUSTOM.values());

@@ -63,7 +63,7 @@ public class ApiFastPath extends HttpFilter {
     } else {
       return null;
     }
-    if (!SERVED.contains(group + "/" + version)) return null;
+    if (!SERVED.contains(group + "/" + version) && !ResourceRegistry.servesCustom(group, version)) return null;
     int end = uri.endsWith("/") ? uri.length() - 1 : uri.length();
     if (end <= restStart) return null;
     String rest = uri.substring(restStart, end);

@@ -214,6 +214,10 @@ class CustomResourcesIT {
     JsonNode strict = ok(send(b, "POST", gadgets + "?fieldValidation=Strict",
         bad.replace("\"three\"", "1").replace("green", "red").replace("\"color\"", "\"foo\":1,\"color\"")), 400);
     assertThat(strict.path("message").asString()).contains("unknown field \"spec.foo\"");
+    // a restarted api-server serves what the definitions in etcd ask for from its start
+    ok(send(a, "POST", gadgets, bad.replace("\"three\"", "1").replace("green", "red")), 201);
+    b.restart();
+    assertThat(ok(send(b, "GET", gadgets + "/bad", null), 200).path("spec").path("size").asString()).isEqualTo("m");
     assertThat(send(a, "DELETE", CRDS + "/gadgets.example.org", null).statusCode()).isIn(200, 202);
   }
 
