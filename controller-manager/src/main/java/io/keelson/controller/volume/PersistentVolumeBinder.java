@@ -61,7 +61,7 @@ public final class PersistentVolumeBinder implements Reconciler, ManagedControll
     this.volumes = informers.of(PersistentVolume.class);
     this.classes = informers.of(StorageClass.class);
     this.nodes = informers.of(Node.class);
-    this.events = events;
+    this.events = events.forComponent("persistentvolume-controller"); // kube's binder reports so
     this.controller = new Controller(NAME, this, workers, metrics);
     claims.addEventHandler(Informers.handler(this::claimKeys, controller::enqueue));
     volumes.addEventHandler(Informers.handler(this::volumeKeys, controller::enqueue));
