@@ -1,19 +1,15 @@
 package io.keelson.agent.netpol;
 
 import io.keelson.agent.proxy.Nft;
+import io.keelson.agent.proxy.OwnedTable;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -35,25 +31,15 @@ import org.slf4j.LoggerFactory;
  * only through br_netfilter with {@code net.bridge.bridge-nf-call-iptables=1} (what kube's CNI
  * plugins require too). The enforcer turns it on when it is off, and reports when it cannot.
  */
-public final class PolicyEnforcer implements AutoCloseable {
+public final class PolicyEnforcer extends OwnedTable {
   private static final Logger log = LoggerFactory.getLogger(PolicyEnforcer.class);
 
-  public static final Duration MIN_SYNC_PERIOD = Duration.ofMillis(150);
-  public static final Duration RESYNC_PERIOD = Duration.ofSeconds(30);
   static final String TABLE_FILE = "network-policy-table";
   static final Path BRIDGE_NF_CALL = Path.of("/proc/sys/net/bridge/bridge-nf-call-iptables");
 
   private final PolicyCatalog catalog;
   private final String nodeName;
-  private final String table;
-  private final Path stateDir;
-  private final Nft nft;
-  private final Consumer<String> problems;
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("network-policy").daemon().factory());
-  private final AtomicBoolean queued = new AtomicBoolean();
   private volatile String dnsAddress;
-  private volatile String lastProblem;
   /** The ruleset last loaded (null before the first, or after a failure): unchanged ones are not written again. */
   private String loaded;
   private final AtomicInteger isolatedPods = new AtomicInteger();
@@ -65,12 +51,9 @@ public final class PolicyEnforcer implements AutoCloseable {
    * @param problems told (once per distinct problem) why policies are not enforced, e.g. to post a Node event
    */
   public PolicyEnforcer(PolicyCatalog catalog, String nodeName, String table, Path stateDir, Nft nft, Consumer<String> problems) {
+    super("network policies", table, stateDir, TABLE_FILE, nft, problems);
     this.catalog = catalog;
     this.nodeName = nodeName;
-    this.table = table;
-    this.stateDir = stateDir;
-    this.nft = nft;
-    this.problems = problems;
   }
 
   /** {@code keelson-np-<8 hex>}: unique per node and state dir, like the node's bridge. */
@@ -95,15 +78,8 @@ public final class PolicyEnforcer implements AutoCloseable {
       report(problem.replace("ClusterIP and NodePort Services are not routed", "NetworkPolicies are not enforced"));
     }
     bridgedTrafficToIpHooks();
-    try {
-      Files.createDirectories(stateDir);
-      Files.writeString(stateDir.resolve(TABLE_FILE), table + "\n");
-    } catch (IOException e) {
-      log.warn("cannot record the NetworkPolicy table's name in {}: {}", stateDir, e.toString());
-    }
     catalog.onChange(this::changed);
-    timer.scheduleWithFixedDelay(this::resync, RESYNC_PERIOD.toMillis(), RESYNC_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-    changed();
+    startSyncing();
     log.info("network policies for node {} in nftables table ip {}", nodeName, table);
     return this;
   }
@@ -131,86 +107,46 @@ public final class PolicyEnforcer implements AutoCloseable {
     }
   }
 
-  private void changed() {
-    if (queued.compareAndSet(false, true)) {
-      timer.schedule(() -> {
-        queued.set(false);
-        sync();
-      }, MIN_SYNC_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-    }
-  }
-
-  /** Writes the ruleset even when unchanged: repairs a table someone flushed or deleted. */
-  private void resync() {
-    loaded = null;
-    sync();
-  }
-
   /**
    * One full render, written when it differs from what was loaded (most pod updates, e.g. of
    * conditions, change no address or label); runs on the enforcer's single thread only.
    */
-  void sync() {
-    if (!catalog.synced()) {
-      changed();
-      return;
-    }
+  @Override
+  protected void write(boolean force) throws IOException {
     long start = System.nanoTime();
     PolicyRules.Rendered r = PolicyRules.render(table, catalog.snapshot(), nodeName, dnsAddress);
-    if (r.text().equals(loaded)) {
+    if (!force && r.text().equals(loaded)) {
       return;
     }
     loaded = null;
-    try {
-      nft.apply(r.text());
-      loaded = r.text();
-      if (syncs != null) {
-        syncs.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-      }
-      isolatedPods.set(r.isolatedPods());
-      if (lastProblem != null) {
-        log.info("network policies: the ruleset applies again ({} policies, {} isolated pods)", r.policies(), r.isolatedPods());
-        lastProblem = null;
-      }
-      log.debug("network policies: {} policies apply here, {} pods isolated, {} rules in {} ms",
-          r.policies(), r.isolatedPods(), r.rules(), (System.nanoTime() - start) / 1_000_000);
-    } catch (IOException | RuntimeException e) {
-      if (failures != null) {
-        failures.increment();
-      }
-      report("writing the NetworkPolicy rules failed: " + e.getMessage());
+    nft.apply(r.text());
+    loaded = r.text();
+    if (syncs != null) {
+      syncs.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
+    isolatedPods.set(r.isolatedPods());
+    if (recovered()) {
+      log.info("network policies: the ruleset applies again ({} policies, {} isolated pods)", r.policies(), r.isolatedPods());
+    }
+    log.debug("network policies: {} policies apply here, {} pods isolated, {} rules in {} ms",
+        r.policies(), r.isolatedPods(), r.rules(), (System.nanoTime() - start) / 1_000_000);
   }
 
-  private void report(String problem) {
-    if (problem.equals(lastProblem)) {
-      return;
+  @Override
+  protected boolean ready() {
+    return catalog.synced();
+  }
+
+  @Override
+  protected String failure(Exception e) {
+    if (failures != null) {
+      failures.increment();
     }
-    lastProblem = problem;
-    log.error("network policies: {}", problem);
-    try {
-      problems.accept(problem);
-    } catch (RuntimeException e) {
-      log.debug("reporting the network policy problem failed: {}", e.toString());
-    }
+    return "writing the NetworkPolicy rules failed: " + e.getMessage();
   }
 
   /** Deletes the table recorded in {@code stateDir}, if any (for {@code --cleanup}). */
   public static void cleanup(Path stateDir, Nft nft) throws IOException {
-    Path f = stateDir.resolve(TABLE_FILE);
-    if (!Files.exists(f)) {
-      return;
-    }
-    String table = Files.readString(f, StandardCharsets.UTF_8).trim();
-    if (table.matches("keelson-np-[0-9a-f]+")) {
-      nft.deleteTable(table);
-    }
-    Files.delete(f);
-  }
-
-  /** Stops syncing; the rules stay (see the class comment). */
-  @Override
-  public void close() {
-    timer.shutdownNow();
+    cleanup(stateDir, TABLE_FILE, "keelson-np-[0-9a-f]+", nft);
   }
 }

@@ -6,14 +6,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -40,25 +34,14 @@ import org.slf4j.LoggerFactory;
  * problem is logged and reported once through {@code problems} (a Node event), and the proxy keeps
  * trying on every change and resync.
  */
-public final class ServiceProxy implements AutoCloseable {
+public final class ServiceProxy extends OwnedTable {
   private static final Logger log = LoggerFactory.getLogger(ServiceProxy.class);
 
-  public static final Duration MIN_SYNC_PERIOD = Duration.ofMillis(150);
-  public static final Duration RESYNC_PERIOD = Duration.ofSeconds(30);
   /** Where the table's name is recorded in the agent's state dir, for {@link #cleanup}. */
   static final String TABLE_FILE = "service-proxy-table";
 
   private final ServiceCatalog catalog;
   private final String nodeName;
-  private final String table;
-  private final Path stateDir;
-  private final Nft nft;
-  private final Consumer<String> problems;
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("service-proxy").daemon().factory());
-  /** A sync is scheduled and has not started yet: later changes are covered by it. */
-  private final AtomicBoolean queued = new AtomicBoolean();
-  private volatile String lastProblem;
   /** The ruleset last loaded by this process (null before the first): the next sync updates from it. */
   private ServiceRules.Rendered loaded;
   private final AtomicInteger rules = new AtomicInteger();
@@ -71,12 +54,9 @@ public final class ServiceProxy implements AutoCloseable {
    * @param problems told (once per distinct problem) why Services are not routed, e.g. to post a Node event
    */
   public ServiceProxy(ServiceCatalog catalog, String nodeName, String table, Path stateDir, Nft nft, Consumer<String> problems) {
+    super("service proxy", table, stateDir, TABLE_FILE, nft, problems);
     this.catalog = catalog;
     this.nodeName = nodeName;
-    this.table = table;
-    this.stateDir = stateDir;
-    this.nft = nft;
-    this.problems = problems;
   }
 
   /** {@code keelson-<8 hex>}: unique per node and state dir, like the node's bridge. */
@@ -104,60 +84,42 @@ public final class ServiceProxy implements AutoCloseable {
     if (problem != null) {
       report(problem);
     }
-    try {
-      Files.createDirectories(stateDir);
-      Files.writeString(stateDir.resolve(TABLE_FILE), table + "\n");
-    } catch (IOException e) {
-      log.warn("cannot record the Service table's name in {}: {}", stateDir, e.toString());
-    }
     catalog.onChange(this::changed);
-    timer.scheduleWithFixedDelay(this::sync, RESYNC_PERIOD.toMillis(), RESYNC_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-    changed();
+    startSyncing();
     log.info("service proxy for node {} writes nftables table ip {}", nodeName, table);
     return this;
   }
 
-  /**
-   * Schedules a sync {@link #MIN_SYNC_PERIOD} from now unless one is waiting to start. A change
-   * during a running sync schedules the next one, since that sync may have read its snapshot before.
-   */
-  private void changed() {
-    if (queued.compareAndSet(false, true)) {
-      timer.schedule(() -> {
-        queued.set(false);
-        sync();
-      }, MIN_SYNC_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-    }
+  @Override
+  protected boolean ready() {
+    return catalog.synced();
   }
 
-  /** One full sync; runs on the proxy's single thread only. */
-  void sync() {
-    if (!catalog.synced()) {
-      changed(); // try again shortly: the informers' first list is about to arrive
-      return;
-    }
+  /** One full sync, always written (an update of the loaded table, see {@link #apply}). */
+  @Override
+  protected void write(boolean force) throws IOException {
     long start = System.nanoTime();
     ServiceRules.Rendered r = ServiceRules.render(table, catalog.snapshot(), nodeName);
-    try {
-      apply(r);
-      if (syncs != null) {
-        syncs.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-      }
-      rules.set(r.rules());
-      endpoints.set(r.endpoints());
-      if (lastProblem != null) {
-        log.info("service proxy: the ruleset applies again ({} service ports, {} endpoints)", r.servicePorts(), r.endpoints());
-        lastProblem = null;
-      }
-      log.debug("service proxy: {} service ports, {} endpoints, {} rules in {} ms",
-          r.servicePorts(), r.endpoints(), r.rules(), (System.nanoTime() - start) / 1_000_000);
-    } catch (IOException | RuntimeException e) {
-      if (failures != null) {
-        failures.increment();
-      }
-      String problem = nft.problem();
-      report(problem != null ? problem : "writing the Service rules failed: " + e.getMessage());
+    apply(r);
+    if (syncs != null) {
+      syncs.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
+    rules.set(r.rules());
+    endpoints.set(r.endpoints());
+    if (recovered()) {
+      log.info("service proxy: the ruleset applies again ({} service ports, {} endpoints)", r.servicePorts(), r.endpoints());
+    }
+    log.debug("service proxy: {} service ports, {} endpoints, {} rules in {} ms",
+        r.servicePorts(), r.endpoints(), r.rules(), (System.nanoTime() - start) / 1_000_000);
+  }
+
+  @Override
+  protected String failure(Exception e) {
+    if (failures != null) {
+      failures.increment();
+    }
+    String problem = nft.problem();
+    return problem != null ? problem : "writing the Service rules failed: " + e.getMessage();
   }
 
   /**
@@ -181,35 +143,8 @@ public final class ServiceProxy implements AutoCloseable {
     loaded = r;
   }
 
-  private void report(String problem) {
-    if (problem.equals(lastProblem)) {
-      return;
-    }
-    lastProblem = problem;
-    log.error("service proxy: {}", problem);
-    try {
-      problems.accept(problem);
-    } catch (RuntimeException e) {
-      log.debug("reporting the proxy problem failed: {}", e.toString());
-    }
-  }
-
   /** Deletes the Service table recorded in {@code stateDir}, if any (for {@code --cleanup}). */
   public static void cleanup(Path stateDir, Nft nft) throws IOException {
-    Path f = stateDir.resolve(TABLE_FILE);
-    if (!Files.exists(f)) {
-      return;
-    }
-    String table = Files.readString(f, StandardCharsets.UTF_8).trim();
-    if (table.matches("keelson-[0-9a-f]+")) {
-      nft.deleteTable(table);
-    }
-    Files.delete(f);
-  }
-
-  /** Stops syncing; the rules stay (see the class comment). */
-  @Override
-  public void close() {
-    timer.shutdownNow();
+    cleanup(stateDir, TABLE_FILE, "keelson-[0-9a-f]+", nft);
   }
 }
