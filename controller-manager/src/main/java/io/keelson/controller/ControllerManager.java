@@ -368,6 +368,11 @@ public final class ControllerManager implements AutoCloseable {
     log.info("controllers stopped");
   }
 
+  /** Whether the controllers act (this replica leads, or runs without election). */
+  public synchronized boolean active() {
+    return running != null && running.active()[0];
+  }
+
   /** All controllers currently running (for tests and the benchmark). */
   public synchronized List<Controller> controllers() {
     if (running == null) return List.of();
@@ -427,6 +432,10 @@ public final class ControllerManager implements AutoCloseable {
                                     () -> {
                                       log.warn("lost leadership; stopping controllers");
                                       stopControllers();
+                                      // end this election for sure, so that the loop campaigns again as a standby
+                                      // (seen under load: stopped, and never campaigning again)
+                                      var f = currentElection;
+                                      if (f != null) f.cancel(true);
                                     },
                                     leader -> log.info("leader is now {}", leader)))
                             .build();

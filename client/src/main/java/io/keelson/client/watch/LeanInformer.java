@@ -134,7 +134,10 @@ public final class LeanInformer<T extends HasMetadata> implements SharedIndexInf
     closed = true;
     HttpURLConnection c = connection;
     if (c != null) {
-      c.disconnect(); // unblocks the reading thread
+      // unblocks the reading thread, but only once its read returns: disconnect() waits for the stream's
+      // lock that a blocked read holds (a quiet watch: minutes). Not on the caller's thread, or losing
+      // the leader Lease would hang in stop() that long (and its replica never campaign again).
+      Thread.ofVirtual().name("informer-disconnect").start(c::disconnect);
     }
     Thread t = thread;
     if (t != null) {
