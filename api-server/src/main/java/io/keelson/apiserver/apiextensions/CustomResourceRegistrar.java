@@ -91,8 +91,11 @@ public final class CustomResourceRegistrar implements AutoCloseable {
     List<CustomResource> wanted = new ArrayList<>();
     boolean terminating = false;
     List<ObjectNode> crds = new ArrayList<>(svc.cache(definitions).snapshot(null, o -> true).objects());
-    // a definition established already keeps its names; of the others the oldest claims them first
+    // a definition established already keeps its names; of the others the oldest claims them first,
+    // by etcd revision (an unestablished definition's status is unwritten, so its resourceVersion is its
+    // creation's): the same order on every api-server, where creationTimestamp's seconds tie
     crds.sort(java.util.Comparator.comparing((ObjectNode o) -> established(o) ? 0 : 1)
+        .thenComparingLong(o -> established(o) ? 0 : revision(o))
         .thenComparing(o -> o.path("metadata").path("creationTimestamp").asString(""))
         .thenComparing(o -> o.path("metadata").path("name").asString("")));
     java.util.Map<String, String> claimed = new java.util.HashMap<>(); // "group/name" -> the definition that has it
@@ -168,6 +171,15 @@ public final class CustomResourceRegistrar implements AutoCloseable {
       } catch (StatusException ex) {
         if (ex.code() != 404) log.warn("reporting the names of {}: {}", name, ex.getMessage());
       }
+    }
+  }
+
+  /** The object's resourceVersion as a number (etcd's revision of its last write). */
+  private static long revision(JsonNode o) {
+    try {
+      return Long.parseLong(o.path("metadata").path("resourceVersion").asString("0"));
+    } catch (NumberFormatException e) {
+      return Long.MAX_VALUE;
     }
   }
 
