@@ -803,7 +803,7 @@ class WorkloadJourneyIT {
     assertThat(missing.err()).contains("credentials.existingSecret");
     // etcd on emptyDirs: no PersistentVolumeClaims for its volumeClaimTemplates here yet
     KeelsonCluster.Result rendered = helm(Duration.ofSeconds(60), tool.path(), "template", "k", chart, "--namespace", "default",
-        "--set", "credentials.existingSecret=kc,etcd.replicas=3,etcd.persistence.enabled=false");
+        "--set", "credentials.existingSecret=kc,etcd.replicas=3"); // etcd's volumeClaimTemplates (the default) too
     assertThat(rendered.ok()).as(rendered.toString()).isTrue();
     KeelsonCluster.Result dryRun = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "--dry-run=server", "-f", "-"),
         rendered.out());
