@@ -217,6 +217,8 @@ class SchedulerIT {
         .until(() -> Files.readString(standbyLog).contains("is held by " + leader));
 
     long killedAt = System.nanoTime();
+    // the leader's host dies: its restart loop (the launcher's supervisor) with it, or it would come back and campaign too
+    ProcessHandle.of(cluster.pidOf("scheduler-supervisor")).ifPresent(ProcessHandle::destroyForcibly);
     ProcessHandle.of(cluster.pidOf("scheduler")).ifPresent(ProcessHandle::destroyForcibly);
     await("standby holds the lease")
         .atMost(Duration.ofSeconds(30))
