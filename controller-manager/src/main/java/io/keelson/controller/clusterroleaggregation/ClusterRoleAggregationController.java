@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.keelson.controller.runtime.Controller;
 import io.keelson.controller.runtime.Informers;
-import io.keelson.controller.runtime.LabelSelectors;
+import io.keelson.client.selection.LabelSelectors;
 import io.keelson.controller.runtime.ManagedController;
 import io.keelson.controller.runtime.Reconciler;
 import io.keelson.controller.runtime.Result;

@@ -31,7 +31,7 @@ import io.keelson.controller.events.EventRecorder;
 import io.keelson.controller.pod.PodConditions;
 import io.keelson.controller.runtime.Controller;
 import io.keelson.controller.runtime.Informers;
-import io.keelson.controller.runtime.LabelSelectors;
+import io.keelson.client.selection.LabelSelectors;
 import io.keelson.controller.runtime.ManagedController;
 import io.keelson.controller.runtime.Owners;
 import io.keelson.controller.runtime.OwnershipClaims;
@@ -138,9 +138,7 @@ public final class DeploymentController implements Reconciler, ManagedController
     if (cached == null) return Result.noUpdate();
     Deployment d = new DeploymentBuilder(cached).build();
     LabelSelector selector = d.getSpec().getSelector();
-    if (selector == null
-        || ((selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty())
-            && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty()))) {
+    if (selector == null || LabelSelectors.isEmpty(selector)) {
       events.warning(d, "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required.");
       return Result.noUpdate();
     }

@@ -20,7 +20,7 @@ import io.keelson.controller.events.EventRecorder;
 import io.keelson.controller.pod.PodConditions;
 import io.keelson.controller.runtime.Controller;
 import io.keelson.controller.runtime.Informers;
-import io.keelson.controller.runtime.LabelSelectors;
+import io.keelson.client.selection.LabelSelectors;
 import io.keelson.controller.runtime.ManagedController;
 import io.keelson.controller.runtime.Owners;
 import io.keelson.controller.runtime.Reconciler;
@@ -97,10 +97,7 @@ public final class DisruptionController implements Reconciler, ManagedController
   /** policy/v1: a budget without a selector selects no pod, an empty selector every pod. */
   static boolean selects(PodDisruptionBudget b, Pod pod) {
     LabelSelector s = b.getSpec() == null ? null : b.getSpec().getSelector();
-    if (s == null) return false;
-    boolean empty = (s.getMatchLabels() == null || s.getMatchLabels().isEmpty())
-        && (s.getMatchExpressions() == null || s.getMatchExpressions().isEmpty());
-    return empty || LabelSelectors.matches(s, pod.getMetadata().getLabels());
+    return LabelSelectors.selects(s, pod.getMetadata().getLabels());
   }
 
   @Override

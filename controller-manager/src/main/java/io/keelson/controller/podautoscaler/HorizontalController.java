@@ -25,7 +25,7 @@ import io.keelson.controller.podautoscaler.ReplicaCalculator.Recommendation;
 import io.keelson.controller.podautoscaler.ReplicaCalculator.Target;
 import io.keelson.controller.runtime.Controller;
 import io.keelson.controller.runtime.Informers;
-import io.keelson.controller.runtime.LabelSelectors;
+import io.keelson.client.selection.LabelSelectors;
 import io.keelson.controller.runtime.ManagedController;
 import io.keelson.controller.runtime.Reconciler;
 import io.keelson.controller.runtime.Result;
@@ -292,10 +292,9 @@ public final class HorizontalController implements Reconciler, ManagedController
   /** The target's pods with their requests and samples, for one resource. */
   private List<PodSample> samples(String namespace, LabelSelector selector, String resource) {
     List<Pod> matching = new ArrayList<>();
-    // a selector string without requirements selects every pod (labels.Parse), an empty LabelSelector none
-    boolean everything = selector.getMatchExpressions().isEmpty();
+    // a selector string without requirements selects every pod (labels.Parse)
     for (Pod p : pods.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace)) {
-      if (everything || LabelSelectors.matches(selector, p.getMetadata().getLabels())) matching.add(p);
+      if (LabelSelectors.selects(selector, p.getMetadata().getLabels())) matching.add(p);
     }
     Map<String, ScaleTargets.PodUsage> usage = new HashMap<>();
     if (!matching.isEmpty()) {

@@ -17,7 +17,7 @@ import io.keelson.controller.pod.PodControl;
 import io.keelson.controller.runtime.Controller;
 import io.keelson.controller.runtime.Expectations;
 import io.keelson.controller.runtime.Informers;
-import io.keelson.controller.runtime.LabelSelectors;
+import io.keelson.client.selection.LabelSelectors;
 import io.keelson.controller.runtime.ManagedController;
 import io.keelson.controller.runtime.Owners;
 import io.keelson.controller.runtime.OwnershipClaims;

@@ -1,5 +1,6 @@
 package io.keelson.controller.runtime;
 
+import io.keelson.client.selection.LabelSelectors;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.OwnerReference;

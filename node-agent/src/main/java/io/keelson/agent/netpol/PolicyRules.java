@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.keelson.client.selection.LabelSelectors;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.networking.v1.IPBlock;
@@ -128,29 +129,6 @@ public final class PolicyRules {
     return spec.getEgress() != null && !spec.getEgress().isEmpty() ? Set.of("Ingress", "Egress") : Set.of("Ingress");
   }
 
-  /** metav1.LabelSelector semantics: a null selector matches nothing, an empty one everything. */
-  static boolean matches(LabelSelector selector, Map<String, String> labels) {
-    if (selector == null) return false;
-    if (selector.getMatchLabels() != null) {
-      for (Map.Entry<String, String> e : selector.getMatchLabels().entrySet()) {
-        if (!e.getValue().equals(labels.get(e.getKey()))) return false;
-      }
-    }
-    for (LabelSelectorRequirement r : selector.getMatchExpressions() == null ? List.<LabelSelectorRequirement>of() : selector.getMatchExpressions()) {
-      String v = labels.get(r.getKey());
-      boolean in = v != null && r.getValues() != null && r.getValues().contains(v);
-      boolean ok = switch (r.getOperator()) {
-        case "In" -> in;
-        case "NotIn" -> !in;
-        case "Exists" -> v != null;
-        case "DoesNotExist" -> v == null;
-        default -> false;
-      };
-      if (!ok) return false;
-    }
-    return true;
-  }
-
   /** Short stable hash for names, as kube-proxy puts into chain names. */
   static String hash(String s) {
     try {
@@ -235,7 +213,7 @@ public final class PolicyRules {
       LabelSelector podSelector = spec.getPodSelector() == null ? new LabelSelector() : spec.getPodSelector();
       List<Member> selected = members.stream()
           .filter(m -> nodeName.equals(m.node()) && ns.equals(m.namespace()) && m.pod())
-          .filter(m -> matches(podSelector, m.labels())).toList();
+          .filter(m -> LabelSelectors.selects(podSelector, m.labels())).toList();
       if (selected.isEmpty()) return false;
       Set<String> types = policyTypes(spec);
       String id = hash(key(np)) + "-" + key(np);
@@ -310,8 +288,8 @@ public final class PolicyRules {
         TreeSet<String> ips = new TreeSet<>();
         for (Member m : members) {
           boolean inNamespace = namespaces == null ? ns.equals(m.namespace())
-              : matches(namespaces, namespaceLabels.getOrDefault(m.namespace(), Map.of(NAMESPACE_NAME_LABEL, m.namespace())));
-          if (inNamespace && matches(podMatch, m.labels())) ips.add(m.ip());
+              : LabelSelectors.selects(namespaces, namespaceLabels.getOrDefault(m.namespace(), Map.of(NAMESPACE_NAME_LABEL, m.namespace())));
+          if (inNamespace && LabelSelectors.selects(podMatch, m.labels())) ips.add(m.ip());
         }
         peerSets.put(name, ips);
       }

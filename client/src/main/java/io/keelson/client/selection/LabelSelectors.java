@@ -1,4 +1,4 @@
-package io.keelson.controller.runtime;
+package io.keelson.client.selection;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
@@ -10,7 +10,12 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Evaluates a metav1.LabelSelector against labels, with Kubernetes semantics. */
+/**
+ * Evaluates a metav1.LabelSelector against labels, with Kubernetes semantics. Kubernetes has two
+ * rules for an empty selector: workload controllers treat it as selecting nothing ({@link #matches}),
+ * while metav1.LabelSelectorAsSelector, used by NetworkPolicy peers, PodDisruptionBudgets and
+ * affinity terms, makes it select everything ({@link #selects}). A null selector selects nothing in both.
+ */
 public final class LabelSelectors {
   private static final String KEY = "([^\\s!=(),]+)";
   private static final Pattern SET = Pattern.compile("^" + KEY + "\\s+(in|notin)\\s*\\(([^)]*)\\)$");
@@ -77,10 +82,24 @@ public final class LabelSelectors {
    * or empty selector matches nothing (a workload with an empty selector would adopt everything).
    */
   public static boolean matches(LabelSelector selector, Map<String, String> labels) {
-    if (selector == null) return false;
+    return selector != null && !isEmpty(selector) && requirementsHold(selector, labels);
+  }
+
+  /** metav1.LabelSelectorAsSelector's rule: a null selector selects nothing, an empty one everything. */
+  public static boolean selects(LabelSelector selector, Map<String, String> labels) {
+    return selector != null && requirementsHold(selector, labels);
+  }
+
+  /** Neither matchLabels nor matchExpressions. */
+  public static boolean isEmpty(LabelSelector selector) {
     Map<String, String> ml = selector.getMatchLabels();
     List<LabelSelectorRequirement> exprs = selector.getMatchExpressions();
-    if ((ml == null || ml.isEmpty()) && (exprs == null || exprs.isEmpty())) return false;
+    return (ml == null || ml.isEmpty()) && (exprs == null || exprs.isEmpty());
+  }
+
+  private static boolean requirementsHold(LabelSelector selector, Map<String, String> labels) {
+    Map<String, String> ml = selector.getMatchLabels();
+    List<LabelSelectorRequirement> exprs = selector.getMatchExpressions();
     Map<String, String> l = labels == null ? Map.of() : labels;
     if (ml != null) {
       for (var e : ml.entrySet()) if (!e.getValue().equals(l.get(e.getKey()))) return false;

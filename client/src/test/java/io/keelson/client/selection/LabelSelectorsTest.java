@@ -1,8 +1,9 @@
-package io.keelson.controller.runtime;
+package io.keelson.client.selection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -30,5 +31,17 @@ class LabelSelectorsTest {
   void somethingThatIsNotASelectorIsRefused() {
     assertThatThrownBy(() -> LabelSelectors.parse("app in web")).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("unable to parse requirement: app in web");
+  }
+
+  @Test
+  void anEmptySelectorSelectsNothingForControllersAndEverythingAsAMetav1Selector() {
+    LabelSelector empty = new LabelSelector();
+    assertThat(LabelSelectors.matches(empty, Map.of("app", "web"))).isFalse();
+    assertThat(LabelSelectors.selects(empty, Map.of("app", "web"))).isTrue();
+    assertThat(LabelSelectors.matches(null, Map.of())).isFalse();
+    assertThat(LabelSelectors.selects(null, Map.of())).isFalse();
+    LabelSelector web = new LabelSelector(null, Map.of("app", "web"));
+    assertThat(LabelSelectors.selects(web, Map.of("app", "web"))).isTrue();
+    assertThat(LabelSelectors.selects(web, null)).isFalse();
   }
 }
