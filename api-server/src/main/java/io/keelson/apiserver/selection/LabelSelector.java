@@ -1,6 +1,7 @@
 package io.keelson.apiserver.selection;
 
 import io.keelson.apiserver.status.StatusException;
+import io.keelson.client.selection.LabelSelectors;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -55,7 +56,7 @@ public final class LabelSelector implements Predicate<ObjectNode> {
   public static LabelSelector parse(String s) {
     if (s == null || s.isBlank()) return EVERYTHING;
     List<Requirement> reqs = new ArrayList<>();
-    for (String part : splitTopLevel(s)) {
+    for (String part : LabelSelectors.splitOutsideParentheses(s)) {
       String p = part.trim();
       if (p.isEmpty()) throw bad(s, "empty requirement");
       reqs.add(parseRequirement(s, p));
@@ -99,25 +100,6 @@ public final class LabelSelector implements Predicate<ObjectNode> {
   private static String value(String whole, String v) {
     if (!VALUE.matcher(v).matches()) throw bad(whole, "invalid label value \"" + v + "\"");
     return v;
-  }
-
-  /** Split at commas that are not inside parentheses. */
-  private static List<String> splitTopLevel(String s) {
-    List<String> out = new ArrayList<>();
-    int depth = 0;
-    StringBuilder cur = new StringBuilder();
-    for (char c : s.toCharArray()) {
-      if (c == '(') depth++;
-      if (c == ')') depth--;
-      if (c == ',' && depth == 0) {
-        out.add(cur.toString());
-        cur.setLength(0);
-      } else {
-        cur.append(c);
-      }
-    }
-    out.add(cur.toString());
-    return out;
   }
 
   private static StatusException bad(String whole, String why) {

@@ -59,7 +59,8 @@ public final class LabelSelectors {
     return new LabelSelectorRequirement(key, operator, values);
   }
 
-  private static List<String> splitOutsideParentheses(String s) {
+  /** The requirements of a selector string: split at the commas that are not inside parentheses. */
+  public static List<String> splitOutsideParentheses(String s) {
     List<String> parts = new ArrayList<>();
     int depth = 0;
     StringBuilder cur = new StringBuilder();
