@@ -2,10 +2,8 @@ package io.keelson.agent.netpol;
 
 import io.keelson.agent.proxy.Nft;
 import io.keelson.agent.proxy.OwnedTable;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +41,6 @@ public final class PolicyEnforcer extends OwnedTable {
   /** The ruleset last loaded (null before the first, or after a failure): unchanged ones are not written again. */
   private String loaded;
   private final AtomicInteger isolatedPods = new AtomicInteger();
-  private Timer syncs;
-  private Counter failures;
 
   /**
    * @param table the nftables table to own ({@link #tableName})
@@ -63,10 +59,7 @@ public final class PolicyEnforcer extends OwnedTable {
 
   /** Sync count/duration ({@code keelson_agent_netpol_sync_seconds}), failures, pods isolated. */
   public PolicyEnforcer metrics(MeterRegistry registry) {
-    syncs = Timer.builder("keelson.agent.netpol.sync")
-        .description("Writes of the node's NetworkPolicy ruleset (nft -f), successful ones").register(registry);
-    failures = Counter.builder("keelson.agent.netpol.sync.failures")
-        .description("Writes of the node's NetworkPolicy ruleset that failed").register(registry);
+    registerSyncMetrics(registry, "keelson.agent.netpol", "NetworkPolicy ruleset", "");
     Gauge.builder("keelson.agent.netpol.isolated.pods", isolatedPods, AtomicInteger::get)
         .description("Pods of this node isolated by some NetworkPolicy, as last written").register(registry);
     return this;
@@ -121,9 +114,7 @@ public final class PolicyEnforcer extends OwnedTable {
     loaded = null;
     nft.apply(r.text());
     loaded = r.text();
-    if (syncs != null) {
-      syncs.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-    }
+    recordSync(start);
     isolatedPods.set(r.isolatedPods());
     if (recovered()) {
       log.info("network policies: the ruleset applies again ({} policies, {} isolated pods)", r.policies(), r.isolatedPods());
@@ -139,9 +130,6 @@ public final class PolicyEnforcer extends OwnedTable {
 
   @Override
   protected String failure(Exception e) {
-    if (failures != null) {
-      failures.increment();
-    }
     return "writing the NetworkPolicy rules failed: " + e.getMessage();
   }
 

@@ -1,5 +1,8 @@
 package io.keelson.agent.proxy;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,6 +40,8 @@ public abstract class OwnedTable implements AutoCloseable {
   /** A sync is scheduled and has not started yet: later changes are covered by it. */
   private final AtomicBoolean queued = new AtomicBoolean();
   private volatile String lastProblem;
+  private Timer syncs;
+  private Counter failures;
 
   /**
    * @param what how logs name the owner ("service proxy")
@@ -51,6 +56,24 @@ public abstract class OwnedTable implements AutoCloseable {
     this.nft = nft;
     this.problems = problems;
     this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name(what.replace(' ', '-')).daemon().factory());
+  }
+
+  /**
+   * Registers {@code <prefix>.sync} (successful writes of the ruleset, timed) and
+   * {@code <prefix>.sync.failures}; {@code ruleset} and {@code failedWhen} describe them.
+   */
+  protected final void registerSyncMetrics(MeterRegistry registry, String prefix, String ruleset, String failedWhen) {
+    syncs = Timer.builder(prefix + ".sync")
+        .description("Writes of the node's " + ruleset + " (nft -f), successful ones").register(registry);
+    failures = Counter.builder(prefix + ".sync.failures")
+        .description("Writes of the node's " + ruleset + " that failed" + failedWhen).register(registry);
+  }
+
+  /** A write that began at {@code startNanos} (System.nanoTime) succeeded. */
+  protected final void recordSync(long startNanos) {
+    if (syncs != null) {
+      syncs.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
   }
 
   /** Whether what the rules are rendered from is complete: a partial view must not replace working rules. */
@@ -93,11 +116,14 @@ public abstract class OwnedTable implements AutoCloseable {
     try {
       write(force);
     } catch (IOException | RuntimeException e) {
+      if (failures != null) {
+        failures.increment();
+      }
       report(failure(e));
     }
   }
 
-  /** A write failed: the problem to report (and the subclass's failure count). */
+  /** A write failed: the problem to report. */
   protected abstract String failure(Exception e);
 
   /** After a successful write: a problem reported before is over. */

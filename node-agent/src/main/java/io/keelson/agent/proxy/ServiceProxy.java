@@ -1,13 +1,10 @@
 package io.keelson.agent.proxy;
 
 import io.keelson.agent.service.ServiceCatalog;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -46,8 +43,6 @@ public final class ServiceProxy extends OwnedTable {
   private ServiceRules.Rendered loaded;
   private final AtomicInteger rules = new AtomicInteger();
   private final AtomicInteger endpoints = new AtomicInteger();
-  private Timer syncs;
-  private Counter failures;
 
   /**
    * @param table the nftables table to own ({@link #tableName})
@@ -66,12 +61,7 @@ public final class ServiceProxy extends OwnedTable {
 
   /** Registers sync count/duration ({@code keelson_agent_proxy_sync_seconds}), failures and ruleset size. */
   public ServiceProxy metrics(MeterRegistry registry) {
-    syncs = Timer.builder("keelson.agent.proxy.sync")
-        .description("Writes of the node's Service ruleset (nft -f), successful ones")
-        .register(registry);
-    failures = Counter.builder("keelson.agent.proxy.sync.failures")
-        .description("Writes of the node's Service ruleset that failed (nft missing or refusing the ruleset)")
-        .register(registry);
+    registerSyncMetrics(registry, "keelson.agent.proxy", "Service ruleset", " (nft missing or refusing the ruleset)");
     Gauge.builder("keelson.agent.proxy.rules", rules, AtomicInteger::get)
         .description("Rules in the node's Service ruleset as last written").register(registry);
     Gauge.builder("keelson.agent.proxy.endpoints", endpoints, AtomicInteger::get)
@@ -101,9 +91,7 @@ public final class ServiceProxy extends OwnedTable {
     long start = System.nanoTime();
     ServiceRules.Rendered r = ServiceRules.render(table, catalog.snapshot(), nodeName);
     apply(r);
-    if (syncs != null) {
-      syncs.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-    }
+    recordSync(start);
     rules.set(r.rules());
     endpoints.set(r.endpoints());
     if (recovered()) {
@@ -115,9 +103,6 @@ public final class ServiceProxy extends OwnedTable {
 
   @Override
   protected String failure(Exception e) {
-    if (failures != null) {
-      failures.increment();
-    }
     String problem = nft.problem();
     return problem != null ? problem : "writing the Service rules failed: " + e.getMessage();
   }
