@@ -3,7 +3,10 @@ package io.keelson.controller.job;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
-/** {@code status.completedIndexes} of an Indexed Job: "1,3-5,7", consecutive indexes as ranges. */
+/**
+ * {@code status.completedIndexes} and {@code status.failedIndexes} of an Indexed Job: "1,3-5,7",
+ * runs of three or more consecutive indexes as ranges.
+ */
 final class CompletedIndexes {
   private CompletedIndexes() {}
 
@@ -28,7 +31,7 @@ final class CompletedIndexes {
     return out;
   }
 
-  /** kube's orderedIntervals.String(): consecutive runs as "a-b", single indexes alone. */
+  /** kube's orderedIntervals.String(): runs as "a-b", but two neighbours as "a,b". */
   static String format(SortedSet<Integer> indexes) {
     StringBuilder b = new StringBuilder();
     Integer start = null, prev = null;
@@ -48,6 +51,6 @@ final class CompletedIndexes {
   private static void append(StringBuilder b, int from, int to) {
     if (b.length() > 0) b.append(',');
     b.append(from);
-    if (to > from) b.append('-').append(to);
+    if (to > from) b.append(to == from + 1 ? ',' : '-').append(to);
   }
 }

@@ -25,6 +25,10 @@ public final class JobConditions {
   public static final String REASON_DEADLINE = "DeadlineExceeded";
   public static final String MESSAGE_DEADLINE = "Job was active longer than specified deadline";
   public static final String REASON_POD_FAILURE_POLICY = "PodFailurePolicy";
+  public static final String REASON_MAX_FAILED_INDEXES = "MaxFailedIndexesExceeded";
+  public static final String MESSAGE_MAX_FAILED_INDEXES = "Job has exceeded the specified maximal number of failed indexes";
+  public static final String REASON_FAILED_INDEXES = "FailedIndexes";
+  public static final String MESSAGE_FAILED_INDEXES = "Job has failed indexes";
   public static final String REASON_SUCCESS_POLICY = "SuccessPolicy";
   public static final String REASON_COMPLETIONS = "CompletionsReached";
   public static final String MESSAGE_COMPLETIONS = "Reached expected number of succeeded pods";

@@ -127,7 +127,7 @@ public final class JobController implements Reconciler, ManagedController {
     try {
       deletePods(key, job, plan.deleteUncounted(), true);
       deletePods(key, job, plan.deleteKeepingFinalizer(), false);
-      createPods(key, job, plan.createIndexes());
+      createPods(key, job, plan.createIndexes(), plan.replacing());
     } catch (Exception e) {
       manageError = e;
     }
@@ -156,11 +156,11 @@ public final class JobController implements Reconciler, ManagedController {
     return client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(copy).updateStatus();
   }
 
-  private void createPods(String key, Job job, List<Integer> indexes) throws Exception {
+  private void createPods(String key, Job job, List<Integer> indexes, Map<Integer, Pod> replacing) throws Exception {
     if (indexes.isEmpty()) return;
     expectations.expectCreations(key, indexes.size());
     List<Future<?>> done = new ArrayList<>();
-    for (int ix : indexes) done.add(calls.submit(() -> podControl.create(podFor(job, ix), job)));
+    for (int ix : indexes) done.add(calls.submit(() -> podControl.create(podFor(job, ix, replacing.get(ix)), job)));
     int failed = 0;
     Exception first = null;
     for (Future<?> f : done) {
@@ -177,8 +177,15 @@ public final class JobController implements Reconciler, ManagedController {
     }
   }
 
-  /** A pod from the Job's template: owned by the Job, tracked by the finalizer, indexed if asked. */
   static Pod podFor(Job job, int index) {
+    return podFor(job, index, null);
+  }
+
+  /**
+   * A pod from the Job's template: owned by the Job, tracked by the finalizer, indexed if asked;
+   * with backoffLimitPerIndex it carries its index's failure counts, one more than {@code replaced}'s.
+   */
+  static Pod podFor(Job job, int index, Pod replaced) {
     String name = job.getMetadata().getName();
     Pod pod = PodControl.podFromTemplate(job.getSpec().getTemplate(), job, index < 0 ? name : name + "-" + index);
     pod.getMetadata().setFinalizers(new ArrayList<>(List.of(JobSync.TRACKING_FINALIZER)));
@@ -186,6 +193,7 @@ public final class JobController implements Reconciler, ManagedController {
       String ix = Integer.toString(index);
       Map<String, String> annotations = pod.getMetadata().getAnnotations() == null ? new HashMap<>() : pod.getMetadata().getAnnotations();
       annotations.put(JobSync.COMPLETION_INDEX, ix);
+      if (IndexFailures.enabled(job)) annotations.putAll(IndexFailures.annotationsFor(job, replaced));
       pod.getMetadata().setAnnotations(annotations);
       pod.getMetadata().getLabels().put(JobSync.COMPLETION_INDEX, ix);
       if (pod.getSpec().getHostname() == null || pod.getSpec().getHostname().isEmpty()) pod.getSpec().setHostname(name + "-" + ix);

@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
@@ -51,6 +52,7 @@ public final class JobSync {
    * @param status the status to write before removing finalizers (uncounted uids, interim conditions)
    * @param removeFinalizer finished pods (or all, for a finishing/deleted Job) to release
    * @param terminal Complete or Failed, to add once nothing is uncounted or terminating; else null
+   * @param replacing with backoffLimitPerIndex: per index to retry, the failed pod whose counts its replacement carries
    */
   public record Plan(
       List<Integer> createIndexes,
@@ -62,7 +64,8 @@ public final class JobSync {
       boolean reachedMaxUncounted,
       Duration requeueAfter,
       List<String[]> events,
-      PodFailureBackoff backoff) {}
+      PodFailureBackoff backoff,
+      Map<Integer, Pod> replacing) {}
 
   public static Plan plan(Job job, List<Pod> pods, Context ctx) {
     Instant now = ctx.now();
@@ -129,6 +132,8 @@ public final class JobSync {
     }
 
     TreeSet<Integer> succeededIndexes = new TreeSet<>();
+    SortedSet<Integer> failedIndexes = null;
+    Map<Integer, Pod> replacing = Map.of();
     if (indexed) {
       succeededIndexes.addAll(CompletedIndexes.parse(status.getCompletedIndexes()));
       for (Pod p : pods) {
@@ -136,6 +141,23 @@ public final class JobSync {
         if (isSucceeded(p) && ix >= 0 && ix < n(completions)) succeededIndexes.add(ix);
       }
       succeeded = succeededIndexes.size();
+      if (IndexFailures.enabled(job)) {
+        failedIndexes = IndexFailures.failedIndexes(job, pods);
+        if (finished == null) {
+          Integer maxFailed = job.getSpec().getMaxFailedIndexes();
+          if (maxFailed != null && failedIndexes.size() > maxFailed) {
+            finished = failureTarget(JobConditions.REASON_MAX_FAILED_INDEXES, JobConditions.MESSAGE_MAX_FAILED_INDEXES, now);
+            newFailureTarget = true;
+          } else if (!failedIndexes.isEmpty() && failedIndexes.size() + succeededIndexes.size() >= n(completions)) {
+            // every index is done one way or the other
+            finished = failureTarget(JobConditions.REASON_FAILED_INDEXES, JobConditions.MESSAGE_FAILED_INDEXES, now);
+            newFailureTarget = true;
+          }
+        }
+        Set<Integer> activeIndexes = new TreeSet<>();
+        for (Pod p : active) if (completionIndex(p) >= 0) activeIndexes.add(completionIndex(p));
+        replacing = IndexFailures.awaitingReplacement(job, pods, pending, succeededIndexes, failedIndexes, activeIndexes, now);
+      }
       if (finished == null) {
         String matched = matchSuccessPolicy(job, succeededIndexes);
         if (matched != null) {
@@ -162,7 +184,7 @@ public final class JobSync {
         if (suspended) {
           deleteUncounted.addAll(active);
         } else if (indexed) {
-          requeue = min(requeue, manageIndexed(job, active, succeededIndexes, parallelism, backoff, now, create, deleteUncounted));
+          requeue = min(requeue, manageIndexed(job, active, succeededIndexes, failedIndexes, replacing, parallelism, backoff, now, create, deleteUncounted));
         } else {
           int want;
           if (completions == null) want = succeeded > 0 ? active.size() : parallelism;
@@ -216,6 +238,9 @@ public final class JobSync {
       if (!tracked(p, pending)) continue;
       boolean podFailed = isFailed(p, job);
       if (!(finishing || isSucceeded(p) || podFailed)) continue;
+      // the failed pod an index's replacement takes its failure count from stays until that replacement runs
+      Pod awaiting = replacing.get(completionIndex(p));
+      if (!finishing && podFailed && awaiting != null && awaiting.getMetadata().getUid().equals(p.getMetadata().getUid())) continue;
       release.add(p);
       String uid = p.getMetadata().getUid();
       if (isSucceeded(p) && !uncounted.getFailed().contains(uid)) {
@@ -236,6 +261,7 @@ public final class JobSync {
       status.setSucceeded(succeededIndexes.size());
       status.setCompletedIndexes(CompletedIndexes.format(succeededIndexes));
     }
+    if (failedIndexes != null) status.setFailedIndexes(CompletedIndexes.format(failedIndexes));
     JobCondition terminal = null;
     if (finished != null) {
       String type = finished.getType();
@@ -249,7 +275,7 @@ public final class JobSync {
         terminal = finished;
       }
     }
-    return new Plan(create, deleteKeeping, deleteUncounted, status, release, terminal, reachedMax, requeue, events, backoff);
+    return new Plan(create, deleteKeeping, deleteUncounted, status, release, terminal, reachedMax, requeue, events, backoff, replacing);
   }
 
   /**
@@ -303,6 +329,7 @@ public final class JobSync {
     c.setSucceeded(n(c.getSucceeded()));
     c.setFailed(n(c.getFailed()));
     if ("".equals(c.getCompletedIndexes())) c.setCompletedIndexes(null);
+    if ("".equals(c.getFailedIndexes())) c.setFailedIndexes(null);
     return c;
   }
 
@@ -323,10 +350,14 @@ public final class JobSync {
     return out;
   }
 
-  /** Indexed: one active pod per index not yet succeeded, lowest first; duplicates and done indexes go. */
+  /**
+   * Indexed: one active pod per index not yet succeeded (nor failed, with backoffLimitPerIndex),
+   * lowest first; duplicates and done indexes go. With backoffLimitPerIndex each index backs off on
+   * its own failure count instead of the Job's.
+   */
   private static Duration manageIndexed(
-      Job job, List<Pod> active, Set<Integer> succeededIndexes, int parallelism, PodFailureBackoff backoff, Instant now,
-      List<Integer> create, List<Pod> delete) {
+      Job job, List<Pod> active, Set<Integer> succeededIndexes, Set<Integer> failedIndexes, Map<Integer, Pod> replacing,
+      int parallelism, PodFailureBackoff backoff, Instant now, List<Integer> create, List<Pod> delete) {
     int completions = n(job.getSpec().getCompletions());
     Set<Integer> running = new TreeSet<>();
     List<Pod> sorted = new ArrayList<>(active);
@@ -345,11 +376,27 @@ public final class JobSync {
       return null;
     }
     if (activeNow < want) {
-      Duration wait = backoff.remaining(now);
-      if (wait.isPositive()) return wait;
-      for (int ix = 0; ix < completions && create.size() < Math.min(MAX_CREATE_DELETE, want - activeNow); ix++) {
-        if (!succeededIndexes.contains(ix) && !running.contains(ix)) create.add(ix);
+      if (failedIndexes == null) {
+        Duration wait = backoff.remaining(now);
+        if (wait.isPositive()) return wait;
       }
+      List<Integer> pendingIndexes = new ArrayList<>();
+      for (int ix = 0; ix < completions && pendingIndexes.size() < Math.min(MAX_CREATE_DELETE, want - activeNow); ix++) {
+        if (!succeededIndexes.contains(ix) && !running.contains(ix) && (failedIndexes == null || !failedIndexes.contains(ix))) {
+          pendingIndexes.add(ix);
+        }
+      }
+      if (failedIndexes == null) {
+        create.addAll(pendingIndexes);
+        return null;
+      }
+      Duration soonest = null;
+      for (int ix : pendingIndexes) {
+        Duration wait = IndexFailures.remaining(replacing.get(ix), now);
+        if (wait.isPositive()) soonest = min(soonest, wait);
+        else create.add(ix);
+      }
+      return soonest;
     }
     return null;
   }

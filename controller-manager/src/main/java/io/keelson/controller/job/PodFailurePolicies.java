@@ -14,14 +14,14 @@ import java.util.List;
  * A Job's {@code spec.podFailurePolicy} applied to one failed pod (kube's matchPodFailurePolicy):
  * the first rule whose exit codes (non-zero ones, of the named container or any) or pod
  * conditions match decides — FailJob fails the Job with a message naming the rule, Ignore does
- * not count the failure against backoffLimit, Count does. FailIndex counts as Count here
- * (backoffLimitPerIndex is not implemented).
+ * not count the failure against backoffLimit, Count does, and FailIndex counts it and fails the
+ * pod's index at once (with backoffLimitPerIndex, which the api-server requires for it).
  */
 final class PodFailurePolicies {
-  /** The matching rule's verdict: a FailJob message (else null) and whether the failure counts. */
-  record Verdict(String failJobMessage, boolean counts) {}
+  /** The matching rule's verdict: a FailJob message (else null), whether the failure counts, whether it fails the index. */
+  record Verdict(String failJobMessage, boolean counts, boolean failIndex) {}
 
-  static final Verdict NO_MATCH = new Verdict(null, true);
+  static final Verdict NO_MATCH = new Verdict(null, true, false);
 
   private PodFailurePolicies() {}
 
@@ -45,9 +45,10 @@ final class PodFailurePolicies {
       }
       if (what == null) continue;
       return switch (rule.getAction()) {
-        case "FailJob" -> new Verdict(what, true);
-        case "Ignore" -> new Verdict(null, false);
-        default -> NO_MATCH; // Count, FailIndex
+        case "FailJob" -> new Verdict(what, true, false);
+        case "Ignore" -> new Verdict(null, false, false);
+        case "FailIndex" -> new Verdict(null, true, true);
+        default -> NO_MATCH; // Count
       };
     }
     return NO_MATCH;

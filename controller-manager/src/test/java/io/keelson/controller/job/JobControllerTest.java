@@ -77,6 +77,38 @@ class JobControllerTest {
     });
   }
 
+  /** An Indexed Job with backoffLimitPerIndex, its backoffLimit defaulted as the api-server does. */
+  static String indexedJob(String name, int parallelism, int completions, int backoffLimitPerIndex, String extraSpec) {
+    return job(name, parallelism, completions, Integer.MAX_VALUE,
+            ",\"backoffLimitPerIndex\":" + backoffLimitPerIndex + extraSpec)
+        .replace("\"completionMode\":\"NonIndexed\"", "\"completionMode\":\"Indexed\"");
+  }
+
+  List<Pod> podsOf(String job, int index) {
+    return pods(job).stream().filter(p -> JobSync.completionIndex(p) == index).toList();
+  }
+
+  /** The index's pod the kubelet has not finished yet. */
+  Pod running(String job, int index) {
+    return podsOf(job, index).stream().filter(p -> p.getStatus() == null || p.getStatus().getPhase() == null).findFirst().orElse(null);
+  }
+
+  /** The kubelet's report of a failed container that exited long enough ago for any backoff to be over. */
+  void fail(Pod pod, int exitCode) {
+    api.update("pods", NS, pod.getMetadata().getName(), o -> {
+      ObjectNode status = ((ObjectNode) o).putObject("status");
+      status.put("phase", "Failed");
+      ObjectNode terminated = status.putArray("containerStatuses").addObject().put("name", "main")
+          .putObject("state").putObject("terminated");
+      terminated.put("exitCode", exitCode).put("finishedAt", java.time.Instant.now().minusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+      return o;
+    });
+  }
+
+  static String annotation(Pod p, String key) {
+    return p.getMetadata().getAnnotations() == null ? null : p.getMetadata().getAnnotations().get(key);
+  }
+
   static boolean hasCondition(Job job, String type) {
     return job != null && job.getStatus() != null && JobConditions.isTrue(job.getStatus().getConditions(), type);
   }
@@ -168,5 +200,78 @@ class JobControllerTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> pods("gone").size() == 2);
     api.delete("jobs.batch", NS, "gone"); // no garbage collector here: the pods stay, but must not stay stuck
     await().atMost(Duration.ofSeconds(20)).until(() -> pods("gone").stream().noneMatch(JobSync::hasTrackingFinalizer));
+  }
+
+  @Test
+  void anIndexFailingPastItsLimitIsFailedWhileTheOthersCompleteAndTheJobFails() {
+    api.create("jobs.batch", indexedJob("perix", 3, 3, 1, ""));
+    await().atMost(Duration.ofSeconds(20)).until(() -> pods("perix").size() == 3);
+    for (Pod p : pods("perix")) assertThat(annotation(p, IndexFailures.FAILURE_COUNT)).isEqualTo("0");
+
+    Pod first = running("perix", 1);
+    fail(first, 1);
+    // one failure of index 1 is within its limit: a replacement counts it
+    await().atMost(Duration.ofSeconds(20)).until(() -> running("perix", 1) != null);
+    Pod replacement = running("perix", 1);
+    assertThat(annotation(replacement, IndexFailures.FAILURE_COUNT)).isEqualTo("1");
+    // the failed pod is released (and counted) once its replacement runs
+    await().atMost(Duration.ofSeconds(20)).until(() -> podsOf("perix", 1).stream()
+        .filter(p -> p.getMetadata().getUid().equals(first.getMetadata().getUid())).noneMatch(JobSync::hasTrackingFinalizer));
+
+    fail(replacement, 1);
+    await().atMost(Duration.ofSeconds(20)).until(() -> "1".equals(get("perix").getStatus().getFailedIndexes()));
+    finish(running("perix", 0), "Succeeded");
+    finish(running("perix", 2), "Succeeded");
+    await().atMost(Duration.ofSeconds(20)).until(() -> hasCondition(get("perix"), JobConditions.FAILED));
+    Job done = get("perix");
+    var c = JobConditions.find(done.getStatus().getConditions(), JobConditions.FAILED);
+    assertThat(c.getReason()).isEqualTo("FailedIndexes");
+    assertThat(c.getMessage()).isEqualTo("Job has failed indexes");
+    assertThat(done.getStatus().getFailedIndexes()).isEqualTo("1");
+    assertThat(done.getStatus().getCompletedIndexes()).isEqualTo("0,2");
+    assertThat(done.getStatus().getSucceeded()).isEqualTo(2);
+    assertThat(done.getStatus().getFailed()).isEqualTo(2);
+    assertThat(podsOf("perix", 1)).hasSize(2); // the failed index was not retried again
+    assertThat(pods("perix")).noneMatch(JobSync::hasTrackingFinalizer);
+  }
+
+  @Test
+  void moreFailedIndexesThanMaxFailedIndexesFailTheJobEarly() {
+    api.create("jobs.batch", indexedJob("capped", 2, 4, 0, ",\"maxFailedIndexes\":0"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> pods("capped").size() == 2);
+    fail(running("capped", 0), 1);
+    await().atMost(Duration.ofSeconds(20)).until(() -> hasCondition(get("capped"), JobConditions.FAILED));
+    Job done = get("capped");
+    var c = JobConditions.find(done.getStatus().getConditions(), JobConditions.FAILED);
+    assertThat(c.getReason()).isEqualTo("MaxFailedIndexesExceeded");
+    assertThat(c.getMessage()).isEqualTo("Job has exceeded the specified maximal number of failed indexes");
+    assertThat(done.getStatus().getFailedIndexes()).isEqualTo("0");
+    // index 1's pod was stopped and indexes 2 and 3 never started
+    assertThat(pods("capped")).extracting(JobSync::completionIndex).doesNotContain(2, 3);
+    assertThat(podsOf("capped", 1)).allMatch(p -> p.getMetadata().getDeletionTimestamp() != null);
+  }
+
+  @Test
+  void aFailIndexRuleFailsTheIndexAtOnceAndAnIgnoreRuleCountsApart() {
+    String policy = ",\"podFailurePolicy\":{\"rules\":["
+        + "{\"action\":\"FailIndex\",\"onExitCodes\":{\"operator\":\"In\",\"values\":[42]}},"
+        + "{\"action\":\"Ignore\",\"onExitCodes\":{\"operator\":\"In\",\"values\":[7]}}]}";
+    api.create("jobs.batch", indexedJob("rules", 2, 2, 3, policy));
+    await().atMost(Duration.ofSeconds(20)).until(() -> pods("rules").size() == 2);
+    fail(running("rules", 0), 42);
+    fail(running("rules", 1), 7);
+    await().atMost(Duration.ofSeconds(20)).until(() -> "0".equals(get("rules").getStatus().getFailedIndexes()));
+    await().atMost(Duration.ofSeconds(20)).until(() -> running("rules", 1) != null);
+    Pod replacement = running("rules", 1);
+    // the ignored failure does not use up the index's limit, but is counted apart
+    assertThat(annotation(replacement, IndexFailures.FAILURE_COUNT)).isEqualTo("0");
+    assertThat(annotation(replacement, IndexFailures.IGNORED_FAILURE_COUNT)).isEqualTo("1");
+    assertThat(podsOf("rules", 0)).hasSize(1); // failed at once despite backoffLimitPerIndex 3
+    finish(replacement, "Succeeded");
+    await().atMost(Duration.ofSeconds(20)).until(() -> hasCondition(get("rules"), JobConditions.FAILED));
+    Job done = get("rules");
+    assertThat(JobConditions.find(done.getStatus().getConditions(), JobConditions.FAILED).getReason()).isEqualTo("FailedIndexes");
+    assertThat(done.getStatus().getFailed()).isEqualTo(1); // the ignored failure is not counted
+    assertThat(done.getStatus().getCompletedIndexes()).isEqualTo("1");
   }
 }

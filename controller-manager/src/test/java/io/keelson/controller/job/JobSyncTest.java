@@ -333,9 +333,31 @@ class JobSyncTest {
 
   @Test
   void completedIndexesRoundTrip() {
-    assertThat(CompletedIndexes.format(new java.util.TreeSet<>(List.of(0, 1, 2, 4, 6, 7)))).isEqualTo("0-2,4,6-7");
+    // kube writes two neighbours as "6,7", longer runs as ranges
+    assertThat(CompletedIndexes.format(new java.util.TreeSet<>(List.of(0, 1, 2, 4, 6, 7)))).isEqualTo("0-2,4,6,7");
     assertThat(CompletedIndexes.parse("0-2,4,6-7")).containsExactly(0, 1, 2, 4, 6, 7);
     assertThat(CompletedIndexes.format(new java.util.TreeSet<>())).isEmpty();
+  }
+
+  @Test
+  void perIndexBackoffDelaysOnlyTheFailedIndexAndKeepsItsPodUntilReplaced() {
+    Job job = job(2, 2);
+    job.getSpec().setCompletionMode("Indexed");
+    job.getSpec().setBackoffLimitPerIndex(2);
+    Pod failed = pod("Failed");
+    failed.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of(
+        JobSync.COMPLETION_INDEX, "0", IndexFailures.FAILURE_COUNT, "1")));
+    failed.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder().withName("main")
+        .withNewState().withNewTerminated().withExitCode(1).withFinishedAt(NOW.minusSeconds(5).toString()).endTerminated().endState().build()));
+    var plan = JobSync.plan(job, List.of(failed), ctx());
+    // index 1 starts now; index 0's second failure waits 20 s (10 s doubled), 5 s of which have passed
+    assertThat(plan.createIndexes()).containsExactly(1);
+    assertThat(plan.requeueAfter()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(plan.removeFinalizer()).doesNotContain(failed);
+    assertThat(plan.status().getUncountedTerminatedPods().getFailed()).isEmpty();
+    assertThat(plan.replacing()).containsEntry(0, failed);
+    assertThat(IndexFailures.annotationsFor(job, failed)).containsEntry(IndexFailures.FAILURE_COUNT, "2");
+    assertThat(plan.status().getFailedIndexes()).isEmpty();
   }
 
   @Test
