@@ -609,6 +609,10 @@ public final class Validator {
 
   private static final List<String> JOB_RESTART_POLICIES = List.of("OnFailure", "Never");
   private static final List<String> COMPLETION_MODES = List.of("NonIndexed", "Indexed");
+  private static final List<String> POD_FAILURE_POLICY_ACTIONS = List.of("Count", "FailIndex", "FailJob", "Ignore");
+  private static final int MAX_FAILED_INDEXES = 100_000;
+  private static final int COMPLETIONS_SOFT_LIMIT = 100_000;
+  private static final int HIGH_COMPLETIONS_LIMIT = 10_000;
   private static final List<String> POD_REPLACEMENT_POLICIES = List.of("Failed", "TerminatingOrFailed");
   /** A CronJob's Jobs are named {@code <cronjob>-<11 digits>} and a Job name must fit a label value (63). */
   private static final int MAX_CRONJOB_NAME = 52;
@@ -698,9 +702,7 @@ public final class Validator {
         errs.invalid(path + ".parallelism", parallelism, "must be less than or equal to 100000 when completion mode is Indexed");
       }
     }
-    if (!isUnset(spec.path("backoffLimitPerIndex")) && !"Indexed".equals(mode)) {
-      errs.invalid(path + ".backoffLimitPerIndex", spec.path("backoffLimitPerIndex"), "requires indexed completion mode");
-    }
+    backoffLimitPerIndex(spec, path, "Indexed".equals(mode), errs);
     String replacement = text(spec.path("podReplacementPolicy"));
     if (replacement != null && !POD_REPLACEMENT_POLICIES.contains(replacement)) {
       errs.notSupported(path + ".podReplacementPolicy", replacement, POD_REPLACEMENT_POLICIES);
@@ -722,6 +724,45 @@ public final class Validator {
     podSpec(podSpec, path + ".template.spec", errs, JOB_RESTART_POLICIES);
     if (podSpec.path("ephemeralContainers").size() > 0) {
       errs.forbidden(path + ".template.spec.ephemeralContainers", "ephemeral containers not allowed in pod template");
+    }
+  }
+
+  /** Indexed Jobs' per-index failure limits (kube's validateJobSpec and validatePodFailurePolicyRule). */
+  private static void backoffLimitPerIndex(JsonNode spec, String path, boolean indexed, FieldErrors errs) {
+    JsonNode perIndex = spec.path("backoffLimitPerIndex");
+    JsonNode maxFailed = spec.path("maxFailedIndexes");
+    JsonNode completions = spec.path("completions");
+    JsonNode parallelism = spec.path("parallelism");
+    if (!isUnset(maxFailed) && isUnset(perIndex)) errs.required(path + ".backoffLimitPerIndex", "when maxFailedIndexes is specified");
+    if (!indexed) {
+      if (!isUnset(perIndex)) errs.invalid(path + ".backoffLimitPerIndex", perIndex, "requires indexed completion mode");
+      if (!isUnset(maxFailed)) errs.invalid(path + ".maxFailedIndexes", maxFailed, "requires indexed completion mode");
+    } else {
+      if (maxFailed.isIntegralNumber() && completions.isIntegralNumber() && maxFailed.asLong() > completions.asLong()) {
+        errs.invalid(path + ".maxFailedIndexes", maxFailed, "must be less than or equal to completions");
+      }
+      if (maxFailed.isIntegralNumber() && maxFailed.asLong() > MAX_FAILED_INDEXES) {
+        errs.invalid(path + ".maxFailedIndexes", maxFailed, "must be less than or equal to " + MAX_FAILED_INDEXES);
+      }
+      // past this many completions kube bounds what a Job may track per index
+      if (completions.isIntegralNumber() && completions.asLong() > COMPLETIONS_SOFT_LIMIT && !isUnset(perIndex)) {
+        String high = " when completions are above " + COMPLETIONS_SOFT_LIMIT + " and used with backoff limit per index";
+        if (isUnset(maxFailed)) errs.required(path + ".maxFailedIndexes", "must be specified when completions is above " + COMPLETIONS_SOFT_LIMIT);
+        if (parallelism.isIntegralNumber() && parallelism.asLong() > HIGH_COMPLETIONS_LIMIT) {
+          errs.invalid(path + ".parallelism", parallelism, "must be less than or equal to " + HIGH_COMPLETIONS_LIMIT + high);
+        }
+        if (maxFailed.isIntegralNumber() && maxFailed.asLong() > HIGH_COMPLETIONS_LIMIT) {
+          errs.invalid(path + ".maxFailedIndexes", maxFailed, "must be less than or equal to " + HIGH_COMPLETIONS_LIMIT + high);
+        }
+      }
+    }
+    JsonNode rules = spec.path("podFailurePolicy").path("rules");
+    for (int i = 0; i < rules.size(); i++) {
+      JsonNode action = rules.get(i).path("action");
+      String p = path + ".podFailurePolicy.rules[" + i + "].action";
+      if (isUnset(action) || text(action, "").isEmpty()) errs.required(p, "valid values: [\"Count\" \"FailIndex\" \"FailJob\" \"Ignore\"]");
+      else if (!POD_FAILURE_POLICY_ACTIONS.contains(text(action, ""))) errs.notSupported(p, action, POD_FAILURE_POLICY_ACTIONS);
+      else if ("FailIndex".equals(text(action)) && isUnset(perIndex)) errs.invalid(p, action, "requires the backoffLimitPerIndex to be set");
     }
   }
 

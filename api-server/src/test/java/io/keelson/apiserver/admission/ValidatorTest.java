@@ -466,6 +466,58 @@ class ValidatorTest {
     assertThat(e.getMessage()).contains(field + ": " + c.message());
   }
 
+  static Stream<Arguments> invalidPerIndexLimits() {
+    return Stream.of(
+        // a patch on an Indexed Job with completions 3 and backoffLimitPerIndex 1 -> field, kube's message
+        Arguments.of("/spec/completionMode", "'NonIndexed'", "spec.backoffLimitPerIndex", "Invalid value: 1: requires indexed completion mode"),
+        Arguments.of("/spec/backoffLimitPerIndex", null, "spec.backoffLimitPerIndex", "Required value: when maxFailedIndexes is specified"),
+        Arguments.of("/spec/maxFailedIndexes", "4", "spec.maxFailedIndexes", "Invalid value: 4: must be less than or equal to completions"),
+        Arguments.of("/spec/backoffLimitPerIndex", "-1", "spec.backoffLimitPerIndex", "Invalid value: -1: must be greater than or equal to 0"),
+        Arguments.of("/spec/podFailurePolicy/rules/0/action", "'Retry'", "spec.podFailurePolicy.rules[0].action",
+            "Unsupported value: \"Retry\": supported values: \"Count\", \"FailIndex\", \"FailJob\", \"Ignore\""));
+  }
+
+  /** An Indexed Job using backoffLimitPerIndex, maxFailedIndexes and a FailIndex rule. */
+  static ObjectNode perIndexJob() {
+    ObjectNode job = valid("Job");
+    set(job, "/spec/completionMode", "'Indexed'");
+    set(job, "/spec/completions", "3");
+    set(job, "/spec/backoffLimitPerIndex", "1");
+    set(job, "/spec/maxFailedIndexes", "1");
+    set(job, "/spec/podFailurePolicy", "{'rules':[{'action':'FailIndex','onExitCodes':{'operator':'In','values':[42]}}]}");
+    return job;
+  }
+
+  @ParameterizedTest(name = "{0}={1} -> {2}")
+  @MethodSource("invalidPerIndexLimits")
+  void perIndexLimitsAreValidatedWithKubesMessages(String pointer, String value, String field, String message) {
+    assertThatCode(() -> Validator.validate(type("Job"), perIndexJob(), null)).doesNotThrowAnyException();
+    ObjectNode job = perIndexJob();
+    set(job, pointer, value);
+    StatusException e = validationError("Job", job, null);
+    assertThat(e.code()).isEqualTo(422);
+    assertThat(e.causes()).as(e.getMessage()).extracting(Cause::field).contains(field);
+    assertThat(e.causes().stream().filter(c -> c.field().equals(field)).map(Cause::message)).anyMatch(m -> m.startsWith(message));
+  }
+
+  @Test
+  void aFailIndexRuleNeedsBackoffLimitPerIndexAndManyCompletionsNeedMaxFailedIndexes() {
+    ObjectNode job = perIndexJob();
+    set(job, "/spec/maxFailedIndexes", null);
+    set(job, "/spec/backoffLimitPerIndex", null);
+    StatusException e = validationError("Job", job, null);
+    assertThat(e.getMessage()).contains("spec.podFailurePolicy.rules[0].action: Invalid value: \"FailIndex\": requires the backoffLimitPerIndex to be set");
+
+    ObjectNode big = perIndexJob();
+    set(big, "/spec/completions", "200000");
+    set(big, "/spec/parallelism", "20000");
+    set(big, "/spec/maxFailedIndexes", null);
+    e = validationError("Job", big, null);
+    assertThat(e.getMessage())
+        .contains("spec.maxFailedIndexes: Required value: must be specified when completions is above 100000")
+        .contains("spec.parallelism: Invalid value: 20000: must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index");
+  }
+
   static void set(ObjectNode obj, String pointer, String value) {
     int slash = pointer.lastIndexOf('/');
     var parent = obj.at(pointer.substring(0, slash));
