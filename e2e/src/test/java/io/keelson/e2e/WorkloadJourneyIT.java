@@ -860,10 +860,39 @@ class WorkloadJourneyIT {
                 command: ["sh", "-c", "echo giving up; exit 4"]
         """;
     cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), failing);
+    // backoffLimitPerIndex: index 1 fails twice (retried once, after a 10 s backoff) while 0 and 2 complete
+    String perIndex = """
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: per-index}
+        spec:
+          completions: 3
+          parallelism: 3
+          completionMode: Indexed
+          backoffLimitPerIndex: 1
+          template:
+            spec:
+              restartPolicy: Never
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: work
+                image: keelson.local/busybox:latest
+                command: ["sh", "-c", "test $JOB_COMPLETION_INDEX != 1"]
+        """;
+    cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), perIndex);
     KeelsonCluster.Result failed = cluster.kubectl("wait", "--for=condition=failed", "job/flaky", "--timeout=150s");
     assertThat(failed.out()).as("%s\n%s", failed, cluster.diagnostics()).contains("job.batch/flaky condition met");
     assertThat(cluster.kubectlOk("get", "job", "flaky", "-o",
         "jsonpath={.status.failed} {.status.conditions[?(@.type==\"Failed\")].reason}")).isEqualTo("2 BackoffLimitExceeded");
+    KeelsonCluster.Result perIndexFailed = cluster.kubectl("wait", "--for=condition=failed", "job/per-index", "--timeout=150s");
+    assertThat(perIndexFailed.out()).as("%s\n%s", perIndexFailed, cluster.diagnostics()).contains("job.batch/per-index condition met");
+    assertThat(cluster.kubectlOk("get", "job", "per-index", "-o",
+        "jsonpath={.status.completedIndexes} {.status.failedIndexes} {.status.conditions[?(@.type==\"Failed\")].reason}"))
+        .isEqualTo("0,2 1 FailedIndexes");
+    assertThat(cluster.kubectlOk("get", "pods", "-l", "job-name=per-index", "-o",
+        "jsonpath={range .items[*]}{.metadata.annotations.batch\\.kubernetes\\.io/job-completion-index}="
+            + "{.metadata.annotations.batch\\.kubernetes\\.io/job-index-failure-count}{\"\\n\"}{end}").lines())
+        .containsExactlyInAnyOrder("0=0", "1=0", "1=1", "2=0");
 
     assertThat(cluster.kubectlOk("create", "cronjob", "tick", "--image=keelson.local/busybox:latest",
         "--schedule=* * * * *", "--", "sh", "-c", "echo tick")).contains("cronjob.batch/tick created");
@@ -880,7 +909,7 @@ class WorkloadJourneyIT {
     cluster.kubectlOk("delete", "cronjob", "tick");
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
         assertThat(cluster.kubectlOk("get", "jobs,pods", "-o", "name")).doesNotContain("tick-").contains("job.batch/batch"));
-    cluster.kubectlOk("delete", "job", "batch", "flaky", "--ignore-not-found");
+    cluster.kubectlOk("delete", "job", "batch", "flaky", "per-index", "--ignore-not-found");
   }
 
   /**
