@@ -281,6 +281,11 @@ final class FieldDocs {
     f("JobSpec.completions", "How many pods must finish successfully for the job to be complete. Unset means any "
         + "one success completes it (then parallelism may be anything); defaults to 1 when parallelism is unset too.");
     f("JobSpec.backoffLimit", "How many times the job's pods may fail before the job is marked failed. Defaults to 6.");
+    f("JobSpec.backoffLimitPerIndex", "Indexed jobs only: how many times the pods of each index may fail before that index "
+        + "is marked failed (in status.failedIndexes) and not retried; the other indexes run on. With it, backoffLimit "
+        + "defaults to 2147483647.");
+    f("JobSpec.maxFailedIndexes", "With backoffLimitPerIndex: once more indexes than this have failed, the job is "
+        + "marked failed and its running pods stopped. At most completions.");
     f("JobSpec.activeDeadlineSeconds", "How long, in seconds from its start, the job may be active before it is "
         + "terminated and marked failed. Suspending the job stops and resets this timer.");
     f("JobSpec.ttlSecondsAfterFinished", "Seconds after the job finishes (Complete or Failed) when it may be deleted "
