@@ -1,5 +1,6 @@
 package io.keelson.controller.gc;
 
+import io.keelson.client.watch.InformerRetries;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -74,7 +75,7 @@ public final class GarbageCollector implements Reconciler, ManagedController {
         informers.of(typed).addEventHandler(new GraphBuilder<>(s));
         shared++;
       } else {
-        var informer = client.genericKubernetesResources(s.context()).inAnyNamespace().runnableInformer(0);
+        var informer = InformerRetries.forever(client.genericKubernetesResources(s.context()).inAnyNamespace().runnableInformer(0));
         informer.addEventHandler(new GraphBuilder<>(s));
         informers.register(informer);
       }
@@ -135,7 +136,7 @@ public final class GarbageCollector implements Reconciler, ManagedController {
         if (!collectable(s)) continue;
         current.add(key(s));
         if (!watchedKinds.add(key(s))) continue;
-        var informer = client.genericKubernetesResources(s.context()).inAnyNamespace().runnableInformer(0);
+        var informer = InformerRetries.forever(client.genericKubernetesResources(s.context()).inAnyNamespace().runnableInformer(0));
         informer.addEventHandler(new GraphBuilder<>(s));
         later.put(key(s), informer);
         // Dependents seen before their owners' kind was: their owners could not be looked up then

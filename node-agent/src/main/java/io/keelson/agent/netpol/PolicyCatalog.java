@@ -1,5 +1,6 @@
 package io.keelson.agent.netpol;
 
+import io.keelson.client.watch.InformerRetries;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -32,9 +33,9 @@ public final class PolicyCatalog implements AutoCloseable {
 
   private PolicyCatalog(KubernetesClient client) {
     // no resync: a relist that changes nothing must not rewrite the rules
-    policies = client.network().v1().networkPolicies().inAnyNamespace().runnableInformer(0);
-    pods = client.pods().inAnyNamespace().runnableInformer(0);
-    namespaces = client.namespaces().runnableInformer(0);
+    policies = InformerRetries.forever(client.network().v1().networkPolicies().inAnyNamespace().runnableInformer(0));
+    pods = InformerRetries.forever(client.pods().inAnyNamespace().runnableInformer(0));
+    namespaces = InformerRetries.forever(client.namespaces().runnableInformer(0));
     policies.addEventHandler(changes());
     pods.addEventHandler(changes());
     namespaces.addEventHandler(changes());

@@ -1,5 +1,6 @@
 package io.keelson.agent.service;
 
+import io.keelson.client.watch.InformerRetries;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -80,8 +81,8 @@ public final class ServiceCatalog implements AutoCloseable {
       }
     };
     // no resync: a relist that changes nothing must not make consumers rewrite their state
-    this.services = client.services().inAnyNamespace().runnableInformer(0);
-    this.slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
+    this.services = InformerRetries.forever(client.services().inAnyNamespace().runnableInformer(0));
+    this.slices = InformerRetries.forever(client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0));
     services.addEventHandler(cast(changed));
     slices.addEventHandler(cast(changed));
   }

@@ -1,5 +1,6 @@
 package io.keelson.scheduler.core;
 
+import io.keelson.client.watch.InformerRetries;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -55,9 +56,9 @@ public final class ClusterWatch implements PodInfo.Resolver, io.keelson.schedule
   /** Starts all informers; waits for nodes and pods to be listed (PriorityClass/RuntimeClass best effort). */
   public void start(long syncTimeoutMs) throws Exception {
     // Class informers first so pods get the right priority/overhead from the start.
-    priorityClasses = client.scheduling().v1().priorityClasses().runnableInformer(0);
+    priorityClasses = InformerRetries.forever(client.scheduling().v1().priorityClasses().runnableInformer(0));
     priorityClasses.addEventHandler(classEvents(ClusterEvent.PRIORITY_CLASS_CHANGE));
-    runtimeClasses = client.runtimeClasses().runnableInformer(0);
+    runtimeClasses = InformerRetries.forever(client.runtimeClasses().runnableInformer(0));
     runtimeClasses.addEventHandler(classEvents(ClusterEvent.RUNTIME_CLASS_CHANGE));
     informers.add(priorityClasses);
     informers.add(runtimeClasses);
@@ -67,9 +68,9 @@ public final class ClusterWatch implements PodInfo.Resolver, io.keelson.schedule
       log.warn("PriorityClass/RuntimeClass informers not synced yet; continuing without them for now");
     }
     // claims, volumes and classes for VolumeBinding; a binder's change may make a waiting pod schedulable
-    claims = client.persistentVolumeClaims().inAnyNamespace().runnableInformer(0);
-    volumes = client.persistentVolumes().runnableInformer(0);
-    storageClasses = client.storage().v1().storageClasses().runnableInformer(0);
+    claims = InformerRetries.forever(client.persistentVolumeClaims().inAnyNamespace().runnableInformer(0));
+    volumes = InformerRetries.forever(client.persistentVolumes().runnableInformer(0));
+    storageClasses = InformerRetries.forever(client.storage().v1().storageClasses().runnableInformer(0));
     for (SharedIndexInformer<?> i : List.of(claims, volumes, storageClasses)) {
       addStorageHandler(i);
       informers.add(i);
@@ -78,7 +79,7 @@ public final class ClusterWatch implements PodInfo.Resolver, io.keelson.schedule
     if (!awaitSynced(List.of(claims, volumes, storageClasses), Math.min(syncTimeoutMs, 10_000))) {
       log.warn("PersistentVolumeClaim/PersistentVolume/StorageClass informers not synced yet; continuing without them for now");
     }
-    SharedIndexInformer<Node> nodes = client.nodes().runnableInformer(0);
+    SharedIndexInformer<Node> nodes = InformerRetries.forever(client.nodes().runnableInformer(0));
     nodes.addEventHandler(new NodeEvents());
     informers.add(nodes);
     nodes.start();
@@ -87,7 +88,7 @@ public final class ClusterWatch implements PodInfo.Resolver, io.keelson.schedule
             // pods, the bulk of the events, through a leaner list and watch than fabric8's (see LeanInformer)
             ? new LeanInformer<>(client, Pod.class)
             // a client that watches over WebSockets (tests' mock server): fabric8's informer
-            : client.pods().inAnyNamespace().runnableInformer(0);
+            : InformerRetries.forever(client.pods().inAnyNamespace().runnableInformer(0));
     pods.addEventHandler(new PodEvents());
     informers.add(pods);
     pods.start();
