@@ -24,8 +24,10 @@ import org.springframework.core.Ordered;
 public class ApiServerConfig {
 
   @Bean(destroyMethod = "close")
-  EtcdStore etcdStore(@Value("${keelson.etcd-servers:http://127.0.0.1:2379}") String servers, MeterRegistry meters) {
-    return new EtcdStore(List.of(servers.split(",")), meters);
+  EtcdStore etcdStore(@Value("${keelson.etcd-servers:http://127.0.0.1:2379}") String servers, MeterRegistry meters,
+      @Value("${keelson.encryption-provider-config:}") String encryptionConfig) throws Exception {
+    return new EtcdStore(List.of(servers.split(",")), meters, encryptionConfig.isEmpty() ? null
+        : io.keelson.apiserver.storage.encryption.EncryptionAtRest.load(java.nio.file.Path.of(encryptionConfig)));
   }
 
   @Bean

@@ -64,6 +64,10 @@ public class ApiServerMain implements Callable<Integer> {
           + " `keelson up` picks one no other cluster on the host routes)")
   ClusterCidr clusterCidr = ClusterCidr.DEFAULT;
 
+  @Option(names = "--encryption-provider-config", description = "An apiserver.config.k8s.io/v1 EncryptionConfiguration, as"
+      + " kube-apiserver's flag: the resources whose values are encrypted in etcd (aescbc, aesgcm, secretbox; identity)")
+  Path encryptionProviderConfig;
+
   @Option(names = "--aot-training", description = "Run the AOT training workload (a private etcd from PATH, this api-server"
       + " on free ports, a benchmark-like cluster's requests against it), then exit; the launcher records a JDK 25 AOT cache from it")
   boolean aotTraining;
@@ -101,6 +105,15 @@ public class ApiServerMain implements Callable<Integer> {
         return 1;
       }
     }
+    if (encryptionProviderConfig != null) {
+      // checked before anything starts: a bad file stops the server with one line naming the field
+      try {
+        io.keelson.apiserver.storage.encryption.EncryptionAtRest.load(encryptionProviderConfig);
+      } catch (io.keelson.apiserver.storage.encryption.InvalidEncryptionConfigException e) {
+        System.err.println("keelson server: --encryption-provider-config " + encryptionProviderConfig + ": " + e.getMessage());
+        return 1;
+      }
+    }
     Files.createDirectories(dir);
     List<String> sans = new ArrayList<>(tlsSans);
     if (!bindAddress.equals("0.0.0.0") && !bindAddress.equals("127.0.0.1")) sans.add(bindAddress);
@@ -127,6 +140,7 @@ public class ApiServerMain implements Callable<Integer> {
     props.put("keelson.event-ttl-seconds", eventTtl.toSeconds());
     props.put("keelson.cluster-cidr", clusterCidr.toString());
     props.put("keelson.admin-token", creds.adminToken());
+    props.put("keelson.encryption-provider-config", encryptionProviderConfig == null ? "" : encryptionProviderConfig.toString());
     SpringApplication app = new SpringApplication(ApiServerMain.class);
     app.setDefaultProperties(props);
     context = app.run();

@@ -22,6 +22,9 @@ import io.etcd.jetcd.api.WatchProgressRequest;
 import io.etcd.jetcd.api.WatchRequest;
 import io.etcd.jetcd.api.WatchResponse;
 import io.grpc.ConnectivityState;
+import io.keelson.apiserver.status.StatusException;
+import io.keelson.apiserver.storage.encryption.EncryptionAtRest;
+import io.keelson.apiserver.storage.encryption.UnreadableValueException;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -92,11 +95,18 @@ public class EtcdStore implements AutoCloseable {
   private final KVGrpc.KVFutureStub kv;
   private final LeaseGrpc.LeaseFutureStub lease;
   private final MeterRegistry meters;
+  private final EncryptionAtRest encryption; // null: every value stored as it is
   // One timer per operation. (A shared Timer.Builder is not safe here: tag() mutates it, so
   // concurrent calls could record a txn under "get".)
   private final java.util.concurrent.ConcurrentMap<String, Timer> latency = new java.util.concurrent.ConcurrentHashMap<>();
 
   public EtcdStore(List<String> endpoints, MeterRegistry meters) {
+    this(endpoints, meters, null);
+  }
+
+  /** As {@link #EtcdStore(List, MeterRegistry)}, values of the resources {@code encryption} names sealed at rest (null: none). */
+  public EtcdStore(List<String> endpoints, MeterRegistry meters, EncryptionAtRest encryption) {
+    this.encryption = encryption;
     ClientBuilder b = Client.builder().endpoints(endpoints.toArray(String[]::new)); // for its target only
     // jetcd's target ("ip:///host:port,...") and its name resolver spread calls over the endpoints.
     NettyChannelBuilder cb = NettyChannelBuilder.forTarget(b.target()).directExecutor().defaultLoadBalancingPolicy("pick_first")
@@ -126,8 +136,23 @@ public class EtcdStore implements AutoCloseable {
     return ByteString.copyFromUtf8(s);
   }
 
-  private static Entry entry(io.etcd.jetcd.api.KeyValue kv) {
-    return new Entry(kv.getKey().toStringUtf8(), kv.getValue().toByteArray(), kv.getModRevision());
+  /**
+   * Every value read from etcd (get, list, a guarded write's current value, watch events) comes
+   * through here: the one place where values of encrypted resources are opened.
+   */
+  private Entry entry(io.etcd.jetcd.api.KeyValue kv) {
+    String key = kv.getKey().toStringUtf8();
+    byte[] value = kv.getValue().toByteArray();
+    EncryptionAtRest.Transformer t = encryption == null ? null : encryption.forKey(key);
+    if (t != null) {
+      try {
+        value = t.fromStorage(value);
+      } catch (UnreadableValueException e) {
+        // kube-apiserver answers the same 500 ("unable to transform key"); the message says which key or provider is missing
+        throw StatusException.internal("Internal error occurred: unable to transform key \"" + key + "\": " + e.getMessage());
+      }
+    }
+    return new Entry(key, value, kv.getModRevision());
   }
 
   /** The KV stub for one call: a deadline, and no wait for a reconnect back-off once etcd is back. */
@@ -220,7 +245,9 @@ public class EtcdStore implements AutoCloseable {
   /** As {@link #guardedPut(String, byte[], long)}, the new value attached to an etcd lease (0: none). */
   public long guardedPut(String key, byte[] value, long expected, long leaseId) throws StoreUnavailableException, RevisionMismatchException {
     ByteString k = key(key);
-    PutRequest.Builder put = PutRequest.newBuilder().setKey(k).setValue(ByteString.copyFrom(value));
+    // the one place values are written: sealed here when their resource is encrypted at rest
+    EncryptionAtRest.Transformer t = encryption == null ? null : encryption.forKey(key);
+    PutRequest.Builder put = PutRequest.newBuilder().setKey(k).setValue(ByteString.copyFrom(t == null ? value : t.toStorage(value)));
     if (leaseId != 0) put.setLease(leaseId);
     return guarded(k, expected, RequestOp.newBuilder().setRequestPut(put).build());
   }
