@@ -203,6 +203,7 @@ public class ResourceService {
       } else if (!cache.waitFor(rv.isEmpty() ? call(store::currentRevision) : 0, 10_000)) {
         throw StatusException.unavailable("the watch cache of " + type.qualifiedResource() + " is not ready yet; retry");
       }
+      cache.checkReadable(prefix);
       WatchCache.Snapshot s = cache.snapshot(prefix, filter);
       return new ListResult(s.objects(), s.revision(), null, null);
     }
@@ -285,6 +286,7 @@ public class ResourceService {
 
   /** The first page of a list cut from the cache's current snapshot (kept while later pages may come). */
   private ListResult firstPage(WatchCache cache, String prefix, ListOptions opts) {
+    cache.checkReadable(prefix);
     WatchCache.KeyedSnapshot s = cache.keyedSnapshot(prefix);
     ListSnapshots.Snapshot snap = listSnapshots.snapshot(prefix, s.revision(), s.keys(), s.objects());
     ListResult first = page(snap, 0, opts);
@@ -514,6 +516,7 @@ public class ResourceService {
       boolean fromCache = cached != null && (expected == 0 || expected == ObjectCodec.resourceVersion(cached));
       ObjectNode current; // read only: when from the cache, it is shared with watchers
       long stored;
+      boolean staleAtRest = false; // sealed with an older key: written even when unchanged (key rotation)
       if (fromCache) {
         current = cached;
         stored = ObjectCodec.resourceVersion(cached);
@@ -522,6 +525,7 @@ public class ResourceService {
         if (e == null) throw StatusException.notFound(type, name);
         current = ObjectCodec.decode(e);
         stored = e.modRevision();
+        staleAtRest = e.stale();
       }
       if (expected != 0 && expected != stored) {
         throw StatusException.modified(type, name);
@@ -536,7 +540,7 @@ public class ResourceService {
         throw e;
       }
       ObjectNode next = prepareUpdate(type, current, desired, opts);
-      if (ObjectComparison.sameIgnoringRv(next, current)) {
+      if (ObjectComparison.sameIgnoringRv(next, current) && !staleAtRest) {
         // Nothing to write: keep the resourceVersion — but only once etcd confirms that the cached
         // copy was current (a stale one could make a real change look like a no-op).
         if (fromCache) continue;

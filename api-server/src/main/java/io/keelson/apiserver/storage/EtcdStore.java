@@ -22,7 +22,6 @@ import io.etcd.jetcd.api.WatchProgressRequest;
 import io.etcd.jetcd.api.WatchRequest;
 import io.etcd.jetcd.api.WatchResponse;
 import io.grpc.ConnectivityState;
-import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.encryption.EncryptionAtRest;
 import io.keelson.apiserver.storage.encryption.UnreadableValueException;
 import io.grpc.ManagedChannel;
@@ -55,8 +54,20 @@ import java.util.function.Consumer;
  */
 public class EtcdStore implements AutoCloseable {
 
-  /** One stored value with its etcd mod revision (which Keelson exposes as resourceVersion). */
-  public record Entry(String key, byte[] value, long modRevision) {}
+  /**
+   * One stored value with its etcd mod revision (which Keelson exposes as resourceVersion).
+   * {@code unreadable}, when not null, says why the value could not be read (a key of
+   * --encryption-provider-config it was sealed with is gone); {@link ObjectCodec#decode} answers it
+   * as kube's 500, and the watch cache leaves the object out instead of failing the whole resource.
+   * {@code stale}: the value is stored otherwise than a write would store it now (sealed with a key
+   * that is not the first, or plain where the first provider encrypts); an update then writes it
+   * even when the object is unchanged, as kube's does, which is how keys are rotated.
+   */
+  public record Entry(String key, byte[] value, long modRevision, String unreadable, boolean stale) {
+    public Entry(String key, byte[] value, long modRevision) {
+      this(key, value, modRevision, null, false);
+    }
+  }
 
   /**
    * A page of a list: entries, the revision the list was read at, whether more keys follow, and how
@@ -146,10 +157,11 @@ public class EtcdStore implements AutoCloseable {
     EncryptionAtRest.Transformer t = encryption == null ? null : encryption.forKey(key);
     if (t != null) {
       try {
-        value = t.fromStorage(value);
+        return new Entry(key, t.fromStorage(value), kv.getModRevision(), null, t.isStale(value));
       } catch (UnreadableValueException e) {
-        // kube-apiserver answers the same 500 ("unable to transform key"); the message says which key or provider is missing
-        throw StatusException.internal("Internal error occurred: unable to transform key \"" + key + "\": " + e.getMessage());
+        // kube-apiserver's words for it ("unable to transform key"), then which key or provider is missing
+        return new Entry(key, new byte[0], kv.getModRevision(),
+            "Internal error occurred: unable to transform key \"" + key + "\": " + e.getMessage(), true);
       }
     }
     return new Entry(key, value, kv.getModRevision());

@@ -31,6 +31,7 @@ public final class ObjectCodec {
   private ObjectCodec() {}
 
   public static ObjectNode decode(EtcdStore.Entry e) {
+    if (e.unreadable() != null) throw StatusException.internal(e.unreadable());
     try {
       ObjectNode o = (ObjectNode) JSON.readTree(e.value());
       setResourceVersion(o, e.modRevision());

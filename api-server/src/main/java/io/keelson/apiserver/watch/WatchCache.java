@@ -105,6 +105,7 @@ public class WatchCache implements AutoCloseable {
     }
   }
 
+  private final Map<String, String> unreadable = new ConcurrentSkipListMap<>(); // key -> why it cannot be read
   private volatile long revision; // everything up to here is reflected in objects
   private volatile long oldestResumable; // a watch from rv >= this can be served from the window
   private volatile boolean ready;
@@ -173,7 +174,10 @@ public class WatchCache implements AutoCloseable {
       Map<String, ObjectNode> old = Map.copyOf(objects);
       objects.clear();
       written.clear();
-      for (EtcdStore.Entry e : all) objects.put(e.key(), ObjectCodec.decode(e));
+      unreadable.clear();
+      for (EtcdStore.Entry e : all) {
+        if (readable(e)) objects.put(e.key(), ObjectCodec.decode(e));
+      }
       revision = Math.max(revision, rev);
       oldestResumable = rev;
       window.clear();
@@ -256,6 +260,11 @@ public class WatchCache implements AutoCloseable {
         // come in one batch.)
         if (c.entry().modRevision() <= before) continue;
         WatchEvent ev;
+        if (c.deleted()) unreadable.remove(c.entry().key());
+        if (!c.deleted() && !readable(c.entry())) {
+          objects.remove(c.entry().key());
+          continue;
+        }
         if (c.deleted()) {
           ObjectNode prev = objects.remove(c.entry().key());
           if (prev == null && c.prev() != null) prev = ObjectCodec.decode(c.prev());
@@ -374,6 +383,25 @@ public class WatchCache implements AutoCloseable {
       return false;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * False for a value that cannot be read (sealed with a key no longer configured): the object is
+   * left out of the cache, and lists of its prefix answer the reason ({@link #checkReadable}), as
+   * kube-apiserver fails them, while every other object of the resource is served.
+   */
+  private boolean readable(EtcdStore.Entry e) {
+    if (e.unreadable() == null) return true;
+    if (unreadable.put(e.key(), e.unreadable()) == null) log.error("watch cache {}: {}", type.qualifiedResource(), e.unreadable());
+    return false;
+  }
+
+  /** Throws kube's 500 when an object under {@code keyPrefix} (null: all) could not be read from etcd. */
+  public void checkReadable(String keyPrefix) {
+    if (unreadable.isEmpty()) return;
+    for (Map.Entry<String, String> u : unreadable.entrySet()) {
+      if (keyPrefix == null || u.getKey().startsWith(keyPrefix)) throw StatusException.internal(u.getValue());
     }
   }
 

@@ -50,5 +50,10 @@ public final class EncryptionAtRest {
     public byte[] fromStorage(byte[] stored) throws UnreadableValueException {
       return encryption.fromStorage(etcdKey, stored);
     }
+
+    /** Whether a write now would store the value otherwise (another key or provider than the first). */
+    public boolean isStale(byte[] stored) {
+      return encryption.isStale(stored);
+    }
   }
 }

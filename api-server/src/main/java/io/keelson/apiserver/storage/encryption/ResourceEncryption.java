@@ -32,6 +32,11 @@ final class ResourceEncryption {
     }
   }
 
+  boolean isStale(byte[] stored) {
+    Provider first = providers.getFirst();
+    return first.isIdentity() ? startsWith(stored, Provider.ENVELOPE_BYTES) : !startsWith(stored, first.keys().getFirst().prefix());
+  }
+
   byte[] fromStorage(String etcdKey, byte[] stored) throws UnreadableValueException {
     if (!startsWith(stored, Provider.ENVELOPE_BYTES)) {
       if (readsPlain) return stored;

@@ -73,6 +73,10 @@ class EncryptionAtRestTest {
     assertThat(both.fromStorage(old)).isEqualTo(PLAIN);
     byte[] rewritten = both.toStorage(PLAIN);
     assertThat(new String(rewritten, StandardCharsets.ISO_8859_1)).startsWith("k8s:enc:aescbc:v1:key2:");
+    // an update rewrites what the first key did not seal, even unchanged (kube's "stale" read)
+    assertThat(both.isStale(old)).isTrue();
+    assertThat(both.isStale(rewritten)).isFalse();
+    assertThat(both.isStale(PLAIN)).isTrue();
     // the old key dropped: what it wrote no longer reads, and the message names it
     EncryptionAtRest.Transformer onlyNew = at(config(provider("aescbc", k2)), KEY);
     assertThat(onlyNew.fromStorage(rewritten)).isEqualTo(PLAIN);
