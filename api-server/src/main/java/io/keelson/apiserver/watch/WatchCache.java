@@ -392,7 +392,10 @@ public class WatchCache implements AutoCloseable {
    * kube-apiserver fails them, while every other object of the resource is served.
    */
   private boolean readable(EtcdStore.Entry e) {
-    if (e.unreadable() == null) return true;
+    if (e.unreadable() == null) {
+      if (!unreadable.isEmpty()) unreadable.remove(e.key()); // rewritten with a key this server has
+      return true;
+    }
     if (unreadable.put(e.key(), e.unreadable()) == null) log.error("watch cache {}: {}", type.qualifiedResource(), e.unreadable());
     return false;
   }

@@ -49,6 +49,23 @@ class WatchCacheTest {
   }
 
   @Test
+  void aValueThatCannotBeDecryptedIsLeftOutAndListsOfItsPrefixSayWhy() {
+    cache.apply(put("a", "p1", null, 5));
+    String why = "Internal error occurred: unable to transform key \"/registry/pods/a/p2\": aescbc key \"key1\" is gone";
+    EtcdStore.Entry sealed = new EtcdStore.Entry("/registry/pods/a/p2", new byte[0], 6, why, true);
+    cache.apply(new EtcdStore.Batch(List.of(new EtcdStore.Change(false, sealed, null)), 6));
+    assertThat(cache.get("/registry/pods/a/p1")).isNotNull();
+    assertThat(cache.get("/registry/pods/a/p2")).isNull();
+    assertThat(cache.revision()).isEqualTo(6);
+    assertThatThrownBy(() -> cache.checkReadable("/registry/pods/a/")).isInstanceOf(StatusException.class).hasMessage(why);
+    cache.checkReadable("/registry/pods/b/"); // other namespaces list as before
+    // rewritten with a key the server has (another api-server's write): readable again
+    cache.apply(put("a", "p2", null, 7));
+    assertThat(cache.get("/registry/pods/a/p2")).isNotNull();
+    cache.checkReadable("/registry/pods/a/");
+  }
+
+  @Test
   void everyChangeOfOneRevisionIsApplied() throws Exception {
     // an etcd lease's expiry deletes all its keys in one revision; its events come in one batch
     cache.apply(put("a", "e1", null, 5));
