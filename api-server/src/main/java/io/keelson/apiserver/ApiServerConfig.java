@@ -69,10 +69,28 @@ public class ApiServerConfig {
     return rbac;
   }
 
+  /** The audit log of --audit-policy-file and --audit-log-path; closing it writes what is still queued. */
+  @Bean(destroyMethod = "close")
+  io.keelson.apiserver.audit.Auditor auditor(@Value("${keelson.audit-policy-file:}") String policy,
+      @Value("${keelson.audit-log-path:}") String path, @Value("${keelson.audit-log-maxsize:0}") int maxSize,
+      @Value("${keelson.audit-log-maxbackup:0}") int maxBackup, @Value("${keelson.audit-log-maxage:0}") int maxAge,
+      MeterRegistry meters) {
+    return io.keelson.apiserver.audit.Auditor.open(policy.isEmpty() ? null : java.nio.file.Path.of(policy), path, maxSize,
+        maxBackup, maxAge, meters);
+  }
+
+  @Bean
+  io.keelson.apiserver.inflight.MaxInFlight maxInFlight(@Value("${keelson.max-requests-inflight:400}") int readOnly,
+      @Value("${keelson.max-mutating-requests-inflight:200}") int mutating, MeterRegistry meters) {
+    return new io.keelson.apiserver.inflight.MaxInFlight(readOnly, mutating, meters);
+  }
+
   @Bean
   AuthenticationFilter authenticationFilter(@Value("${keelson.admin-token}") String token,
-      io.keelson.apiserver.auth.ServiceAccountTokens tokens, ResourceService resources, RbacAuthorizer rbac) {
-    return new AuthenticationFilter(token, tokens, new io.keelson.apiserver.auth.TokenRequests(resources, tokens)::stillValid, rbac);
+      io.keelson.apiserver.auth.ServiceAccountTokens tokens, ResourceService resources, RbacAuthorizer rbac,
+      io.keelson.apiserver.audit.Auditor auditor, io.keelson.apiserver.inflight.MaxInFlight inFlight) {
+    return new AuthenticationFilter(token, tokens, new io.keelson.apiserver.auth.TokenRequests(resources, tokens)::stillValid, rbac,
+        auditor, inFlight);
   }
 
   @Bean

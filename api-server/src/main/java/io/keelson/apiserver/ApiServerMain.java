@@ -67,6 +67,29 @@ public class ApiServerMain implements Callable<Integer> {
   @Option(names = "--encryption-provider-config", description = "An apiserver.config.k8s.io/v1 EncryptionConfiguration, as"
       + " kube-apiserver's flag: the resources whose values are encrypted in etcd (aescbc, aesgcm, secretbox; identity)")
   Path encryptionProviderConfig;
+  @Option(names = "--audit-policy-file", description = "An audit.k8s.io/v1 Policy: which requests are audited, at what level"
+      + " (as kube-apiserver's flag; auditing is off without it or --audit-log-path)")
+  Path auditPolicyFile;
+
+  @Option(names = "--audit-log-path", description = "Where audit events go, one JSON line each ('-': stdout)")
+  String auditLogPath;
+
+  @Option(names = "--audit-log-maxsize", description = "Megabytes the audit log reaches before it is rotated (default 100)")
+  int auditLogMaxSize;
+
+  @Option(names = "--audit-log-maxbackup", description = "Rotated audit logs to keep (default 0: all)")
+  int auditLogMaxBackup;
+
+  @Option(names = "--audit-log-maxage", description = "Days to keep rotated audit logs (default 0: no limit)")
+  int auditLogMaxAge;
+
+  @Option(names = "--max-requests-inflight", description = "Read-only requests served at once; more get 429"
+      + " (default ${DEFAULT-VALUE}; 0: no limit; watches and other long-running requests are not counted)")
+  int maxRequestsInflight = 400;
+
+  @Option(names = "--max-mutating-requests-inflight", description = "Mutating requests served at once; more get 429"
+      + " (default ${DEFAULT-VALUE}; 0: no limit)")
+  int maxMutatingRequestsInflight = 200;
 
   @Option(names = "--aot-training", description = "Run the AOT training workload (a private etcd from PATH, this api-server"
       + " on free ports, a benchmark-like cluster's requests against it), then exit; the launcher records a JDK 25 AOT cache from it")
@@ -114,6 +137,18 @@ public class ApiServerMain implements Callable<Integer> {
         return 1;
       }
     }
+    if (maxRequestsInflight < 0 || maxMutatingRequestsInflight < 0) {
+      System.err.println("keelson server: --max-requests-inflight and --max-mutating-requests-inflight must be 0 (no limit) or more");
+      return 1;
+    }
+    if (auditPolicyFile != null) {
+      try {
+        io.keelson.apiserver.audit.AuditPolicy.load(auditPolicyFile); // refuse a broken policy before anything starts
+      } catch (IllegalArgumentException e) {
+        System.err.println("keelson server: " + e.getMessage());
+        return 1;
+      }
+    }
     Files.createDirectories(dir);
     List<String> sans = new ArrayList<>(tlsSans);
     if (!bindAddress.equals("0.0.0.0") && !bindAddress.equals("127.0.0.1")) sans.add(bindAddress);
@@ -141,6 +176,13 @@ public class ApiServerMain implements Callable<Integer> {
     props.put("keelson.cluster-cidr", clusterCidr.toString());
     props.put("keelson.admin-token", creds.adminToken());
     props.put("keelson.encryption-provider-config", encryptionProviderConfig == null ? "" : encryptionProviderConfig.toString());
+    if (auditPolicyFile != null) props.put("keelson.audit-policy-file", auditPolicyFile.toAbsolutePath().toString());
+    if (auditLogPath != null) props.put("keelson.audit-log-path", auditLogPath);
+    props.put("keelson.audit-log-maxsize", auditLogMaxSize);
+    props.put("keelson.audit-log-maxbackup", auditLogMaxBackup);
+    props.put("keelson.audit-log-maxage", auditLogMaxAge);
+    props.put("keelson.max-requests-inflight", maxRequestsInflight);
+    props.put("keelson.max-mutating-requests-inflight", maxMutatingRequestsInflight);
     SpringApplication app = new SpringApplication(ApiServerMain.class);
     app.setDefaultProperties(props);
     context = app.run();

@@ -1,6 +1,10 @@
 package io.keelson.apiserver.auth;
 
+import io.keelson.apiserver.audit.AuditedRequest;
+import io.keelson.apiserver.audit.Auditor;
 import io.keelson.apiserver.auth.rbac.RbacAuthorizer;
+import io.keelson.apiserver.inflight.MaxInFlight;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.keelson.apiserver.rest.Responses;
 import io.keelson.apiserver.status.StatusException;
 import jakarta.servlet.FilterChain;
@@ -11,6 +15,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -22,11 +27,15 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * and service-account tokens from TokenRequest ({@code kubectl create token}); health and version
  * endpoints are public, as in Kubernetes. Members of {@code system:masters} (the admin token, which
  * every Keelson component uses) pass authorization without a rule being evaluated; anyone else's
- * request is checked against RBAC and denied with kube's 403 Forbidden. Everything after this filter
+ * request is checked against RBAC and denied with kube's 403 Forbidden. Here too, in kube's order,
+ * each request's audit event is started and finished ({@link Auditor}) and the in-flight limits are
+ * applied ({@link MaxInFlight}). Everything after this filter
  * — the fast path, the dispatcher, watches, streaming subresources, discovery — is covered by it.
  */
 public class AuthenticationFilter extends OncePerRequestFilter {
 
+  /** Who a public endpoint's caller is (kube's anonymous user): what the audit policy matches. */
+  private static final UserInfo ANONYMOUS = new UserInfo("system:anonymous", "", List.of("system:unauthenticated"));
   private static final Set<String> PUBLIC = Set.of("/healthz", "/livez", "/readyz", "/version", "/version/");
 
   private final byte[] adminToken;
@@ -34,6 +43,8 @@ public class AuthenticationFilter extends OncePerRequestFilter {
   /** Whether a verified token's service account (and bound object) still exist as issued. */
   private final Predicate<ServiceAccountTokens.Subject> current;
   private final Authorizer authorizer;
+  private final Auditor auditor;
+  private final MaxInFlight inFlight;
 
   /** Admin token only, no policy beyond it (tests). */
   public AuthenticationFilter(String adminToken) {
@@ -42,6 +53,14 @@ public class AuthenticationFilter extends OncePerRequestFilter {
 
   public AuthenticationFilter(String adminToken, ServiceAccountTokens tokens, Predicate<ServiceAccountTokens.Subject> current,
       Authorizer authorizer) {
+    this(adminToken, tokens, current, authorizer, Auditor.DISABLED, new MaxInFlight(0, 0, new SimpleMeterRegistry()));
+  }
+
+  /** @param auditor what the audit policy logs of each request; @param inFlight the in-flight limits */
+  public AuthenticationFilter(String adminToken, ServiceAccountTokens tokens, Predicate<ServiceAccountTokens.Subject> current,
+      Authorizer authorizer, Auditor auditor, MaxInFlight inFlight) {
+    this.auditor = auditor;
+    this.inFlight = inFlight;
     this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
     this.tokens = tokens;
     this.current = current;
@@ -52,25 +71,39 @@ public class AuthenticationFilter extends OncePerRequestFilter {
   protected void doFilterInternal(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
       throws ServletException, IOException {
     String path = req.getRequestURI();
-    if (PUBLIC.contains(path) || path.startsWith("/healthz/") || path.startsWith("/readyz/") || path.startsWith("/livez/")) {
-      chain.doFilter(req, resp);
-      return;
-    }
-    UserInfo user = ClientCertificates.user(req);
+    Authorizer.Attributes a = RequestAttributes.of(req.getMethod(), path, req.getParameter("watch"),
+        req.getParameter("fieldSelector"));
+    boolean open = PUBLIC.contains(path) || path.startsWith("/healthz/") || path.startsWith("/readyz/") || path.startsWith("/livez/");
+    UserInfo user = open ? ANONYMOUS : ClientCertificates.user(req);
     if (user == null) user = authenticate(req.getHeader("Authorization"));
-    if (user == null) {
-      Responses.status(resp, StatusException.unauthorized());
-      return;
-    }
+    AuditedRequest audit = auditor.begin(req, resp, user, a, MaxInFlight.longRunning(a));
+    MaxInFlight.Slot slot = null;
+    boolean panicked = false;
     try {
-      if (Impersonation.requested(req)) user = Impersonation.as(req, user, authorizer);
-      req.setAttribute(UserInfo.ATTRIBUTE, user);
-      if (!RbacAuthorizer.superuser(user)) authorize(req, user);
+      if (user == null) throw StatusException.unauthorized();
+      if (!open) {
+        if (Impersonation.requested(req)) {
+          user = Impersonation.as(req, user, authorizer);
+          audit.impersonating(user);
+        }
+        req.setAttribute(UserInfo.ATTRIBUTE, user);
+        // kube's order: the in-flight limit after impersonation (the user it exempts), before authorization
+        slot = inFlight.admit(user, a);
+        if (!RbacAuthorizer.superuser(user)) authorize(user, a, audit);
+        else audit.authorized(true, "");
+      }
+      chain.doFilter(audit.request(req), audit.response(resp));
     } catch (StatusException e) {
+      audit.answered(e);
       Responses.status(resp, e);
-      return;
+    } catch (RuntimeException | Error e) {
+      panicked = true;
+      audit.panic(e);
+      throw e;
+    } finally {
+      if (!panicked) audit.complete(resp); // a client gone mid-watch (IOException) still completes its request
+      if (slot != null) slot.close();
     }
-    chain.doFilter(req, resp);
   }
 
   /** The caller a bearer token speaks for, or null. */
@@ -83,10 +116,9 @@ public class AuthenticationFilter extends OncePerRequestFilter {
     return sa != null && current.test(sa) ? sa.user() : null;
   }
 
-  private void authorize(HttpServletRequest req, UserInfo user) {
-    Authorizer.Attributes a = RequestAttributes.of(req.getMethod(), req.getRequestURI(), req.getParameter("watch"),
-        req.getParameter("fieldSelector"));
+  private void authorize(UserInfo user, Authorizer.Attributes a, AuditedRequest audit) {
     Authorizer.Decision d = authorizer.authorize(user, a);
+    audit.authorized(d.allowed(), d.reason());
     if (!d.allowed()) throw forbidden(user, a, d.reason());
   }
 

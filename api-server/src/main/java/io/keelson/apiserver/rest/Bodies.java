@@ -9,7 +9,7 @@ import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /** Decoding request bodies (JSON or YAML) into objects, with errors that say what to fix. */
-final class Bodies {
+public final class Bodies {
 
   private static final YAMLMapper YAML = YAMLMapper.builder().build();
 
@@ -22,7 +22,7 @@ final class Bodies {
   }
 
   /** Parse a JSON or YAML body; 415 for other media types, 400 for broken documents. */
-  static JsonNode parse(byte[] body, String contentType) {
+  public static JsonNode parse(byte[] body, String contentType) {
     String mt = mediaType(contentType);
     if (body.length == 0) throw StatusException.badRequest("the request body is empty; send a JSON or YAML object");
     try {

@@ -65,7 +65,9 @@ public final class Responses {
   public static void status(HttpServletResponse resp, StatusException e) {
     if (resp.isCommitted()) return;
     try {
+      String auditId = resp.getHeader("Audit-Id");
       resp.reset();
+      if (auditId != null) resp.setHeader("Audit-Id", auditId); // every answer names its audit event, errors too
       if (e.code() == 429) resp.setHeader("Retry-After", "1");
       json(resp, e.code(), e.toStatus());
     } catch (IOException | IllegalStateException ignored) {
