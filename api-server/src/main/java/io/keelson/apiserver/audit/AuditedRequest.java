@@ -219,7 +219,7 @@ public class AuditedRequest {
 
   private static ObjectNode user(UserInfo u) {
     ObjectNode o = JSON.createObjectNode();
-    o.put("username", u.username());
+    if (notEmpty(u.username())) o.put("username", u.username()); // {} for a request that failed authentication, as kube logs it
     if (notEmpty(u.uid())) o.put("uid", u.uid());
     if (!u.groups().isEmpty()) {
       ArrayNode g = o.putArray("groups");

@@ -162,6 +162,13 @@ class AuditAndInFlightIT {
     JsonNode byId = event("GET configmaps/audited", e -> e.path("auditID").asString().equals(id));
     assertThat(is(byId, "get", "configmaps", "audited")).as(byId.toString()).isTrue();
 
+    HttpResponse<String> anonymous = c.client().send(HttpRequest.newBuilder(java.net.URI.create(c.api().url() + "/api/v1/pods")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    String anonymousId = anonymous.headers().firstValue("Audit-Id").orElseThrow();
+    JsonNode unauthenticated = event("the 401", e -> e.path("auditID").asString().equals(anonymousId));
+    assertThat(unauthenticated.path("user").toString()).as("nobody authenticated").isEqualTo("{}");
+    assertThat(unauthenticated.at("/responseStatus/code").asInt()).isEqualTo(401);
     assertThat(events()).as("the policy's None: no health probes").noneMatch(e -> e.path("requestURI").asString().startsWith("/readyz"));
   }
 
@@ -232,6 +239,9 @@ class AuditAndInFlightIT {
         assertThat(asNobody("GET", "/api/v1/namespaces/default/configmaps", null).statusCode()).isEqualTo(200);
       }
 
+      JsonNode started = event("nobody's watch", e -> e.path("verb").asString().equals("watch")
+          && e.at("/impersonatedUser/username").asString().equals("nobody") && e.path("stage").asString().equals("ResponseStarted"));
+      assertThat(started.at("/responseStatus/code").asInt()).isEqualTo(200);
       assertThat(held.finish()).startsWith("HTTP/1.1 201");
     }
     assertThat(metrics()).contains("apiserver_dropped_requests_total{request_kind=\"mutating\"} 1.0");
