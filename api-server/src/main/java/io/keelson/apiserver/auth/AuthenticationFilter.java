@@ -4,9 +4,9 @@ import io.keelson.apiserver.audit.AuditedRequest;
 import io.keelson.apiserver.audit.Auditor;
 import io.keelson.apiserver.auth.rbac.RbacAuthorizer;
 import io.keelson.apiserver.inflight.MaxInFlight;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.keelson.apiserver.rest.Responses;
 import io.keelson.apiserver.status.StatusException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -27,9 +27,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * and service-account tokens from TokenRequest ({@code kubectl create token}); health and version
  * endpoints are public, as in Kubernetes. Members of {@code system:masters} (the admin token, which
  * every Keelson component uses) pass authorization without a rule being evaluated; anyone else's
- * request is checked against RBAC and denied with kube's 403 Forbidden. Here too, in kube's order,
- * each request's audit event is started and finished ({@link Auditor}) and the in-flight limits are
- * applied ({@link MaxInFlight}). Everything after this filter
+ * request is checked against RBAC and denied with kube's 403 Forbidden. In between, in kube's order,
+ * each request's audit event is begun ({@link Auditor}; finished once it is answered) and the
+ * in-flight limits are applied ({@link MaxInFlight}). Everything after this filter
  * — the fast path, the dispatcher, watches, streaming subresources, discovery — is covered by it.
  */
 public class AuthenticationFilter extends OncePerRequestFilter {
@@ -51,6 +51,7 @@ public class AuthenticationFilter extends OncePerRequestFilter {
     this(adminToken, null, s -> false, Authorizer.ALWAYS_ALLOW);
   }
 
+  /** Without auditing and in-flight limits. */
   public AuthenticationFilter(String adminToken, ServiceAccountTokens tokens, Predicate<ServiceAccountTokens.Subject> current,
       Authorizer authorizer) {
     this(adminToken, tokens, current, authorizer, Auditor.DISABLED, new MaxInFlight(0, 0, new SimpleMeterRegistry()));
