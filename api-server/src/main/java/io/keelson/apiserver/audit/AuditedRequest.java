@@ -47,6 +47,7 @@ public class AuditedRequest {
   private final Map<String, String> annotations = new LinkedHashMap<>();
   private StatusException answered;
   private ContentCachingRequestWrapper body;
+  private JsonNode requestObject;
   private AuditedResponse response;
   private boolean started;
 
@@ -71,11 +72,22 @@ public class AuditedRequest {
     return backend != null;
   }
 
-  /** The request to hand on: at level Request and above, one that keeps a copy of the body read. */
+  /**
+   * The request to hand on: one that keeps a copy of the body read, at level Request and above, and
+   * for a create, whose object's name goes in objectRef at every level (as kube takes it from the object).
+   */
   public HttpServletRequest request(HttpServletRequest r) {
-    if (!logged() || !policy.level().atLeast(AuditLevel.Request) || r.getContentLengthLong() == 0) return r;
+    if (!logged() || r.getContentLengthLong() == 0) return r;
+    if (!policy.level().atLeast(AuditLevel.Request) && !(attributes.verb().equals("create") && !notEmpty(attributes.name()))) return r;
     body = new ContentCachingRequestWrapper(r, AuditedResponse.MAX_COPY);
     return body;
+  }
+
+  /** The body the handler read, as JSON; null before it is read or when it is not an object. */
+  private JsonNode requestObject() {
+    if (body == null) return null;
+    if (requestObject == null) requestObject = requestObject(body.getContentAsByteArray(), req.getContentType());
+    return requestObject;
   }
 
   /** The response to hand on: one that reports its start and keeps what the event needs of its body. */
@@ -172,8 +184,8 @@ public class AuditedRequest {
     if (agent != null) e.put("userAgent", agent);
     if (attributes.resourceRequest()) e.set("objectRef", objectRef());
     if (responseStatus != null) e.set("responseStatus", responseStatus);
-    if (stage != AuditStage.RequestReceived && body != null) {
-      JsonNode o = requestObject(body.getContentAsByteArray(), req.getContentType());
+    if (stage != AuditStage.RequestReceived && policy.level().atLeast(AuditLevel.Request)) {
+      JsonNode o = requestObject();
       if (o != null) e.set("requestObject", withoutManagedFields(o));
     }
     if (stage == AuditStage.ResponseComplete && response != null && policy.level().atLeast(AuditLevel.RequestResponse)) {
@@ -194,7 +206,9 @@ public class AuditedRequest {
     ObjectNode o = JSON.createObjectNode();
     o.put("resource", attributes.resource());
     if (notEmpty(attributes.namespace())) o.put("namespace", attributes.namespace());
-    if (notEmpty(attributes.name())) o.put("name", attributes.name());
+    String name = attributes.name();
+    if (!notEmpty(name) && requestObject() != null) name = requestObject().at("/metadata/name").asString("");
+    if (notEmpty(name)) o.put("name", name);
     if (notEmpty(attributes.group())) o.put("apiGroup", attributes.group());
     String version = apiVersion(req.getRequestURI());
     if (version != null) o.put("apiVersion", version);

@@ -76,7 +76,8 @@ class AuditEventTest {
     assertThat(e.get("user").toString()).isEqualTo("{\"username\":\"keelson-admin\",\"groups\":[\"system:masters\",\"system:authenticated\"]}");
     assertThat(e.get("sourceIPs").toString()).isEqualTo("[\"10.0.0.7\"]");
     assertThat(e.get("userAgent").asString()).isEqualTo("kubectl/v1.32.4");
-    assertThat(e.get("objectRef").toString()).isEqualTo("{\"resource\":\"configmaps\",\"namespace\":\"default\",\"apiVersion\":\"v1\"}");
+    assertThat(e.get("objectRef").toString()).as("the created object's name, from the body")
+        .isEqualTo("{\"resource\":\"configmaps\",\"namespace\":\"default\",\"name\":\"c\",\"apiVersion\":\"v1\"}");
     assertThat(e.get("responseStatus").toString()).isEqualTo("{\"metadata\":{},\"code\":201}");
     assertThat(e.at("/requestObject/metadata/name").asString()).isEqualTo("c");
     assertThat(e.at("/responseObject/metadata").has("managedFields")).isTrue();
@@ -112,6 +113,22 @@ class AuditEventTest {
         + "\"message\":\"deployments.apps is forbidden: User \\\"nobody\\\" cannot list\",\"reason\":\"Forbidden\",\"code\":403}");
     assertThat(e.at("/annotations/authorization.k8s.io~1decision").asString()).isEqualTo("forbid");
     assertThat(e.has("requestObject") || e.has("responseObject")).as("Metadata level: no bodies").isFalse();
+  }
+
+  @Test
+  void aCreateAtMetadataLevelNamesItsObjectButKeepsNoBody() throws Exception {
+    Auditor a = auditor("- level: Metadata\n  omitStages: [RequestReceived]\n");
+    MockHttpServletRequest req = request("POST", "/api/v1/namespaces/default/configmaps", null);
+    req.setContentType("application/json");
+    req.setContent("{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"m\"}}".getBytes(StandardCharsets.UTF_8));
+    MockHttpServletResponse resp = new MockHttpServletResponse();
+    AuditedRequest ev = a.begin(req, resp, UserInfo.ADMIN, attributes(req), false);
+    ev.request(req).getInputStream().readAllBytes();
+    resp.setStatus(201);
+    ev.complete(resp);
+    JsonNode e = lines(a).get(0);
+    assertThat(e.at("/objectRef/name").asString()).isEqualTo("m");
+    assertThat(e.has("requestObject")).isFalse();
   }
 
   @Test

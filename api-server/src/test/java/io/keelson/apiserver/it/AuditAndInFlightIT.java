@@ -130,7 +130,8 @@ class AuditAndInFlightIT {
     assertThat(create.path("apiVersion").asString()).isEqualTo("audit.k8s.io/v1");
     assertThat(create.path("level").asString()).isEqualTo("Request");
     assertThat(create.path("stage").asString()).isEqualTo("ResponseComplete");
-    assertThat(create.path("objectRef").toString()).isEqualTo("{\"resource\":\"configmaps\",\"namespace\":\"default\",\"apiVersion\":\"v1\"}");
+    assertThat(create.path("objectRef").toString())
+        .isEqualTo("{\"resource\":\"configmaps\",\"namespace\":\"default\",\"name\":\"audited\",\"apiVersion\":\"v1\"}");
     assertThat(create.at("/user/username").asString()).isEqualTo("keelson-admin");
     assertThat(create.at("/user/groups").toString()).contains("system:masters");
     assertThat(create.path("userAgent").asString()).startsWith("kubectl/");
