@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
@@ -15,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -390,8 +395,13 @@ class BadInputIT {
     assertThat(st.path("reason").asString()).as(desc).isEqualTo(k.reason());
     assertThat(st.path("code").asInt()).as(desc).isEqualTo(k.code());
     assertThat(st.path("message").asString()).as(desc).contains(k.messagePart());
-    // nothing half-written: the same keys at the same revisions, and the object we aimed at unchanged
-    assertThat(etcdState()).as(desc + ": etcd changed").isEqualTo(before);
+    // nothing half-written: the same keys at the same revisions, nothing written meanwhile (not even
+    // written and deleted again) but the api-server's own upkeep, and the object we aimed at unchanged
+    Map<String, Long> after = etcdState();
+    assertThat(keysWrittenBetween(before.get("@revision"), after.get("@revision"))).as(desc + ": etcd written").isEmpty();
+    before.remove("@revision");
+    after.remove("@revision");
+    assertThat(after).as(desc + ": etcd changed").isEqualTo(before);
     assertThat(get(CM + "/keep")).as(desc).isEqualTo(keepBefore);
   }
 
@@ -446,14 +456,45 @@ class BadInputIT {
     return r.body();
   }
 
-  /** Every key under /registry with its mod revision, plus the store revision under "@revision". */
+  /**
+   * What the api-server writes by itself at any moment, whatever the requests: its endpoint Lease,
+   * renewed every few seconds, and the default/kubernetes Service with its endpoints and slices.
+   */
+  private static boolean upkeep(String key) {
+    return key.contains("/kube-system/apiserver-endpoint-") || key.endsWith("/default/kubernetes")
+        || key.contains("/default/kubernetes-");
+  }
+
+  /** Every key under /registry with its mod revision (but the api-server's upkeep), plus the store revision under "@revision". */
   private static Map<String, Long> etcdState() throws Exception {
     ByteSequence prefix = ByteSequence.from("/registry/", StandardCharsets.UTF_8);
     GetResponse r = etcd.getKVClient().get(prefix, GetOption.builder().isPrefix(true).withKeysOnly(true).build())
         .get(10, TimeUnit.SECONDS);
     Map<String, Long> out = new TreeMap<>();
-    for (KeyValue kv : r.getKvs()) out.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getModRevision());
+    for (KeyValue kv : r.getKvs()) {
+      String key = kv.getKey().toString(StandardCharsets.UTF_8);
+      if (!upkeep(key)) out.put(key, kv.getModRevision());
+    }
     out.put("@revision", r.getHeader().getRevision());
     return out;
+  }
+
+  /** The keys put or deleted after revision {@code from} up to {@code to} (etcd's history), but the api-server's upkeep. */
+  private static List<String> keysWrittenBetween(long from, long to) throws Exception {
+    if (to <= from) return List.of();
+    List<String> keys = new CopyOnWriteArrayList<>();
+    CountDownLatch reached = new CountDownLatch(1);
+    ByteSequence all = ByteSequence.from(new byte[] {0}); // key "\0" to range end "\0": every key
+    WatchOption from1 = WatchOption.builder().withRange(all).withRevision(from + 1).build();
+    try (Watch.Watcher w = etcd.getWatchClient().watch(all, from1, resp -> {
+      for (WatchEvent e : resp.getEvents()) {
+        String key = e.getKeyValue().getKey().toString(StandardCharsets.UTF_8);
+        if (!upkeep(key)) keys.add(e.getEventType() + " " + key);
+        if (e.getKeyValue().getModRevision() >= to) reached.countDown();
+      }
+    })) {
+      assertThat(reached.await(10, TimeUnit.SECONDS)).as("etcd's history up to revision " + to).isTrue();
+    }
+    return keys;
   }
 }
