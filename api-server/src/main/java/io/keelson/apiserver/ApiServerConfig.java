@@ -85,11 +85,19 @@ public class ApiServerConfig {
     return new io.keelson.apiserver.inflight.MaxInFlight(readOnly, mutating, meters);
   }
 
+  /** The authorization chain (kube's Node,RBAC), with NodeRestriction admission for agents' writes. */
+  @Bean
+  @org.springframework.context.annotation.Primary
+  io.keelson.apiserver.auth.Authorizer authorizer(RbacAuthorizer rbac, ResourceService resources) {
+    resources.guardWrites(new io.keelson.apiserver.auth.node.NodeRestriction());
+    return new io.keelson.apiserver.auth.node.NodeAuthorizer(rbac, io.keelson.apiserver.auth.node.PodIndex.of(resources));
+  }
+
   @Bean
   AuthenticationFilter authenticationFilter(@Value("${keelson.admin-token}") String token,
-      io.keelson.apiserver.auth.ServiceAccountTokens tokens, ResourceService resources, RbacAuthorizer rbac,
+      io.keelson.apiserver.auth.ServiceAccountTokens tokens, ResourceService resources, io.keelson.apiserver.auth.Authorizer authorizer,
       io.keelson.apiserver.audit.Auditor auditor, io.keelson.apiserver.inflight.MaxInFlight inFlight) {
-    return new AuthenticationFilter(token, tokens, new io.keelson.apiserver.auth.TokenRequests(resources, tokens)::stillValid, rbac,
+    return new AuthenticationFilter(token, tokens, new io.keelson.apiserver.auth.TokenRequests(resources, tokens)::stillValid, authorizer,
         auditor, inFlight);
   }
 

@@ -71,9 +71,16 @@ public class ResourceService {
     ttlSeconds.put(type, Math.max(1, ttl.toSeconds()));
   }
 
-  /** A check every validated create and update passes, given who writes (RBAC's escalation check). */
+  /**
+   * Adds a check every validated create and update (of the object or a subresource) passes, given
+   * who writes (RBAC's escalation check, NodeRestriction); checks run in the order added.
+   */
   public void guardWrites(WriteGuard guard) {
-    this.guard = guard;
+    WriteGuard before = this.guard;
+    this.guard = before == WriteGuard.NONE ? guard : (type, obj, old, opts) -> {
+      before.admit(type, obj, old, opts);
+      guard.admit(type, obj, old, opts);
+    };
   }
 
   public void start() {
@@ -785,7 +792,7 @@ public class ResourceService {
     if (!"status".equals(sub) || io.keelson.apiserver.certificates.SigningRequests.is(type.group(), type.kind())) {
       Strategy.validate(type, next, current); // a CSR's status holds the issued certificate: checked too
     }
-    if (sub == null) guard.admit(type, next, current, opts);
+    guard.admit(type, next, current, opts);
     return Strategy.recordManager(type, current, next, opts);
   }
 
