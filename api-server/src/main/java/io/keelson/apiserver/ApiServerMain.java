@@ -95,6 +95,11 @@ public class ApiServerMain implements Callable<Integer> {
       + " on free ports, a benchmark-like cluster's requests against it), then exit; the launcher records a JDK 25 AOT cache from it")
   boolean aotTraining;
 
+  @Option(names = "--issue-node-kubeconfig", paramLabel = "NODE", description = "Write DIR/nodes/NODE/kubeconfig for NODE's agent"
+      + " (a client certificate from the cluster CA for system:node:NODE, against --advertise-url) unless it exists, then exit;"
+      + " the launcher runs this for every agent it starts")
+  List<String> issueNodeKubeconfigs = List.of();
+
   private ConfigurableApplicationContext context;
 
   /** The running server's Spring context once {@link #call} has started it (the AOT training stops it). */
@@ -111,12 +116,17 @@ public class ApiServerMain implements Callable<Integer> {
     });
     int code = cl.execute(args);
     // a training run exits when done (the JVM writes the AOT cache at exit); a server keeps running
-    if (code != 0 || main.aotTraining) System.exit(code);
+    if (code != 0 || main.aotTraining || !main.issueNodeKubeconfigs.isEmpty()) System.exit(code);
   }
 
   @Override
   public Integer call() throws Exception {
     if (aotTraining) return io.keelson.apiserver.aot.TrainingRun.run(100, 1000, 60);
+    if (!issueNodeKubeconfigs.isEmpty()) {
+      String url = advertiseUrl != null ? advertiseUrl : "https://127.0.0.1:" + apiPort;
+      for (String node : issueNodeKubeconfigs) System.out.println(ClusterCredentials.nodeKubeconfig(dir, node, url));
+      return 0;
+    }
     int grpc = grpcPort != null ? grpcPort : apiPort + 1;
     for (int port : new int[] {apiPort, grpc}) {
       try (ServerSocket s = new ServerSocket()) {

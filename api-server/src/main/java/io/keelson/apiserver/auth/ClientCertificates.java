@@ -17,7 +17,7 @@ import org.bouncycastle.asn1.x500.style.IETFUtils;
  * {@code kubectl certificate approve} issues for a user's CertificateSigningRequest
  * ({@code openssl req -subj "/CN=jane/O=dev"}).
  */
-final class ClientCertificates {
+public final class ClientCertificates {
 
   private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 
@@ -25,10 +25,12 @@ final class ClientCertificates {
 
   /** The user of the request's verified client certificate, or null when there is none fit for client auth. */
   static UserInfo user(HttpServletRequest req) {
-    if (!(req.getAttribute("jakarta.servlet.request.X509Certificate") instanceof X509Certificate[] chain) || chain.length == 0) {
-      return null;
-    }
-    X509Certificate cert = chain[0];
+    return req.getAttribute("jakarta.servlet.request.X509Certificate") instanceof X509Certificate[] chain ? user(chain) : null;
+  }
+
+  /** The user of a client certificate chain the TLS handshake verified (the gRPC NodeService's too), or null. */
+  public static UserInfo user(java.security.cert.Certificate[] chain) {
+    if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate cert)) return null;
     try {
       cert.checkValidity();
       List<String> usages = cert.getExtendedKeyUsage();

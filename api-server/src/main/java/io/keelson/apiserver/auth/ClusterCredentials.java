@@ -149,8 +149,43 @@ public final class ClusterCredentials {
     }
   }
 
+  /**
+   * {@code DIR/nodes/<node>/kubeconfig} (mode 0600) for a node agent against {@code serverUrl}: a
+   * client certificate from the cluster CA for {@code CN=system:node:<node>, O=system:nodes}, the
+   * identity kube's Node authorizer and NodeRestriction know. Issued once: an existing file is kept.
+   */
+  public static Path nodeKubeconfig(Path dir, String node, String serverUrl) throws Exception {
+    if (!node.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+      throw new IllegalArgumentException("node name \"" + node + "\" is not a DNS subdomain (lower-case letters, digits, '-' and '.')");
+    }
+    Path file = dir.resolve("nodes").resolve(node).resolve("kubeconfig");
+    if (Files.exists(file)) return file;
+    Files.createDirectories(file.getParent());
+    Path tls = dir.resolve("tls");
+    X509Certificate ca = readCert(tls.resolve("ca.crt"));
+    KeyPair kp = newKey();
+    X500Name subject = new org.bouncycastle.asn1.x500.X500NameBuilder()
+        .addRDN(org.bouncycastle.asn1.x500.style.BCStyle.O, "system:nodes")
+        .addRDN(org.bouncycastle.asn1.x500.style.BCStyle.CN, "system:node:" + node).build();
+    X509Certificate cert = sign(subject, kp.getPublic(), X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()),
+        readKey(tls.resolve("ca.key")), false, List.of(node), Duration.ofDays(3650));
+    Base64.Encoder b64 = Base64.getEncoder();
+    String user = """
+            client-certificate-data: %s
+            client-key-data: %s
+        """.formatted(b64.encodeToString(pem(cert).getBytes(StandardCharsets.US_ASCII)),
+        b64.encodeToString(pem(kp.getPrivate()).getBytes(StandardCharsets.US_ASCII)));
+    writePrivate(file, kubeconfig(serverUrl, Files.readString(tls.resolve("ca.crt")), "system:node:" + node, user));
+    return file;
+  }
+
   /** A kubeconfig for the admin user against {@code serverUrl}. */
   public static String kubeconfig(String serverUrl, String caPem, String token) {
+    return kubeconfig(serverUrl, caPem, "keelson-admin", "    token: " + token + "\n");
+  }
+
+  /** @param credentials the user's fields, each a line indented by four spaces */
+  private static String kubeconfig(String serverUrl, String caPem, String user, String credentials) {
     String ca = Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.UTF_8));
     return """
         apiVersion: v1
@@ -161,17 +196,16 @@ public final class ClusterCredentials {
             server: %s
             certificate-authority-data: %s
         users:
-        - name: keelson-admin
+        - name: %s
           user:
-            token: %s
-        contexts:
+        %scontexts:
         - name: keelson
           context:
             cluster: keelson
-            user: keelson-admin
+            user: %s
             namespace: default
         current-context: keelson
-        """.formatted(serverUrl, ca, token);
+        """.formatted(serverUrl, ca, user, credentials, user);
   }
 
   private static KeyPair newKey() throws Exception {

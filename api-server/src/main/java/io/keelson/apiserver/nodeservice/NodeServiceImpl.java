@@ -4,6 +4,9 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.keelson.apiserver.auth.UserInfo;
+import io.keelson.apiserver.auth.node.NodeIdentity;
+import io.keelson.apiserver.auth.node.NodeRestriction;
 import io.keelson.apiserver.registry.DeleteOptions;
 import io.keelson.apiserver.registry.ObjectComparison;
 import io.keelson.apiserver.registry.ResourceService;
@@ -95,6 +98,19 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     return Status.INTERNAL.withDescription(e.toString());
   }
 
+  /**
+   * NodeRestriction for the NodeService: an agent with a node's credentials acts for that node only
+   * (the admin token, which tests and hollow nodes use, for any).
+   */
+  private static void mayActFor(String node) {
+    UserInfo caller = NodeGrpcServer.CALLER.get();
+    if (!NodeIdentity.isNode(caller)) return;
+    String own = NodeIdentity.nodeName(caller);
+    if (!node.equals(own)) {
+      throw StatusException.forbidden(type("", "v1", "nodes"), node, "node \"" + own + "\" is not allowed to modify node \"" + node + "\"");
+    }
+  }
+
   // ------------------------------------------------------------------------------------ nodes
 
   @Override
@@ -104,6 +120,16 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       String name = node.path("metadata").path("name").asString("");
       if (name.isEmpty()) {
         throw StatusException.badRequest("node has no metadata.name");
+      }
+      mayActFor(name);
+      UserInfo caller = NodeGrpcServer.CALLER.get();
+      if (NodeIdentity.isNode(caller)) {
+        ObjectNode current = resources.cached(nodes, null, name);
+        Set<String> forbidden = NodeRestriction.forbiddenLabels(node.path("metadata").path("labels"),
+            current == null ? null : current.path("metadata").path("labels"), false);
+        if (!forbidden.isEmpty()) {
+          throw StatusException.forbidden(nodes, name, "node \"" + name + "\" is not allowed to set the following labels: " + String.join(", ", forbidden));
+        }
       }
       ObjectNode stored = register(name, node);
       // Hollow nodes run nothing to proxy to: keep their thousands of tokens out of etcd.
@@ -228,6 +254,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   @Override
   public void updateNodeStatus(UpdateNodeStatusRequest req, StreamObserver<UpdateNodeStatusResponse> out) {
     try {
+      mayActFor(req.getNodeName());
       JsonNode status = ObjectCodec.JSON.readTree(req.getStatusJson().toStringUtf8());
       resources.mutateUnread(nodes, null, req.getNodeName(), WriteOptions.manager(MANAGER).withSubresource("status"), o -> {
         mergeStatus(o, status);
@@ -244,6 +271,12 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
 
   @Override
   public void renewLease(RenewLeaseRequest req, StreamObserver<RenewLeaseResponse> out) {
+    try {
+      req.getNodeNamesList().forEach(NodeServiceImpl::mayActFor);
+    } catch (StatusException e) {
+      out.onError(toStatus(e).asRuntimeException());
+      return;
+    }
     RenewLeaseResponse.Builder resp = RenewLeaseResponse.newBuilder();
     String now = MICRO_TIME.format(Instant.now());
     int duration = req.getLeaseDurationSeconds() > 0 ? req.getLeaseDurationSeconds() : 40;
@@ -326,6 +359,12 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   @Override
   public void watchPodAssignments(WatchPodAssignmentsRequest req, StreamObserver<PodAssignment> out) {
     ServerCallStreamObserver<PodAssignment> call = (ServerCallStreamObserver<PodAssignment>) out;
+    try {
+      req.getNodeNamesList().forEach(NodeServiceImpl::mayActFor);
+    } catch (StatusException e) {
+      out.onError(toStatus(e).asRuntimeException());
+      return;
+    }
     Set<String> names = new HashSet<>(req.getNodeNamesList());
     WatchCache cache = resources.cache(pods);
     java.util.function.Predicate<ObjectNode> mine = o -> names.contains(o.path("spec").path("nodeName").asString(""));
@@ -420,6 +459,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   @Override
   public StreamObserver<ReportPodStatusRequest> reportPodStatus(StreamObserver<ReportPodStatusResponse> out) {
     AtomicLong applied = new AtomicLong();
+    String node = NodeIdentity.nodeName(NodeGrpcServer.CALLER.get()); // the writers' threads do not see the call's context
     return new StreamObserver<>() {
       @Override
       public void onNext(ReportPodStatusRequest batch) {
@@ -433,7 +473,7 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
               return;
             }
             try {
-              if (writeStatus(u)) {
+              if (writeStatus(u, node)) {
                 applied.incrementAndGet();
               }
             } catch (RuntimeException e) {
@@ -466,10 +506,14 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     };
   }
 
-  private boolean writeStatus(PodStatusUpdate u) {
+  /** @param node the calling agent's node, null for the admin */
+  private boolean writeStatus(PodStatusUpdate u, String node) {
     ObjectNode cached = resources.cached(pods, u.getNamespace(), u.getName());
     if (cached == null || !u.getUid().equals(cached.path("metadata").path("uid").asString(""))) {
       return false;
+    }
+    if (node != null && !node.equals(cached.path("spec").path("nodeName").asString(""))) {
+      throw StatusException.forbidden(pods, u.getName(), "node \"" + node + "\" can only update pod status for pods with spec.nodeName set to itself");
     }
     JsonNode status = ObjectCodec.JSON.readTree(u.getStatusJson().toStringUtf8());
     if (status.equals(cached.get("status"))) {
@@ -501,6 +545,11 @@ public class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   @Override
   public void confirmPodTermination(ConfirmPodTerminationRequest req, StreamObserver<ConfirmPodTerminationResponse> out) {
     try {
+      String node = NodeIdentity.nodeName(NodeGrpcServer.CALLER.get());
+      ObjectNode pod = resources.cached(pods, req.getNamespace(), req.getName());
+      if (node != null && pod != null && !node.equals(pod.path("spec").path("nodeName").asString(""))) {
+        throw StatusException.forbidden(pods, req.getName(), "node \"" + node + "\" can only delete pods with spec.nodeName set to itself");
+      }
       resources.delete(pods, req.getNamespace(), req.getName(),
           new DeleteOptions(0L, null, req.getUid().isEmpty() ? null : req.getUid(), null, false));
     } catch (StatusException e) {

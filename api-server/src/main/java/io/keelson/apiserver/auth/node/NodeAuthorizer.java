@@ -30,6 +30,8 @@ public final class NodeAuthorizer implements Authorizer {
   /** What any node may do, before the per-object checks below (kube's system:node ClusterRole, plus the proxy's reads). */
   static final List<Rule> RULES = List.of(
       Rule.resources(READ, List.of(""), List.of("nodes", "pods", "services", "endpoints", "namespaces", "persistentvolumes")),
+      // what the objects above already show (kubectl patch --subresource=status reads it first)
+      Rule.resources(List.of("get"), List.of(""), List.of("nodes/status", "pods/status")),
       Rule.resources(READ, List.of("discovery.k8s.io"), List.of("endpointslices")),
       Rule.resources(READ, List.of("networking.k8s.io"), List.of("networkpolicies")),
       Rule.resources(READ, List.of("node.k8s.io"), List.of("runtimeclasses")),
