@@ -13,8 +13,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one gRPC channel of an agent process to the api-server's NodeService (TLS with the cluster CA,
- * bearer token on every call). Hollow agents share it among all their nodes.
+ * The one gRPC channel of an agent process to the api-server's NodeService (TLS with the cluster CA;
+ * the agent's client certificate in the handshake, or a bearer token on every call). Hollow agents
+ * share it among all their nodes.
  */
 public final class NodeServiceConnection implements AutoCloseable {
   static final Metadata.Key<String> AUTHORIZATION =
@@ -23,9 +24,10 @@ public final class NodeServiceConnection implements AutoCloseable {
   private final ManagedChannel channel;
   private final CallCredentials credentials;
 
+  /** @param token null when the channel presents a client certificate instead */
   public NodeServiceConnection(ManagedChannel channel, String token) {
     this.channel = channel;
-    this.credentials = bearer(token);
+    this.credentials = token == null ? null : bearer(token);
   }
 
   public static NodeServiceConnection open(ClusterCredentials creds) throws IOException {
@@ -34,6 +36,9 @@ public final class NodeServiceConnection implements AutoCloseable {
       var ssl = GrpcSslContexts.forClient();
       if (creds.caPem() != null) {
         ssl.trustManager(new ByteArrayInputStream(creds.caPem()));
+      }
+      if (creds.clientCertPem() != null) {
+        ssl.keyManager(new ByteArrayInputStream(creds.clientCertPem()), new ByteArrayInputStream(creds.clientKeyPem()));
       }
       SslContext context = ssl.build();
       builder.sslContext(context);
@@ -61,11 +66,13 @@ public final class NodeServiceConnection implements AutoCloseable {
   }
 
   public NodeServiceGrpc.NodeServiceBlockingStub blocking() {
-    return NodeServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials);
+    var stub = NodeServiceGrpc.newBlockingStub(channel);
+    return credentials == null ? stub : stub.withCallCredentials(credentials);
   }
 
   public NodeServiceGrpc.NodeServiceStub async() {
-    return NodeServiceGrpc.newStub(channel).withCallCredentials(credentials);
+    var stub = NodeServiceGrpc.newStub(channel);
+    return credentials == null ? stub : stub.withCallCredentials(credentials);
   }
 
   public ManagedChannel channel() {

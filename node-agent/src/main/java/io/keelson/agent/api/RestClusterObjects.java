@@ -62,6 +62,8 @@ public final class RestClusterObjects implements ClusterObjects, AutoCloseable {
     // as the scheduler and controller-manager: fabric8's WebSocket watch attempt hangs against our
     // api-server, so the Service informers would see their first change ~20 s late
     config.setOnlyHttpWatches(true);
+    // fabric8 reads a PKCS#8 client key as RSA unless told; the agents' keys (ClusterCredentials) are EC
+    if (config.getClientKeyAlgo() == null && config.getClientKeyData() != null) config.setClientKeyAlgo(ClusterCredentials.keyAlgorithm(config));
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
