@@ -45,6 +45,11 @@ public final class TokenRequests {
    * asks, and returns the request with its spec defaulted and status filled in.
    */
   public ObjectNode create(String namespace, String name, ObjectNode request) {
+    return create(namespace, name, request, null);
+  }
+
+  /** As {@link #create(String, String, ObjectNode)}, for {@code requester} (a node: only for its own pods, as kube's NodeRestriction). */
+  public ObjectNode create(String namespace, String name, ObjectNode request, UserInfo requester) {
     ObjectNode sa = resources.get(serviceAccounts, namespace, name); // 404 for a missing account
     ObjectNode spec = request.has("spec") && request.get("spec").isObject() ? (ObjectNode) request.get("spec") : request.putObject("spec");
     List<StatusException.Cause> causes = new ArrayList<>();
@@ -61,6 +66,7 @@ public final class TokenRequests {
           "Invalid value: " + seconds + ": may not specify a duration larger than 2^32 seconds"));
     }
     ServiceAccountTokens.Bound bound = null;
+    String boundNode = null;
     JsonNode ref = spec.path("boundObjectRef");
     if (ref.isObject() && !ref.isEmpty()) {
       String kind = ref.path("kind").asString("");
@@ -81,10 +87,19 @@ public final class TokenRequests {
               List.of());
         }
         bound = new ServiceAccountTokens.Bound(kind, objName, uid);
+        boundNode = obj.path("spec").path("nodeName").asString("");
         ((ObjectNode) ref).put("uid", uid);
       }
     }
     if (!causes.isEmpty()) throw StatusException.invalid("TokenRequest", "authentication.k8s.io", name, causes);
+    if (io.keelson.apiserver.auth.node.NodeIdentity.isNode(requester)) {
+      if (bound == null || !bound.kind().equals("Pod")) {
+        throw StatusException.forbidden(serviceAccounts, name, "node requested token not bound to a pod");
+      }
+      if (!boundNode.equals(io.keelson.apiserver.auth.node.NodeIdentity.nodeName(requester))) {
+        throw StatusException.forbidden(serviceAccounts, name, "node requested token bound to a pod scheduled on a different node");
+      }
+    }
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     // Kube's --service-account-extend-token-expiration (on by default): the 3607 s pod-bound token a
     // node asks for its pods is valid a year while the pod exists, so a pod whose node missed a

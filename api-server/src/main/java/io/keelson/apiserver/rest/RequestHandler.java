@@ -106,7 +106,7 @@ final class RequestHandler {
         JsonNode body = Bodies.parse(ApiController.readBody(req), req.getContentType());
         if (!(body instanceof ObjectNode request)) throw StatusException.badRequest("the request body must be a TokenRequest object");
         Bodies.checkKind(request, "TokenRequest", "authentication.k8s.io/v1");
-        yield send(resp, 201, tokenRequests.create(p.namespace(), p.name(), request));
+        yield send(resp, 201, tokenRequests.create(p.namespace(), p.name(), request, io.keelson.apiserver.auth.UserInfo.of(req)));
       }
       case "finalize" -> {
         if (!m.equals("PUT")) throw notAllowed(m, p);

@@ -51,6 +51,9 @@ class NodeAuthorizationIT {
       admin("POST", "/api/v1/namespaces/default/secrets",
           "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"" + s + "\"},\"stringData\":{\"k\":\"v\"}}");
     }
+    var sa = c.send(c.request(c.api(), "/api/v1/namespaces/default/serviceaccounts").header("Content-Type", "application/json")
+        .POST(BodyPublishers.ofString("{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"default\"}}")).build());
+    assertThat(sa.statusCode()).as(sa.body()).isIn(201, 409);
     admin("POST", "/api/v1/namespaces/default/pods", pod("on-a", "a", "used"));
     admin("POST", "/api/v1/namespaces/default/pods", pod("on-b", "b", "unused"));
     // the launcher's way of issuing an agent's credentials
@@ -121,6 +124,12 @@ class NodeAuthorizationIT {
     Run used = kubectl("get", "secret", "used", "-o", "jsonpath={.data.k}");
     assertThat(used.code()).as(used.out()).isZero();
     assertThat(used.out()).isEqualTo(Base64.getEncoder().encodeToString("v".getBytes(StandardCharsets.UTF_8)));
+    Run unbound = kubectl("create", "token", "default");
+    assertThat(unbound.out()).contains("serviceaccounts \"default\" is forbidden: node requested token not bound to a pod");
+    Run otherPod = kubectl("create", "token", "default", "--bound-object-kind=Pod", "--bound-object-name=on-b");
+    assertThat(otherPod.out()).contains("node requested token bound to a pod scheduled on a different node");
+    Run ownPod = kubectl("create", "token", "default", "--bound-object-kind=Pod", "--bound-object-name=on-a");
+    assertThat(ownPod.code()).as(ownPod.out()).isZero();
     Run list = kubectl("get", "secrets");
     assertThat(list.out()).contains("can only get individual resources of this type");
   }
