@@ -123,7 +123,10 @@ public final class NodeAuthorizer implements Authorizer {
     return new Decision(true, "");
   }
 
-  /** Allowed when a pod bound to {@code node} in the request's namespace names the object. */
+  /**
+   * Allowed when a pod bound to {@code node} in the request's namespace names the object: a get, or
+   * the create of a ServiceAccount's token (which TokenRequests then binds to one of the node's pods).
+   */
   private Decision usedByPod(String node, Attributes a, Function<JsonNode, Set<String>> references) {
     if (!a.verb().equals("get") && !a.verb().equals("create") || a.name() == null || a.name().isEmpty()) {
       return deny("can only get individual resources of this type");
