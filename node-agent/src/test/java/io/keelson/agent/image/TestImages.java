@@ -43,6 +43,19 @@ public final class TestImages {
     run("cp", "-a", busyboxLayout().toString(), dest.toString());
   }
 
+  /**
+   * Builds keelson.local/bootsector-disk:latest (deploy/images/build-bootsector-disk.sh, needs nasm)
+   * into {@code imagesDir/preload/bootsector-disk}; returns why it cannot, or null.
+   */
+  public static String preloadBootsectorDisk(Path imagesDir) throws IOException, InterruptedException {
+    if (!Files.isExecutable(Path.of("/usr/bin/nasm"))) {
+      return "no nasm (apt-get install nasm)";
+    }
+    run(repoRoot().resolve("deploy/images/build-bootsector-disk.sh").toString(), "--out",
+        imagesDir.resolve("preload/bootsector-disk").toString());
+    return null;
+  }
+
   public static String run(String... cmd) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());

@@ -55,6 +55,20 @@ final class CriLogWriter implements AutoCloseable {
     line.reset();
   }
 
+  /**
+   * Writes unterminated lines as partial records now, for output that may wait long for its newline
+   * (a console's prompt); readers join P records with the line that follows.
+   */
+  synchronized void flushAsPartial() throws IOException {
+    if (stdout.size() > 0) {
+      record("stdout", "P", stdout);
+    }
+    if (stderr.size() > 0) {
+      record("stderr", "P", stderr);
+    }
+    out.flush();
+  }
+
   /** Writes unterminated last lines as full lines. */
   synchronized void flushPartial() throws IOException {
     if (stdout.size() > 0) {

@@ -146,11 +146,14 @@ public final class QemuDriver implements WorkloadDriver {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Vm> vms = new ConcurrentHashMap<>();
   private final Map<String, Task> tasks = new ConcurrentHashMap<>();
+  /** Full VMs: pods that boot their image's disk (vm.keelson.io/boot: disk) instead of keelson-init. */
+  private final DiskVms diskVms;
   private volatile AccelProbe.Result accel;
   private volatile String qemuVersion;
 
   public QemuDriver(Options options) {
     this.options = options;
+    this.diskVms = new DiskVms(options.qemuBinary(), options.runDir(), this::accel);
   }
 
   @Override
@@ -274,6 +277,11 @@ public final class QemuDriver implements WorkloadDriver {
       return existing.handle();
     }
     String id = config.sandboxId();
+    if (DiskVms.wants(config)) {
+      killUntracked(id);
+      return diskVms.startSandbox(config, guestMemory(config.memoryBytes()),
+          (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), config.cpuMillis() / 1000)));
+    }
     AccelProbe.Result acc = accel();
     // A warm VM this sandbox took before an agent crash, not recorded as its sandbox: start afresh.
     discardTakenPoolVm(id);
@@ -455,7 +463,11 @@ public final class QemuDriver implements WorkloadDriver {
 
   @Override
   public void recoverSandbox(SandboxHandle handle) throws DriverException {
-    if (vms.containsKey(handle.id())) {
+    if (vms.containsKey(handle.id()) || diskVms.hasSandbox(handle.id())) {
+      return;
+    }
+    if (DiskVms.isDiskState(handle.driverState())) {
+      diskVms.recoverSandbox(handle);
       return;
     }
     JsonNode s = json.readTree(handle.driverState());
@@ -486,6 +498,10 @@ public final class QemuDriver implements WorkloadDriver {
 
   @Override
   public void destroySandbox(String sandboxId, Duration grace) throws DriverException {
+    if (diskVms.hasSandbox(sandboxId)) {
+      diskVms.destroySandbox(sandboxId);
+      return;
+    }
     Vm vm = vms.get(sandboxId);
     if (vm == null) {
       // Not tracked (e.g. the pod was deleted while the agent was down): find its qemu by name.
@@ -520,6 +536,9 @@ public final class QemuDriver implements WorkloadDriver {
     Task existing = tasks.get(config.taskId());
     if (existing != null) {
       return existing.handle();
+    }
+    if (diskVms.hasSandbox(config.sandboxId())) {
+      return diskVms.startTask(config);
     }
     if (config.stdin() || config.tty()) {
       // the guest protocol carries no stdin or terminal yet: say so, rather than run it with stdin closed
@@ -654,7 +673,11 @@ public final class QemuDriver implements WorkloadDriver {
 
   @Override
   public void recoverTask(TaskHandle handle) throws DriverException {
-    if (tasks.containsKey(handle.id())) {
+    if (tasks.containsKey(handle.id()) || diskVms.hasTask(handle.id())) {
+      return;
+    }
+    if (DiskVms.isDiskState(handle.driverState())) {
+      diskVms.recoverTask(handle);
       return;
     }
     Vm vm = vms.get(handle.sandboxId());
@@ -695,6 +718,9 @@ public final class QemuDriver implements WorkloadDriver {
 
   @Override
   public CompletableFuture<io.keelson.agent.driver.ExitResult> awaitTask(String taskId) {
+    if (diskVms.hasTask(taskId)) {
+      return diskVms.awaitTask(taskId);
+    }
     Task t = tasks.get(taskId);
     if (t == null) {
       return CompletableFuture.failedFuture(new DriverException("unknown task " + taskId));
@@ -704,6 +730,10 @@ public final class QemuDriver implements WorkloadDriver {
 
   @Override
   public void stopTask(String taskId, Duration grace) throws DriverException {
+    if (diskVms.hasTask(taskId)) {
+      diskVms.stopTask(taskId, grace);
+      return;
+    }
     Task t = tasks.get(taskId);
     if (t == null || t.exit.isDone()) {
       return;
@@ -732,6 +762,10 @@ public final class QemuDriver implements WorkloadDriver {
 
   @Override
   public void destroyTask(String taskId, boolean force) throws DriverException {
+    if (diskVms.hasTask(taskId)) {
+      diskVms.destroyTask(taskId);
+      return;
+    }
     Task t = tasks.remove(taskId);
     if (t == null) {
       return;
@@ -747,6 +781,9 @@ public final class QemuDriver implements WorkloadDriver {
 
   @Override
   public TaskStatus inspectTask(String taskId) throws DriverException {
+    if (diskVms.hasTask(taskId)) {
+      return diskVms.inspectTask(taskId);
+    }
     Task t = tasks.get(taskId);
     if (t == null) {
       return new TaskStatus(TaskStatus.State.UNKNOWN, 0, null, null);
@@ -760,6 +797,9 @@ public final class QemuDriver implements WorkloadDriver {
   /** The VM's usage (the guest does not account per container): qemu's cgroup, else its RSS. */
   @Override
   public TaskStats taskStats(String taskId) throws DriverException {
+    if (diskVms.hasTask(taskId)) {
+      return diskVms.taskStats(taskId);
+    }
     Task t = tasks.get(taskId);
     if (t == null) {
       throw new DriverException("unknown task " + taskId);
@@ -773,6 +813,10 @@ public final class QemuDriver implements WorkloadDriver {
 
   @Override
   public ExecSession execTask(String taskId, List<String> command, boolean tty) throws DriverException {
+    if (diskVms.hasTask(taskId)) {
+      throw new DriverException("ExecNotSupported", "exec is not available in a VM booted from its own disk"
+          + " (no keelson-init inside); use its console: kubectl attach -it", null);
+    }
     Task t = tasks.get(taskId);
     if (t == null || t.exit.isDone()) {
       throw new DriverException("container " + taskId + " is not running");
@@ -808,9 +852,19 @@ public final class QemuDriver implements WorkloadDriver {
     }
   }
 
+  /** A disk VM's serial console; VMs with keelson-init have no stdin or tty yet. */
+  @Override
+  public io.keelson.agent.driver.AttachSession attachTask(String taskId, boolean stdin) throws DriverException {
+    if (diskVms.hasTask(taskId)) {
+      return diskVms.attachTask(taskId);
+    }
+    return WorkloadDriver.super.attachTask(taskId, stdin);
+  }
+
   /** Closes the control connections; the VMs keep running (a new driver recovers them). */
   @Override
   public void close() {
+    diskVms.close();
     closePool();
     Vm building = templateVm;
     if (building != null) {
@@ -1922,7 +1976,7 @@ public final class QemuDriver implements WorkloadDriver {
     }
   }
 
-  private static void waitGone(long pid, Duration timeout) {
+  static void waitGone(long pid, Duration timeout) {
     Optional<ProcessHandle> ph = ProcessHandle.of(pid);
     if (ph.isEmpty()) {
       return;
@@ -2014,7 +2068,7 @@ public final class QemuDriver implements WorkloadDriver {
     return 2_000_000;
   }
 
-  private static String shortId(String id) {
+  static String shortId(String id) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(d, 0, 8);
@@ -2079,7 +2133,7 @@ public final class QemuDriver implements WorkloadDriver {
     }
   }
 
-  private static void deleteTree(Path p) {
+  static void deleteTree(Path p) {
     if (!Files.exists(p)) {
       return;
     }

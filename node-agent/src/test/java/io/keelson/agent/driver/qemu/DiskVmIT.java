@@ -1,0 +1,168 @@
+package io.keelson.agent.driver.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.keelson.agent.driver.AttachSession;
+import io.keelson.agent.driver.DriverException;
+import io.keelson.agent.driver.ExitResult;
+import io.keelson.agent.driver.SandboxConfig;
+import io.keelson.agent.driver.SandboxHandle;
+import io.keelson.agent.driver.TaskConfig;
+import io.keelson.agent.driver.TaskConfig.TaskResources;
+import io.keelson.agent.driver.TaskConfig.TaskUser;
+import io.keelson.agent.driver.TaskHandle;
+import io.keelson.agent.image.ImageStore;
+import io.keelson.agent.image.PullPolicy;
+import io.keelson.agent.image.TestImages;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A Full VM through the qemu driver: keelson.local/bootsector-disk (KeelsonDOS, a 512-byte BIOS boot
+ * sector) booted from its image's /disk under SeaBIOS, its serial console as the container's stdio.
+ * One VM for the class, in order: the banner in the log, typing into the console, no exec, a fresh
+ * driver re-attaching to the console, stop.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DiskVmIT {
+
+  @TempDir static Path dir;
+  static QemuDriver driver;
+  static String sandboxId;
+  static SandboxHandle sandbox;
+  static TaskConfig task;
+  static TaskHandle handle;
+
+  @BeforeAll
+  static void boot() throws Exception {
+    String why = !"root".equals(System.getProperty("user.name")) ? "VM tests need root"
+        : !Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")) ? "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
+        : QemuDriverIT.prepareAssets();
+    Path images = dir.resolve("images");
+    if (why == null) {
+      why = TestImages.preloadBootsectorDisk(images);
+    }
+    if (why != null) {
+      System.out.println("SKIP DiskVmIT: " + why);
+    }
+    assumeTrue(why == null, why);
+    ImageStore store = ImageStore.open(images);
+    TaskConfig.TaskImage disk = store.taskImage(store.ensure("keelson.local/bootsector-disk:latest", PullPolicy.IF_NOT_PRESENT));
+    driver = new QemuDriver(QemuDriver.Options.defaults(null));
+    sandboxId = "diskit-" + UUID.randomUUID().toString().substring(0, 8);
+    sandbox = driver.startSandbox(new SandboxConfig(sandboxId, "uid-" + sandboxId, "default", "dos", "dos", null,
+        1000, 128L << 20, Map.of(), Map.of(DiskVms.BOOT_ANNOTATION, DiskVms.BOOT_DISK), Map.of(),
+        dir.resolve("logs"), dir.resolve("sandboxes").resolve(sandboxId)));
+    task = new TaskConfig(sandboxId + "-vm", sandboxId, "vm", disk, List.of("/disk"), Map.of(), "/", TaskUser.ROOT,
+        List.of(), false, TaskResources.NONE, true, true, dir.resolve("logs/vm.log"));
+    handle = driver.startTask(task);
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    if (driver != null && sandboxId != null) {
+      driver.destroySandbox(sandboxId, Duration.ZERO);
+      driver.close();
+    }
+  }
+
+  /** The log as kubectl logs shows it: partial (P) records joined with the rest of their line. */
+  static String log() throws IOException {
+    StringBuilder text = new StringBuilder();
+    if (Files.exists(task.logPath())) {
+      for (String record : Files.readAllLines(task.logPath())) {
+        String[] parts = record.split(" ", 4);
+        text.append(parts.length == 4 ? parts[3] : "").append(parts[2].equals("P") ? "" : "\n");
+      }
+    }
+    return text.toString();
+  }
+
+  /** Reads the session until {@code text} has appeared; returns what was read. */
+  static String readUntil(AttachSession s, String text) throws Exception {
+    StringBuilder seen = new StringBuilder();
+    var reader = Thread.ofVirtual().start(() -> {
+      try {
+        AttachSession.Output o;
+        while (!seen.toString().contains(text) && (o = s.read()) != null) {
+          synchronized (seen) {
+            seen.append(new String(o.data(), StandardCharsets.ISO_8859_1));
+          }
+        }
+      } catch (IOException e) {
+        // ends the wait
+      }
+    });
+    reader.join(Duration.ofSeconds(20));
+    synchronized (seen) {
+      return seen.toString();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theGuestsConsoleOutputIsTheContainerLog() throws Exception {
+    await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> assertThat(log()).contains("KeelsonDOS 1.0 ready").contains("A> "));
+    assertThat(Files.readAllLines(task.logPath())).allMatch(l -> l.matches("\\S+Z stdout [PF] .*"), "CRI format");
+    assertThat(driver.inspectTask(handle.id()).state()).hasToString("RUNNING");
+  }
+
+  @Test
+  @Order(2)
+  void typedBytesEchoOnTheConsole() throws Exception {
+    try (AttachSession s = driver.attachTask(handle.id(), true)) {
+      s.write("dir\r".getBytes(StandardCharsets.US_ASCII));
+      String out = readUntil(s, "dir\r\nA> ");
+      assertThat(out).contains("dir\r\nA> ");
+    }
+    await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(log()).contains("A> dir"));
+  }
+
+  @Test
+  @Order(3)
+  void execIsRefusedWithAPointerToTheConsole() {
+    assertThatThrownBy(() -> driver.execTask(handle.id(), List.of("sh"), true))
+        .isInstanceOf(DriverException.class).hasMessageContaining("kubectl attach");
+  }
+
+  @Test
+  @Order(4)
+  void aRestartedAgentReattachesToTheConsole() throws Exception {
+    driver.close();
+    driver = new QemuDriver(QemuDriver.Options.defaults(null));
+    driver.recoverSandbox(sandbox);
+    driver.recoverTask(handle);
+    try (AttachSession s = driver.attachTask(handle.id(), true)) {
+      s.write("ver".getBytes(StandardCharsets.US_ASCII));
+      assertThat(readUntil(s, "ver")).contains("ver");
+    }
+    await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(log()).contains("A> ver"));
+  }
+
+  @Test
+  @Order(5)
+  void stoppingKillsAGuestThatIgnoresThePowerButton() throws Exception {
+    long pid = driver.inspectTask(handle.id()).pid();
+    driver.stopTask(handle.id(), Duration.ofSeconds(1));
+    ExitResult r = driver.awaitTask(handle.id()).get(20, TimeUnit.SECONDS);
+    assertThat(r.exitCode()).isEqualTo(137);
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+  }
+}
