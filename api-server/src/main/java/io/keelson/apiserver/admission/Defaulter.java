@@ -74,6 +74,7 @@ public final class Defaulter {
       case "scheduling.k8s.io/PriorityClass" -> o -> put(o, "preemptionPolicy", "PreemptLowerPriority");
       case "networking.k8s.io/Ingress" -> o -> obj(obj(o, "status"), "loadBalancer"); // as kube serializes an empty status
       case "/LimitRange" -> QuotaObjects::defaultLimitRange;
+      case VirtualMachines.GROUP + "/VirtualMachine" -> VirtualMachines::defaults;
       case RbacObjects.GROUP + "/RoleBinding", RbacObjects.GROUP + "/ClusterRoleBinding" -> RbacObjects::defaultBinding;
       case CustomResourceDefinitions.GROUP + "/CustomResourceDefinition" -> CustomResourceDefinitions::applyDefaults;
       default -> io.keelson.apiserver.resource.CustomResource.isCustom(type)

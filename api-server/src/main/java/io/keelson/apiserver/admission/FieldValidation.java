@@ -227,7 +227,7 @@ public final class FieldValidation {
   /** JSON properties of a fabric8 model class; empty for leaf or free-form types. */
   private static Map<String, Type> introspect(Class<?> cls) {
     if (cls.isPrimitive() || cls.isEnum() || cls.isInterface() || Modifier.isAbstract(cls.getModifiers())
-        || cls.getName().startsWith("java.") || !cls.getName().startsWith("io.fabric8.")) {
+        || cls.getName().startsWith("java.") || !(cls.getName().startsWith("io.fabric8.") || cls.getName().startsWith("io.keelson.apiserver.model."))) {
       return Map.of();
     }
     Map<String, Type> props = new LinkedHashMap<>();

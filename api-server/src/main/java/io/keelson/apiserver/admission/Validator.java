@@ -61,6 +61,7 @@ public final class Validator {
       case "autoscaling/HorizontalPodAutoscaler" -> horizontalPodAutoscaler(obj, errs);
       case "policy/PodDisruptionBudget" -> podDisruptionBudget(obj, errs);
       case NetworkPolicies.GROUP + "/NetworkPolicy" -> NetworkPolicies.validate(obj, errs);
+      case VirtualMachines.GROUP + "/VirtualMachine" -> VirtualMachines.validate(obj, errs);
       case "/Service" -> service(obj, old, errs);
       case "/ConfigMap" -> configMap(obj, old, errs);
       case "/Secret" -> secret(obj, old, errs);

@@ -469,6 +469,36 @@ final class FieldDocs {
     r("HostAlias", "ip");
     r("ContainerStatus", "name", "ready", "restartCount", "image", "imageID");
     r("Event", "metadata", "involvedObject");
+
+    // vm.keelson.io/v1alpha1 (Full VMs)
+    t("VirtualMachine", "VirtualMachine is a virtual machine booted from a disk image of its own (any operating system "
+        + "with a BIOS bootloader), run by the controller-manager as one pod with runtimeClassName vm. Its serial console "
+        + "is the pod's log and kubectl attach -it.");
+    t("VirtualMachineList", "A list of VirtualMachines.");
+    t("VirtualMachineSpec", "What the VM is: its disk, size and firmware, and whether it should run.");
+    t("VirtualMachineDisk", "The boot disk: an OCI image that holds it as /disk/<file>, raw or qcow2 (KubeVirt's "
+        + "containerDisk layout). Each run boots a copy-on-write overlay of it; writes do not survive a stop.");
+    t("VirtualMachineStatus", "What the VM is doing, mirrored from its pod.");
+    f("VirtualMachineSpec.running", "Whether the VM should run: true (the default) starts its pod, false stops it "
+        + "(the pod is deleted).");
+    f("VirtualMachineSpec.cpus", "Virtual CPUs (default 1); also the pod's cpu request and limit.");
+    f("VirtualMachineSpec.memory", "Guest memory (default 256Mi, at least 16Mi); also the pod's memory request and limit.");
+    f("VirtualMachineSpec.disk", "The boot disk.");
+    f("VirtualMachineSpec.firmware", "The firmware that boots the disk. Supported: \"bios\" (SeaBIOS, the default).");
+    f("VirtualMachineSpec.terminationGracePeriodSeconds", "How long a stop waits after pressing the ACPI power button "
+        + "before the VM is killed (default 30).");
+    f("VirtualMachineDisk.image", "The OCI image holding the disk as /disk/<file>, e.g. keelson.local/bootsector-disk:latest.");
+    f("VirtualMachineDisk.imagePullPolicy", "Always, IfNotPresent or Never, as for a container's image "
+        + "(default Always for :latest, else IfNotPresent).");
+    f("VirtualMachineStatus.printableStatus", "Stopped, Starting, Running, Stopping, or why the VM cannot run "
+        + "(ErrorImagePull, ImagePullBackOff, CrashLoopBackOff, Unschedulable, Failed).");
+    f("VirtualMachineStatus.ready", "Whether the VM runs and its pod is Ready.");
+    f("VirtualMachineStatus.nodeName", "The node the VM runs on.");
+    f("VirtualMachineStatus.ipAddress", "The VM's pod IP. The guest must configure it itself (no DHCP on the pod network).");
+    f("VirtualMachineStatus.podName", "The pod that runs the VM.");
+    f("VirtualMachineStatus.conditions", "Ready, as on the VM's pod.");
+    r("VirtualMachineSpec", "disk");
+    r("VirtualMachineDisk", "image");
   }
 
   private static void f(String key, String description) {

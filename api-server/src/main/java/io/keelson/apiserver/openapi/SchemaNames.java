@@ -19,6 +19,8 @@ final class SchemaNames {
   static final String INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
 
   private static final String FABRIC8 = "io.fabric8.kubernetes.api.model";
+  /** Keelson's own kinds (vm.keelson.io): named io.keelson.&lt;group&gt;.&lt;version&gt;.&lt;Type&gt;. */
+  static final String KEELSON = "io.keelson.apiserver.model";
 
   /** fabric8 keeps these in its core package although Kubernetes defines them in meta/v1. */
   private static final Set<String> META_TYPES = Set.of(
@@ -40,6 +42,7 @@ final class SchemaNames {
     if (pkg.equals(FABRIC8)) {
       return (META_TYPES.contains(simple) ? META : "io.k8s.api.core.v1.") + simple;
     }
+    if (pkg.startsWith(KEELSON + ".")) return "io.keelson." + pkg.substring(KEELSON.length() + 1) + "." + simple;
     if (pkg.equals(FABRIC8 + ".runtime")) return "io.k8s.apimachinery.pkg.runtime." + simple;
     if (pkg.startsWith(FABRIC8 + ".")) {
       String rest = pkg.substring(FABRIC8.length() + 1);
@@ -53,6 +56,6 @@ final class SchemaNames {
 
   /** Whether a class is a model type that gets its own component schema. */
   static boolean isModel(Class<?> c) {
-    return c.getPackageName().startsWith(FABRIC8) && !c.isInterface() && !c.isEnum();
+    return (c.getPackageName().startsWith(FABRIC8) || c.getPackageName().startsWith(KEELSON)) && !c.isInterface() && !c.isEnum();
   }
 }

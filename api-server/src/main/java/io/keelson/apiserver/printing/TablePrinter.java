@@ -316,6 +316,14 @@ public final class TablePrinter {
     put("networking.k8s.io", "NetworkPolicy", name(),
         str("Pod-Selector", "The pods the policy applies to.", 0, (o, now) -> labelSelector(Fields.at(o, "spec.podSelector"))),
         age());
+    // KubeVirt's VirtualMachine columns, with where it runs
+    put("vm.keelson.io", "VirtualMachine", name(), age(),
+        str("Status", "The VM's state: Stopped, Starting, Running, Stopping, or why it cannot run.", 0,
+            (o, now) -> Fields.strOr(o, "status.printableStatus", NONE)),
+        str("Ready", "Whether the VM runs and its pod is Ready.", 0, (o, now) -> Fields.strOr(o, "status.ready", "false")),
+        str("Node", "The node the VM runs on.", 0, (o, now) -> Fields.strOr(o, "status.nodeName", NONE)),
+        str("IP", "The VM's pod IP (the guest configures it itself).", 0, (o, now) -> Fields.strOr(o, "status.ipAddress", NONE)));
+
     // kube 1.32's printResourceQuota / printLimitRange
     put("", "ResourceQuota", name(), age(),
         str("Request", "Request represents a minimum amount of cpu/memory that a container may consume.", 0,

@@ -89,6 +89,10 @@ public final class ResourceRegistry {
     // apiextensions.k8s.io/v1: each one adds served types below (CustomResource, apiextensions.CustomResourceRegistrar)
     add("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, List.of("crd", "crds"),
         List.of("api-extensions"), Set.of("status"), io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class, true);
+    // vm.keelson.io/v1alpha1: Full VMs booted from a disk image; the controller-manager's virtualmachine controller runs them as pods
+    add(io.keelson.apiserver.model.vm.v1alpha1.VirtualMachine.GROUP, io.keelson.apiserver.model.vm.v1alpha1.VirtualMachine.VERSION,
+        "virtualmachines", "VirtualMachine", true, List.of("vm", "vms"), List.of("all"), Set.of("status"),
+        io.keelson.apiserver.model.vm.v1alpha1.VirtualMachine.class, true);
     // others
     add("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class, false);
