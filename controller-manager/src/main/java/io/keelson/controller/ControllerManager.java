@@ -91,7 +91,7 @@ public final class ControllerManager implements AutoCloseable {
         List.of("deployment", "replicaset", "daemonset", "garbagecollector", "nodelifecycle", "namespace", "podgc", "serviceaccount",
             "root-ca-cert-publisher", "endpoint", "endpointslice", "job", "cronjob", "ttl-after-finished", "horizontalpodautoscaling",
             "clusterrole-aggregation", "statefulset", "disruption", "csrsigning", "persistentvolume-binder", "pvc-protection",
-            "pv-protection", "resourcequota");
+            "pv-protection", "resourcequota", "virtualmachine");
 
     @Override
     public Iterator<String> iterator() {
@@ -314,6 +314,13 @@ public final class ControllerManager implements AutoCloseable {
     if (on.contains(ResourceQuotaController.NAME)) {
       if (served.forKind("v1", "ResourceQuota") != null) parts.add(new ResourceQuotaController(informers, served, metrics, w));
       else log.info("controller resourcequota skipped: the api-server does not serve v1 resourcequotas");
+    }
+    if (on.contains(io.keelson.controller.virtualmachine.VirtualMachineController.NAME)) {
+      if (served.forKind("vm.keelson.io/v1alpha1", "VirtualMachine") != null) {
+        parts.add(new io.keelson.controller.virtualmachine.VirtualMachineController(informers, events, metrics, w));
+      } else {
+        log.info("controller virtualmachine skipped: the api-server does not serve vm.keelson.io/v1alpha1 virtualmachines");
+      }
     }
     if (on.contains(ClusterRoleAggregationController.NAME)) {
       if (served.forKind("rbac.authorization.k8s.io/v1", "ClusterRole") != null) {

@@ -59,6 +59,10 @@ public final class TaskConfigFactory {
       throws DriverException {
     Map<String, String> env = env(ctx, c, image);
     List<String> argv = command(c, image, env);
+    if (argv.isEmpty() && "disk".equals(ctx.pod().getMetadata().getAnnotations() == null ? null
+        : ctx.pod().getMetadata().getAnnotations().get("vm.keelson.io/boot"))) {
+      argv = List.of("/disk"); // a Full VM's image is its disk (no command); the qemu driver boots it
+    }
     if (argv.isEmpty()) {
       throw new DriverException(CONFIG_ERROR, "no command specified", null);
     }
