@@ -401,6 +401,61 @@ class WorkloadJourneyIT {
 
   @Test
   @Order(11)
+  void aVirtualMachineBootsItsOwnDiskWithAConsoleAndStopsAndStarts() throws Exception {
+    // KeelsonDOS: a 512-byte BIOS boot sector (deploy/images/bootsector) that the launcher preloads
+    cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), """
+        apiVersion: vm.keelson.io/v1alpha1
+        kind: VirtualMachine
+        metadata: {name: dos}
+        spec:
+          disk: {image: keelson.local/bootsector-disk:latest}
+          terminationGracePeriodSeconds: 1
+        """);
+    try {
+      try {
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+            assertThat(cluster.kubectlOk("get", "vm", "dos")).containsPattern("(?m)^dos\\s+\\S+\\s+Running\\s+true\\s+node-1\\s+10\\.\\d+"));
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError("the VM never ran: " + cluster.kubectl("get", "vm", "dos", "-o", "yaml").out()
+            + cluster.kubectl("describe", "pod", "virt-launcher-dos").out() + cluster.diagnostics(), e);
+      }
+      String pod = cluster.kubectlOk("get", "vm", "dos", "-o", "jsonpath={.status.podName}");
+      assertThat(pod).isEqualTo("virt-launcher-dos");
+      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.kubectl("logs", pod).out().contains("KeelsonDOS 1.0 ready"));
+      // the serial console on a terminal: what is typed reaches the guest, which echoes it
+      try (Terminal t = Terminal.start(cluster, "kubectl attach -it " + pod)) {
+        t.awaitShown("If you don't see a command prompt", Duration.ofSeconds(30));
+        t.type("ver").awaitShown("A> ", Duration.ofSeconds(20));
+        await().atMost(Duration.ofSeconds(20)).until(() -> cluster.kubectl("logs", pod).out().contains("A> ver"));
+      }
+      assertThat(cluster.kubectl("exec", pod, "--", "sh").err()).contains("use its console: kubectl attach -it");
+      // stop: the pod goes; start again: a new one boots
+      cluster.kubectlOk("patch", "vm", "dos", "--type", "merge", "-p", "{\"spec\":{\"running\":false}}");
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        assertThat(cluster.kubectl("get", "pod", pod).err()).contains("NotFound");
+        assertThat(cluster.kubectlOk("get", "vm", "dos", "-o", "jsonpath={.status.printableStatus}")).isEqualTo("Stopped");
+      });
+      cluster.kubectlOk("patch", "vm", "dos", "--type", "merge", "-p", "{\"spec\":{\"running\":true}}");
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() ->
+          cluster.kubectl("logs", pod).out().contains("KeelsonDOS 1.0 ready"));
+      // a bad spec is refused with what to fix
+      KeelsonCluster.Result bad = cluster.run(Duration.ofSeconds(30), List.of("kubectl", "apply", "-f", "-"), """
+          apiVersion: vm.keelson.io/v1alpha1
+          kind: VirtualMachine
+          metadata: {name: uefi}
+          spec: {firmware: efi, disk: {image: keelson.local/bootsector-disk:latest}}
+          """);
+      assertThat(bad.err()).contains("spec.firmware: Unsupported value: \"efi\": supported values: \"bios\"");
+    } finally {
+      cluster.kubectl("delete", "vm", "dos");
+    }
+    // the VM's pod goes with it
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() ->
+        cluster.kubectl("get", "pod", "virt-launcher-dos").err().contains("NotFound"));
+  }
+
+  @Test
+  @Order(11)
   void attachForwardsStdinToARunningContainer() {
     String yaml = """
         apiVersion: v1

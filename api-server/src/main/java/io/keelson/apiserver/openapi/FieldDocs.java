@@ -481,7 +481,8 @@ final class FieldDocs {
     t("VirtualMachineStatus", "What the VM is doing, mirrored from its pod.");
     f("VirtualMachineSpec.running", "Whether the VM should run: true (the default) starts its pod, false stops it "
         + "(the pod is deleted).");
-    f("VirtualMachineSpec.cpus", "Virtual CPUs (default 1); also the pod's cpu request and limit.");
+    f("VirtualMachineSpec.cpus", "Virtual CPUs (default 1); the pod's cpu limit, and 100m per vCPU its request (as "
+        + "KubeVirt's CPU allocation ratio 10).");
     f("VirtualMachineSpec.memory", "Guest memory (default 256Mi, at least 16Mi); also the pod's memory request and limit.");
     f("VirtualMachineSpec.disk", "The boot disk.");
     f("VirtualMachineSpec.firmware", "The firmware that boots the disk. Supported: \"bios\" (SeaBIOS, the default).");

@@ -29,7 +29,7 @@ import java.util.Objects;
  * Runs vm.keelson.io/v1alpha1 VirtualMachines (Full VMs) as pods, as KubeVirt's virt-controller
  * does with its virt-launcher pods: {@code spec.running} true → one pod {@code virt-launcher-<vm>}
  * (controlled by the VM, so deleting the VM deletes it) with {@code runtimeClassName: vm}, the disk
- * image as its one container's image, the VM's cpus and memory as its requests and limits, and the
+ * image as its one container's image, the VM's cpus and memory as its limits (requests: 100m per vCPU), and the
  * annotation {@code vm.keelson.io/boot: disk} that has the node's qemu driver boot the image's disk
  * with its own bootloader; false → the pod is deleted. The VM's status mirrors the pod's: phase as
  * printableStatus, node, IP, readiness.
@@ -102,9 +102,11 @@ public final class VirtualMachineController implements Reconciler, ManagedContro
 
   private Pod create(GenericKubernetesResource vm, Map<String, Object> spec) {
     Map<String, Object> disk = map(spec.get("disk"));
-    Map<String, Quantity> size = Map.of(
-        "cpu", new Quantity(String.valueOf(spec.getOrDefault("cpus", 1))),
-        "memory", new Quantity(String.valueOf(spec.getOrDefault("memory", "256Mi"))));
+    int cpus = ((Number) spec.getOrDefault("cpus", 1)).intValue();
+    Quantity memory = new Quantity(String.valueOf(spec.getOrDefault("memory", "256Mi")));
+    // the limit sizes the VM (-smp, -m); like KubeVirt's cpuAllocationRatio 10, a vCPU requests a tenth of a core
+    Map<String, Quantity> limits = Map.of("cpu", new Quantity(String.valueOf(cpus)), "memory", memory);
+    Map<String, Quantity> requests = Map.of("cpu", new Quantity((cpus * 100) + "m"), "memory", memory);
     String name = vm.getMetadata().getName();
     Pod pod = new PodBuilder()
         .withNewMetadata().withName(podName(vm)).withNamespace(vm.getMetadata().getNamespace())
@@ -120,7 +122,7 @@ public final class VirtualMachineController implements Reconciler, ManagedContro
                 .withImage((String) disk.get("image")).withImagePullPolicy((String) disk.get("imagePullPolicy"))
                 // the serial console is the container's stdio: kubectl attach -it types into it
                 .withStdin(true).withTty(true)
-                .withNewResources().withRequests(size).withLimits(size).endResources().build())
+                .withNewResources().withRequests(requests).withLimits(limits).endResources().build())
         .endSpec().build();
     try {
       Pod created = client.pods().inNamespace(vm.getMetadata().getNamespace()).resource(pod).create();
@@ -159,6 +161,14 @@ public final class VirtualMachineController implements Reconciler, ManagedContro
     return otherwise;
   }
 
+  /** Why the VM's container waits (a pull error, a crash loop), for the Ready condition's message. */
+  private static String waitingMessage(Pod pod) {
+    if (pod.getStatus().getContainerStatuses() == null) return null;
+    return pod.getStatus().getContainerStatuses().stream()
+        .filter(cs -> cs.getState() != null && cs.getState().getWaiting() != null && cs.getState().getWaiting().getMessage() != null)
+        .map(cs -> cs.getState().getWaiting().getMessage()).findFirst().orElse(null);
+  }
+
   private static boolean unschedulable(Pod pod) {
     if (pod.getStatus() == null || pod.getStatus().getConditions() == null) return false;
     return pod.getStatus().getConditions().stream()
@@ -180,7 +190,8 @@ public final class VirtualMachineController implements Reconciler, ManagedContro
         cond.put("status", c.getStatus());
         if (c.getLastTransitionTime() != null) cond.put("lastTransitionTime", c.getLastTransitionTime());
         cond.put("reason", c.getReason() != null ? c.getReason() : "True".equals(c.getStatus()) ? "PodReady" : "PodNotReady");
-        cond.put("message", c.getMessage() != null ? c.getMessage() : "");
+        String waiting = waitingMessage(pod);
+        cond.put("message", waiting != null ? waiting : c.getMessage() != null ? c.getMessage() : "");
         s.put("conditions", List.of(cond));
       }
     } else if (pod != null) {
