@@ -41,6 +41,7 @@ import picocli.CommandLine.ScopeType;
       DeleteCommand.class,
       LogsCommand.class,
       ExecCommand.class,
+      io.keelson.cli.command.ConsoleCommand.class,
       ScaleCommand.class,
       RolloutCommand.class,
       TopCommand.class,

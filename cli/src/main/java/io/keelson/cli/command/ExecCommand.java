@@ -68,7 +68,7 @@ public final class ExecCommand extends ClusterCommand {
     }
   }
 
-  private static String stty(String... args) {
+  static String stty(String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add("stty");
     cmd.addAll(List.of(args));
