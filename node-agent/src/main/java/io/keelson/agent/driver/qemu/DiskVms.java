@@ -55,13 +55,20 @@ final class DiskVms {
   private final Path qemu;
   private final Path runDir;
   private final Supplier<AccelProbe.Result> accel;
+  /** Makes the VM's cgroup (path, memory limit, cpu millis) and returns its cgroup.procs files. */
+  private final Cgroup cgroup;
+
+  interface Cgroup {
+    List<Path> setUp(String path, long memLimit, long cpuMillis);
+  }
   private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
   private final Map<String, Console> tasks = new ConcurrentHashMap<>();
 
-  DiskVms(Path qemu, Path runDir, Supplier<AccelProbe.Result> accel) {
+  DiskVms(Path qemu, Path runDir, Supplier<AccelProbe.Result> accel, Cgroup cgroup) {
     this.qemu = qemu;
     this.runDir = runDir;
     this.accel = accel;
+    this.cgroup = cgroup;
   }
 
   static boolean wants(SandboxConfig config) {
@@ -88,6 +95,7 @@ final class DiskVms {
     final String qemuName;
     long ram;
     int vcpus;
+    long cpuMillis;
     String mac;
     String netns;
     volatile Console console;
@@ -105,9 +113,14 @@ final class DiskVms {
   }
 
   SandboxHandle startSandbox(SandboxConfig config, long ram, int vcpus) throws DriverException {
+    Sandbox known = sandboxes.get(config.sandboxId());
+    if (known != null) {
+      return handle(known);
+    }
     Sandbox s = new Sandbox(config.sandboxId(), config.stateDir(), runDir.resolve(QemuDriver.shortId(config.sandboxId())));
     s.ram = ram;
     s.vcpus = vcpus;
+    s.cpuMillis = config.cpuMillis();
     try {
       Files.createDirectories(s.dir);
       Files.createDirectories(s.run);
@@ -120,6 +133,10 @@ final class DiskVms {
     }
     sandboxes.put(s.id, s);
     return handle(s);
+  }
+
+  static String cgroupPath(String sandboxId) {
+    return "/keelson/vm-" + sandboxId;
   }
 
   private static SandboxHandle handle(Sandbox s) {
@@ -225,7 +242,10 @@ final class DiskVms {
     Files.deleteIfExists(s.run.resolve("console.sock"));
     Files.deleteIfExists(s.run.resolve("qmp.sock"));
     Files.deleteIfExists(s.pidFile());
-    List<String> argv = new ArrayList<>();
+    // as for VM pods: qemu in the pod's cgroup, its RAM plus what qemu itself needs, the pod's cpu limit
+    List<Path> procs = cgroup.setUp(cgroupPath(s.id), s.ram + QemuDriver.QEMU_OVERHEAD,
+        s.cpuMillis > 0 ? Math.max(s.cpuMillis, s.vcpus * 1000L) : 0);
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", "for f in $KEELSON_CGROUP_PROCS; do echo $$ > $f; done; exec \"$@\"", "sh"));
     if (s.netns != null) {
       argv.addAll(List.of("nsenter", "--net=" + s.netns));
     }
@@ -244,8 +264,10 @@ final class DiskVms {
           "-device", "e1000,netdev=n0,mac=" + s.mac));
     }
     Path err = s.run.resolve("qemu.err");
-    Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(err.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(err.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("KEELSON_CGROUP_PROCS", String.join(" ", procs.stream().map(Path::toString).toList()));
+    Process p = pb.start();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new IOException("qemu did not daemonize within 60s");

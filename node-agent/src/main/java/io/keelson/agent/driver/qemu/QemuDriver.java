@@ -153,7 +153,7 @@ public final class QemuDriver implements WorkloadDriver {
 
   public QemuDriver(Options options) {
     this.options = options;
-    this.diskVms = new DiskVms(options.qemuBinary(), options.runDir(), this::accel);
+    this.diskVms = new DiskVms(options.qemuBinary(), options.runDir(), this::accel, this::setUpCgroup);
   }
 
   @Override
@@ -500,6 +500,7 @@ public final class QemuDriver implements WorkloadDriver {
   public void destroySandbox(String sandboxId, Duration grace) throws DriverException {
     if (diskVms.hasSandbox(sandboxId)) {
       diskVms.destroySandbox(sandboxId);
+      cgroups.remove(DiskVms.cgroupPath(sandboxId));
       return;
     }
     Vm vm = vms.get(sandboxId);

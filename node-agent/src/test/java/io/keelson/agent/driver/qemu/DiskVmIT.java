@@ -122,6 +122,9 @@ class DiskVmIT {
     await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> assertThat(log()).contains("KeelsonDOS 1.0 ready").contains("A> "));
     assertThat(Files.readAllLines(task.logPath())).allMatch(l -> l.matches("\\S+Z stdout [PF] .*"), "CRI format");
     assertThat(driver.inspectTask(handle.id()).state()).hasToString("RUNNING");
+    // qemu runs in the pod's cgroup, as for VM pods
+    long pid = driver.inspectTask(handle.id()).pid();
+    assertThat(Files.readString(Path.of("/proc", String.valueOf(pid), "cgroup"))).contains("/keelson/vm-" + sandboxId);
   }
 
   @Test
