@@ -45,6 +45,7 @@ public final class BootstrapPolicy {
         rule(WRITE, List.of("autoscaling"), List.of("horizontalpodautoscalers")),
         rule(WRITE, List.of("batch"), List.of("cronjobs", "jobs")),
         rule(WRITE, List.of("networking.k8s.io"), List.of("ingresses", "networkpolicies")),
+        rule(WRITE, List.of("vm.keelson.io"), List.of("virtualmachines")),
         rule(WRITE, List.of("policy"), List.of("poddisruptionbudgets"))));
     roles.add(role("system:aggregate-to-view", "view",
         rule(READ, List.of(""), List.of("configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status", "pods",
@@ -58,6 +59,7 @@ public final class BootstrapPolicy {
         rule(READ, List.of("autoscaling"), List.of("horizontalpodautoscalers", "horizontalpodautoscalers/status")),
         rule(READ, List.of("batch"), List.of("cronjobs", "cronjobs/status", "jobs", "jobs/status")),
         rule(READ, List.of("networking.k8s.io"), List.of("ingresses", "ingresses/status", "networkpolicies")),
+        rule(READ, List.of("vm.keelson.io"), List.of("virtualmachines", "virtualmachines/status")),
         rule(READ, List.of("policy"), List.of("poddisruptionbudgets", "poddisruptionbudgets/status"))));
     roles.add(role("system:discovery", null, urls(List.of("get"), List.of("/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez",
         "/openapi", "/openapi/*", "/readyz", "/version", "/version/"))));
