@@ -140,8 +140,10 @@ final class DiskVms {
   }
 
   private static SandboxHandle handle(Sandbox s) {
-    // what a restarted agent needs to find the VM again
-    return new SandboxHandle(s.id, QemuDriver.NAME, STATE + "\n" + s.dir + "\n" + s.run);
+    // what a restarted agent needs to find the VM again, and to boot it again if its guest powers off
+    return new SandboxHandle(s.id, QemuDriver.NAME, String.join("\n", STATE, s.dir.toString(), s.run.toString(),
+        String.valueOf(s.ram), String.valueOf(s.vcpus), String.valueOf(s.cpuMillis), s.mac == null ? "" : s.mac,
+        s.netns == null ? "" : s.netns));
   }
 
   /** Boots the disk in the task's image; returns once the guest runs with its console connected. */
@@ -491,8 +493,17 @@ final class DiskVms {
 
   /** After an agent restart: the VM still runs (its pid file names our qemu), the console is connected again. */
   void recoverSandbox(SandboxHandle handle) throws DriverException {
-    String[] state = handle.driverState().split("\n");
+    String[] state = handle.driverState().split("\n", -1);
     Sandbox s = new Sandbox(handle.id(), Path.of(state[1]), Path.of(state[2]));
+    try {
+      s.ram = Long.parseLong(state[3]);
+      s.vcpus = Integer.parseInt(state[4]);
+      s.cpuMillis = Long.parseLong(state[5]);
+      s.mac = state[6].isEmpty() ? null : state[6];
+      s.netns = state[7].isEmpty() ? null : state[7];
+    } catch (RuntimeException e) {
+      throw new DriverException("RecoverError", "unreadable state of the disk VM sandbox " + handle.id() + ": " + e.getMessage(), e);
+    }
     sandboxes.put(s.id, s);
   }
 

@@ -85,9 +85,13 @@ class DiskVmIT {
 
   /** The log as kubectl logs shows it: partial (P) records joined with the rest of their line. */
   static String log() throws IOException {
+    return log(task.logPath());
+  }
+
+  static String log(Path path) throws IOException {
     StringBuilder text = new StringBuilder();
-    if (Files.exists(task.logPath())) {
-      for (String record : Files.readAllLines(task.logPath())) {
+    if (Files.exists(path)) {
+      for (String record : Files.readAllLines(path)) {
         String[] parts = record.split(" ", 4);
         text.append(parts.length == 4 ? parts[3] : "").append(parts[2].equals("P") ? "" : "\n");
       }
@@ -167,5 +171,21 @@ class DiskVmIT {
     ExitResult r = driver.awaitTask(handle.id()).get(20, TimeUnit.SECONDS);
     assertThat(r.exitCode()).isEqualTo(137);
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+  }
+
+  @Test
+  @Order(6)
+  void theRestartedContainerBootsTheVmAgainInTheSameSandbox() throws Exception {
+    // as the agent does after the VM ended (restartPolicy Always), here through the driver that recovered the sandbox
+    TaskConfig again = new TaskConfig(sandboxId + "-vm-1", sandboxId, "vm", task.image(), List.of("/disk"), Map.of(), "/",
+        TaskUser.ROOT, List.of(), false, TaskResources.NONE, true, true, dir.resolve("logs/vm-1.log"));
+    driver.startTask(again);
+    await().atMost(30, TimeUnit.SECONDS).untilAsserted(() ->
+        assertThat(log(again.logPath())).contains("KeelsonDOS 1.0 ready"));
+    // the same shape as the first boot: the recovered sandbox kept the pod's size
+    long pid = driver.inspectTask(again.taskId()).pid();
+    List<String> argv = List.of(Files.readString(Path.of("/proc", String.valueOf(pid), "cmdline")).split("\0"));
+    assertThat(argv.get(argv.indexOf("-m") + 1)).isEqualTo("128M");
+    assertThat(argv.get(argv.indexOf("-smp") + 1)).isEqualTo("1");
   }
 }
