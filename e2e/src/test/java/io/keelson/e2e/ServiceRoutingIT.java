@@ -177,9 +177,14 @@ class ServiceRoutingIT {
 
   /** A GET from {@code pod} to {@code host}: whether db's page ("db") came back within nc's 2 s. */
   private boolean dbAnswers(String pod, String host) {
+    return answers(pod, host, "db");
+  }
+
+  /** Whether {@code server}'s httpd on :8080 (serving its own name) answers {@code pod} at {@code host}. */
+  private boolean answers(String pod, String host, String server) {
     KeelsonCluster.Result r = cluster.kubectl("exec", pod, "--", "sh", "-c",
         "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 " + host + " 8080 | tail -1");
-    return r.out().trim().equals("db");
+    return r.out().trim().equals(server);
   }
 
   @Test
@@ -309,5 +314,90 @@ class ServiceRoutingIT {
     cluster.kubectlOk("delete", "netpol", "lonely-egress", "lonely-dns");
     await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
         assertThat(get("lonely", clusterIp, 80).out().trim()).startsWith("web-"));
+  }
+
+  /**
+   * A VM pod is on the pod network like a container (its guest NIC sits behind the pod's veth
+   * through a tc redirect inside the pod's namespace), so the node's Service rules and policy
+   * hooks see its traffic as a container's: a VM server behind a Service, isolated by a policy
+   * that lets container and VM clients labelled role=client in, and a VM client held by an egress
+   * policy. The first VM pod of a cluster waits for the VM template (20-60 s).
+   */
+  @Test
+  @Order(4)
+  void networkPoliciesHoldForVmPods() {
+    String lacks = Host.lacksVms();
+    Assumptions.assumeTrue(lacks == null, lacks);
+    String busybox = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: %s, labels: {%s}}
+        spec:
+          runtimeClassName: %s
+          terminationGracePeriodSeconds: 0
+          containers:
+          - name: main
+            image: keelson.local/busybox:latest
+            command: ["sh", "-c", "%s"]
+            ports: [{name: http, containerPort: 8080}]
+        ---
+        """;
+    String httpd = "mkdir -p /www && echo $HOSTNAME > /www/index.html && exec httpd -f -p 8080 -h /www";
+    String yaml = busybox.formatted("vm-db", "app: vm-db", "vm", httpd)
+        + busybox.formatted("vm-friend", "app: vm-friend, role: client", "vm", httpd)
+        + busybox.formatted("pal", "role: client", "runc", "exec sleep 3600");
+    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(30), List.of("kubectl", "apply", "-f", "-"), yaml);
+    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    KeelsonCluster.Result ready = cluster.kubectl("wait", "--for=condition=Ready", "pod/vm-db", "pod/vm-friend", "pod/pal",
+        "--timeout=180s");
+    if (!ready.ok()) {
+      throw new AssertionError("pods not ready\n" + ready + "\n" + cluster.diagnostics());
+    }
+    cluster.kubectlOk("expose", "pod", "vm-db", "--port", "8080");
+    String dbIp = cluster.kubectlOk("get", "pod", "vm-db", "-o", "jsonpath={.status.podIP}").trim();
+    String dbService = cluster.kubectlOk("get", "service", "vm-db", "-o", "jsonpath={.spec.clusterIP}").trim();
+    // open: a container and a VM reach the VM server through its Service (and its DNS name)
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() ->
+        answers("client", dbService, "vm-db") && answers("vm-friend", dbService, "vm-db"));
+    assertThat(answers("client", "vm-db.default.svc.cluster.local", "vm-db")).isTrue();
+
+    KeelsonCluster.Result allow = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: vm-db-clients}
+        spec:
+          podSelector: {matchLabels: {app: vm-db}}
+          ingress:
+          - from: [{podSelector: {matchLabels: {role: client}}}]
+            ports: [{port: http}]
+        """);
+    assertThat(allow.ok()).as(allow.toString()).isTrue();
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).until(() -> !answers("client", dbService, "vm-db"));
+    assertThat(answers("client", dbIp, "vm-db")).as("unlabelled container, by pod IP").isFalse();
+    assertThat(answers("pal", dbService, "vm-db")).as("role=client container").isTrue();
+    assertThat(answers("vm-friend", dbService, "vm-db")).as("role=client VM").isTrue();
+    assertThat(answers("vm-friend", dbIp, "vm-db")).as("role=client VM, by pod IP").isTrue();
+
+    // egress from a VM: vm-friend may reach vm-db only, not the web Service
+    assertThat(get("vm-friend", clusterIp, 80).out().trim()).startsWith("web-");
+    KeelsonCluster.Result egress = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: vm-friend-out}
+        spec:
+          podSelector: {matchLabels: {app: vm-friend}}
+          policyTypes: [Egress]
+          egress: [{to: [{podSelector: {matchLabels: {app: vm-db}}}]}]
+        """);
+    assertThat(egress.ok()).as(egress.toString()).isTrue();
+    await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
+        assertThat(get("vm-friend", clusterIp, 80).out().trim()).doesNotStartWith("web-"));
+    assertThat(answers("vm-friend", dbService, "vm-db")).as("vm-db stays allowed").isTrue();
+    // the VM server is isolated for ingress only: it still reaches the web Service
+    assertThat(get("vm-db", clusterIp, 80).out().trim()).startsWith("web-");
+
+    cluster.kubectlOk("delete", "netpol", "vm-db-clients", "vm-friend-out");
+    cluster.kubectlOk("delete", "pod", "vm-db", "vm-friend", "pal", "--wait=false");
+    cluster.kubectlOk("delete", "service", "vm-db");
   }
 }
