@@ -15,6 +15,9 @@ import java.util.regex.Pattern;
  * interface (the veth on the node bridge) and the tap, both ways (as Kata Containers does). The
  * guest NIC takes the interface's MAC and the pod IP, so to the bridge and to other pods the VM
  * looks exactly like a container with that IP. qemu itself runs in the namespace to open the tap.
+ * The redirect stays inside the pod's namespace: on the node the VM's frames cross the veth and the
+ * bridge as a container's do, so the Service proxy and NetworkPolicy ({@code netpol}) need nothing
+ * VM-specific.
  */
 final class VmNetwork {
   private VmNetwork() {}
