@@ -23,8 +23,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Services that route, on one `./keelson up` node: a ClusterIP reached from another pod and from
  * its own endpoints (hairpin), spreading over both pods; a NodePort reached from the host; a
- * Service without endpoints refusing at once; scaling to zero and back; and the API through
- * default/kubernetes at 10.96.0.1:443. Busybox nc, not wget: Debian's static busybox wget crashes
+ * Service without endpoints refusing at once; scaling to zero and back; the API through
+ * default/kubernetes at 10.96.0.1:443; and NetworkPolicies, for container and VM pods. Busybox nc, not wget: Debian's static busybox wget crashes
  * (exit 139) on this platform.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
