@@ -58,3 +58,19 @@ app.kubernetes.io/component: {{ .component }}
 - {name: credentials, mountPath: /etc/keelson/credentials, readOnly: true}
 - {name: scripts, mountPath: /etc/keelson/scripts, readOnly: true}
 {{- end }}
+
+{{- define "keelson.encryptionSecret" -}}
+{{ .Values.encryption.existingSecret | default (printf "%s-encryption" (include "keelson.fullname" .)) }}
+{{- end }}
+
+{{/* The audit log's directory when it is a file (logVolume is mounted there) */}}
+{{- define "keelson.auditLogDir" -}}
+{{- if ne .Values.audit.logPath "-" }}{{ dir .Values.audit.logPath }}{{ end }}
+{{- end }}
+
+{{/* An agent's API endpoint and the kubeconfig its init container issues for it */}}
+{{- define "keelson.agentClientEnv" -}}
+- {name: KEELSON_API_URL, value: "https://{{ include "keelson.apiHost" . }}:{{ .Values.apiServer.port }}"}
+- {name: KEELSON_KUBECONFIG, value: /run/keelson/kubeconfig}
+- {name: KEELSON_JVM_OPTS, value: {{ .Values.jvmOptions | quote }}}
+{{- end }}

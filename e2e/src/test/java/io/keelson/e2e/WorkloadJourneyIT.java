@@ -839,8 +839,8 @@ class WorkloadJourneyIT {
 
   /**
    * helm/keelson, the chart that runs Keelson on a cluster, lints, and its rendering (3 etcd members, the
-   * privileged host-network agent DaemonSet) passes a server-side dry run on Keelson itself; without the
-   * credentials Secret it says which value to set.
+   * privileged host-network agent DaemonSet, the encryption key Secret, the audit policy) passes a server-side
+   * dry run on Keelson itself; without the credentials Secret it says which value to set.
    */
   @Test
   @Order(12)
@@ -860,6 +860,11 @@ class WorkloadJourneyIT {
     KeelsonCluster.Result rendered = helm(Duration.ofSeconds(60), tool.path(), "template", "k", chart, "--namespace", "default",
         "--set", "credentials.existingSecret=kc,etcd.replicas=3"); // etcd's volumeClaimTemplates (the default) too
     assertThat(rendered.ok()).as(rendered.toString()).isTrue();
+    // the security features ./keelson up turns on: Secrets encrypted at rest, the audit log, in-flight limits,
+    // and agents on credentials of their own issued by an init container
+    assertThat(rendered.out()).contains("--encryption-provider-config=/etc/keelson/encryption/encryption-config.yaml",
+        "--audit-policy-file=/etc/keelson/audit/audit-policy.yaml", "--audit-log-path=-", "--max-requests-inflight=400",
+        "--max-mutating-requests-inflight=200", "--issue-node-kubeconfig", "name: node-credentials");
     KeelsonCluster.Result dryRun = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "--dry-run=server", "-f", "-"),
         rendered.out());
     assertThat(dryRun.out()).as(dryRun.toString()).contains(
@@ -868,7 +873,9 @@ class WorkloadJourneyIT {
         "deployment.apps/k-keelson-scheduler created (server dry run)",
         "deployment.apps/k-keelson-controller-manager created (server dry run)",
         "daemonset.apps/k-keelson-agent created (server dry run)",
-        "service/k-keelson-apiserver created (server dry run)");
+        "service/k-keelson-apiserver created (server dry run)",
+        "secret/k-keelson-encryption created (server dry run)",
+        "configmap/k-keelson-audit-policy created (server dry run)");
   }
 
   @Test
