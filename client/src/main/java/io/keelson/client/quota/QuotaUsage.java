@@ -17,8 +17,9 @@ import tools.jackson.databind.JsonNode;
  * for every kind, the legacy object counts ({@code pods}, {@code services}, ...), the compute
  * resources of pods that are still running or may run, the node ports and load balancers of
  * Services and the storage of PersistentVolumeClaims; and which quotas an object falls under
- * (scopes). The api-server's admission charges it on create, the controller-manager's quota
- * controller sums it over the namespace: both count the same way.
+ * (scopes). The api-server's admission charges it on create (and its growth on the updates kube
+ * charges), the controller-manager's quota controller sums it over the namespace: both count the
+ * same way.
  */
 public final class QuotaUsage {
 
@@ -76,6 +77,31 @@ public final class QuotaUsage {
       }
     }
     return u;
+  }
+
+  /**
+   * Whether an update of a {@code group}/{@code resource} is charged, as kube 1.32's evaluators'
+   * Handles say: a Service's type may change (node ports, load balancers) and a claim may grow
+   * (requests.storage); pods are charged on create only (in-place resize is off), and object
+   * counts do not change on update.
+   */
+  public static boolean chargesUpdates(String group, String resource) {
+    return group.isEmpty() && (resource.equals("services") || resource.equals("persistentvolumeclaims"));
+  }
+
+  /**
+   * What an update from {@code old} to {@code updated} charges: the growth of each resource, kube's
+   * SubtractWithNonNegativeResult without the zeros. What shrinks is not given back here: the quota
+   * controller's recount does that.
+   */
+  public static Map<String, BigDecimal> growth(String group, String resource, JsonNode old, JsonNode updated, Instant now) {
+    Map<String, BigDecimal> before = of(group, resource, old, now);
+    Map<String, BigDecimal> grown = new TreeMap<>();
+    of(group, resource, updated, now).forEach((r, v) -> {
+      BigDecimal delta = v.subtract(before.getOrDefault(r, BigDecimal.ZERO));
+      if (delta.signum() > 0) grown.put(r, delta);
+    });
+    return grown;
   }
 
   /**

@@ -59,6 +59,32 @@ class QuotaUsageTest {
   }
 
   @Test
+  void anUpdateChargesWhatItAddsAndNeverAGivenBackAmount() {
+    JsonNode clusterIp = json("{'spec':{'type':'ClusterIP','ports':[{'port':80},{'port':443}]}}");
+    JsonNode nodePort = json("{'spec':{'type':'NodePort','ports':[{'port':80},{'port':443}]}}");
+    JsonNode lb = json("{'spec':{'type':'LoadBalancer','allocateLoadBalancerNodePorts':false,'ports':[{'port':80}]}}");
+    assertThat(printed(QuotaUsage.growth("", "services", clusterIp, nodePort, NOW)))
+        .containsExactlyEntriesOf(Map.of("services.nodeports", "2")); // the object counts stay as they were
+    assertThat(printed(QuotaUsage.growth("", "services", nodePort, lb, NOW)))
+        .containsExactlyEntriesOf(Map.of("services.loadbalancers", "1")); // two node ports fewer: not refunded here
+    assertThat(QuotaUsage.growth("", "services", nodePort, clusterIp, NOW)).isEmpty();
+
+    JsonNode small = json("{'spec':{'storageClassName':'fast','resources':{'requests':{'storage':'1Gi'}}}}");
+    JsonNode grown = json("{'spec':{'storageClassName':'fast','resources':{'requests':{'storage':'3Gi'}}}}");
+    assertThat(printed(QuotaUsage.growth("", "persistentvolumeclaims", small, grown, NOW))).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "requests.storage", "2Gi", "fast.storageclass.storage.k8s.io/requests.storage", "2Gi"));
+  }
+
+  @Test
+  void onlyServicesAndClaimsAreChargedOnUpdateAsInKube132() {
+    assertThat(QuotaUsage.chargesUpdates("", "services")).isTrue();
+    assertThat(QuotaUsage.chargesUpdates("", "persistentvolumeclaims")).isTrue();
+    assertThat(QuotaUsage.chargesUpdates("", "pods")).as("in-place resize is off at 1.32").isFalse();
+    assertThat(QuotaUsage.chargesUpdates("", "configmaps")).isFalse();
+    assertThat(QuotaUsage.chargesUpdates("apps", "deployments")).isFalse();
+  }
+
+  @Test
   void scopesTakeInPodsByDeadlineQosAndPriorityClassAndNoOtherKind() {
     JsonNode bestEffort = json("{'spec':{'containers':[{'name':'c'}],'priorityClassName':'high'}}");
     JsonNode burstable = json("{'spec':{'activeDeadlineSeconds':60,'containers':[{'name':'c','resources':{'requests':{'cpu':'1'}}}]}}");
