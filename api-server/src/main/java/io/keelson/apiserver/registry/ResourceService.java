@@ -516,6 +516,7 @@ public class ResourceService {
       return servedWritten(v, w);
     }
     String key = type.key(namespace, name);
+    Map<String, java.math.BigDecimal> quotaCharged = Map.of();
     for (int attempt = 0; ; attempt++) {
       // First try from the watch cache's copy, as kube-apiserver does: no etcd read, and the guarded
       // write below fails if etcd has moved on, after which the object is read from etcd itself.
@@ -552,6 +553,10 @@ public class ResourceService {
         // copy was current (a stale one could make a real change look like a no-op).
         if (fromCache) continue;
         return new Written(current, null);
+      }
+      // last before the write, as on create; only writes of the object itself are charged (kube's quota admission skips subresources)
+      if (opts.subresource() == null) {
+        quotaCharged = io.keelson.apiserver.quota.QuotaAdmission.admitUpdate(this, type, next, current, opts.dryRun(), quotaCharged);
       }
       if (opts.dryRun()) {
         // as kube's dry-run update: the object as it would be written, at the resourceVersion it was read at

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -19,7 +21,9 @@ import tools.jackson.databind.json.JsonMapper;
  * ResourceQuota and LimitRange admission against real etcd and two api-servers: creates beyond a
  * quota's hard limit are refused with kube's 403 messages, a quota on cpu makes pods state their
  * requests, parallel creates through both servers never pass the limit (the charge is a guarded
- * write of status.used), dry runs do not charge, and LimitRanges default and bound containers.
+ * write of status.used), dry runs do not charge, updates are charged what they add (a Service
+ * turned NodePort, a grown claim: through the real kubectl), and LimitRanges default and bound
+ * containers.
  * No controller-manager runs: the tests write the quota status its controller would.
  */
 class ResourceQuotaAdmissionIT {
@@ -141,6 +145,81 @@ class ResourceQuotaAdmissionIT {
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(message(r)).isEqualTo("configmaps \"b\" is forbidden: exceeded quota: q, requested: count/configmaps=1, "
         + "used: count/configmaps=1, limited: count/configmaps=1");
+  }
+
+  private static String kubectlOk(String... args) throws Exception {
+    TestCluster.Kubectl r = c.kubectl(args);
+    assertThat(r.code()).as("kubectl " + String.join(" ", args) + ": " + r.out()).isZero();
+    return r.out();
+  }
+
+  @Test
+  void turningAServiceIntoANodePortIsChargedAndRefusedBeyondTheQuota() throws Exception {
+    namespace("q-svc");
+    quota("q-svc", "q", "{\"services.nodeports\":\"1\",\"services.loadbalancers\":\"1\"}",
+        "{\"services.nodeports\":\"0\",\"services.loadbalancers\":\"0\"}");
+    kubectlOk("-n", "q-svc", "create", "service", "clusterip", "a", "--tcp=80:80");
+    kubectlOk("-n", "q-svc", "create", "service", "clusterip", "b", "--tcp=80:80");
+    String nodePort = "{\"spec\":{\"type\":\"NodePort\"}}";
+    assertThat(kubectlOk("-n", "q-svc", "patch", "svc", "a", "-p", nodePort)).contains("service/a patched");
+    assertThat(get("/api/v1/namespaces/q-svc/resourcequotas/q").at("/status/used/services.nodeports").asString()).isEqualTo("1");
+
+    String refused = "services \"b\" is forbidden: exceeded quota: q, requested: services.nodeports=1, "
+        + "used: services.nodeports=1, limited: services.nodeports=1";
+    TestCluster.Kubectl r = c.kubectl("-n", "q-svc", "patch", "svc", "b", "-p", nodePort);
+    assertThat(r.code()).as(r.out()).isNotZero();
+    assertThat(r.out()).contains("Error from server (Forbidden): " + refused);
+    r = c.kubectl("-n", "q-svc", "patch", "svc", "b", "-p", nodePort, "--dry-run=server");
+    assertThat(r.out()).contains(refused);
+    // server-side apply is an update too: a LoadBalancer allocates node ports as well
+    Path manifest = c.dir.resolve("svc-b.yaml");
+    Files.writeString(manifest, """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: b, namespace: q-svc}
+        spec:
+          type: LoadBalancer
+          ports: [{name: 80-80, port: 80, targetPort: 80, protocol: TCP}]
+        """);
+    r = c.kubectl("apply", "--server-side", "--force-conflicts", "-f", manifest.toString());
+    assertThat(r.code()).as(r.out()).isNotZero();
+    assertThat(r.out()).contains(refused);
+
+    JsonNode b = get("/api/v1/namespaces/q-svc/services/b");
+    assertThat(b.at("/spec/type").asString()).as("nothing written").isEqualTo("ClusterIP");
+    assertThat(b.at("/spec/ports/0/nodePort").isMissingNode()).isTrue();
+    JsonNode used = get("/api/v1/namespaces/q-svc/resourcequotas/q").path("status").path("used");
+    assertThat(used.path("services.nodeports").asString()).isEqualTo("1");
+    assertThat(used.path("services.loadbalancers").asString()).isEqualTo("0");
+
+    // back to ClusterIP: allowed, and not refunded at admission (the quota controller recounts)
+    assertThat(kubectlOk("-n", "q-svc", "patch", "svc", "a", "--type=json",
+        "-p", "[{\"op\":\"replace\",\"path\":\"/spec/type\",\"value\":\"ClusterIP\"},"
+            + "{\"op\":\"remove\",\"path\":\"/spec/ports/0/nodePort\"}]")).contains("service/a patched");
+    assertThat(get("/api/v1/namespaces/q-svc/resourcequotas/q").at("/status/used/services.nodeports").asString()).isEqualTo("1");
+  }
+
+  @Test
+  void growingAClaimBeyondTheQuotasStorageIsRefused() throws Exception {
+    namespace("q-pvc");
+    quota("q-pvc", "storage", "{\"requests.storage\":\"2Gi\"}", "{\"requests.storage\":\"0\"}");
+    HttpResponse<String> r = post("/api/v1/namespaces/q-pvc/persistentvolumeclaims", "{\"apiVersion\":\"v1\","
+        + "\"kind\":\"PersistentVolumeClaim\",\"metadata\":{\"name\":\"data\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],"
+        + "\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+
+    TestCluster.Kubectl k = c.kubectl("-n", "q-pvc", "patch", "pvc", "data", "-p",
+        "{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"3Gi\"}}}}");
+    assertThat(k.code()).as(k.out()).isNotZero();
+    assertThat(k.out()).contains("Error from server (Forbidden): persistentvolumeclaims \"data\" is forbidden: exceeded quota: storage, "
+        + "requested: requests.storage=2Gi, used: requests.storage=1Gi, limited: requests.storage=2Gi");
+    assertThat(get("/api/v1/namespaces/q-pvc/persistentvolumeclaims/data").at("/spec/resources/requests/storage").asString())
+        .isEqualTo("1Gi");
+
+    kubectlOk("-n", "q-pvc", "patch", "pvc", "data", "-p", "{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"2Gi\"}}}}");
+    assertThat(get("/api/v1/namespaces/q-pvc/resourcequotas/storage").at("/status/used/requests.storage").asString()).isEqualTo("2Gi");
+    // a write that changes no usage (a label) is not charged, even with the quota full
+    kubectlOk("-n", "q-pvc", "label", "pvc", "data", "tier=gold");
   }
 
   @Test

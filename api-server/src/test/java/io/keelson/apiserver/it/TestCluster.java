@@ -190,6 +190,25 @@ public final class TestCluster implements AutoCloseable {
     return dir.resolve("kubeconfig");
   }
 
+  /** What a kubectl run printed (stdout and stderr together) and its exit code. */
+  public record Kubectl(int code, String out) {}
+
+  /** The real kubectl against this cluster's first api-server, with a private discovery cache; skips the test without it. */
+  public Kubectl kubectl(String... args) throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/kubectl")), "no /usr/bin/kubectl on this host");
+    List<String> cmd = new ArrayList<>(List.of("kubectl", "--request-timeout=30s", "--cache-dir=" + dir.resolve("kube-cache")));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("KUBECONFIG", kubeconfig().toString());
+    Process p = pb.start();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(90, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      return new Kubectl(-1, "timeout: kubectl " + String.join(" ", args));
+    }
+    return new Kubectl(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+
   /** An HTTP/1.1 client trusting the cluster CA (the token is added per request, see {@link #request}). */
   public synchronized HttpClient client() throws Exception {
     if (http == null) http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(sslContext(dir))
