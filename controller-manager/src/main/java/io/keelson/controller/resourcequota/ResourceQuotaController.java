@@ -2,6 +2,7 @@ package io.keelson.controller.resourcequota;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
@@ -40,8 +41,8 @@ import tools.jackson.databind.JsonNode;
  * kube's resourcequota controller: keeps each ResourceQuota's status.hard (its spec.hard) and
  * status.used (the sum, over the namespace's objects the quota takes in, of what each charges —
  * counted by {@link QuotaUsage} as the api-server's quota admission counts it). Admission charges
- * creates optimistically; this controller gives usage back when objects go (pods deleted or
- * ended) and corrects any drift on a full resync every five minutes, as kube does.
+ * creates and growing updates optimistically; this controller gives usage back when objects go
+ * (pods deleted or ended, Services no longer NodePort or LoadBalancer) and corrects any drift on a full resync every five minutes, as kube does.
  */
 public final class ResourceQuotaController implements Reconciler, ManagedController {
   public static final String NAME = "resourcequota";
@@ -82,27 +83,33 @@ public final class ResourceQuotaController implements Reconciler, ManagedControl
       @Override
       public void onDelete(ResourceQuota q, boolean unknownFinalState) {}
     });
-    watch("/pods", informers.of(Pod.class), QuotaUsage::charged);
-    watch("/services", informers.of(Service.class), null);
-    watch("/configmaps", informers.of(ConfigMap.class), null);
-    watch("/secrets", informers.of(Secret.class), null);
+    watch("/pods", informers.of(Pod.class), true);
+    watch("/services", informers.of(Service.class), true);
+    watch("/persistentvolumeclaims", informers.of(PersistentVolumeClaim.class), false); // a claim never shrinks
+    watch("/configmaps", informers.of(ConfigMap.class), false);
+    watch("/secrets", informers.of(Secret.class), false);
   }
 
   /**
-   * Recounts the namespace's quotas when an object of the kind goes, or (pods) stops being charged:
-   * kube's replenishment. Creates need no recount: admission charged them.
+   * Recounts the namespace's quotas when an object of the kind goes, or when an update gives usage
+   * back ({@code updatesGiveBack}: a pod that ends, a Service no longer NodePort or LoadBalancer):
+   * kube's replenishment. Creates and growing updates need no recount: admission charged them.
    */
-  private <T extends HasMetadata> void watch(String kind, SharedIndexInformer<T> informer, ChargedTest charged) {
+  private <T extends HasMetadata> void watch(String kind, SharedIndexInformer<T> informer, boolean updatesGiveBack) {
     watched.put(kind, informer);
+    String group = kind.substring(0, kind.indexOf('/'));
+    String plural = kind.substring(kind.indexOf('/') + 1);
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(T obj) {}
 
       @Override
       public void onUpdate(T before, T after) {
-        if (charged == null) return;
-        Instant now = clock.instant();
-        if (charged.test(json(before), now) && !charged.test(json(after), now)) recount(after.getMetadata().getNamespace());
+        if (!updatesGiveBack) return;
+        // what the old object charged beyond the new one is what this update gives back
+        if (!QuotaUsage.growth(group, plural, json(after), json(before), clock.instant()).isEmpty()) {
+          recount(after.getMetadata().getNamespace());
+        }
       }
 
       @Override
@@ -110,10 +117,6 @@ public final class ResourceQuotaController implements Reconciler, ManagedControl
         recount(obj.getMetadata().getNamespace());
       }
     });
-  }
-
-  private interface ChargedTest {
-    boolean test(JsonNode obj, Instant now);
   }
 
   private void recount(String namespace) {

@@ -21,7 +21,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The resourcequota controller against the in-memory API: status.hard follows spec.hard, status.used
- * is recounted from the namespace's objects, given back when pods end or go, and an over-charge (as
+ * is recounted from the namespace's objects, given back when pods end or go or a Service stops
+ * being a NodePort, and an over-charge (as
  * admission's optimistic charge of a create that then failed leaves) is corrected on a recount.
  */
 class ResourceQuotaControllerTest {
@@ -85,6 +86,24 @@ class ResourceQuotaControllerTest {
     api.delete("pods", NS, "b");
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(used("q"))
         .containsEntry("pods", "0").containsEntry("requests.cpu", "0").containsEntry("configmaps", "1"));
+  }
+
+  @Test
+  void aServiceNoLongerANodePortGivesItsPortsBack() {
+    api.create("services", "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"web\",\"namespace\":\"" + NS
+        + "\"},\"spec\":{\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":30080}]}}");
+    api.create("resourcequotas", "{\"apiVersion\":\"v1\",\"kind\":\"ResourceQuota\",\"metadata\":{\"name\":\"q\",\"namespace\":\"" + NS
+        + "\"},\"spec\":{\"hard\":{\"services.nodeports\":\"1\"}}}");
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(used("q")).containsEntry("services.nodeports", "1"));
+    // past the first recounts: only the type change can bring it back before the five-minute resync
+    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    api.update("services", NS, "web", o -> {
+      ObjectNode spec = (ObjectNode) o.get("spec");
+      spec.put("type", "ClusterIP");
+      ((ObjectNode) spec.get("ports").get(0)).remove("nodePort");
+      return o;
+    });
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(used("q")).containsEntry("services.nodeports", "0"));
   }
 
   @Test
