@@ -2,6 +2,7 @@ package io.keelson.apiserver.admission;
 
 import io.keelson.apiserver.resource.ResourceType;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -422,6 +423,7 @@ public final class Defaulter {
     ObjectNode spec = obj(svc, "spec");
     String type = spec.path("type").asString("ClusterIP");
     String oldType = oldSpec.path("type").asString("ClusterIP");
+    if (!type.equals(oldType)) dropTypeDependentFields(spec, oldSpec, type, oldType);
     if (type.equals("ExternalName") || oldType.equals("ExternalName")) return;
     if (spec.path("clusterIP").asString("").isEmpty() && oldSpec.path("clusterIP").isString()) {
       spec.set("clusterIP", oldSpec.get("clusterIP").deepCopy());
@@ -436,6 +438,36 @@ public final class Defaulter {
         if (samePort && o.path("nodePort").isIntegralNumber()) ((ObjectNode) p).set("nodePort", o.get("nodePort").deepCopy());
       }
     }
+  }
+
+  /**
+   * Kubernetes' dropTypeDependentFields: a Service leaving NodePort or LoadBalancer loses the node
+   * ports (and the LoadBalancer-only fields) it kept from before, unless the update changed them,
+   * so {@code kubectl patch -p '{"spec":{"type":"ClusterIP"}}'} works.
+   */
+  private static void dropTypeDependentFields(ObjectNode spec, JsonNode oldSpec, String type, String oldType) {
+    boolean external = type.equals("NodePort") || type.equals("LoadBalancer");
+    boolean wasExternal = oldType.equals("NodePort") || oldType.equals("LoadBalancer");
+    if (wasExternal && !external && nodePorts(spec).equals(nodePorts(oldSpec))) {
+      for (JsonNode p : spec.path("ports")) if (p instanceof ObjectNode port) port.remove("nodePort");
+    }
+    if (wasExternal && !external && spec.path("externalTrafficPolicy").equals(oldSpec.path("externalTrafficPolicy"))) {
+      spec.remove("externalTrafficPolicy");
+    }
+    if (oldType.equals("LoadBalancer") && !type.equals("LoadBalancer")
+        && spec.path("healthCheckNodePort").equals(oldSpec.path("healthCheckNodePort"))) {
+      spec.remove("healthCheckNodePort");
+    }
+    if (!type.equals("LoadBalancer")) {
+      spec.remove("allocateLoadBalancerNodePorts");
+      spec.remove("loadBalancerClass");
+    }
+  }
+
+  private static List<JsonNode> nodePorts(JsonNode spec) {
+    List<JsonNode> out = new ArrayList<>();
+    for (JsonNode p : spec.path("ports")) out.add(p.path("nodePort"));
+    return out;
   }
 
   /** A free address of {@link #SERVICE_CIDR}, skipping the network address and .1 (kept for "kubernetes"). */

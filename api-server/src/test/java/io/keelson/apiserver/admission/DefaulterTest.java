@@ -309,4 +309,23 @@ class DefaulterTest {
     assertThat(replacement.at("/spec/clusterIPs")).isEqualTo(old.at("/spec/clusterIPs"));
     assertThat(replacement.at("/spec/ports/0/nodePort")).isEqualTo(old.at("/spec/ports/0/nodePort"));
   }
+
+  @Test
+  void aServiceTurnedClusterIpDropsTheNodePortsItKept() {
+    ResourceType svc = type("v1", "Service");
+    ObjectNode old = defaulted("v1", "Service", "{'metadata':{'name':'lb','namespace':'default'},'spec':{'type':'LoadBalancer','ports':[{'port':80}]}}");
+    ObjectNode patched = old.deepCopy(); // kubectl patch -p '{"spec":{"type":"ClusterIP"}}'
+    ((ObjectNode) patched.get("spec")).put("type", "ClusterIP");
+    Defaulter.applyDefaults(svc, patched, old, ip -> false);
+    assertThat(patched.at("/spec/ports/0").has("nodePort")).isFalse();
+    assertThat(patched.at("/spec").has("allocateLoadBalancerNodePorts")).isFalse();
+    assertThat(patched.at("/spec").has("externalTrafficPolicy")).isFalse();
+    assertThat(patched.at("/spec/clusterIP")).isEqualTo(old.at("/spec/clusterIP"));
+
+    ObjectNode changed = old.deepCopy(); // a node port the update itself sets is the user's: validation refuses it
+    ((ObjectNode) changed.get("spec")).put("type", "ClusterIP");
+    ((ObjectNode) changed.at("/spec/ports/0")).put("nodePort", 30001);
+    Defaulter.applyDefaults(svc, changed, old, ip -> false);
+    assertThat(changed.at("/spec/ports/0/nodePort").intValue()).isEqualTo(30001);
+  }
 }
