@@ -265,18 +265,7 @@ final class DiskVms {
       argv.addAll(List.of("-netdev", "tap,id=n0,ifname=" + VmNetwork.TAP + ",script=no,downscript=no",
           "-device", "e1000,netdev=n0,mac=" + s.mac));
     }
-    Path err = s.run.resolve("qemu.err");
-    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(err.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    pb.environment().put("KEELSON_CGROUP_PROCS", String.join(" ", procs.stream().map(Path::toString).toList()));
-    Process p = pb.start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException("qemu did not daemonize within 60s");
-    }
-    if (p.exitValue() != 0) {
-      throw new IOException("qemu failed (exit " + p.exitValue() + "): " + Files.readString(err).strip());
-    }
+    QemuDriver.daemonize(argv, s.run, procs);
   }
 
   /** The running VM's serial console: the task's stdio. */

@@ -188,6 +188,26 @@ public final class QemuDriver implements WorkloadDriver {
   }
 
   /**
+   * Runs {@code argv} (a qemu with {@code -daemonize}, started through the wrapper that joins the
+   * cgroup.procs files in KEELSON_CGROUP_PROCS) and waits until it has daemonized; its output goes to
+   * {@code run}/qemu.err, which a failure quotes.
+   */
+  static void daemonize(List<String> argv, Path run, List<Path> procsFiles) throws IOException, InterruptedException {
+    Path err = run.resolve("qemu.err");
+    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(err.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("KEELSON_CGROUP_PROCS", String.join(" ", procsFiles.stream().map(Path::toString).toList()));
+    Process p = pb.start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException("qemu did not daemonize within 60s");
+    }
+    if (p.exitValue() != 0) {
+      throw new IOException("qemu failed (exit " + p.exitValue() + "): " + Files.readString(err).strip());
+    }
+  }
+
+  /**
    * Guest RAM for a pod whose limit (containers' limits + RuntimeClass overhead) is {@code podBytes}:
    * the limit less the {@code vm} RuntimeClass's 64 MiB overhead, at least {@link #MIN_GUEST_MEMORY};
    * {@link #DEFAULT_GUEST_MEMORY} when the containers set no limit. The qemu cgroup allows
@@ -442,18 +462,7 @@ public final class QemuDriver implements WorkloadDriver {
         argv.addAll(List.of("-incoming", "defer"));
       }
     }
-    Path err = vm.run.resolve("qemu.err");
-    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(err.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    pb.environment().put("KEELSON_CGROUP_PROCS", String.join(" ", procsFiles.stream().map(Path::toString).toList()));
-    Process p = pb.start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException("qemu did not daemonize within 60s");
-    }
-    if (p.exitValue() != 0) {
-      throw new IOException("qemu failed (exit " + p.exitValue() + "): " + Files.readString(err).strip());
-    }
+    daemonize(argv, vm.run, procsFiles);
     vm.pid = Long.parseLong(Files.readString(vm.run.resolve("qemu.pid")).strip());
     vm.startedAt = Instant.now();
     if (memory == null || !memory.incoming()) {
