@@ -54,7 +54,7 @@ public final class VirtualMachineController implements Reconciler, ManagedContro
 
   public VirtualMachineController(Informers informers, EventRecorder events, MeterRegistry metrics, int workers) {
     this.client = informers.client();
-    this.events = events;
+    this.events = events.forComponent("virtualmachine-controller");
     this.vms = informers.register(client.genericKubernetesResources(CONTEXT).inAnyNamespace().runnableInformer(0));
     this.pods = informers.of(Pod.class);
     this.controller = new Controller(NAME, this, workers, metrics);
@@ -191,7 +191,8 @@ public final class VirtualMachineController implements Reconciler, ManagedContro
         if (c.getLastTransitionTime() != null) cond.put("lastTransitionTime", c.getLastTransitionTime());
         cond.put("reason", c.getReason() != null ? c.getReason() : "True".equals(c.getStatus()) ? "PodReady" : "PodNotReady");
         String waiting = waitingMessage(pod);
-        cond.put("message", waiting != null ? waiting : c.getMessage() != null ? c.getMessage() : "");
+        String message = waiting != null ? waiting : c.getMessage();
+        if (message != null && !message.isEmpty()) cond.put("message", message); // omitempty, as kube's conditions
         s.put("conditions", List.of(cond));
       }
     } else if (pod != null) {
