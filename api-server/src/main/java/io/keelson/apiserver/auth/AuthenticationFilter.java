@@ -4,6 +4,7 @@ import io.keelson.apiserver.audit.AuditedRequest;
 import io.keelson.apiserver.audit.Auditor;
 import io.keelson.apiserver.auth.rbac.RbacAuthorizer;
 import io.keelson.apiserver.inflight.MaxInFlight;
+import io.keelson.apiserver.rest.QueryParameters;
 import io.keelson.apiserver.rest.Responses;
 import io.keelson.apiserver.status.StatusException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -12,11 +13,11 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -75,8 +76,9 @@ public class AuthenticationFilter extends OncePerRequestFilter {
     String path = req.getRequestURI();
     // from the query string itself: getParameter would parse (consume) a form-encoded POST body,
     // which the pod and Service proxy must pass on untouched
-    Authorizer.Attributes a = RequestAttributes.of(req.getMethod(), path, queryParameter(req, "watch"),
-        queryParameter(req, "fieldSelector"));
+    Map<String, List<String>> query = QueryParameters.parse(req.getQueryString());
+    Authorizer.Attributes a = RequestAttributes.of(req.getMethod(), path, QueryParameters.first(query, "watch"),
+        QueryParameters.first(query, "fieldSelector"));
     boolean open = PUBLIC.contains(path) || path.startsWith("/healthz/") || path.startsWith("/readyz/") || path.startsWith("/livez/");
     UserInfo user = open ? ANONYMOUS : ClientCertificates.user(req);
     if (user == null) user = authenticate(req.getHeader("Authorization"));
@@ -108,18 +110,6 @@ public class AuthenticationFilter extends OncePerRequestFilter {
       if (!panicked) audit.complete(resp); // a client gone mid-watch (IOException) still completes its request
       if (slot != null) slot.close();
     }
-  }
-
-  /** The first value of a query parameter, decoded; null when absent. */
-  static String queryParameter(HttpServletRequest req, String name) {
-    String q = req.getQueryString();
-    if (q == null) return null;
-    for (String pair : q.split("&")) {
-      int eq = pair.indexOf('=');
-      String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      if (key.equals(name)) return eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-    }
-    return null;
   }
 
   /** The caller a bearer token speaks for, or null. */

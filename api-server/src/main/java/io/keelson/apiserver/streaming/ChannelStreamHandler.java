@@ -4,15 +4,12 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.keelson.apiserver.rest.QueryParameters;
 import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.ObjectCodec;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -63,17 +60,8 @@ abstract class ChannelStreamHandler extends AbstractWebSocketHandler implements 
 
     static PodStreamRequest parse(URI uri) {
       String[] seg = uri.getPath().split("/");
-      Map<String, List<String>> params = new LinkedHashMap<>();
-      String q = uri.getRawQuery();
-      if (q != null) {
-        for (String kv : q.split("&")) {
-          int eq = kv.indexOf('=');
-          String k = URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
-          String v = eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
-          params.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
-        }
-      }
-      return new PodStreamRequest(seg.length > 4 ? seg[4] : "", seg.length > 6 ? seg[6] : "", params);
+      return new PodStreamRequest(seg.length > 4 ? seg[4] : "", seg.length > 6 ? seg[6] : "",
+          QueryParameters.parse(uri.getRawQuery()));
     }
 
     String string(String key) {
