@@ -67,6 +67,7 @@ public class ApiServerMain implements Callable<Integer> {
   @Option(names = "--encryption-provider-config", description = "An apiserver.config.k8s.io/v1 EncryptionConfiguration, as"
       + " kube-apiserver's flag: the resources whose values are encrypted in etcd (aescbc, aesgcm, secretbox; identity)")
   Path encryptionProviderConfig;
+
   @Option(names = "--audit-policy-file", description = "An audit.k8s.io/v1 Policy: which requests are audited, at what level"
       + " (as kube-apiserver's flag; auditing is off without it or --audit-log-path)")
   Path auditPolicyFile;
