@@ -4,7 +4,10 @@
 # latency. Starts etcd + the api-server alone (./keelson up --nodes 0 --without scheduler,controller-manager)
 # in a temporary DIR, runs io.keelson.apiserver.bench.ApiServerBenchmark (api-server test classes), tears down.
 #
-#   deploy/bench/apiserver.sh [--creates 10000] [--clients 16] [--watchers 1000] [--events 20] [--watch-warmup 20] [--warmup 30000] [--api-port 19543] [--build] [--write-docs [--notes FILE]] [--keep]
+#   deploy/bench/apiserver.sh [--creates 10000] [--clients 16] [--watchers 1000] [--events 20] [--watch-warmup 20] [--warmup 30000] [--api-port 19543] [--audit-policy FILE] [--build] [--write-docs [--notes FILE]] [--keep]
+#
+# --audit-policy FILE: the api-server's audit policy (default: deploy/audit/audit-policy.yaml, as `./keelson up`
+# runs it: Metadata for every create); e.g. a policy whose one rule is `- level: None` measures without audit.
 #
 # --build builds the api-server first (under its build lock); --write-docs replaces the "## api-server"
 # section of docs/benchmarks.md with the result (and the Markdown of --notes FILE after it, e.g. a profile's
@@ -12,12 +15,13 @@
 # lives under $TMPDIR (default /tmp).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-CREATES=10000; CLIENTS=16; WATCHERS=1000; EVENTS=20; WATCH_WARMUP=20; WARMUP=30000; PORT=19543; WRITE=0; KEEP=0; BUILD=0; NOTES=""
+CREATES=10000; CLIENTS=16; WATCHERS=1000; EVENTS=20; WATCH_WARMUP=20; WARMUP=30000; PORT=19543; WRITE=0; KEEP=0; BUILD=0; NOTES=""; AUDIT_POLICY=""
 while [ $# -gt 0 ]; do case $1 in
   --creates) CREATES=$2; shift 2 ;; --clients) CLIENTS=$2; shift 2 ;; --watchers) WATCHERS=$2; shift 2 ;; --warmup) WARMUP=$2; shift 2 ;;
   --events) EVENTS=$2; shift 2 ;; --watch-warmup) WATCH_WARMUP=$2; shift 2 ;;
   --api-port) PORT=$2; shift 2 ;; --write-docs) WRITE=1; shift ;; --notes) NOTES=$(readlink -f "$2"); shift 2 ;; --keep) KEEP=1; shift ;; --build) BUILD=1; shift ;;
-  -h|--help) sed -n 2,12p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
+  --audit-policy) AUDIT_POLICY=$(readlink -f "$2"); [ -f "$AUDIT_POLICY" ] || { echo "no audit policy file $2" >&2; exit 2; }; shift 2 ;;
+  -h|--help) sed -n 2,15p "$0"; exit 0 ;; *) echo "unknown flag $1" >&2; exit 2 ;; esac; done
 
 JAVA=""
 for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
@@ -31,7 +35,7 @@ fi
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/keelson-bench-api.XXXXXX")
 TREE=$DIR/tree
 mkdir -p "$TREE/api-server/target"
-cp "$ROOT/keelson" "$TREE/"; [ -d "$ROOT/deploy" ] && cp -r "$ROOT/deploy" "$TREE/"
+cp "$ROOT/keelson" "$TREE/"; [ -d "$ROOT/deploy" ] && cp -rL "$ROOT/deploy" "$TREE/"  # -L: deploy/audit links into helm/
 flock /tmp/keelson-build-api-server.lock sh -c "cp '$ROOT/api-server/target/keelson-api-server.jar' '$TREE/api-server/target/' \
   && cp -r '$ROOT/api-server/target/test-classes' '$TREE/api-server/target/'" \
   || { echo "api-server not built: run with --build (or mvn -B -q -pl api-server install -DskipTests)" >&2; exit 1; }
@@ -43,6 +47,8 @@ down() {
 trap down EXIT
 
 echo "== etcd + api-server ($DIR/cluster, port $PORT)"
+# `up` keeps an audit policy it finds in the cluster directory
+if [ -n "$AUDIT_POLICY" ]; then mkdir -p "$DIR/cluster" && cp "$AUDIT_POLICY" "$DIR/cluster/audit-policy.yaml"; echo "== audit policy $AUDIT_POLICY"; fi
 KEELSON_NO_BUILD=1 timeout 600 "$TREE/keelson" up --dir "$DIR/cluster" --api-port "$PORT" --nodes 0 \
   --without scheduler,controller-manager > "$DIR/up.log" 2>&1 || { tail -5 "$DIR/up.log"; exit 1; }
 LOAD=$(cut -d' ' -f1 /proc/loadavg)

@@ -53,7 +53,7 @@ for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
 DIR=$(mktemp -d "$TMPBASE/keelson-bench.XXXXXX")
 TREE=$DIR/tree
 mkdir -p "$TREE"
-cp "$ROOT/keelson" "$TREE/"; [ -d "$ROOT/deploy" ] && cp -r "$ROOT/deploy" "$TREE/"
+cp "$ROOT/keelson" "$TREE/"; [ -d "$ROOT/deploy" ] && cp -rL "$ROOT/deploy" "$TREE/"  # -L: deploy/audit links into helm/
 for m in api-server scheduler controller-manager node-agent cli; do
   mkdir -p "$TREE/$m/target"
   if [ -n "$JARS" ] && [ -f "$JARS/keelson-$m.jar" ]; then cp "$JARS/keelson-$m.jar" "$TREE/$m/target/"; continue; fi
