@@ -72,13 +72,22 @@ public class AuditedRequest {
     return backend != null;
   }
 
+  /** The request attribute by which a create's handler names the object it decoded: see {@link #creating}. */
+  private static final String CREATED_NAME = AuditedRequest.class.getName() + ".createdName";
+
   /**
-   * The request to hand on: one that keeps a copy of the body read, at level Request and above, and
-   * for a create, whose object's name goes in objectRef at every level (as kube takes it from the object).
+   * A create's handler tells the audit event the name in the object it decoded, as kube's handlers set
+   * objectRef.name from the object: the name is not in the URL, and at level Metadata the event keeps no
+   * copy of the body to read it from (parsing the body a second time for it cost creates ~15 % more CPU).
    */
+  public static void creating(HttpServletRequest req, JsonNode object) {
+    String name = object == null ? "" : object.path("metadata").path("name").asString("");
+    if (!name.isEmpty()) req.setAttribute(CREATED_NAME, name);
+  }
+
+  /** The request to hand on: one that keeps a copy of the body read, at level Request and above. */
   public HttpServletRequest request(HttpServletRequest r) {
-    if (!logged() || r.getContentLengthLong() == 0) return r;
-    if (!policy.level().atLeast(AuditLevel.Request) && !(attributes.verb().equals("create") && !notEmpty(attributes.name()))) return r;
+    if (!logged() || r.getContentLengthLong() == 0 || !policy.level().atLeast(AuditLevel.Request)) return r;
     body = new ContentCachingRequestWrapper(r, AuditedResponse.MAX_COPY);
     return body;
   }
@@ -207,6 +216,7 @@ public class AuditedRequest {
     o.put("resource", attributes.resource());
     if (notEmpty(attributes.namespace())) o.put("namespace", attributes.namespace());
     String name = attributes.name();
+    if (!notEmpty(name) && req.getAttribute(CREATED_NAME) instanceof String created) name = created;
     if (!notEmpty(name) && requestObject() != null) name = requestObject().at("/metadata/name").asString("");
     if (notEmpty(name)) o.put("name", name);
     if (notEmpty(attributes.group())) o.put("apiGroup", attributes.group());

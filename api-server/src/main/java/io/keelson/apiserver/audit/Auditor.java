@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.UUID;
 
 /**
  * Kube-apiserver's auditing: every request gets an audit ID (the {@code Audit-Id} response header,
@@ -80,7 +79,7 @@ public final class Auditor implements AutoCloseable {
   public AuditedRequest begin(HttpServletRequest req, HttpServletResponse resp, UserInfo user, Authorizer.Attributes attributes,
       boolean longRunning) {
     String id = req.getHeader(AUDIT_ID);
-    if (id == null || id.isBlank()) id = UUID.randomUUID().toString();
+    if (id == null || id.isBlank()) id = io.keelson.apiserver.ids.RandomUuids.nextString();
     resp.setHeader(AUDIT_ID, id);
     if (backend == null) return AuditedRequest.NOT_LOGGED;
     UserInfo who = user != null ? user : new UserInfo("", "", java.util.List.of());

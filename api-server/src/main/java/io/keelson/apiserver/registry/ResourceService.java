@@ -414,7 +414,7 @@ public class ResourceService {
       md.put("name", gen + randomSuffix());
       generated = true;
     }
-    md.put("uid", java.util.UUID.randomUUID().toString());
+    md.put("uid", io.keelson.apiserver.ids.RandomUuids.nextString());
     md.put("creationTimestamp", now());
     md.remove("deletionTimestamp");
     md.remove("deletionGracePeriodSeconds");

@@ -269,6 +269,7 @@ final class RequestHandler {
 
   private int create(ApiPath p, HttpServletRequest req, HttpServletResponse resp) throws IOException {
     ObjectNode body = Bodies.object(ApiController.readBody(req), req.getContentType(), p.type());
+    io.keelson.apiserver.audit.AuditedRequest.creating(req, body);
     validateFields(p.type(), body, req, resp);
     // The parsed body is this request's own: no defensive copy.
     ResourceService.Written created = svc.createForResponse(p.type(), p.namespace(), body, ApiController.writeOptions(req, null));
