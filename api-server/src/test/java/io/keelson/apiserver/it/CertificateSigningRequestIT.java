@@ -60,11 +60,6 @@ class CertificateSigningRequestIT {
     if (c != null) c.close();
   }
 
-  private static HttpResponse<String> send(String method, String path, String body) throws Exception {
-    return c.send(c.request(c.api(), path).header("Content-Type", "application/json")
-        .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body)).build());
-  }
-
   private static String pem(Object o) throws Exception {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(out)) {
@@ -120,7 +115,7 @@ class CertificateSigningRequestIT {
   @Test
   void aRequestIsRecordedAsItsSenderAndApprovedOnlyThroughApproval() throws Exception {
     KeyPair key = KeyPairGenerator.getInstance("EC").generateKeyPair();
-    HttpResponse<String> created = send("POST", CSRS, csr("jane", key, "CN=jane,O=dev"));
+    HttpResponse<String> created = c.send("POST", CSRS, csr("jane", key, "CN=jane,O=dev"));
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     JsonNode csr = JSON.readTree(created.body());
     // who asked comes from the credentials, never from the body; a client cannot issue itself
@@ -132,13 +127,13 @@ class CertificateSigningRequestIT {
     approve.putObject("status").putArray("conditions").addObject().put("type", "Approved").put("status", "True")
         .put("reason", "KubectlApprove").put("message", "This CSR was approved by kubectl certificate approve.");
     // the object itself takes no conditions (they are kept as stored) ...
-    HttpResponse<String> viaMain = send("PUT", CSRS + "/jane", approve.toString());
+    HttpResponse<String> viaMain = c.send("PUT", CSRS + "/jane", approve.toString());
     assertThat(viaMain.statusCode()).as(viaMain.body()).isEqualTo(200);
     assertThat(JSON.readTree(viaMain.body()).at("/status/conditions").isMissingNode()).isTrue();
     // ... the approval subresource does, and only them
     approve.set("metadata", JSON.readTree(viaMain.body()).get("metadata"));
     ((ObjectNode) approve.get("spec")).put("signerName", "example.com/other");
-    HttpResponse<String> approved = send("PUT", CSRS + "/jane/approval", approve.toString());
+    HttpResponse<String> approved = c.send("PUT", CSRS + "/jane/approval", approve.toString());
     assertThat(approved.statusCode()).as(approved.body()).isEqualTo(200);
     JsonNode after = JSON.readTree(approved.body());
     assertThat(after.at("/status/conditions/0/type").asString()).isEqualTo("Approved");
@@ -147,12 +142,12 @@ class CertificateSigningRequestIT {
     // Approved and Denied exclude each other, and an approval cannot be taken back
     ObjectNode deny = (ObjectNode) after.deepCopy();
     ((tools.jackson.databind.node.ArrayNode) deny.at("/status/conditions")).addObject().put("type", "Denied").put("status", "True");
-    HttpResponse<String> both = send("PUT", CSRS + "/jane/approval", deny.toString());
+    HttpResponse<String> both = c.send("PUT", CSRS + "/jane/approval", deny.toString());
     assertThat(both.statusCode()).isEqualTo(422);
     assertThat(both.body()).contains("Approved and Denied conditions are mutually exclusive");
     ObjectNode revoke = (ObjectNode) after.deepCopy();
     revoke.putObject("status").putArray("conditions");
-    HttpResponse<String> revoked = send("PUT", CSRS + "/jane/approval", revoke.toString());
+    HttpResponse<String> revoked = c.send("PUT", CSRS + "/jane/approval", revoke.toString());
     assertThat(revoked.statusCode()).isEqualTo(422);
     assertThat(revoked.body()).contains("updates may not remove a condition of type \\\"Approved\\\"");
 
@@ -160,12 +155,12 @@ class CertificateSigningRequestIT {
     X509Certificate cert = issue(key, "CN=jane,O=dev");
     ObjectNode issued = (ObjectNode) after.deepCopy();
     ((ObjectNode) issued.get("status")).put("certificate", Base64.getEncoder().encodeToString(pem(cert).getBytes(StandardCharsets.US_ASCII)));
-    HttpResponse<String> signed = send("PUT", CSRS + "/jane/status", issued.toString());
+    HttpResponse<String> signed = c.send("PUT", CSRS + "/jane/status", issued.toString());
     assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);
     ObjectNode reissue = (ObjectNode) JSON.readTree(signed.body());
     ((ObjectNode) reissue.get("status")).put("certificate", Base64.getEncoder().encodeToString(
         pem(issue(key, "CN=jane,O=admins")).getBytes(StandardCharsets.US_ASCII)));
-    HttpResponse<String> changed = send("PUT", CSRS + "/jane/status", reissue.toString());
+    HttpResponse<String> changed = c.send("PUT", CSRS + "/jane/status", reissue.toString());
     assertThat(changed.statusCode()).isEqualTo(422);
     assertThat(changed.body()).contains("updates may not modify existing certificate content");
 
@@ -190,13 +185,13 @@ class CertificateSigningRequestIT {
 
   @Test
   void aMalformedRequestSaysWhatToFix() throws Exception {
-    HttpResponse<String> r = send("POST", CSRS, "{\"apiVersion\":\"certificates.k8s.io/v1\",\"kind\":\"CertificateSigningRequest\","
+    HttpResponse<String> r = c.send("POST", CSRS, "{\"apiVersion\":\"certificates.k8s.io/v1\",\"kind\":\"CertificateSigningRequest\","
         + "\"metadata\":{\"name\":\"bad\"},\"spec\":{\"request\":\"" + Base64.getEncoder().encodeToString("hello".getBytes()) + "\","
         + "\"signerName\":\"example\",\"usages\":[\"flying\"],\"expirationSeconds\":60}}");
     assertThat(r.statusCode()).isEqualTo(422);
     assertThat(r.body()).contains("spec.request").contains("PEM block type must be CERTIFICATE REQUEST")
         .contains("spec.signerName").contains("spec.usages[0]").contains("Unsupported value: \\\"flying\\\"")
         .contains("may not specify a duration less than 600 seconds (10 minutes)");
-    assertThat(send("GET", CSRS + "/bad", null).statusCode()).isEqualTo(404);
+    assertThat(c.send("GET", CSRS + "/bad", null).statusCode()).isEqualTo(404);
   }
 }

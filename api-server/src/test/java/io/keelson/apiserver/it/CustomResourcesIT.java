@@ -1,10 +1,10 @@
 package io.keelson.apiserver.it;
 
+import static io.keelson.apiserver.it.TestCluster.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.keelson.apiserver.it.TestCluster.ApiServer;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -44,21 +44,6 @@ class CustomResourcesIT {
     if (c != null) c.close();
   }
 
-  private static HttpResponse<String> send(ApiServer s, String method, String path, String body) throws Exception {
-    return send(s, method, path, body, "application/json");
-  }
-
-  private static HttpResponse<String> send(ApiServer s, String method, String path, String body, String type) throws Exception {
-    var r = c.request(s, path).header("Content-Type", type)
-        .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
-    return c.send(r.build());
-  }
-
-  private static JsonNode ok(HttpResponse<String> r, int code) {
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(code);
-    return JSON.readTree(r.body());
-  }
-
   static String definition(String name, String group, String plural, String storage2) {
     return """
         {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
@@ -90,23 +75,23 @@ class CustomResourcesIT {
 
   @Test
   void definedThroughOneServerServedByBothUntilDeleted() throws Exception {
-    JsonNode crd = ok(send(a, "POST", CRDS, definition("widgets.example.com", "example.com", "widgets", "false")), 201);
+    JsonNode crd = ok(c.send(a, "POST", CRDS, definition("widgets.example.com", "example.com", "widgets", "false")), 201);
     assertThat(crd.path("metadata").path("finalizers").toString()).contains("customresourcecleanup.apiextensions.k8s.io");
     assertThat(crd.path("status").path("storedVersions").toString()).isEqualTo("[\"v1\"]");
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-      JsonNode status = ok(send(b, "GET", CRDS + "/widgets.example.com", null), 200).path("status");
+      JsonNode status = ok(c.send(b, "GET", CRDS + "/widgets.example.com", null), 200).path("status");
       assertThat(status.path("acceptedNames").path("kind").asString()).isEqualTo("Widget");
       assertThat(status.path("conditions").toString()).contains("\"type\":\"NamesAccepted\"")
           .contains("\"status\":\"True\",\"reason\":\"InitialNamesAccepted\"");
     });
 
     // B serves it at once: discovery, both versions
-    JsonNode resources = ok(send(b, "GET", "/apis/example.com/v1", null), 200);
+    JsonNode resources = ok(c.send(b, "GET", "/apis/example.com/v1", null), 200);
     assertThat(resources.toString()).contains("\"name\":\"widgets\"").contains("\"wd\"").contains("\"widgets/status\"")
         .contains("\"widgets/scale\"");
-    assertThat(ok(send(b, "GET", "/apis", null), 200).toString()).contains("example.com/v1beta1");
+    assertThat(ok(c.send(b, "GET", "/apis", null), 200).toString()).contains("example.com/v1beta1");
 
-    JsonNode empty = ok(send(b, "GET", WIDGETS, null), 200);
+    JsonNode empty = ok(c.send(b, "GET", WIDGETS, null), 200);
     assertThat(empty.path("kind").asString()).isEqualTo("WidgetList");
     List<String> events = new CopyOnWriteArrayList<>();
     CompletableFuture<HttpResponse<Stream<String>>> watch = c.client().sendAsync(
@@ -120,54 +105,54 @@ class CustomResourcesIT {
     }));
     try {
       // create: defaulted, unknown fields pruned with a warning
-      HttpResponse<String> created = send(a, "POST", WIDGETS, widget("w1", "{\"color\":\"red\",\"replicas\":1,\"extra\":true}"));
+      HttpResponse<String> created = c.send(a, "POST", WIDGETS, widget("w1", "{\"color\":\"red\",\"replicas\":1,\"extra\":true}"));
       JsonNode w1 = ok(created, 201);
       assertThat(w1.path("spec").path("size").asString()).isEqualTo("m");
       assertThat(w1.path("spec").has("extra")).isFalse();
       assertThat(created.headers().allValues("Warning").toString()).contains("unknown field \\\"spec.extra\\\"");
       assertThat(w1.path("metadata").path("generation").asInt()).isEqualTo(1);
-      ok(send(a, "POST", WIDGETS, widget("w2", "{\"color\":\"blue\"}")), 201);
+      ok(c.send(a, "POST", WIDGETS, widget("w2", "{\"color\":\"blue\"}")), 201);
 
       // the other version, through B: same object, its own apiVersion
-      JsonNode beta = ok(send(b, "GET", "/apis/example.com/v1beta1/namespaces/default/widgets/w1", null), 200);
+      JsonNode beta = ok(c.send(b, "GET", "/apis/example.com/v1beta1/namespaces/default/widgets/w1", null), 200);
       assertThat(beta.path("apiVersion").asString()).isEqualTo("example.com/v1beta1");
       assertThat(beta.path("metadata").path("uid").asString()).isEqualTo(w1.path("metadata").path("uid").asString());
 
       // selectors
-      assertThat(ok(send(b, "GET", WIDGETS + "?labelSelector=app%3Dw2", null), 200).path("items").size()).isEqualTo(1);
-      assertThat(ok(send(b, "GET", "/apis/example.com/v1/widgets?fieldSelector=metadata.name%3Dw1", null), 200)
+      assertThat(ok(c.send(b, "GET", WIDGETS + "?labelSelector=app%3Dw2", null), 200).path("items").size()).isEqualTo(1);
+      assertThat(ok(c.send(b, "GET", "/apis/example.com/v1/widgets?fieldSelector=metadata.name%3Dw1", null), 200)
           .path("items").get(0).path("metadata").path("name").asString()).isEqualTo("w1");
 
       // patches: merge and JSON patch work, strategic merge is 415 (kubectl falls back to merge)
-      JsonNode patched = ok(send(a, "PATCH", WIDGETS + "/w1", "{\"spec\":{\"replicas\":3}}", "application/merge-patch+json"), 200);
+      JsonNode patched = ok(c.send(a, "PATCH", WIDGETS + "/w1", "{\"spec\":{\"replicas\":3}}", "application/merge-patch+json"), 200);
       assertThat(patched.path("spec").path("replicas").asInt()).isEqualTo(3);
       assertThat(patched.path("metadata").path("generation").asInt()).isEqualTo(2);
-      ok(send(a, "PATCH", WIDGETS + "/w1", "[{\"op\":\"replace\",\"path\":\"/spec/color\",\"value\":\"blue\"}]",
+      ok(c.send(a, "PATCH", WIDGETS + "/w1", "[{\"op\":\"replace\",\"path\":\"/spec/color\",\"value\":\"blue\"}]",
           "application/json-patch+json"), 200);
-      assertThat(send(a, "PATCH", WIDGETS + "/w1", "{\"spec\":{\"replicas\":2}}", "application/strategic-merge-patch+json")
+      assertThat(c.send(a, "PATCH", WIDGETS + "/w1", "{\"spec\":{\"replicas\":2}}", "application/strategic-merge-patch+json")
           .statusCode()).isEqualTo(415);
-      JsonNode applied = ok(send(a, "PATCH", WIDGETS + "/w1?fieldManager=test&force=true",
+      JsonNode applied = ok(c.send(a, "PATCH", WIDGETS + "/w1?fieldManager=test&force=true",
           "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"w1\"},\"spec\":{\"replicas\":4}}",
           "application/apply-patch+yaml"), 200);
       assertThat(applied.path("spec").path("replicas").asInt()).isEqualTo(4);
       assertThat(applied.path("spec").path("color").asString()).isEqualTo("blue");
 
       // status: only through its subresource, and without bumping the generation
-      JsonNode withStatus = ok(send(a, "PATCH", WIDGETS + "/w1/status", "{\"status\":{\"replicas\":4},\"spec\":{\"replicas\":9}}",
+      JsonNode withStatus = ok(c.send(a, "PATCH", WIDGETS + "/w1/status", "{\"status\":{\"replicas\":4},\"spec\":{\"replicas\":9}}",
           "application/merge-patch+json"), 200);
       assertThat(withStatus.path("status").path("replicas").asInt()).isEqualTo(4);
       assertThat(withStatus.path("spec").path("replicas").asInt()).isEqualTo(4);
       assertThat(withStatus.path("metadata").path("generation").asInt()).isEqualTo(applied.path("metadata").path("generation").asInt());
-      JsonNode ignored = ok(send(a, "PATCH", WIDGETS + "/w1", "{\"status\":{\"replicas\":0}}", "application/merge-patch+json"), 200);
+      JsonNode ignored = ok(c.send(a, "PATCH", WIDGETS + "/w1", "{\"status\":{\"replicas\":0}}", "application/merge-patch+json"), 200);
       assertThat(ignored.path("status").path("replicas").asInt()).isEqualTo(4);
 
       // scale
-      JsonNode scale = ok(send(b, "GET", WIDGETS + "/w1/scale", null), 200);
+      JsonNode scale = ok(c.send(b, "GET", WIDGETS + "/w1/scale", null), 200);
       assertThat(scale.path("kind").asString()).isEqualTo("Scale");
       assertThat(scale.path("spec").path("replicas").asInt()).isEqualTo(4);
       assertThat(scale.path("status").path("replicas").asInt()).isEqualTo(4);
-      ok(send(b, "PATCH", WIDGETS + "/w1/scale", "{\"spec\":{\"replicas\":6}}", "application/merge-patch+json"), 200);
-      assertThat(ok(send(a, "GET", WIDGETS + "/w1", null), 200).path("spec").path("replicas").asInt()).isEqualTo(6);
+      ok(c.send(b, "PATCH", WIDGETS + "/w1/scale", "{\"spec\":{\"replicas\":6}}", "application/merge-patch+json"), 200);
+      assertThat(ok(c.send(a, "GET", WIDGETS + "/w1", null), 200).path("spec").path("replicas").asInt()).isEqualTo(6);
 
       // the printer columns
       JsonNode table = JSON.readTree(c.send(c.request(b, WIDGETS).header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
@@ -180,11 +165,11 @@ class CustomResourcesIT {
 
       // delete the definition: objects first, then the definition, then the resource leaves discovery
       // kept by its cleanup finalizer until the objects are gone (this server answers 202 for such deletes)
-      assertThat(send(a, "DELETE", CRDS + "/widgets.example.com", null).statusCode()).isIn(200, 202);
+      assertThat(c.send(a, "DELETE", CRDS + "/widgets.example.com", null).statusCode()).isIn(200, 202);
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-        assertThat(send(b, "GET", CRDS + "/widgets.example.com", null).statusCode()).isEqualTo(404);
-        assertThat(send(b, "GET", "/apis/example.com/v1", null).statusCode()).isEqualTo(404);
-        assertThat(send(a, "GET", WIDGETS, null).statusCode()).isEqualTo(404);
+        assertThat(c.send(b, "GET", CRDS + "/widgets.example.com", null).statusCode()).isEqualTo(404);
+        assertThat(c.send(b, "GET", "/apis/example.com/v1", null).statusCode()).isEqualTo(404);
+        assertThat(c.send(a, "GET", WIDGETS, null).statusCode()).isEqualTo(404);
       });
       assertThat(c.keys("/registry/example.com/widgets/")).isEmpty();
       assertThat(events).contains("DELETED w1", "DELETED w2");
@@ -196,75 +181,75 @@ class CustomResourcesIT {
 
   @Test
   void objectsAreValidatedAgainstTheSchema() throws Exception {
-    ok(send(a, "POST", CRDS, definition("gadgets.example.org", "example.org", "gadgets", "false")
+    ok(c.send(a, "POST", CRDS, definition("gadgets.example.org", "example.org", "gadgets", "false")
         .replace("\"Widget\"", "\"Gadget\"").replace("\"widget\"", "\"gadget\"").replace("[\"wd\"]", "[\"gd\"]")), 201);
     String gadgets = "/apis/example.org/v1/namespaces/default/gadgets";
     String bad = "{\"apiVersion\":\"example.org/v1\",\"kind\":\"Gadget\",\"metadata\":{\"name\":\"bad\"},"
         + "\"spec\":{\"replicas\":\"three\",\"color\":\"green\"}}";
-    JsonNode invalid = ok(send(b, "POST", gadgets, bad), 422);
+    JsonNode invalid = ok(c.send(b, "POST", gadgets, bad), 422);
     assertThat(invalid.path("message").asString())
         .startsWith("Gadget.example.org \"bad\" is invalid: ")
         .contains("spec.replicas: Invalid value: \"string\": spec.replicas in body must be of type integer: \"string\"")
         .contains("spec.color: Unsupported value: \"green\": supported values: \"red\", \"blue\"");
-    JsonNode tooMany = ok(send(b, "POST", gadgets, bad.replace("\"three\"", "11").replace("green", "red")), 422);
+    JsonNode tooMany = ok(c.send(b, "POST", gadgets, bad.replace("\"three\"", "11").replace("green", "red")), 422);
     assertThat(tooMany.path("message").asString())
         .contains("spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10");
-    JsonNode missing = ok(send(b, "POST", gadgets, bad.replace(",\"color\":\"green\"", "").replace("\"three\"", "1")), 422);
+    JsonNode missing = ok(c.send(b, "POST", gadgets, bad.replace(",\"color\":\"green\"", "").replace("\"three\"", "1")), 422);
     assertThat(missing.path("message").asString()).contains("spec.color: Required value");
-    JsonNode strict = ok(send(b, "POST", gadgets + "?fieldValidation=Strict",
+    JsonNode strict = ok(c.send(b, "POST", gadgets + "?fieldValidation=Strict",
         bad.replace("\"three\"", "1").replace("green", "red").replace("\"color\"", "\"foo\":1,\"color\"")), 400);
     assertThat(strict.path("message").asString()).contains("unknown field \"spec.foo\"");
     // a restarted api-server serves what the definitions in etcd ask for from its start
-    ok(send(a, "POST", gadgets, bad.replace("\"three\"", "1").replace("green", "red")), 201);
+    ok(c.send(a, "POST", gadgets, bad.replace("\"three\"", "1").replace("green", "red")), 201);
     b.restart();
-    assertThat(ok(send(b, "GET", gadgets + "/bad", null), 200).path("spec").path("size").asString()).isEqualTo("m");
-    assertThat(send(a, "DELETE", CRDS + "/gadgets.example.org", null).statusCode()).isIn(200, 202);
+    assertThat(ok(c.send(b, "GET", gadgets + "/bad", null), 200).path("spec").path("size").asString()).isEqualTo("m");
+    assertThat(c.send(a, "DELETE", CRDS + "/gadgets.example.org", null).statusCode()).isIn(200, 202);
   }
 
   @Test
   void brokenDefinitionsAreRejectedWithKubesMessages() throws Exception {
-    JsonNode misnamed = ok(send(a, "POST", CRDS, definition("things.example.com", "example.com", "widgets", "false")), 422);
+    JsonNode misnamed = ok(c.send(a, "POST", CRDS, definition("things.example.com", "example.com", "widgets", "false")), 422);
     assertThat(misnamed.path("message").asString())
         .contains("metadata.name: Invalid value: \"things.example.com\": must be spec.names.plural+\".\"+spec.group");
-    JsonNode twoStorages = ok(send(a, "POST", CRDS, definition("widgets.example.net", "example.net", "widgets", "true")), 422);
+    JsonNode twoStorages = ok(c.send(a, "POST", CRDS, definition("widgets.example.net", "example.net", "widgets", "true")), 422);
     assertThat(twoStorages.path("message").asString()).contains("must have exactly one version marked as storage version");
-    JsonNode noDot = ok(send(a, "POST", CRDS, definition("widgets.example", "example", "widgets", "false")), 422);
+    JsonNode noDot = ok(c.send(a, "POST", CRDS, definition("widgets.example", "example", "widgets", "false")), 422);
     assertThat(noDot.path("message").asString()).contains("spec.group: Invalid value: \"example\": should be a domain with at least one dot");
-    JsonNode noSchema = ok(send(a, "POST", CRDS, definition("widgets.example.io", "example.io", "widgets", "false")
+    JsonNode noSchema = ok(c.send(a, "POST", CRDS, definition("widgets.example.io", "example.io", "widgets", "false")
         .replace("\"schema\":{\"openAPIV3Schema\":{\"type\":\"object\",\"x-kubernetes-preserve-unknown-fields\":true}}", "\"schema\":null")), 422);
     assertThat(noSchema.path("message").asString()).contains("spec.versions[1].schema.openAPIV3Schema: Required value: schemas are required");
   }
 
   @Test
   void aDefinitionWhoseNamesAreTakenIsNotServedUntilTheyAreFree() throws Exception {
-    ok(send(a, "POST", CRDS, definition("widgets.example.dev", "example.dev", "widgets", "false")), 201);
+    ok(c.send(a, "POST", CRDS, definition("widgets.example.dev", "example.dev", "widgets", "false")), 201);
     // another definition of the group wants the short name "wd"
-    ok(send(a, "POST", CRDS, definition("sprockets.example.dev", "example.dev", "sprockets", "false")
+    ok(c.send(a, "POST", CRDS, definition("sprockets.example.dev", "example.dev", "sprockets", "false")
         .replace("\"Widget\"", "\"Sprocket\"").replace("\"widget\"", "\"sprocket\"")), 201);
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-      JsonNode conditions = ok(send(b, "GET", CRDS + "/sprockets.example.dev", null), 200).path("status").path("conditions");
+      JsonNode conditions = ok(c.send(b, "GET", CRDS + "/sprockets.example.dev", null), 200).path("status").path("conditions");
       assertThat(conditions.toString()).contains("\"status\":\"False\",\"reason\":\"NameConflict\"").contains("\"wd\\\" is already in use")
           .contains("not all names are accepted");
     });
-    String served = ok(send(b, "GET", "/apis/example.dev/v1", null), 200).toString();
+    String served = ok(c.send(b, "GET", "/apis/example.dev/v1", null), 200).toString();
     assertThat(served).contains("\"widgets\"").doesNotContain("sprockets");
 
-    assertThat(send(a, "DELETE", CRDS + "/widgets.example.dev", null).statusCode()).isIn(200, 202);
+    assertThat(c.send(a, "DELETE", CRDS + "/widgets.example.dev", null).statusCode()).isIn(200, 202);
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      assertThat(ok(send(b, "GET", "/apis/example.dev/v1", null), 200).toString()).contains("\"sprockets\"");
-      assertThat(ok(send(b, "GET", CRDS + "/sprockets.example.dev", null), 200).path("status").path("conditions").toString())
+      assertThat(ok(c.send(b, "GET", "/apis/example.dev/v1", null), 200).toString()).contains("\"sprockets\"");
+      assertThat(ok(c.send(b, "GET", CRDS + "/sprockets.example.dev", null), 200).path("status").path("conditions").toString())
           .contains("the initial names have been accepted");
     });
-    assertThat(send(a, "DELETE", CRDS + "/sprockets.example.dev", null).statusCode()).isIn(200, 202);
+    assertThat(c.send(a, "DELETE", CRDS + "/sprockets.example.dev", null).statusCode()).isIn(200, 202);
   }
 
   @Test
   void aBuiltInResourceKeepsItsNames() throws Exception {
-    JsonNode taken = ok(send(a, "POST", CRDS, definition("roles.rbac.authorization.k8s.io", "rbac.authorization.k8s.io", "roles", "false")
+    JsonNode taken = ok(c.send(a, "POST", CRDS, definition("roles.rbac.authorization.k8s.io", "rbac.authorization.k8s.io", "roles", "false")
         .replace("\"metadata\":{\"name\":\"roles.rbac.authorization.k8s.io\"}",
             "\"metadata\":{\"name\":\"roles.rbac.authorization.k8s.io\",\"annotations\":{\"api-approved.kubernetes.io\":\"yes\"}}")), 422);
     assertThat(taken.path("message").asString()).contains("spec.names.plural: Invalid value: \"roles\": \"roles\" is already in use");
-    JsonNode unapproved = ok(send(a, "POST", CRDS, definition("widgets.demo.k8s.io", "demo.k8s.io", "widgets", "false")), 422);
+    JsonNode unapproved = ok(c.send(a, "POST", CRDS, definition("widgets.demo.k8s.io", "demo.k8s.io", "widgets", "false")), 422);
     assertThat(unapproved.path("message").asString()).contains("protected groups must have approval annotation");
   }
 }

@@ -3,16 +3,12 @@ package io.keelson.apiserver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -65,8 +61,7 @@ class EncryptionAtRestIT {
   }
 
   private static HttpResponse<String> send(String method, String path, String body) throws Exception {
-    var b = c.request(c.api(), path).header("Content-Type", "application/json");
-    return c.send(b.method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body.replace('\'', '"'))).build());
+    return c.send(method, path, TestCluster.doubleQuoted(body));
   }
 
   private static JsonNode ok(HttpResponse<String> r) {
@@ -86,23 +81,9 @@ class EncryptionAtRestIT {
   void secretsAreSealedInEtcdAndPlainThroughTheApi() throws Exception {
     JsonNode before = ok(send("GET", "/api/v1/namespaces/default/secrets", null));
     String rv0 = before.path("metadata").path("resourceVersion").asString();
-    HttpResponse<InputStream> watch = c.client().send(c.request(c.api(),
-        "/api/v1/namespaces/default/secrets?watch=1&resourceVersion=" + rv0 + "&timeoutSeconds=60").build(),
-        HttpResponse.BodyHandlers.ofInputStream());
-    List<String> seen = new ArrayList<>();
-    Thread reader = Thread.ofVirtual().start(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(watch.body(), StandardCharsets.UTF_8))) {
-        for (String line; (line = in.readLine()) != null; ) {
-          JsonNode ev = JSON.readTree(line);
-          synchronized (seen) {
-            seen.add(ev.path("type").asString() + " " + ev.path("object").path("metadata").path("name").asString() + " "
-                + ev.path("object").path("data").path("password").asString());
-          }
-        }
-      } catch (Exception ignored) {
-        // the watch ends with the test
-      }
-    });
+    WatchLog watch = c.watch("/api/v1/namespaces/default/secrets?watch=1&resourceVersion=" + rv0 + "&timeoutSeconds=60",
+        ev -> ev.path("type").asString() + " " + ev.path("object").path("metadata").path("name").asString() + " "
+            + ev.path("object").path("data").path("password").asString());
 
     JsonNode created = ok(send("POST", "/api/v1/namespaces/default/secrets", secretJson("s1", PASSWORD)));
     ok(send("POST", "/api/v1/namespaces/default/configmaps", "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c1'},"
@@ -123,12 +104,8 @@ class EncryptionAtRestIT {
         .method("PATCH", BodyPublishers.ofString("{\"data\":{\"password\":\"" + updated + "\"}}")).build();
     ok(c.send(patch));
     assertThat(stored("/registry/core/secrets/default/s1")).startsWith("k8s:enc:aescbc:v1:key1:").doesNotContain(updated);
-    await().atMost(Duration.ofSeconds(15)).until(() -> {
-      synchronized (seen) {
-        return seen.contains("ADDED s1 " + PASSWORD) && seen.contains("MODIFIED s1 " + updated);
-      }
-    });
-    reader.interrupt();
+    await().atMost(Duration.ofSeconds(15)).until(() -> watch.sawAll("ADDED s1 " + PASSWORD, "MODIFIED s1 " + updated));
+    watch.close();
 
     // rotation, as kube documents it: the new key first (restart), rewrite every secret, drop the old key (restart)
     ok(send("POST", "/api/v1/namespaces/default/secrets", secretJson("left-behind", PASSWORD)));

@@ -3,14 +3,8 @@ package io.keelson.apiserver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,8 +33,7 @@ class EventTtlIT {
   }
 
   private static HttpResponse<String> send(String method, String path, String body) throws Exception {
-    var b = c.request(c.api(), path).header("Content-Type", "application/json");
-    return c.send(b.method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body.replace('\'', '"'))).build());
+    return c.send(method, path, TestCluster.doubleQuoted(body));
   }
 
   private static JsonNode created(String path, String body) throws Exception {
@@ -64,22 +57,8 @@ class EventTtlIT {
 
     // a watch from before the expiry
     String rv = core.path("metadata").path("resourceVersion").asString();
-    HttpResponse<InputStream> watch = c.client().send(c.request(c.api(),
-        "/api/v1/namespaces/default/events?watch=1&resourceVersion=" + rv + "&timeoutSeconds=30").build(),
-        HttpResponse.BodyHandlers.ofInputStream());
-    List<String> seen = new ArrayList<>();
-    Thread reader = Thread.ofVirtual().start(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(watch.body(), StandardCharsets.UTF_8))) {
-        for (String line; (line = in.readLine()) != null; ) {
-          JsonNode ev = JSON.readTree(line);
-          synchronized (seen) {
-            seen.add(ev.path("type").asString() + " " + ev.path("object").path("metadata").path("name").asString());
-          }
-        }
-      } catch (Exception ignored) {
-        // the watch ends with the test
-      }
-    });
+    WatchLog watch = c.watch("/api/v1/namespaces/default/events?watch=1&resourceVersion=" + rv + "&timeoutSeconds=30",
+        ev -> ev.path("type").asString() + " " + ev.path("object").path("metadata").path("name").asString());
 
     long start = System.nanoTime();
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() ->
@@ -89,11 +68,7 @@ class EventTtlIT {
     assertThat(send("GET", "/apis/events.k8s.io/v1/namespaces/default/events/ttl.2", null).statusCode()).isEqualTo(404);
     assertThat(c.keys("/registry/core/events/")).isEmpty();
     assertThat(send("GET", "/api/v1/namespaces/default/configmaps/stays", null).statusCode()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(10)).until(() -> {
-      synchronized (seen) {
-        return seen.contains("DELETED ttl.1") && seen.contains("DELETED ttl.2");
-      }
-    });
-    reader.interrupt();
+    await().atMost(Duration.ofSeconds(10)).until(() -> watch.sawAll("DELETED ttl.1", "DELETED ttl.2"));
+    watch.close();
   }
 }

@@ -1,9 +1,9 @@
 package io.keelson.apiserver.it;
 
+import static io.keelson.apiserver.it.TestCluster.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -38,13 +38,7 @@ class EventsApiIT {
   }
 
   private static HttpResponse<String> send(String method, String path, String body, String contentType) throws Exception {
-    var b = c.request(c.api(), path).header("Content-Type", contentType);
-    return c.send(b.method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body.replace('\'', '"'))).build());
-  }
-
-  private static JsonNode ok(HttpResponse<String> r, int code) {
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(code);
-    return JSON.readTree(r.body());
+    return c.send(c.api(), method, path, TestCluster.doubleQuoted(body), contentType);
   }
 
   private static JsonNode get(String path) throws Exception {

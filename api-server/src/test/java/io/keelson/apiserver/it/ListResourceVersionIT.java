@@ -1,9 +1,8 @@
 package io.keelson.apiserver.it;
 
+import static io.keelson.apiserver.it.TestCluster.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -34,10 +33,10 @@ class ListResourceVersionIT {
   @BeforeAll
   static void up() throws Exception {
     c = TestCluster.start("listrv", 1);
-    JsonNode a = ok(send("POST", CMS, cm("a", "1")), 201);
+    JsonNode a = ok(c.send("POST", CMS, cm("a", "1")), 201);
     rvV1 = a.path("metadata").path("resourceVersion").asLong();
-    ok(send("PUT", CMS + "/a", cm("a", "2")), 200);
-    rvNow = ok(send("POST", CMS, cm("b", "1")), 201).path("metadata").path("resourceVersion").asLong();
+    ok(c.send("PUT", CMS + "/a", cm("a", "2")), 200);
+    rvNow = ok(c.send("POST", CMS, cm("b", "1")), 201).path("metadata").path("resourceVersion").asLong();
   }
 
   @AfterAll
@@ -49,18 +48,8 @@ class ListResourceVersionIT {
     return "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" + name + "\"},\"data\":{\"v\":\"" + value + "\"}}";
   }
 
-  private static HttpResponse<String> send(String method, String path, String body) throws Exception {
-    return c.send(c.request(c.api(), path).header("Content-Type", "application/json")
-        .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body)).build());
-  }
-
-  private static JsonNode ok(HttpResponse<String> r, int code) {
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(code);
-    return JSON.readTree(r.body());
-  }
-
   private static JsonNode list(String query, int code) throws Exception {
-    return ok(send("GET", CMS + "?" + query, null), code);
+    return ok(c.send("GET", CMS + "?" + query, null), code);
   }
 
   private static List<String> items(JsonNode list) {
@@ -107,12 +96,12 @@ class ListResourceVersionIT {
 
   @Test
   void aGetAtAResourceVersionIsAtLeastThatNew() throws Exception {
-    JsonNode a = ok(send("GET", CMS + "/a?resourceVersion=" + rvV1, null), 200);
+    JsonNode a = ok(c.send("GET", CMS + "/a?resourceVersion=" + rvV1, null), 200);
     assertThat(a.path("data").path("v").asString()).isEqualTo("2");
-    assertThat(ok(send("GET", CMS + "/a?resourceVersion=0", null), 200).path("data").path("v").asString()).isEqualTo("2");
-    JsonNode tooLarge = ok(send("GET", CMS + "/a?resourceVersion=" + (rvNow + 1_000_000), null), 504);
+    assertThat(ok(c.send("GET", CMS + "/a?resourceVersion=0", null), 200).path("data").path("v").asString()).isEqualTo("2");
+    JsonNode tooLarge = ok(c.send("GET", CMS + "/a?resourceVersion=" + (rvNow + 1_000_000), null), 504);
     assertThat(tooLarge.path("details").path("causes").get(0).path("reason").asString()).isEqualTo("ResourceVersionTooLarge");
-    assertThat(ok(send("GET", CMS + "/a?resourceVersion=x", null), 400).path("message").asString())
+    assertThat(ok(c.send("GET", CMS + "/a?resourceVersion=x", null), 400).path("message").asString())
         .isEqualTo("invalid resourceVersion \"x\": it must be a non-negative integer");
   }
 
@@ -139,9 +128,9 @@ class ListResourceVersionIT {
   @Order(Integer.MAX_VALUE) // compacts etcd: the other tests' exact lists need the history
   void anExactListOfACompactedRevisionIsGone() throws Exception {
     String other = "/api/v1/namespaces/kube-public/configmaps";
-    JsonNode created = ok(send("POST", other, cm("c", "1")), 201);
+    JsonNode created = ok(c.send("POST", other, cm("c", "1")), 201);
     long before = created.path("metadata").path("resourceVersion").asLong();
-    long now = ok(send("PUT", other + "/c", cm("c", "2")), 200).path("metadata").path("resourceVersion").asLong();
+    long now = ok(c.send("PUT", other + "/c", cm("c", "2")), 200).path("metadata").path("resourceVersion").asLong();
     c.etcdctl("compact", Long.toString(now));
     JsonNode gone = list("resourceVersion=" + before + "&resourceVersionMatch=Exact", 410);
     assertThat(gone.path("reason").asString()).isEqualTo("Expired");

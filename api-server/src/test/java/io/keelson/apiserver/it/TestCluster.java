@@ -1,5 +1,6 @@
 package io.keelson.apiserver.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -19,9 +20,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Assumptions;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Real processes for the api-server ITs: an etcd and one or more api-servers (the built jar) in a
@@ -29,6 +33,8 @@ import org.junit.jupiter.api.Assumptions;
  * token. Processes can be killed and restarted on the same data to test recovery.
  */
 public final class TestCluster implements AutoCloseable {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   public final Path root;
   public final Path dir;
@@ -237,6 +243,42 @@ public final class TestCluster implements AutoCloseable {
 
   public HttpResponse<String> send(HttpRequest r) throws Exception {
     return client().send(r, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** {@code body} (none when null) as {@code method} to {@code path} on api-server {@code s}. */
+  public HttpResponse<String> send(ApiServer s, String method, String path, String body, String contentType) throws Exception {
+    return send(request(s, path).header("Content-Type", contentType)
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  /** A JSON {@code body} (none when null) as {@code method} to {@code path} on api-server {@code s}. */
+  public HttpResponse<String> send(ApiServer s, String method, String path, String body) throws Exception {
+    return send(s, method, path, body, "application/json");
+  }
+
+  /** A JSON {@code body} (none when null) as {@code method} to {@code path} on the first api-server. */
+  public HttpResponse<String> send(String method, String path, String body) throws Exception {
+    return send(api(), method, path, body);
+  }
+
+  /** JSON written in a Java string with ' for " (readable in test source), as JSON; null stays null. */
+  public static String doubleQuoted(String json) {
+    return json == null ? null : json.replace('\'', '"');
+  }
+
+  /** The response's JSON body, once it has status {@code code} (the body is the assertion's message). */
+  public static JsonNode ok(HttpResponse<String> r, int code) {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(code);
+    return JSON.readTree(r.body());
+  }
+
+  /**
+   * A watch on {@code path} (with its query) on the first api-server, read in the background: each
+   * event becomes a line by {@code describe}, see {@link WatchLog#sawAll}.
+   */
+  public WatchLog watch(String path, Function<JsonNode, String> describe) throws Exception {
+    HttpResponse<InputStream> r = client().send(request(api(), path).build(), HttpResponse.BodyHandlers.ofInputStream());
+    return new WatchLog(r.body(), describe);
   }
 
   static String javaBin() {

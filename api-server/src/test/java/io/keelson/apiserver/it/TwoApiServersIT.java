@@ -1,5 +1,6 @@
 package io.keelson.apiserver.it;
 
+import static io.keelson.apiserver.it.TestCluster.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -42,17 +43,6 @@ class TwoApiServersIT {
     if (c != null) c.close();
   }
 
-  private static HttpResponse<String> send(ApiServer s, String method, String path, String body) throws Exception {
-    var r = c.request(s, path).header("Content-Type", "application/json")
-        .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
-    return c.send(r.build());
-  }
-
-  private static JsonNode ok(HttpResponse<String> r, int code) {
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(code);
-    return JSON.readTree(r.body());
-  }
-
   private static String cm(String name, String value, String rv) {
     return "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" + name + "\""
         + (rv == null ? "" : ",\"resourceVersion\":\"" + rv + "\"") + "},\"data\":{\"v\":\"" + value + "\"}}";
@@ -65,27 +55,27 @@ class TwoApiServersIT {
   @Test
   void writeThroughAIsReadableThroughBAtOnce() throws Exception {
     for (int i = 0; i < 20; i++) {
-      JsonNode created = ok(send(a, "POST", CM, cm("rw-" + i, "" + i, null)), 201);
-      JsonNode got = ok(send(b, "GET", CM + "/rw-" + i, null), 200);
+      JsonNode created = ok(c.send(a, "POST", CM, cm("rw-" + i, "" + i, null)), 201);
+      JsonNode got = ok(c.send(b, "GET", CM + "/rw-" + i, null), 200);
       assertThat(got.path("metadata").path("uid").asString()).isEqualTo(created.path("metadata").path("uid").asString());
       assertThat(rv(got)).isEqualTo(rv(created));
       // a consistent list (resourceVersion="") through B includes the write just made through A
-      JsonNode list = ok(send(b, "GET", CM + "?resourceVersion=", null), 200);
+      JsonNode list = ok(c.send(b, "GET", CM + "?resourceVersion=", null), 200);
       assertThat(Long.parseLong(rv(list))).isGreaterThanOrEqualTo(Long.parseLong(rv(created)));
       assertThat(list.path("items").valueStream().map(o -> o.path("metadata").path("name").asString()))
           .contains("rw-" + i);
       // so does an update through A then a read through B
-      JsonNode updated = ok(send(a, "PUT", CM + "/rw-" + i, cm("rw-" + i, "u" + i, rv(created))), 200);
-      assertThat(ok(send(b, "GET", CM + "/rw-" + i, null), 200).path("data").path("v").asString()).isEqualTo("u" + i);
-      assertThat(rv(ok(send(b, "GET", CM + "/rw-" + i, null), 200))).isEqualTo(rv(updated));
+      JsonNode updated = ok(c.send(a, "PUT", CM + "/rw-" + i, cm("rw-" + i, "u" + i, rv(created))), 200);
+      assertThat(ok(c.send(b, "GET", CM + "/rw-" + i, null), 200).path("data").path("v").asString()).isEqualTo("u" + i);
+      assertThat(rv(ok(c.send(b, "GET", CM + "/rw-" + i, null), 200))).isEqualTo(rv(updated));
     }
-    ok(send(a, "DELETE", CM + "/rw-0", null), 200);
-    assertThat(send(b, "GET", CM + "/rw-0", null).statusCode()).isEqualTo(404);
+    ok(c.send(a, "DELETE", CM + "/rw-0", null), 200);
+    assertThat(c.send(b, "GET", CM + "/rw-0", null).statusCode()).isEqualTo(404);
   }
 
   @Test
   void watchThroughBSeesWritesThroughA() throws Exception {
-    JsonNode list = ok(send(b, "GET", CM, null), 200);
+    JsonNode list = ok(c.send(b, "GET", CM, null), 200);
     List<String> lines = new CopyOnWriteArrayList<>();
     CompletableFuture<HttpResponse<Stream<String>>> watch = c.client().sendAsync(
         c.request(b, CM + "?watch=true&resourceVersion=" + rv(list) + "&timeoutSeconds=60").timeout(Duration.ofSeconds(90))
@@ -94,9 +84,9 @@ class TwoApiServersIT {
     assertThat(w.statusCode()).isEqualTo(200);
     Thread reader = Thread.ofVirtual().start(() -> w.body().forEach(lines::add));
     try {
-      JsonNode created = ok(send(a, "POST", CM, cm("watched", "1", null)), 201);
-      ok(send(a, "PUT", CM + "/watched", cm("watched", "2", rv(created))), 200);
-      ok(send(a, "DELETE", CM + "/watched", null), 200);
+      JsonNode created = ok(c.send(a, "POST", CM, cm("watched", "1", null)), 201);
+      ok(c.send(a, "PUT", CM + "/watched", cm("watched", "2", rv(created))), 200);
+      ok(c.send(a, "DELETE", CM + "/watched", null), 200);
       await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(lines.stream().map(l -> {
         ObjectNode ev = (ObjectNode) JSON.readTree(l);
         return ev.path("type").asString() + " " + ev.path("object").path("metadata").path("name").asString() + " "
@@ -113,31 +103,31 @@ class TwoApiServersIT {
     // Updates start from the watch cache's copy. Right after A changes v to 1, B's copy may still say
     // 0 (a race this test can hit, not force), so B's patch back to 0 looks like a no-op there; it
     // must be checked against etcd and written.
-    ok(send(a, "POST", CM, cm("flip", "0", null)), 201);
+    ok(c.send(a, "POST", CM, cm("flip", "0", null)), 201);
     for (int i = 0; i < 20; i++) {
-      ok(send(b, "GET", CM + "/flip", null), 200);
+      ok(c.send(b, "GET", CM + "/flip", null), 200);
       ok(c.send(c.request(a, CM + "/flip").header("Content-Type", "application/merge-patch+json")
           .method("PATCH", BodyPublishers.ofString("{\"data\":{\"v\":\"1\"}}")).build()), 200);
       var r = c.send(c.request(b, CM + "/flip").header("Content-Type", "application/merge-patch+json")
           .method("PATCH", BodyPublishers.ofString("{\"data\":{\"v\":\"0\"}}")).build());
       assertThat(ok(r, 200).path("data").path("v").asString()).isEqualTo("0");
-      assertThat(ok(send(a, "GET", CM + "/flip", null), 200).path("data").path("v").asString()).as("round %d", i).isEqualTo("0");
+      assertThat(ok(c.send(a, "GET", CM + "/flip", null), 200).path("data").path("v").asString()).as("round %d", i).isEqualTo("0");
     }
   }
 
   @Test
   void staleUpdateThroughBConflicts() throws Exception {
-    JsonNode created = ok(send(a, "POST", CM, cm("cas", "0", null)), 201);
-    JsonNode updated = ok(send(a, "PUT", CM + "/cas", cm("cas", "1", rv(created))), 200);
-    HttpResponse<String> stale = send(b, "PUT", CM + "/cas", cm("cas", "stale", rv(created)));
+    JsonNode created = ok(c.send(a, "POST", CM, cm("cas", "0", null)), 201);
+    JsonNode updated = ok(c.send(a, "PUT", CM + "/cas", cm("cas", "1", rv(created))), 200);
+    HttpResponse<String> stale = c.send(b, "PUT", CM + "/cas", cm("cas", "stale", rv(created)));
     JsonNode st = ok(stale, 409);
     assertThat(st.path("reason").asString()).isEqualTo("Conflict");
     assertThat(st.path("message").asString()).contains("the object has been modified");
     // with the current resourceVersion, B's update succeeds, and A sees it
-    ok(send(b, "PUT", CM + "/cas", cm("cas", "2", rv(updated))), 200);
-    assertThat(ok(send(a, "GET", CM + "/cas", null), 200).path("data").path("v").asString()).isEqualTo("2");
+    ok(c.send(b, "PUT", CM + "/cas", cm("cas", "2", rv(updated))), 200);
+    assertThat(ok(c.send(a, "GET", CM + "/cas", null), 200).path("data").path("v").asString()).isEqualTo("2");
     // racing updates without a resourceVersion through both servers all land (CAS retries, no lost write)
-    ok(send(a, "POST", CM, "{\"metadata\":{\"name\":\"counter\"},\"data\":{}}"), 201);
+    ok(c.send(a, "POST", CM, "{\"metadata\":{\"name\":\"counter\"},\"data\":{}}"), 201);
     List<CompletableFuture<Integer>> all = new CopyOnWriteArrayList<>();
     for (int i = 0; i < 20; i++) {
       ApiServer s = i % 2 == 0 ? a : b;
@@ -147,55 +137,55 @@ class TwoApiServersIT {
           .thenApply(HttpResponse::statusCode));
     }
     for (CompletableFuture<Integer> f : all) assertThat(f.get()).isEqualTo(200);
-    assertThat(ok(send(b, "GET", CM + "/counter", null), 200).path("data").size()).isEqualTo(20);
+    assertThat(ok(c.send(b, "GET", CM + "/counter", null), 200).path("data").size()).isEqualTo(20);
   }
 
   @Test
   void pagedListContinuesAtItsRevisionOnEitherServer() throws Exception {
-    ok(send(a, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"paged\"}}"), 201);
+    ok(c.send(a, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"paged\"}}"), 201);
     String base = "/api/v1/namespaces/paged/configmaps";
-    for (int i = 0; i < 6; i++) ok(send(a, "POST", base, cm("p" + i, "" + i, null)), 201);
+    for (int i = 0; i < 6; i++) ok(c.send(a, "POST", base, cm("p" + i, "" + i, null)), 201);
     // the first page comes from A's watch cache; the list then changes under it
-    JsonNode first = ok(send(a, "GET", base + "?limit=2", null), 200);
+    JsonNode first = ok(c.send(a, "GET", base + "?limit=2", null), 200);
     assertThat(names(first)).containsExactly("p0", "p1");
     String token = first.path("metadata").path("continue").asString();
-    ok(send(a, "DELETE", base + "/p3", null), 200);
-    ok(send(b, "PUT", base + "/p2", cm("p2", "changed", null)), 200);
-    ok(send(a, "POST", base, cm("p25", "new", null)), 201);
+    ok(c.send(a, "DELETE", base + "/p3", null), 200);
+    ok(c.send(b, "PUT", base + "/p2", cm("p2", "changed", null)), 200);
+    ok(c.send(a, "POST", base, cm("p25", "new", null)), 201);
     // later pages show the list as it was at the first page's revision: from A's snapshot, and from
     // etcd on B (which never saw this list) — the same items, the same resourceVersion
     for (ApiServer s : List.of(a, b)) {
-      JsonNode second = ok(send(s, "GET", base + "?limit=2&continue=" + token, null), 200);
+      JsonNode second = ok(c.send(s, "GET", base + "?limit=2&continue=" + token, null), 200);
       assertThat(names(second)).as("server %s", s).containsExactly("p2", "p3");
       assertThat(second.path("items").get(0).path("data").path("v").asString()).isEqualTo("2");
       assertThat(rv(second)).isEqualTo(rv(first));
       assertThat(second.path("metadata").path("remainingItemCount").asLong()).isEqualTo(2);
-      JsonNode last = ok(send(s, "GET", base + "?limit=2&continue=" + second.path("metadata").path("continue").asString(), null), 200);
+      JsonNode last = ok(c.send(s, "GET", base + "?limit=2&continue=" + second.path("metadata").path("continue").asString(), null), 200);
       assertThat(names(last)).containsExactly("p4", "p5");
       assertThat(last.path("metadata").has("continue")).isFalse();
     }
     // a new list sees the changes
-    assertThat(names(ok(send(b, "GET", base + "?limit=10", null), 200))).containsExactly("p0", "p1", "p2", "p25", "p4", "p5");
+    assertThat(names(ok(c.send(b, "GET", base + "?limit=10", null), 200))).containsExactly("p0", "p1", "p2", "p25", "p4", "p5");
   }
 
   @Test
   void theKubernetesServiceListsBothApiServersAndTheyAgree() throws Exception {
     // both run on this host (same advertised address), on two ports: a subset and a slice per port
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-      JsonNode eps = ok(send(a, "GET", "/api/v1/namespaces/default/endpoints/kubernetes", null), 200);
+      JsonNode eps = ok(c.send(a, "GET", "/api/v1/namespaces/default/endpoints/kubernetes", null), 200);
       assertThat(eps.path("subsets").valueStream().map(s -> s.path("ports").get(0).path("port").asInt()))
           .containsExactly(Math.min(a.port, b.port), Math.max(a.port, b.port));
-      JsonNode slices = ok(send(b, "GET", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"
+      JsonNode slices = ok(c.send(b, "GET", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"
           + "?labelSelector=kubernetes.io/service-name%3Dkubernetes", null), 200);
       assertThat(names(slices)).containsExactly("kubernetes", "kubernetes-" + Math.max(a.port, b.port));
     });
-    JsonNode svc = ok(send(b, "GET", "/api/v1/namespaces/default/services/kubernetes", null), 200);
+    JsonNode svc = ok(c.send(b, "GET", "/api/v1/namespaces/default/services/kubernetes", null), 200);
     assertThat(svc.path("spec").path("clusterIP").asString()).isEqualTo("10.96.0.1");
     assertThat(svc.path("spec").path("ports").get(0).path("port").asInt()).isEqualTo(443);
     // the reconcilers agree: a reconcile period later nothing was rewritten
-    String rv = rv(ok(send(a, "GET", "/api/v1/namespaces/default/endpoints/kubernetes", null), 200));
+    String rv = rv(ok(c.send(a, "GET", "/api/v1/namespaces/default/endpoints/kubernetes", null), 200));
     Thread.sleep(11_000); // one reconcile period (10 s) of both servers
-    assertThat(rv(ok(send(a, "GET", "/api/v1/namespaces/default/endpoints/kubernetes", null), 200))).isEqualTo(rv);
+    assertThat(rv(ok(c.send(a, "GET", "/api/v1/namespaces/default/endpoints/kubernetes", null), 200))).isEqualTo(rv);
   }
 
   private static List<String> names(JsonNode list) {
