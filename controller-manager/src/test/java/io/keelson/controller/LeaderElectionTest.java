@@ -4,11 +4,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.keelson.client.fake.InMemoryApiServer;
 import io.keelson.client.fake.SelfSignedTls;
-import java.nio.file.Files;
+import io.keelson.controller.testing.TestControllerManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.node.ObjectNode;
@@ -32,10 +31,7 @@ class LeaderElectionTest {
   @Test
   void aReplicaThatLostItsLeaseCampaignsAgain() throws Exception {
     api = InMemoryApiServer.start((SelfSignedTls) null);
-    var kubeconfig = api.writeKubeconfig(Files.createTempDirectory("leader-test").resolve("kubeconfig"));
-    var d = ControllerManager.Options.defaults();
-    manager = ControllerManager.fromKubeconfig(kubeconfig, new ControllerManager.Options(ControllerManager.Names.select(List.of("podgc")),
-        1, d.nodeMonitorGracePeriod(), d.defaultNotReadyToleration(), d.defaultUnreachableToleration(), d.terminatedPodGcThreshold()));
+    manager = TestControllerManager.against(api, 1, "podgc");
     runner = Thread.ofPlatform().daemon().start(() -> {
       try {
         manager.runLeaderElected(Duration.ofSeconds(3));

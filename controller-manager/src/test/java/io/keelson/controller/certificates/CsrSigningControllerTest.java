@@ -7,11 +7,11 @@ import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest
 import io.keelson.client.fake.InMemoryApiServer;
 import io.keelson.client.fake.SelfSignedTls;
 import io.keelson.controller.ControllerManager;
+import io.keelson.controller.testing.TestControllerManager;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
-import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -54,10 +53,7 @@ class CsrSigningControllerTest {
         .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
         .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
     api = InMemoryApiServer.start((SelfSignedTls) null);
-    var kubeconfig = api.writeKubeconfig(Files.createTempDirectory("csrsigning-test").resolve("kubeconfig"));
-    var d = ControllerManager.Options.defaults();
-    manager = ControllerManager.fromKubeconfig(kubeconfig, new ControllerManager.Options(ControllerManager.Names.select(List.of("csrsigning")),
-        1, d.nodeMonitorGracePeriod(), d.defaultNotReadyToleration(), d.defaultUnreachableToleration(), d.terminatedPodGcThreshold()));
+    manager = TestControllerManager.against(api, 1, "csrsigning");
     manager.signWith(new ClusterSigner(ca, caKey.getPrivate()));
     manager.start();
   }

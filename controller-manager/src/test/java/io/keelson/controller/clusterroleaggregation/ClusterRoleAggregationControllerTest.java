@@ -8,8 +8,7 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.keelson.client.fake.InMemoryApiServer;
 import io.keelson.client.fake.SelfSignedTls;
 import io.keelson.controller.ControllerManager;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.keelson.controller.testing.TestControllerManager;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -24,27 +23,18 @@ import org.junit.jupiter.api.Test;
 class ClusterRoleAggregationControllerTest {
   InMemoryApiServer api;
   ControllerManager manager;
-  Path dir;
 
   @BeforeEach
   void start() throws Exception {
     api = InMemoryApiServer.start((SelfSignedTls) null);
-    dir = Files.createTempDirectory("clusterrole-aggregation-test");
-    var defaults = ControllerManager.Options.defaults();
-    var options = new ControllerManager.Options(ControllerManager.Names.select(List.of("clusterrole-aggregation")), 1,
-        defaults.nodeMonitorGracePeriod(), defaults.defaultNotReadyToleration(), defaults.defaultUnreachableToleration(),
-        defaults.terminatedPodGcThreshold());
-    manager = ControllerManager.fromKubeconfig(api.writeKubeconfig(dir.resolve("kubeconfig")), options);
+    manager = TestControllerManager.against(api, 1, "clusterrole-aggregation");
     manager.start();
   }
 
   @AfterEach
-  void stop() throws Exception {
+  void stop() {
     if (api != null) api.close();
     if (manager != null) manager.close();
-    try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    }
   }
 
   static String role(String name, String labels, String rules) {

@@ -9,8 +9,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetStatus;
 import io.keelson.client.fake.InMemoryApiServer;
 import io.keelson.client.fake.SelfSignedTls;
 import io.keelson.controller.ControllerManager;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.keelson.controller.testing.TestControllerManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -33,12 +32,7 @@ class DisruptionControllerTest {
   @BeforeEach
   void start() throws Exception {
     api = InMemoryApiServer.start((SelfSignedTls) null);
-    Path dir = Files.createTempDirectory("disruption-controller-test");
-    var defaults = ControllerManager.Options.defaults();
-    var options = new ControllerManager.Options(ControllerManager.Names.select(List.of("disruption")), 1,
-        defaults.nodeMonitorGracePeriod(), defaults.defaultNotReadyToleration(), defaults.defaultUnreachableToleration(),
-        defaults.terminatedPodGcThreshold());
-    manager = ControllerManager.fromKubeconfig(api.writeKubeconfig(dir.resolve("kubeconfig")), options);
+    manager = TestControllerManager.against(api, 1, "disruption");
     manager.start();
   }
 

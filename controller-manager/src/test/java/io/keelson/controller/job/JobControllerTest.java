@@ -8,8 +8,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.keelson.client.fake.InMemoryApiServer;
 import io.keelson.client.fake.SelfSignedTls;
 import io.keelson.controller.ControllerManager;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.keelson.controller.testing.TestControllerManager;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -30,14 +29,7 @@ class JobControllerTest {
   @BeforeEach
   void start() throws Exception {
     api = InMemoryApiServer.start((SelfSignedTls) null);
-    Path dir = Files.createTempDirectory("job-controller-test");
-    Path kubeconfig = api.writeKubeconfig(dir.resolve("kubeconfig"));
-    var defaults = ControllerManager.Options.defaults();
-    var options = new ControllerManager.Options(
-        ControllerManager.Names.select(List.of("job", "ttl-after-finished")), 2,
-        defaults.nodeMonitorGracePeriod(), defaults.defaultNotReadyToleration(), defaults.defaultUnreachableToleration(),
-        defaults.terminatedPodGcThreshold());
-    manager = ControllerManager.fromKubeconfig(kubeconfig, options);
+    manager = TestControllerManager.against(api, 2, "job", "ttl-after-finished");
     manager.start();
   }
 

@@ -8,10 +8,8 @@ import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.keelson.client.fake.InMemoryApiServer;
 import io.keelson.client.fake.SelfSignedTls;
 import io.keelson.controller.ControllerManager;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.keelson.controller.testing.TestControllerManager;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
@@ -33,11 +31,7 @@ class ResourceQuotaControllerTest {
   @BeforeEach
   void start() throws Exception {
     api = InMemoryApiServer.start((SelfSignedTls) null);
-    Path kubeconfig = api.writeKubeconfig(Files.createTempDirectory("quota-controller-test").resolve("kubeconfig"));
-    var d = ControllerManager.Options.defaults();
-    manager = ControllerManager.fromKubeconfig(kubeconfig, new ControllerManager.Options(
-        ControllerManager.Names.select(List.of(ResourceQuotaController.NAME)), 2, d.nodeMonitorGracePeriod(),
-        d.defaultNotReadyToleration(), d.defaultUnreachableToleration(), d.terminatedPodGcThreshold()));
+    manager = TestControllerManager.against(api, 2, ResourceQuotaController.NAME);
     manager.start();
   }
 

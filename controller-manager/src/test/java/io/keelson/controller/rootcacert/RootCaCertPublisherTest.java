@@ -6,10 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.keelson.client.fake.InMemoryApiServer;
 import io.keelson.controller.ControllerManager;
+import io.keelson.controller.testing.TestControllerManager;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,13 +23,8 @@ class RootCaCertPublisherTest {
 
   @BeforeEach
   void start() throws Exception {
-    Path dir = Files.createTempDirectory("root-ca-test");
-    api = InMemoryApiServer.start(dir);
-    var defaults = ControllerManager.Options.defaults();
-    var options = new ControllerManager.Options(ControllerManager.Names.select(List.of(RootCaCertPublisher.NAME)), 1,
-        defaults.nodeMonitorGracePeriod(), defaults.defaultNotReadyToleration(), defaults.defaultUnreachableToleration(),
-        defaults.terminatedPodGcThreshold());
-    manager = ControllerManager.fromKubeconfig(api.writeKubeconfig(dir.resolve("kubeconfig")), options);
+    api = InMemoryApiServer.start(Files.createTempDirectory("root-ca-test"));
+    manager = TestControllerManager.against(api, 1, RootCaCertPublisher.NAME);
     manager.start();
   }
 

@@ -8,10 +8,8 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.keelson.client.fake.InMemoryApiServer;
 import io.keelson.client.fake.SelfSignedTls;
 import io.keelson.controller.ControllerManager;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.keelson.controller.testing.TestControllerManager;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,19 +24,12 @@ class PersistentVolumeBinderTest {
   @BeforeEach
   void start() throws Exception {
     api = InMemoryApiServer.start((SelfSignedTls) null);
-    Path dir = Files.createTempDirectory("pv-binder-test");
-    Path kubeconfig = api.writeKubeconfig(dir.resolve("kubeconfig"));
-    var defaults = ControllerManager.Options.defaults();
-    var options = new ControllerManager.Options(
-        ControllerManager.Names.select(List.of(PersistentVolumeBinder.NAME)), 2,
-        defaults.nodeMonitorGracePeriod(), defaults.defaultNotReadyToleration(), defaults.defaultUnreachableToleration(),
-        defaults.terminatedPodGcThreshold());
     api.create("storageclasses.storage.k8s.io", "{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"StorageClass\",\"metadata\":"
         + "{\"name\":\"local-path\"},\"provisioner\":\"keelson.io/local-path\",\"reclaimPolicy\":\"Delete\","
         + "\"volumeBindingMode\":\"WaitForFirstConsumer\"}");
     api.create("nodes", "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"node-a\",\"labels\":"
         + "{\"kubernetes.io/hostname\":\"node-a\"},\"annotations\":{\"keelson.io/local-path-root\":\"/state/node-a/storage\"}}}");
-    manager = ControllerManager.fromKubeconfig(kubeconfig, options);
+    manager = TestControllerManager.against(api, 2, PersistentVolumeBinder.NAME);
     manager.start();
   }
 
