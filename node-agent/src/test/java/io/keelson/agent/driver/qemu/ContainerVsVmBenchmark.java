@@ -42,9 +42,9 @@ class ContainerVsVmBenchmark {
 
   @Test
   void containersVsVms() throws Exception {
-    String why = !"root".equals(System.getProperty("user.name")) ? "needs root" : TestImages.missing();
+    String why = TestImages.missing();
     if (why == null) {
-      why = QemuDriverIT.prepareAssets();
+      why = VmHost.missing();
     }
     assumeTrue(why == null, why);
     int runs = Integer.parseInt(System.getProperty("keelson.bench.runs", System.getenv().getOrDefault("KEELSON_BENCH_RUNS", "5")));

@@ -52,9 +52,7 @@ class DiskVmIT {
 
   @BeforeAll
   static void boot() throws Exception {
-    String why = !"root".equals(System.getProperty("user.name")) ? "VM tests need root"
-        : !Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")) ? "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
-        : QemuDriverIT.prepareAssets();
+    String why = VmHost.missing();
     Path images = dir.resolve("images");
     if (why == null) {
       why = TestImages.preloadBootsectorDisk(images);

@@ -58,11 +58,9 @@ class QemuDriverIT {
 
   @BeforeAll
   static void boot() throws Exception {
-    String why = !"root".equals(System.getProperty("user.name")) ? "VM tests need root (cgroups, tap)"
-        : !Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")) ? "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
-        : TestImages.missing();
+    String why = TestImages.missing();
     if (why == null) {
-      why = prepareAssets();
+      why = VmHost.missing();
     }
     if (why != null) {
       System.out.println("SKIP QemuDriverIT: " + why);
@@ -84,17 +82,6 @@ class QemuDriverIT {
         Map.of("config", dir.resolve("volumes/config"), "scratch", dir.resolve("volumes/scratch")),
         dir.resolve("logs"), dir.resolve("sandboxes").resolve(sandboxId)));
     System.out.printf("VM booted in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-  }
-
-  /** deploy/vm/prepare.sh into $KEELSON_VM_DIR or ~/.keelson/vm (idempotent; downloads the kernel once). */
-  static String prepareAssets() {
-    VmAssets assets = VmAssets.locate(null);
-    try {
-      TestImages.run("bash", TestImages.repoRoot().resolve("deploy/vm/prepare.sh").toString(), "--dest", assets.dir().toString());
-      return assets.missing();
-    } catch (IOException | InterruptedException e) {
-      return "cannot prepare the guest kernel: " + e.getMessage();
-    }
   }
 
   static QemuDriver.Options options() {

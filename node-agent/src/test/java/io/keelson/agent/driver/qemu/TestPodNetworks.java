@@ -24,11 +24,8 @@ final class TestPodNetworks implements AutoCloseable {
    * kernel and init), or null when it can.
    */
   static String missing() {
-    String why = !"root".equals(System.getProperty("user.name")) ? "needs root"
-        : !Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")) ? "no qemu-system-x86_64"
-        : !Files.exists(Path.of("/dev/net/tun")) ? "no /dev/net/tun"
-        : TestImages.missing();
-    return why != null ? why : QemuDriverIT.prepareAssets();
+    String why = !Files.exists(Path.of("/dev/net/tun")) ? "no /dev/net/tun" : TestImages.missing();
+    return why != null ? why : VmHost.missing();
   }
 
   /** A fresh pod network; {@code gateway()} is the node side. */
