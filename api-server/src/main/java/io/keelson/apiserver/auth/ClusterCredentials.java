@@ -1,8 +1,8 @@
 package io.keelson.apiserver.auth;
 
+import io.keelson.client.pki.CertificateAuthority;
+import io.keelson.client.pki.Pem;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,28 +17,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Date;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * The cluster's credentials under {@code DIR/tls}: a CA, the api-server's serving certificate
@@ -52,6 +37,9 @@ public final class ClusterCredentials {
   /** The default/kubernetes Service's ClusterIP and names, as kube-apiserver puts them into its cert. */
   public static final List<String> KUBERNETES_SERVICE_SANS = List.of(io.keelson.apiserver.admission.Defaulter.KUBERNETES_SERVICE_IP, "kubernetes", "kubernetes.default",
       "kubernetes.default.svc", "kubernetes.default.svc.cluster.local");
+
+  private static final Duration VALIDITY = Duration.ofDays(3650);
+  private static final Duration BACKDATE = Duration.ofHours(1);
 
   private final Path tlsDir;
   private final String token;
@@ -85,13 +73,12 @@ public final class ClusterCredentials {
     Path caKey = tls.resolve("ca.key");
     if (!Files.exists(caCrt) || !Files.exists(caKey)) {
       KeyPair kp = newKey();
-      X509Certificate ca = sign(new X500Name("CN=keelson-ca"), kp.getPublic(), new X500Name("CN=keelson-ca"), kp.getPrivate(),
-          true, List.of(), Duration.ofDays(3650));
-      writePrivate(caKey, pem(kp.getPrivate()));
-      Files.writeString(caCrt, pem(ca));
+      Instant now = Instant.now();
+      CertificateAuthority ca = CertificateAuthority.selfSigned(new X500Name("CN=keelson-ca"), kp, now.minus(BACKDATE), now.plus(VALIDITY));
+      writePrivate(caKey, Pem.of(kp.getPrivate()));
+      Files.writeString(caCrt, Pem.of(ca.certificate()));
     }
-    X509Certificate ca = readCert(caCrt);
-    PrivateKey caPriv = readKey(caKey);
+    CertificateAuthority ca = CertificateAuthority.fromFiles(caCrt, caKey);
     Set<String> sans = new LinkedHashSet<>(List.of("127.0.0.1", "localhost", "::1"));
     // what pods dial: the "kubernetes" Service's ClusterIP and DNS names (a cert from an older
     // start lacks them and is made again below, with the same CA)
@@ -111,18 +98,17 @@ public final class ClusterCredentials {
     if (fresh) {
       if (Files.exists(sanFile)) sans.addAll(List.of(Files.readString(sanFile).split(",")));
       KeyPair kp = newKey();
-      X509Certificate cert = sign(new X500Name("CN=keelson-api-server"), kp.getPublic(), X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()),
-          caPriv, false, new ArrayList<>(sans), Duration.ofDays(3650));
-      writePrivate(srvKey, pem(kp.getPrivate()));
-      Files.writeString(srvCrt, pem(cert));
+      X509Certificate cert = issue(ca, new X500Name("CN=keelson-api-server"), kp, new ArrayList<>(sans));
+      writePrivate(srvKey, Pem.of(kp.getPrivate()));
+      Files.writeString(srvCrt, Pem.of(cert));
       Files.writeString(sanFile, String.join(",", sans));
     }
     Path saKey = tls.resolve("sa.key");
     Path saPub = tls.resolve("sa.pub");
     if (!Files.exists(saKey) || !Files.exists(saPub)) {
       KeyPair kp = newKey(); // signs service-account tokens (kubectl create token)
-      writePrivate(saKey, pem(kp.getPrivate()));
-      Files.writeString(saPub, pem(kp.getPublic()));
+      writePrivate(saKey, Pem.of(kp.getPrivate()));
+      Files.writeString(saPub, Pem.of(kp.getPublic()));
     }
     Path tokenFile = tls.resolve("admin.token");
     if (!Files.exists(tokenFile)) {
@@ -141,7 +127,7 @@ public final class ClusterCredentials {
   /** The key pair that signs service-account tokens ({@code DIR/tls/sa.key}, {@code sa.pub}), made by {@link #ensure}. */
   public static KeyPair serviceAccountKey(Path dir) throws Exception {
     Path tls = dir.resolve("tls");
-    PrivateKey priv = readKey(tls.resolve("sa.key"));
+    PrivateKey priv = Pem.readPrivateKey(tls.resolve("sa.key"));
     try (PEMParser r = new PEMParser(Files.newBufferedReader(tls.resolve("sa.pub")))) {
       java.security.PublicKey pub = new JcaPEMKeyConverter()
           .getPublicKey((org.bouncycastle.asn1.x509.SubjectPublicKeyInfo) r.readObject());
@@ -162,19 +148,17 @@ public final class ClusterCredentials {
     if (Files.exists(file)) return file;
     Files.createDirectories(file.getParent());
     Path tls = dir.resolve("tls");
-    X509Certificate ca = readCert(tls.resolve("ca.crt"));
     KeyPair kp = newKey();
     X500Name subject = new org.bouncycastle.asn1.x500.X500NameBuilder()
         .addRDN(org.bouncycastle.asn1.x500.style.BCStyle.O, "system:nodes")
         .addRDN(org.bouncycastle.asn1.x500.style.BCStyle.CN, "system:node:" + node).build();
-    X509Certificate cert = sign(subject, kp.getPublic(), X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()),
-        readKey(tls.resolve("ca.key")), false, List.of(node), Duration.ofDays(3650));
+    X509Certificate cert = issue(CertificateAuthority.fromFiles(tls.resolve("ca.crt"), tls.resolve("ca.key")), subject, kp, List.of(node));
     Base64.Encoder b64 = Base64.getEncoder();
     String user = """
             client-certificate-data: %s
             client-key-data: %s
-        """.formatted(b64.encodeToString(pem(cert).getBytes(StandardCharsets.US_ASCII)),
-        b64.encodeToString(pem(kp.getPrivate()).getBytes(StandardCharsets.US_ASCII)));
+        """.formatted(b64.encodeToString(Pem.of(cert).getBytes(StandardCharsets.US_ASCII)),
+        b64.encodeToString(Pem.of(kp.getPrivate()).getBytes(StandardCharsets.US_ASCII)));
     writePrivate(file, kubeconfig(serverUrl, Files.readString(tls.resolve("ca.crt")), "system:node:" + node, user));
     return file;
   }
@@ -214,52 +198,10 @@ public final class ClusterCredentials {
     return g.generateKeyPair();
   }
 
-  private static X509Certificate sign(X500Name subject, java.security.PublicKey pub, X500Name issuer, PrivateKey issuerKey,
-      boolean isCa, List<String> sans, Duration validity) throws Exception {
+  /** A server-and-client certificate from the cluster CA, valid from an hour ago (clock skew) for {@link #VALIDITY}. */
+  private static X509Certificate issue(CertificateAuthority ca, X500Name subject, KeyPair kp, List<String> sans) {
     Instant now = Instant.now();
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, new BigInteger(64, new SecureRandom()),
-        Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(validity)), subject, pub);
-    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(isCa));
-    if (isCa) {
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
-    } else {
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
-      b.addExtension(Extension.extendedKeyUsage, false,
-          new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-      List<GeneralName> names = new ArrayList<>();
-      for (String s : sans) {
-        boolean ip = s.matches("[0-9.]+") || s.contains(":");
-        names.add(new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, s));
-      }
-      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
-    }
-    ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey);
-    X509CertificateHolder h = b.build(signer);
-    return new JcaX509CertificateConverter().getCertificate(h);
-  }
-
-  private static String pem(Object o) throws IOException {
-    StringWriter sw = new StringWriter();
-    try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
-      // PKCS#8 ("PRIVATE KEY"): what Tomcat, curl and Go clients all read
-      w.writeObject(o instanceof PrivateKey k ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k, null) : o);
-    }
-    return sw.toString();
-  }
-
-  private static X509Certificate readCert(Path p) throws Exception {
-    try (PEMParser r = new PEMParser(Files.newBufferedReader(p))) {
-      return new JcaX509CertificateConverter().getCertificate((X509CertificateHolder) r.readObject());
-    }
-  }
-
-  private static PrivateKey readKey(Path p) throws Exception {
-    try (PEMParser r = new PEMParser(Files.newBufferedReader(p))) {
-      Object o = r.readObject();
-      JcaPEMKeyConverter c = new JcaPEMKeyConverter();
-      if (o instanceof PEMKeyPair kp) return c.getKeyPair(kp).getPrivate();
-      return c.getPrivateKey((org.bouncycastle.asn1.pkcs.PrivateKeyInfo) o);
-    }
+    return ca.issue(subject, kp.getPublic(), CertificateAuthority.Profile.SERVER_AND_CLIENT, sans, now.minus(BACKDATE), now.plus(VALIDITY));
   }
 
   private static void writePrivate(Path p, String content) throws IOException {
