@@ -119,6 +119,18 @@ final class KeelsonCluster implements AutoCloseable {
     return run(Duration.ofMinutes(3), cmd);
   }
 
+  /** {@code kubectl apply -f -} with these manifests. */
+  Result apply(String yaml) {
+    return run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+  }
+
+  /** {@code kubectl apply -f -}, failing the test with the output when it fails. */
+  String applyOk(String yaml) {
+    Result r = apply(yaml);
+    assertThat(r.ok()).as(r.toString()).isTrue();
+    return r.out();
+  }
+
   /** kubectl, failing the test with the output when it fails. */
   String kubectlOk(String... args) {
     Result r = kubectl(args);

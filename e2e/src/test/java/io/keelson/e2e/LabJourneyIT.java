@@ -174,7 +174,7 @@ class LabJourneyIT {
     String[] b = pods.get(1);
     String[] c = pods.get(2);
     cluster.kubectlOk("label", "pod", a[0], "peer=yes");
-    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+    cluster.applyOk("""
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
         metadata: {name: spread-peers}
@@ -182,7 +182,6 @@ class LabJourneyIT {
           podSelector: {matchLabels: {app: spread}}
           ingress: [{from: [{podSelector: {matchLabels: {peer: "yes"}}}], ports: [{port: 8080}]}]
         """);
-    assertThat(applied.ok()).as(applied.toString()).isTrue();
     // each host polices its own pods against peers on the others, routed between hosts
     await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).until(() -> !fetches(c, b));
     assertThat(fetches(a, b)).as("peer=yes on %s reaches %s on %s", a[1], b[0], b[1]).isTrue();

@@ -73,8 +73,7 @@ class ServiceRoutingIT {
             image: keelson.local/busybox:latest
             command: ["sleep", "3600"]
         """;
-    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
-    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    cluster.applyOk(yaml);
     cluster.kubectlOk("expose", "deployment", "web", "--port", "80", "--target-port", "http");
     cluster.kubectlOk("expose", "deployment", "web", "--name", "web-np", "--type", "NodePort", "--port", "80", "--target-port", "8080");
     cluster.kubectlOk("create", "service", "clusterip", "empty", "--tcp", "80:80");
@@ -209,8 +208,7 @@ class ServiceRoutingIT {
           terminationGracePeriodSeconds: 0
           containers: [{name: main, image: keelson.local/busybox:latest, command: ["sleep", "3600"]}]
         """;
-    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(30), List.of("kubectl", "apply", "-f", "-"), yaml);
-    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    cluster.applyOk(yaml);
     cluster.kubectlOk("wait", "--for=condition=Ready", "pod/db", "pod/friend", "--timeout=60s");
     cluster.kubectlOk("expose", "pod", "db", "--port", "8080");
     String dbIp = cluster.kubectlOk("get", "pod", "db", "-o", "jsonpath={.status.podIP}").trim();
@@ -218,14 +216,13 @@ class ServiceRoutingIT {
     await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).until(() -> dbAnswers("client", dbIp));
 
     // default deny for db: nobody gets in, by its IP or through its Service (policy sees the client before masquerading)
-    KeelsonCluster.Result deny = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+    cluster.applyOk("""
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
         metadata: {name: db-deny}
         spec:
           podSelector: {matchLabels: {app: db}}
         """);
-    assertThat(deny.ok()).as(deny.toString()).isTrue();
     assertThat(cluster.kubectlOk("get", "netpol", "db-deny", "-o", "jsonpath={.spec.policyTypes}")).isEqualTo("[\"Ingress\"]");
     assertThat(cluster.kubectlOk("get", "networkpolicies")).contains("POD-SELECTOR").contains("app=db");
     await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).until(() -> !dbAnswers("client", dbIp));
@@ -233,7 +230,7 @@ class ServiceRoutingIT {
     assertThat(dbAnswers("friend", dbService)).isFalse();
 
     // role=client pods may reach db's named port: friend gets in, the unlabelled client stays out
-    KeelsonCluster.Result allow = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+    cluster.applyOk("""
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
         metadata: {name: db-clients}
@@ -243,7 +240,6 @@ class ServiceRoutingIT {
           - from: [{podSelector: {matchLabels: {role: client}}}]
             ports: [{port: http}]
         """);
-    assertThat(allow.ok()).as(allow.toString()).isTrue();
     assertThat(cluster.kubectlOk("describe", "netpol", "db-clients")).contains("PodSelector:", "role=client", "Allowing ingress traffic");
     await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).until(() -> dbAnswers("friend", dbIp));
     assertThat(dbAnswers("friend", dbService)).as("through the Service too").isTrue();
@@ -255,7 +251,7 @@ class ServiceRoutingIT {
     await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).until(() -> dbAnswers("client", dbIp));
 
     // bad input gets kube's 422 and says what to fix
-    KeelsonCluster.Result bad = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+    KeelsonCluster.Result bad = cluster.apply("""
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
         metadata: {name: bad}
@@ -270,7 +266,7 @@ class ServiceRoutingIT {
   @Test
   @Order(3)
   void egressIsolatedPodsNeedARuleForTheNodesDns() {
-    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(30), List.of("kubectl", "apply", "-f", "-"), """
+    cluster.applyOk("""
         apiVersion: v1
         kind: Pod
         metadata: {name: lonely, labels: {app: lonely}}
@@ -285,7 +281,6 @@ class ServiceRoutingIT {
           podSelector: {matchLabels: {app: lonely}}
           policyTypes: [Egress]
         """);
-    assertThat(applied.ok()).as(applied.toString()).isTrue();
     cluster.kubectlOk("wait", "--for=condition=Ready", "pod/lonely", "--timeout=60s");
     String lookup = "timeout 4 nslookup kubernetes.default.svc.cluster.local";
     // egress-isolated without rules: not even DNS
@@ -293,7 +288,7 @@ class ServiceRoutingIT {
         !cluster.kubectl("exec", "lonely", "--", "sh", "-c", lookup).out().contains("10.96.0.1"));
 
     // kube's usual DNS rule: the node's DNS answers as kube-system's k8s-app=kube-dns pods do
-    KeelsonCluster.Result dns = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+    cluster.applyOk("""
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
         metadata: {name: lonely-dns}
@@ -306,7 +301,6 @@ class ServiceRoutingIT {
               podSelector: {matchLabels: {k8s-app: kube-dns}}
             ports: [{port: dns, protocol: UDP}, {port: dns-tcp, protocol: TCP}]
         """);
-    assertThat(dns.ok()).as(dns.toString()).isTrue();
     await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
         assertThat(cluster.kubectl("exec", "lonely", "--", "sh", "-c", lookup).out()).contains("10.96.0.1"));
     // and nothing else
@@ -346,8 +340,7 @@ class ServiceRoutingIT {
     String yaml = busybox.formatted("vm-db", "app: vm-db", "vm", httpd)
         + busybox.formatted("vm-friend", "app: vm-friend, role: client", "vm", httpd)
         + busybox.formatted("pal", "role: client", "runc", "exec sleep 3600");
-    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(30), List.of("kubectl", "apply", "-f", "-"), yaml);
-    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    cluster.applyOk(yaml);
     KeelsonCluster.Result ready = cluster.kubectl("wait", "--for=condition=Ready", "pod/vm-db", "pod/vm-friend", "pod/pal",
         "--timeout=180s");
     if (!ready.ok()) {
@@ -361,7 +354,7 @@ class ServiceRoutingIT {
         answers("client", dbService, "vm-db") && answers("vm-friend", dbService, "vm-db"));
     assertThat(answers("client", "vm-db.default.svc.cluster.local", "vm-db")).isTrue();
 
-    KeelsonCluster.Result allow = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+    cluster.applyOk("""
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
         metadata: {name: vm-db-clients}
@@ -371,7 +364,6 @@ class ServiceRoutingIT {
           - from: [{podSelector: {matchLabels: {role: client}}}]
             ports: [{port: http}]
         """);
-    assertThat(allow.ok()).as(allow.toString()).isTrue();
     await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).until(() -> !answers("client", dbService, "vm-db"));
     assertThat(answers("client", dbIp, "vm-db")).as("unlabelled container, by pod IP").isFalse();
     assertThat(answers("pal", dbService, "vm-db")).as("role=client container").isTrue();
@@ -380,7 +372,7 @@ class ServiceRoutingIT {
 
     // egress from a VM: vm-friend may reach vm-db only, not the web Service
     assertThat(get("vm-friend", clusterIp, 80).out().trim()).startsWith("web-");
-    KeelsonCluster.Result egress = cluster.run(Duration.ofSeconds(20), List.of("kubectl", "apply", "-f", "-"), """
+    cluster.applyOk("""
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
         metadata: {name: vm-friend-out}
@@ -389,7 +381,6 @@ class ServiceRoutingIT {
           policyTypes: [Egress]
           egress: [{to: [{podSelector: {matchLabels: {app: vm-db}}}]}]
         """);
-    assertThat(egress.ok()).as(egress.toString()).isTrue();
     await().atMost(ROUTED).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
         assertThat(get("vm-friend", clusterIp, 80).out().trim()).doesNotStartWith("web-"));
     assertThat(answers("vm-friend", dbService, "vm-db")).as("vm-db stays allowed").isTrue();

@@ -216,7 +216,7 @@ class WorkloadJourneyIT {
               exec: {command: ["sh", "-c", "netstat -ltn | grep -q :8080"]}
               periodSeconds: 1
         """.formatted(name, runtimeClass, name);
-    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+    KeelsonCluster.Result applied = cluster.apply(yaml);
     assertThat(applied.out()).as(applied.toString()).contains("pod/" + name + " created");
     KeelsonCluster.Result ready = cluster.kubectl("wait", "--for=condition=Ready", "pod/" + name,
         "--timeout=" + timeout.toSeconds() + "s");
@@ -318,7 +318,7 @@ class WorkloadJourneyIT {
           selector: {app: px}
           ports: [{name: http, port: 80, targetPort: 8080}]
         """;
-    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+    KeelsonCluster.Result applied = cluster.apply(yaml);
     assertThat(applied.out()).as(applied.toString()).contains("pod/px created");
     assertThat(cluster.kubectl("wait", "--for=condition=Ready", "pod/px", "--timeout=120s").ok()).isTrue();
     String ns = "/api/v1/namespaces/default";
@@ -403,7 +403,7 @@ class WorkloadJourneyIT {
   @Order(11)
   void aVirtualMachineBootsItsOwnDiskWithAConsoleAndStopsAndStarts() throws Exception {
     // KeelsonDOS: a 512-byte BIOS boot sector (deploy/images/bootsector) that the launcher preloads
-    cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), """
+    cluster.apply("""
         apiVersion: vm.keelson.io/v1alpha1
         kind: VirtualMachine
         metadata: {name: dos}
@@ -439,7 +439,7 @@ class WorkloadJourneyIT {
       await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() ->
           cluster.kubectl("logs", pod).out().contains("KeelsonDOS 1.0 ready"));
       // a bad spec is refused with what to fix
-      KeelsonCluster.Result bad = cluster.run(Duration.ofSeconds(30), List.of("kubectl", "apply", "-f", "-"), """
+      KeelsonCluster.Result bad = cluster.apply("""
           apiVersion: vm.keelson.io/v1alpha1
           kind: VirtualMachine
           metadata: {name: uefi}
@@ -472,7 +472,7 @@ class WorkloadJourneyIT {
             image: keelson.local/busybox:latest
             command: ["sh", "-c", "while true; do echo tick; echo tock >&2; sleep 1; done"]
         """;
-    cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+    cluster.apply(yaml);
     try {
       cluster.kubectlOk("wait", "--for=condition=Ready", "pod/chat", "--timeout=90s");
       // the pipe ends the session (as with containerd); the pause lets the answers arrive first
@@ -561,7 +561,7 @@ class WorkloadJourneyIT {
           behavior:
             scaleDown: {stabilizationWindowSeconds: 10}
         """;
-    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+    KeelsonCluster.Result applied = cluster.apply(yaml);
     assertThat(applied.out()).as(applied.toString()).contains("horizontalpodautoscaler.autoscaling/burn created");
     try {
       await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(3)).untilAsserted(() ->
@@ -591,9 +591,7 @@ class WorkloadJourneyIT {
   @Test
   @Order(12)
   void aDisruptionBudgetHoldsOffADrain() {
-    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"),
-        deployment("budgeted", 2, "runc", "exec sleep 3600"));
-    assertThat(applied.exit()).as(applied.toString()).isZero();
+    cluster.applyOk(deployment("budgeted", 2, "runc", "exec sleep 3600"));
     try {
       awaitAvailable("budgeted", 2, Duration.ofSeconds(120));
       assertThat(cluster.kubectlOk("create", "pdb", "budgeted", "--selector=app=budgeted", "--min-available=2"))
@@ -659,30 +657,25 @@ class WorkloadJourneyIT {
         """;
     String backup = "apiVersion: demo.keelson.io/v1\nkind: Backup\nmetadata: {name: nightly}\nspec: {schedule: \"%s\"%s}\n";
     try {
-      KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), crd);
-      assertThat(applied.exit()).as(applied.toString()).isZero();
-      applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), backup.formatted("0 3 * * *", ""));
-      assertThat(applied.exit()).as(applied.toString()).isZero();
+      cluster.applyOk(crd);
+      cluster.applyOk(backup.formatted("0 3 * * *", ""));
       assertThat(cluster.kubectlOk("get", "backups")).containsPattern("(?m)^NAME\\s+SCHEDULE\\s+AGE$")
           .containsPattern("(?m)^nightly\\s+0 3 \\* \\* \\*\\s+\\d+s$");
       assertThat(cluster.kubectlOk("api-resources", "--api-group=demo.keelson.io")).contains("backups").contains("bk");
       assertThat(cluster.kubectlOk("explain", "backup.spec")).contains("What to back up and when.")
           .contains("the cron schedule of the backup");
 
-      applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), backup.formatted("0 4 * * *", ""));
-      assertThat(applied.out()).as(applied.toString()).contains("backup.demo.keelson.io/nightly configured");
+      assertThat(cluster.applyOk(backup.formatted("0 4 * * *", ""))).contains("backup.demo.keelson.io/nightly configured");
       assertThat(cluster.kubectlOk("get", "bk", "nightly", "-o", "jsonpath={.spec.schedule}/{.spec.replicas}")).isEqualTo("0 4 * * */1");
-      KeelsonCluster.Result rejected = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"),
-          backup.formatted("0 5 * * *", ", replicas: two"));
+      KeelsonCluster.Result rejected = cluster.apply(backup.formatted("0 5 * * *", ", replicas: two"));
       assertThat(rejected.exit()).isNotZero();
       assertThat(rejected.err()).contains("spec.replicas: Invalid value: \"string\": spec.replicas in body must be of type integer: \"string\"");
 
       // an object the resource owns, as an operator makes them: collected once the resource goes
       String uid = cluster.kubectlOk("get", "bk", "nightly", "-o", "jsonpath={.metadata.uid}");
-      applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), "apiVersion: v1\nkind: ConfigMap\n"
+      cluster.applyOk("apiVersion: v1\nkind: ConfigMap\n"
           + "metadata:\n  name: nightly-settings\n  ownerReferences: [{apiVersion: demo.keelson.io/v1, kind: Backup, name: nightly, uid: "
           + uid + "}]\ndata: {retain: \"3\"}\n");
-      assertThat(applied.exit()).as(applied.toString()).isZero();
 
       cluster.kubectlOk("scale", "backup", "nightly", "--replicas=3");
       assertThat(cluster.kubectlOk("get", "bk", "nightly", "-o", "jsonpath={.spec.replicas}")).isEqualTo("3");
@@ -691,8 +684,7 @@ class WorkloadJourneyIT {
       cluster.kubectlOk("delete", "backup", "nightly");
       await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
           assertThat(cluster.kubectl("get", "configmap", "nightly-settings").ok()).isFalse());
-      applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), backup.formatted("0 3 * * *", ""));
-      assertThat(applied.exit()).as(applied.toString()).isZero();
+      cluster.applyOk(backup.formatted("0 3 * * *", ""));
 
       cluster.kubectlOk("delete", "crd", "backups.demo.keelson.io");
       assertThat(cluster.kubectl("get", "backups", "--all-namespaces").ok()).isFalse();
@@ -897,7 +889,7 @@ class WorkloadJourneyIT {
                 image: keelson.local/busybox:latest
                 command: ["sh", "-c", "echo work item done on $(hostname)"]
         """;
-    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), batch);
+    KeelsonCluster.Result applied = cluster.apply(batch);
     assertThat(applied.out()).as(applied.toString()).contains("job.batch/batch created");
     KeelsonCluster.Result done = cluster.kubectl("wait", "--for=condition=complete", "job/batch", "--timeout=150s");
     assertThat(done.out()).as("%s\n%s", done, cluster.diagnostics()).contains("job.batch/batch condition met");
@@ -921,7 +913,7 @@ class WorkloadJourneyIT {
                 image: keelson.local/busybox:latest
                 command: ["sh", "-c", "echo giving up; exit 4"]
         """;
-    cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), failing);
+    cluster.apply(failing);
     // backoffLimitPerIndex: index 1 fails twice (retried once, after a 10 s backoff) while 0 and 2 complete
     String perIndex = """
         apiVersion: batch/v1
@@ -941,7 +933,7 @@ class WorkloadJourneyIT {
                 image: keelson.local/busybox:latest
                 command: ["sh", "-c", "test $JOB_COMPLETION_INDEX != 1"]
         """;
-    cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), perIndex);
+    cluster.apply(perIndex);
     KeelsonCluster.Result failed = cluster.kubectl("wait", "--for=condition=failed", "job/flaky", "--timeout=150s");
     assertThat(failed.out()).as("%s\n%s", failed, cluster.diagnostics()).contains("job.batch/flaky condition met");
     assertThat(cluster.kubectlOk("get", "job", "flaky", "-o",
@@ -1015,8 +1007,7 @@ class WorkloadJourneyIT {
             image: keelson.local/busybox:latest
             command: ["sh", "-c", "mkdir -p /www && echo hello from db-0 > /www/index.html && exec httpd -f -p 8080 -h /www"]
         """;
-    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), services);
-    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    cluster.applyOk(services);
     StringBuilder clients = new StringBuilder();
     for (String runtime : List.of("runc", "vm")) {
       clients.append("""
@@ -1034,8 +1025,7 @@ class WorkloadJourneyIT {
               env: [{name: WEB_URL, value: "http://$(WEB_SERVICE_HOST):$(WEB_SERVICE_PORT)"}]
           """.formatted(runtime, runtime));
     }
-    applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), clients.toString());
-    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    cluster.applyOk(clients.toString());
     KeelsonCluster.Result ready = cluster.kubectl("-n", "dns-e2e", "wait", "--for=condition=Ready", "pod", "--all", "--timeout=240s");
     assertThat(ready.ok()).as("pods Ready\n%s\n%s", ready, cluster.diagnostics()).isTrue();
     String webIp = cluster.kubectlOk("-n", "dns-e2e", "get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}");
@@ -1110,8 +1100,7 @@ class WorkloadJourneyIT {
                 command: ["sh", "-c", "exec sleep 3600"]
         """;
     try {
-      KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
-      assertThat(applied.ok()).as(applied.toString()).isTrue();
+      cluster.applyOk(yaml);
       await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
           assertThat(cluster.kubectlOk("-n", "sts-e2e", "get", "sts", "web", "-o", "jsonpath={.status.readyReplicas}")).isEqualTo("3"));
       // OrderedReady: each pod is made no earlier than its predecessor became Ready (RFC 3339 seconds compare as text)
@@ -1182,8 +1171,7 @@ class WorkloadJourneyIT {
             image: keelson.local/busybox:latest
             command: ["sh", "-c", "exec sleep 3600"]
         """;
-    KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
-    assertThat(applied.ok()).as(applied.toString()).isTrue();
+    cluster.applyOk(yaml);
     Path dir = Files.createTempDirectory("creds-e2e");
     try {
       KeelsonCluster.Result ready = cluster.kubectl("-n", "creds-e2e", "wait", "--for=condition=Ready", "pod/holder", "--timeout=120s");
@@ -1242,7 +1230,7 @@ class WorkloadJourneyIT {
           usages: [client auth]
         """.formatted(request);
     try {
-      KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(30), List.of("kubectl", "apply", "-f", "-"), csr);
+      KeelsonCluster.Result applied = cluster.apply(csr);
       assertThat(applied.out()).as(applied.toString()).contains("certificatesigningrequest.certificates.k8s.io/ann created");
       assertThat(cluster.kubectlOk("get", "csr", "ann")).contains("kubernetes.io/kube-apiserver-client").contains("24h").contains("Pending");
       assertThat(cluster.kubectlOk("certificate", "approve", "ann")).contains("approved");
@@ -1329,7 +1317,7 @@ class WorkloadJourneyIT {
         """;
     try {
       assertThat(cluster.kubectlOk("get", "storageclass")).contains("local-path (default)", "keelson.io/local-path", "WaitForFirstConsumer");
-      cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), claimAndPod);
+      cluster.apply(claimAndPod);
       cluster.kubectlOk("wait", "--for=condition=Ready", "pod/writer", "--timeout=120s");
       assertThat(cluster.kubectlOk("get", "pvc", "notes", "-o", "jsonpath={.status.phase} {.spec.storageClassName}"))
           .isEqualTo("Bound local-path");
@@ -1338,12 +1326,12 @@ class WorkloadJourneyIT {
           .startsWith("Bound notes " + cluster.dir.resolve("nodes/node-1/storage").toAbsolutePath());
       // the data outlives the pod: the next pod on the claim finds the first one's line
       cluster.kubectlOk("delete", "pod", "writer", "--wait=true");
-      cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), claimAndPod);
+      cluster.apply(claimAndPod);
       cluster.kubectlOk("wait", "--for=condition=Ready", "pod/writer", "--timeout=120s");
       await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
           assertThat(cluster.kubectlOk("exec", "writer", "--", "cat", "/data/log")).isEqualTo("run\nrun\n"));
 
-      cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), statefulSet);
+      cluster.apply(statefulSet);
       await().atMost(Duration.ofSeconds(180)).untilAsserted(() ->
           assertThat(cluster.kubectlOk("get", "pvc", "data-web-0", "data-web-1", "-o", "jsonpath={.items[*].status.phase}"))
               .isEqualTo("Bound Bound"));
@@ -1389,7 +1377,7 @@ class WorkloadJourneyIT {
               default: {cpu: 200m, memory: 64Mi}
               defaultRequest: {cpu: 100m}
           """;
-      KeelsonCluster.Result applied = cluster.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), limits);
+      KeelsonCluster.Result applied = cluster.apply(limits);
       assertThat(applied.out()).as(applied.toString()).contains("limitrange/defaults created");
       // admission enforces a quota once its controller has counted the namespace (status.hard), as in kube
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
@@ -1452,7 +1440,7 @@ class WorkloadJourneyIT {
                 httpGet: {path: /index.html, port: 8080}
                 periodSeconds: 1
           """;
-      KeelsonCluster.Result applied = second.run(Duration.ofSeconds(60), List.of("kubectl", "apply", "-f", "-"), yaml);
+      KeelsonCluster.Result applied = second.apply(yaml);
       assertThat(applied.out()).as(applied.toString()).contains("pod/second-web created");
       KeelsonCluster.Result ready = second.kubectl("wait", "--for=condition=Ready", "pod/second-web", "--timeout=120s");
       assertThat(ready.ok()).as("the HTTP readiness probe reaches the pod\n%s\n%s", ready, second.diagnostics()).isTrue();
