@@ -14,7 +14,6 @@ import io.keelson.proto.node.v1.RegisterNodeRequest;
 import io.keelson.proto.node.v1.RenewLeaseRequest;
 import io.keelson.proto.node.v1.UpdateNodeStatusRequest;
 import java.io.ByteArrayInputStream;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,8 +50,8 @@ class NodeAuthorizationIT {
       admin("POST", "/api/v1/namespaces/default/secrets",
           "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"" + s + "\"},\"stringData\":{\"k\":\"v\"}}");
     }
-    var sa = c.send(c.request(c.api(), "/api/v1/namespaces/default/serviceaccounts").header("Content-Type", "application/json")
-        .POST(BodyPublishers.ofString("{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"default\"}}")).build());
+    var sa = c.send("POST", "/api/v1/namespaces/default/serviceaccounts",
+        "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"default\"}}");
     assertThat(sa.statusCode()).as(sa.body()).isIn(201, 409);
     admin("POST", "/api/v1/namespaces/default/pods", pod("on-a", "a", "used"));
     admin("POST", "/api/v1/namespaces/default/pods", pod("on-b", "b", "unused"));
@@ -79,7 +78,7 @@ class NodeAuthorizationIT {
   }
 
   private static void admin(String method, String path, String body) throws Exception {
-    var r = c.send(c.request(c.api(), path).header("Content-Type", "application/json").method(method, BodyPublishers.ofString(body)).build());
+    var r = c.send(method, path, body);
     assertThat(r.statusCode()).as(r.body()).isBetween(200, 201);
   }
 

@@ -3,7 +3,6 @@ package io.keelson.apiserver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -39,7 +38,7 @@ class PodBindingIT {
   }
 
   private static HttpResponse<String> post(String path, String body) throws Exception {
-    return c.send(c.request(c.api(), path).header("Content-Type", "application/json").POST(BodyPublishers.ofString(body)).build());
+    return c.send("POST", path, body);
   }
 
   private static JsonNode get(String path) throws Exception {

@@ -2,7 +2,6 @@ package io.keelson.apiserver.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,12 +35,11 @@ class PodEvictionIT {
   }
 
   private static HttpResponse<String> post(String path, String body) throws Exception {
-    return c.send(c.request(c.api(), path).header("Content-Type", "application/json").POST(BodyPublishers.ofString(body)).build());
+    return c.send("POST", path, body);
   }
 
   private static void patchStatus(String path, String status) throws Exception {
-    HttpResponse<String> r = c.send(c.request(c.api(), path + "/status").header("Content-Type", "application/merge-patch+json")
-        .method("PATCH", BodyPublishers.ofString("{\"status\":" + status + "}")).build());
+    HttpResponse<String> r = c.send(c.api(), "PATCH", path + "/status", "{\"status\":" + status + "}", "application/merge-patch+json");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
   }
 
@@ -136,8 +134,8 @@ class PodEvictionIT {
     budget("sick", "sick", 0);
     patchStatus(PDBS + "/sick", "{\"currentHealthy\":0}");
     assertThat(evict("sick-1", "").statusCode()).isEqualTo(429); // IfHealthyBudget: the budget lacks healthy pods
-    HttpResponse<String> patched = c.send(c.request(c.api(), PDBS + "/sick").header("Content-Type", "application/merge-patch+json")
-        .method("PATCH", BodyPublishers.ofString("{\"spec\":{\"unhealthyPodEvictionPolicy\":\"AlwaysAllow\"}}")).build());
+    HttpResponse<String> patched = c.send(c.api(), "PATCH", PDBS + "/sick", "{\"spec\":{\"unhealthyPodEvictionPolicy\":\"AlwaysAllow\"}}",
+        "application/merge-patch+json");
     assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
 
     HttpResponse<String> misnamed = post(NS + "/pods/sick-1/eviction",

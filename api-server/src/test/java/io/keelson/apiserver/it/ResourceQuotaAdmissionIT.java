@@ -2,7 +2,6 @@ package io.keelson.apiserver.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +41,7 @@ class ResourceQuotaAdmissionIT {
   }
 
   private static HttpResponse<String> post(TestCluster.ApiServer s, String path, String body) throws Exception {
-    return c.send(c.request(s, path).header("Content-Type", "application/json").POST(BodyPublishers.ofString(body)).build());
+    return c.send(s, "POST", path, body);
   }
 
   private static HttpResponse<String> post(String path, String body) throws Exception {
@@ -66,8 +65,8 @@ class ResourceQuotaAdmissionIT {
     HttpResponse<String> r = post(path, "{\"apiVersion\":\"v1\",\"kind\":\"ResourceQuota\",\"metadata\":{\"name\":\"" + name
         + "\"},\"spec\":{\"hard\":" + hard + "}}");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-    r = c.send(c.request(c.api(), path + "/" + name + "/status").header("Content-Type", "application/merge-patch+json")
-        .method("PATCH", BodyPublishers.ofString("{\"status\":{\"hard\":" + hard + ",\"used\":" + used + "}}")).build());
+    r = c.send(c.api(), "PATCH", path + "/" + name + "/status", "{\"status\":{\"hard\":" + hard + ",\"used\":" + used + "}}",
+        "application/merge-patch+json");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
   }
 
