@@ -9,14 +9,10 @@ import io.keelson.apiserver.streaming.PodAgents;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The {@code proxy} subresources of pods and services (what {@code kubectl proxy}, dashboards and
@@ -29,8 +25,6 @@ public class ProxyController {
   private final ResourceService resources;
   private final PodAgents agents;
   private final ResourceType pods = ResourceRegistry.find("", "v1", "pods").orElseThrow();
-  private final ResourceType services = ResourceRegistry.find("", "v1", "services").orElseThrow();
-  private final ResourceType endpoints = ResourceRegistry.find("", "v1", "endpoints").orElseThrow();
 
   public ProxyController(ResourceService resources, PodAgents agents) {
     this.resources = resources;
@@ -55,58 +49,16 @@ public class ProxyController {
       throws IOException {
     try {
       ProxyTarget t = ProxyTarget.parse(id, "service");
-      Backend b = backendOf(namespace, t);
+      ServiceBackends.Backend b = backendOf(namespace, t);
       PodHttpExchange.proxy(agents.locate(namespace, b.pod(), null), b.port(), t.tls(), upstreamPath(req), req, resp);
     } catch (StatusException e) {
       Responses.status(resp, e);
     }
   }
 
-  record Backend(String pod, int port) {}
-
-  /**
-   * A ready pod behind the service port {@code t.port()} (its name, its number, or empty for the
-   * service's one unnamed port) and the pod port it maps to, from the service's Endpoints.
-   */
-  Backend backendOf(String namespace, ProxyTarget t) {
-    String portName = t.port();
-    if (!portName.isEmpty() && portName.chars().allMatch(Character::isDigit)) {
-      ObjectNode svc = resources.get(services, namespace, t.name());
-      portName = null;
-      for (JsonNode p : svc.path("spec").path("ports")) {
-        if (Integer.toString(p.path("port").asInt()).equals(t.port())) {
-          portName = p.path("name").asString("");
-          break;
-        }
-      }
-      if (portName == null) {
-        throw StatusException.unavailable("no service port " + t.port() + " found for service \"" + t.name() + "\"");
-      }
-    }
-    ObjectNode eps;
-    try {
-      eps = resources.get(endpoints, namespace, t.name());
-    } catch (StatusException e) {
-      if (e.code() != 404) throw e;
-      resources.get(services, namespace, t.name()); // a missing service is NotFound, not "no endpoints"
-      throw noEndpoints(t.name());
-    }
-    List<Backend> ready = new ArrayList<>();
-    for (JsonNode subset : eps.path("subsets")) {
-      for (JsonNode p : subset.path("ports")) {
-        if (!p.path("name").asString("").equals(portName)) continue;
-        for (JsonNode a : subset.path("addresses")) {
-          JsonNode ref = a.path("targetRef");
-          if (ref.path("kind").asString("").equals("Pod")) ready.add(new Backend(ref.path("name").asString(), p.path("port").asInt()));
-        }
-      }
-    }
-    if (ready.isEmpty()) throw noEndpoints(t.name());
-    return ready.get(ThreadLocalRandom.current().nextInt(ready.size()));
-  }
-
-  private static StatusException noEndpoints(String service) {
-    return StatusException.unavailable("no endpoints available for service \"" + service + "\"");
+  /** A ready pod behind the service port {@code t.port()} (see {@link ServiceBackends}): the proxy reaches pods through their agents. */
+  ServiceBackends.Backend backendOf(String namespace, ProxyTarget t) {
+    return ServiceBackends.pick(resources, namespace, t.name(), t.port(), b -> b.pod() != null);
   }
 
   /** Without a port in the URL, kube proxies to the first port a container declares, else 80. */

@@ -68,7 +68,7 @@ final class Scale {
     s.putObject("spec").put("replicas", obj.path("spec").path("replicas").asInt(1));
     ObjectNode st = s.putObject("status");
     st.put("replicas", obj.path("status").path("replicas").asInt(0));
-    st.put("selector", selectorString(obj.path("spec").path("selector")));
+    st.put("selector", io.keelson.apiserver.selection.LabelSelector.toString(obj.path("spec").path("selector")));
     return s;
   }
 
@@ -82,29 +82,5 @@ final class Scale {
     spec.put("replicas", r.asInt());
     ResourceService.metadata(obj);
     return obj;
-  }
-
-  /** A label selector in its string form ("app=web,tier in (a,b)"), as Scale.status.selector wants. */
-  static String selectorString(JsonNode sel) {
-    StringBuilder sb = new StringBuilder();
-    for (Map.Entry<String, JsonNode> e : sel.path("matchLabels").properties()) {
-      if (!sb.isEmpty()) sb.append(',');
-      sb.append(e.getKey()).append('=').append(e.getValue().asString());
-    }
-    for (JsonNode ex : sel.path("matchExpressions")) {
-      if (!sb.isEmpty()) sb.append(',');
-      String key = ex.path("key").asString();
-      String op = ex.path("operator").asString();
-      List<String> vals = new java.util.ArrayList<>();
-      for (JsonNode v : ex.path("values")) vals.add(v.asString());
-      switch (op) {
-        case "In" -> sb.append(key).append(" in (").append(String.join(",", vals)).append(')');
-        case "NotIn" -> sb.append(key).append(" notin (").append(String.join(",", vals)).append(')');
-        case "Exists" -> sb.append(key);
-        case "DoesNotExist" -> sb.append('!').append(key);
-        default -> { }
-      }
-    }
-    return sb.toString();
   }
 }

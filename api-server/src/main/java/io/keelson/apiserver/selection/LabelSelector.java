@@ -102,6 +102,36 @@ public final class LabelSelector implements Predicate<ObjectNode> {
     return v;
   }
 
+  /** A label selector in its string form ("app=web,tier in (a,b)"), as Scale.status.selector wants,
+   * of a metav1.LabelSelector object. */
+  public static String toString(JsonNode sel) {
+    StringBuilder sb = new StringBuilder();
+    for (java.util.Map.Entry<String, JsonNode> e : sel.path("matchLabels").properties()) {
+      if (!sb.isEmpty()) sb.append(',');
+      sb.append(e.getKey()).append('=').append(e.getValue().asString());
+    }
+    for (JsonNode ex : sel.path("matchExpressions")) {
+      if (!sb.isEmpty()) sb.append(',');
+      String key = ex.path("key").asString();
+      String op = ex.path("operator").asString();
+      List<String> vals = new ArrayList<>();
+      for (JsonNode v : ex.path("values")) vals.add(v.asString());
+      switch (op) {
+        case "In" -> sb.append(key).append(" in (").append(String.join(",", vals)).append(')');
+        case "NotIn" -> sb.append(key).append(" notin (").append(String.join(",", vals)).append(')');
+        case "Exists" -> sb.append(key);
+        case "DoesNotExist" -> sb.append('!').append(key);
+        default -> { }
+      }
+    }
+    return sb.toString();
+  }
+
+  /** A metav1.LabelSelector object as a selector: empty (or missing) selects everything. 400 on bad syntax. */
+  public static LabelSelector of(JsonNode sel) {
+    return parse(toString(sel));
+  }
+
   private static StatusException bad(String whole, String why) {
     return StatusException.badRequest("unable to parse requirement: " + why + " in label selector \"" + whole + "\"");
   }
