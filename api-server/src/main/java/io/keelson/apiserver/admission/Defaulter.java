@@ -78,6 +78,8 @@ public final class Defaulter {
       case VirtualMachines.GROUP + "/VirtualMachine" -> VirtualMachines::defaults;
       case RbacObjects.GROUP + "/RoleBinding", RbacObjects.GROUP + "/ClusterRoleBinding" -> RbacObjects::defaultBinding;
       case CustomResourceDefinitions.GROUP + "/CustomResourceDefinition" -> CustomResourceDefinitions::applyDefaults;
+      case WebhookConfigurations.GROUP + "/MutatingWebhookConfiguration" -> o -> WebhookConfigurations.defaults(o, true);
+      case WebhookConfigurations.GROUP + "/ValidatingWebhookConfiguration" -> o -> WebhookConfigurations.defaults(o, false);
       default -> io.keelson.apiserver.resource.CustomResource.isCustom(type)
           ? o -> StructuralSchemas.applyDefaults(io.keelson.apiserver.resource.ResourceRegistry.customOf(type), o) : o -> {};
     };

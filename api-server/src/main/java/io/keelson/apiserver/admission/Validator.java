@@ -87,6 +87,8 @@ public final class Validator {
       case RbacObjects.GROUP + "/RoleBinding" -> RbacObjects.binding(obj, old, true, errs);
       case RbacObjects.GROUP + "/ClusterRoleBinding" -> RbacObjects.binding(obj, old, false, errs);
       case CustomResourceDefinitions.GROUP + "/CustomResourceDefinition" -> CustomResourceDefinitions.validate(obj, old, errs);
+      case WebhookConfigurations.GROUP + "/MutatingWebhookConfiguration" -> WebhookConfigurations.validate(obj, true, errs);
+      case WebhookConfigurations.GROUP + "/ValidatingWebhookConfiguration" -> WebhookConfigurations.validate(obj, false, errs);
       default -> {
         if (io.keelson.apiserver.resource.CustomResource.isCustom(type)) {
           StructuralSchemas.validate(io.keelson.apiserver.resource.ResourceRegistry.customOf(type), obj, errs);

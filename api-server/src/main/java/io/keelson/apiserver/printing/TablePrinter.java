@@ -435,6 +435,13 @@ public final class TablePrinter {
         new Column("Created At", "date", "", "Time when the custom resource definition was created.", 0,
             (o, now) -> Fields.str(o, "metadata.creationTimestamp")));
 
+    // kube 1.32's printMutatingWebhook and printValidatingWebhook
+    for (String kind : List.of("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")) {
+      put("admissionregistration.k8s.io", kind, name(),
+          num("Webhooks", "Webhooks indicates the number of webhooks in the configuration.", 0, (o, now) -> Fields.size(o, "webhooks")),
+          age());
+    }
+
     put("node.k8s.io", "RuntimeClass", name(),
         str("Handler", "The runtime that runs pods of this class.", 0, (o, now) -> Fields.str(o, "handler")),
         age());

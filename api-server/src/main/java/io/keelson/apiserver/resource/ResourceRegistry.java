@@ -89,6 +89,12 @@ public final class ResourceRegistry {
     // apiextensions.k8s.io/v1: each one adds served types below (CustomResource, apiextensions.CustomResourceRegistrar)
     add("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, List.of("crd", "crds"),
         List.of("api-extensions"), Set.of("status"), io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class, true);
+    // admissionregistration.k8s.io/v1: the webhooks the write path calls (webhook.WebhookAdmission)
+    add("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, List.of(),
+        List.of("api-extensions"), Set.of(), io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration.class, false);
+    add("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, List.of(),
+        List.of("api-extensions"), Set.of(), io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration.class,
+        false);
     // vm.keelson.io/v1alpha1: Full VMs booted from a disk image; the controller-manager's virtualmachine controller runs them as pods
     add(io.keelson.apiserver.model.vm.v1alpha1.VirtualMachine.GROUP, io.keelson.apiserver.model.vm.v1alpha1.VirtualMachine.VERSION,
         "virtualmachines", "VirtualMachine", true, List.of("vm", "vms"), List.of("all"), Set.of("status"),
