@@ -43,6 +43,7 @@ public class ApiServerConfig {
       Gauge.builder("apiserver_watchers", c, WatchCache::watcherCount).tag("resource", r)
           .description("open client watches").register(meters);
     }
+    svc.admitDynamically(new io.keelson.apiserver.webhook.WebhookAdmission(svc)); // the admission webhooks
     svc.start();
     return svc;
   }

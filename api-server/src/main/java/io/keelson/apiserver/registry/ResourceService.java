@@ -53,6 +53,7 @@ public class ResourceService {
   private final Map<ResourceType, Long> ttlSeconds = new java.util.concurrent.ConcurrentHashMap<>();
   private final ObjectLeases leases;
   private volatile WriteGuard guard = WriteGuard.NONE;
+  private volatile DynamicAdmission dynamic = DynamicAdmission.NONE;
 
   public ResourceService(EtcdStore store, int watchWindow) {
     this.store = store;
@@ -81,6 +82,11 @@ public class ResourceService {
       before.admit(type, obj, old, opts);
       guard.admit(type, obj, old, opts);
     };
+  }
+
+  /** Admission configured at run time (the admission webhooks), called on every create, update and delete. */
+  public void admitDynamically(DynamicAdmission dynamic) {
+    this.dynamic = dynamic;
   }
 
   public void start() {
@@ -425,8 +431,16 @@ public class ResourceService {
     if (io.keelson.apiserver.certificates.SigningRequests.is(type.group(), type.kind())) {
       io.keelson.apiserver.certificates.SigningRequests.recordRequester(o, opts.requester());
     }
+    DynamicAdmission.Attributes admitted = new DynamicAdmission.Attributes(type, null, "CREATE", type.namespaced() ? namespace : null,
+        text(md, "name"), o, null, opts.dryRun(), opts.requester(), DynamicAdmission.options("CreateOptions", opts.dryRun(), opts.fieldManager()));
+    ObjectNode mutated = dynamic.mutate(admitted);
+    if (mutated != o) {
+      o = mutated;
+      Strategy.applyDefaults(type, o, null, this::clusterIpInUse); // as kube decodes a webhook's patched object: with defaults
+    }
     Strategy.validate(type, o, null);
     guard.admit(type, o, null, opts);
+    dynamic.validate(admitted.withObject(o));
     o = Strategy.recordManager(type, null, o, opts.withSubresource(null));
     ObjectCodec.Stored stored = encodeChecked(type, o);
     // last before the write, as kube's quota admission: what is refused for another reason is not charged
@@ -792,13 +806,42 @@ public class ResourceService {
       }
     }
     Admission.admitUpdate(this, type, next, current, sub);
+    DynamicAdmission.Attributes admitted = new DynamicAdmission.Attributes(type, sub, "UPDATE", type.namespaced() ? cmd.path("namespace").asString(null) : null,
+        cmd.path("name").asString(""), next, current, opts.dryRun(), opts.requester(),
+        DynamicAdmission.options("UpdateOptions", opts.dryRun(), opts.fieldManager()));
+    ObjectNode mutated = dynamic.mutate(admitted);
+    if (mutated != next) next = keepOutsideSubresource(type, mutated, next, sub, current);
     // A status write keeps everything but status as stored (see above), and the validation rules
     // are about the rest (kube's status updates do not validate the spec either): nothing to check.
     if (!"status".equals(sub) || io.keelson.apiserver.certificates.SigningRequests.is(type.group(), type.kind())) {
       Strategy.validate(type, next, current); // a CSR's status holds the issued certificate: checked too
     }
     guard.admit(type, next, current, opts);
+    dynamic.validate(admitted.withObject(next));
     return Strategy.recordManager(type, current, next, opts);
+  }
+
+  /**
+   * A webhook's change of an update, within what the write may change: a subresource write keeps
+   * all but its part as stored (as kube's status strategy resets the rest after admission), and the
+   * system metadata stays. Defaults apply to what the webhook wrote.
+   */
+  private ObjectNode keepOutsideSubresource(ResourceType type, ObjectNode mutated, ObjectNode before, String sub, ObjectNode current) {
+    ObjectNode next = mutated;
+    if ("status".equals(sub)) {
+      next = before;
+      if (mutated.has("status")) next.set("status", mutated.get("status"));
+    } else if (sub != null) {
+      return before; // ephemeralcontainers, approval, finalize: their own narrow rules above
+    }
+    ObjectNode md = metadata(next);
+    ObjectNode cmd = metadata(current);
+    for (String f : new String[] {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "name", "namespace", "generation"}) {
+      if (metadata(before).has(f)) md.set(f, metadata(before).get(f));
+      else md.remove(f);
+    }
+    if (sub == null) Strategy.applyDefaults(type, next, current, this::clusterIpInUse);
+    return next;
   }
 
   /** An object marked for deletion whose finalizers are all gone may now disappear. */
@@ -842,6 +885,10 @@ public class ResourceService {
         throw StatusException.conflict(type, name, "Precondition failed: ResourceVersion in precondition: "
             + opts.preconditionResourceVersion() + ", ResourceVersion in object meta: " + text(md, "resourceVersion"));
       }
+      DynamicAdmission.Attributes admitted = new DynamicAdmission.Attributes(type, null, "DELETE", type.namespaced() ? namespace : null, name,
+          null, current, opts.dryRun(), opts.requester(), deleteOptions(opts));
+      dynamic.mutate(admitted); // a delete has no object to change: kube ignores what a mutating webhook answers but its verdict
+      dynamic.validate(admitted);
       ObjectNode next = current.deepCopy();
       ObjectNode nmd = metadata(next);
       nmd.remove("resourceVersion");
@@ -888,6 +935,13 @@ public class ResourceService {
       }
     }
     throw StatusException.conflict(type, name, "too many concurrent changes while deleting; retry");
+  }
+
+  private static ObjectNode deleteOptions(DeleteOptions opts) {
+    ObjectNode o = DynamicAdmission.options("DeleteOptions", opts.dryRun(), null);
+    if (opts.gracePeriodSeconds() != null) o.put("gracePeriodSeconds", opts.gracePeriodSeconds());
+    if (opts.propagationPolicy() != null) o.put("propagationPolicy", opts.propagationPolicy());
+    return o;
   }
 
   /** Whether a Service already holds this cluster IP (so that allocation picks another). */

@@ -87,6 +87,7 @@ public class ApiController {
   private void serve(String group, String version, String rest, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
     long start = System.nanoTime();
+    io.keelson.apiserver.webhook.AdmissionWarnings.clear();
     String verb = req.getMethod();
     String resource = "unknown";
     int code = 500;
@@ -255,7 +256,7 @@ public class ApiController {
     if (policy != null && !List.of("Background", "Foreground", "Orphan").contains(policy)) {
       throw StatusException.badRequest("invalid propagationPolicy \"" + policy + "\": must be Background, Foreground or Orphan");
     }
-    return new DeleteOptions(grace, policy, uid, rv, dry);
+    return new DeleteOptions(grace, policy, uid, rv, dry).by(io.keelson.apiserver.auth.UserInfo.of(req));
   }
 
   static WriteOptions writeOptions(HttpServletRequest req, String subresource) {

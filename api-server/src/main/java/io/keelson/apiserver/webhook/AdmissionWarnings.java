@@ -1,0 +1,34 @@
+package io.keelson.apiserver.webhook;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The warnings admission webhooks answered during the request this thread serves, for its response's
+ * {@code Warning} headers (kubectl prints them as {@code Warning: ...}).
+ */
+public final class AdmissionWarnings {
+  private static final ThreadLocal<List<String>> PENDING = new ThreadLocal<>();
+
+  private AdmissionWarnings() {}
+
+  static void add(String warning) {
+    List<String> l = PENDING.get();
+    if (l == null) PENDING.set(l = new ArrayList<>());
+    l.add(warning);
+  }
+
+  /** Forgets what an earlier request on this thread left (call as a request starts). */
+  public static void clear() {
+    PENDING.remove();
+  }
+
+  /** Adds the pending warnings to {@code resp} as RFC 7234 {@code 299} warnings, and forgets them. */
+  public static void writeTo(HttpServletResponse resp) {
+    List<String> l = PENDING.get();
+    if (l == null) return;
+    PENDING.remove();
+    for (String w : l) resp.addHeader("Warning", "299 - \"" + w.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+  }
+}

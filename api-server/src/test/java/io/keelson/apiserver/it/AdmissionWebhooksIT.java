@@ -1,0 +1,262 @@
+package io.keelson.apiserver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.keelson.client.fake.SelfSignedTls;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Admission webhooks against real etcd and an api-server, driven by the real kubectl: an HTTPS
+ * webhook server in the test (a throwaway self-signed certificate, given as the caBundle) denies
+ * labelled ConfigMaps, labels pods through a JSONPatch, answers slowly, or is not there at all; the
+ * configurations' namespaceSelectors keep each test to its own namespace.
+ */
+class AdmissionWebhooksIT {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static TestCluster c;
+  private static HttpsServer webhooks;
+  private static String caBundle;
+  /** The AdmissionReview requests the webhook server received. */
+  private static final List<JsonNode> received = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void up() throws Exception {
+    c = TestCluster.start("webhooks", 1);
+    Path tlsDir = Files.createDirectories(c.dir.resolve("webhook-tls"));
+    SelfSignedTls tls = SelfSignedTls.create(tlsDir);
+    caBundle = Base64.getEncoder().encodeToString(tls.certificatePem().getBytes(StandardCharsets.US_ASCII));
+    webhooks = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    webhooks.setHttpsConfigurator(new HttpsConfigurator(tls.context()));
+    webhooks.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    webhooks.createContext("/deny-labelled", ex -> review(ex, (req, resp) -> {
+      resp.putArray("warnings").add("checked by the test webhook");
+      if ("true".equals(req.path("object").path("metadata").path("labels").path("deny").asString(""))) {
+        resp.put("allowed", false).putObject("status").put("code", 403).put("message", "configmaps labelled deny=true are refused");
+      }
+    }));
+    webhooks.createContext("/label-pods", ex -> review(ex, (req, resp) -> {
+      String patch = req.path("object").path("metadata").has("labels")
+          ? "[{\"op\":\"add\",\"path\":\"/metadata/labels/mutated-by\",\"value\":\"webhook\"}]"
+          : "[{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":{\"mutated-by\":\"webhook\"}}]";
+      resp.put("patchType", "JSONPatch").put("patch", Base64.getEncoder().encodeToString(patch.getBytes(StandardCharsets.UTF_8)));
+    }));
+    webhooks.createContext("/slow", ex -> review(ex, (req, resp) -> {
+      try {
+        Thread.sleep(4000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }));
+    webhooks.start();
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (webhooks != null) webhooks.stop(0);
+    if (c != null) c.close();
+  }
+
+  interface Reviewer {
+    void review(JsonNode request, ObjectNode response);
+  }
+
+  /** Answers an AdmissionReview: allowed, unless the reviewer says otherwise. */
+  private static void review(HttpExchange ex, Reviewer reviewer) throws IOException {
+    JsonNode review = JSON.readTree(ex.getRequestBody().readAllBytes());
+    received.add(review.path("request"));
+    ObjectNode out = JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1").put("kind", "AdmissionReview");
+    ObjectNode resp = out.putObject("response").put("uid", review.path("request").path("uid").asString()).put("allowed", true);
+    reviewer.review(review.path("request"), resp);
+    byte[] b = JSON.writeValueAsBytes(out);
+    ex.getResponseHeaders().add("Content-Type", "application/json");
+    ex.sendResponseHeaders(200, b.length);
+    ex.getResponseBody().write(b);
+    ex.close();
+  }
+
+  private static String url(String path) {
+    return "https://127.0.0.1:" + webhooks.getAddress().getPort() + path;
+  }
+
+  private static String ok(String... args) throws Exception {
+    TestCluster.Kubectl r = c.kubectl(args);
+    assertThat(r.code()).as("kubectl " + String.join(" ", args) + ": " + r.out()).isZero();
+    return r.out();
+  }
+
+  private static String apply(String name, String yaml) throws Exception {
+    Path f = c.dir.resolve(name + ".yaml");
+    Files.writeString(f, yaml);
+    return ok("apply", "-f", f.toString());
+  }
+
+  /** A namespace whose label {@code hooks=<name>} the test's webhooks select. */
+  private static void namespace(String name) throws Exception {
+    ok("create", "namespace", name);
+    ok("label", "namespace", name, "hooks=" + name);
+  }
+
+  private static String webhookConfig(String kind, String name, String namespace, String resource, String clientConfig, String extra) {
+    return """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: %s
+        metadata: {name: %s}
+        webhooks:
+        - name: %s.hooks.keelson.io
+          admissionReviewVersions: [v1]
+          sideEffects: None
+          clientConfig: %s
+          rules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [%s]}]
+          namespaceSelector: {matchLabels: {hooks: %s}}
+        %s""".formatted(kind, name, name, clientConfig, resource, namespace, extra.isEmpty() ? "" : "  " + extra + "\n");
+  }
+
+  private String urlConfig(String path) {
+    return "{url: \"" + url(path) + "\", caBundle: " + caBundle + "}";
+  }
+
+  @Test
+  void aValidatingWebhookDeniesLabelledConfigMapsInTheNamespacesItSelects() throws Exception {
+    namespace("wh-deny");
+    ok("create", "namespace", "wh-other");
+    apply("deny", webhookConfig("ValidatingWebhookConfiguration", "deny", "wh-deny", "configmaps", urlConfig("/deny-labelled"), ""));
+    assertThat(ok("get", "validatingwebhookconfigurations"))
+        .containsPattern("NAME\\s+WEBHOOKS\\s+AGE").containsPattern("deny\\s+1\\s+");
+    JsonNode stored = JSON.readTree(ok("get", "validatingwebhookconfiguration", "deny", "-o", "json")).path("webhooks").get(0);
+    assertThat(stored.path("failurePolicy").asString()).isEqualTo("Fail");
+    assertThat(stored.path("matchPolicy").asString()).isEqualTo("Equivalent");
+    assertThat(stored.path("timeoutSeconds").asInt()).isEqualTo(10);
+    assertThat(stored.path("objectSelector").isObject()).isTrue();
+    assertThat(stored.path("rules").get(0).path("scope").asString()).isEqualTo("*");
+
+    // the api-server sees new configurations through its watch: the first refusals may take a moment
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      c.kubectl("delete", "configmap", "bad", "-n", "wh-deny", "--ignore-not-found");
+      TestCluster.Kubectl r = c.kubectl("create", "configmap", "bad", "-n", "wh-deny");
+      assertThat(r.code()).as(r.out()).isZero();
+      TestCluster.Kubectl denied = c.kubectl("label", "configmap", "bad", "-n", "wh-deny", "deny=true");
+      assertThat(denied.code()).as(denied.out()).isNotZero();
+      assertThat(denied.out()).contains("admission webhook \"deny.hooks.keelson.io\" denied the request: "
+          + "configmaps labelled deny=true are refused");
+    });
+    TestCluster.Kubectl allowed = c.kubectl("create", "configmap", "fine", "-n", "wh-deny", "--from-literal=a=b");
+    assertThat(allowed.code()).as(allowed.out()).isZero();
+    assertThat(allowed.out()).contains("Warning: checked by the test webhook");
+    JsonNode request = received.stream().filter(r -> r.path("name").asString("").equals("fine")).findFirst().orElseThrow();
+    assertThat(request.path("operation").asString()).isEqualTo("CREATE");
+    assertThat(request.path("namespace").asString()).isEqualTo("wh-deny");
+    assertThat(request.path("kind").path("kind").asString()).isEqualTo("ConfigMap");
+    assertThat(request.path("resource").path("resource").asString()).isEqualTo("configmaps");
+    assertThat(request.path("userInfo").path("username").asString()).isEqualTo("keelson-admin");
+    assertThat(request.path("object").path("data").path("a").asString()).isEqualTo("b");
+    assertThat(request.path("options").path("kind").asString()).isEqualTo("CreateOptions");
+
+    // outside the selected namespace the webhook is not asked
+    Path labelled = c.dir.resolve("labelled.yaml");
+    Files.writeString(labelled, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad, labels: {deny: \"true\"}}\n");
+    ok("create", "-n", "wh-other", "-f", labelled.toString());
+    TestCluster.Kubectl refused = c.kubectl("create", "-n", "wh-deny", "-f", labelled.toString(), "--dry-run=server");
+    assertThat(refused.out()).contains("denied the request: configmaps labelled deny=true are refused");
+  }
+
+  @Test
+  void aMutatingWebhookLabelsPodsThroughAJsonPatch() throws Exception {
+    namespace("wh-mutate");
+    apply("mutate", webhookConfig("MutatingWebhookConfiguration", "mutate", "wh-mutate", "pods", urlConfig("/label-pods"), ""));
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      c.kubectl("delete", "pod", "web", "-n", "wh-mutate", "--ignore-not-found", "--grace-period=0", "--force");
+      ok("run", "web", "-n", "wh-mutate", "--image=keelson.local/busybox:latest", "--labels=app=web", "--", "sleep", "3600");
+      assertThat(ok("get", "pod", "web", "-n", "wh-mutate", "-o", "jsonpath={.metadata.labels}"))
+          .contains("\"mutated-by\":\"webhook\"").contains("\"app\":\"web\"");
+    });
+    assertThat(ok("get", "mutatingwebhookconfigurations")).containsPattern("mutate\\s+1\\s+");
+  }
+
+  @Test
+  void anUnreachableWebhookFailsTheRequestUnlessItsFailurePolicyIsIgnore() throws Exception {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    String down = "{url: \"https://127.0.0.1:" + closedPort + "/gone\", caBundle: " + caBundle + "}";
+    namespace("wh-fail");
+    namespace("wh-ignore");
+    apply("fail", webhookConfig("ValidatingWebhookConfiguration", "fail", "wh-fail", "configmaps", down, ""));
+    apply("ignore", webhookConfig("ValidatingWebhookConfiguration", "ignore", "wh-ignore", "configmaps", down, "failurePolicy: Ignore"));
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      TestCluster.Kubectl r = c.kubectl("create", "configmap", "x", "-n", "wh-fail");
+      assertThat(r.code()).as(r.out()).isNotZero();
+      assertThat(r.out()).contains("Internal error occurred: failed calling webhook \"fail.hooks.keelson.io\": failed to call webhook: "
+          + "Post \"https://127.0.0.1:" + closedPort + "/gone?timeout=10s\": dial tcp 127.0.0.1:" + closedPort + ": connect: connection refused");
+    });
+    ok("create", "configmap", "x", "-n", "wh-ignore");
+  }
+
+  @Test
+  void aWebhookSlowerThanItsTimeoutFailsTheRequest() throws Exception {
+    namespace("wh-slow");
+    apply("slow", webhookConfig("ValidatingWebhookConfiguration", "slow", "wh-slow", "configmaps", urlConfig("/slow"), "timeoutSeconds: 1"));
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      long start = System.nanoTime();
+      TestCluster.Kubectl r = c.kubectl("create", "configmap", "x", "-n", "wh-slow");
+      assertThat(r.code()).as(r.out()).isNotZero();
+      assertThat(r.out()).contains("failed calling webhook \"slow.hooks.keelson.io\"").contains("?timeout=1s\": context deadline exceeded");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+    });
+  }
+
+  @Test
+  void badConfigurationsAreRefusedWithKubesMessages() throws Exception {
+    Path f = c.dir.resolve("bad-webhook.yaml");
+    Files.writeString(f, """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingWebhookConfiguration
+        metadata: {name: bad}
+        webhooks:
+        - name: two.segments
+          admissionReviewVersions: [v1beta2]
+          sideEffects: Some
+          timeoutSeconds: 31
+          clientConfig: {url: "http://user@127.0.0.1/x?a=b"}
+          rules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]
+        - name: two.segments
+          admissionReviewVersions: [v1]
+          sideEffects: None
+          clientConfig: {url: "https://example.com/", service: {namespace: default, name: hook}}
+        """);
+    TestCluster.Kubectl r = c.kubectl("apply", "-f", f.toString());
+    assertThat(r.code()).isNotZero();
+    assertThat(r.out()).contains("The ValidatingWebhookConfiguration \"bad\" is invalid")
+        .contains("webhooks[0].name: Invalid value: \"two.segments\": should be a domain with at least three segments separated by dots")
+        .contains("webhooks[0].admissionReviewVersions: Invalid value")
+        .contains("must include at least one of v1, v1beta1")
+        .contains("webhooks[0].sideEffects: Unsupported value: \"Some\": supported values: \"None\", \"NoneOnDryRun\"")
+        .contains("webhooks[0].timeoutSeconds: Invalid value: 31: the timeout value must be between 1 and 30 seconds")
+        .contains("webhooks[0].clientConfig.url: Invalid value: \"http\": 'https' is the only allowed URL scheme")
+        .contains("user information is not permitted in the URL")
+        .contains("query parameters are not permitted in the URL")
+        .contains("webhooks[1].name: Duplicate value: \"two.segments\"")
+        .contains("webhooks[1].clientConfig: Required value: exactly one of url or service is required");
+  }
+}
