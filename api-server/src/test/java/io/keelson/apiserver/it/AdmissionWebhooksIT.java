@@ -46,15 +46,7 @@ class AdmissionWebhooksIT {
     Path tlsDir = Files.createDirectories(c.dir.resolve("webhook-tls"));
     SelfSignedTls tls = SelfSignedTls.create(tlsDir);
     caBundle = Base64.getEncoder().encodeToString(tls.certificatePem().getBytes(StandardCharsets.US_ASCII));
-    webhooks = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    webhooks.setHttpsConfigurator(new HttpsConfigurator(tls.context()));
-    webhooks.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    webhooks.createContext("/deny-labelled", ex -> review(ex, (req, resp) -> {
-      resp.putArray("warnings").add("checked by the test webhook");
-      if ("true".equals(req.path("object").path("metadata").path("labels").path("deny").asString(""))) {
-        resp.put("allowed", false).putObject("status").put("code", 403).put("message", "configmaps labelled deny=true are refused");
-      }
-    }));
+    webhooks = server(tls);
     webhooks.createContext("/label-pods", ex -> review(ex, (req, resp) -> {
       String patch = req.path("object").path("metadata").has("labels")
           ? "[{\"op\":\"add\",\"path\":\"/metadata/labels/mutated-by\",\"value\":\"webhook\"}]"
@@ -69,6 +61,20 @@ class AdmissionWebhooksIT {
       }
     }));
     webhooks.start();
+  }
+
+  /** An HTTPS webhook server with {@code tls}'s certificate, serving /deny-labelled. */
+  private static HttpsServer server(SelfSignedTls tls) throws IOException {
+    HttpsServer s = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    s.setHttpsConfigurator(new HttpsConfigurator(tls.context()));
+    s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    s.createContext("/deny-labelled", ex -> review(ex, (req, resp) -> {
+      resp.putArray("warnings").add("checked by the test webhook");
+      if ("true".equals(req.path("object").path("metadata").path("labels").path("deny").asString(""))) {
+        resp.put("allowed", false).putObject("status").put("code", 403).put("message", "configmaps labelled deny=true are refused");
+      }
+    }));
+    return s;
   }
 
   @AfterAll
@@ -224,6 +230,61 @@ class AdmissionWebhooksIT {
       assertThat(r.out()).contains("failed calling webhook \"slow.hooks.keelson.io\"").contains("?timeout=1s\": context deadline exceeded");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
     });
+  }
+
+  /**
+   * A Service with manual Endpoints to 127.0.0.1 in front of two webhook servers: one whose
+   * certificate names the Service ({@code hook.wh-svc.svc}) is called; one valid only for
+   * 127.0.0.1 fails verification as the Service's name.
+   */
+  @Test
+  void aWebhookNamedByAServiceIsCalledAtItsEndpointAndVerifiedAsTheService() throws Exception {
+    SelfSignedTls named = SelfSignedTls.create(Files.createDirectories(c.dir.resolve("svc-tls")), List.of("hook.wh-svc.svc"));
+    HttpsServer behindService = server(named);
+    behindService.start();
+    try {
+      namespace("wh-svc");
+      namespace("wh-svc-wrong");
+      apply("svc", """
+          apiVersion: v1
+          kind: Service
+          metadata: {name: hook, namespace: wh-svc}
+          spec: {ports: [{name: https, port: 443, targetPort: %d}]}
+          ---
+          apiVersion: v1
+          kind: Endpoints
+          metadata: {name: hook, namespace: wh-svc}
+          subsets: [{addresses: [{ip: 127.0.0.1}], ports: [{name: https, port: %d}]}]
+          ---
+          apiVersion: v1
+          kind: Service
+          metadata: {name: hook, namespace: wh-svc-wrong}
+          spec: {ports: [{name: https, port: 8443, targetPort: %d}]}
+          ---
+          apiVersion: v1
+          kind: Endpoints
+          metadata: {name: hook, namespace: wh-svc-wrong}
+          subsets: [{addresses: [{ip: 127.0.0.1}], ports: [{name: https, port: %d}]}]
+          """.formatted(behindService.getAddress().getPort(), behindService.getAddress().getPort(),
+          webhooks.getAddress().getPort(), webhooks.getAddress().getPort()));
+      String namedCa = Base64.getEncoder().encodeToString(named.certificatePem().getBytes(StandardCharsets.US_ASCII));
+      apply("svc-hook", webhookConfig("ValidatingWebhookConfiguration", "svc", "wh-svc", "configmaps",
+          "{service: {namespace: wh-svc, name: hook, path: /deny-labelled}, caBundle: " + namedCa + "}", ""));
+      apply("svc-wrong", webhookConfig("ValidatingWebhookConfiguration", "svc-wrong", "wh-svc-wrong", "configmaps",
+          "{service: {namespace: wh-svc-wrong, name: hook, port: 8443, path: /deny-labelled}, caBundle: " + caBundle + "}", ""));
+      Path labelled = c.dir.resolve("svc-labelled.yaml");
+      Files.writeString(labelled, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad, labels: {deny: \"true\"}}\n");
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+        TestCluster.Kubectl r = c.kubectl("create", "-n", "wh-svc", "-f", labelled.toString());
+        assertThat(r.out()).contains("admission webhook \"svc.hooks.keelson.io\" denied the request: configmaps labelled deny=true are refused");
+        TestCluster.Kubectl wrong = c.kubectl("create", "configmap", "x", "-n", "wh-svc-wrong");
+        assertThat(wrong.out()).contains("failed calling webhook \"svc-wrong.hooks.keelson.io\": failed to call webhook: "
+            + "Post \"https://hook.wh-svc-wrong.svc:8443/deny-labelled?timeout=10s\": tls: failed to verify certificate");
+      });
+      ok("create", "configmap", "fine", "-n", "wh-svc");
+    } finally {
+      behindService.stop(0);
+    }
   }
 
   @Test

@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -22,11 +24,16 @@ public record SelfSignedTls(SSLContext context, KeyManagerFactory keys, String c
 
   /** Makes the key in {@code dir} (server.p12, server.pem). */
   public static SelfSignedTls create(Path dir) throws Exception {
+    return create(dir, List.of());
+  }
+
+  /** As {@link #create(Path)}, the certificate also valid for {@code dnsNames} (e.g. a Service's {@code name.namespace.svc}). */
+  public static SelfSignedTls create(Path dir, List<String> dnsNames) throws Exception {
     Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
     Path store = dir.resolve("server.p12");
     String pass = "training";
     exec(keytool.toString(), "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-        "-sigalg", "SHA256withECDSA", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-validity", "2",
+        "-sigalg", "SHA256withECDSA", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1" + dnsNames.stream().map(n -> ",dns:" + n).collect(Collectors.joining()), "-validity", "2",
         "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", pass, "-keypass", pass);
     exec(keytool.toString(), "-exportcert", "-rfc", "-alias", "server", "-keystore", store.toString(),
         "-storetype", "PKCS12", "-storepass", pass, "-file", dir.resolve("server.pem").toString());
