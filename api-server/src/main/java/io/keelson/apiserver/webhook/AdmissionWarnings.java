@@ -10,13 +10,15 @@ import java.util.List;
  */
 public final class AdmissionWarnings {
   private static final ThreadLocal<List<String>> PENDING = new ThreadLocal<>();
+  /** Writes outside a request (the agents' status stream) never hand their warnings on: keep a bounded few. */
+  private static final int MAX = 64;
 
   private AdmissionWarnings() {}
 
   static void add(String warning) {
     List<String> l = PENDING.get();
     if (l == null) PENDING.set(l = new ArrayList<>());
-    l.add(warning);
+    if (l.size() < MAX) l.add(warning);
   }
 
   /** Forgets what an earlier request on this thread left (call as a request starts). */
