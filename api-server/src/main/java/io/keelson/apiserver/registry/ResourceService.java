@@ -89,6 +89,17 @@ public class ResourceService {
     this.dynamic = dynamic;
   }
 
+  /**
+   * Admission of a create of a subresource that is no write of the object itself (pods/eviction,
+   * pods/binding): the admission webhooks see {@code body} (an Eviction, a Binding) as kube sends it.
+   */
+  public void admitSubresourceCreate(ResourceType type, String subresource, String namespace, String name, ObjectNode body,
+      boolean dryRun, io.keelson.apiserver.auth.UserInfo user) {
+    DynamicAdmission.Attributes a = new DynamicAdmission.Attributes(type, subresource, "CREATE", namespace, name, body, null, dryRun, user,
+        DynamicAdmission.options("CreateOptions", dryRun, null));
+    dynamic.validate(a.withObject(dynamic.mutate(a)));
+  }
+
   public void start() {
     caches.values().forEach(WatchCache::start);
   }

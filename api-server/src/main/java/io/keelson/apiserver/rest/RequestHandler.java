@@ -465,8 +465,10 @@ final class RequestHandler {
     for (Map.Entry<String, JsonNode> e : bmd.path("annotations").properties()) annotations.put(e.getKey(), e.getValue().asString(""));
     // kube's BindingREST: a storage update of the pod (nodeName, annotations, PodScheduled), with the
     // binding's uid and resourceVersion as preconditions; the pod's field managers are not involved.
+    WriteOptions bindOpts = ApiController.writeOptions(req, "binding");
+    svc.admitSubresourceCreate(p.type(), "binding", p.namespace(), name, binding, bindOpts.dryRun(), bindOpts.requester());
     svc.bind(p.type(), p.namespace(), new ResourceService.PodBinding(name, node, textOrNull(bmd.get("uid")),
-        textOrNull(bmd.get("resourceVersion")), annotations), ApiController.writeOptions(req, "binding").dryRun());
+        textOrNull(bmd.get("resourceVersion")), annotations), bindOpts.dryRun());
     return send(resp, 201, Responses.success(201));
   }
 
@@ -481,6 +483,8 @@ final class RequestHandler {
     if (!named.isEmpty() && !named.equals(p.name())) throw StatusException.badRequest("name in URL does not match name in Eviction object");
     JsonNode opts = ev == null ? null : ev.path("deleteOptions");
     DeleteOptions d = ApiController.deleteOptions(req, opts == null || opts.isMissingNode() ? null : opts);
+    ObjectNode eviction = ev instanceof ObjectNode o ? o : ObjectCodec.JSON.createObjectNode().put("apiVersion", "policy/v1").put("kind", "Eviction");
+    svc.admitSubresourceCreate(p.type(), "eviction", p.namespace(), p.name(), eviction, d.dryRun(), d.requester());
     evictions.evict(p.type(), p.namespace(), p.name(), d);
     return send(resp, 201, Responses.success(201));
   }

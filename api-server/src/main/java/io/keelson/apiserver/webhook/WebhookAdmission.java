@@ -41,6 +41,10 @@ public final class WebhookAdmission implements DynamicAdmission {
   /** Who the api-server's own writes (node status from the agents' gRPC stream, its controllers) are from. */
   private static final UserInfo API_SERVER = new UserInfo("system:apiserver", "", List.of("system:masters", "system:authenticated"));
 
+  /** The kinds of the subresources whose objects are not their resource's (kube's subresource storage kinds). */
+  private static final Map<String, String[]> SUBRESOURCE_KINDS = Map.of(
+      "eviction", new String[] {"policy", "v1", "Eviction"}, "binding", new String[] {"", "v1", "Binding"});
+
   /** One webhook of a configuration, with its client; failure is why no client could be made (a bad caBundle). */
   record Webhook(String name, JsonNode spec, boolean mutating, WebhookClient client, String failure) {
     String failurePolicy() {
@@ -243,7 +247,8 @@ public final class WebhookAdmission implements DynamicAdmission {
     ObjectNode r = review.putObject("request");
     r.put("uid", UUID.randomUUID().toString());
     ResourceType t = a.type();
-    r.putObject("kind").put("group", t.group()).put("version", t.version()).put("kind", t.kind());
+    String[] kind = SUBRESOURCE_KINDS.getOrDefault(a.subresource() == null ? "" : a.subresource(), new String[] {t.group(), t.version(), t.kind()});
+    r.putObject("kind").put("group", kind[0]).put("version", kind[1]).put("kind", kind[2]);
     r.putObject("resource").put("group", t.group()).put("version", t.version()).put("resource", t.resource());
     if (a.subresource() != null) r.put("subResource", a.subresource());
     r.set("requestKind", r.get("kind").deepCopy());

@@ -53,6 +53,8 @@ class AdmissionWebhooksIT {
           : "[{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":{\"mutated-by\":\"webhook\"}}]";
       resp.put("patchType", "JSONPatch").put("patch", Base64.getEncoder().encodeToString(patch.getBytes(StandardCharsets.UTF_8)));
     }));
+    webhooks.createContext("/deny-all", ex -> review(ex, (req, resp) -> resp.put("allowed", false)
+        .putObject("status").put("message", "not while the test runs")));
     webhooks.createContext("/slow", ex -> review(ex, (req, resp) -> {
       try {
         Thread.sleep(4000);
@@ -197,6 +199,26 @@ class AdmissionWebhooksIT {
           .contains("\"mutated-by\":\"webhook\"").contains("\"app\":\"web\"");
     });
     assertThat(ok("get", "mutatingwebhookconfigurations")).containsPattern("mutate\\s+1\\s+");
+  }
+
+  @Test
+  void anEvictionIsSentToWebhooksOfPodsEvictionAsAnEviction() throws Exception {
+    namespace("wh-evict");
+    ok("run", "web", "-n", "wh-evict", "--image=keelson.local/busybox:latest", "--", "sleep", "3600");
+    apply("evict", webhookConfig("ValidatingWebhookConfiguration", "evict", "wh-evict", "pods/eviction", urlConfig("/deny-all"), ""));
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      var r = c.send(c.request(c.api(), "/api/v1/namespaces/wh-evict/pods/web/eviction").header("Content-Type", "application/json")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+              "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"web\"}}")).build());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+      assertThat(JSON.readTree(r.body()).path("message").asString())
+          .isEqualTo("admission webhook \"evict.hooks.keelson.io\" denied the request: not while the test runs");
+    });
+    JsonNode request = received.stream().filter(r -> r.path("subResource").asString("").equals("eviction")).findFirst().orElseThrow();
+    assertThat(request.path("kind").path("kind").asString()).isEqualTo("Eviction");
+    assertThat(request.path("resource").path("resource").asString()).isEqualTo("pods");
+    assertThat(request.path("operation").asString()).isEqualTo("CREATE");
+    ok("get", "pod", "web", "-n", "wh-evict"); // still there
   }
 
   @Test
