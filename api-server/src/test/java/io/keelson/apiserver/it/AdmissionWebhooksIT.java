@@ -51,8 +51,13 @@ class AdmissionWebhooksIT {
       String patch = req.path("object").path("metadata").has("labels")
           ? "[{\"op\":\"add\",\"path\":\"/metadata/labels/mutated-by\",\"value\":\"webhook\"}]"
           : "[{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":{\"mutated-by\":\"webhook\"}}]";
-      resp.put("patchType", "JSONPatch").put("patch", Base64.getEncoder().encodeToString(patch.getBytes(StandardCharsets.UTF_8)));
+      jsonPatch(resp, patch);
     }));
+    // /first records what /second added, if it ran before: only a reinvocation sees it
+    webhooks.createContext("/first", ex -> review(ex, (req, resp) -> jsonPatch(resp, "[{\"op\":\"add\",\"path\":\"/metadata/labels/first\","
+        + "\"value\":\"" + req.path("object").path("metadata").path("labels").path("second").asString("none") + "\"}]")));
+    webhooks.createContext("/second", ex -> review(ex, (req, resp) ->
+        jsonPatch(resp, "[{\"op\":\"add\",\"path\":\"/metadata/labels/second\",\"value\":\"yes\"}]")));
     webhooks.createContext("/deny-all", ex -> review(ex, (req, resp) -> resp.put("allowed", false)
         .putObject("status").put("message", "not while the test runs")));
     webhooks.createContext("/slow", ex -> review(ex, (req, resp) -> {
@@ -83,6 +88,10 @@ class AdmissionWebhooksIT {
   static void down() throws Exception {
     if (webhooks != null) webhooks.stop(0);
     if (c != null) c.close();
+  }
+
+  private static void jsonPatch(ObjectNode resp, String patch) {
+    resp.put("patchType", "JSONPatch").put("patch", Base64.getEncoder().encodeToString(patch.getBytes(StandardCharsets.UTF_8)));
   }
 
   interface Reviewer {
@@ -199,6 +208,20 @@ class AdmissionWebhooksIT {
           .contains("\"mutated-by\":\"webhook\"").contains("\"app\":\"web\"");
     });
     assertThat(ok("get", "mutatingwebhookconfigurations")).containsPattern("mutate\\s+1\\s+");
+  }
+
+  @Test
+  void aMutatingWebhookWithReinvocationIfNeededSeesWhatALaterOneChanged() throws Exception {
+    namespace("wh-again");
+    apply("again-a", webhookConfig("MutatingWebhookConfiguration", "again-a", "wh-again", "pods", urlConfig("/first"),
+        "reinvocationPolicy: IfNeeded"));
+    apply("again-b", webhookConfig("MutatingWebhookConfiguration", "again-b", "wh-again", "pods", urlConfig("/second"), ""));
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      c.kubectl("delete", "pod", "web", "-n", "wh-again", "--ignore-not-found", "--grace-period=0", "--force");
+      ok("run", "web", "-n", "wh-again", "--image=keelson.local/busybox:latest", "--labels=app=web", "--", "sleep", "3600");
+      assertThat(ok("get", "pod", "web", "-n", "wh-again", "-o", "jsonpath={.metadata.labels}"))
+          .contains("\"second\":\"yes\"").contains("\"first\":\"yes\"");
+    });
   }
 
   @Test
