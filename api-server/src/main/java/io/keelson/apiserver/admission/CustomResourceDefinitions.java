@@ -99,6 +99,7 @@ public final class CustomResourceDefinitions {
     if (scope.isEmpty()) errs.required("spec.scope");
     else if (!SCOPES.contains(scope)) errs.notSupported("spec.scope", scope, SCOPES);
     versions(spec.path("versions"), errs);
+    ValidationRules.compileAll(spec, errs);
     for (String n : new String[] {"plural", "singular", "kind", "listKind"}) {
       if (names.path(n).asString("").isEmpty()) errs.required("spec.names." + n);
     }

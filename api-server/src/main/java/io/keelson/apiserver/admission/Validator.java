@@ -91,7 +91,11 @@ public final class Validator {
       case WebhookConfigurations.GROUP + "/ValidatingWebhookConfiguration" -> WebhookConfigurations.validate(obj, false, errs);
       default -> {
         if (io.keelson.apiserver.resource.CustomResource.isCustom(type)) {
-          StructuralSchemas.validate(io.keelson.apiserver.resource.ResourceRegistry.customOf(type), obj, errs);
+          io.keelson.apiserver.resource.CustomResource cr = io.keelson.apiserver.resource.ResourceRegistry.customOf(type);
+          int before = errs.causes().size();
+          StructuralSchemas.validate(cr, obj, errs);
+          // CEL rules see only values of the schema's shape (kube: "some validation rules were not checked")
+          if (errs.causes().size() == before) ValidationRules.validate(cr, obj, old, errs);
         }
       }
     }
