@@ -91,6 +91,7 @@ public class ApiServerConfig {
   @org.springframework.context.annotation.Primary
   io.keelson.apiserver.auth.Authorizer authorizer(RbacAuthorizer rbac, ResourceService resources) {
     resources.guardWrites(new io.keelson.apiserver.auth.node.NodeRestriction());
+    resources.guardWrites(new io.keelson.apiserver.policy.ValidatingAdmissionPolicies(resources)); // after authorization's checks, as in kube
     return new io.keelson.apiserver.auth.node.NodeAuthorizer(rbac, io.keelson.apiserver.auth.node.PodIndex.of(resources));
   }
 

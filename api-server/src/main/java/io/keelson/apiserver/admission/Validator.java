@@ -89,6 +89,8 @@ public final class Validator {
       case CustomResourceDefinitions.GROUP + "/CustomResourceDefinition" -> CustomResourceDefinitions.validate(obj, old, errs);
       case WebhookConfigurations.GROUP + "/MutatingWebhookConfiguration" -> WebhookConfigurations.validate(obj, true, errs);
       case WebhookConfigurations.GROUP + "/ValidatingWebhookConfiguration" -> WebhookConfigurations.validate(obj, false, errs);
+      case AdmissionPolicyObjects.GROUP + "/ValidatingAdmissionPolicy" -> AdmissionPolicyObjects.policy(obj, errs);
+      case AdmissionPolicyObjects.GROUP + "/ValidatingAdmissionPolicyBinding" -> AdmissionPolicyObjects.binding(obj, errs);
       default -> {
         if (io.keelson.apiserver.resource.CustomResource.isCustom(type)) {
           io.keelson.apiserver.resource.CustomResource cr = io.keelson.apiserver.resource.ResourceRegistry.customOf(type);

@@ -115,6 +115,11 @@ public final class ResourceRegistry {
         io.fabric8.kubernetes.api.model.networking.v1.Ingress.class, true);
     add("networking.k8s.io", "v1", "ingressclasses", "IngressClass", false, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.networking.v1.IngressClass.class, true);
+    // admissionregistration.k8s.io/v1 policies: CEL validations every write passes (policy.ValidatingAdmissionPolicies)
+    add("admissionregistration.k8s.io", "v1", "validatingadmissionpolicies", "ValidatingAdmissionPolicy", false, List.of(), List.of(),
+        Set.of("status"), io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy.class, true);
+    add("admissionregistration.k8s.io", "v1", "validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding", false, List.of(),
+        List.of(), Set.of(), io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding.class, true);
     // rbac.authorization.k8s.io/v1: the policy auth.rbac evaluates on every request
     add("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, List.of(), List.of(), Set.of(),
         io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class, false);
