@@ -99,8 +99,16 @@ final class ValidationRules {
 
   /** Evaluates the rules of {@code cr}'s schema on {@code obj} ({@code old}: its stored version on update). */
   static void validate(CustomResource cr, ObjectNode obj, ObjectNode old, FieldErrors errs) {
-    if (cr == null || !cr.schema().isObject()) return;
+    if (cr == null || !cr.schema().isObject() || !hasRules(cr.schema())) return;
     evaluate(cr.schema(), rootView(obj), old == null ? null : rootView(old), null, errs);
+  }
+
+  /** Whether any node of the schema has rules: most have none, and their objects need no copy. */
+  private static boolean hasRules(JsonNode schema) {
+    if (!schema.path("x-kubernetes-validations").isEmpty()) return true;
+    for (Map.Entry<String, JsonNode> p : schema.path("properties").properties()) if (hasRules(p.getValue())) return true;
+    return (schema.path("items").isObject() && hasRules(schema.get("items")))
+        || (schema.path("additionalProperties").isObject() && hasRules(schema.get("additionalProperties")));
   }
 
   /** At the root, kube shows rules only apiVersion, kind, metadata.name and metadata.generateName. */
