@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * Strict parsing of Kubernetes resource quantities ({@code 500m}, {@code 1Gi}, {@code 1e3}), as
  * {@code resource.ParseQuantity} accepts them, to exact decimal values.
  */
-final class Quantities {
+public final class Quantities {
 
   /** The message Kubernetes gives for an unparsable quantity. */
   static final String FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
@@ -30,7 +30,7 @@ final class Quantities {
   private Quantities() {}
 
   /** The exact value of {@code s}; IllegalArgumentException with {@link #FORMAT_ERROR} when malformed. */
-  static BigDecimal parse(String s) {
+  public static BigDecimal parse(String s) {
     String q = s.trim();
     Matcher m = SHAPE.matcher(q);
     if (q.isEmpty() || !m.matches() || !NUMBER.matcher(m.group(1)).matches()) throw new IllegalArgumentException(FORMAT_ERROR);

@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * as an int-or-string or a field under {@code x-kubernetes-preserve-unknown-fields} does in kube),
  * CEL's standard functions and macros ({@code has}, {@code all}, {@code exists}, {@code exists_one},
  * {@code map}, {@code filter}), the strings, sets and optional extensions kube enables, and
- * {@link KubernetesLibrary}. Compiled expressions are cached by source: the same rules run on every
+ * {@link KubernetesLibrary} and {@link KubernetesQuantity}. Compiled expressions are cached by source: the same rules run on every
  * write of a resource.
  */
 public final class CelEnvironment {
@@ -41,7 +41,8 @@ public final class CelEnvironment {
         .setOptions(options)
         .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
         .addLibraries(CelExtensions.strings(), CelExtensions.sets(options), CelExtensions.optional())
-        .addFunctionDeclarations(KubernetesLibrary.declarations());
+        .addFunctionDeclarations(KubernetesLibrary.declarations())
+        .addFunctionDeclarations(KubernetesQuantity.declarations());
     variables.forEach(v -> compilerBuilder.addVar(v, SimpleType.DYN));
     optionalVariables.forEach(v -> compilerBuilder.addVar(v, OptionalType.create(SimpleType.DYN)));
     this.compiler = compilerBuilder.build();
@@ -49,6 +50,7 @@ public final class CelEnvironment {
         .setOptions(options)
         .addLibraries(CelExtensions.strings(), CelExtensions.sets(options), CelExtensions.optional())
         .addFunctionBindings(KubernetesLibrary.bindings())
+        .addFunctionBindings(KubernetesQuantity.bindings())
         .build();
   }
 

@@ -56,6 +56,10 @@ public final class CelExpression {
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     // cel-java prefixes "evaluation error at <input>:12: "; kube's cel-go gives the bare reason
     int at = m.startsWith("evaluation error") ? m.indexOf(": ") : -1;
-    return at >= 0 ? m.substring(at + 2) : m;
+    String reason = at >= 0 ? m.substring(at + 2) : m;
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    // a library function's own reason ("quantities must match ..."), which cel-java keeps only as the cause
+    return root != e && root.getMessage() != null && !reason.contains(root.getMessage()) ? reason + ": " + root.getMessage() : reason;
   }
 }

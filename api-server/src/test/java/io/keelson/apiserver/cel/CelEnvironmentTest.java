@@ -57,6 +57,22 @@ class CelEnvironmentTest {
   }
 
   @Test
+  void quantities() throws Exception {
+    String obj = "{'mem':'1Gi','cpu':'500m','n':2}";
+    assertThat(eval("quantity(self.mem) == quantity('1024Mi') && quantity('1k') == quantity('1000')", obj)).isEqualTo(true);
+    assertThat(eval("quantity(self.cpu).isLessThan(quantity('1')) && quantity(self.mem).isGreaterThan(quantity('1G'))", obj))
+        .isEqualTo(true);
+    assertThat(eval("[quantity(self.mem).asInteger(), quantity(self.cpu).sign(), quantity('2').compareTo(quantity('3'))]", obj))
+        .isEqualTo(List.of(1073741824L, 1L, -1L));
+    assertThat(eval("quantity(self.cpu).add(quantity('500m')) == quantity('1') && quantity('3').sub(self.n) == quantity('1')", obj))
+        .isEqualTo(true);
+    assertThat(eval("quantity(self.cpu).isInteger() || !isQuantity('1.5.5') && isQuantity('2Ki')", obj)).isEqualTo(true);
+    assertThat(eval("quantity(self.cpu).asApproximateFloat()", obj)).isEqualTo(0.5);
+    assertThatThrownBy(() -> eval("quantity('lots') == quantity('1')", obj)).isInstanceOf(CelEvaluationError.class)
+        .hasMessageContaining("quantities must match the regular expression");
+  }
+
+  @Test
   void compileErrorsSayWhereAndWhat() {
     assertThatThrownBy(() -> ENV.compile("self.x +")).isInstanceOf(CelCompileException.class)
         .hasMessageStartingWith("ERROR: <input>:1:9: ");
