@@ -1,5 +1,6 @@
 package io.keelson.apiserver.policy;
 
+import io.keelson.apiserver.admission.AdmissionWarnings;
 import io.keelson.apiserver.auth.UserInfo;
 import io.keelson.apiserver.cel.CelCompileException;
 import io.keelson.apiserver.cel.CelEnvironment;
@@ -27,8 +28,8 @@ import tools.jackson.databind.node.ObjectNode;
  * matchResources, matchConditions), with the policy's CEL validations over {@code object},
  * {@code oldObject}, {@code request}, {@code params} (the binding's paramRef: one object by name or
  * all by selector), {@code namespaceObject} and {@code variables}. A failed validation of a binding
- * whose validationActions hold Deny refuses the write as kube does; Warn and Audit are not acted on
- * (see README). Errors follow the policy's failurePolicy (Fail unless Ignore).
+ * whose validationActions hold Deny refuses the write as kube does, Warn adds kube's warning to the
+ * response ({@link AdmissionWarnings}); Audit is not recorded (see README). Errors follow the policy's failurePolicy (Fail unless Ignore).
  */
 public final class ValidatingAdmissionPolicies implements WriteGuard {
 
@@ -72,11 +73,14 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
     boolean failClosed = !"Ignore".equals(spec.path("failurePolicy").asString("Fail"));
     List<String> actions = new ArrayList<>();
     for (JsonNode a : binding.path("spec").path("validationActions")) actions.add(a.asString(""));
-    if (!actions.contains("Deny")) return; // Warn and Audit only report, which this api-server does not yet
+    boolean deny = actions.contains("Deny");
+    boolean warn = actions.contains("Warn");
+    if (!deny && !warn) return; // Audit only: audit annotations are not recorded
     List<Optional<JsonNode>> params = params(spec.path("paramKind"), binding.path("spec").path("paramRef"), request);
     if (params == null) {
-      throw denial(policy, binding, request,
+      decide(deny, policy, binding, request,
           new Decision("failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction", ""));
+      return;
     }
     for (Optional<JsonNode> param : params) {
       Map<String, Object> vars = request.variables(param.orElse(null));
@@ -84,16 +88,18 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
         if (!matchConditions(spec, vars)) continue;
         vars.put("variables", variables(spec, vars));
       } catch (CelCompileException | CelEvaluationError e) {
-        if (failClosed) throw denial(policy, binding, request, new Decision(e.getMessage(), ""));
+        if (failClosed) decide(deny, policy, binding, request, new Decision(e.getMessage(), ""));
         continue;
       }
       for (JsonNode validation : spec.path("validations")) {
         String expression = validation.path("expression").asString("");
         try {
           if (ENVIRONMENT.compile(expression).test(vars)) continue;
-          throw denial(policy, binding, request, new Decision(message(validation, vars), validation.path("reason").asString("")));
+          decide(deny, policy, binding, request, new Decision(message(validation, vars), validation.path("reason").asString("")));
         } catch (CelCompileException | CelEvaluationError e) {
-          if (failClosed) throw denial(policy, binding, request, new Decision("expression '" + expression + "' resulted in error: " + e.getMessage(), ""));
+          if (failClosed) {
+            decide(deny, policy, binding, request, new Decision("expression '" + expression + "' resulted in error: " + e.getMessage(), ""));
+          }
         }
       }
     }
@@ -169,6 +175,13 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
     String ns = obj.path("metadata").path("namespace").asString("");
     if (!type.namespaced() || ns.isEmpty()) return null;
     return resources.cached(type("", "v1", "namespaces"), null, ns);
+  }
+
+  /** Deny refuses the request; Warn lets it through with kube's warning. */
+  private static void decide(boolean deny, ObjectNode policy, ObjectNode binding, Request request, Decision decision) {
+    if (deny) throw denial(policy, binding, request, decision);
+    AdmissionWarnings.add("Validation failed for ValidatingAdmissionPolicy '" + policy.path("metadata").path("name").asString("")
+        + "' with binding '" + binding.path("metadata").path("name").asString("") + "': " + decision.message());
   }
 
   /** kube's status: {@code <resource> "name" is forbidden: ValidatingAdmissionPolicy ...}, 422 Invalid unless the validation names another reason. */

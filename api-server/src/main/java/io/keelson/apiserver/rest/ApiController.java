@@ -87,7 +87,7 @@ public class ApiController {
   private void serve(String group, String version, String rest, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
     long start = System.nanoTime();
-    io.keelson.apiserver.webhook.AdmissionWarnings.clear();
+    io.keelson.apiserver.admission.AdmissionWarnings.clear();
     String verb = req.getMethod();
     String resource = "unknown";
     int code = 500;

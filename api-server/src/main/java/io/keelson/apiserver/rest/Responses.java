@@ -23,7 +23,7 @@ public final class Responses {
 
   /** A JSON body already encoded. */
   public static void json(HttpServletResponse resp, int code, byte[] b) throws IOException {
-    io.keelson.apiserver.webhook.AdmissionWarnings.writeTo(resp); // on answers and refusals alike, as kube-apiserver
+    io.keelson.apiserver.admission.AdmissionWarnings.writeTo(resp); // on answers and refusals alike, as kube-apiserver
     resp.setStatus(code);
     resp.setContentType("application/json");
     resp.setContentLength(b.length);

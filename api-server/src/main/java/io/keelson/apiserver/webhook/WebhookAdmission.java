@@ -1,5 +1,6 @@
 package io.keelson.apiserver.webhook;
 
+import io.keelson.apiserver.admission.AdmissionWarnings;
 import io.keelson.apiserver.auth.UserInfo;
 import io.keelson.apiserver.patch.PatchApplier;
 import io.keelson.apiserver.proxy.ServiceBackends;

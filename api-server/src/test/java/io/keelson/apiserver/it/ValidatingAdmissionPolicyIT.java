@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * ValidatingAdmissionPolicies through the real kubectl against a real api-server and etcd: a
  * policy whose expression does not compile is refused; a policy with a ConfigMap as params, bound
  * to the namespaces labelled environment=test, denies Deployments above the ConfigMap's limit there
- * with kube's message, and lets them through elsewhere.
+ * with kube's message; bound with Warn to environment=prod, it lets them through with kube's warning.
  */
 class ValidatingAdmissionPolicyIT {
 
@@ -52,6 +52,18 @@ class ValidatingAdmissionPolicyIT {
         matchResources:
           namespaceSelector:
             matchLabels: {environment: test}
+      ---
+      apiVersion: admissionregistration.k8s.io/v1
+      kind: ValidatingAdmissionPolicyBinding
+      metadata:
+        name: max-replicas-prod
+      spec:
+        policyName: max-replicas
+        validationActions: [Warn]
+        paramRef: {name: limits, namespace: default, parameterNotFoundAction: Deny}
+        matchResources:
+          namespaceSelector:
+            matchLabels: {environment: prod}
       ---
       apiVersion: v1
       kind: ConfigMap
@@ -94,6 +106,7 @@ class ValidatingAdmissionPolicyIT {
     ok(c.kubectl("create", "namespace", "test"));
     ok(c.kubectl("label", "namespace", "test", "environment=test"));
     ok(c.kubectl("create", "namespace", "prod"));
+    ok(c.kubectl("label", "namespace", "prod", "environment=prod"));
 
     // the policy's objects reach the admission through the watch cache: the first denial may take a moment
     await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
@@ -105,8 +118,15 @@ class ValidatingAdmissionPolicyIT {
     });
     assertThat(ok(c.kubectl("-n", "test", "create", "deployment", "small", "--image=keelson.local/busybox:latest", "--replicas=2")))
         .contains("deployment.apps/small created");
+    // a Warn binding lets the write through with kube's warning, which kubectl prints
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+        assertThat(ok(c.kubectl("-n", "prod", "create", "deployment", "big", "--image=keelson.local/busybox:latest", "--replicas=5",
+            "--dry-run=server"))).contains("Warning: Validation failed for ValidatingAdmissionPolicy 'max-replicas' with binding "
+                + "'max-replicas-prod': replicas must be at most 3 in prod"));
     assertThat(ok(c.kubectl("-n", "prod", "create", "deployment", "big", "--image=keelson.local/busybox:latest", "--replicas=5")))
-        .contains("deployment.apps/big created");
+        .contains("deployment.apps/big created").contains("Warning: Validation failed for ValidatingAdmissionPolicy");
+    assertThat(ok(c.kubectl("-n", "prod", "create", "deployment", "small", "--image=keelson.local/busybox:latest", "--replicas=1")))
+        .doesNotContain("Warning");
     r = c.kubectl("-n", "test", "patch", "deployment", "small", "--type=merge", "-p", "{\"spec\":{\"replicas\":4}}");
     assertThat(r.code()).as(r.out()).isNotZero();
     assertThat(r.out()).contains("denied request: replicas must be at most 3 in test");

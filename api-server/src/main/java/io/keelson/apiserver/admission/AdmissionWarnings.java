@@ -1,12 +1,13 @@
-package io.keelson.apiserver.webhook;
+package io.keelson.apiserver.admission;
 
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The warnings admission webhooks answered during the request this thread serves, for its response's
- * {@code Warning} headers (kubectl prints them as {@code Warning: ...}).
+ * The warnings admission gave during the request this thread serves (what admission webhooks answered,
+ * ValidatingAdmissionPolicy bindings' Warn action), for its response's {@code Warning} headers (kubectl
+ * prints them as {@code Warning: ...}). Admission runs on the thread serving the request.
  */
 public final class AdmissionWarnings {
   private static final ThreadLocal<List<String>> PENDING = new ThreadLocal<>();
@@ -15,7 +16,7 @@ public final class AdmissionWarnings {
 
   private AdmissionWarnings() {}
 
-  static void add(String warning) {
+  public static void add(String warning) {
     List<String> l = PENDING.get();
     if (l == null) PENDING.set(l = new ArrayList<>());
     if (l.size() < MAX) l.add(warning);
