@@ -459,6 +459,25 @@ public final class TablePrinter {
         str("Parameters", "A reference to a resource with additional parameters", 0, (o, now) -> ingressClassParameters(o)),
         age());
 
+    // kube 1.32's printValidatingAdmissionPolicy and printValidatingAdmissionPolicyBinding
+    put("admissionregistration.k8s.io", "ValidatingAdmissionPolicy", name(),
+        num("Validations", "Validations indicates the number of validation rules defined in this configuration", 0,
+            (o, now) -> Fields.size(o, "spec.validations")),
+        str("ParamKind", "ParamKind specifies the kind of resources used to parameterize this policy", 0,
+            (o, now) -> o.path("spec").path("paramKind").isObject()
+                ? Fields.str(o, "spec.paramKind.apiVersion") + "/" + Fields.str(o, "spec.paramKind.kind") : "<unset>"),
+        age());
+    put("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding", name(),
+        str("PolicyName", "PolicyName indicates the policy definition which the policy binding binded to", 0,
+            (o, now) -> Fields.str(o, "spec.policyName")),
+        str("ParamRef", "ParamRef indicates the param resource which sets the configration param", 0, (o, now) -> {
+          JsonNode ref = o.path("spec").path("paramRef");
+          String name = ref.path("name").asString("");
+          if (!name.isEmpty()) return (ref.path("namespace").asString("").isEmpty() ? "*" : ref.path("namespace").asString()) + "/" + name;
+          return ref.path("selector").isObject() ? labelSelector(ref.path("selector")) : "<unset>";
+        }),
+        age());
+
     put("scheduling.k8s.io", "PriorityClass", name(),
         num("Value", "The priority value of pods in this class.", 0, (o, now) -> Fields.num(o, "value")),
         new Column("Global-Default", "boolean", "", "Whether this is the default priority class.", 0,

@@ -103,6 +103,10 @@ class ValidatingAdmissionPolicyIT {
 
     ok(apply("policy", POLICY.formatted("object.spec.replicas <= variables.limit")));
     ok(apply("binding", BINDING));
+    assertThat(ok(c.kubectl("get", "validatingadmissionpolicies"))).containsPattern("NAME +VALIDATIONS +PARAMKIND +AGE\n")
+        .containsPattern("max-replicas +1 +v1/ConfigMap +");
+    assertThat(ok(c.kubectl("get", "validatingadmissionpolicybindings"))).containsPattern("NAME +POLICYNAME +PARAMREF +AGE\n")
+        .containsPattern("max-replicas-test +max-replicas +default/limits +");
     ok(c.kubectl("create", "namespace", "test"));
     ok(c.kubectl("label", "namespace", "test", "environment=test"));
     ok(c.kubectl("create", "namespace", "prod"));
