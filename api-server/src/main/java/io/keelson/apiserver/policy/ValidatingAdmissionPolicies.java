@@ -53,6 +53,7 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
   public void admit(ResourceType type, ObjectNode obj, ObjectNode old, WriteOptions opts) {
     if (type.group().equals(GROUP)) return; // as kube: policies and webhooks never lock their own configuration out
     ResourceType bindingType = type("validatingadmissionpolicybindings");
+    if (resources.cache(bindingType).size() == 0) return; // every write passes here: no snapshot when there is nothing to check
     ResourceType policyType = type("validatingadmissionpolicies");
     List<ObjectNode> bindings = resources.cache(bindingType).snapshot(null, o -> true).objects();
     if (bindings.isEmpty()) return;
