@@ -72,5 +72,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "keelson.agentClientEnv" -}}
 - {name: KEELSON_API_URL, value: "https://{{ include "keelson.apiHost" . }}:{{ .Values.apiServer.port }}"}
 - {name: KEELSON_KUBECONFIG, value: /run/keelson/kubeconfig}
-- {name: KEELSON_JVM_OPTS, value: {{ .Values.jvmOptions | quote }}}
+{{ include "keelson.jvmOptions" (dict "root" . "component" .Values.agent) }}
+{{- end }}
+
+{{/* A component's JVM options (its heap and GC, sized so that every component fits one small host) and then
+  the global jvmOptions, which come last and so win */}}
+{{- define "keelson.jvmOptions" -}}
+- {name: KEELSON_JVM_OPTS, value: {{ trim (printf "%s %s" (.component.jvmOptions | default "") .root.Values.jvmOptions) | quote }}}
 {{- end }}
