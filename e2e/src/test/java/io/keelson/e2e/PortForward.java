@@ -37,12 +37,24 @@ final class PortForward implements AutoCloseable {
   /** The same with extra environment for kubectl (e.g. to turn its WebSocket transport off). */
   static PortForward start(KeelsonCluster cluster, String target, int remotePort, Map<String, String> env)
       throws IOException {
+    return start(cluster, List.of(target), remotePort, env);
+  }
+
+  /** {@code kubectl port-forward -n NAMESPACE TARGET LOCAL:REMOTE}. */
+  static PortForward startIn(KeelsonCluster cluster, String namespace, String target, int remotePort) throws IOException {
+    return start(cluster, List.of("-n", namespace, target), remotePort, Map.of());
+  }
+
+  private static PortForward start(KeelsonCluster cluster, List<String> target, int remotePort, Map<String, String> env)
+      throws IOException {
     int local;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       local = s.getLocalPort();
     }
     Path log = Files.createTempFile("e2e-port-forward", ".txt");
-    List<String> cmd = new ArrayList<>(List.of("kubectl", "port-forward", target, local + ":" + remotePort));
+    List<String> cmd = new ArrayList<>(List.of("kubectl", "port-forward"));
+    cmd.addAll(target);
+    cmd.add(local + ":" + remotePort);
     System.out.println("$ " + (env.isEmpty() ? "" : env + " ") + String.join(" ", cmd) + " &");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -59,7 +71,7 @@ final class PortForward implements AutoCloseable {
     if (!pf.process.isAlive()) {
       String out = pf.output();
       pf.close();
-      throw new AssertionError("kubectl port-forward " + target + " exited at start:\n" + out);
+      throw new AssertionError("kubectl port-forward " + String.join(" ", target) + " exited at start:\n" + out);
     }
     return pf;
   }

@@ -870,6 +870,91 @@ class WorkloadJourneyIT {
         "configmap/k-keelson-audit-policy created (server dry run)");
   }
 
+  /**
+   * Keelson into Keelson: deploy/images/build-keelson.sh builds Keelson's image, the node agent imports it from
+   * its preload dir, and helm/keelson installs a nested control plane (etcd on a local-path PVC, one api-server,
+   * scheduler and controller-manager; no agents, which would fight this node's agent over runc and nftables).
+   * Through a port-forward to the nested api-server, kubectl sees it ready, its scheduler and controller-manager
+   * hold their Leases there, and its controller-manager turns a Deployment into a ReplicaSet and Pods (Pending:
+   * the nested cluster has no nodes) that this cluster never sees; helm uninstall removes it.
+   */
+  @Test
+  @Order(12)
+  void theKeelsonChartInstallsKeelsonIntoKeelson() throws Exception {
+    Host.Helm tool = Host.helm();
+    if (tool.lacks() != null) {
+      System.out.println("SKIP Keelson into Keelson: " + tool.lacks());
+    }
+    Assumptions.assumeTrue(tool.lacks() == null, tool.lacks());
+    long started = System.nanoTime();
+    KeelsonCluster.Result image = cluster.run(Duration.ofMinutes(10), List.of(
+        KeelsonCluster.HOME.resolve("deploy/images/build-keelson.sh").toString(),
+        "--out", cluster.dir.resolve("images/preload/keelson").toString()));
+    if (!image.ok()) {
+      System.out.println("SKIP Keelson into Keelson: the image could not be built: " + image);
+    }
+    Assumptions.assumeTrue(image.ok(), "deploy/images/build-keelson.sh failed");
+    System.out.printf("Keelson's image built in %d s%n", (System.nanoTime() - started) / 1_000_000_000L);
+
+    String ns = "nested";
+    cluster.kubectlOk("create", "namespace", ns);
+    // the nested cluster's CA, service-account key and admin token: this cluster's, so its kubeconfig serves both
+    Path tls = cluster.dir.resolve("tls");
+    List<String> secret = new java.util.ArrayList<>(List.of("-n", ns, "create", "secret", "generic", "keelson-credentials"));
+    for (String f : List.of("ca.crt", "ca.key", "sa.key", "sa.pub", "admin.token")) {
+      secret.add("--from-file=" + tls.resolve(f));
+    }
+    cluster.kubectlOk(secret.toArray(String[]::new));
+    String chart = KeelsonCluster.HOME.resolve("helm/keelson").toString();
+    long installing = System.nanoTime();
+    KeelsonCluster.Result installed = helm(Duration.ofMinutes(11), tool.path(), "install", "keelson", chart, "-n", ns,
+        "--wait", "--timeout", "10m", "--set", "credentials.existingSecret=keelson-credentials,image.repository=keelson.local/keelson,"
+            + "apiServer.replicas=1,scheduler.replicas=1,controllerManager.replicas=1,agent.enabled=false");
+    assertThat(installed.out()).as(installed.toString() + "\n" + cluster.kubectl("-n", ns, "get", "pods,pvc,events").out())
+        .contains("STATUS: deployed");
+    System.out.printf("Keelson in Keelson Ready %d s after helm install%n", (System.nanoTime() - installing) / 1_000_000_000L);
+    assertThat(cluster.kubectlOk("-n", ns, "get", "pvc", "data-keelson-etcd-0", "-o", "jsonpath={.status.phase}")).isEqualTo("Bound");
+
+    Path nested = Files.createTempFile("nested-kubeconfig", "");
+    try (PortForward api = PortForward.startIn(cluster, ns, "svc/keelson-apiserver", 6443)) {
+      Files.copy(cluster.dir.resolve("kubeconfig"), nested, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      cluster.kubectlOk("--kubeconfig", nested.toString(), "config", "set-cluster", "keelson",
+          "--server=https://127.0.0.1:" + api.localPort);
+      java.util.function.Function<String[], KeelsonCluster.Result> inside = args -> {
+        List<String> cmd = new java.util.ArrayList<>(List.of("kubectl", "--kubeconfig", nested.toString(), "--request-timeout=30s"));
+        cmd.addAll(List.of(args));
+        return cluster.run(Duration.ofSeconds(60), cmd);
+      };
+      assertThat(inside.apply(new String[] {"get", "--raw", "/readyz"}).out()).isEqualTo("ok");
+      // leader election through the nested api-server: the holders are the pods running in this cluster
+      String scheduler = cluster.kubectlOk("-n", ns, "get", "pods", "-l", "app.kubernetes.io/component=scheduler",
+          "-o", "jsonpath={.items[0].metadata.name}");
+      await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(
+          inside.apply(new String[] {"-n", "kube-system", "get", "lease", "keelson-scheduler", "keelson-controller-manager",
+              "-o", "jsonpath={.items[*].spec.holderIdentity}"}).out())
+          .contains(scheduler, "keelson-controller-manager-"));
+      KeelsonCluster.Result created = inside.apply(new String[] {"create", "deployment", "inner", "--replicas=2",
+          "--image=keelson.local/busybox:latest", "--", "sleep", "3600"});
+      assertThat(created.out()).as(created.toString()).contains("deployment.apps/inner created");
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(3)).untilAsserted(() -> {
+        assertThat(inside.apply(new String[] {"get", "rs", "-l", "app=inner", "-o", "jsonpath={.items[*].spec.replicas}"}).out())
+            .isEqualTo("2");
+        assertThat(inside.apply(new String[] {"get", "pods", "-l", "app=inner", "-o", "jsonpath={.items[*].status.phase}"}).out())
+            .isEqualTo("Pending Pending");
+      });
+      assertThat(inside.apply(new String[] {"get", "nodes", "-o", "name"}).out()).isEmpty();
+      assertThat(cluster.kubectl("get", "deployment", "inner").err()).contains("NotFound");
+    } finally {
+      Files.deleteIfExists(nested);
+    }
+
+    KeelsonCluster.Result uninstalled = helm(Duration.ofMinutes(3), tool.path(), "uninstall", "keelson", "-n", ns, "--wait");
+    assertThat(uninstalled.ok()).as(uninstalled.toString()).isTrue();
+    assertThat(cluster.kubectlOk("-n", ns, "get", "deploy,sts,svc,configmap", "-l", "app.kubernetes.io/instance=keelson", "-o", "name"))
+        .isEmpty();
+    cluster.kubectl("delete", "namespace", ns, "--wait=false");
+  }
+
   @Test
   @Order(12)
   void jobsRunToCompletionAndACronJobStartsThemOnSchedule() {
