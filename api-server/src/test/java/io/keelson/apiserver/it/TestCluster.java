@@ -199,6 +199,13 @@ public final class TestCluster implements AutoCloseable {
   /** What a kubectl run printed (stdout and stderr together) and its exit code. */
   public record Kubectl(int code, String out) {}
 
+  /** {@code kubectl apply -f} of {@code yaml}, written to {@code <name>.yaml} in the cluster's directory (kept for a failure's reading). */
+  public Kubectl apply(String name, String yaml) throws Exception {
+    Path file = dir.resolve(name + ".yaml");
+    Files.writeString(file, yaml);
+    return kubectl("apply", "-f", file.toString());
+  }
+
   /** The real kubectl against this cluster's first api-server, with a private discovery cache; skips the test without it. */
   public Kubectl kubectl(String... args) throws Exception {
     Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/kubectl")), "no /usr/bin/kubectl on this host");

@@ -3,8 +3,6 @@ package io.keelson.apiserver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,12 +81,6 @@ class ValidatingAdmissionPolicyIT {
     if (c != null) c.close();
   }
 
-  private static TestCluster.Kubectl apply(String name, String yaml) throws Exception {
-    Path file = c.dir.resolve(name + ".yaml");
-    Files.writeString(file, yaml);
-    return c.kubectl("apply", "-f", file.toString());
-  }
-
   private static String ok(TestCluster.Kubectl r) {
     assertThat(r.code()).as(r.out()).isZero();
     return r.out();
@@ -96,13 +88,13 @@ class ValidatingAdmissionPolicyIT {
 
   @Test
   void aPolicyWithParamsDeniesWhatItsBindingSelects() throws Exception {
-    TestCluster.Kubectl r = apply("broken", POLICY.formatted("object.spec.replicas <="));
+    TestCluster.Kubectl r = c.apply("broken", POLICY.formatted("object.spec.replicas <="));
     assertThat(r.code()).as(r.out()).isNotZero();
     assertThat(r.out()).contains("The ValidatingAdmissionPolicy \"max-replicas\" is invalid: "
         + "spec.validations[0].expression: Invalid value: \"object.spec.replicas <=\": compilation failed: ERROR: <input>:1:");
 
-    ok(apply("policy", POLICY.formatted("object.spec.replicas <= variables.limit")));
-    ok(apply("binding", BINDING));
+    ok(c.apply("policy", POLICY.formatted("object.spec.replicas <= variables.limit")));
+    ok(c.apply("binding", BINDING));
     assertThat(ok(c.kubectl("get", "validatingadmissionpolicies"))).containsPattern("NAME +VALIDATIONS +PARAMKIND +AGE\n")
         .containsPattern("max-replicas +1 +v1/ConfigMap +");
     assertThat(ok(c.kubectl("get", "validatingadmissionpolicybindings"))).containsPattern("NAME +POLICYNAME +PARAMREF +AGE\n")

@@ -2,8 +2,6 @@ package io.keelson.apiserver.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,12 +58,6 @@ class ValidationRulesIT {
     if (c != null) c.close();
   }
 
-  private static TestCluster.Kubectl apply(String name, String yaml) throws Exception {
-    Path file = c.dir.resolve(name + ".yaml");
-    Files.writeString(file, yaml);
-    return c.kubectl("apply", "-f", file.toString());
-  }
-
   private static String scaler(String name, int min, int max, int generation) {
     return """
         apiVersion: example.com/v1
@@ -77,29 +69,29 @@ class ValidationRulesIT {
 
   @Test
   void rulesGuardTheObjectsOfADefinition() throws Exception {
-    TestCluster.Kubectl r = apply("broken-crd", DEFINITION.formatted("self.minReplicas <="));
+    TestCluster.Kubectl r = c.apply("broken-crd", DEFINITION.formatted("self.minReplicas <="));
     assertThat(r.code()).as(r.out()).isNotZero();
     assertThat(r.out()).contains("CustomResourceDefinition \"scalers.example.com\" is invalid: "
         + "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: ")
         .contains("compilation failed: ERROR: <input>:1:20: ");
 
-    r = apply("crd", DEFINITION.formatted("self.minReplicas <= self.maxReplicas"));
+    r = c.apply("crd", DEFINITION.formatted("self.minReplicas <= self.maxReplicas"));
     assertThat(r.code()).as(r.out()).isZero();
     r = c.kubectl("wait", "--for=condition=Established", "--timeout=30s", "crd/scalers.example.com");
     assertThat(r.code()).as(r.out()).isZero();
 
-    r = apply("good", scaler("good", 1, 3, 2));
+    r = c.apply("good", scaler("good", 1, 3, 2));
     assertThat(r.code()).as(r.out()).isZero();
     assertThat(r.out()).contains("scaler.example.com/good created");
 
-    r = apply("bad", scaler("bad", 5, 3, 1));
+    r = c.apply("bad", scaler("bad", 5, 3, 1));
     assertThat(r.code()).as(r.out()).isNotZero();
     assertThat(r.out()).contains("Scaler \"bad\" is invalid: spec: Invalid value: \"object\": "
         + "minReplicas must not exceed maxReplicas");
     assertThat(c.kubectl("get", "scaler", "bad").out()).contains("NotFound");
 
     // the transition rule: never checked on create, holds on every update
-    r = apply("good", scaler("good", 1, 3, 1));
+    r = c.apply("good", scaler("good", 1, 3, 1));
     assertThat(r.code()).as(r.out()).isNotZero();
     assertThat(r.out()).contains("Scaler \"good\" is invalid: spec.generation: Invalid value: \"integer\": "
         + "generation may not go down");
