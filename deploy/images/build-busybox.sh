@@ -44,18 +44,11 @@ trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT/blobs/sha256"
 MTIME=@946684800   # 2000-01-01, fixed so that digests are reproducible
 
-. "$HERE/oci-layout.sh"   # blob, size, make_layer
+. "$HERE/oci-layout.sh"   # blob, size, make_layer, busybox_root
 
 # --- base layer: busybox, applet symlinks, a minimal /etc
 ROOT=$WORK/rootfs
-mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,home,var/www,proc,sys,dev,run}
-chmod 1777 "$ROOT/tmp"
-chmod 0700 "$ROOT/root"
-cp "$BUSYBOX" "$ROOT/bin/busybox"
-chmod 0755 "$ROOT/bin/busybox"
-for applet in $("$BUSYBOX" --list); do
-  [ "$applet" = busybox ] || ln -sf busybox "$ROOT/bin/$applet"
-done
+busybox_root "$ROOT" "$BUSYBOX" var/www
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\nuser:x:1000:1000:user:/home:/bin/sh\n' > "$ROOT/etc/passwd"
 printf 'root:x:0:\nnobody:x:65534:\nuser:x:1000:\n' > "$ROOT/etc/group"
 echo '<html><body>keelson busybox</body></html>' > "$ROOT/var/www/index.html"

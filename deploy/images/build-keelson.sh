@@ -67,7 +67,7 @@ WORK=$(mktemp -d -t keelson-image.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT/blobs/sha256"
 MTIME=@946684800   # 2000-01-01, fixed so that digests are reproducible
-. "$HERE/oci-layout.sh"   # blob, size, make_layer
+. "$HERE/oci-layout.sh"   # blob, size, make_layer, busybox_root
 
 # What `jdeps --ignore-missing-deps --multi-release 21 --print-module-deps` reports for the four jars' classes
 # and BOOT-INF/lib, together, plus modules reached only by reflection or service lookup: jdk.naming.dns (JNDI's
@@ -101,15 +101,7 @@ JAVA_ROOT=$WORK/java
 # --- layer 1: busybox, the glibc libraries java, its native libraries, gRPC's netty and etcd link against
 # (not the X11 and ALSA ones of java.desktop's AWT and sound libraries: a headless server never loads them)
 ROOT=$WORK/rootfs
-mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,tmp,root,home,proc,sys,dev,run,var/lib} \
-  "$ROOT/lib/x86_64-linux-gnu" "$ROOT/lib64"
-chmod 1777 "$ROOT/tmp"
-chmod 0700 "$ROOT/root"
-cp "$BUSYBOX" "$ROOT/bin/busybox"
-chmod 0755 "$ROOT/bin/busybox"
-for applet in $("$BUSYBOX" --list); do
-  [ "$applet" = busybox ] || ln -sf busybox "$ROOT/bin/$applet"
-done
+busybox_root "$ROOT" "$BUSYBOX" usr/local/bin var/lib lib/x86_64-linux-gnu lib64
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n' > "$ROOT/etc/passwd"
 printf 'root:x:0:\nnobody:x:65534:\n' > "$ROOT/etc/group"
 printf 'hosts: files dns\n' > "$ROOT/etc/nsswitch.conf"

@@ -20,3 +20,19 @@ make_layer() {
   LAYER_HEX=$(blob "$WORK/$name.tar.gz")
   LAYER_SIZE=$(size "$WORK/$name.tar.gz")
 }
+
+# a root filesystem at DIR with the static busybox BUSYBOX and every applet linked in /bin, the usual
+# top-level directories (plus any given after BUSYBOX), /tmp world-writable and /root private
+busybox_root() {
+  local root=$1 busybox=$2; shift 2
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,home,proc,sys,dev,run}
+  for d in "$@"; do mkdir -p "$root/$d"; done
+  chmod 1777 "$root/tmp"
+  chmod 0700 "$root/root"
+  cp "$busybox" "$root/bin/busybox"
+  chmod 0755 "$root/bin/busybox"
+  local applet
+  for applet in $("$busybox" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+  done
+}
