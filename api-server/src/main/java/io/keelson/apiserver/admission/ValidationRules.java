@@ -179,15 +179,8 @@ final class ValidationRules {
 
   /** messageExpression's text when it gives a usable one, else the message, else "failed rule: <rule>". */
   private static String message(JsonNode rule, CelEnvironment env, Map<String, Object> vars) {
-    String messageExpression = rule.path("messageExpression").asString("");
-    if (!messageExpression.isBlank()) {
-      try {
-        String text = env.compile(messageExpression).text(vars).trim();
-        if (!text.isEmpty() && !text.contains("\n")) return text;
-      } catch (CelCompileException | CelEvaluationError e) {
-        // as in kube: a message expression that fails falls back to the static message
-      }
-    }
+    String text = env.message(rule.path("messageExpression").asString(""), vars);
+    if (text != null) return text;
     String message = rule.path("message").asString("").trim();
     return message.isEmpty() ? "failed rule: " + ruleString(rule) : message;
   }

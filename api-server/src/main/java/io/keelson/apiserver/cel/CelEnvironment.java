@@ -54,6 +54,21 @@ public final class CelEnvironment {
         .build();
   }
 
+  /**
+   * What a {@code messageExpression} (of a CRD rule or a policy's validation) says: its text when it
+   * compiles and evaluates to one non-blank line; null when it is blank or fails, and kube then falls
+   * back to the static message.
+   */
+  public String message(String messageExpression, Map<String, ?> variables) {
+    if (messageExpression == null || messageExpression.isBlank()) return null;
+    try {
+      String text = compile(messageExpression).text(variables).trim();
+      return text.isEmpty() || text.contains("\n") ? null : text;
+    } catch (CelCompileException | CelEvaluationError e) {
+      return null;
+    }
+  }
+
   /** The compiled expression; CEL's own error text (position and caret) when it does not compile. */
   public CelExpression compile(String source) throws CelCompileException {
     CelExpression cached = cache.get(source);

@@ -130,15 +130,8 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
   }
 
   private static String message(JsonNode validation, Map<String, Object> vars) {
-    String messageExpression = validation.path("messageExpression").asString("");
-    if (!messageExpression.isBlank()) {
-      try {
-        String text = ENVIRONMENT.compile(messageExpression).text(vars).trim();
-        if (!text.isEmpty() && !text.contains("\n")) return text;
-      } catch (CelCompileException | CelEvaluationError e) {
-        // as kube: falls back to the static message
-      }
-    }
+    String text = ENVIRONMENT.message(validation.path("messageExpression").asString(""), vars);
+    if (text != null) return text;
     String message = validation.path("message").asString("").trim();
     return message.isEmpty() ? "failed expression: " + validation.path("expression").asString("").trim() : message;
   }
