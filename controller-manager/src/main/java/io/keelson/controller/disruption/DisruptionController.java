@@ -116,7 +116,9 @@ public final class DisruptionController implements Reconciler, ManagedController
     } catch (NoScaleException e) {
       events.warning(pdb, "CalculateExpectedPodCountFailed", "Failed to calculate the number of expected pods: " + e.getMessage());
       failSafe(pdb, e.getMessage(), now);
-      return Result.noUpdate();
+      // and retried with backoff, as kube's sync returns the error: a controller the informers have not
+      // delivered yet (a new ReplicaSet or Deployment) brings no event that would sync the budget again
+      throw new IllegalStateException("budget " + key + " failed safe: " + e.getMessage(), e);
     }
     if (!expected.unmanaged().isEmpty()) {
       events.warning(pdb, "UnmanagedPods", "Pods selected by this PodDisruptionBudget (selector: "
