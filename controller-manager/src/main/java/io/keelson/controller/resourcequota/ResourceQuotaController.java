@@ -105,8 +105,9 @@ public final class ResourceQuotaController implements Reconciler, ManagedControl
 
       @Override
       public void onUpdate(T before, T after) {
-        if (!updatesGiveBack) return;
-        // what the old object charged beyond the new one is what this update gives back
+        if (!updatesGiveBack || !hasQuotas(after.getMetadata().getNamespace())) return;
+        // what the old object charged beyond the new one is what this update gives back (only
+        // worth working out where a quota counts it: this runs for every pod status change)
         if (!QuotaUsage.growth(group, plural, json(after), json(before), clock.instant()).isEmpty()) {
           recount(after.getMetadata().getNamespace());
         }
@@ -117,6 +118,10 @@ public final class ResourceQuotaController implements Reconciler, ManagedControl
         recount(obj.getMetadata().getNamespace());
       }
     });
+  }
+
+  private boolean hasQuotas(String namespace) {
+    return !quotas.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace).isEmpty();
   }
 
   private void recount(String namespace) {
