@@ -1,5 +1,7 @@
 package io.keelson.apiserver.admission;
 
+import io.keelson.apiserver.cel.CelCompileException;
+import io.keelson.apiserver.webhook.WebhookAdmission;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.HashSet;
@@ -25,6 +27,7 @@ final class WebhookConfigurations {
   private static final List<String> REVIEW_VERSIONS = List.of("v1", "v1beta1");
   private static final List<String> SCOPES = List.of("*", "Cluster", "Namespaced");
   private static final List<String> OPERATIONS = List.of("*", "CONNECT", "CREATE", "DELETE", "UPDATE");
+  private static final int MAX_MATCH_CONDITIONS = 64;
   private static final String URL_FORM = "; desired format: https://host[/path]";
 
   private WebhookConfigurations() {}
@@ -85,6 +88,34 @@ final class WebhookConfigurations {
       if (hook.path(selector).isObject()) Validator.labelSelector(hook.path(selector), p + "." + selector, errs);
     }
     clientConfig(hook.path("clientConfig"), p + ".clientConfig", errs);
+    matchConditions(hook.path("matchConditions"), p + ".matchConditions", errs);
+  }
+
+  /** validateMatchConditions: at most 64, each named (a qualified name, unique) and compiling. */
+  private static void matchConditions(JsonNode conditions, String p, FieldErrors errs) {
+    if (conditions.size() > MAX_MATCH_CONDITIONS) errs.tooMany(p, conditions.size(), MAX_MATCH_CONDITIONS);
+    Set<String> names = new HashSet<>();
+    int i = 0;
+    for (JsonNode c : conditions) {
+      String cp = p + "[" + i++ + "]";
+      String expression = c.path("expression").asString("").trim();
+      if (expression.isEmpty()) {
+        errs.required(cp + ".expression");
+      } else {
+        try {
+          WebhookAdmission.environment().compile(expression);
+        } catch (CelCompileException e) {
+          errs.invalid(cp + ".expression", expression, "compilation failed: " + e.getMessage());
+        }
+      }
+      String name = c.path("name").asString("");
+      if (name.isEmpty()) {
+        errs.required(cp + ".name");
+      } else {
+        for (String msg : Names.qualifiedName(name)) errs.invalid(cp + ".name", name, msg);
+        if (!names.add(name)) errs.duplicate(cp + ".name", name);
+      }
+    }
   }
 
   private static void oneOf(JsonNode hook, String field, String p, List<String> allowed, FieldErrors errs) {

@@ -2,6 +2,9 @@ package io.keelson.apiserver.webhook;
 
 import io.keelson.apiserver.admission.AdmissionWarnings;
 import io.keelson.apiserver.auth.UserInfo;
+import io.keelson.apiserver.cel.CelEnvironment;
+import io.keelson.apiserver.cel.CelValues;
+import io.keelson.apiserver.cel.MatchConditions;
 import io.keelson.apiserver.patch.PatchApplier;
 import io.keelson.apiserver.proxy.ServiceBackends;
 import io.keelson.apiserver.registry.DynamicAdmission;
@@ -14,6 +17,7 @@ import io.keelson.apiserver.watch.WatchCache;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -33,12 +37,15 @@ import tools.jackson.databind.node.ObjectNode;
  * webhook's rules and selectors match is sent to it as an admission.k8s.io/v1 AdmissionReview.
  * Mutating webhooks run one after the other in configuration-name order, their JSONPatches applied
  * in turn (and those with reinvocationPolicy IfNeeded called once more when a later one changed the
- * object); validating webhooks run in parallel after validation. matchConditions (CEL) are not
- * evaluated.
+ * object); validating webhooks run in parallel after validation. A webhook's matchConditions (CEL
+ * over {@code object}, {@code oldObject} and {@code request}; kube's {@code authorizer} is not offered)
+ * must all hold for it to be called.
  */
 public final class WebhookAdmission implements DynamicAdmission {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookAdmission.class);
   static final String GROUP = "admissionregistration.k8s.io";
+  /** Where matchConditions compile: the AdmissionRequest's parts (kube also has authorizer, not offered here). */
+  private static final CelEnvironment ENVIRONMENT = new CelEnvironment(List.of("object", "oldObject", "request"), List.of());
   /** Who the api-server's own writes (node status from the agents' gRPC stream, its controllers) are from. */
   private static final UserInfo API_SERVER = new UserInfo("system:apiserver", "", List.of("system:masters", "system:authenticated"));
 
@@ -66,6 +73,11 @@ public final class WebhookAdmission implements DynamicAdmission {
 
   public WebhookAdmission(ResourceService resources) {
     this.resources = resources;
+  }
+
+  /** Where webhooks' matchConditions compile (for the validation of configurations when they are written). */
+  public static CelEnvironment environment() {
+    return ENVIRONMENT;
   }
 
   /** kube never sends the admission configuration objects themselves to webhooks: a bad webhook could not be removed. */
@@ -142,7 +154,30 @@ public final class WebhookAdmission implements DynamicAdmission {
   private boolean matches(Webhook w, Attributes a, ObjectNode namespace) {
     return WebhookRules.anyRuleMatches(w.spec().path("rules"), a)
         && WebhookRules.namespaceMatches(w.spec().path("namespaceSelector"), a, namespace)
-        && WebhookRules.objectMatches(w.spec().path("objectSelector"), a);
+        && WebhookRules.objectMatches(w.spec().path("objectSelector"), a)
+        && conditionsHold(w, a);
+  }
+
+  /**
+   * kube's ShouldCallHook: every matchCondition true calls the webhook, a false one skips it; when
+   * one fails, failurePolicy Ignore skips it and Fail refuses the request (403, as kube).
+   */
+  private static boolean conditionsHold(Webhook w, Attributes a) {
+    JsonNode conditions = w.spec().path("matchConditions");
+    if (conditions.isEmpty()) return true;
+    Map<String, Object> vars = new HashMap<>();
+    vars.put("object", CelValues.of(a.object()));
+    vars.put("oldObject", CelValues.of(a.oldObject()));
+    ObjectNode request = (ObjectNode) review(w, a).path("request"); // the AdmissionRequest the webhook would be sent
+    request.remove(List.of("object", "oldObject"));
+    vars.put("request", CelValues.of(request));
+    MatchConditions.Result r = MatchConditions.evaluate(ENVIRONMENT, conditions, vars);
+    if (r.error() == null) return r.matches();
+    if (w.failurePolicy().equals("Ignore")) {
+      LOG.warn("matchConditions of admission webhook {} failed and the webhook is skipped (failurePolicy Ignore): {}", w.name(), r.error());
+      return false;
+    }
+    throw StatusException.forbidden(a.type(), a.name() == null ? "" : a.name(), r.error());
   }
 
   private ObjectNode namespaceOf(Attributes a) {

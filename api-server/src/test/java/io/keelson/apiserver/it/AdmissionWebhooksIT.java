@@ -244,6 +244,50 @@ class AdmissionWebhooksIT {
     ok("get", "pod", "web", "-n", "wh-evict"); // still there
   }
 
+  /** The AdmissionReviews the test's webhook server received for {@code name} in {@code namespace}. */
+  private static long calls(String namespace, String name) {
+    return received.stream().filter(r -> r.path("namespace").asString("").equals(namespace) && r.path("name").asString("").equals(name)).count();
+  }
+
+  @Test
+  void matchConditionsDecideWhetherAWebhookIsCalled() throws Exception {
+    namespace("wh-cond");
+    namespace("wh-cond-fail");
+    namespace("wh-cond-ignore");
+    apply("cond", webhookConfig("ValidatingWebhookConfiguration", "cond", "wh-cond", "configmaps", urlConfig("/deny-all"),
+        "matchConditions: [{name: only-checked, expression: \"object.metadata.name == 'checked'\"}, "
+            + "{name: not-dry, expression: '!request.dryRun'}]"));
+    // a condition that cannot be evaluated on a ConfigMap without data: failurePolicy decides
+    String broken = "matchConditions: [{name: data, expression: \"object.data.wanted == 'yes'\"}]";
+    apply("cond-fail", webhookConfig("ValidatingWebhookConfiguration", "cond-fail", "wh-cond-fail", "configmaps", urlConfig("/deny-all"),
+        broken));
+    apply("cond-ignore", webhookConfig("ValidatingWebhookConfiguration", "cond-ignore", "wh-cond-ignore", "configmaps",
+        urlConfig("/deny-all"), "failurePolicy: Ignore\n  " + broken));
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      TestCluster.Kubectl denied = c.kubectl("create", "configmap", "checked", "-n", "wh-cond");
+      assertThat(denied.code()).as(denied.out()).isNotZero();
+      assertThat(denied.out()).contains("admission webhook \"cond.hooks.keelson.io\" denied the request: not while the test runs");
+    });
+    // a false condition skips the webhook: its server never hears of the request
+    ok("create", "configmap", "other", "-n", "wh-cond");
+    ok("create", "configmap", "checked", "-n", "wh-cond", "--dry-run=server");
+    assertThat(calls("wh-cond", "other")).isZero();
+    assertThat(received.stream().filter(r -> r.path("namespace").asString("").equals("wh-cond") && r.path("dryRun").asBoolean(false)))
+        .isEmpty();
+
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      TestCluster.Kubectl failed = c.kubectl("create", "configmap", "x", "-n", "wh-cond-fail");
+      assertThat(failed.code()).as(failed.out()).isNotZero();
+      assertThat(failed.out()).contains("configmaps \"x\" is forbidden: expression 'object.data.wanted == 'yes'' resulted in error: ");
+    });
+    assertThat(calls("wh-cond-fail", "x")).isZero();
+    ok("create", "configmap", "x", "-n", "wh-cond-ignore");
+    assertThat(calls("wh-cond-ignore", "x")).isZero();
+    // where the condition evaluates, the webhook is called as usual
+    TestCluster.Kubectl called = c.kubectl("create", "configmap", "y", "-n", "wh-cond-ignore", "--from-literal=wanted=yes");
+    assertThat(called.out()).contains("denied the request: not while the test runs");
+  }
+
   @Test
   void anUnreachableWebhookFailsTheRequestUnlessItsFailurePolicyIsIgnore() throws Exception {
     int closedPort;
@@ -346,6 +390,7 @@ class AdmissionWebhooksIT {
           timeoutSeconds: 31
           clientConfig: {url: "http://user@127.0.0.1/x?a=b"}
           rules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]
+          matchConditions: [{name: c, expression: "object.x <"}]
         - name: two.segments
           admissionReviewVersions: [v1]
           sideEffects: None
@@ -362,6 +407,7 @@ class AdmissionWebhooksIT {
         .contains("webhooks[0].clientConfig.url: Invalid value: \"http\": 'https' is the only allowed URL scheme")
         .contains("user information is not permitted in the URL")
         .contains("query parameters are not permitted in the URL")
+        .contains("webhooks[0].matchConditions[0].expression: Invalid value: \"object.x <\": compilation failed: ERROR: <input>:1:")
         .contains("webhooks[1].name: Duplicate value: \"two.segments\"")
         .contains("webhooks[1].clientConfig: Required value: exactly one of url or service is required");
   }
