@@ -62,6 +62,21 @@ final class AdmissionPolicyObjects {
       String message = v.path("message").asString("");
       if (message.contains("\n")) errs.invalid(p + ".message", message, "message must not contain line breaks");
     }
+    auditAnnotations(obj.path("metadata").path("name").asString(""), spec.path("auditAnnotations"), env, errs);
+  }
+
+  /** Each key, prefixed by the policy's name, is an annotation key (unique) and each valueExpression compiles. */
+  private static void auditAnnotations(String policyName, JsonNode annotations, CelEnvironment env, FieldErrors errs) {
+    Set<String> keys = new HashSet<>();
+    int i = 0;
+    for (JsonNode a : annotations) {
+      String p = "spec.auditAnnotations[" + i++ + "]";
+      String key = a.path("key").asString("");
+      if (key.isEmpty()) errs.required(p + ".key");
+      else if (!keys.add(key)) errs.duplicate(p + ".key", key);
+      else if (!policyName.isEmpty()) for (String msg : Names.qualifiedName(policyName + "/" + key)) errs.invalid(p + ".key", key, msg);
+      expression(env, a.path("valueExpression"), p + ".valueExpression", errs);
+    }
   }
 
   static void binding(JsonNode obj, FieldErrors errs) {

@@ -28,6 +28,9 @@ public class AuditedRequest {
   /** A request the policy does not log (level None, or auditing off). */
   static final AuditedRequest NOT_LOGGED = new AuditedRequest();
 
+  /** The logged request the current thread serves, for admission's annotations (admission runs on that thread). */
+  private static final ThreadLocal<AuditedRequest> SERVING = new ThreadLocal<>();
+
   static final String DECISION = "authorization.k8s.io/decision";
   static final String REASON = "authorization.k8s.io/reason";
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -113,6 +116,22 @@ public class AuditedRequest {
     impersonated = as;
   }
 
+  /**
+   * Adds an annotation to the audit event of the request the current thread serves, when it is
+   * logged (kube's admission.Attributes.AddAnnotation: what ValidatingAdmissionPolicies record); a
+   * key already set keeps its first value, as kube refuses to overwrite one.
+   */
+  public static void annotate(String key, String value) {
+    AuditedRequest r = SERVING.get();
+    if (r != null) r.annotations.putIfAbsent(key, value);
+  }
+
+  /** {@code r} is the request this thread serves from now on (NOT_LOGGED: none). */
+  static void serving(AuditedRequest r) {
+    if (r.logged()) SERVING.set(r);
+    else SERVING.remove();
+  }
+
   /** Authorization's answer, as kube's authorization filter annotates it. */
   public void authorized(boolean allowed, String reason) {
     if (!logged()) return;
@@ -139,6 +158,7 @@ public class AuditedRequest {
   /** The response is done: the ResponseComplete event (after ResponseStarted for a long-running one). */
   public void complete(HttpServletResponse r) {
     if (!logged()) return;
+    SERVING.remove();
     if (response != null) response.finish();
     int code = r.getStatus();
     if (longRunning) started(code);
@@ -149,7 +169,9 @@ public class AuditedRequest {
 
   /** Handling threw: the Panic stage, code 500, as kube records a panicking handler. */
   public void panic(Throwable t) {
-    if (!logged() || !policy.logs(AuditStage.Panic)) return;
+    if (!logged()) return;
+    SERVING.remove();
+    if (!policy.logs(AuditStage.Panic)) return;
     ObjectNode status = JSON.createObjectNode();
     status.putObject("metadata");
     status.put("status", "Failure");

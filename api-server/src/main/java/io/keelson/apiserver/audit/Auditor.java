@@ -84,9 +84,10 @@ public final class Auditor implements AutoCloseable {
     if (backend == null) return AuditedRequest.NOT_LOGGED;
     UserInfo who = user != null ? user : new UserInfo("", "", java.util.List.of());
     AuditPolicy.Decision d = policy.decide(who, attributes);
-    if (d.level() == AuditLevel.None) return AuditedRequest.NOT_LOGGED;
-    AuditedRequest a = new AuditedRequest(backend, d, id, req, who, attributes, longRunning, Instant.now());
-    a.received();
+    AuditedRequest a = d.level() == AuditLevel.None ? AuditedRequest.NOT_LOGGED
+        : new AuditedRequest(backend, d, id, req, who, attributes, longRunning, Instant.now());
+    AuditedRequest.serving(a);
+    if (a != AuditedRequest.NOT_LOGGED) a.received();
     return a;
   }
 

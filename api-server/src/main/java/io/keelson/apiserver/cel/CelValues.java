@@ -46,7 +46,7 @@ public final class CelValues {
   }
 
   /** CEL's name of a value's type, for error messages. */
-  static String typeName(Object v) {
+  public static String typeName(Object v) {
     return switch (v) {
       case null -> "null_type";
       case Boolean b -> "bool";

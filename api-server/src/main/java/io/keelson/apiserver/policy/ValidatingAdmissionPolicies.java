@@ -1,11 +1,13 @@
 package io.keelson.apiserver.policy;
 
 import io.keelson.apiserver.admission.AdmissionWarnings;
+import io.keelson.apiserver.audit.AuditedRequest;
 import io.keelson.apiserver.auth.UserInfo;
 import io.keelson.apiserver.cel.CelCompileException;
 import io.keelson.apiserver.cel.CelEnvironment;
 import io.keelson.apiserver.cel.CelEvaluationError;
 import io.keelson.apiserver.cel.CelValues;
+import io.keelson.apiserver.cel.MatchConditions;
 import io.keelson.apiserver.registry.ResourceService;
 import io.keelson.apiserver.registry.WriteGuard;
 import io.keelson.apiserver.registry.WriteOptions;
@@ -13,6 +15,7 @@ import io.keelson.apiserver.resource.ResourceRegistry;
 import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.selection.LabelSelector;
 import io.keelson.apiserver.status.StatusException;
+import io.keelson.apiserver.storage.ObjectCodec;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,20 +23,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Kube's ValidatingAdmissionPolicy admission (admissionregistration.k8s.io/v1): every create and
- * update is checked against the policies its bindings select (matchConstraints, the binding's
- * matchResources, matchConditions), with the policy's CEL validations over {@code object},
- * {@code oldObject}, {@code request}, {@code params} (the binding's paramRef: one object by name or
- * all by selector), {@code namespaceObject} and {@code variables}. A failed validation of a binding
- * whose validationActions hold Deny refuses the write as kube does, Warn adds kube's warning to the
- * response ({@link AdmissionWarnings}); Audit is not recorded (see README). Errors follow the policy's failurePolicy (Fail unless Ignore).
+ * Kube's ValidatingAdmissionPolicy admission (admissionregistration.k8s.io/v1): every create, update
+ * and delete is checked against the policies its bindings select (matchConstraints, the binding's
+ * matchResources, matchConditions), with the policy's CEL validations over {@code object} (null on
+ * delete), {@code oldObject}, {@code request}, {@code params} (the binding's paramRef: one object by
+ * name or all by selector), {@code namespaceObject} and {@code variables}. A failed validation of a
+ * binding whose validationActions hold Deny refuses the write as kube does, Warn adds kube's warning
+ * to the response ({@link AdmissionWarnings}), Audit adds kube's validation_failure annotation to the
+ * request's audit event; a matching policy's auditAnnotations are added there too. Errors follow the
+ * policy's failurePolicy (Fail unless Ignore).
  */
 public final class ValidatingAdmissionPolicies implements WriteGuard {
 
   public static final String GROUP = "admissionregistration.k8s.io";
+  /** The audit annotation of a failed validation under a binding with Audit. */
+  static final String VALIDATION_FAILURE = "validation.policy.admission.k8s.io/validation_failure";
+  private static final int MAX_AUDIT_ANNOTATION_VALUE = 10 * 1024;
   /** The variables of every expression of a policy. */
   static final CelEnvironment ENVIRONMENT = new CelEnvironment(
       List.of("object", "oldObject", "request", "params", "namespaceObject", "variables"), List.of());
@@ -51,13 +60,24 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
 
   @Override
   public void admit(ResourceType type, ObjectNode obj, ObjectNode old, WriteOptions opts) {
+    check(type, obj, old, opts);
+  }
+
+  /** kube evaluates policies on DELETE with {@code object} null and {@code oldObject} the object deleted. */
+  @Override
+  public void admitDelete(ResourceType type, ObjectNode old, WriteOptions opts) {
+    check(type, null, old, opts);
+  }
+
+  private void check(ResourceType type, ObjectNode obj, ObjectNode old, WriteOptions opts) {
     if (type.group().equals(GROUP)) return; // as kube: policies and webhooks never lock their own configuration out
     ResourceType bindingType = type("validatingadmissionpolicybindings");
     if (resources.cache(bindingType).size() == 0) return; // every write passes here: no snapshot when there is nothing to check
     ResourceType policyType = type("validatingadmissionpolicies");
     List<ObjectNode> bindings = resources.cache(bindingType).snapshot(null, o -> true).objects();
     if (bindings.isEmpty()) return;
-    Request request = new Request(type, obj, old, opts, namespaceObject(type, obj));
+    Request request = new Request(type, obj, old, opts, namespaceObject(type, obj != null ? obj : old));
+    Outcome outcome = new Outcome();
     for (ObjectNode binding : bindings) {
       String policyName = binding.path("spec").path("policyName").asString("");
       ObjectNode policy = policyName.isEmpty() ? null : resources.cached(policyType, null, policyName);
@@ -65,53 +85,75 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
       if (!PolicyMatch.matches(policy.path("spec").path("matchConstraints"), request, true)) continue;
       JsonNode bindingMatch = binding.path("spec").path("matchResources");
       if (bindingMatch.isObject() && !PolicyMatch.matches(bindingMatch, request, false)) continue;
-      evaluate(policy, binding, request);
+      evaluate(policy, binding, request, outcome);
     }
+    outcome.settle();
   }
 
-  private void evaluate(ObjectNode policy, ObjectNode binding, Request request) {
+  private void evaluate(ObjectNode policy, ObjectNode binding, Request request, Outcome outcome) {
     JsonNode spec = policy.path("spec");
     boolean failClosed = !"Ignore".equals(spec.path("failurePolicy").asString("Fail"));
-    List<String> actions = new ArrayList<>();
-    for (JsonNode a : binding.path("spec").path("validationActions")) actions.add(a.asString(""));
-    boolean deny = actions.contains("Deny");
-    boolean warn = actions.contains("Warn");
-    if (!deny && !warn) return; // Audit only: audit annotations are not recorded
+    Verdicts verdicts = new Verdicts(policy, binding, request, outcome);
     List<Optional<JsonNode>> params = params(spec.path("paramKind"), binding.path("spec").path("paramRef"), request);
     if (params == null) {
-      decide(deny, policy, binding, request,
-          new Decision("failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction", ""));
+      verdicts.failed(0, new Decision("failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction", ""));
       return;
     }
     for (Optional<JsonNode> param : params) {
       Map<String, Object> vars = request.variables(param.orElse(null));
-      try {
-        if (!matchConditions(spec, vars)) continue;
-        vars.put("variables", variables(spec, vars));
-      } catch (CelCompileException | CelEvaluationError e) {
-        if (failClosed) decide(deny, policy, binding, request, new Decision(e.getMessage(), ""));
+      MatchConditions.Result match = MatchConditions.evaluate(ENVIRONMENT, spec.path("matchConditions"), vars);
+      if (match.error() != null) {
+        if (failClosed) verdicts.failed(0, new Decision(match.error(), ""));
         continue;
       }
+      if (!match.matches()) continue;
+      try {
+        vars.put("variables", variables(spec, vars));
+      } catch (CelCompileException e) {
+        if (failClosed) verdicts.failed(0, new Decision(e.getMessage(), ""));
+        continue;
+      }
+      int index = 0;
       for (JsonNode validation : spec.path("validations")) {
+        int i = index++;
         String expression = validation.path("expression").asString("");
         try {
           if (ENVIRONMENT.compile(expression).test(vars)) continue;
-          decide(deny, policy, binding, request, new Decision(message(validation, vars), validation.path("reason").asString("")));
+          verdicts.failed(i, new Decision(message(validation, vars), validation.path("reason").asString("")));
         } catch (CelCompileException | CelEvaluationError e) {
-          if (failClosed) {
-            decide(deny, policy, binding, request, new Decision("expression '" + expression + "' resulted in error: " + e.getMessage(), ""));
-          }
+          if (failClosed) verdicts.failed(i, new Decision("expression '" + expression + "' resulted in error: " + e.getMessage(), ""));
         }
       }
+      auditAnnotations(spec, vars, failClosed, verdicts);
     }
   }
 
-  /** All matchConditions hold (kube: any false one means the policy does not apply). */
-  private static boolean matchConditions(JsonNode spec, Map<String, Object> vars) throws CelCompileException, CelEvaluationError {
-    for (JsonNode condition : spec.path("matchConditions")) {
-      if (!ENVIRONMENT.compile(condition.path("expression").asString("")).test(vars)) return false;
+  /**
+   * A matching policy's auditAnnotations: a string value (trimmed, at most 10 KiB) is kept under
+   * {@code <policy>/<key>}, null or blank leaves it out; another type refuses the request and so does
+   * an error under failurePolicy Fail, whatever the binding's actions (kube's AuditAnnotationActionError).
+   */
+  private static void auditAnnotations(JsonNode spec, Map<String, Object> vars, boolean failClosed, Verdicts verdicts) {
+    for (JsonNode a : spec.path("auditAnnotations")) {
+      String expression = a.path("valueExpression").asString("");
+      Object value;
+      try {
+        value = ENVIRONMENT.compile(expression).evaluate(vars);
+      } catch (CelCompileException | CelEvaluationError e) {
+        if (failClosed) verdicts.refused(new Decision("expression '" + expression + "' resulted in error: " + e.getMessage(), ""));
+        continue;
+      }
+      if (value == null) continue;
+      if (!(value instanceof String text)) {
+        verdicts.refused(new Decision("valueExpression '" + expression + "' resulted in unsupported return type: "
+            + CelValues.typeName(value) + ". Return type must be either string or null.", ""));
+        continue;
+      }
+      String v = text.trim();
+      if (v.isEmpty()) continue;
+      if (v.length() > MAX_AUDIT_ANNOTATION_VALUE) v = v.substring(0, MAX_AUDIT_ANNOTATION_VALUE);
+      verdicts.annotate(a.path("key").asString(""), v);
     }
-    return true;
   }
 
   /** The policy's variables in order, each seeing those before it; one that fails is left out (an error where used). */
@@ -165,17 +207,77 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
     return found;
   }
 
-  private ObjectNode namespaceObject(ResourceType type, ObjectNode obj) {
+  private ObjectNode namespaceObject(ResourceType type, ObjectNode obj) { // the object, or on delete the one deleted
     String ns = obj.path("metadata").path("namespace").asString("");
     if (!type.namespaced() || ns.isEmpty()) return null;
     return resources.cached(type("", "v1", "namespaces"), null, ns);
   }
 
-  /** Deny refuses the request; Warn lets it through with kube's warning. */
-  private static void decide(boolean deny, ObjectNode policy, ObjectNode binding, Request request, Decision decision) {
-    if (deny) throw denial(policy, binding, request, decision);
-    AdmissionWarnings.add("Validation failed for ValidatingAdmissionPolicy '" + policy.path("metadata").path("name").asString("")
-        + "' with binding '" + binding.path("metadata").path("name").asString("") + "': " + decision.message());
+  /** What the policies made of one request: the denials (the first refuses it) and the audit annotations of each policy. */
+  private static final class Outcome {
+    final List<StatusException> denials = new ArrayList<>();
+    /** By policy, then key: the distinct values its bindings gave (kube's auditAnnotationCollector). */
+    final Map<String, Map<String, List<String>>> annotations = new LinkedHashMap<>();
+
+    /** kube's dispatcher: annotations published, then the first denial returned. */
+    void settle() {
+      annotations.forEach((policy, byKey) -> byKey.forEach((key, values) -> AuditedRequest.annotate(policy + "/" + key, String.join(", ", values))));
+      if (!denials.isEmpty()) throw denials.get(0);
+    }
+  }
+
+  /** What one binding's validationActions do with a policy's failures. */
+  private static final class Verdicts {
+    private final ObjectNode policy;
+    private final ObjectNode binding;
+    private final Request request;
+    private final Outcome outcome;
+    private final List<String> actions = new ArrayList<>();
+
+    Verdicts(ObjectNode policy, ObjectNode binding, Request request, Outcome outcome) {
+      this.policy = policy;
+      this.binding = binding;
+      this.request = request;
+      this.outcome = outcome;
+      for (JsonNode a : binding.path("spec").path("validationActions")) actions.add(a.asString(""));
+    }
+
+    /** A failed validation (or an error under Fail), {@code index} its place among the policy's validations. */
+    void failed(int index, Decision decision) {
+      for (String action : actions) {
+        switch (action) {
+          case "Deny" -> refused(decision);
+          case "Warn" -> AdmissionWarnings.add("Validation failed for ValidatingAdmissionPolicy '" + name(policy) + "' with binding '"
+              + name(binding) + "': " + decision.message());
+          case "Audit" -> AuditedRequest.annotate(VALIDATION_FAILURE, validationFailure(index, decision));
+          default -> { }
+        }
+      }
+    }
+
+    void refused(Decision decision) {
+      outcome.denials.add(denial(policy, binding, request, decision));
+    }
+
+    void annotate(String key, String value) {
+      List<String> values = outcome.annotations.computeIfAbsent(name(policy), p -> new LinkedHashMap<>())
+          .computeIfAbsent(key, k -> new ArrayList<>());
+      if (!values.contains(value)) values.add(value);
+    }
+
+    /** kube's ValidationFailureValue, in a list. */
+    private String validationFailure(int index, Decision decision) {
+      ArrayNode list = ObjectCodec.JSON.createArrayNode();
+      ObjectNode v = list.addObject().put("message", decision.message()).put("policy", binding.path("spec").path("policyName").asString(""))
+          .put("binding", name(binding)).put("expressionIndex", index);
+      ArrayNode a = v.putArray("validationActions");
+      actions.forEach(a::add);
+      return ObjectCodec.JSON.writeValueAsString(list);
+    }
+  }
+
+  private static String name(ObjectNode o) {
+    return o.path("metadata").path("name").asString("");
   }
 
   /** kube's status: {@code <resource> "name" is forbidden: ValidatingAdmissionPolicy ...}, 422 Invalid unless the validation names another reason. */
@@ -209,7 +311,7 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
   record Request(ResourceType type, ObjectNode obj, ObjectNode old, WriteOptions opts, ObjectNode namespaceObject) {
 
     String operation() {
-      return old == null ? "CREATE" : "UPDATE";
+      return obj == null ? "DELETE" : old == null ? "CREATE" : "UPDATE";
     }
 
     String name() {

@@ -78,10 +78,7 @@ public class ResourceService {
    */
   public void guardWrites(WriteGuard guard) {
     WriteGuard before = this.guard;
-    this.guard = before == WriteGuard.NONE ? guard : (type, obj, old, opts) -> {
-      before.admit(type, obj, old, opts);
-      guard.admit(type, obj, old, opts);
-    };
+    this.guard = before == WriteGuard.NONE ? guard : before.andThen(guard);
   }
 
   /** Admission configured at run time (the admission webhooks), called on every create, update and delete. */
@@ -877,9 +874,22 @@ public class ResourceService {
   public record DeleteResult(ObjectNode object, boolean gone) {}
 
   public DeleteResult delete(ResourceType type, String namespace, String name, DeleteOptions opts) {
+    return delete(type, namespace, name, opts, true);
+  }
+
+  /**
+   * A delete that admission already let through as part of another request: the eviction's delete of
+   * its pod, which kube's EvictionREST does without admitting it again (webhooks and policies saw the
+   * pods/eviction create).
+   */
+  public DeleteResult deleteAdmitted(ResourceType type, String namespace, String name, DeleteOptions opts) {
+    return delete(type, namespace, name, opts, false);
+  }
+
+  private DeleteResult delete(ResourceType type, String namespace, String name, DeleteOptions opts, boolean admit) {
     ResourceView v = ResourceRegistry.viewOf(type);
     if (v != null) {
-      DeleteResult r = viewed(v, () -> delete(v.storage(), namespace, name, opts));
+      DeleteResult r = viewed(v, () -> delete(v.storage(), namespace, name, opts, admit));
       return new DeleteResult(served(v, r.object()), r.gone());
     }
     String key = type.key(namespace, name);
@@ -898,8 +908,11 @@ public class ResourceService {
       }
       DynamicAdmission.Attributes admitted = new DynamicAdmission.Attributes(type, null, "DELETE", type.namespaced() ? namespace : null, name,
           null, current, opts.dryRun(), opts.requester(), deleteOptions(opts));
-      dynamic.mutate(admitted); // a delete has no object to change: kube ignores what a mutating webhook answers but its verdict
-      dynamic.validate(admitted);
+      if (admit) {
+        dynamic.mutate(admitted); // a delete has no object to change: kube ignores what a mutating webhook answers but its verdict
+        guard.admitDelete(type, current, new WriteOptions(opts.dryRun(), null, null, false, opts.requester()));
+        dynamic.validate(admitted);
+      }
       ObjectNode next = current.deepCopy();
       ObjectNode nmd = metadata(next);
       nmd.remove("resourceVersion");

@@ -5,7 +5,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A check of a validated write that depends on who makes it (kube's RBAC registry checks: no role
- * may grant what its writer does not hold). Throws a StatusException to refuse the write.
+ * may grant what its writer does not hold) or on what is configured at run time
+ * (ValidatingAdmissionPolicies). Throws a StatusException to refuse the write.
  */
 @FunctionalInterface
 public interface WriteGuard {
@@ -14,4 +15,25 @@ public interface WriteGuard {
 
   /** @param old null on create */
   void admit(ResourceType type, ObjectNode obj, ObjectNode old, WriteOptions opts);
+
+  /** A delete of {@code old}; only the checks that see deletes (ValidatingAdmissionPolicies) act on it. */
+  default void admitDelete(ResourceType type, ObjectNode old, WriteOptions opts) {}
+
+  /** This check, then {@code next}. */
+  default WriteGuard andThen(WriteGuard next) {
+    WriteGuard first = this;
+    return new WriteGuard() {
+      @Override
+      public void admit(ResourceType type, ObjectNode obj, ObjectNode old, WriteOptions opts) {
+        first.admit(type, obj, old, opts);
+        next.admit(type, obj, old, opts);
+      }
+
+      @Override
+      public void admitDelete(ResourceType type, ObjectNode old, WriteOptions opts) {
+        first.admitDelete(type, old, opts);
+        next.admitDelete(type, old, opts);
+      }
+    };
+  }
 }

@@ -59,4 +59,16 @@ class AdmissionPolicyObjectsTest {
         "spec.paramRef: Forbidden: one of `name` or `selector` must be set");
     assertThat(binding("{'policyName':'p','validationActions':['Deny']}")).isEmpty();
   }
+
+  @Test
+  void auditAnnotationsNeedKeysAndValueExpressionsThatCompile() {
+    FieldErrors errs = new FieldErrors();
+    AdmissionPolicyObjects.policy(json("{'metadata':{'name':'p'},'spec':{" + MATCH + ",'auditAnnotations':["
+        + "{'key':'replicas','valueExpression':'string(object.spec.replicas)'},{'key':'replicas','valueExpression':'\\'x\\''},"
+        + "{'key':'bad key','valueExpression':'object.spec <'}]}}"), errs);
+    assertThat(errs.causes().stream().map(c -> c.field() + ": " + c.message()).toList()).satisfiesExactly(
+        e -> assertThat(e).isEqualTo("spec.auditAnnotations[1].key: Duplicate value: \"replicas\""),
+        e -> assertThat(e).startsWith("spec.auditAnnotations[2].key: Invalid value: \"bad key\": name part must consist of"),
+        e -> assertThat(e).startsWith("spec.auditAnnotations[2].valueExpression: Invalid value: \"object.spec <\": compilation failed: "));
+  }
 }

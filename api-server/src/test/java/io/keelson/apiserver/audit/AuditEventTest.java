@@ -204,4 +204,22 @@ class AuditEventTest {
     backend.close();
     assertThat(meters.get("apiserver_audit_event").counter().count()).isGreaterThanOrEqualTo(AuditLogBackend.QUEUE);
   }
+
+  @Test
+  void admissionAnnotatesTheEventOfTheRequestItsThreadServes() {
+    Auditor a = auditor("- level: Metadata\n");
+    MockHttpServletRequest req = request("DELETE", "/api/v1/namespaces/default/configmaps/c", null);
+    MockHttpServletResponse resp = new MockHttpServletResponse();
+    AuditedRequest ev = a.begin(req, resp, UserInfo.ADMIN, attributes(req), false);
+    ev.authorized(true, "");
+    AuditedRequest.annotate("validation.policy.admission.k8s.io/validation_failure", "[{\"message\":\"first\"}]");
+    AuditedRequest.annotate("validation.policy.admission.k8s.io/validation_failure", "[{\"message\":\"second\"}]");
+    resp.setStatus(200);
+    ev.complete(resp);
+    AuditedRequest.annotate("late/key", "after the request: no event to add it to");
+
+    JsonNode e = lines(a).get(1);
+    assertThat(e.get("annotations").toString()).isEqualTo("{\"authorization.k8s.io/decision\":\"allow\",\"authorization.k8s.io/reason\":\"\","
+        + "\"validation.policy.admission.k8s.io/validation_failure\":\"[{\\\"message\\\":\\\"first\\\"}]\"}");
+  }
 }

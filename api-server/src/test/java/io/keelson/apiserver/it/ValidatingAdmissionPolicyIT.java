@@ -3,10 +3,15 @@ package io.keelson.apiserver.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * ValidatingAdmissionPolicies through the real kubectl against a real api-server and etcd: a
@@ -70,15 +75,34 @@ class ValidatingAdmissionPolicyIT {
       """;
 
   private static TestCluster c;
+  private static Path work;
+  private static Path auditLog;
 
   @BeforeAll
   static void up() throws Exception {
-    c = TestCluster.start("admission-policy", 1);
+    work = Files.createTempDirectory("keelson-policy-it");
+    auditLog = work.resolve("audit.log");
+    Path auditPolicy = work.resolve("audit-policy.yaml");
+    Files.writeString(auditPolicy, """
+        apiVersion: audit.k8s.io/v1
+        kind: Policy
+        omitStages: [RequestReceived]
+        rules:
+        - level: Metadata
+          resources: [{group: "", resources: [configmaps]}]
+        - level: None
+        """);
+    c = TestCluster.start("admission-policy", 1, List.of("--audit-policy-file", auditPolicy.toString(), "--audit-log-path", auditLog.toString()));
   }
 
   @AfterAll
   static void down() throws Exception {
     if (c != null) c.close();
+    if (work != null) {
+      try (var s = Files.walk(work)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
   }
 
   private static String ok(TestCluster.Kubectl r) {
@@ -134,6 +158,111 @@ class ValidatingAdmissionPolicyIT {
       assertThat(denied.code()).as(denied.out()).isNotZero();
       assertThat(denied.out()).contains("denied request: failed to configure binding: no params found for policy binding with `Deny` "
           + "parameterNotFoundAction");
+    });
+  }
+
+  /** A namespace whose label {@code policy=<name>} a test's binding selects. */
+  private static void namespace(String name) throws Exception {
+    ok(c.kubectl("create", "namespace", name));
+    ok(c.kubectl("label", "namespace", name, "policy=" + name));
+  }
+
+  @Test
+  void aPolicyOnDeleteJudgesTheObjectBeingDeleted() throws Exception {
+    namespace("keep");
+    ok(c.apply("keep", """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: keep}
+        spec:
+          matchConstraints:
+            resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [DELETE], resources: [configmaps]}]
+          validations:
+          - expression: "object == null && oldObject.data.keep != 'yes'"
+            messageExpression: "'configmap ' + oldObject.metadata.name + ' is kept by ' + request.userInfo.username"
+        ---
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicyBinding
+        metadata: {name: keep}
+        spec:
+          policyName: keep
+          validationActions: [Deny]
+          matchResources: {namespaceSelector: {matchLabels: {policy: keep}}}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: kept, namespace: keep}
+        data: {keep: "yes"}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: gone, namespace: keep}
+        data: {keep: "no"}
+        """));
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      TestCluster.Kubectl denied = c.kubectl("-n", "keep", "delete", "configmap", "kept");
+      assertThat(denied.code()).as(denied.out()).isNotZero();
+      // kubectl delete prints a 422 Invalid with its (field-less) cause, as it does against kube
+      assertThat(denied.out()).contains("The configmaps \"kept\" is invalid: : ValidatingAdmissionPolicy 'keep' with binding 'keep' "
+          + "denied request: configmap kept is kept by keelson-admin");
+    });
+    assertThat(ok(c.kubectl("-n", "keep", "delete", "configmap", "gone"))).contains("configmap \"gone\" deleted");
+    ok(c.kubectl("-n", "keep", "get", "configmap", "kept"));
+  }
+
+  /** The ResponseComplete audit events of configmap creates in {@code namespace}, by name. */
+  private static List<JsonNode> createsIn(String namespace) throws Exception {
+    JsonMapper json = JsonMapper.builder().build();
+    if (!Files.exists(auditLog)) return List.of();
+    return Files.readAllLines(auditLog).stream().filter(l -> !l.isBlank()).map(l -> (JsonNode) json.readTree(l))
+        .filter(e -> e.path("verb").asString("").equals("create") && e.path("objectRef").path("namespace").asString("").equals(namespace))
+        .toList();
+  }
+
+  @Test
+  void anAuditBindingRecordsItsFailuresAndThePolicysAnnotationsInTheAuditLog() throws Exception {
+    namespace("audited");
+    ok(c.apply("audited", """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: ok-names}
+        spec:
+          matchConstraints:
+            resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}]
+          validations:
+          - expression: "object.metadata.name.startsWith('ok-')"
+            message: names start with ok-
+          auditAnnotations:
+          - key: name
+            valueExpression: "'created ' + object.metadata.name"
+        ---
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicyBinding
+        metadata: {name: ok-names-audit}
+        spec:
+          policyName: ok-names
+          validationActions: [Audit]
+          matchResources: {namespaceSelector: {matchLabels: {policy: audited}}}
+        """));
+    // Audit lets the write through: wait until the policy is seen by the created objects' events
+    int[] n = {0};
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      ok(c.kubectl("-n", "audited", "create", "configmap", "bad-" + n[0]++));
+      assertThat(createsIn("audited")).anySatisfy(e -> assertThat(e.path("annotations").has("ok-names/name")).isTrue());
+    });
+    ok(c.kubectl("-n", "audited", "create", "configmap", "bad-last"));
+    ok(c.kubectl("-n", "audited", "create", "configmap", "ok-fine"));
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      List<JsonNode> events = createsIn("audited");
+      JsonNode bad = events.stream().filter(e -> e.path("objectRef").path("name").asString("").equals("bad-last")).findFirst().orElseThrow();
+      assertThat(bad.path("responseStatus").path("code").asInt()).isEqualTo(201);
+      assertThat(bad.path("annotations").path("validation.policy.admission.k8s.io/validation_failure").asString())
+          .isEqualTo("[{\"message\":\"names start with ok-\",\"policy\":\"ok-names\",\"binding\":\"ok-names-audit\","
+              + "\"expressionIndex\":0,\"validationActions\":[\"Audit\"]}]");
+      assertThat(bad.path("annotations").path("ok-names/name").asString()).isEqualTo("created bad-last");
+      JsonNode fine = events.stream().filter(e -> e.path("objectRef").path("name").asString("").equals("ok-fine")).findFirst().orElseThrow();
+      assertThat(fine.path("annotations").has("validation.policy.admission.k8s.io/validation_failure")).isFalse();
+      assertThat(fine.path("annotations").path("ok-names/name").asString()).isEqualTo("created ok-fine");
     });
   }
 }
