@@ -36,7 +36,7 @@ public final class Evictions {
     this.svc = svc;
   }
 
-  /** Evict {@code name}: check its budget, then delete it with {@code opts}. */
+  /** Evict {@code name} (whose pods/eviction create admission let through): check its budget, then delete it with {@code opts}. */
   public void evict(ResourceType podType, String namespace, String name, DeleteOptions opts) {
     ObjectNode pod = svc.get(podType, namespace, name);
     if (!bypassesBudget(pod)) {
@@ -48,7 +48,7 @@ public final class Evictions {
       }
       if (matching.size() == 1) checkAndDecrement(matching.get(0), pod, name, namespace, opts.dryRun());
     }
-    svc.delete(podType, namespace, name, opts);
+    svc.deleteAdmitted(podType, namespace, name, opts); // admission saw the eviction: kube does not admit its delete again
   }
 
   /** kube's canIgnorePDB: pods being deleted or not running (Pending, Succeeded, Failed) disrupt nothing. */

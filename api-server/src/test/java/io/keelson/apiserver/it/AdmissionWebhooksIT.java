@@ -288,6 +288,27 @@ class AdmissionWebhooksIT {
     assertThat(called.out()).contains("denied the request: not while the test runs");
   }
 
+  /** kube's EvictionREST deletes the pod without admitting the delete again: a webhook on pod deletes does not stop an eviction. */
+  @Test
+  void anEvictionsDeleteOfThePodIsNotSentToWebhooksAgain() throws Exception {
+    namespace("wh-evict-del");
+    ok("run", "web", "-n", "wh-evict-del", "--image=keelson.local/busybox:latest", "--", "sleep", "3600");
+    apply("evict-del", webhookConfig("ValidatingWebhookConfiguration", "evict-del", "wh-evict-del", "pods", urlConfig("/deny-all"), "")
+        .replace("operations: [CREATE, UPDATE]", "operations: [DELETE]"));
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      TestCluster.Kubectl denied = c.kubectl("delete", "pod", "web", "-n", "wh-evict-del", "--wait=false");
+      assertThat(denied.code()).as(denied.out()).isNotZero();
+      assertThat(denied.out()).contains("admission webhook \"evict-del.hooks.keelson.io\" denied the request: not while the test runs");
+    });
+    long deletesSeen = calls("wh-evict-del", "web");
+    var r = c.send(c.request(c.api(), "/api/v1/namespaces/wh-evict-del/pods/web/eviction").header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+            "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"web\"}}")).build());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    assertThat(c.kubectl("get", "pod", "web", "-n", "wh-evict-del").out()).contains("pods \"web\" not found");
+    assertThat(calls("wh-evict-del", "web")).as("no DELETE review for the evicted pod").isEqualTo(deletesSeen);
+  }
+
   @Test
   void anUnreachableWebhookFailsTheRequestUnlessItsFailurePolicyIsIgnore() throws Exception {
     int closedPort;
