@@ -1,6 +1,7 @@
 package io.keelson.apiserver.webhook;
 
 import io.keelson.apiserver.admission.AdmissionWarnings;
+import io.keelson.apiserver.audit.AuditedRequest;
 import io.keelson.apiserver.auth.UserInfo;
 import io.keelson.apiserver.cel.CelEnvironment;
 import io.keelson.apiserver.cel.CelValues;
@@ -18,6 +19,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -39,7 +41,8 @@ import tools.jackson.databind.node.ObjectNode;
  * in turn (and those with reinvocationPolicy IfNeeded called once more when a later one changed the
  * object); validating webhooks run in parallel after validation. A webhook's matchConditions (CEL
  * over {@code object}, {@code oldObject} and {@code request}; kube's {@code authorizer} is not offered)
- * must all hold for it to be called.
+ * must all hold for it to be called. What webhooks answer in auditAnnotations goes to the request's
+ * audit event ({@link AuditedRequest#annotate}).
  */
 public final class WebhookAdmission implements DynamicAdmission {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookAdmission.class);
@@ -60,8 +63,19 @@ public final class WebhookAdmission implements DynamicAdmission {
     }
   }
 
-  /** What a call came to: the object as patched (mutating only), the warnings, or a refusal. */
-  record Outcome(ObjectNode object, List<String> warnings, StatusException refusal) {}
+  /**
+   * What a call came to: the object as patched (mutating only), the warnings, or a refusal, and the
+   * annotations for the request's audit event (the webhook's auditAnnotations as {@code <webhook>/<key>},
+   * or kube's failed-open mark).
+   */
+  record Outcome(ObjectNode object, List<String> warnings, StatusException refusal, Map<String, String> annotations) {
+    Outcome(ObjectNode object, List<String> warnings, StatusException refusal) {
+      this(object, warnings, refusal, Map.of());
+    }
+  }
+
+  /** kube's mark of a validating webhook that failed open under failurePolicy Ignore, by its place among the called ones. */
+  private static final String FAILED_OPEN = "failed-open.validating.webhook.admission.k8s.io/round_0_index_";
 
   private final ResourceService resources;
   private final ResourceType mutatingType = ResourceRegistry.find(GROUP, "v1", "mutatingwebhookconfigurations").orElseThrow();
@@ -98,7 +112,7 @@ public final class WebhookAdmission implements DynamicAdmission {
       Attributes now = a.withObject(obj);
       if (!matches(w, now, namespace)) continue;
       invoked.add(w);
-      ObjectNode out = settle(w, now);
+      ObjectNode out = settle(w, now, null);
       if (out != obj) {
         obj = out;
         lastChange = invoked.size() - 1;
@@ -107,7 +121,7 @@ public final class WebhookAdmission implements DynamicAdmission {
     // reinvocationPolicy IfNeeded: once more for those that saw the object before a later webhook changed it
     for (int i = 0; i < lastChange; i++) {
       Webhook w = invoked.get(i);
-      if (w.spec().path("reinvocationPolicy").asString("Never").equals("IfNeeded")) obj = settle(w, a.withObject(obj));
+      if (w.spec().path("reinvocationPolicy").asString("Never").equals("IfNeeded")) obj = settle(w, a.withObject(obj), null);
     }
     return obj;
   }
@@ -120,11 +134,15 @@ public final class WebhookAdmission implements DynamicAdmission {
     ObjectNode namespace = namespaceOf(a);
     List<Webhook> matching = hooks.stream().filter(w -> matches(w, a, namespace)).toList();
     if (matching.size() == 1) {
-      settle(matching.get(0), a);
+      settle(matching.get(0), a, FAILED_OPEN + 0);
       return;
     }
     List<Future<Outcome>> calls = new ArrayList<>();
-    for (Webhook w : matching) calls.add(parallel.submit(() -> call(w, a)));
+    for (int i = 0; i < matching.size(); i++) {
+      Webhook w = matching.get(i);
+      String failedOpen = FAILED_OPEN + i;
+      calls.add(parallel.submit(() -> call(w, a, failedOpen)));
+    }
     StatusException first = null;
     for (Future<Outcome> f : calls) {
       Outcome o;
@@ -138,15 +156,17 @@ public final class WebhookAdmission implements DynamicAdmission {
         throw StatusException.unavailable("interrupted while calling validating admission webhooks");
       }
       o.warnings().forEach(AdmissionWarnings::add);
+      o.annotations().forEach(AuditedRequest::annotate); // here: the calls ran on other threads than the request's
       if (first == null) first = o.refusal();
     }
     if (first != null) throw first;
   }
 
-  /** A call's outcome on this request: warnings kept, a refusal thrown, the object (as patched) returned. */
-  private ObjectNode settle(Webhook w, Attributes a) {
-    Outcome o = call(w, a);
+  /** A call's outcome on this request: warnings and annotations kept, a refusal thrown, the object (as patched) returned. */
+  private ObjectNode settle(Webhook w, Attributes a, String failedOpen) {
+    Outcome o = call(w, a, failedOpen);
     o.warnings().forEach(AdmissionWarnings::add);
+    o.annotations().forEach(AuditedRequest::annotate);
     if (o.refusal() != null) throw o.refusal();
     return o.object();
   }
@@ -222,8 +242,8 @@ public final class WebhookAdmission implements DynamicAdmission {
     return hooks;
   }
 
-  /** One call, failurePolicy applied to a failed one. */
-  private Outcome call(Webhook w, Attributes a) {
+  /** One call, failurePolicy applied to a failed one; {@code failedOpen}: the audit annotation of an ignored failure (null: none). */
+  private Outcome call(Webhook w, Attributes a, String failedOpen) {
     String effects = w.spec().path("sideEffects").asString("Unknown");
     if (a.dryRun() && !effects.equals("None") && !effects.equals("NoneOnDryRun")) {
       throw StatusException.badRequest("admission webhook \"" + w.name() + "\" does not support dry run");
@@ -233,7 +253,7 @@ public final class WebhookAdmission implements DynamicAdmission {
     } catch (WebhookClient.CallFailure f) {
       if (w.failurePolicy().equals("Ignore")) {
         LOG.warn("admission webhook {} failed and was ignored (failurePolicy Ignore): {}", w.name(), f.getMessage());
-        return new Outcome(a.object(), List.of(), null);
+        return new Outcome(a.object(), List.of(), null, failedOpen == null ? Map.of() : Map.of(failedOpen, w.name()));
       }
       throw StatusException.internal("Internal error occurred: failed calling webhook \"" + w.name() + "\": " + f.getMessage());
     }
@@ -328,9 +348,13 @@ public final class WebhookAdmission implements DynamicAdmission {
     }
     List<String> warnings = new ArrayList<>();
     for (JsonNode warning : resp.path("warnings")) if (!warning.asString("").isBlank()) warnings.add(warning.asString());
-    if (!resp.path("allowed").asBoolean(false)) return new Outcome(null, warnings, denial(w.name(), resp.path("status")));
-    if (!w.mutating() || !resp.hasNonNull("patch") || a.object() == null) return new Outcome(a.object(), warnings, null);
-    return new Outcome(patched(w.name(), a.object(), resp, a.type()), warnings, null);
+    Map<String, String> annotations = new LinkedHashMap<>(); // kept whatever the verdict, as kube's
+    for (Map.Entry<String, JsonNode> e : resp.path("auditAnnotations").properties()) {
+      annotations.put(w.name() + "/" + e.getKey(), e.getValue().asString(""));
+    }
+    if (!resp.path("allowed").asBoolean(false)) return new Outcome(null, warnings, denial(w.name(), resp.path("status")), annotations);
+    if (!w.mutating() || !resp.hasNonNull("patch") || a.object() == null) return new Outcome(a.object(), warnings, null, annotations);
+    return new Outcome(patched(w.name(), a.object(), resp, a.type()), warnings, null, annotations);
   }
 
   /**

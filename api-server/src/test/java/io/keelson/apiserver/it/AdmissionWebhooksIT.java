@@ -40,9 +40,23 @@ class AdmissionWebhooksIT {
   /** The AdmissionReview requests the webhook server received. */
   private static final List<JsonNode> received = new CopyOnWriteArrayList<>();
 
+  private static Path auditDir;
+
   @BeforeAll
   static void up() throws Exception {
-    c = TestCluster.start("webhooks", 1);
+    auditDir = Files.createTempDirectory("keelson-webhooks-audit");
+    Path auditPolicy = auditDir.resolve("audit-policy.yaml");
+    Files.writeString(auditPolicy, """
+        apiVersion: audit.k8s.io/v1
+        kind: Policy
+        omitStages: [RequestReceived]
+        rules:
+        - level: Metadata
+          resources: [{group: "", resources: [configmaps]}]
+        - level: None
+        """);
+    c = TestCluster.start("webhooks", 1, List.of("--audit-policy-file", auditPolicy.toString(), "--audit-log-path",
+        auditDir.resolve("audit.log").toString()));
     Path tlsDir = Files.createDirectories(c.dir.resolve("webhook-tls"));
     SelfSignedTls tls = SelfSignedTls.create(tlsDir);
     caBundle = Base64.getEncoder().encodeToString(tls.certificatePem().getBytes(StandardCharsets.US_ASCII));
@@ -77,6 +91,7 @@ class AdmissionWebhooksIT {
     s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     s.createContext("/deny-labelled", ex -> review(ex, (req, resp) -> {
       resp.putArray("warnings").add("checked by the test webhook");
+      resp.putObject("auditAnnotations").put("checked", "labels");
       if ("true".equals(req.path("object").path("metadata").path("labels").path("deny").asString(""))) {
         resp.put("allowed", false).putObject("status").put("code", 403).put("message", "configmaps labelled deny=true are refused");
       }
@@ -88,6 +103,29 @@ class AdmissionWebhooksIT {
   static void down() throws Exception {
     if (webhooks != null) webhooks.stop(0);
     if (c != null) c.close();
+    if (auditDir != null) {
+      try (var s = Files.walk(auditDir)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  /** The annotations of the audit event of the create of configmap {@code name} in {@code namespace} (awaited: the log is written behind). */
+  private static JsonNode createAnnotations(String namespace, String name) throws Exception {
+    JsonNode[] found = {null};
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      for (String l : Files.readAllLines(auditDir.resolve("audit.log"))) {
+        JsonNode e = JSON.readTree(l);
+        JsonNode ref = e.path("objectRef");
+        if (e.path("verb").asString("").equals("create") && ref.path("namespace").asString("").equals(namespace)
+            && ref.path("name").asString("").equals(name)) {
+          found[0] = e.path("annotations");
+          return true;
+        }
+      }
+      return false;
+    });
+    return found[0];
   }
 
   private static void jsonPatch(ObjectNode resp, String patch) {
@@ -188,6 +226,8 @@ class AdmissionWebhooksIT {
     assertThat(request.path("userInfo").path("username").asString()).isEqualTo("keelson-admin");
     assertThat(request.path("object").path("data").path("a").asString()).isEqualTo("b");
     assertThat(request.path("options").path("kind").asString()).isEqualTo("CreateOptions");
+    // the webhook's auditAnnotations reach the request's audit event, named after the webhook
+    assertThat(createAnnotations("wh-deny", "fine").path("deny.hooks.keelson.io/checked").asString()).isEqualTo("labels");
 
     // outside the selected namespace the webhook is not asked
     Path labelled = c.dir.resolve("labelled.yaml");
@@ -327,6 +367,8 @@ class AdmissionWebhooksIT {
           + "Post \"https://127.0.0.1:" + closedPort + "/gone?timeout=10s\": dial tcp 127.0.0.1:" + closedPort + ": connect: connection refused");
     });
     ok("create", "configmap", "x", "-n", "wh-ignore");
+    assertThat(createAnnotations("wh-ignore", "x").path("failed-open.validating.webhook.admission.k8s.io/round_0_index_0").asString())
+        .isEqualTo("ignore.hooks.keelson.io");
   }
 
   @Test
