@@ -69,14 +69,29 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
     check(type, null, old, opts);
   }
 
+  /** pods/eviction and pods/binding: the policies see the Eviction or the Binding as {@code object}, the request named after the pod. */
+  @Override
+  public void admitSubresourceCreate(ResourceType type, String namespace, String name, ObjectNode body, WriteOptions opts) {
+    if (unbound()) return;
+    check(new Request(type, body, null, opts, namespaceObject(type, namespace), name, namespace == null ? "" : namespace));
+  }
+
   private void check(ResourceType type, ObjectNode obj, ObjectNode old, WriteOptions opts) {
     if (type.group().equals(GROUP)) return; // as kube: policies and webhooks never lock their own configuration out
-    ResourceType bindingType = type("validatingadmissionpolicybindings");
-    if (resources.cache(bindingType).size() == 0) return; // every write passes here: no snapshot when there is nothing to check
+    if (unbound()) return;
+    ObjectNode o = obj != null ? obj : old;
+    check(new Request(type, obj, old, opts, namespaceObject(type, o.path("metadata").path("namespace").asString(""))));
+  }
+
+  /** Every write passes here: no snapshot when there is nothing to check. */
+  private boolean unbound() {
+    return resources.cache(type("validatingadmissionpolicybindings")).size() == 0;
+  }
+
+  private void check(Request request) {
     ResourceType policyType = type("validatingadmissionpolicies");
-    List<ObjectNode> bindings = resources.cache(bindingType).snapshot(null, o -> true).objects();
+    List<ObjectNode> bindings = resources.cache(type("validatingadmissionpolicybindings")).snapshot(null, o -> true).objects();
     if (bindings.isEmpty()) return;
-    Request request = new Request(type, obj, old, opts, namespaceObject(type, obj != null ? obj : old));
     Outcome outcome = new Outcome();
     for (ObjectNode binding : bindings) {
       String policyName = binding.path("spec").path("policyName").asString("");
@@ -207,9 +222,8 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
     return found;
   }
 
-  private ObjectNode namespaceObject(ResourceType type, ObjectNode obj) { // the object, or on delete the one deleted
-    String ns = obj.path("metadata").path("namespace").asString("");
-    if (!type.namespaced() || ns.isEmpty()) return null;
+  private ObjectNode namespaceObject(ResourceType type, String ns) {
+    if (!type.namespaced() || ns == null || ns.isEmpty()) return null;
     return resources.cached(type("", "v1", "namespaces"), null, ns);
   }
 
@@ -307,19 +321,27 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
 
   private record Decision(String message, String reason) {}
 
-  /** One admission request as policies see it. */
-  record Request(ResourceType type, ObjectNode obj, ObjectNode old, WriteOptions opts, ObjectNode namespaceObject) {
+  /**
+   * One admission request as policies see it.
+   *
+   * @param obj null on delete
+   * @param old null on create
+   * @param name what the request names (the object's, or the pod's for pods/eviction and pods/binding)
+   */
+  record Request(ResourceType type, ObjectNode obj, ObjectNode old, WriteOptions opts, ObjectNode namespaceObject, String name,
+      String namespace) {
+
+    /** A request for the object itself, named as it is. */
+    Request(ResourceType type, ObjectNode obj, ObjectNode old, WriteOptions opts, ObjectNode namespaceObject) {
+      this(type, obj, old, opts, namespaceObject, metadata(obj != null ? obj : old, "name"), metadata(obj != null ? obj : old, "namespace"));
+    }
+
+    private static String metadata(ObjectNode o, String field) {
+      return o.path("metadata").path(field).asString("");
+    }
 
     String operation() {
       return obj == null ? "DELETE" : old == null ? "CREATE" : "UPDATE";
-    }
-
-    String name() {
-      return (obj != null ? obj : old).path("metadata").path("name").asString("");
-    }
-
-    String namespace() {
-      return (obj != null ? obj : old).path("metadata").path("namespace").asString("");
     }
 
     String subresource() {

@@ -88,13 +88,16 @@ public class ResourceService {
 
   /**
    * Admission of a create of a subresource that is no write of the object itself (pods/eviction,
-   * pods/binding): the admission webhooks see {@code body} (an Eviction, a Binding) as kube sends it.
+   * pods/binding): the admission webhooks and ValidatingAdmissionPolicies see {@code body} (an Eviction,
+   * a Binding) as kube sends it.
    */
   public void admitSubresourceCreate(ResourceType type, String subresource, String namespace, String name, ObjectNode body,
       boolean dryRun, io.keelson.apiserver.auth.UserInfo user) {
     DynamicAdmission.Attributes a = new DynamicAdmission.Attributes(type, subresource, "CREATE", namespace, name, body, null, dryRun, user,
         DynamicAdmission.options("CreateOptions", dryRun, null));
-    dynamic.validate(a.withObject(dynamic.mutate(a)));
+    ObjectNode mutated = dynamic.mutate(a);
+    guard.admitSubresourceCreate(type, namespace, name, mutated, new WriteOptions(dryRun, null, subresource, false, user));
+    dynamic.validate(a.withObject(mutated));
   }
 
   public void start() {

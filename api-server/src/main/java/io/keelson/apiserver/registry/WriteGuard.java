@@ -19,6 +19,12 @@ public interface WriteGuard {
   /** A delete of {@code old}; only the checks that see deletes (ValidatingAdmissionPolicies) act on it. */
   default void admitDelete(ResourceType type, ObjectNode old, WriteOptions opts) {}
 
+  /**
+   * A create of a subresource that is no write of the object (pods/eviction, pods/binding: {@code opts}
+   * names it), {@code body} the Eviction or Binding; only ValidatingAdmissionPolicies act on it.
+   */
+  default void admitSubresourceCreate(ResourceType type, String namespace, String name, ObjectNode body, WriteOptions opts) {}
+
   /** This check, then {@code next}. */
   default WriteGuard andThen(WriteGuard next) {
     WriteGuard first = this;
@@ -33,6 +39,12 @@ public interface WriteGuard {
       public void admitDelete(ResourceType type, ObjectNode old, WriteOptions opts) {
         first.admitDelete(type, old, opts);
         next.admitDelete(type, old, opts);
+      }
+
+      @Override
+      public void admitSubresourceCreate(ResourceType type, String namespace, String name, ObjectNode body, WriteOptions opts) {
+        first.admitSubresourceCreate(type, namespace, name, body, opts);
+        next.admitSubresourceCreate(type, namespace, name, body, opts);
       }
     };
   }

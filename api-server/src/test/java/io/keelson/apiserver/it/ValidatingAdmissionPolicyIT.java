@@ -265,4 +265,38 @@ class ValidatingAdmissionPolicyIT {
       assertThat(fine.path("annotations").path("ok-names/name").asString()).isEqualTo("created ok-fine");
     });
   }
+
+  @Test
+  void aPolicyOnPodsEvictionSeesTheEviction() throws Exception {
+    namespace("evict");
+    ok(c.kubectl("run", "guarded", "-n", "evict", "--image=keelson.local/busybox:latest", "--", "sleep", "3600"));
+    ok(c.apply("no-evict", """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: no-evict}
+        spec:
+          matchConstraints:
+            resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods/eviction]}]
+          validations:
+          - expression: "object.kind == 'Eviction' && request.name != 'guarded'"
+            messageExpression: "'pod ' + request.name + ' in ' + request.namespace + ' may not be evicted'"
+        ---
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicyBinding
+        metadata: {name: no-evict}
+        spec:
+          policyName: no-evict
+          validationActions: [Deny]
+          matchResources: {namespaceSelector: {matchLabels: {policy: evict}}}
+        """));
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      var r = c.send(c.request(c.api(), "/api/v1/namespaces/evict/pods/guarded/eviction").header("Content-Type", "application/json")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+              "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"guarded\"}}")).build());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(422);
+      assertThat(JsonMapper.builder().build().readTree(r.body()).path("message").asString()).isEqualTo("pods \"guarded\" is forbidden: "
+          + "ValidatingAdmissionPolicy 'no-evict' with binding 'no-evict' denied request: pod guarded in evict may not be evicted");
+    });
+    ok(c.kubectl("get", "pod", "guarded", "-n", "evict"));
+  }
 }
