@@ -7,7 +7,6 @@ import io.keelson.apiserver.cel.CelEnvironment;
 import io.keelson.apiserver.cel.CelValues;
 import io.keelson.apiserver.cel.MatchConditions;
 import io.keelson.apiserver.patch.PatchApplier;
-import io.keelson.apiserver.proxy.ServiceBackends;
 import io.keelson.apiserver.registry.DynamicAdmission;
 import io.keelson.apiserver.registry.ResourceService;
 import io.keelson.apiserver.resource.ResourceRegistry;
@@ -15,7 +14,6 @@ import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.ObjectCodec;
 import io.keelson.apiserver.watch.WatchCache;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -263,33 +261,8 @@ public final class WebhookAdmission implements DynamicAdmission {
 
   private Sent send(Webhook w, Attributes a, ObjectNode review) throws WebhookClient.CallFailure {
     if (w.client() == null) throw new WebhookClient.CallFailure(w.failure());
-    JsonNode cc = w.spec().path("clientConfig");
-    int timeout = w.spec().path("timeoutSeconds").asInt(10);
     byte[] body = ObjectCodec.JSON.writeValueAsBytes(review);
-    WebhookClient.Answer answer;
-    if (cc.hasNonNull("url")) {
-      URI u = URI.create(cc.path("url").asString());
-      String path = (u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath()) + "?timeout=" + timeout + "s";
-      String host = u.getHost().startsWith("[") ? u.getHost().substring(1, u.getHost().length() - 1) : u.getHost();
-      int port = u.getPort() < 0 ? 443 : u.getPort();
-      answer = w.client().post(host, port, host, path, body, timeout, cc.path("url").asString() + "?timeout=" + timeout + "s");
-    } else {
-      JsonNode svc = cc.path("service");
-      String ns = svc.path("namespace").asString("");
-      String name = svc.path("name").asString("");
-      int port = svc.path("port").asInt(443);
-      String path = svc.path("path").asString("/") + "?timeout=" + timeout + "s";
-      if (!path.startsWith("/")) path = "/" + path;
-      String serverName = name + "." + ns + ".svc";
-      String url = "https://" + serverName + ":" + port + path;
-      ServiceBackends.Backend b;
-      try {
-        b = ServiceBackends.pick(resources, ns, name, Integer.toString(port), x -> !x.ip().isEmpty());
-      } catch (StatusException e) {
-        throw new WebhookClient.CallFailure("failed to call webhook: Post \"" + url + "\": " + e.getMessage());
-      }
-      answer = w.client().post(b.ip(), b.port(), serverName, path, body, timeout, url);
-    }
+    WebhookClient.Answer answer = w.client().post(resources, w.spec().path("clientConfig"), body, w.spec().path("timeoutSeconds").asInt(10));
     return new Sent(review, answer);
   }
 

@@ -1,5 +1,8 @@
 package io.keelson.apiserver.webhook;
 
+import io.keelson.apiserver.proxy.ServiceBackends;
+import io.keelson.apiserver.registry.ResourceService;
+import io.keelson.apiserver.status.StatusException;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -10,6 +13,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -23,6 +27,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
+import tools.jackson.databind.JsonNode;
 
 /**
  * HTTPS POSTs to one webhook: TLS verified against the webhook's caBundle (the system's trust when
@@ -30,21 +35,21 @@ import javax.net.ssl.TrustManagerFactory;
  * {@code <service>.<namespace>.svc} for a Service, whose endpoint is dialled by IP — within the
  * webhook's timeout. One per webhook of a configuration generation: the trust is parsed once.
  */
-final class WebhookClient {
+public final class WebhookClient {
 
   /** Why a call failed, worded as kube's ErrCallingWebhook reasons. */
-  static final class CallFailure extends Exception {
-    CallFailure(String message) {
+  public static final class CallFailure extends Exception {
+    public CallFailure(String message) {
       super(message);
     }
   }
 
   /** A response: its status code and body. */
-  record Answer(int status, byte[] body) {}
+  public record Answer(int status, byte[] body) {}
 
   private final SSLContext tls;
 
-  WebhookClient(String caBundle) throws GeneralSecurityException, IOException {
+  public WebhookClient(String caBundle) throws GeneralSecurityException, IOException {
     this.tls = caBundle == null || caBundle.isEmpty() ? SSLContext.getDefault() : trusting(caBundle);
   }
 
@@ -62,6 +67,36 @@ final class WebhookClient {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, tmf.getTrustManagers(), null);
     return ctx;
+  }
+
+  /**
+   * POSTs {@code body} to a webhook's {@code clientConfig} (admissionregistration's and apiextensions'
+   * share the shape): its {@code url}, or a ready endpoint of its {@code service} (port 443 unless
+   * given), with {@code ?timeout=} appended as kube's webhook client does.
+   */
+  public Answer post(ResourceService resources, JsonNode clientConfig, byte[] body, int timeoutSeconds) throws CallFailure {
+    if (clientConfig.hasNonNull("url")) {
+      URI u = URI.create(clientConfig.path("url").asString());
+      String path = (u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath()) + "?timeout=" + timeoutSeconds + "s";
+      String host = u.getHost().startsWith("[") ? u.getHost().substring(1, u.getHost().length() - 1) : u.getHost();
+      int port = u.getPort() < 0 ? 443 : u.getPort();
+      return post(host, port, host, path, body, timeoutSeconds, clientConfig.path("url").asString() + "?timeout=" + timeoutSeconds + "s");
+    }
+    JsonNode svc = clientConfig.path("service");
+    String ns = svc.path("namespace").asString("");
+    String name = svc.path("name").asString("");
+    int port = svc.path("port").asInt(443);
+    String path = svc.path("path").asString("/") + "?timeout=" + timeoutSeconds + "s";
+    if (!path.startsWith("/")) path = "/" + path;
+    String serverName = name + "." + ns + ".svc";
+    String url = "https://" + serverName + ":" + port + path;
+    ServiceBackends.Backend b;
+    try {
+      b = ServiceBackends.pick(resources, ns, name, Integer.toString(port), x -> !x.ip().isEmpty());
+    } catch (StatusException e) {
+      throw new CallFailure("failed to call webhook: Post \"" + url + "\": " + e.getMessage());
+    }
+    return post(b.ip(), b.port(), serverName, path, body, timeoutSeconds, url);
   }
 
   /**
