@@ -1,6 +1,7 @@
 package io.keelson.apiserver.apiextensions;
 
 import io.keelson.apiserver.admission.CustomResourceDefinitions;
+import io.keelson.apiserver.conversion.WebhookConversion;
 import io.keelson.apiserver.registry.DeleteOptions;
 import io.keelson.apiserver.registry.ListOptions;
 import io.keelson.apiserver.registry.ResourceService;
@@ -12,6 +13,7 @@ import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.watch.WatchCache;
 import io.keelson.apiserver.watch.WatchEvent;
 import io.keelson.apiserver.watch.Watcher;
+import io.keelson.apiserver.webhook.WebhookClient;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -106,10 +108,12 @@ public final class CustomResourceRegistrar implements AutoCloseable {
         conflicts.put(crd.path("metadata").path("name").asString(), conflict);
         continue;
       }
-      wanted.addAll(types(crd));
+      wanted.addAll(converted(crd, types(crd)));
       terminating |= crd.path("metadata").has("deletionTimestamp");
     }
     ResourceRegistry.replaceCustom(wanted);
+    clients.keySet().retainAll(bundlesInUse);
+    bundlesInUse.clear();
     Set<String> now = new HashSet<>();
     for (CustomResource c : wanted) now.add(c.storage().keyPrefix());
     for (String gone : prefixes) if (!now.contains(gone)) svc.forgetCustom(gone);
@@ -189,6 +193,46 @@ public final class CustomResourceRegistrar implements AutoCloseable {
       if ("Established".equals(c.path("type").asString("")) && "True".equals(c.path("status").asString(""))) return true;
     }
     return false;
+  }
+
+  /** The webhook clients of the conversion webhooks, by caBundle (all their trust comes from it): parsed once. */
+  private final java.util.Map<String, WebhookClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The caBundles the current sync used. */
+  private final Set<String> bundlesInUse = new HashSet<>();
+
+  /**
+   * The versions of a definition with conversion strategy Webhook, each converting through its
+   * webhook (the storage version needs none); the others as they are.
+   */
+  private List<CustomResource> converted(ObjectNode crd, List<CustomResource> types) {
+    JsonNode conversion = crd.path("spec").path("conversion");
+    if (!"Webhook".equals(conversion.path("strategy").asString(""))) return types;
+    JsonNode webhook = conversion.path("webhook");
+    JsonNode clientConfig = webhook.path("clientConfig");
+    String caBundle = clientConfig.path("caBundle").asString("");
+    bundlesInUse.add(caBundle);
+    WebhookConversion.Endpoint endpoint;
+    try {
+      WebhookClient client = clients.get(caBundle);
+      if (client == null) clients.put(caBundle, client = new WebhookClient(caBundle));
+      WebhookClient c = client;
+      endpoint = review -> c.post(svc, clientConfig, review, WebhookConversion.TIMEOUT_SECONDS);
+    } catch (Exception e) {
+      String why = "could not get REST client: unable to load root certificates: " + e.getMessage();
+      endpoint = review -> {
+        throw new WebhookClient.CallFailure(why);
+      };
+    }
+    List<CustomResource> out = new ArrayList<>();
+    for (CustomResource t : types) {
+      if (t.type().equals(t.storage())) {
+        out.add(t);
+        continue;
+      }
+      out.add(new CustomResource(t.type(), t.storage(), t.definition(), t.served(), new WebhookConversion(t.type().apiVersion(),
+          t.storage().apiVersion(), t.type().kind(), strings(webhook.path("conversionReviewVersions")), endpoint)));
+    }
+    return out;
   }
 
   /** The served types of one definition (its served versions, and its storage version). */

@@ -1,6 +1,8 @@
 package io.keelson.apiserver.conversion;
 
 import io.keelson.apiserver.resource.ResourceType;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -13,6 +15,13 @@ public interface Conversion {
 
   /** The stored object as the served resource shows it. */
   ObjectNode toServed(ObjectNode stored);
+
+  /** Stored objects as the served resource shows them, in order (a conversion webhook converts a list in one call). */
+  default List<ObjectNode> toServed(List<ObjectNode> stored) {
+    List<ObjectNode> out = new ArrayList<>(stored.size());
+    for (ObjectNode o : stored) out.add(toServed(o));
+    return out;
+  }
 
   /** A served-shape object as it is stored. */
   ObjectNode toStorage(ObjectNode served);

@@ -200,9 +200,8 @@ public class ResourceService {
     ResourceView v = ResourceRegistry.viewOf(type);
     if (v != null) {
       ListResult r = viewed(v, () -> list(v.storage(), namespace, storageOptions(v, opts)));
-      List<ObjectNode> items = new ArrayList<>(r.items().size());
-      for (ObjectNode o : r.items()) items.add(served(v, o));
-      return new ListResult(items, r.resourceVersion(), r.continueToken(), r.remaining());
+      // the items at once: a conversion webhook is called once per list, not per object
+      return new ListResult(v.conversion().toServed(r.items()), r.resourceVersion(), r.continueToken(), r.remaining());
     }
     Predicate<ObjectNode> filter = opts::matches;
     String prefix = namespace == null || !type.namespaced() ? type.keyPrefix() : type.keyPrefix() + namespace + "/";
@@ -345,8 +344,14 @@ public class ResourceService {
     ResourceView v = ResourceRegistry.viewOf(type);
     if (v != null) {
       Watcher w = viewed(v, () -> watch(v.storage(), namespace, storageOptions(v, opts)));
-      w.convertEach(ev -> ev.object() == null ? ev
-          : new WatchEvent(ev.type(), served(v, ev.object()), null, ev.revision())); // prev: only the filter, already applied, reads it
+      w.convertEach(ev -> {
+        if (ev.object() == null) return ev;
+        try {
+          return new WatchEvent(ev.type(), served(v, ev.object()), null, ev.revision()); // prev: only the filter, already applied, reads it
+        } catch (StatusException e) {
+          return new WatchEvent(WatchEvent.Type.ERROR, e.toStatus(), null, ev.revision()); // a failed conversion webhook: the stream says why
+        }
+      });
       return w;
     }
     String rv = opts.resourceVersion() == null ? "" : opts.resourceVersion();

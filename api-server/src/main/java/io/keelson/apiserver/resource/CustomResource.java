@@ -1,6 +1,7 @@
 package io.keelson.apiserver.resource;
 
 import io.keelson.apiserver.conversion.ApiVersionConversion;
+import io.keelson.apiserver.conversion.Conversion;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -8,13 +9,18 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * One version of a CustomResourceDefinition as a served type: its {@link ResourceType} (model
  * {@link GenericKubernetesResource}: the objects are untyped), the type its objects are stored as
- * (the definition's storage version: all versions share one etcd prefix and differ only in
- * apiVersion, conversion strategy None) and the definition itself, for its schema, printer columns
- * and scale paths.
+ * (the definition's storage version: all versions share one etcd prefix) and the definition itself,
+ * for its schema, printer columns and scale paths.
  *
  * @param served false for a storage version the definition does not serve: only its storage is used
+ * @param conversion how objects of the other versions convert (strategy Webhook); null: by their
+ *     apiVersion alone (strategy None)
  */
-public record CustomResource(ResourceType type, ResourceType storage, ObjectNode definition, boolean served) {
+public record CustomResource(ResourceType type, ResourceType storage, ObjectNode definition, boolean served, Conversion conversion) {
+
+  public CustomResource(ResourceType type, ResourceType storage, ObjectNode definition, boolean served) {
+    this(type, storage, definition, served, null);
+  }
 
   /** The model class of every custom resource type. */
   public static final Class<?> MODEL = GenericKubernetesResource.class;
@@ -24,10 +30,10 @@ public record CustomResource(ResourceType type, ResourceType storage, ObjectNode
     return type.model() == MODEL;
   }
 
-  /** The other versions are views of the storage version's objects, with their own apiVersion. */
+  /** The other versions are views of the storage version's objects, converted. */
   ResourceView view() {
     return type.equals(storage) ? null
-        : new ResourceView(type, storage, new ApiVersionConversion(type.apiVersion(), storage.apiVersion()));
+        : new ResourceView(type, storage, conversion != null ? conversion : new ApiVersionConversion(type.apiVersion(), storage.apiVersion()));
   }
 
   /** This version's entry of {@code spec.versions}: schema, subresources, additionalPrinterColumns. */
