@@ -22,6 +22,7 @@ public final class CustomResourceDefinitions {
   public static final String CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io";
 
   private static final List<String> SCOPES = List.of("Cluster", "Namespaced");
+  private static final List<String> STRATEGIES = List.of("None", "Webhook");
   private static final List<String> COLUMN_TYPES = List.of("boolean", "date", "integer", "number", "string");
 
   private CustomResourceDefinitions() {}
@@ -48,6 +49,9 @@ public final class CustomResourceDefinitions {
     }
     ObjectNode conversion = obj(spec, "conversion");
     if (conversion.path("strategy").asString("").isEmpty()) conversion.put("strategy", "None");
+    if (conversion.path("webhook").path("clientConfig").path("service") instanceof ObjectNode service && !service.has("port")) {
+      service.put("port", 443); // kube's SetDefaults_ServiceReference
+    }
     ObjectNode status = obj(crd, "status");
     List<String> stored = new ArrayList<>();
     for (JsonNode v : status.path("storedVersions")) stored.add(v.asString());
@@ -104,16 +108,39 @@ public final class CustomResourceDefinitions {
       if (names.path(n).asString("").isEmpty()) errs.required("spec.names." + n);
     }
     names(names, errs);
-    String strategy = spec.path("conversion").path("strategy").asString("");
-    if (!strategy.isEmpty() && !strategy.equals("None")) {
-      errs.notSupported("spec.conversion.strategy", strategy, List.of("None")); // conversion webhooks are not served
-    }
+    conversion(spec, errs);
     if (old != null) {
       JsonNode oldSpec = old.path("spec");
       immutable("spec.group", spec.path("group"), oldSpec.path("group"), errs);
       immutable("spec.names.plural", names.path("plural"), oldSpec.path("names").path("plural"), errs);
       immutable("spec.scope", spec.path("scope"), oldSpec.path("scope"), errs);
       immutable("spec.names.kind", names.path("kind"), oldSpec.path("names").path("kind"), errs);
+    }
+  }
+
+  /**
+   * kube's validateCustomResourceConversion, with its paths: those of the internal type, where a v1
+   * {@code webhook.clientConfig} is {@code webhookClientConfig}, as kube-apiserver reports them.
+   */
+  private static void conversion(JsonNode spec, FieldErrors errs) {
+    JsonNode conversion = spec.path("conversion");
+    String strategy = conversion.path("strategy").asString("");
+    String p = "spec.conversion";
+    if (!STRATEGIES.contains(strategy)) errs.notSupported(p + ".strategy", strategy, STRATEGIES);
+    JsonNode webhook = conversion.path("webhook");
+    if (strategy.equals("Webhook")) {
+      if (!webhook.path("clientConfig").isObject()) errs.required(p + ".webhookClientConfig", "required when strategy is set to Webhook");
+      else WebhookConfigurations.clientConfig(webhook.path("clientConfig"), p + ".webhookClientConfig", errs);
+      if (webhook.path("conversionReviewVersions").isEmpty()) errs.required(p + ".conversionReviewVersions");
+      else WebhookConfigurations.reviewVersions(webhook.path("conversionReviewVersions"), p + ".conversionReviewVersions", errs);
+      if (spec.path("preserveUnknownFields").asBoolean(false)) {
+        errs.invalid(p + ".strategy", strategy, "must be None if spec.preserveUnknownFields is true");
+      }
+    } else if (webhook.isObject()) {
+      errs.forbidden(p + ".webhookClientConfig", "should not be set when strategy is not set to Webhook");
+      if (!webhook.path("conversionReviewVersions").isEmpty()) {
+        errs.forbidden(p + ".conversionReviewVersions", "should not be set when strategy is not set to Webhook");
+      }
     }
   }
 

@@ -155,7 +155,7 @@ final class WebhookConfigurations {
     if (scope.isString() && !SCOPES.contains(scope.stringValue())) errs.notSupported(p + ".scope", scope.stringValue(), SCOPES);
   }
 
-  private static void reviewVersions(JsonNode versions, String p, FieldErrors errs) {
+  static void reviewVersions(JsonNode versions, String p, FieldErrors errs) {
     List<String> given = strings(versions);
     if (given.isEmpty()) {
       errs.required(p, "must specify one of " + String.join(", ", REVIEW_VERSIONS));
@@ -174,7 +174,7 @@ final class WebhookConfigurations {
   }
 
   /** ValidateWebhookClientConfig: a url or a service, never both. */
-  private static void clientConfig(JsonNode cc, String p, FieldErrors errs) {
+  static void clientConfig(JsonNode cc, String p, FieldErrors errs) {
     boolean hasUrl = cc.hasNonNull("url");
     boolean hasService = cc.path("service").isObject();
     if (hasUrl == hasService) {

@@ -88,10 +88,10 @@ public final class WebhookConversion implements Conversion {
       if (!desired.equals(o.path("apiVersion").asString(""))) toConvert.add(o);
     }
     if (toConvert.isEmpty()) return out;
-    // kube names the input's GroupVersionKind: the first object's (a list's: its list kind)
-    String gvk = toConvert.get(0).path("apiVersion").asString("") + ", Kind=" + kind + (list ? "List" : "");
+    // kube names the GroupVersionKind of what it converts (the items' for a list)
+    String gvk = toConvert.get(0).path("apiVersion").asString("") + ", Kind=" + kind;
     String reviewVersion = reviewVersions.stream().filter(v -> v.equals("v1") || v.equals("v1beta1")).findFirst().orElse(null);
-    if (reviewVersion == null) throw StatusException.internal("no supported conversion review versions");
+    if (reviewVersion == null) throw failure("no supported conversion review versions");
     String uid = RandomUuids.nextString();
     ObjectNode review = ObjectCodec.JSON.createObjectNode().put("apiVersion", REVIEW_GROUP + "/" + reviewVersion).put("kind", "ConversionReview");
     ObjectNode request = review.putObject("request").put("uid", uid).put("desiredAPIVersion", desired);
@@ -103,10 +103,10 @@ public final class WebhookConversion implements Conversion {
     } catch (WebhookClient.CallFailure f) {
       // kube's rest client error, without admission's "failed to call webhook" wording
       String why = f.getMessage().startsWith(CALLING) ? f.getMessage().substring(CALLING.length()) : f.getMessage();
-      throw StatusException.internal("conversion webhook for " + gvk + " failed: " + why);
+      throw failure("conversion webhook for " + gvk + " failed: " + why);
     }
     if (converted.size() != toConvert.size()) {
-      throw StatusException.internal("conversion webhook for " + gvk + " returned " + converted.size() + " objects, expected " + toConvert.size());
+      throw failure("conversion webhook for " + gvk + " returned " + converted.size() + " objects, expected " + toConvert.size());
     }
     int next = 0;
     for (int i = 0; i < out.size(); i++) {
@@ -114,28 +114,36 @@ public final class WebhookConversion implements Conversion {
       if (desired.equals(original.path("apiVersion").asString(""))) continue; // not sent
       int index = next++;
       String invalid = "conversion webhook for " + gvk + " returned invalid " + (list ? "converted object at index " + index : "object at index 0");
-      if (!(converted.get(index) instanceof ObjectNode c)) throw StatusException.internal(invalid + ": not an object");
+      if (!(converted.get(index) instanceof ObjectNode c)) throw failure(invalid + ": not an object");
       String gotVersion = c.path("apiVersion").asString("");
       if (!desired.equals(gotVersion)) {
-        throw StatusException.internal(invalid + ": invalid groupVersion (expected " + desired + ", received " + gotVersion + ")");
+        throw failure(invalid + ": invalid groupVersion (expected " + desired + ", received " + gotVersion + ")");
       }
       String gotKind = c.path("kind").asString("");
       if (!original.path("kind").asString("").equals(gotKind)) {
-        throw StatusException.internal(invalid + ": invalid kind (expected " + original.path("kind").asString("") + ", received " + gotKind + ")");
+        throw failure(invalid + ": invalid kind (expected " + original.path("kind").asString("") + ", received " + gotKind + ")");
       }
       String mismatch = sameIdentity(original, c);
       if (mismatch != null) {
-        throw StatusException.internal("conversion webhook for " + gvk + " returned invalid " + (list ? "converted object at index " + index : "object")
+        throw failure("conversion webhook for " + gvk + " returned invalid " + (list ? "converted object at index " + index : "object")
             + ": " + mismatch);
       }
       String bad = restoreMetadata(original, c);
       if (bad != null) {
-        throw StatusException.internal("conversion webhook for " + gvk + " returned invalid metadata" + (list ? " in object at index " + index : "")
+        throw failure("conversion webhook for " + gvk + " returned invalid metadata" + (list ? " in object at index " + index : "")
             + ": " + bad);
       }
       out.set(i, c);
     }
     return out;
+  }
+
+  /**
+   * kube's answer to a conversion error: a plain error, so a 500 of no particular reason (kubectl:
+   * "Error from server: conversion webhook for ...").
+   */
+  private static StatusException failure(String message) {
+    return new StatusException(500, null, message, null, null, List.of());
   }
 
   /** The response's convertedObjects, after kube's checks of the review around them. */

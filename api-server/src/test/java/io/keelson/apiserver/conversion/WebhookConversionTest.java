@@ -90,13 +90,13 @@ class WebhookConversionTest {
         .hasMessageEndingWith("\", got \"other\"");
     assertThatThrownBy(() -> conversion((out, resp) -> resp.withArray("convertedObjects").removeAll())
         .toServed(List.of(widget("demo.keelson.io/v1", "a"))))
-        .hasMessage("conversion webhook for demo.keelson.io/v1, Kind=WidgetList returned 0 objects, expected 1");
+        .hasMessage("conversion webhook for demo.keelson.io/v1, Kind=Widget returned 0 objects, expected 1");
     assertThatThrownBy(() -> conversion((out, resp) -> ((ObjectNode) resp.path("convertedObjects").get(0).path("metadata")).put("name", "z"))
         .toServed(widget("demo.keelson.io/v1", "a")))
         .hasMessage("conversion webhook for demo.keelson.io/v1, Kind=Widget returned invalid object: must have the same name: a != z");
     assertThatThrownBy(() -> conversion((out, resp) -> ((ObjectNode) resp.path("convertedObjects").get(0)).put("apiVersion", "demo.keelson.io/v1"))
         .toServed(List.of(widget("demo.keelson.io/v1", "a"))))
-        .hasMessage("conversion webhook for demo.keelson.io/v1, Kind=WidgetList returned invalid converted object at index 0: "
+        .hasMessage("conversion webhook for demo.keelson.io/v1, Kind=Widget returned invalid converted object at index 0: "
             + "invalid groupVersion (expected demo.keelson.io/v2, received demo.keelson.io/v1)");
     WebhookConversion down = new WebhookConversion("demo.keelson.io/v2", "demo.keelson.io/v1", "Widget", List.of("v1"), body -> {
       throw new WebhookClient.CallFailure("failed to call webhook: Post \"https://127.0.0.1:1/convert?timeout=30s\": connection refused");
