@@ -198,6 +198,12 @@ class ConversionWebhooksIT {
     assertThat(get.code()).isNotZero();
     assertThat(get.out()).contains("Error from server: conversion webhook for demo.keelson.io/v1, Kind=Gadget failed: "
         + "Post \"https://127.0.0.1:" + closed + "/convert?timeout=30s\": dial tcp 127.0.0.1:" + closed + ": connect: connection refused");
+    // a watch in v2 says why each event could not be converted
+    try (WatchLog watch = c.watch("/apis/demo.keelson.io/v2/namespaces/default/gadgets?watch=true&resourceVersion=0",
+        ev -> ev.path("type").asString() + " " + ev.path("object").path("code").asInt() + " " + ev.path("object").path("message").asString())) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> watch.sawAll("ERROR 500 conversion webhook for demo.keelson.io/v1, Kind=Gadget failed: "
+          + "Post \"https://127.0.0.1:" + closed + "/convert?timeout=30s\": dial tcp 127.0.0.1:" + closed + ": connect: connection refused"));
+    }
     TestCluster.Kubectl create = c.apply("g2", object("v2", "Gadget", "{name: g2}", "{endpoint: \"b:2\"}"));
     assertThat(create.code()).isNotZero();
     assertThat(create.out()).contains("conversion webhook for demo.keelson.io/v2, Kind=Gadget failed");
