@@ -131,4 +131,21 @@ class StructuralSchemasTest {
         .anyMatch(m -> m.endsWith("must have at least one served version"));
     assertThat(errs.causes().stream().map(Cause::field)).contains("spec.names.shortNames[0]");
   }
+  @Test
+  void conversionWebhooksAreCheckedAsKubeChecksThem() {
+    FieldErrors errs = new FieldErrors();
+    ObjectNode crd = json("{'metadata':{'name':'widgets.example.com'},'spec':{'group':'example.com','scope':'Namespaced',"
+        + "'preserveUnknownFields':true,'names':{'plural':'widgets','singular':'widget','kind':'Widget','listKind':'WidgetList'},"
+        + "'conversion':{'strategy':'Webhook','webhook':{'conversionReviewVersions':['v1','v1'],"
+        + "'clientConfig':{'service':{'name':'converter','path':'convert'}}}},"
+        + "'versions':[{'name':'v1','served':true,'storage':true,'schema':{'openAPIV3Schema':{'type':'object'}}}]}}");
+    CustomResourceDefinitions.applyDefaults(crd);
+    assertThat(crd.path("spec").path("conversion").path("webhook").path("clientConfig").path("service").path("port").asInt()).isEqualTo(443);
+    CustomResourceDefinitions.validate(crd, null, errs);
+    assertThat(errs.causes().stream().map(c -> c.field() + ": " + c.message())).containsExactlyInAnyOrder(
+        "spec.conversion.webhookClientConfig.service.namespace: Required value: service namespace is required",
+        "spec.conversion.webhookClientConfig.service.path: Invalid value: \"convert\": must start with a '/'",
+        "spec.conversion.conversionReviewVersions[1]: Invalid value: \"v1\": duplicate version",
+        "spec.conversion.strategy: Invalid value: \"Webhook\": must be None if spec.preserveUnknownFields is true");
+  }
 }
