@@ -1,6 +1,7 @@
 package io.keelson.apiserver.admission;
 
 import io.keelson.apiserver.registry.ResourceService;
+import io.keelson.apiserver.webhook.WebhookClient;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -108,7 +109,7 @@ public final class CustomResourceDefinitions {
       if (names.path(n).asString("").isEmpty()) errs.required("spec.names." + n);
     }
     names(names, errs);
-    conversion(spec, errs);
+    conversion(spec, old, errs);
     if (old != null) {
       JsonNode oldSpec = old.path("spec");
       immutable("spec.group", spec.path("group"), oldSpec.path("group"), errs);
@@ -122,7 +123,7 @@ public final class CustomResourceDefinitions {
    * kube's validateCustomResourceConversion, with its paths: those of the internal type, where a v1
    * {@code webhook.clientConfig} is {@code webhookClientConfig}, as kube-apiserver reports them.
    */
-  private static void conversion(JsonNode spec, FieldErrors errs) {
+  private static void conversion(JsonNode spec, ObjectNode old, FieldErrors errs) {
     JsonNode conversion = spec.path("conversion");
     String strategy = conversion.path("strategy").asString("");
     String p = "spec.conversion";
@@ -131,6 +132,13 @@ public final class CustomResourceDefinitions {
     if (strategy.equals("Webhook")) {
       if (!webhook.path("clientConfig").isObject()) errs.required(p + ".webhookClientConfig", "required when strategy is set to Webhook");
       else WebhookConfigurations.clientConfig(webhook.path("clientConfig"), p + ".webhookClientConfig", errs);
+      String bundle = webhook.path("clientConfig").path("caBundle").asString("");
+      String oldBundle = old == null ? "" : old.path("spec").path("conversion").path("webhook").path("clientConfig").path("caBundle").asString("");
+      // a bundle that was already broken may stay so (kube's allowInvalidCABundle), a new one must load
+      if (!bundle.isEmpty() && (oldBundle.isEmpty() || WebhookClient.caBundleProblem(oldBundle) == null)) {
+        String problem = WebhookClient.caBundleProblem(bundle);
+        if (problem != null) errs.invalid(p + ".webhookClientConfig.caBundle", bundle, "unable to load root certificates: " + problem);
+      }
       if (webhook.path("conversionReviewVersions").isEmpty()) errs.required(p + ".conversionReviewVersions");
       else WebhookConfigurations.reviewVersions(webhook.path("conversionReviewVersions"), p + ".conversionReviewVersions", errs);
       if (spec.path("preserveUnknownFields").asBoolean(false)) {

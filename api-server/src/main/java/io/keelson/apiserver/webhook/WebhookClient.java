@@ -53,6 +53,26 @@ public final class WebhookClient {
     this.tls = caBundle == null || caBundle.isEmpty() ? SSLContext.getDefault() : trusting(caBundle);
   }
 
+  /**
+   * Why a caBundle gives no trust, in Go's words ("unable to parse bytes as PEM block"), or null
+   * when it holds certificates.
+   */
+  public static String caBundleProblem(String caBundle) {
+    String pem;
+    try {
+      pem = new String(Base64.getMimeDecoder().decode(caBundle), StandardCharsets.ISO_8859_1);
+    } catch (IllegalArgumentException e) {
+      return "unable to parse bytes as PEM block";
+    }
+    if (!pem.contains("-----BEGIN ")) return "unable to parse bytes as PEM block";
+    try {
+      trusting(caBundle);
+      return null;
+    } catch (GeneralSecurityException | IOException e) {
+      return "failed to parse certificate: " + e.getMessage();
+    }
+  }
+
   /** caBundle is base64 of PEM certificates (the JSON form of a []byte). */
   private static SSLContext trusting(String caBundle) throws GeneralSecurityException, IOException {
     byte[] pem = Base64.getMimeDecoder().decode(caBundle);

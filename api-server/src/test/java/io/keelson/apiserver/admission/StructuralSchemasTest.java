@@ -137,7 +137,7 @@ class StructuralSchemasTest {
     ObjectNode crd = json("{'metadata':{'name':'widgets.example.com'},'spec':{'group':'example.com','scope':'Namespaced',"
         + "'preserveUnknownFields':true,'names':{'plural':'widgets','singular':'widget','kind':'Widget','listKind':'WidgetList'},"
         + "'conversion':{'strategy':'Webhook','webhook':{'conversionReviewVersions':['v1','v1'],"
-        + "'clientConfig':{'service':{'name':'converter','path':'convert'}}}},"
+        + "'clientConfig':{'caBundle':'bm90IHBlbQ==','service':{'name':'converter','path':'convert'}}}},"
         + "'versions':[{'name':'v1','served':true,'storage':true,'schema':{'openAPIV3Schema':{'type':'object'}}}]}}");
     CustomResourceDefinitions.applyDefaults(crd);
     assertThat(crd.path("spec").path("conversion").path("webhook").path("clientConfig").path("service").path("port").asInt()).isEqualTo(443);
@@ -146,6 +146,8 @@ class StructuralSchemasTest {
         "spec.conversion.webhookClientConfig.service.namespace: Required value: service namespace is required",
         "spec.conversion.webhookClientConfig.service.path: Invalid value: \"convert\": must start with a '/'",
         "spec.conversion.conversionReviewVersions[1]: Invalid value: \"v1\": duplicate version",
+        "spec.conversion.webhookClientConfig.caBundle: Invalid value: \"bm90IHBlbQ==\": unable to load root certificates: "
+            + "unable to parse bytes as PEM block",
         "spec.conversion.strategy: Invalid value: \"Webhook\": must be None if spec.preserveUnknownFields is true");
   }
 }
