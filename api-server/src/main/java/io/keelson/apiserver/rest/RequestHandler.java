@@ -227,7 +227,7 @@ final class RequestHandler {
             end = true;
             break;
           }
-          if (table) {
+          if (table && ev.type() != WatchEvent.Type.ERROR) { // an ERROR event carries a Status, as it is
             writeEvent(out, ev.type().name(), TablePrinter.table(p.type(), List.of(ev.object()), Long.toString(ev.revision()),
                 null, includeObject(req)));
           } else {
