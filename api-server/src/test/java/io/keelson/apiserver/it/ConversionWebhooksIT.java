@@ -44,7 +44,8 @@ class ConversionWebhooksIT {
   @BeforeAll
   static void up() throws Exception {
     c = TestCluster.start("conversion-webhooks", 1);
-    SelfSignedTls tls = SelfSignedTls.create(Files.createDirectories(c.dir.resolve("webhook-tls")));
+    // valid for 127.0.0.1 (a url) and for the Service the service-based definition names
+    SelfSignedTls tls = SelfSignedTls.create(Files.createDirectories(c.dir.resolve("webhook-tls")), List.of("converter.default.svc"));
     caBundle = Base64.getEncoder().encodeToString(tls.certificatePem().getBytes(StandardCharsets.US_ASCII));
     webhook = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     webhook.setHttpsConfigurator(new HttpsConfigurator(tls.context()));
@@ -87,6 +88,11 @@ class ConversionWebhooksIT {
   }
 
   private static String definition(String plural, String kind, String url) {
+    return definitionCalling(plural, kind, "{url: \"" + url + "\", caBundle: " + caBundle + "}");
+  }
+
+  /** The Backend-like definition {@code <plural>.demo.keelson.io}, converted by the webhook at {@code clientConfig}. */
+  private static String definitionCalling(String plural, String kind, String clientConfig) {
     return """
         apiVersion: apiextensions.k8s.io/v1
         kind: CustomResourceDefinition
@@ -99,7 +105,7 @@ class ConversionWebhooksIT {
             strategy: Webhook
             webhook:
               conversionReviewVersions: [v1]
-              clientConfig: {url: "%s", caBundle: %s}
+              clientConfig: %s
           versions:
           - name: v1
             served: true
@@ -117,7 +123,7 @@ class ConversionWebhooksIT {
                 type: object
                 properties:
                   spec: {type: object, properties: {endpoint: {type: string}}}
-        """.formatted(plural, plural, kind, url, caBundle);
+        """.formatted(plural, plural, kind, clientConfig);
   }
 
   /** An object of demo.keelson.io as YAML (kubectl reads a document starting with "{" as JSON). */
@@ -186,6 +192,31 @@ class ConversionWebhooksIT {
     }
     assertThat(json("get", "backends.v1.demo.keelson.io", "cache", "-o", "json").path("spec").toString())
         .isEqualTo("{\"host\":\"cache\",\"port\":7000}");
+  }
+
+  @Test
+  void aWebhookBehindAServiceIsCalledAtItsEndpointOnPort443() throws Exception {
+    int port = webhook.getAddress().getPort();
+    TestCluster.Kubectl svc = c.apply("converter-svc", """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: converter, namespace: default}
+        spec: {ports: [{name: https, port: 443, targetPort: %d}]}
+        ---
+        apiVersion: v1
+        kind: Endpoints
+        metadata: {name: converter, namespace: default}
+        subsets: [{addresses: [{ip: 127.0.0.1}], ports: [{name: https, port: %d}]}]
+        """.formatted(port, port));
+    assertThat(svc.code()).as(svc.out()).isZero();
+    TestCluster.Kubectl crd = c.apply("widgets", definitionCalling("widgets", "Widget",
+        "{service: {namespace: default, name: converter, path: /convert}, caBundle: " + caBundle + "}"));
+    assertThat(crd.code()).as(crd.out()).isZero();
+    served("widgets.v2.demo.keelson.io");
+    TestCluster.Kubectl w = c.apply("w1", object("v2", "Widget", "{name: w1}", "{endpoint: \"api:8080\"}"));
+    assertThat(w.code()).as(w.out()).isZero();
+    assertThat(json("get", "widgets.v1.demo.keelson.io", "w1", "-o", "json").path("spec").toString())
+        .isEqualTo("{\"host\":\"api\",\"port\":8080}");
   }
 
   @Test
