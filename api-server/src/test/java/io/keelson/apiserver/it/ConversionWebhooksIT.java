@@ -192,6 +192,16 @@ class ConversionWebhooksIT {
     }
     assertThat(json("get", "backends.v1.demo.keelson.io", "cache", "-o", "json").path("spec").toString())
         .isEqualTo("{\"host\":\"cache\",\"port\":7000}");
+
+    // kubectl apply again, client-side and server-side, in v2
+    Path again = c.dir.resolve("db-again.yaml");
+    Files.writeString(again, object("v2", "Backend", "{name: db, labels: {tier: data}}", "{endpoint: \"db:6000\"}"));
+    ok("apply", "-f", again.toString());
+    assertThat(json("get", "backends.v1.demo.keelson.io", "db", "-o", "json").path("spec").path("port").asInt()).isEqualTo(6000);
+    Files.writeString(again, object("v2", "Backend", "{name: db}", "{endpoint: \"db2:6001\"}"));
+    ok("apply", "--server-side", "--force-conflicts", "-f", again.toString());
+    assertThat(json("get", "backends.v1.demo.keelson.io", "db", "-o", "json").path("spec").toString())
+        .isEqualTo("{\"host\":\"db2\",\"port\":6001}");
   }
 
   @Test
