@@ -179,6 +179,18 @@ public final class Validator {
     };
   }
 
+  /**
+   * What is wrong with labels or annotations (either may be null: not looked at), each as kube
+   * prints a field error ({@code metadata.labels: Invalid value: ...}); empty when fine. For the
+   * labels and annotations a conversion webhook answers, checked as kube checks them there.
+   */
+  public static List<String> labelsAndAnnotations(JsonNode labels, JsonNode annotations) {
+    FieldErrors errs = new FieldErrors();
+    if (labels != null) labels(labels, "metadata.labels", errs);
+    if (annotations != null) annotations(annotations, "metadata.annotation", errs); // sic: kube's path there
+    return errs.causes().stream().map(c -> c.field() + ": " + c.message()).toList();
+  }
+
   static void labels(JsonNode labels, String path, FieldErrors errs) {
     if (labels.isMissingNode() || labels.isNull()) return;
     if (!labels.isObject()) {

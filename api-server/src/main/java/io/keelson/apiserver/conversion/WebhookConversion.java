@@ -1,5 +1,6 @@
 package io.keelson.apiserver.conversion;
 
+import io.keelson.apiserver.admission.Validator;
 import io.keelson.apiserver.ids.RandomUuids;
 import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.ObjectCodec;
@@ -208,6 +209,11 @@ public final class WebhookConversion implements Conversion {
       if (!given.isObject()) return "invalid metadata." + field + " in converted object";
       for (var e : given.properties()) {
         if (!e.getValue().isString()) return "metadata." + field + "[" + e.getKey() + "] must be a string in converted object";
+      }
+      if (!given.equals(md.path(field))) {
+        // changed by the webhook: held to the rules of labels and annotations (kube's aggregate: one error, or [a, b])
+        List<String> errs = field.equals("labels") ? Validator.labelsAndAnnotations(given, null) : Validator.labelsAndAnnotations(null, given);
+        if (!errs.isEmpty()) return errs.size() == 1 ? errs.get(0) : "[" + String.join(", ", errs) + "]";
       }
       md.set(field, given);
     }

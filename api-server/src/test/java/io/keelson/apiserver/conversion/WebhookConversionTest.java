@@ -80,6 +80,15 @@ class WebhookConversionTest {
   }
 
   @Test
+  void labelsTheWebhookChangesMustBeLabels() {
+    assertThatThrownBy(() -> conversion((out, resp) -> ((ObjectNode) resp.path("convertedObjects").get(0).path("metadata"))
+        .putObject("labels").put("bad key!", "x")).toServed(widget("demo.keelson.io/v1", "a")))
+        .isInstanceOfSatisfying(StatusException.class, e -> assertThat(e.code()).isEqualTo(500))
+        .hasMessageStartingWith("conversion webhook for demo.keelson.io/v1, Kind=Widget returned invalid metadata: "
+            + "metadata.labels: Invalid value: \"bad key!\": name part must consist of alphanumeric characters");
+  }
+
+  @Test
   void aFailedConversionIsKubesInternalErrorNamingTheWebhooksInput() {
     assertThatThrownBy(() -> conversion((out, resp) -> resp.putObject("result").put("status", "Failure").put("message", "no endpoint in v2"))
         .toServed(widget("demo.keelson.io/v1", "a")))
