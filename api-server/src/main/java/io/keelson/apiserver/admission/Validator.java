@@ -92,19 +92,37 @@ public final class Validator {
       case AdmissionPolicyObjects.GROUP + "/ValidatingAdmissionPolicy" -> AdmissionPolicyObjects.policy(obj, errs);
       case AdmissionPolicyObjects.GROUP + "/ValidatingAdmissionPolicyBinding" -> AdmissionPolicyObjects.binding(obj, errs);
       default -> {
-        if (io.keelson.apiserver.resource.CustomResource.isCustom(type)) {
-          io.keelson.apiserver.resource.CustomResource cr = io.keelson.apiserver.resource.ResourceRegistry.customOf(type);
-          int before = errs.causes().size();
-          StructuralSchemas.validate(cr, obj, errs);
-          // CEL rules see only values of the schema's shape (kube: "some validation rules were not checked")
-          if (errs.causes().size() == before) ValidationRules.validate(cr, obj, old, errs);
-        }
+        if (io.keelson.apiserver.resource.CustomResource.isCustom(type)) customResource(type, obj, old, errs);
       }
     }
     if (!errs.isEmpty()) {
       String name = text(obj.path("metadata").path("name"));
       throw StatusException.invalid(type, name == null ? "" : name, errs.causes());
     }
+  }
+
+  /**
+   * Validates a custom resource by its version's schema and CEL rules alone (no metadata): a write in a
+   * version converted by a webhook is held to that version's schema before it is converted, as in kube.
+   *
+   * @throws StatusException 422 Invalid with one cause per problem
+   */
+  public static void validateCustomResource(ResourceType type, ObjectNode obj) {
+    FieldErrors errs = new FieldErrors();
+    customResource(type, obj, null, errs);
+    if (!errs.isEmpty()) {
+      String name = text(obj.path("metadata").path("name"));
+      throw StatusException.invalid(type, name == null ? "" : name, errs.causes());
+    }
+  }
+
+  private static void customResource(ResourceType type, ObjectNode obj, ObjectNode old, FieldErrors errs) {
+    io.keelson.apiserver.resource.CustomResource cr = io.keelson.apiserver.resource.ResourceRegistry.customOf(type);
+    if (cr == null) return;
+    int before = errs.causes().size();
+    StructuralSchemas.validate(cr, obj, errs);
+    // CEL rules see only values of the schema's shape (kube: "some validation rules were not checked")
+    if (errs.causes().size() == before) ValidationRules.validate(cr, obj, old, errs);
   }
 
   /**

@@ -229,8 +229,8 @@ public final class CustomResourceRegistrar implements AutoCloseable {
         out.add(t);
         continue;
       }
-      out.add(new CustomResource(t.type(), t.storage(), t.definition(), t.served(), new WebhookConversion(t.type().apiVersion(),
-          t.storage().apiVersion(), t.type().kind(), strings(webhook.path("conversionReviewVersions")), endpoint)));
+      out.add(new CustomResource(t.type(), t.storage(), t.definition(), t.served(), new WebhookConversion(t.type(), t.storage(),
+          strings(webhook.path("conversionReviewVersions")), endpoint)));
     }
     return out;
   }

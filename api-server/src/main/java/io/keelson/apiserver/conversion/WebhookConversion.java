@@ -1,7 +1,11 @@
 package io.keelson.apiserver.conversion;
 
+import io.keelson.apiserver.admission.StructuralSchemas;
 import io.keelson.apiserver.admission.Validator;
 import io.keelson.apiserver.ids.RandomUuids;
+import io.keelson.apiserver.resource.CustomResource;
+import io.keelson.apiserver.resource.ResourceRegistry;
+import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.ObjectCodec;
 import io.keelson.apiserver.webhook.WebhookClient;
@@ -34,6 +38,7 @@ public final class WebhookConversion implements Conversion {
   private static final String REVIEW_GROUP = "apiextensions.k8s.io";
   private static final String CALLING = "failed to call webhook: ";
 
+  private final ResourceType served;
   private final String servedApiVersion;
   private final String storedApiVersion;
   private final String kind;
@@ -43,11 +48,11 @@ public final class WebhookConversion implements Conversion {
   /**
    * @param reviewVersions the definition's conversionReviewVersions: the first of v1 and v1beta1 in it is sent
    */
-  public WebhookConversion(String servedApiVersion, String storedApiVersion, String kind, List<String> reviewVersions,
-      Endpoint endpoint) {
-    this.servedApiVersion = servedApiVersion;
-    this.storedApiVersion = storedApiVersion;
-    this.kind = kind;
+  public WebhookConversion(ResourceType served, ResourceType stored, List<String> reviewVersions, Endpoint endpoint) {
+    this.served = served;
+    this.servedApiVersion = served.apiVersion();
+    this.storedApiVersion = stored.apiVersion();
+    this.kind = served.kind();
     this.reviewVersions = List.copyOf(reviewVersions);
     this.endpoint = endpoint;
   }
@@ -62,9 +67,19 @@ public final class WebhookConversion implements Conversion {
     return convert(stored, servedApiVersion, true);
   }
 
+  /**
+   * A write in the served version: defaulted and validated by that version's schema (422 in its own
+   * field names, and the webhook never sees what it could not convert), then converted.
+   */
   @Override
-  public ObjectNode toStorage(ObjectNode served) {
-    return convert(List.of(served), storedApiVersion, false).get(0);
+  public ObjectNode toStorage(ObjectNode written) {
+    CustomResource cr = ResourceRegistry.customOf(served);
+    if (cr != null) {
+      written = written.deepCopy(); // the argument stays as it was
+      StructuralSchemas.applyDefaults(cr, written);
+      Validator.validateCustomResource(served, written);
+    }
+    return convert(List.of(written), storedApiVersion, false).get(0);
   }
 
   @Override

@@ -3,11 +3,14 @@ package io.keelson.apiserver.conversion;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.keelson.apiserver.resource.CustomResource;
+import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.ObjectCodec;
 import io.keelson.apiserver.webhook.WebhookClient;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -23,7 +26,7 @@ class WebhookConversionTest {
    * at the response), as a v1 ConversionReview with the request's uid.
    */
   private WebhookConversion conversion(BiConsumer<ObjectNode, ObjectNode> edit) {
-    return new WebhookConversion("demo.keelson.io/v2", "demo.keelson.io/v1", "Widget", List.of("v1"), body -> {
+    return new WebhookConversion(type("v2"), type("v1"), List.of("v1"), body -> {
       JsonNode review = ObjectCodec.JSON.readTree(body);
       reviews.add(review);
       ObjectNode out = ObjectCodec.JSON.createObjectNode().put("apiVersion", "apiextensions.k8s.io/v1").put("kind", "ConversionReview");
@@ -36,6 +39,11 @@ class WebhookConversionTest {
       edit.accept(out, resp);
       return new WebhookClient.Answer(200, ObjectCodec.JSON.writeValueAsBytes(out));
     });
+  }
+
+  /** A version of demo.keelson.io's widgets, not registered: no schema to check writes by. */
+  private static ResourceType type(String version) {
+    return new ResourceType("demo.keelson.io", version, "widgets", "Widget", true, List.of(), List.of(), Set.of(), CustomResource.MODEL, true);
   }
 
   private static ObjectNode widget(String apiVersion, String name) {
@@ -107,7 +115,7 @@ class WebhookConversionTest {
         .toServed(List.of(widget("demo.keelson.io/v1", "a"))))
         .hasMessage("conversion webhook for demo.keelson.io/v1, Kind=Widget returned invalid converted object at index 0: "
             + "invalid groupVersion (expected demo.keelson.io/v2, received demo.keelson.io/v1)");
-    WebhookConversion down = new WebhookConversion("demo.keelson.io/v2", "demo.keelson.io/v1", "Widget", List.of("v1"), body -> {
+    WebhookConversion down = new WebhookConversion(type("v2"), type("v1"), List.of("v1"), body -> {
       throw new WebhookClient.CallFailure("failed to call webhook: Post \"https://127.0.0.1:1/convert?timeout=30s\": connection refused");
     });
     assertThatThrownBy(() -> down.toStorage(widget("demo.keelson.io/v2", "a")))
