@@ -1,5 +1,6 @@
 package io.keelson.apiserver.discovery;
 
+import io.fabric8.kubernetes.client.utils.KubernetesVersionPriority;
 import io.keelson.apiserver.resource.ResourceRegistry;
 import io.keelson.apiserver.resource.ResourceType;
 import java.nio.charset.StandardCharsets;
@@ -101,6 +102,9 @@ public final class ApiDiscovery {
       List<String> versions = groups.computeIfAbsent(t.group(), g -> new ArrayList<>());
       if (!versions.contains(t.version())) versions.add(t.version());
     }
+    // kube's order, whatever order the versions were registered in (a CRD lists them as it likes):
+    // GA before beta before alpha, higher first, so the preferred version is the first
+    groups.replaceAll((g, versions) -> KubernetesVersionPriority.sortByPriority(versions, v -> v));
     return groups;
   }
 
