@@ -1,6 +1,5 @@
 package io.keelson.apiserver.conversion;
 
-import java.util.Map;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -21,15 +20,5 @@ public record ApiVersionConversion(String servedApiVersion, String storedApiVers
     ObjectNode o = served.deepCopy();
     o.put("apiVersion", storedApiVersion);
     return o;
-  }
-
-  @Override
-  public Map<String, String> servedFieldNames() {
-    return Map.of();
-  }
-
-  @Override
-  public Map<String, String> fieldLabels() {
-    return Map.of();
   }
 }

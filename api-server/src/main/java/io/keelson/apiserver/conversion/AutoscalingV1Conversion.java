@@ -4,7 +4,6 @@ import io.keelson.apiserver.resource.ResourceType;
 import io.keelson.apiserver.status.StatusException;
 import io.keelson.apiserver.storage.ObjectCodec;
 import java.util.List;
-import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -115,16 +114,6 @@ public final class AutoscalingV1Conversion implements Conversion {
     }
     if (md.path("annotations").isObject() && md.path("annotations").isEmpty()) md.remove("annotations");
     return v2;
-  }
-
-  @Override
-  public Map<String, String> servedFieldNames() {
-    return Map.of();
-  }
-
-  @Override
-  public Map<String, String> fieldLabels() {
-    return Map.of();
   }
 
   /** v1's own field: a CPU target of at least 1%. */

@@ -27,10 +27,14 @@ public interface Conversion {
   ObjectNode toStorage(ObjectNode served);
 
   /** Top-level fields of the stored shape that the served resource names otherwise (stored → served), for error messages. */
-  Map<String, String> servedFieldNames();
+  default Map<String, String> servedFieldNames() {
+    return Map.of();
+  }
 
   /** Field selector labels of the served resource that have other names in storage. */
-  Map<String, String> fieldLabels();
+  default Map<String, String> fieldLabels() {
+    return Map.of();
+  }
 
   /** Rules the served version adds on create (400/422 when broken); the stored kind's own rules run too. */
   default void validateCreate(ResourceType served, ObjectNode obj) {}

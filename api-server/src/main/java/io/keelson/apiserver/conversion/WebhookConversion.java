@@ -11,7 +11,6 @@ import io.keelson.apiserver.storage.ObjectCodec;
 import io.keelson.apiserver.webhook.WebhookClient;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -80,16 +79,6 @@ public final class WebhookConversion implements Conversion {
       Validator.validateCustomResource(served, written);
     }
     return convert(List.of(written), storedApiVersion, false).get(0);
-  }
-
-  @Override
-  public Map<String, String> servedFieldNames() {
-    return Map.of();
-  }
-
-  @Override
-  public Map<String, String> fieldLabels() {
-    return Map.of();
   }
 
   /**
