@@ -28,9 +28,9 @@ public final class LimitRanger {
 
   private LimitRanger() {}
 
-  /** The namespace's LimitRanges, from the watch cache. */
+  /** The namespace's LimitRanges (one created just before is not missed). */
   static List<ObjectNode> limitRanges(ResourceService svc, String namespace) {
-    return svc.cache(LIMIT_RANGES).snapshot(LIMIT_RANGES.keyPrefix() + namespace + "/", o -> true).objects();
+    return svc.namespaceObjectsForAdmission(LIMIT_RANGES, namespace);
   }
 
   /** Defaults then checks {@code pod} (a create) against the LimitRanges of its namespace. */

@@ -62,7 +62,7 @@ public final class QuotaAdmission {
   private static void charge(ResourceService svc, ResourceType type, ObjectNode obj, Map<String, BigDecimal> usage,
       boolean podConstraints, boolean dryRun) {
     String namespace = obj.path("metadata").path("namespace").asString("");
-    List<ObjectNode> quotas = svc.cache(QUOTAS).snapshot(QUOTAS.keyPrefix() + namespace + "/", o -> true).objects();
+    List<ObjectNode> quotas = svc.namespaceObjectsForAdmission(QUOTAS, namespace);
     if (quotas.isEmpty()) return;
     String name = obj.path("metadata").path("name").asString("");
     for (ObjectNode quota : quotas) {

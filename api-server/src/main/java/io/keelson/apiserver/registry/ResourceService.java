@@ -118,6 +118,32 @@ public class ResourceService {
     });
   }
 
+  /**
+   * A namespace's objects of {@code type} for admission that must see what was just written (kube's
+   * LimitRanger and quota admission read an informer and, when it has none, look live, keeping that
+   * answer 30 s): from the watch cache, brought up to etcd's current revision first when it has none
+   * there and was not brought up for this namespace in the last 30 s, so a LimitRange or quota created
+   * just before a pod is not missed while its watch event is on its way.
+   */
+  public List<ObjectNode> namespaceObjectsForAdmission(ResourceType type, String namespace) {
+    WatchCache cache = cache(type);
+    String prefix = type.keyPrefix() + namespace + "/";
+    List<ObjectNode> objects = cache.snapshot(prefix, o -> true).objects();
+    if (!objects.isEmpty()) return objects;
+    long now = System.nanoTime();
+    Long last = liveLookups.get(prefix);
+    if (last != null && now - last < LIVE_LOOKUP_TTL_NANOS) return objects;
+    if (liveLookups.size() > 10_000) liveLookups.clear(); // one entry per namespace seen: bounded, never needed long
+    liveLookups.put(prefix, now);
+    if (!cache.waitFor(call(store::currentRevision), 10_000)) {
+      throw StatusException.unavailable("the watch cache of " + type.qualifiedResource() + " is not ready yet; retry");
+    }
+    return cache.snapshot(prefix, o -> true).objects();
+  }
+
+  private static final long LIVE_LOOKUP_TTL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> liveLookups = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Stops the watch cache of a custom resource whose definition is gone (its objects went first). */
   public void forgetCustom(String keyPrefix) {
     WatchCache c = customCaches.remove(keyPrefix);
