@@ -129,7 +129,7 @@ public class ResourceService {
     WatchCache cache = cache(type);
     String prefix = type.keyPrefix() + namespace + "/";
     List<ObjectNode> objects = cache.snapshot(prefix, o -> true).objects();
-    if (!objects.isEmpty()) return objects;
+    if (!objects.isEmpty() || !cache.ready()) return objects; // not started (a test's registry) or not listed yet: what it has
     long now = System.nanoTime();
     Long last = liveLookups.get(prefix);
     if (last != null && now - last < LIVE_LOOKUP_TTL_NANOS) return objects;
