@@ -69,6 +69,11 @@ public final class CelEnvironment {
     }
   }
 
+  /** kube's words for an expression that did not compile or failed to evaluate. */
+  public static String resultedInError(String expression, Exception e) {
+    return "expression '" + expression + "' resulted in error: " + e.getMessage();
+  }
+
   /** The compiled expression; CEL's own error text (position and caret) when it does not compile. */
   public CelExpression compile(String source) throws CelCompileException {
     CelExpression cached = cache.get(source);

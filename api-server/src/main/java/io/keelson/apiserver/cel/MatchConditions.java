@@ -1,5 +1,6 @@
 package io.keelson.apiserver.cel;
 
+import io.keelson.apiserver.status.StatusException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,12 +30,11 @@ public final class MatchConditions {
       try {
         if (!env.compile(expression).test(variables)) return Result.NO_MATCH;
       } catch (CelCompileException | CelEvaluationError e) {
-        String message = "expression '" + expression + "' resulted in error: " + e.getMessage();
+        String message = CelEnvironment.resultedInError(expression, e);
         if (!errors.contains(message)) errors.add(message);
       }
     }
     if (errors.isEmpty()) return Result.MATCH;
-    // utilerrors.NewAggregate: one error as itself, several as [a, b]
-    return new Result(false, errors.size() == 1 ? errors.get(0) : "[" + String.join(", ", errors) + "]");
+    return new Result(false, StatusException.aggregate(errors));
   }
 }

@@ -89,8 +89,9 @@ public final class WebhookConversion implements Conversion {
     List<ObjectNode> out = new ArrayList<>(objects.size());
     List<ObjectNode> toConvert = new ArrayList<>();
     for (ObjectNode o : objects) {
-      out.add(o.deepCopy());
-      if (!desired.equals(o.path("apiVersion").asString(""))) toConvert.add(o);
+      boolean there = desired.equals(o.path("apiVersion").asString(""));
+      out.add(there ? o.deepCopy() : null); // the others: the webhook's answer, below
+      if (!there) toConvert.add(o);
     }
     if (toConvert.isEmpty()) return out;
     // kube names the GroupVersionKind of what it converts (the items' for a list)
@@ -215,9 +216,9 @@ public final class WebhookConversion implements Conversion {
         if (!e.getValue().isString()) return "metadata." + field + "[" + e.getKey() + "] must be a string in converted object";
       }
       if (!given.equals(md.path(field))) {
-        // changed by the webhook: held to the rules of labels and annotations (kube's aggregate: one error, or [a, b])
+        // changed by the webhook: held to the rules of labels and annotations
         List<String> errs = field.equals("labels") ? Validator.labelsAndAnnotations(given, null) : Validator.labelsAndAnnotations(null, given);
-        if (!errs.isEmpty()) return errs.size() == 1 ? errs.get(0) : "[" + String.join(", ", errs) + "]";
+        if (!errs.isEmpty()) return StatusException.aggregate(errs);
       }
       md.set(field, given);
     }

@@ -136,7 +136,7 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
           if (ENVIRONMENT.compile(expression).test(vars)) continue;
           verdicts.failed(i, new Decision(message(validation, vars), validation.path("reason").asString("")));
         } catch (CelCompileException | CelEvaluationError e) {
-          if (failClosed) verdicts.failed(i, new Decision("expression '" + expression + "' resulted in error: " + e.getMessage(), ""));
+          if (failClosed) verdicts.failed(i, new Decision(CelEnvironment.resultedInError(expression, e), ""));
         }
       }
       auditAnnotations(spec, vars, failClosed, verdicts);
@@ -155,7 +155,7 @@ public final class ValidatingAdmissionPolicies implements WriteGuard {
       try {
         value = ENVIRONMENT.compile(expression).evaluate(vars);
       } catch (CelCompileException | CelEvaluationError e) {
-        if (failClosed) verdicts.refused(new Decision("expression '" + expression + "' resulted in error: " + e.getMessage(), ""));
+        if (failClosed) verdicts.refused(new Decision(CelEnvironment.resultedInError(expression, e), ""));
         continue;
       }
       if (value == null) continue;

@@ -55,8 +55,7 @@ public final class LimitRanger {
       }
     }
     if (!errors.isEmpty()) {
-      String why = errors.size() == 1 ? errors.get(0) : "[" + String.join(", ", errors) + "]"; // utilerrors.NewAggregate
-      throw StatusException.forbidden(podType, pod.path("metadata").path("name").asString(""), why);
+      throw StatusException.forbidden(podType, pod.path("metadata").path("name").asString(""), StatusException.aggregate(errors));
     }
   }
 
@@ -69,8 +68,7 @@ public final class LimitRanger {
     for (ObjectNode lr : limitRanges(svc, claim.path("metadata").path("namespace").asString(""))) lr.path("spec").path("limits").forEach(items::add);
     List<String> errors = claimErrors(items, claim);
     if (!errors.isEmpty()) {
-      String why = errors.size() == 1 ? errors.get(0) : "[" + String.join(", ", errors) + "]";
-      throw StatusException.forbidden(claimType, claim.path("metadata").path("name").asString(""), why);
+      throw StatusException.forbidden(claimType, claim.path("metadata").path("name").asString(""), StatusException.aggregate(errors));
     }
   }
 

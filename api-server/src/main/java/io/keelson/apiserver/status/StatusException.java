@@ -61,6 +61,11 @@ public class StatusException extends RuntimeException {
     return causes;
   }
 
+  /** Several errors in one message as kube's utilerrors.NewAggregate prints them: one as itself, several as {@code [a, b]}. */
+  public static String aggregate(List<String> errors) {
+    return errors.size() == 1 ? errors.get(0) : "[" + String.join(", ", errors) + "]";
+  }
+
   // ---- factories, named after the Status reasons kubectl branches on ----
 
   public static StatusException badRequest(String message) {
