@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -274,7 +273,7 @@ public final class WebhookAdmission implements DynamicAdmission {
     if (!accepted.contains("v1") && accepted.contains("v1beta1")) version = "v1beta1"; // the same shape
     ObjectNode review = ObjectCodec.JSON.createObjectNode().put("apiVersion", "admission.k8s.io/" + version).put("kind", "AdmissionReview");
     ObjectNode r = review.putObject("request");
-    r.put("uid", UUID.randomUUID().toString());
+    r.put("uid", io.keelson.apiserver.ids.RandomUuids.nextString());
     ResourceType t = a.type();
     String[] kind = SUBRESOURCE_KINDS.getOrDefault(a.subresource() == null ? "" : a.subresource(), new String[] {t.group(), t.version(), t.kind()});
     r.putObject("kind").put("group", kind[0]).put("version", kind[1]).put("kind", kind[2]);
